@@ -1,0 +1,1 @@
+"""docc evaluation: accuracy metrics, reports, direct-LLM baseline, benchmarks, sample corpus."""

@@ -1,0 +1,1 @@
+"""docc compile time: candidate generators, validation stages, locked artifacts."""

@@ -1,0 +1,107 @@
+"""The document model every stage shares.
+
+Coordinates are PDF points (1/72 inch) with the origin at the top-left of the page,
+for text-layer and OCR pages alike, so extractors never care where a word came from.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+PageSource = Literal["text-layer", "ocr"]
+BBox = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """One word with its box (x0, top, x1, bottom) in points and a 0..1 confidence."""
+
+    text: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    conf: float = 1.0
+
+    @property
+    def bbox(self) -> BBox:
+        return (self.x0, self.top, self.x1, self.bottom)
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """Words on one visual line, left to right."""
+
+    words: tuple[Word, ...]
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+    @property
+    def bbox(self) -> BBox:
+        return (
+            min(w.x0 for w in self.words),
+            min(w.top for w in self.words),
+            max(w.x1 for w in self.words),
+            max(w.bottom for w in self.words),
+        )
+
+    @property
+    def conf(self) -> float:
+        return min(w.conf for w in self.words)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page: its words, its lines in reading order, and where the text came from."""
+
+    number: int  # 1-based
+    width: float
+    height: float
+    source: PageSource
+    words: tuple[Word, ...]
+    lines: tuple[Line, ...]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(line.text for line in self.lines)
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A whole input document, identified by the sha256 of its bytes."""
+
+    source: str
+    sha256: str
+    pages: tuple[Page, ...]
+    meta: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(p.text for p in self.pages)
+
+
+def group_lines(words: list[Word] | tuple[Word, ...], tolerance: float = 0.5) -> tuple[Line, ...]:
+    """Group words into visual lines in reading order.
+
+    A word joins the current line when its vertical centre lies within `tolerance`
+    times the line height of the line's centre. Sorting is deterministic.
+    """
+    if not words:
+        return ()
+    ordered = sorted(words, key=lambda w: ((w.top + w.bottom) / 2, w.x0))
+    lines: list[list[Word]] = []
+    centre = height = 0.0
+    for w in ordered:
+        c = (w.top + w.bottom) / 2
+        h = max(w.bottom - w.top, 1.0)
+        if lines and abs(c - centre) <= tolerance * max(height, h):
+            lines[-1].append(w)
+            n = len(lines[-1])
+            centre = centre + (c - centre) / n
+            height = max(height, h)
+        else:
+            lines.append([w])
+            centre, height = c, h
+    return tuple(Line(tuple(sorted(ws, key=lambda w: w.x0))) for ws in lines)
