@@ -1,15 +1,23 @@
 """The helper API that generated extraction code may call.
 
+Generated `extract(doc)` functions are short: they name, per field, the label wording and
+keywords learned from the samples and the kind of value expected, and call the helpers here.
+The helpers do the geometry (cells, label-right-of / label-above value, table columns) and
+the parsing (dates with a learned day/month order, numbers, names, codes with check digits).
+
 Every helper returns `Found` (a value plus where it was read: page, bbox, source text,
-confidence) or None. Generated `extract(doc)` functions return `{field: Found | None}`;
-a table field's Found holds a list of rows, each `{column: Found | None}`.
+confidence) or None. `extract(doc)` returns `{field: Found | None}`; a table field's Found
+holds a list of rows, each `{column: Found | None}`.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Any
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any, Iterable, Iterator
 
-from pipeline.document import BBox
+from pipeline.document import BBox, Document, Line, Word
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,3 +29,592 @@ class Found:
     bbox: BBox | None = None
     text: str = ""
     confidence: float = 1.0
+
+
+# ---------------------------------------------------------------- text normalisation
+
+_EDGE_PUNCT = re.compile(r"^[^\w]+|[^\w]+$")
+
+
+def norm(token: str) -> str:
+    """Lower-case a token and strip punctuation at its ends ('Birth:' -> 'birth')."""
+    return _EDGE_PUNCT.sub("", token.casefold())
+
+
+def stem(token: str) -> str:
+    """A crude prefix stem, so 'admission', 'admit' and 'admitted' share a key."""
+    t = norm(token)
+    return t[:4] if len(t) > 4 else t
+
+
+def norm_phrase(text: str) -> str:
+    return " ".join(t for t in (norm(w) for w in text.split()) if t)
+
+
+# ---------------------------------------------------------------- value parsers
+
+_MONTHS = {
+    m: i + 1
+    for i, names in enumerate(
+        [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
+         ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
+         ("oct", "october"), ("nov", "november"), ("dec", "december")]
+    )
+    for m in names
+}
+_MON = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+DATE_PATTERNS = (
+    re.compile(r"\b(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\b"),                       # ISO y-m-d
+    re.compile(r"\b(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}|\d{2})\b"),                  # a/b/yyyy
+    re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?[\s\-/.]*({_MON})[\s\-/.,]*(\d{{4}})\b", re.I),  # 12 Mar 2024
+    re.compile(rf"\b({_MON})[\s\-/.]*(\d{{1,2}})(?:st|nd|rd|th)?[\s,]*(\d{{4}})\b", re.I),     # Mar 12, 2024
+)
+
+
+def _mk_date(y: int, m: int, d: int) -> str | None:
+    try:
+        return date(y, m, d).isoformat()
+    except ValueError:
+        return None
+
+
+def _year(text: str) -> int:
+    y = int(text)
+    if len(text) == 2:
+        y += 2000 if y < 50 else 1900
+    return y
+
+
+def find_date(text: str, order: str = "mdy") -> tuple[str, int, int] | None:
+    """The first date in `text` as (ISO string, start, end); `order` resolves 03/04/2024."""
+    best: tuple[str, int, int] | None = None
+    for i, pat in enumerate(DATE_PATTERNS):
+        for m in pat.finditer(text):
+            iso: str | None = None
+            if i == 0:
+                iso = _mk_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            elif i == 1:
+                a, b, y = int(m.group(1)), int(m.group(2)), _year(m.group(3))
+                if a > 12 >= b:
+                    iso = _mk_date(y, b, a)
+                elif b > 12 >= a:
+                    iso = _mk_date(y, a, b)
+                else:
+                    iso = _mk_date(y, b, a) if order == "dmy" else _mk_date(y, a, b)
+            elif i == 2:
+                iso = _mk_date(int(m.group(3)), _MONTHS.get(norm(m.group(2))[:3] if norm(m.group(2))[:4] != "sept" else "sep", 0), int(m.group(1)))
+            else:
+                iso = _mk_date(int(m.group(3)), _MONTHS.get(norm(m.group(1))[:3] if norm(m.group(1))[:4] != "sept" else "sep", 0), int(m.group(2)))
+            if iso and (best is None or m.start() < best[1]):
+                best = (iso, m.start(), m.end())
+            if iso:
+                break
+    return best
+
+
+def parse_date(text: str, order: str = "mdy") -> str | None:
+    """ISO `YYYY-MM-DD` for the first date in `text`, or None."""
+    hit = find_date(text, order)
+    return hit[0] if hit else None
+
+
+_DECIMAL = re.compile(r"[-+]?\$?\s?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-+]?\$?\s?\d+(?:\.\d+)?|[-+]?\.\d+")
+
+
+def parse_decimal(text: str) -> Decimal | None:
+    """The first number in `text` ('$1,234.50' -> Decimal('1234.50')), or None."""
+    m = _DECIMAL.search(text)
+    if not m:
+        return None
+    try:
+        return Decimal(m.group(0).replace(",", "").replace("$", "").replace(" ", ""))
+    except InvalidOperation:
+        return None
+
+
+def parse_int(text: str) -> int | None:
+    m = re.search(r"[-+]?\d[\d,]*", text)
+    if not m:
+        return None
+    try:
+        return int(m.group(0).replace(",", ""))
+    except ValueError:
+        return None
+
+
+_PHONE = re.compile(r"(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}")
+
+
+def parse_phone(text: str) -> str | None:
+    m = _PHONE.search(text)
+    return collapse(m.group(0)) if m else None
+
+
+def npi_valid(value: str) -> bool:
+    """NPI check digit: Luhn over '80840' + the first nine digits."""
+    digits = re.sub(r"\D", "", value)
+    if len(digits) != 10:
+        return False
+    total = 0
+    for i, ch in enumerate(reversed("80840" + digits[:9])):
+        d = int(ch)
+        if i % 2 == 0:
+            d *= 2
+            d = d - 9 if d > 9 else d
+        total += d
+    return (10 - total % 10) % 10 == int(digits[9])
+
+
+CODE_PATTERNS = {
+    "npi": re.compile(r"\b\d{10}\b"),
+    "loinc": re.compile(r"\b\d{1,5}-\d\b"),
+    "icd10cm": re.compile(r"\b[A-TV-Z]\d[0-9A-Z](?:\.[0-9A-Z]{1,4})?\b"),
+    "cpt": re.compile(r"\b\d{4}[0-9FTU]\b"),
+    "rxnorm": re.compile(r"\b\d{2,8}\b"),
+    "ucum": re.compile(r"\S+"),
+}
+_IDENTIFIER = re.compile(r"\b(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{2,}[A-Z0-9]\b", re.I)
+
+
+def collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+def parse_value(text: str, kind: str, *, order: str = "mdy", system: str | None = None,
+                pattern: str | None = None) -> tuple[Any, str] | None:
+    """Parse a value of `kind` out of `text`; returns (value, the text it came from) or None.
+
+    `pattern`, when given, is a regex learned from the samples; its first group (or whole
+    match) is the value's text.
+    """
+    text = collapse(text)
+    if not text:
+        return None
+    if pattern:
+        m = re.search(pattern, text)
+        if not m:
+            return None
+        text = m.group(1) if m.groups() and m.group(1) is not None else m.group(0)
+    if kind in ("date", "datetime"):
+        hit = find_date(text, order)
+        return (hit[0], text[hit[1]:hit[2]]) if hit else None
+    if kind == "decimal":
+        v = parse_decimal(text)
+        return (v, text) if v is not None else None
+    if kind == "integer":
+        v = parse_int(text)
+        return (v, text) if v is not None else None
+    if kind == "phone":
+        v = parse_phone(text)
+        return (v, v) if v else None
+    if kind == "code":
+        pat = CODE_PATTERNS.get(system or "", None)
+        if pat is None:
+            m = _IDENTIFIER.search(text)
+            return (m.group(0), m.group(0)) if m else None
+        for m in pat.finditer(text.upper() if system == "icd10cm" else text):
+            if system == "npi" and not npi_valid(m.group(0)):
+                continue
+            return (m.group(0), m.group(0))
+        return None
+    if kind == "identifier":
+        m = _IDENTIFIER.search(text)
+        return (m.group(0), m.group(0)) if m else None
+    if kind == "person_name":
+        cleaned = re.sub(r"[^\w\s,.'-]", "", text).strip(" ,.-")
+        if not re.search(r"[A-Za-z]{2}", cleaned) or re.search(r"\d", cleaned):
+            return None
+        return (cleaned, cleaned)
+    return (text, text)
+
+
+# ---------------------------------------------------------------- cells and label/value pairs
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """Words of one line that sit together (no wide gap between them)."""
+
+    page: int
+    line: int
+    words: tuple[Word, ...]
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+    @property
+    def x0(self) -> float:
+        return self.words[0].x0
+
+    @property
+    def x1(self) -> float:
+        return self.words[-1].x1
+
+    @property
+    def bbox(self) -> BBox:
+        return (self.words[0].x0, min(w.top for w in self.words), self.words[-1].x1, max(w.bottom for w in self.words))
+
+    @property
+    def conf(self) -> float:
+        return min(w.conf for w in self.words)
+
+
+def _line_height(line: Line) -> float:
+    hs = sorted(w.bottom - w.top for w in line.words)
+    return max(hs[len(hs) // 2], 4.0)
+
+
+def split_cells(line: Line, page: int, index: int, gap: float = 1.0) -> list[Cell]:
+    """Split a line at horizontal gaps wider than `gap` times its text height."""
+    limit = _line_height(line) * gap
+    cells: list[list[Word]] = [[line.words[0]]] if line.words else []
+    for prev, w in zip(line.words, line.words[1:]):
+        if w.x0 - prev.x1 > limit:
+            cells.append([w])
+        else:
+            cells[-1].append(w)
+    return [Cell(page, index, tuple(ws)) for ws in cells]
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    """A label and the words read as its value; relation is 'colon', 'right' or 'below'."""
+
+    label: str
+    label_words: tuple[Word, ...]
+    value_words: tuple[Word, ...]
+    relation: str
+    page: int
+
+    @property
+    def value_text(self) -> str:
+        return " ".join(w.text for w in self.value_words)
+
+    @property
+    def value_bbox(self) -> BBox:
+        ws = self.value_words
+        return (min(w.x0 for w in ws), min(w.top for w in ws), max(w.x1 for w in ws), max(w.bottom for w in ws))
+
+    @property
+    def conf(self) -> float:
+        return min(w.conf for w in self.value_words)
+
+
+def _split_colons(words: tuple[Word, ...]) -> list[tuple[tuple[Word, ...], tuple[Word, ...]]]:
+    """Split 'A: x y B: z' into [(A, x y), (B, z)]; the label before each colon is short."""
+    colon_idx = [i for i, w in enumerate(words) if w.text.endswith(":") or (i + 1 < len(words) and words[i + 1].text == ":")]
+    if not colon_idx:
+        return []
+    out = []
+    prev_end = 0
+    for k, ci in enumerate(colon_idx):
+        nxt = colon_idx[k + 1] if k + 1 < len(colon_idx) else None
+        start = prev_end
+        label = words[start:ci + 1]
+        if nxt is None:
+            value = words[ci + 1:]
+            prev_end = len(words)
+        else:
+            between = words[ci + 1:nxt + 1]
+            # the next label takes at most 3 words (and leaves the value at least one)
+            take = min(3, max(len(between) - 1, 0))
+            take = _label_len(between, take)
+            value = between[: len(between) - take]
+            prev_end = ci + 1 + len(value)
+        value = tuple(w for w in value if w.text != ":")
+        label = tuple(w for w in label if w.text != ":")
+        if label:
+            out.append((label, value))
+    return out
+
+
+def _label_len(words: tuple[Word, ...], most: int) -> int:
+    """How many trailing words form the next label: capitalised words, at most `most`."""
+    n = 1
+    while n < most and words[-n - 1].text[:1].isupper() and not any(c.isdigit() for c in words[-n - 1].text):
+        n += 1
+    return max(1, min(n, len(words) - 1)) if len(words) > 1 else len(words)
+
+
+def _is_label_like(cell: Cell) -> bool:
+    text = cell.text
+    letters = sum(c.isalpha() for c in text)
+    return letters >= 2 and letters >= 0.6 * sum(not c.isspace() for c in text) and len(cell.words) <= 6
+
+
+def page_cells(doc: Document) -> list[list[list[Cell]]]:
+    """Cells of every line of every page: [page][line] -> cells."""
+    return [[split_cells(line, page.number, i) for i, line in enumerate(page.lines)] for page in doc.pages]
+
+
+def iter_pairs(doc: Document, cells: list[list[list[Cell]]] | None = None) -> Iterator[Pair]:
+    """Every plausible (label, value) pair in the document, in reading order.
+
+    A pair is a 'Label: value' inside a cell, a label cell followed by a value cell on the same
+    line, or a label cell with a value cell below it that overlaps it horizontally.
+    """
+    cells = cells if cells is not None else page_cells(doc)
+    for page_lines in cells:
+        for li, line_cells in enumerate(page_lines):
+            for ci, cell in enumerate(line_cells):
+                splits = _split_colons(cell.words)
+                if splits:
+                    for label, value in splits:
+                        if value:
+                            yield Pair(" ".join(w.text for w in label), label, value, "colon", cell.page)
+                    last_label, last_value = splits[-1]
+                    if last_value:
+                        continue
+                    label_words = last_label
+                else:
+                    if not _is_label_like(cell):
+                        continue
+                    label_words = cell.words
+                label_text = " ".join(w.text for w in label_words)
+                if ci + 1 < len(line_cells):
+                    yield Pair(label_text, label_words, line_cells[ci + 1].words, "right", cell.page)
+                below = _cell_below(page_lines, li, cell)
+                if below is not None:
+                    yield Pair(label_text, label_words, below.words, "below", cell.page)
+
+
+def _cell_below(page_lines: list[list[Cell]], li: int, cell: Cell) -> Cell | None:
+    """The cell on one of the next two lines that overlaps `cell` horizontally the most."""
+    for lj in range(li + 1, min(li + 3, len(page_lines))):
+        best, best_overlap = None, 0.0
+        for other in page_lines[lj]:
+            overlap = min(cell.x1, other.x1) - max(cell.x0, other.x0)
+            if overlap > best_overlap:
+                best, best_overlap = other, overlap
+        if best is not None:
+            return best if abs(best.x0 - cell.x0) < max(40.0, (cell.x1 - cell.x0)) else None
+    return None
+
+
+# ---------------------------------------------------------------- field lookup
+
+def label_score(label: str, labels: Iterable[str], keywords: dict[str, float], foes: dict[str, float]) -> float:
+    """How well a printed label names the field: 2.0 for a learned variant, else keyword evidence."""
+    phrase = norm_phrase(label)
+    if not phrase:
+        return 0.0
+    if phrase in labels:
+        return 2.0
+    stems = {stem(t) for t in phrase.split()}
+    good = sum(keywords.get(s, 0.0) for s in stems)
+    bad = sum(foes.get(s, 0.0) for s in stems if s not in keywords)
+    return good - bad
+
+
+def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dict[str, float] | None = None,
+          foes: dict[str, float] | None = None, relations: Iterable[str] = ("colon", "right", "below"),
+          order: str = "mdy", system: str | None = None, pattern: str | None = None,
+          min_score: float = 1.0, max_words: int = 8, pairs: list[Pair] | None = None) -> Found | None:
+    """The value of one field: the best-labelled pair whose value parses as `kind`.
+
+    Learned label variants score highest; otherwise keywords learned from the samples (and
+    their stems) must outweigh keywords of other fields. Ties go to the earliest pair.
+    """
+    labels = set(labels)
+    keywords = keywords or {}
+    foes = foes or {}
+    relations = tuple(relations)
+    best: tuple[float, int] | None = None
+    best_found: Found | None = None
+    for i, pair in enumerate(pairs if pairs is not None else iter_pairs(doc)):
+        if pair.relation not in relations or len(pair.value_words) > max_words * 3:
+            continue
+        score = label_score(pair.label, labels, keywords, foes)
+        if score < min_score:
+            continue
+        value_words = pair.value_words[:max_words] if kind not in ("string",) else pair.value_words
+        parsed = parse_value(" ".join(w.text for w in value_words), kind, order=order, system=system, pattern=pattern)
+        if parsed is None:
+            continue
+        rank = (score - (0.05 if pair.relation == "below" else 0.0), -i)
+        if best is None or rank > best:
+            best = rank
+            value, text = parsed
+            if isinstance(value, Decimal) and kind == "decimal":
+                value = float(value)
+            confidence = min(1.0, score / 2.0) * pair.conf
+            best_found = Found(value, pair.page, pair.value_bbox, text, round(confidence, 3))
+    return best_found
+
+
+def search(doc: Document, pattern: str, *, kind: str = "string", order: str = "mdy", system: str | None = None,
+           flags: int = re.I) -> Found | None:
+    """The first line matching `pattern` anywhere; its group 1 (or match) parsed as `kind`."""
+    rx = re.compile(pattern, flags)
+    for page in doc.pages:
+        for line in page.lines:
+            m = rx.search(line.text)
+            if not m:
+                continue
+            text = m.group(1) if m.groups() and m.group(1) is not None else m.group(0)
+            parsed = parse_value(text, kind, order=order, system=system)
+            if parsed is not None:
+                value = float(parsed[0]) if isinstance(parsed[0], Decimal) else parsed[0]
+                return Found(value, page.number, line.bbox, parsed[1], round(0.8 * line.conf, 3))
+    return None
+
+
+def first(*candidates: Found | None) -> Found | None:
+    """The first candidate that was found."""
+    for c in candidates:
+        if c is not None:
+            return c
+    return None
+
+
+# ---------------------------------------------------------------- tables
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A table column: how its header reads and what its cells hold."""
+
+    name: str
+    kind: str
+    labels: tuple[str, ...] = ()
+    keywords: tuple[tuple[str, float], ...] = ()
+    system: str | None = None
+
+
+def _header_matches(cells: list[Cell], columns: list[Column]) -> dict[str, Cell]:
+    """Assign header cells to columns (each cell to at most one column, best score first)."""
+    scored = []
+    for cell in cells:
+        phrase = norm_phrase(cell.text)
+        if not phrase:
+            continue
+        stems = {stem(t) for t in phrase.split()}
+        for col in columns:
+            kw = dict(col.keywords)
+            s = 2.0 if phrase in col.labels else sum(kw.get(t, 0.0) for t in stems)
+            if s >= 1.0:
+                scored.append((s, -cell.x0, col.name, cell))
+    scored.sort(key=lambda t: (-t[0], -t[1], t[2]))
+    taken_cells: set[int] = set()
+    out: dict[str, Cell] = {}
+    for s, _, name, cell in scored:
+        if name in out or id(cell) in taken_cells:
+            continue
+        out[name] = cell
+        taken_cells.add(id(cell))
+    return out
+
+
+def _split_header_cells(line: Line, page: int, index: int) -> list[Cell]:
+    """Header cells: split at narrower gaps than body text, since headers are short words."""
+    return split_cells(line, page, index, gap=0.8)
+
+
+def table(doc: Document, columns: list[Column], *, order: str = "mdy", min_columns: int = 2,
+          max_gap: float = 3.0) -> Found | None:
+    """Rows of every table whose header names at least `min_columns` of `columns`.
+
+    Column spans come from the header cells; each body word goes to the column whose span it
+    overlaps most. A table ends at a wide vertical gap, a line with no word in a key column,
+    or the page end; a header repeated on a later page continues the table.
+    """
+    rows: list[dict[str, Found | None]] = []
+    first_page: int | None = None
+    boxes: list[BBox] = []
+    need = min(min_columns, len(columns))
+    for page in doc.pages:
+        lines = page.lines
+        li = 0
+        while li < len(lines):
+            header = _header_matches(_split_header_cells(lines[li], page.number, li), columns)
+            if len(header) < need:
+                li += 1
+                continue
+            spans = _column_spans(header, page.width)
+            body_start = li + 1
+            li = body_start
+            prev_bottom = lines[body_start - 1].bbox[3]
+            line_h = _line_height(lines[body_start - 1])
+            while li < len(lines):
+                line = lines[li]
+                top = line.bbox[1]
+                if top - prev_bottom > max_gap * line_h:
+                    break
+                if len(_header_matches(_split_header_cells(line, page.number, li), columns)) >= need:
+                    break
+                row = _read_row(line, spans, columns, page.number, order)
+                if row is None:
+                    break
+                rows.append(row)
+                boxes.append(line.bbox)
+                prev_bottom = line.bbox[3]
+                li += 1
+            if first_page is None and rows:
+                first_page = page.number
+    if not rows:
+        return None
+    bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+    return Found(rows, first_page, bbox, "", 1.0)
+
+
+def _column_spans(header: dict[str, Cell], page_width: float) -> list[tuple[str, float, float]]:
+    """Each column's x-span: from its header's left edge (less a margin) to the next header."""
+    ordered = sorted(header.items(), key=lambda kv: kv[1].x0)
+    spans = []
+    for i, (name, cell) in enumerate(ordered):
+        left = cell.x0 - 4.0 if i else 0.0
+        right = ordered[i + 1][1].x0 - 4.0 if i + 1 < len(ordered) else page_width
+        spans.append((name, left, right))
+    return spans
+
+
+def _read_row(line: Line, spans: list[tuple[str, float, float]], columns: list[Column], page: int,
+              order: str) -> dict[str, Found | None] | None:
+    by_col: dict[str, list[Word]] = {name: [] for name, _, _ in spans}
+    for w in line.words:
+        best, best_overlap = None, -1e9
+        for name, left, right in spans:
+            overlap = min(w.x1, right) - max(w.x0, left)
+            if overlap > best_overlap:
+                best, best_overlap = name, overlap
+        if best is not None:
+            by_col[best].append(w)
+    kinds = {c.name: c for c in columns}
+    row: dict[str, Found | None] = {}
+    parsed_any = 0
+    typed_fail = 0
+    for col in columns:
+        words = by_col.get(col.name, [])
+        if not words:
+            row[col.name] = None
+            continue
+        text = " ".join(w.text for w in words)
+        parsed = parse_value(text, kinds[col.name].kind, order=order, system=col.system)
+        if parsed is None:
+            row[col.name] = None
+            if col.kind not in ("string", "person_name"):
+                typed_fail += 1
+            continue
+        value = float(parsed[0]) if isinstance(parsed[0], Decimal) else parsed[0]
+        bbox = (min(w.x0 for w in words), min(w.top for w in words), max(w.x1 for w in words), max(w.bottom for w in words))
+        row[col.name] = Found(value, page, bbox, parsed[1], round(min(w.conf for w in words), 3))
+        parsed_any += 1
+    if parsed_any < max(1, (len(spans) + 1) // 2) or typed_fail > parsed_any:
+        return None
+    return row
+
+
+def date_order(doc: Document, default: str = "mdy") -> str:
+    """'dmy' or 'mdy' for this document: decided by any unambiguous a/b/yyyy date, else `default`."""
+    votes = {"dmy": 0, "mdy": 0}
+    pat = DATE_PATTERNS[1]
+    for page in doc.pages:
+        for line in page.lines:
+            for m in pat.finditer(line.text):
+                a, b = int(m.group(1)), int(m.group(2))
+                if a > 12 >= b:
+                    votes["dmy"] += 1
+                elif b > 12 >= a:
+                    votes["mdy"] += 1
+    if votes["dmy"] == votes["mdy"]:
+        return default
+    return "dmy" if votes["dmy"] > votes["mdy"] else "mdy"

@@ -1,0 +1,438 @@
+"""`docc compile`: write, validate and lock one extraction function per document type.
+
+For each doc type: ingest the samples; group them into layouts; for every held-out fold
+(leave one layout out) let each generator propose field candidates from the training
+samples only, run them on the held-out samples and score them per field; pick each field's
+winner by mean held-out F1 (ties to the simpler source); regenerate the winners from all
+samples; assemble the artifact, run it through the four validation stages, and lock it.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field as dc_field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from extractors import artifacts
+from extractors.candidates import Cost, FieldCandidate, plan_candidates
+from extractors.folds import layout_groups, make_folds
+from extractors.plan import Plan, render_module
+from extractors.schema import SampleSet, Schema, discover
+from extractors.scoring import Counts, score_field
+from extractors.synth import learn_plan
+from pipeline.document import Document
+
+log = logging.getLogger(__name__)
+console = Console(stderr=True)
+
+GENERATOR_PREFERENCE = {"synth": 0, "vllm-plan": 1, "openai-plan": 1, "vllm-freeform": 2, "openai-freeform": 2}
+
+
+@dataclass
+class FieldResult:
+    winner: FieldCandidate | None
+    heldout_f1: float
+    scores: dict[str, float] = dc_field(default_factory=dict)
+
+
+@dataclass
+class DocTypeResult:
+    doc_type: str
+    source: str
+    fields: dict[str, FieldResult]
+    cost: Cost
+    seconds: float
+    validation: dict[str, Any]
+    layouts: int
+    plan: Plan
+
+
+# ---------------------------------------------------------------- ingest
+
+def ingest_samples(sample_set: SampleSet, workers: int = 2) -> dict[str, Document]:
+    """Every sample document of a doc type, by sample id (OCR results come from the cache)."""
+    from pipeline.ingest import ingest_many
+
+    by_path = {str(s.path): s.id for s in sample_set.samples}
+    docs: dict[str, Document] = {}
+    for path, result in ingest_many([s.path for s in sample_set.samples], workers=workers):
+        if isinstance(result, Exception):
+            raise RuntimeError(f"sample {Path(path).name} could not be read: {result}")
+        docs[by_path[str(path)]] = result
+    return docs
+
+
+# ---------------------------------------------------------------- running candidates
+
+def field_module(candidate: FieldCandidate, order: str) -> str:
+    """A one-field module around a candidate, for scoring it alone."""
+    return (
+        "from extractors import runtime\n\n\n"
+        f"{candidate.source.rstrip()}\n\n\n"
+        "def extract(doc):\n"
+        "    pairs = list(runtime.iter_pairs(doc))\n"
+        f"    order = runtime.date_order(doc, {order!r})\n"
+        f"    return {{{candidate.field!r}: field_{candidate.field}(doc, pairs, order)}}\n"
+    )
+
+
+Runner = Callable[[list[str], list[Document]], list[list[dict | None]]]
+
+
+def run_trusted(sources: list[str], docs: list[Document]) -> list[list[dict | None]]:
+    """Run template-rendered candidates in process (their code is docc's own template)."""
+    outputs = []
+    for src in sources:
+        fn = artifacts.load_source(src, "candidate")
+        rows = []
+        for doc in docs:
+            try:
+                rows.append(fn(doc))
+            except Exception:  # a candidate that raises simply scores nothing on that doc
+                rows.append(None)
+        outputs.append(rows)
+    return outputs
+
+
+def run_sandboxed(sources: list[str], docs: list[Document]) -> list[list[dict | None]]:
+    """Run untrusted (model-written) candidates through static, security and sandbox checks."""
+    from extractors.validation import run_candidates
+    from extractors.validation.security import check_security
+    from extractors.validation.static import check_static
+
+    outputs: list[list[dict | None]] = [[None] * len(docs) for _ in sources]
+    safe = [i for i, s in enumerate(sources) if not check_static(s) and not check_security(s)]
+    if not safe:
+        return outputs
+    runs = run_candidates([sources[i] for i in safe], docs)
+    for i, run in zip(safe, runs):
+        if run.status == "ok":
+            outputs[i] = list(run.outputs)
+    return outputs
+
+
+def score_candidates(cands: list[FieldCandidate], docs: dict[str, Document], goldens: dict[str, dict],
+                     schema: Schema, order: str, runner: Runner) -> dict[int, Counts]:
+    ids = sorted(docs)
+    doc_list = [docs[i] for i in ids]
+    outputs = runner([field_module(c, order) for c in cands], doc_list)
+    result: dict[int, Counts] = {}
+    for ci, (cand, rows) in enumerate(zip(cands, outputs)):
+        total = Counts()
+        spec = schema.fields[cand.field]
+        for sid, row in zip(ids, rows):
+            got = row.get(cand.field) if isinstance(row, dict) else None
+            total.add(score_field(got, goldens[sid].get(cand.field), spec))
+        result[ci] = total
+    return result
+
+
+# ---------------------------------------------------------------- generators
+
+@dataclass
+class Generators:
+    """The candidate generators in use for one compile, and what they have cost."""
+
+    names: list[str]
+    client: Any = None
+    backend: str = "synth"
+    model: str = ""
+    cost: Cost = dc_field(default_factory=Cost)
+
+    def propose(self, schema: Schema, docs: dict[str, Document], goldens: dict[str, dict]) -> tuple[Plan, list[FieldCandidate]]:
+        plan = learn_plan(schema, docs, goldens)
+        cands = plan_candidates(plan, "synth")
+        if self.client is not None:
+            cands += self._llm_candidates(schema, plan, docs, goldens)
+        return plan, cands
+
+    def _llm_candidates(self, schema: Schema, plan: Plan, docs: dict[str, Document], goldens: dict[str, dict]) -> list[FieldCandidate]:
+        from extractors import llm_candidates as lc
+
+        out: list[FieldCandidate] = []
+        learned = {n: fp.labels for n, fp in plan.fields.items()}
+        for tname, tp in plan.tables.items():
+            for col in tp.columns:
+                learned[f"{tname}.{col.name}"] = col.labels
+        try:
+            proposed, cost = lc.propose_labels(self.client, schema, learned)
+        except Exception as exc:  # the model is an optional helper; synth still compiles
+            log.warning("label proposal failed: %s", type(exc).__name__)
+            return out
+        self.cost.add(Cost(cost.prompt_tokens, cost.completion_tokens, cost.seconds, cost.requests))
+        merged = merge_labels(plan, proposed)
+        gen = f"{self.backend}-plan"
+        for c in plan_candidates(merged, gen, ["keywords-0.6", "keywords-0.9"], Cost(cost.prompt_tokens, cost.completion_tokens, cost.seconds, cost.requests)):
+            out.append(c)
+        return out
+
+
+def merge_labels(plan: Plan, proposed: dict[str, list[str]]) -> Plan:
+    """`plan` with model-proposed label wordings added as labels and keyword stems."""
+    import copy
+
+    from extractors import runtime
+
+    merged = copy.deepcopy(plan)
+    for name, labels in proposed.items():
+        if "." in name:
+            tname, cname = name.split(".", 1)
+            tp = merged.tables.get(tname)
+            if tp is None:
+                continue
+            for col in tp.columns:
+                if col.name == cname:
+                    col.labels = sorted(set(col.labels) | set(labels))
+                    for lab in labels:
+                        for t in lab.split():
+                            col.keywords.setdefault(runtime.stem(t), 0.5)
+            continue
+        fp = merged.fields.get(name)
+        if fp is None:
+            continue
+        fp.labels = sorted(set(fp.labels) | set(labels))
+        for lab in labels:
+            for t in lab.split():
+                s = runtime.stem(t)
+                if s not in fp.foes:
+                    fp.keywords.setdefault(s, 0.5)
+    return merged
+
+
+# ---------------------------------------------------------------- one doc type
+
+def compile_doc_type(sample_set: SampleSet, docs: dict[str, Document], gens: Generators,
+                     progress: Progress | None = None) -> DocTypeResult:
+    start = time.perf_counter()
+    schema = sample_set.schema_
+    goldens = {s.id: s.golden for s in sample_set.samples}
+    ids = sorted(docs)
+    full_plan = learn_plan(schema, docs, goldens)
+    signatures = _label_signatures(schema, docs, goldens)
+    groups = layout_groups(signatures)
+    folds = make_folds(ids, groups)
+    cost_before = Cost(gens.cost.prompt_tokens, gens.cost.completion_tokens, gens.cost.seconds, gens.cost.requests)
+
+    per_key: dict[tuple[str, str], list[float]] = defaultdict(list)
+    sources: dict[tuple[str, str], FieldCandidate] = {}
+    task = progress.add_task(f"{schema.doc_type}: held-out folds", total=len(folds)) if progress else None
+    for train, test in folds:
+        plan, cands = gens.propose(schema, {i: docs[i] for i in train}, {i: goldens[i] for i in train})
+        trusted = [c for c in cands if "freeform" not in c.generator]
+        untrusted = [c for c in cands if "freeform" in c.generator]
+        test_docs = {i: docs[i] for i in test}
+        scores = score_candidates(trusted, test_docs, goldens, schema, plan.date_order, run_trusted)
+        if untrusted:
+            scores_u = score_candidates(untrusted, test_docs, goldens, schema, plan.date_order, run_sandboxed)
+            scores.update({len(trusted) + k: v for k, v in scores_u.items()})
+        for ci, cand in enumerate(trusted + untrusted):
+            per_key[(cand.field, cand.key)].append(scores[ci].f1)
+            sources.setdefault((cand.field, cand.key), cand)
+        if progress is not None and task is not None:
+            progress.advance(task)
+
+    # winners by mean held-out F1, ties to the preferred generator and shorter code
+    fields: dict[str, FieldResult] = {}
+    for name in schema.fields:
+        options = [(k, v) for (f, k), v in per_key.items() if f == name]
+        if not options:
+            fields[name] = FieldResult(None, 0.0)
+            continue
+        best_key, best_scores = min(
+            options,
+            key=lambda kv: (-sum(kv[1]) / len(kv[1]), GENERATOR_PREFERENCE.get(sources[(name, kv[0])].generator, 9),
+                            len(sources[(name, kv[0])].source), kv[0]),
+        )
+        fields[name] = FieldResult(sources[(name, best_key)], sum(best_scores) / len(best_scores),
+                                   {k: round(sum(v) / len(v), 4) for k, v in sorted(options)})
+
+    # regenerate winners from all samples
+    final_plan, final_cands = gens.propose(schema, docs, goldens)
+    by_key = {(c.field, c.key): c for c in final_cands}
+    bodies: dict[str, str] = {}
+    for name, fr in fields.items():
+        if fr.winner is None:
+            continue
+        final = by_key.get((name, fr.winner.key), fr.winner)
+        fr.winner = final
+        bodies[name] = final.source
+    cost = Cost(gens.cost.prompt_tokens - cost_before.prompt_tokens, gens.cost.completion_tokens - cost_before.completion_tokens,
+                gens.cost.seconds - cost_before.seconds, gens.cost.requests - cost_before.requests)
+    header = _header(sample_set, gens)
+    source = render_module(header, final_plan, schema, bodies)
+    validation = validate_artifact(source, schema, docs, goldens)
+    return DocTypeResult(schema.doc_type, source, fields, cost, time.perf_counter() - start, validation, len(groups), final_plan)
+
+
+def _label_signatures(schema: Schema, docs: dict[str, Document], goldens: dict[str, dict]) -> dict[str, set[str]]:
+    """Per sample, the labels that carry its golden values: a layout fingerprint."""
+    from extractors import runtime
+    from extractors.synth import FieldEvidence, observe_field
+
+    sigs: dict[str, set[str]] = {}
+    for sid, doc in docs.items():
+        pairs = list(runtime.iter_pairs(doc))
+        sig: set[str] = set()
+        for name, spec in schema.scalar_fields().items():
+            ev = FieldEvidence()
+            observe_field(doc, pairs, spec, goldens[sid].get(name), ev, sid)
+            sig |= {f"{name}={lab}" for lab in ev.labels}
+        sigs[sid] = sig
+    return sigs
+
+
+def _header(sample_set: SampleSet, gens: Generators) -> str:
+    model = f" model={gens.model}" if gens.model else ""
+    return (
+        f"# docc compiled extractor: doc_type={sample_set.doc_type}\n"
+        f"# schema_sha256={sample_set.schema_sha256()}\n"
+        f"# samples_sha256={sample_set.samples_sha256()}\n"
+        f"# generators={'+'.join(gens.names)}{model}\n"
+        "# Generated code: review it like any code; edits break the lock (recompile instead).\n"
+    )
+
+
+def validate_artifact(source: str, schema: Schema, docs: dict[str, Document], goldens: dict[str, dict]) -> dict[str, Any]:
+    """All four stages on the assembled artifact; raises when it does not pass."""
+    from extractors.validation import validate_artifact as _validate
+
+    return _validate(source, schema, docs, goldens)
+
+
+# ---------------------------------------------------------------- the command
+
+def _up_to_date(entry: dict | None, sample_set: SampleSet, out: Path, backends: list[str]) -> bool:
+    return bool(
+        entry
+        and (out / entry["artifact"]).exists()
+        and entry.get("schema_sha256") == sample_set.schema_sha256()
+        and entry.get("samples_sha256") == sample_set.samples_sha256()
+        and entry.get("generators") == sorted(backends)
+    )
+
+
+def compile_command(samples: Path, doc_types: list[str], backends: list[str], out: Path, force: bool) -> int:
+    """Compile every (or the named) doc type under `samples` into `out`; returns an exit code."""
+    try:
+        sets = discover(samples, doc_types or None)
+    except (FileNotFoundError, ValueError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        return 2
+    if not sets:
+        console.print(f"[red]error:[/red] no doc types under {samples} (each needs a schema.yaml)")
+        return 2
+    out.mkdir(parents=True, exist_ok=True)
+    lock = artifacts.read_lock(out)
+    todo = [s for s in sets if force or not _up_to_date(lock["doc_types"].get(s.doc_type), s, out, backends)]
+    for s in sets:
+        if s not in todo:
+            console.print(f"{s.doc_type}: up to date (schema and samples unchanged)")
+    all_docs: dict[str, dict[str, Document]] = {}
+    with _generators(backends) as gens, Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+    ) as progress:
+        ingest_task = progress.add_task("ingesting samples", total=len(sets))
+        for s in sets:
+            all_docs[s.doc_type] = ingest_samples(s)
+            progress.advance(ingest_task)
+        for s in todo:
+            result = compile_doc_type(s, all_docs[s.doc_type], gens, progress)
+            _write_result(out, s, result, gens, backends)
+    _write_classifier(out, sets, all_docs)
+    write_report(out)
+    return 0
+
+
+class _generators:
+    """Context manager: the generators for `backends`, with the model server up while needed."""
+
+    def __init__(self, backends: list[str]):
+        self.backends = backends
+        self._session = None
+
+    def __enter__(self) -> Generators:
+        gens = Generators(names=sorted(self.backends))
+        llm = [b for b in self.backends if b in ("vllm", "openai")]
+        if llm:
+            from extractors.llm.client import llm_session
+
+            self._session = llm_session()
+            client = self._session.__enter__()
+            gens.client = client
+            gens.backend = llm[0]
+            gens.model = getattr(client, "model", "")
+        return gens
+
+    def __exit__(self, *exc: object) -> None:
+        if self._session is not None:
+            self._session.__exit__(*exc)
+
+
+def _write_result(out: Path, s: SampleSet, r: DocTypeResult, gens: Generators, backends: list[str]) -> None:
+    entry = {
+        "doc_type": s.doc_type,
+        "schema_sha256": s.schema_sha256(),
+        "samples_sha256": s.samples_sha256(),
+        "samples": len(s.samples),
+        "layouts": r.layouts,
+        "generators": sorted(backends),
+        "backend": gens.backend,
+        "model": gens.model,
+        "cost": {"prompt_tokens": r.cost.prompt_tokens, "completion_tokens": r.cost.completion_tokens,
+                 "llm_seconds": round(r.cost.seconds, 2), "requests": r.cost.requests},
+        "fields": {
+            name: {"generator": fr.winner.generator if fr.winner else None,
+                   "variant": fr.winner.variant if fr.winner else None,
+                   "heldout_f1": round(fr.heldout_f1, 4), "candidates": fr.scores}
+            for name, fr in r.fields.items()
+        },
+        "validation": r.validation,
+    }
+    artifacts.record_artifact(out, s.doc_type, r.source, entry)
+    timing = {"doc_type": s.doc_type, "compile_seconds": round(r.seconds, 2),
+              "compiled_at": datetime.now(timezone.utc).strftime("%Y-%m-%d")}
+    artifacts.atomic_write(out / "timings" / f"{s.doc_type}.json", (json.dumps(timing, indent=2) + "\n").encode())
+    console.print(f"{s.doc_type}: compiled, held-out F1 (mean over fields) "
+                  f"{sum(f.heldout_f1 for f in r.fields.values()) / max(1, len(r.fields)):.3f}")
+
+
+def _write_classifier(out: Path, sets: list[SampleSet], all_docs: dict[str, dict[str, Document]]) -> None:
+    try:
+        from extractors.classifier import build_classifier
+    except ImportError:
+        return
+    model = build_classifier({dt: [docs[i] for i in sorted(docs)] for dt, docs in sorted(all_docs.items())})
+    data = (json.dumps(model, sort_keys=True, indent=1) + "\n").encode()
+    artifacts.atomic_write(out / "classifier.json", data)
+    lock = artifacts.read_lock(out)
+    lock["classifier"] = {"artifact": "classifier.json", "sha256": artifacts.sha256_bytes(data)}
+    artifacts.write_lock(out, lock)
+
+
+def write_report(out: Path) -> None:
+    """compile_report.json and .md from the lock: per doc type and field, winner and score."""
+    lock = artifacts.read_lock(out)
+    report = {"doc_types": {}}
+    table = Table(title="compile report")
+    for col in ("doc type", "field", "generator", "held-out F1"):
+        table.add_column(col)
+    md = ["# Compile report", "", "| doc type | field | winning generator | held-out F1 |", "|---|---|---|---|"]
+    for dt, entry in sorted(lock["doc_types"].items()):
+        report["doc_types"][dt] = {k: entry.get(k) for k in ("fields", "cost", "backend", "model", "samples", "layouts", "validation")}
+        for name, f in entry.get("fields", {}).items():
+            gen = f"{f['generator']}:{f['variant']}" if f.get("variant") else str(f.get("generator"))
+            md.append(f"| {dt} | {name} | {gen} | {f['heldout_f1']:.3f} |")
+            table.add_row(dt, name, gen, f"{f['heldout_f1']:.3f}")
+        c = entry.get("cost", {})
+        md.append(f"| {dt} | *(cost)* | {c.get('requests', 0)} requests | {c.get('prompt_tokens', 0)}+{c.get('completion_tokens', 0)} tokens |")
+    artifacts.atomic_write(out / "compile_report.json", (json.dumps(report, indent=2, sort_keys=True) + "\n").encode())
+    artifacts.atomic_write(out / "compile_report.md", ("\n".join(md) + "\n").encode())
+    console.print(table)

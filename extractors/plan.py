@@ -1,0 +1,142 @@
+"""Extraction plans: the structured, auditable description of how to read each field.
+
+A plan says, per field, which printed labels and keywords name it, how the value sits
+relative to the label, what kind of value it is and which date order to assume; per table,
+how each column's header reads. Plans come from the synthesizer (learned from the samples)
+or from an LLM (structured JSON output), and `render` turns one into generated code through
+a vetted template, so every plan-based candidate is a small, readable call sequence.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field as dc_field
+from typing import Any
+
+from extractors.schema import FieldSpec, Schema
+
+KIND_BY_TYPE = {
+    "string": "string", "person_name": "person_name", "date": "date", "datetime": "date",
+    "integer": "integer", "decimal": "decimal", "phone": "phone", "identifier": "identifier",
+    "code": "code",
+}
+
+
+@dataclass
+class FieldPlan:
+    """How to read one scalar field."""
+
+    kind: str
+    labels: list[str] = dc_field(default_factory=list)
+    keywords: dict[str, float] = dc_field(default_factory=dict)
+    foes: dict[str, float] = dc_field(default_factory=dict)
+    relations: list[str] = dc_field(default_factory=lambda: ["colon", "right", "below"])
+    system: str | None = None
+    pattern: str | None = None
+    min_score: float = 1.0
+    max_words: int = 8
+
+
+@dataclass
+class ColumnPlan:
+    name: str
+    kind: str
+    labels: list[str] = dc_field(default_factory=list)
+    keywords: dict[str, float] = dc_field(default_factory=dict)
+    system: str | None = None
+
+
+@dataclass
+class TablePlan:
+    columns: list[ColumnPlan]
+    min_columns: int = 2
+
+
+@dataclass
+class Plan:
+    """A whole document type's plan: one entry per field, plus the default date order."""
+
+    doc_type: str
+    date_order: str = "mdy"
+    fields: dict[str, FieldPlan] = dc_field(default_factory=dict)
+    tables: dict[str, TablePlan] = dc_field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+
+def _lit(value: Any) -> str:
+    """A deterministic Python literal (dicts with sorted keys)."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_lit(k)}: {_lit(v)}" for k, v in sorted(value.items())) + "}"
+    if isinstance(value, (list, tuple)):
+        inner = ", ".join(_lit(v) for v in value)
+        return f"({inner},)" if isinstance(value, tuple) and len(value) == 1 else (f"({inner})" if isinstance(value, tuple) else f"[{inner}]")
+    if isinstance(value, float):
+        return repr(round(value, 3))
+    return repr(value)
+
+
+def render_field(name: str, fp: FieldPlan) -> str:
+    """The body of one field function, calling `runtime.field`."""
+    args = [f"kind={fp.kind!r}", f"labels={_lit(sorted(fp.labels))}"]
+    if fp.keywords:
+        args.append(f"keywords={_lit(fp.keywords)}")
+    if fp.foes:
+        args.append(f"foes={_lit(fp.foes)}")
+    if sorted(fp.relations) != ["below", "colon", "right"]:
+        args.append(f"relations={_lit(tuple(sorted(fp.relations)))}")
+    if fp.system:
+        args.append(f"system={fp.system!r}")
+    if fp.pattern:
+        args.append(f"pattern={fp.pattern!r}")
+    args.append(f"min_score={fp.min_score!r}")
+    if fp.max_words != 8:
+        args.append(f"max_words={fp.max_words}")
+    joined = ",\n        ".join(args)
+    return (
+        f"def field_{name}(doc, pairs, order):\n"
+        f"    return runtime.field(\n        doc,\n        {joined},\n        order=order,\n        pairs=pairs,\n    )\n"
+    )
+
+
+def render_table(name: str, tp: TablePlan) -> str:
+    cols = []
+    for c in tp.columns:
+        parts = [repr(c.name), repr(c.kind), _lit(tuple(sorted(c.labels))), _lit(tuple(sorted(c.keywords.items())))]
+        if c.system:
+            parts.append(repr(c.system))
+        cols.append("        runtime.Column(" + ", ".join(parts) + "),")
+    body = "\n".join(cols)
+    return (
+        f"def field_{name}(doc, pairs, order):\n"
+        f"    columns = [\n{body}\n    ]\n"
+        f"    return runtime.table(doc, columns, order=order, min_columns={tp.min_columns})\n"
+    )
+
+
+def render_module(header: str, plan: Plan, schema: Schema, bodies: dict[str, str]) -> str:
+    """A whole artifact: header comment, one function per field, and `extract(doc)`.
+
+    `bodies` maps a field name to its function source (`def field_<name>(doc, pairs, order)`),
+    whatever generator wrote it; fields with no body come out as None.
+    """
+    lines = [header.rstrip(), "from extractors import runtime", "", ""]
+    for name in schema.fields:
+        if name in bodies:
+            lines.append(bodies[name].rstrip())
+            lines.extend(["", ""])
+    lines.append("def extract(doc):")
+    lines.append("    pairs = list(runtime.iter_pairs(doc))")
+    lines.append(f"    order = runtime.date_order(doc, {plan.date_order!r})")
+    lines.append("    return {")
+    for name in schema.fields:
+        if name in bodies:
+            lines.append(f"        {name!r}: field_{name}(doc, pairs, order),")
+        else:
+            lines.append(f"        {name!r}: None,")
+    lines.append("    }")
+    return "\n".join(lines) + "\n"
+
+
+def kind_of(spec: FieldSpec) -> str:
+    return KIND_BY_TYPE.get(spec.type, "string")

@@ -1,0 +1,201 @@
+"""The deterministic synthesizer: learns an extraction plan from labeled samples alone.
+
+For each field it finds where the golden value is printed in every sample (the label/value
+pairs whose value parses to the golden value), and learns the label wording, the keyword
+stems that name the field rather than its neighbours, the label/value relation and the
+date order. For tables it finds the row carrying the first golden row and reads the
+column headers above it. No model is involved, so compilation works with none at all.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field as dc_field
+from typing import Any
+
+from extractors import runtime
+from extractors.canonical import canonical, values_match
+from extractors.plan import ColumnPlan, FieldPlan, Plan, TablePlan, kind_of
+from extractors.schema import FieldSpec, Schema
+from pipeline.document import Document
+
+
+@dataclass
+class FieldEvidence:
+    """What the samples show about one scalar field."""
+
+    labels: Counter = dc_field(default_factory=Counter)
+    relations: Counter = dc_field(default_factory=Counter)
+    orders: Counter = dc_field(default_factory=Counter)
+    found_in: set = dc_field(default_factory=set)
+    sample_labels: dict = dc_field(default_factory=dict)
+
+
+def _name_tokens(name: str) -> list[str]:
+    return [t for t in re.split(r"[_\W]+", name.lower()) if t]
+
+
+def observe_field(doc: Document, pairs: list[runtime.Pair], spec: FieldSpec, golden: Any,
+                  ev: FieldEvidence, sample_id: str) -> None:
+    """Record every pair in `doc` whose value reads as the golden value."""
+    if golden is None:
+        return
+    kind = kind_of(spec)
+    for pair in pairs:
+        text = pair.value_text
+        for order in (("mdy", "dmy") if kind == "date" else ("mdy",)):
+            for take in (len(pair.value_words), 8, 4, 3, 2):
+                words = pair.value_words[:take]
+                parsed = runtime.parse_value(" ".join(w.text for w in words), kind, order=order, system=spec.system)
+                if parsed is None or not values_match(parsed[0], golden, spec.type):
+                    continue
+                label = runtime.norm_phrase(pair.label)
+                if not label:
+                    break
+                ev.labels[label] += 1
+                ev.relations[pair.relation] += 1
+                if kind == "date" and re.search(r"\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}", text):
+                    ev.orders[order] += 1
+                ev.found_in.add(sample_id)
+                ev.sample_labels.setdefault(sample_id, set()).add(label)
+                break
+            else:
+                continue
+            break
+
+
+def keyword_weights(label_sets: dict[str, set[str]]) -> dict[str, dict[str, float]]:
+    """P(field | stem) over each field's label variants (and its name's tokens, at half weight)."""
+    stem_fields: dict[str, Counter] = defaultdict(Counter)
+    for fname, labels in label_sets.items():
+        for label in labels:
+            for s in {runtime.stem(t) for t in label.split()}:
+                stem_fields[s][fname] += 1.0
+        for s in {runtime.stem(t) for t in _name_tokens(fname)}:
+            stem_fields[s][fname] += 0.5
+    weights: dict[str, dict[str, float]] = defaultdict(dict)
+    for s, counts in stem_fields.items():
+        total = sum(counts.values())
+        for fname, c in counts.items():
+            weights[fname][s] = round(c / total, 3)
+    return weights
+
+
+def learn_plan(schema: Schema, docs: dict[str, Document], goldens: dict[str, dict], *,
+               min_score: float = 0.6) -> Plan:
+    """A plan for every field, learned from the samples `docs` (id -> document) and their goldens."""
+    evidence: dict[str, FieldEvidence] = {n: FieldEvidence() for n in schema.scalar_fields()}
+    table_labels: dict[str, dict[str, Counter]] = {n: defaultdict(Counter) for n in schema.table_fields()}
+    order_votes: Counter = Counter()
+    for sid in sorted(docs):
+        doc, golden = docs[sid], goldens[sid]
+        pairs = list(runtime.iter_pairs(doc))
+        for name, spec in schema.scalar_fields().items():
+            observe_field(doc, pairs, spec, golden.get(name), evidence[name], sid)
+        for name, spec in schema.table_fields().items():
+            observe_table(doc, spec, golden.get(name), table_labels[name])
+    for ev in evidence.values():
+        order_votes.update(ev.orders)
+
+    label_sets = {n: set(ev.labels) for n, ev in evidence.items()}
+    for tname, cols in table_labels.items():
+        for cname, labels in cols.items():
+            label_sets.setdefault(f"{tname}.{cname}", set()).update(labels)
+    weights = keyword_weights({n: s for n, s in label_sets.items() if "." not in n})
+    plan = Plan(doc_type=schema.doc_type, date_order="dmy" if order_votes["dmy"] > order_votes["mdy"] else "mdy")
+    for name, spec in schema.scalar_fields().items():
+        ev = evidence[name]
+        own = weights.get(name, {})
+        keywords = {s: w for s, w in own.items() if w >= 0.2}
+        foes: dict[str, float] = {}
+        for other, ws in weights.items():
+            if other == name:
+                continue
+            for s, w in ws.items():
+                if w >= 0.5 and s not in keywords:
+                    foes[s] = max(foes.get(s, 0.0), w)
+        plan.fields[name] = FieldPlan(
+            kind=kind_of(spec),
+            labels=sorted(ev.labels),
+            keywords=keywords,
+            foes=foes,
+            relations=sorted(ev.relations) or ["below", "colon", "right"],
+            system=spec.system,
+            min_score=min_score,
+            max_words=_max_words(spec),
+        )
+    for name, spec in schema.table_fields().items():
+        cols = []
+        col_label_sets = {c: set(table_labels[name].get(c, ())) for c in spec.columns}
+        col_weights = keyword_weights(col_label_sets)
+        for cname, cspec in spec.columns.items():
+            kws = {s: w for s, w in col_weights.get(cname, {}).items() if w >= 0.5}
+            cols.append(ColumnPlan(cname, kind_of(cspec), sorted(col_label_sets[cname]), kws, cspec.system))
+        plan.tables[name] = TablePlan(cols, min_columns=min(2, len(cols)))
+    return plan
+
+
+def _max_words(spec: FieldSpec) -> int:
+    return {"person_name": 5, "date": 5, "identifier": 3, "code": 3, "integer": 3, "decimal": 3, "phone": 5}.get(spec.type, 12)
+
+
+def observe_table(doc: Document, spec: FieldSpec, rows: Any, labels: dict[str, Counter]) -> None:
+    """Find the line printing the first golden row and learn each column's header above it."""
+    if not rows or not isinstance(rows, list):
+        return
+    for row in rows[:3]:
+        located = _locate_row(doc, spec, row)
+        if located is None:
+            continue
+        page, li, col_words = located
+        lines = page.lines
+        for lj in range(li - 1, max(-1, li - 4), -1):
+            cells = runtime.split_cells(lines[lj], page.number, lj, gap=0.8)
+            if sum(1 for c in cells if runtime._is_label_like(c)) < 2:
+                continue
+            for cname, words in col_words.items():
+                x0, x1 = min(w.x0 for w in words), max(w.x1 for w in words)
+                best, best_d = None, 1e9
+                for cell in cells:
+                    overlap = min(x1, cell.x1) - max(x0, cell.x0)
+                    d = -overlap if overlap > 0 else min(abs(cell.x0 - x0), abs(cell.x1 - x1))
+                    if d < best_d:
+                        best, best_d = cell, d
+                if best is not None and best_d < 30:
+                    label = runtime.norm_phrase(best.text)
+                    if label:
+                        labels[cname][label] += 1
+            return
+
+
+def _locate_row(doc: Document, spec: FieldSpec, row: dict) -> tuple[Any, int, dict] | None:
+    """The (page, line index, words per column) of the line that prints most of `row`."""
+    best = None
+    for page in doc.pages:
+        for li, line in enumerate(page.lines):
+            col_words: dict[str, list] = {}
+            for cname, cspec in spec.columns.items():
+                golden = row.get(cname)
+                if golden is None:
+                    continue
+                want = canonical(golden, cspec.type)
+                words = _find_span(line.words, want, cspec)
+                if words:
+                    col_words[cname] = words
+            if len(col_words) >= 2 and (best is None or len(col_words) > len(best[2])):
+                best = (page, li, col_words)
+    return best
+
+
+def _find_span(words: tuple, want: str | None, cspec: FieldSpec) -> list | None:
+    if want is None:
+        return None
+    kind = kind_of(cspec)
+    n = len(words)
+    for size in (1, 2, 3, 4, 5, 6):
+        for i in range(0, n - size + 1):
+            text = " ".join(w.text for w in words[i:i + size])
+            parsed = runtime.parse_value(text, kind, system=cspec.system)
+            if parsed is not None and canonical(parsed[0], cspec.type) == want and len(parsed[1]) >= 0.6 * len(text):
+                return list(words[i:i + size])
+    return None

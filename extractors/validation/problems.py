@@ -1,0 +1,30 @@
+"""The record every validation stage reports: one `Problem` per thing wrong with a candidate."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+Stage = Literal["static", "security", "execution", "accuracy"]
+STAGES: tuple[Stage, ...] = ("static", "security", "execution", "accuracy")
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One reason a candidate failed a stage.
+
+    `code` is a short stable identifier (e.g. ``forbidden-name``) that the repair loop and
+    tests key on; `message` is a human sentence safe to feed back to the model (it never
+    contains document text); `line` is the 1-based source line when known.
+    """
+
+    stage: str
+    code: str
+    message: str
+    line: int | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        where = f" (line {self.line})" if self.line else ""
+        return f"[{self.stage}:{self.code}]{where} {self.message}"

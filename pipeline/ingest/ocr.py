@@ -1,0 +1,171 @@
+"""Tesseract OCR of one page image, its preprocessing, and the on-disk OCR cache.
+
+Tesseract runs single-threaded (`OMP_THREAD_LIMIT=1`): on a 2-core machine two one-thread
+processes beat one two-thread process. Parallelism comes from worker processes.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from PIL import Image, ImageOps
+
+from pipeline.document import Word
+
+log = logging.getLogger(__name__)
+
+# Bump when preprocessing or word handling changes: old cache entries stop matching.
+PREPROCESS_VERSION = "gray1"
+DEFAULT_LANG = os.environ.get("DOCC_OCR_LANG", "eng")
+
+# Number of Tesseract invocations in this process (tests use it to prove cache hits).
+OCR_CALLS = 0
+
+os.environ["OMP_THREAD_LIMIT"] = "1"  # inherited by every tesseract subprocess we start
+
+
+@lru_cache(maxsize=1)
+def tesseract_version() -> str:
+    import pytesseract
+
+    try:
+        return str(pytesseract.get_tesseract_version())
+    except Exception:  # not installed: OCR will fail later with a clear error
+        return "unknown"
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("DOCC_CACHE_DIR")
+    if base:
+        return Path(base) / "ocr"
+    return Path.home() / ".cache" / "docc" / "ocr"
+
+
+def preprocess(img: Image.Image) -> Image.Image:
+    """Grayscale, alpha flattened on white. Cheap on purpose: Tesseract binarizes itself."""
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        img = img.convert("RGBA")
+        bg = Image.new("RGBA", img.size, (255, 255, 255, 255))
+        img = Image.alpha_composite(bg, img)
+    if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        img = ImageOps.autocontrast(img.convert("I").point(lambda v: v / 256).convert("L"))
+    if img.mode != "L":
+        img = img.convert("L")
+    return img
+
+
+def ocr_image(img: Image.Image, dpi: float, lang: str = DEFAULT_LANG, timeout: float = 300) -> list[Word]:
+    """OCR a page image; word boxes come back in points (px * 72 / dpi), conf 0..1."""
+    global OCR_CALLS
+    import pytesseract
+
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    gray = preprocess(img)
+    gray.format = "PPM"  # pytesseract writes an uncompressed PGM: much cheaper than PNG
+    OCR_CALLS += 1
+    data = pytesseract.image_to_data(
+        gray,
+        lang=lang,
+        config=f"--psm 3 --dpi {int(round(dpi))}",
+        output_type=pytesseract.Output.DICT,
+        timeout=timeout,
+    )
+    scale = 72.0 / dpi
+    words: list[Word] = []
+    for i, text in enumerate(data["text"]):
+        if data["level"][i] != 5:
+            continue
+        try:
+            conf = float(data["conf"][i])
+        except (TypeError, ValueError):
+            continue
+        if conf < 0:
+            continue
+        text = (text or "").strip()
+        if not text:
+            continue
+        left, topv, w, h = data["left"][i], data["top"][i], data["width"][i], data["height"][i]
+        words.append(
+            Word(
+                text,
+                round(left * scale, 2),
+                round(topv * scale, 2),
+                round((left + w) * scale, 2),
+                round((topv + h) * scale, 2),
+                round(min(max(conf / 100.0, 0.0), 1.0), 4),
+            )
+        )
+    return words
+
+
+# --- cache --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OcrPage:
+    width: float
+    height: float
+    words: list[Word]
+
+
+def cache_key(sha256: str, page: int, dpi: int, lang: str = DEFAULT_LANG) -> str:
+    extra = f"{dpi}|{tesseract_version()}|{PREPROCESS_VERSION}|{lang}"
+    return f"{sha256}-p{page}-{hashlib.sha256(extra.encode()).hexdigest()[:16]}"
+
+
+def _cache_path(cache_dir: Path, key: str) -> Path:
+    return cache_dir / key[:2] / f"{key}.json"
+
+
+def cache_get(cache_dir: Path | None, key: str) -> OcrPage | None:
+    if cache_dir is None:
+        return None
+    p = _cache_path(cache_dir, key)
+    try:
+        with open(p, "rb") as f:
+            obj = json.loads(f.read())
+        words = [Word(t, x0, tp, x1, bt, c) for t, x0, tp, x1, bt, c in obj["words"]]
+        return OcrPage(float(obj["width"]), float(obj["height"]), words)
+    except FileNotFoundError:
+        return None
+    except Exception:  # unreadable or stale-format entry: recompute
+        log.debug("ignoring bad OCR cache entry %s", p)
+        return None
+
+
+def cache_put(cache_dir: Path | None, key: str, page: OcrPage) -> None:
+    """Write atomically (tmp file in the same folder, then os.replace); failures only log."""
+    if cache_dir is None:
+        return
+    p = _cache_path(cache_dir, key)
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        payload = json.dumps(
+            {
+                "v": 1,
+                "width": page.width,
+                "height": page.height,
+                "words": [[w.text, w.x0, w.top, w.x1, w.bottom, w.conf] for w in page.words],
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        ).encode()
+        fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=".tmp-", suffix=".json")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(payload)
+            os.replace(tmp, p)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+    except OSError as e:
+        log.warning("cannot write OCR cache entry: %s", e.strerror or e)

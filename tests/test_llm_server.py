@@ -1,0 +1,124 @@
+"""The embedded vLLM server and the OpenAI-compatible client, for real (no mocks).
+
+Slow: starting the server takes about a minute on 2 cores, and the first run on a fresh
+machine runs `setup` (several minutes). With DOCC_LLM_URL set, the tests talk to that
+server instead and the embedded-lifecycle test is skipped.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+
+import httpx
+import psutil
+import pytest
+
+from extractors.llm import ChatRequest, EmbeddedServer, LLMClient, llm_from_env
+from extractors.llm.embedded import is_set_up, setup
+from extractors.llm.testing import llm_for_tests
+
+pytestmark = pytest.mark.llm
+
+SCHEMA = {
+    "type": "object",
+    "properties": {
+        "patient_name": {"type": "string"},
+        "age": {"type": "integer"},
+    },
+    "required": ["patient_name", "age"],
+    "additionalProperties": False,
+}
+
+
+@pytest.fixture(scope="session")
+def llm():
+    with llm_for_tests() as client:
+        yield client
+
+
+def _port_open(host: str, port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(1.0)
+        return s.connect_ex((host, port)) == 0
+
+
+# First in the file, so it normally runs before the shared server is up (one server at a time).
+@pytest.mark.skipif(bool(os.environ.get("DOCC_LLM_URL")), reason="DOCC_LLM_URL set: no embedded server")
+def test_embedded_server_starts_serves_and_stops_completely():
+    if not is_set_up():
+        setup()
+    with EmbeddedServer(kv_cache_gb=1) as server:
+        assert server.running and server.port and server.log_path.exists()
+        assert httpx.get(f"{server.url}/health", timeout=5).status_code == 200
+        with LLMClient(server.base_url, server.model) as client:
+            assert client.models() == [server.model]
+        leader = psutil.Process(server.pid)
+        group = [leader, *leader.children(recursive=True)]
+        pgid = os.getpgid(server.pid)
+        assert pgid == server.pid != os.getpgid(0)  # its own process group
+        host, port = server.host, server.port
+    assert not server.running
+    assert not _port_open(host, port)
+    for p in group:
+        assert not p.is_running() or p.status() == psutil.STATUS_ZOMBIE, f"{p.pid} survived"
+    with pytest.raises(ProcessLookupError):
+        os.killpg(pgid, 0)
+    server.stop()  # idempotent
+
+
+def test_short_chat_returns_text(llm):
+    res = llm.chat([{"role": "user", "content": "Say hello in one short sentence."}], max_tokens=16)
+    assert len(res.texts) == 1 and res.text.strip()
+    assert res.prompt_tokens > 0 and 0 < res.completion_tokens <= 16
+    assert res.seconds > 0
+
+
+def test_strict_json_schema_output(llm):
+    res = llm.chat(
+        [{"role": "system", "content": "Extract the fields as JSON."},
+         {"role": "user", "content": "Patient: Maria Lopez, 47 years old, seen for a checkup."}],
+        max_tokens=48, json_schema=SCHEMA, schema_name="patient")
+    data = json.loads(res.text)
+    assert set(data) == {"patient_name", "age"}
+    assert isinstance(data["patient_name"], str)
+    assert isinstance(data["age"], int) and not isinstance(data["age"], bool)
+
+
+def test_concurrent_requests_keep_order(llm):
+    # A one-value enum forces each answer, so the order of results is checkable exactly.
+    reqs = [ChatRequest(messages=[{"role": "user", "content": f"Give the label for item {i}."}],
+                        max_tokens=16, json_schema={
+                            "type": "object", "properties": {"label": {"type": "string", "enum": [f"item-{i}"]}},
+                            "required": ["label"], "additionalProperties": False})
+            for i in range(4)]
+    results = llm.chat_many(reqs, concurrency=4)
+    assert [json.loads(r.text)["label"] for r in results] == [f"item-{i}" for i in range(4)]
+    assert all(r.completion_tokens > 0 for r in results)
+
+
+def test_several_choices_and_dict_requests(llm):
+    [res] = llm.chat_many([{"messages": [{"role": "user", "content": "Name a color."}],
+                            "max_tokens": 8, "temperature": 0.8, "seed": 1, "n": 2}])
+    assert len(res.texts) == 2 and all(t.strip() for t in res.texts)
+
+
+def test_llm_from_env_points_at_url_and_finds_model(llm, monkeypatch):
+    if os.environ.get("DOCC_LLM_URL"):
+        pytest.skip("DOCC_LLM_URL set: the fixture already came from llm_from_env")
+    monkeypatch.setenv("DOCC_LLM_URL", llm.base_url.removesuffix("/v1"))  # bare host:port gets /v1
+    monkeypatch.delenv("DOCC_LLM_MODEL", raising=False)  # the server's only model is used
+    monkeypatch.delenv("DOCC_LLM_API_KEY", raising=False)
+    client = llm_from_env()
+    assert client is not None
+    with client:
+        assert (client.base_url, client.model) == (llm.base_url, llm.model)
+
+
+def test_http_error_is_reported_without_retry(llm):
+    from extractors.llm import LLMError
+
+    bad = LLMClient(llm.base_url, "no-such-model", max_retries=0)
+    with bad, pytest.raises(LLMError) as info:
+        bad.chat([{"role": "user", "content": "hi"}], max_tokens=4)
+    assert info.value.status == 404 or (info.value.status or 0) >= 400
