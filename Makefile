@@ -7,21 +7,31 @@ STAMP := $(VENV)/.installed
 DOCC := $(BIN)/docc
 DEMO_OUT ?= out/demo
 
-.PHONY: help demo test system-deps venv llm-setup compile-extractors report report-baseline bench samples clean
+.PHONY: help demo test system-deps test-system-deps venv llm-setup compile-extractors report report-baseline bench samples clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
 
-system-deps: ## install Tesseract and poppler with apt-get when missing
-	@if ! command -v tesseract >/dev/null || ! command -v pdftoppm >/dev/null; then \
-	  echo "installing tesseract-ocr and poppler-utils (apt-get)"; \
+APT_PACKAGES := tesseract-ocr tesseract-ocr-eng poppler-utils
+TEST_APT_PACKAGES := chromium
+
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing with apt-get:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq tesseract-ocr tesseract-ocr-eng poppler-utils >/dev/null; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
+endef
+
+system-deps: ## install Tesseract and poppler with apt-get when missing
+	$(call apt_install,$(APT_PACKAGES))
+
+test-system-deps: ## install Chromium (for the HTML report test) with apt-get when missing
+	$(call apt_install,$(TEST_APT_PACKAGES))
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test]'
 	@touch $(STAMP)
 
@@ -31,13 +41,34 @@ llm-setup: venv ## embedded vLLM (CPU build) in .venv-vllm and the model weights
 	$(BIN)/python -m extractors.llm.embedded setup
 
 demo: venv ## run the main job end to end on data/samples
-	$(DOCC) ingest data/samples
+	$(DOCC) run data/samples --out $(DEMO_OUT)
+	$(DOCC) export $(DEMO_OUT) --ndjson $(DEMO_OUT)/ndjson
+	@if [ -n "$$DOCC_FHIR_URL" ]; then $(DOCC) export $(DEMO_OUT) --fhir-url "$$DOCC_FHIR_URL"; fi
+	$(DOCC) eval --out $(DEMO_OUT)/report
+	@echo
+	@echo "results:   $(DEMO_OUT)/results.jsonl  (manifest: $(DEMO_OUT)/manifest.json)"
+	@echo "FHIR:      $(DEMO_OUT)/fhir/  and  $(DEMO_OUT)/ndjson/"
+	@echo "report:    $(DEMO_OUT)/report/report.html"
 
-test: venv ## the test suite (real Tesseract, vLLM, FHIR server, Great Expectations)
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+test: venv test-system-deps llm-setup ## the test suite (real Tesseract, vLLM, FHIR server, Great Expectations)
+	$(BIN)/python -m pytest -p no:cacheprovider -ra
 
-compile-extractors: venv ## compile extractors for every doc type under data/samples
-	$(DOCC) compile
+compile-extractors: venv llm-setup ## compile extractors for every doc type under data/samples (embedded vLLM + synth)
+	@prev=$$(mktemp -d); \
+	if [ -f reports/compiled/report.json ]; then cp reports/compiled/report.json $$prev/report.json; fi; \
+	$(DOCC) compile && \
+	if [ -f $$prev/report.json ]; then $(DOCC) eval --out reports/compiled --against $$prev/report.json; \
+	else $(DOCC) eval --out reports/compiled; fi
+
+report: venv ## accuracy report (JSON, Markdown, HTML) for the locked extractors
+	$(DOCC) eval --out reports/latest
+
+report-baseline: venv llm-setup ## accuracy report with the direct-LLM baseline on every document
+	$(DOCC) eval --out reports/baseline --baseline direct-llm
+
+bench: venv ## benchmarks: ingest and batch throughput, written to eval/bench/results/
+	$(BIN)/python -m eval.bench.ingest_bench
+	$(BIN)/python -m eval.bench.batch_bench
 
 samples: venv ## regenerate the labeled sample corpus and held-out sets
 	$(BIN)/python -m eval.corpus --out data/samples --heldout tests/heldout

@@ -396,12 +396,26 @@ def _write_result(out: Path, s: SampleSet, r: DocTypeResult, gens: Generators, b
         },
         "validation": r.validation,
     }
+    suite = _runtime_suite(s)
+    if suite is not None:
+        data = (json.dumps(suite, indent=1, sort_keys=True) + "\n").encode()
+        artifacts.atomic_write(out / f"{s.doc_type}.expectations.json", data)
+        entry["expectations"] = {"artifact": f"{s.doc_type}.expectations.json", "sha256": artifacts.sha256_bytes(data)}
     artifacts.record_artifact(out, s.doc_type, r.source, entry)
     timing = {"doc_type": s.doc_type, "compile_seconds": round(r.seconds, 2),
               "compiled_at": datetime.now(timezone.utc).strftime("%Y-%m-%d")}
     artifacts.atomic_write(out / "timings" / f"{s.doc_type}.json", (json.dumps(timing, indent=2) + "\n").encode())
     console.print(f"{s.doc_type}: compiled, held-out F1 (mean over fields) "
                   f"{sum(f.heldout_f1 for f in r.fields.values()) / max(1, len(r.fields)):.3f}")
+
+
+def _runtime_suite(s: SampleSet) -> dict | None:
+    """The run-time expectations for a doc type, learned from its schema and golden values."""
+    try:
+        from extractors.expectations import build_runtime_suite
+    except ImportError:
+        return None
+    return build_runtime_suite(s.schema_, [x.golden for x in s.samples])
 
 
 def _write_classifier(out: Path, sets: list[SampleSet], all_docs: dict[str, dict[str, Document]]) -> None:

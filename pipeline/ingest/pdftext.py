@@ -26,8 +26,6 @@ _LIGATURES = {
     "\ufb05": "st",
     "\ufb06": "st",
 }
-# Characters that separate words even though pdfium did not mark them as spaces.
-_SEPARATORS = {"\r", "\n", "\t", "\x00", "\x02", "\x03", "\ufffe", "\u00a0", "\u2002", "\u2003", "\u2009", "\u200b", "\u3000"}
 
 
 def open_pdf(data: bytes) -> pdfium.PdfDocument:
@@ -94,8 +92,63 @@ def _transform(rotation: int, cl: float, cb: float, cr: float, ct: float):
     return lambda l, b, r, t: (l - cl, ct - t, r - cl, ct - b)
 
 
+def _proto(name: str, restype, *argtypes):
+    """A direct prototype for a pdfium function with plain C types (no pointer wrappers),
+    so hot loops pass and compare handles as ints."""
+    addr = ctypes.cast(getattr(pdfium_c, name), ctypes.c_void_p).value
+    return ctypes.CFUNCTYPE(restype, *argtypes)(addr)
+
+
+_VP, _I, _D = ctypes.c_void_p, ctypes.c_int, ctypes.c_double
+_GetText = _proto("FPDFText_GetText", _I, _VP, _I, _I, _VP)
+_GetUnicode = _proto("FPDFText_GetUnicode", ctypes.c_uint, _VP, _I)
+_GetLooseCharBox = _proto("FPDFText_GetLooseCharBox", _I, _VP, _I, ctypes.POINTER(pdfium_c.FS_RECTF))
+_GetTextObject = _proto("FPDFText_GetTextObject", _VP, _VP, _I)
+_GetRenderMode = _proto("FPDFTextObj_GetTextRenderMode", _I, _VP)
+_GetMatrix = _proto("FPDFText_GetMatrix", _I, _VP, _I, ctypes.POINTER(pdfium_c.FS_MATRIX))
+_GetFontSize = _proto("FPDFText_GetFontSize", _D, _VP, _I)
+_INVISIBLE = pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE
+
+# Separators pdfium may emit that Python's str.split() does not treat as whitespace.
+_SEP_TABLE = str.maketrans({c: " " for c in "\x00\x03\ufffe\u200b\ufeff"} | {"\x02": "-"})
+_TOKEN = re.compile(r"\S+")
+
+
+def _page_text(tp: int, n: int) -> str:
+    """All n characters of the text page, index-aligned with pdfium's char list."""
+    buf = ctypes.create_string_buffer((n + 1) * 2)
+    got = _GetText(tp, 0, n, ctypes.addressof(buf))
+    if got == n + 1:
+        text = buf.raw[: n * 2].decode("utf-16-le", errors="replace")
+        if len(text) == n:  # no surrogate pairs: indices line up
+            return text
+    # Rare: inserted/excluded chars or astral code points; ask char by char.
+    out = []
+    for i in range(n):
+        cp = _GetUnicode(tp, i)
+        try:
+            out.append(chr(cp) if cp else " ")
+        except (ValueError, OverflowError):
+            out.append("\ufffd")
+    return "".join(out)
+
+
+class _ObjInfo:
+    __slots__ = ("invisible", "em")
+
+    def __init__(self, invisible: bool, em: float) -> None:
+        self.invisible = invisible
+        self.em = em
+
+
 def extract_page(page: pdfium.PdfPage) -> PageText:
-    """All words on one page with boxes in points, origin top-left of the displayed page."""
+    """All words on one page with boxes in points, origin top-left of the displayed page.
+
+    Words are pdfium's characters split on whitespace, including the spaces and line breaks
+    pdfium generates itself where glyphs are far apart. A word's box comes from its first and
+    last characters; a word whose box looks implausible (wider than its characters could be,
+    or running backwards) is re-split character by character on horizontal gaps.
+    """
     width, height = page.get_size()  # displayed size (rotation applied)
     rotation = page.get_rotation() % 360
     cl, cb, cr, ct = page.get_cropbox()
@@ -103,104 +156,116 @@ def extract_page(page: pdfium.PdfPage) -> PageText:
 
     textpage = page.get_textpage()
     try:
-        tp = textpage.raw
-        n = pdfium_c.FPDFText_CountChars(tp)
-        words: list[Word] = []
-        n_chars = n_invisible = 0
+        tp = ctypes.cast(textpage.raw, ctypes.c_void_p).value
+        n = pdfium_c.FPDFText_CountChars(textpage.raw)
+        if n <= 0:
+            return PageText(width, height, rotation, [], 0, 0, 0.0)
+        text = _page_text(tp, n).translate(_SEP_TABLE)
         rect = pdfium_c.FS_RECTF()
-        rect_ref = ctypes.byref(rect)
-        get_unicode = pdfium_c.FPDFText_GetUnicode
-        get_box = pdfium_c.FPDFText_GetLooseCharBox
-        get_obj = pdfium_c.FPDFText_GetTextObject
-        render_mode = pdfium_c.FPDFTextObj_GetTextRenderMode
-        invisible_mode = pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE
-        get_matrix = pdfium_c.FPDFText_GetMatrix
-        get_size = pdfium_c.FPDFText_GetFontSize
+        rect_ref = ctypes.pointer(rect)
         matrix = pdfium_c.FS_MATRIX()
-        matrix_ref = ctypes.byref(matrix)
-        em = 0.0  # effective font size of the current text object, 0 when not upright
+        matrix_ref = ctypes.pointer(matrix)
+        objs: dict[int, _ObjInfo] = {}
+        none_info = _ObjInfo(False, 0.0)
 
-        buf: list[str] = []
-        x0 = top = x1 = bottom = 0.0
-        last_obj = None
-        last_invisible = False
-        prev_x1 = prev_cy = prev_h = 0.0
+        def info(i: int) -> _ObjInfo:
+            obj = _GetTextObject(tp, i)
+            if not obj:
+                return none_info
+            inf = objs.get(obj)
+            if inf is None:
+                em = 0.0
+                if _GetMatrix(tp, i, matrix_ref) and abs(matrix.b) < 1e-6 and abs(matrix.c) < 1e-6 and matrix.d > 0:
+                    em = _GetFontSize(tp, i) * matrix.d
+                inf = objs[obj] = _ObjInfo(_GetRenderMode(obj) == _INVISIBLE, em)
+            return inf
 
-        def flush() -> None:
-            if buf:
-                text = "".join(buf)
-                if text.strip():
-                    words.append(Word(text, round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2), 1.0))
-                buf.clear()
-
-        for i in range(max(n, 0)):
-            cp = get_unicode(tp, i)
-            if cp == 0:
-                flush()
-                continue
-            try:
-                ch = chr(cp)
-            except (ValueError, OverflowError):
-                ch = "\ufffd"
-            if ch.isspace() or ch in _SEPARATORS:
-                flush()
-                continue
-            if not get_box(tp, i, rect_ref):
-                flush()
-                continue
-            obj = get_obj(tp, i)
-            if obj:
-                addr = ctypes.cast(obj, ctypes.c_void_p).value
-                if addr != last_obj:
-                    last_obj = addr
-                    last_invisible = render_mode(obj) == invisible_mode
-                    em = 0.0
-                    if get_matrix(tp, i, matrix_ref) and abs(matrix.b) < 1e-6 and abs(matrix.c) < 1e-6 and matrix.d > 0:
-                        em = get_size(tp, i) * matrix.d
-            else:
-                last_obj, last_invisible, em = None, False, 0.0
+        def box(i: int):
+            """(x0, top, x1, bottom) of char i in display coordinates, or None."""
+            if not _GetLooseCharBox(tp, i, rect_ref):
+                return None
             l, b, r, t = rect.left, rect.bottom, rect.right, rect.top
             if l > r:
                 l, r = r, l
             if b > t:
                 b, t = t, b
+            em = info(i).em
             if em > 0:
                 # Upright text: the loose box's bottom is baseline + descent; make the box one
                 # em tall from there (pdfminer/pdfplumber's convention) instead of pdfium's
                 # font-bbox height, which sits well above the glyphs.
                 t = b + em
-            cx0, ctop, cx1, cbottom = to_top_left(l, b, r, t)
-            if cx0 > cx1:
-                cx0, cx1 = cx1, cx0
-            if ctop > cbottom:
-                ctop, cbottom = cbottom, ctop
-            h = cbottom - ctop
-            cy = (ctop + cbottom) / 2
-            if buf:
-                # New word on a large horizontal gap, a jump back, or a change of line.
-                gap = cx0 - prev_x1
-                lim = max(h, prev_h, 1.0)
-                if gap > 0.35 * lim or cx1 < x0 - 0.5 or abs(cy - prev_cy) > 0.5 * lim:
-                    flush()
-            n_chars += 1
-            if last_invisible:
-                n_invisible += 1
-            ch = _LIGATURES.get(ch, ch)
-            if not buf:
-                x0, top, x1, bottom = cx0, ctop, cx1, cbottom
-            else:
-                x0 = min(x0, cx0)
-                top = min(top, ctop)
-                x1 = max(x1, cx1)
-                bottom = max(bottom, cbottom)
-            buf.append(ch)
-            prev_x1, prev_cy, prev_h = cx1, cy, h
-        flush()
+            x0, y0, x1, y1 = to_top_left(l, b, r, t)
+            if x0 > x1:
+                x0, x1 = x1, x0
+            if y0 > y1:
+                y0, y1 = y1, y0
+            return x0, y0, x1, y1
+
+        words: list[Word] = []
+        n_chars = n_invisible = 0
+        for m in _TOKEN.finditer(text):
+            s, e = m.span()
+            token = m.group()
+            n_chars += e - s
+            if info(s).invisible:
+                n_invisible += e - s
+            b0 = box(s)
+            b1 = box(e - 1) if e - 1 > s else b0
+            if b0 is None or b1 is None:
+                words.extend(_split_by_chars(token, s, box))
+                continue
+            x0, top, x1, bottom = b0[0], min(b0[1], b1[1]), b1[2], max(b0[3], b1[3])
+            h = max(bottom - top, 1.0)
+            if x1 < x0 - 0.5 or (x1 - x0) > (e - s) * h * 1.6 + h or abs(b0[1] - b1[1]) > 0.5 * h:
+                words.extend(_split_by_chars(token, s, box))
+                continue
+            words.append(Word(_fix(token), round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2), 1.0))
     finally:
         textpage.close()
 
     cover = _image_cover(page, width * height) if n_chars else 0.0
     return PageText(width, height, rotation, words, n_chars, n_invisible, cover)
+
+
+def _fix(token: str) -> str:
+    if any(c in _LIGATURES for c in token):
+        token = "".join(_LIGATURES.get(c, c) for c in token)
+    return token
+
+
+def _split_by_chars(token: str, start: int, box) -> list[Word]:
+    """Split one whitespace-free run into words on horizontal gaps, jumps back or line changes."""
+    out: list[Word] = []
+    buf: list[str] = []
+    x0 = top = x1 = bottom = 0.0
+    prev_x1 = prev_cy = prev_h = 0.0
+
+    def flush() -> None:
+        if buf:
+            out.append(Word(_fix("".join(buf)), round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2), 1.0))
+            buf.clear()
+
+    for k, ch in enumerate(token):
+        bx = box(start + k)
+        if bx is None:
+            flush()
+            continue
+        cx0, ctop, cx1, cbottom = bx
+        h = cbottom - ctop
+        cy = (ctop + cbottom) / 2
+        if buf:
+            lim = max(h, prev_h, 1.0)
+            if cx0 - prev_x1 > 0.35 * lim or cx1 < x0 - 0.5 or abs(cy - prev_cy) > 0.5 * lim:
+                flush()
+        if not buf:
+            x0, top, x1, bottom = cx0, ctop, cx1, cbottom
+        else:
+            x0, top, x1, bottom = min(x0, cx0), min(top, ctop), max(x1, cx1), max(bottom, cbottom)
+        buf.append(ch)
+        prev_x1, prev_cy, prev_h = cx1, cy, h
+    flush()
+    return out
 
 
 # --- is this text layer worth trusting? -------------------------------------------------

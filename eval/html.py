@@ -1,0 +1,128 @@
+"""The self-contained HTML report: plotly figures with plotly.js inlined once, no network.
+
+    render_html(report, previous=None) -> str
+
+Figures: per-field F1 (grouped by sample set), confidence calibration, compiled vs direct-LLM
+per-field F1 (when a baseline ran), F1 change per field versus a previous report (with --against).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Mapping
+
+import plotly.graph_objects as go
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from eval.report import COMPARISON_HEADERS, FIELD_HEADERS, comparison_rows, field_rows
+
+TEMPLATES = Path(__file__).parent / "templates"
+SET_COLORS = ["#2563eb", "#ea580c", "#16a34a", "#9333ea", "#0891b2"]
+APPROACH_COLORS = {"compiled": "#2563eb", "direct-llm": "#dc2626"}
+PLOT_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+
+
+def _layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
+    fig.update_layout(title=title, height=height, margin=dict(l=60, r=20, t=60, b=120),
+                      template="plotly_white", legend=dict(orientation="h", y=1.08, x=0),
+                      font=dict(family="system-ui, -apple-system, Segoe UI, sans-serif", size=12))
+    return fig
+
+
+def f1_figure(report: Mapping[str, Any]) -> go.Figure:
+    fig = go.Figure()
+    for i, (set_name, s) in enumerate(report["sets"].items()):
+        xs, ys, text = [], [], []
+        for dt, sec in s["doc_types"].items():
+            for fname, f in sec["fields"].items():
+                xs.append(f"{dt}.{fname}")
+                ys.append(f["f1"])
+                text.append(f"P {f['precision']:.3f} · R {f['recall']:.3f} · n {f['n_docs']}")
+        fig.add_bar(name=s["label"], x=xs, y=ys, hovertext=text, marker_color=SET_COLORS[i % len(SET_COLORS)])
+    fig.update_yaxes(range=[0, 1.05], title="F1")
+    fig.update_layout(barmode="group")
+    return _layout(fig, "Per-field F1")
+
+
+def calibration_figure(report: Mapping[str, Any]) -> go.Figure:
+    fig = go.Figure()
+    fig.add_scatter(x=[0, 1], y=[0, 1], mode="lines", name="perfect calibration",
+                    line=dict(dash="dash", color="#9ca3af"))
+    for i, (set_name, s) in enumerate(report["sets"].items()):
+        buckets = s["overall"]["calibration"]["buckets"]
+        pts = [b for b in buckets if b["n"]]
+        fig.add_scatter(x=[b["mean_confidence"] for b in pts], y=[b["accuracy"] for b in pts], mode="lines+markers",
+                        name=s["label"], marker=dict(size=[8 + min(b["n"], 200) ** 0.5 * 2 for b in pts]),
+                        hovertext=[f"{b['bucket']}: {b['correct']}/{b['n']} correct" for b in pts],
+                        line=dict(color=SET_COLORS[i % len(SET_COLORS)]))
+    fig.update_xaxes(range=[0, 1.02], title="mean confidence in bucket (0–0.5, 0.5–0.7, 0.7–0.9, 0.9–1.0)")
+    fig.update_yaxes(range=[0, 1.05], title="accuracy of extracted values")
+    return _layout(fig, "Confidence calibration", height=400)
+
+
+def comparison_figure(comp: Mapping[str, Any]) -> go.Figure:
+    fig = go.Figure()
+    fields = sorted({k for r in comp["rows"] for k in r["fields"]})
+    for r in comp["rows"]:
+        if r["approach"] not in APPROACH_COLORS:
+            continue
+        fig.add_bar(name=r["approach"], x=fields, y=[r["fields"].get(k) for k in fields],
+                    marker_color=APPROACH_COLORS[r["approach"]])
+    fig.update_yaxes(range=[0, 1.05], title="F1")
+    fig.update_layout(barmode="group")
+    return _layout(fig, f"Compiled vs direct LLM on the same {comp['n_docs']} documents")
+
+
+def regression_figure(reg: Mapping[str, Any]) -> go.Figure:
+    rows = [r for r in reg["rows"] if r["delta"] is not None]
+    colors = {"regressed": "#dc2626", "improved": "#16a34a", "same": "#9ca3af"}
+    fig = go.Figure()
+    fig.add_bar(x=[f"{r['set']}/{r['doc_type']}.{r['field']}" for r in rows], y=[r["delta"] for r in rows],
+                marker_color=[colors[r["status"]] for r in rows], name="F1 change",
+                hovertext=[f"{r['previous']:.3f} → {r['current']:.3f}" for r in rows])
+    for y in (-reg["tolerance"], reg["tolerance"]):
+        fig.add_hline(y=y, line_dash="dot", line_color="#6b7280")
+    fig.update_yaxes(title="F1 change vs previous")
+    return _layout(fig, f"F1 change vs {Path(reg['against']).name or 'previous report'} (tolerance ±{reg['tolerance']})")
+
+
+def _div(fig: go.Figure, div_id: str, first: bool) -> str:
+    return fig.to_html(full_html=False, include_plotlyjs=True if first else False, div_id=div_id, config=PLOT_CONFIG)
+
+
+def _fmt(x: Any, nd: int = 3) -> str:
+    if x is None:
+        return "–"
+    if isinstance(x, bool):
+        return "yes" if x else "no"
+    if isinstance(x, float):
+        return f"{x:.{nd}f}"
+    return str(x)
+
+
+def _json(x: Any) -> str:
+    return json.dumps(x, ensure_ascii=False, default=str)
+
+
+def _f1_class(x: Any) -> str:
+    if not isinstance(x, (int, float)):
+        return ""
+    return "bad" if x < 0.8 else ("warn" if x < 0.95 else "good")
+
+
+def render_html(report: Mapping[str, Any], previous: Mapping[str, Any] | None = None) -> str:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["fmt"] = _fmt
+    env.filters["js"] = _json
+    env.filters["f1class"] = _f1_class
+    figures = [("fig-f1", f1_figure(report)), ("fig-calibration", calibration_figure(report))]
+    if report.get("comparison"):
+        figures.append(("fig-comparison", comparison_figure(report["comparison"])))
+    if report.get("regression"):
+        figures.append(("fig-regression", regression_figure(report["regression"])))
+    divs = {name: _div(fig, name, i == 0) for i, (name, fig) in enumerate(figures)}
+    template = env.get_template("report.html.j2")
+    return template.render(report=report, divs=divs, field_rows=field_rows, field_headers=FIELD_HEADERS,
+                           comparison_rows=comparison_rows, comparison_headers=COMPARISON_HEADERS,
+                           has_previous=previous is not None)

@@ -1,0 +1,94 @@
+"""The runtime helper API on small hand-built pages (positions in PDF points)."""
+from __future__ import annotations
+
+from extractors import runtime
+from pipeline.document import Document, Page, Word, group_lines
+
+
+def make_doc(rows: list[list[tuple[float, str]]], line_gap: float = 16.0) -> Document:
+    """A one-page document: each row is a list of (x, text) with 5pt per character."""
+    words = []
+    for r, row in enumerate(rows):
+        top = 50 + r * line_gap
+        for x, text in row:
+            for k, token in enumerate(text.split()):
+                x0 = x + sum(len(t) * 5 + 3 for t in text.split()[:k])
+                words.append(Word(token, x0, top, x0 + len(token) * 5, top + 10))
+    page = Page(1, 612, 792, "text-layer", tuple(words), group_lines(words))
+    return Document("mem", "0" * 64, (page,))
+
+
+def test_dates_both_orders_and_styles():
+    assert runtime.parse_date("03/04/2024") == "2024-03-04"
+    assert runtime.parse_date("03/04/2024", order="dmy") == "2024-04-03"
+    assert runtime.parse_date("25/12/2023") == "2023-12-25"
+    assert runtime.parse_date("12 Mar 2024") == "2024-03-12"
+    assert runtime.parse_date("March 5, 2021") == "2021-03-05"
+    assert runtime.parse_date("2020-02-30") is None
+    assert runtime.parse_date("no date") is None
+
+
+def test_numbers_and_codes():
+    assert str(runtime.parse_decimal("$1,234.50")) == "1234.50"
+    assert runtime.parse_int("Qty: 30 tablets") == 30
+    assert runtime.npi_valid("1234567893")
+    assert not runtime.npi_valid("1234567890")
+    assert runtime.parse_value("NPI 1234567890 1234567893", "code", system="npi")[0] == "1234567893"
+    assert runtime.parse_value("dx e11.9", "code", system="icd10cm")[0] == "E11.9"
+
+
+def test_colon_right_and_below_pairs():
+    doc = make_doc([
+        [(40, "Patient: Jane Roe"), (300, "MRN: AB123456")],
+        [(40, "Date of Birth"), (160, "02/14/1980")],
+        [(40, "Collected")],
+        [(40, "14/03/2024")],
+    ])
+    pairs = list(runtime.iter_pairs(doc))
+    rel = {(runtime.norm_phrase(p.label), p.relation): p.value_text for p in pairs}
+    assert rel[("patient", "colon")] == "Jane Roe"
+    assert rel[("mrn", "colon")] == "AB123456"
+    assert rel[("date of birth", "right")] == "02/14/1980"
+    assert rel[("collected", "below")] == "14/03/2024"
+
+
+def test_field_prefers_learned_label_and_uses_keywords_for_unseen_wording():
+    doc = make_doc([
+        [(40, "Admit Date: 01/02/2024"), (300, "Birth Date: 05/06/1970")],
+    ])
+    learned = runtime.field(doc, kind="date", labels=["birth date"], pairs=list(runtime.iter_pairs(doc)))
+    assert learned.value == "1970-05-06" and learned.confidence == 1.0
+    unseen = runtime.field(doc, kind="date", labels=["date of birth"], keywords={"birt": 1.0, "date": 0.2},
+                           foes={"admi": 1.0}, min_score=0.6)
+    assert unseen.value == "1970-05-06"
+    assert unseen.page == 1 and unseen.bbox[0] >= 300
+
+
+def test_table_rows_under_header():
+    doc = make_doc([
+        [(40, "Test"), (200, "Result"), (300, "Units"), (400, "Flag")],
+        [(40, "Glucose"), (200, "105"), (300, "mg/dL"), (400, "H")],
+        [(40, "Sodium"), (200, "140"), (300, "mmol/L")],
+        [],
+        [],
+        [],
+        [(40, "Signed by: Dr Who")],
+    ])
+    cols = [
+        runtime.Column("test_name", "string", ("test",)),
+        runtime.Column("value", "decimal", ("result",)),
+        runtime.Column("unit", "string", ("units",)),
+        runtime.Column("flag", "string", ("flag",)),
+    ]
+    found = runtime.table(doc, cols)
+    rows = [{k: (v.value if v else None) for k, v in r.items()} for r in found.value]
+    assert rows == [
+        {"test_name": "Glucose", "value": 105.0, "unit": "mg/dL", "flag": "H"},
+        {"test_name": "Sodium", "value": 140.0, "unit": "mmol/L", "flag": None},
+    ]
+
+
+def test_date_order_from_unambiguous_dates():
+    doc = make_doc([[(40, "Seen 03/04/2024 and 25/04/2024")]])
+    assert runtime.date_order(doc, "mdy") == "dmy"
+    assert runtime.date_order(make_doc([[(40, "03/04/2024")]]), "dmy") == "dmy"
