@@ -7,17 +7,20 @@ Definitions (one scalar field, over a set of documents):
 - TP: extracted non-null and canonically equal to the golden value.
 - FP: extracted non-null and not equal (including when the golden value is null).
 - FN: golden non-null and not matched (missing or wrong; a wrong value is both FP and FN).
-- precision = TP / (TP + FP), 1.0 when nothing was extracted;
-  recall = TP / (TP + FN), 1.0 when there was nothing to find;
-  F1 = harmonic mean, 0.0 when both are 0. A field that is null in every golden file and
-  never extracted therefore scores 1.0; a field never extracted but present scores 0.0.
+- precision = TP / (TP + FP), recall = TP / (TP + FN), F1 their harmonic mean (0 when both are 0).
+  With nothing extracted and nothing expected, precision and recall are 1; otherwise an empty
+  denominator gives 0 when the other error count is non-zero (the compile-time accuracy stage's
+  convention, `extractors.validation.accuracy`). A field null in every golden file and never
+  extracted therefore scores F1 1.0; a field never extracted but present scores 0.0.
 - exact-match rate: share of documents whose canonical extracted value equals the canonical
   golden value (null == null counts as a match).
 
-Tables: extracted rows are paired with golden rows (first on the key column, the first
-string/code/identifier column; the rest greedily by the number of equal cells), then every
-cell is scored like a scalar. Cells of unpaired extracted rows are FPs, cells of unpaired
-golden rows FNs. Each column gets P/R/F1; the table field's P/R/F1 is micro over its cells.
+Tables (same alignment as the compile-time accuracy stage, so both agree): extracted rows are
+paired with golden rows by position and by the key column (the column with the most distinct
+golden values; each golden row takes the first unused extracted row with an equal key); per
+document the alignment with the better cell F1 (then more equal cells) is kept. Every cell is
+then scored like a scalar: cells of unpaired extracted rows are FPs, cells of unpaired golden rows
+FNs. Each column gets P/R/F1; the table field's P/R/F1 is micro over its cells.
 
 Micro F1 pools TP/FP/FN over all fields (table fields contribute their cell counts); macro F1
 is the unweighted mean of field F1s.
@@ -33,7 +36,6 @@ from extractors.schema import FieldSpec, Schema
 
 # Confidence buckets: [lo, hi) except the last, which includes 1.0.
 CONFIDENCE_BUCKETS: tuple[tuple[float, float], ...] = ((0.0, 0.5), (0.5, 0.7), (0.7, 0.9), (0.9, 1.0))
-KEY_COLUMN_TYPES = ("string", "code", "identifier")
 WORST_PER_FIELD = 5
 SNIPPET_CHARS = 160
 
@@ -74,11 +76,15 @@ class Counts:
 
     @property
     def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+        if self.tp + self.fp:
+            return self.tp / (self.tp + self.fp)
+        return 1.0 if self.fn == 0 else 0.0
 
     @property
     def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+        if self.tp + self.fn:
+            return self.tp / (self.tp + self.fn)
+        return 1.0 if self.fp == 0 else 0.0
 
     @property
     def f1(self) -> float:
@@ -103,6 +109,17 @@ def score_value(extracted: Any, golden: Any, field_type: str) -> tuple[Counts, b
         if g is not None:
             c.fn = 1
     return c, e == g, e, g
+
+
+def score_value_canonical(e: str | None, g: str | None) -> Counts:
+    """Counts for one comparison of already canonical values."""
+    c = Counts()
+    if e is not None and e == g:
+        c.tp = 1
+    else:
+        c.fp = int(e is not None)
+        c.fn = int(g is not None)
+    return c
 
 
 # ---------------------------------------------------------------- calibration
@@ -161,55 +178,65 @@ class Calibration:
 # ---------------------------------------------------------------- tables
 
 
-def key_column(spec: FieldSpec) -> str | None:
-    """The column rows are paired on: the first string/code/identifier column."""
-    for name, col in spec.columns.items():
-        if col.type in KEY_COLUMN_TYPES:
-            return name
-    return next(iter(spec.columns), None)
-
-
 def _rows(value: Any) -> list[Mapping[str, Any]]:
-    if not value:
-        return []
-    if not isinstance(value, list):
+    if not value or not isinstance(value, list):
         return []
     return [r if isinstance(r, Mapping) else {} for r in value]
 
 
-def match_rows(extracted: list[Mapping[str, Any]], golden: list[Mapping[str, Any]], spec: FieldSpec) -> list[tuple[int, int]]:
-    """Pairs (extracted index, golden index): equal key column first (in order), then greedily by
-    the number of equal non-null cells (ties broken by position). Rows sharing nothing stay unpaired."""
+def key_column(spec: FieldSpec, golden_rows: list[Mapping[str, Any]]) -> str | None:
+    """The column rows are paired on: the one with the most distinct non-null golden values
+    (first in schema order on ties), the same rule as the compile-time accuracy stage."""
+    best, best_n = None, 0
+    for col, cspec in spec.columns.items():
+        n = len({v for v in (canonical(r.get(col), cspec.type) for r in golden_rows) if v is not None})
+        if n > best_n:
+            best, best_n = col, n
+    return best
+
+
+Alignment = list[tuple[int | None, int | None]]  # (extracted row index, golden row index)
+
+
+def align_rows(extracted: list[Mapping[str, Any]], golden: list[Mapping[str, Any]], spec: FieldSpec) -> Alignment:
+    """Pair extracted rows with golden rows, the way `extractors.validation.accuracy` does: by
+    position, and by the key column (each golden row takes the first unused extracted row with an
+    equal key); the alignment with the better cell F1 (then more equal cells) wins, position on ties.
+    Unpaired rows appear as (i, None) / (None, j)."""
     cols = spec.columns
-    canon_e = [{c: canonical(_unwrap(r.get(c))[0], cols[c].type) for c in cols} for r in extracted]
-    canon_g = [{c: canonical(r.get(c), cols[c].type) for c in cols} for r in golden]
-    pairs: list[tuple[int, int]] = []
-    free_e = set(range(len(extracted)))
-    free_g = set(range(len(golden)))
-    key = key_column(spec)
+    ce = [{c: canonical(_unwrap(r.get(c))[0], cols[c].type) for c in cols} for r in extracted]
+    cg = [{c: canonical(r.get(c), cols[c].type) for c in cols} for r in golden]
+    n = max(len(ce), len(cg))
+    candidates: list[Alignment] = [[(i if i < len(ce) else None, i if i < len(cg) else None) for i in range(n)]]
+    key = key_column(spec, golden)
     if key is not None:
-        for gi in range(len(golden)):
-            kg = canon_g[gi][key]
-            if kg is None:
-                continue
-            for ei in sorted(free_e):
-                if canon_e[ei][key] == kg:
-                    pairs.append((ei, gi))
-                    free_e.discard(ei)
-                    free_g.discard(gi)
-                    break
-    candidates = []
-    for ei in free_e:
-        for gi in free_g:
-            score = sum(1 for c in cols if canon_e[ei][c] is not None and canon_e[ei][c] == canon_g[gi][c])
-            if score:
-                candidates.append((-score, abs(ei - gi), ei, gi))
-    for _, _, ei, gi in sorted(candidates):
-        if ei in free_e and gi in free_g:
-            pairs.append((ei, gi))
-            free_e.discard(ei)
-            free_g.discard(gi)
-    return sorted(pairs, key=lambda p: p[1])
+        used: set[int] = set()
+        keyed: Alignment = []
+        for gi, g in enumerate(cg):
+            match = None
+            if g[key] is not None:
+                for ei, e in enumerate(ce):
+                    if ei not in used and e[key] == g[key]:
+                        match = ei
+                        break
+            if match is not None:
+                used.add(match)
+            keyed.append((match, gi))
+        keyed.extend((ei, None) for ei in range(len(ce)) if ei not in used)
+        candidates.append(keyed)
+    best, best_key = candidates[0], None
+    for alignment in candidates:
+        c, matches = Counts(), 0
+        for ei, gi in alignment:
+            for col in cols:
+                e = ce[ei][col] if ei is not None else None
+                g = cg[gi][col] if gi is not None else None
+                matches += int(e == g)
+                c.add(score_value_canonical(e, g))
+        k = (c.f1, matches)
+        if best_key is None or k > best_key:
+            best, best_key = alignment, k
+    return best
 
 
 # ---------------------------------------------------------------- per-field accumulators
@@ -280,44 +307,31 @@ def _score_table(acc: FieldAcc, spec: FieldSpec, doc_id: str, got: Any, want: An
     want_rows = _rows(want)
     acc.rows_golden += len(want_rows)
     acc.rows_extracted += len(got_rows)
-    pairs = match_rows(got_rows, want_rows, spec)
-    acc.rows_matched += len(pairs)
-    paired_e = {e: g for e, g in pairs}
-    paired_g = {g for _, g in pairs}
-    all_equal = len(got_rows) == len(want_rows) == len(pairs)
-    key = key_column(spec)
-
-    def cell(ei: int | None, gi: int | None, col: str) -> None:
-        nonlocal all_equal
-        cspec = spec.columns[col]
-        item = got_rows[ei].get(col) if ei is not None else None
-        value, conf, text = _unwrap(item)
-        gold = want_rows[gi].get(col) if gi is not None else None
-        c, same, e, g = score_value(value, gold, cspec.type)
-        cacc = acc.columns[col]
-        cacc.counts.add(c)
-        acc.counts.add(c)
-        cacc.n_docs += 1
-        cacc.exact += int(same)
-        cacc.golden_nonnull += int(g is not None)
-        cacc.extracted_nonnull += int(e is not None)
-        if e is not None:
-            calib.observe(conf, same)
-        if not same:
-            all_equal = False
-            row_key = None
-            if key is not None:
-                row_key = want_rows[gi].get(key) if gi is not None else _unwrap(got_rows[ei].get(key))[0]
-            acc.examples.append(Example(doc_id, f"{acc.name}[{row_key!s}].{col}" if row_key is not None else f"{acc.name}.{col}",
-                                        gold, value, _snippet(text), conf, _kind(e, g)))
-
-    for ei in range(len(got_rows)):
-        for col in spec.columns:
-            cell(ei, paired_e.get(ei), col)
-    for gi in range(len(want_rows)):
-        if gi not in paired_g:
-            for col in spec.columns:
-                cell(None, gi, col)
+    alignment = align_rows(got_rows, want_rows, spec)
+    acc.rows_matched += sum(1 for ei, gi in alignment if ei is not None and gi is not None)
+    key = key_column(spec, want_rows)
+    all_equal = True
+    for ei, gi in alignment:
+        for col, cspec in spec.columns.items():
+            value, conf, text = _unwrap(got_rows[ei].get(col)) if ei is not None else (None, None, "")
+            gold = want_rows[gi].get(col) if gi is not None else None
+            c, same, e, g = score_value(value, gold, cspec.type)
+            cacc = acc.columns[col]
+            cacc.counts.add(c)
+            acc.counts.add(c)
+            cacc.n_docs += 1
+            cacc.exact += int(same)
+            cacc.golden_nonnull += int(g is not None)
+            cacc.extracted_nonnull += int(e is not None)
+            if e is not None:
+                calib.observe(conf, same)
+            if not same:
+                all_equal = False
+                row_key = None
+                if key is not None:
+                    row_key = want_rows[gi].get(key) if gi is not None else _unwrap(got_rows[ei].get(key))[0]
+                label = f"{acc.name}[{row_key}].{col}" if row_key is not None else f"{acc.name}.{col}"
+                acc.examples.append(Example(doc_id, label, gold, value, _snippet(text), conf, _kind(e, g)))
     return all_equal
 
 

@@ -351,22 +351,77 @@ def regression(current: Mapping[str, Any], previous: Mapping[str, Any], toleranc
 
 
 def gx_validate(records: list[DocRecord], schemas: Mapping[tuple[str, str], Schema], out_path: Path,
-                mostly: float = GX_MOSTLY) -> dict[str, Any]:
-    """One GX suite per (set, doc type): for each scalar field, extracted equals golden after
-    canonicalisation (ExpectColumnPairValuesToBeEqual, rows where both are null ignored); for each
-    table field, the document's cell-level F1 is at least `mostly`. Each expectation passes when
-    at least `mostly` of the documents satisfy it. Full results go to `out_path`."""
+                mostly: float = GX_MOSTLY, scores: Mapping[str, Mapping[str, DocTypeScore]] | None = None) -> dict[str, Any]:
+    """Great Expectations results for this run: per (set, doc type) and field, the compile-time
+    accuracy stage's GX suite (`extractors.validation.accuracy.GXAccuracy`: canonical extracted
+    vs golden per document, table cells aligned the same way as `eval.metrics`); an expectation
+    passes when at least `mostly` of the values match. When that module is unavailable, a small
+    suite of our own (`_gx_own_suite`). Full results go to `out_path`; the summary notes whether
+    GX's TP/FP/FN agree with `eval.metrics`."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)  # chatty at INFO on import
+    try:
+        from extractors.validation.accuracy import gx_accuracy
+    except ImportError:
+        return _gx_own_suite(records, schemas, out_path, mostly)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import great_expectations as gx
+
+        scorer = gx_accuracy()
+    groups: dict[tuple[str, str], list[DocRecord]] = {}
+    for rec in records:
+        groups.setdefault((rec.set_name, rec.doc_type), []).append(rec)
+    suites, results = [], []
+    for (set_name, dt), recs in sorted(groups.items()):
+        schema = schemas[(set_name, dt)]
+        outputs = {r.doc_id: plain(r.extracted) for r in recs}
+        golden = {r.doc_id: r.golden for r in recs}
+        ids = [r.doc_id for r in recs]
+        mine = (scores or {}).get(set_name, {}).get(dt)
+        per_field = []
+        for fname, spec in schema.fields.items():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                fs = scorer.score_field(fname, spec, outputs, golden, ids, mostly)
+            doc = fs.gx or {}
+            doc["docc"] = {"set": set_name, "doc_type": dt, "field": fname, "doc_ids": ids}
+            results.append(doc)
+            agrees = None
+            if mine is not None:
+                c = mine.fields[fname].counts
+                agrees = (c.tp, c.fp, c.fn) == (fs.tp, fs.fp, fs.fn)
+                if not agrees:
+                    log.warning("GX counts for %s/%s.%s differ from eval.metrics", set_name, dt, fname)
+            per_field.append({"field": fname, "success": bool(doc.get("success", fs.accuracy >= mostly)),
+                              "accuracy": round(fs.accuracy, 6), "f1": round(fs.f1, 6),
+                              "unexpected_percent": round(100 * (1 - fs.accuracy), 3), "values": fs.n,
+                              "agrees_with_metrics": agrees})
+        suites.append({"suite": f"{scorer.SUITE} · {set_name}.{dt}", "set": set_name, "doc_type": dt,
+                       "success": all(f["success"] for f in per_field), "evaluated": len(per_field),
+                       "successful": sum(f["success"] for f in per_field), "fields": per_field})
+    payload = {"great_expectations_version": gx.__version__, "suite": "extractors.validation.accuracy.GXAccuracy",
+               "mostly": mostly, "results": results}
+    out_path.write_text(json.dumps(payload, indent=2, default=str, ensure_ascii=False) + "\n", encoding="utf-8")
+    return {"results_file": out_path.name, "version": gx.__version__, "mostly": mostly, "suite_source": "compile-time accuracy stage",
+            "success": all(s["success"] for s in suites), "suites": suites}
+
+
+def _gx_own_suite(records: list[DocRecord], schemas: Mapping[tuple[str, str], Schema], out_path: Path,
+                  mostly: float = GX_MOSTLY) -> dict[str, Any]:
+    """Fallback GX 1.x suite per (set, doc type): scalar fields ExpectColumnPairValuesToBeEqual on
+    canonical values (rows where both are null ignored); table fields: the document's cell F1 at
+    least `mostly`. Each expectation passes when at least `mostly` of the documents satisfy it."""
     import warnings
 
     import pandas as pd
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import great_expectations as gx
         import great_expectations.expectations as gxe
-    for name in ("great_expectations", "great_expectations.core", "great_expectations.data_context"):
-        logging.getLogger(name).setLevel(logging.WARNING)
-
     from extractors.canonical import canonical
 
     context = gx.get_context(mode="ephemeral")
@@ -410,8 +465,7 @@ def gx_validate(records: list[DocRecord], schemas: Mapping[tuple[str, str], Sche
                     column_A=f"{fname}__expected", column_B=f"{fname}__got",
                     ignore_row_if="both_values_are_missing", mostly=mostly))
         batch = batch_def.get_batch(batch_parameters={"dataframe": df})
-        result = batch.validate(suite)
-        rdict = result.to_json_dict()
+        rdict = batch.validate(suite).to_json_dict()
         rdict["docc"] = {"set": set_name, "doc_type": dt, "suite": suite_name, "doc_ids": [r.doc_id for r in recs]}
         results.append(rdict)
         stats = rdict.get("statistics", {})
@@ -421,15 +475,15 @@ def gx_validate(records: list[DocRecord], schemas: Mapping[tuple[str, str], Sche
             kwargs = cfg.get("kwargs", {})
             col = kwargs.get("column_A") or kwargs.get("column") or ""
             res = er.get("result", {})
-            per_field.append({"field": col.split("__")[0], "expectation": cfg.get("type"), "success": er.get("success"),
-                              "unexpected_percent": res.get("unexpected_percent"),
-                              "element_count": res.get("element_count")})
+            per_field.append({"field": col.split("__")[0], "success": er.get("success"),
+                              "unexpected_percent": res.get("unexpected_percent"), "values": res.get("element_count"),
+                              "agrees_with_metrics": None})
         suites.append({"suite": suite_name, "set": set_name, "doc_type": dt, "success": rdict.get("success"),
                        "evaluated": stats.get("evaluated_expectations"), "successful": stats.get("successful_expectations"),
                        "fields": per_field})
-    payload = {"great_expectations_version": gx.__version__, "mostly": mostly, "results": results}
+    payload = {"great_expectations_version": gx.__version__, "suite": "eval.report._gx_own_suite", "mostly": mostly, "results": results}
     out_path.write_text(json.dumps(payload, indent=2, default=str, ensure_ascii=False) + "\n", encoding="utf-8")
-    return {"results_file": out_path.name, "version": gx.__version__, "mostly": mostly,
+    return {"results_file": out_path.name, "version": gx.__version__, "mostly": mostly, "suite_source": "eval (fallback)",
             "success": all(s["success"] for s in suites), "suites": suites}
 
 
@@ -614,7 +668,7 @@ def run_eval(samples: list[Path] | None, extractors_dir: Path, out: Path, *, bas
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     if gx:
-        report["gx"] = gx_validate(records, schemas, out / "gx_results.json")
+        report["gx"] = gx_validate(records, schemas, out / "gx_results.json", scores=scores)
     if previous is not None:
         report["regression"] = regression(report, previous, tolerance, str(against))
     report["seconds"] = round(time.monotonic() - t0, 3)
@@ -714,9 +768,11 @@ def render_markdown(report: Mapping[str, Any]) -> str:
                                    [[r["set"], r["doc_type"], r["field"], r["previous"], r["current"], r["delta"], r["status"]] for r in changed]) + "\n")
     gxr = report.get("gx")
     if gxr:
-        parts.append(f"## Great Expectations ({gxr['version']}, mostly={gxr['mostly']})\n\nResults: `{gxr['results_file']}`.\n")
-        parts.append(_md_table(["suite", "success", "expectations passed"],
-                               [[s["suite"], s["success"], f"{s['successful']}/{s['evaluated']}"] for s in gxr["suites"]]) + "\n")
+        parts.append(f"## Great Expectations ({gxr['version']}, suite from the {gxr['suite_source']}, mostly={gxr['mostly']})\n\n"
+                     f"Results: `{gxr['results_file']}`.\n")
+        parts.append(_md_table(["set", "doc type", "success", "fields passed", "failing fields"],
+                               [[s["set"], s["doc_type"], s["success"], f"{s['successful']}/{s['evaluated']}",
+                                 ", ".join(f["field"] for f in s["fields"] if not f["success"])] for s in gxr["suites"]]) + "\n")
     return "\n".join(parts)
 
 

@@ -42,6 +42,7 @@ class FieldCandidate:
 
 SYNTH_VARIANTS = {
     "labels": {"keywords": False, "min_score": 2.0},
+    "keywords-0.4": {"keywords": True, "min_score": 0.4},
     "keywords-0.6": {"keywords": True, "min_score": 0.6},
     "keywords-0.9": {"keywords": True, "min_score": 0.9},
 }

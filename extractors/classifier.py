@@ -213,14 +213,14 @@ def model_bytes(model: dict[str, Any]) -> bytes:
 
 def save_classifier(folder: Path, model: dict[str, Any]) -> str:
     """Write `<folder>/classifier.json` and record its sha256 in the lock (top-level key
-    `"classifier": {"sha256": ...}`). Returns the sha256. For the compiler."""
+    `"classifier": {"artifact": "classifier.json", "sha256": ...}`). Returns the sha256. For the compiler."""
     from extractors.artifacts import atomic_write, read_lock, sha256_bytes, write_lock
 
     data = model_bytes(model)
     digest = sha256_bytes(data)
     atomic_write(Path(folder) / CLASSIFIER_NAME, data)
     lock = read_lock(Path(folder))
-    lock["classifier"] = {"file": CLASSIFIER_NAME, "sha256": digest, "doc_types": sorted(model["centroids"])}
+    lock["classifier"] = {"artifact": CLASSIFIER_NAME, "sha256": digest}
     write_lock(Path(folder), lock)
     return digest
 
@@ -234,7 +234,7 @@ def load_classifier(folder: Path) -> dict[str, Any]:
     entry = lock.get("classifier")
     if not entry:
         raise ClassifierError(f"{folder}: the lock records no classifier (run `docc compile`)")
-    path = folder / entry.get("file", CLASSIFIER_NAME)
+    path = folder / (entry.get("artifact") or entry.get("file") or CLASSIFIER_NAME)
     if not path.exists():
         raise ClassifierError(f"{path}: classifier listed in the lock is missing")
     data = path.read_bytes()

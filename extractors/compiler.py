@@ -72,13 +72,14 @@ def ingest_samples(sample_set: SampleSet, workers: int = 2) -> dict[str, Documen
 
 # ---------------------------------------------------------------- running candidates
 
-def field_module(candidate: FieldCandidate, order: str) -> str:
+def field_module(candidate: FieldCandidate, order: str, vocabulary: list[str]) -> str:
     """A one-field module around a candidate, for scoring it alone."""
     return (
         "from extractors import runtime\n\n\n"
         f"{candidate.source.rstrip()}\n\n\n"
+        f"LABELS = {tuple(sorted(vocabulary))!r}\n\n\n"
         "def extract(doc):\n"
-        "    pairs = list(runtime.iter_pairs(doc))\n"
+        "    pairs = list(runtime.iter_pairs(doc, LABELS))\n"
         f"    order = runtime.date_order(doc, {order!r})\n"
         f"    return {{{candidate.field!r}: field_{candidate.field}(doc, pairs, order)}}\n"
     )
@@ -120,10 +121,10 @@ def run_sandboxed(sources: list[str], docs: list[Document]) -> list[list[dict | 
 
 
 def score_candidates(cands: list[FieldCandidate], docs: dict[str, Document], goldens: dict[str, dict],
-                     schema: Schema, order: str, runner: Runner) -> dict[int, Counts]:
+                     schema: Schema, plan: Plan, runner: Runner) -> dict[int, Counts]:
     ids = sorted(docs)
     doc_list = [docs[i] for i in ids]
-    outputs = runner([field_module(c, order) for c in cands], doc_list)
+    outputs = runner([field_module(c, plan.date_order, plan.vocabulary) for c in cands], doc_list)
     result: dict[int, Counts] = {}
     for ci, (cand, rows) in enumerate(zip(cands, outputs)):
         total = Counts()
@@ -229,9 +230,9 @@ def compile_doc_type(sample_set: SampleSet, docs: dict[str, Document], gens: Gen
         trusted = [c for c in cands if "freeform" not in c.generator]
         untrusted = [c for c in cands if "freeform" in c.generator]
         test_docs = {i: docs[i] for i in test}
-        scores = score_candidates(trusted, test_docs, goldens, schema, plan.date_order, run_trusted)
+        scores = score_candidates(trusted, test_docs, goldens, schema, plan, run_trusted)
         if untrusted:
-            scores_u = score_candidates(untrusted, test_docs, goldens, schema, plan.date_order, run_sandboxed)
+            scores_u = score_candidates(untrusted, test_docs, goldens, schema, plan, run_sandboxed)
             scores.update({len(trusted) + k: v for k, v in scores_u.items()})
         for ci, cand in enumerate(trusted + untrusted):
             per_key[(cand.field, cand.key)].append(scores[ci].f1)
@@ -275,15 +276,17 @@ def compile_doc_type(sample_set: SampleSet, docs: dict[str, Document], gens: Gen
 def _label_signatures(schema: Schema, docs: dict[str, Document], goldens: dict[str, dict]) -> dict[str, set[str]]:
     """Per sample, the labels that carry its golden values: a layout fingerprint."""
     from extractors import runtime
-    from extractors.synth import FieldEvidence, observe_field
+    from extractors.synth import FieldEvidence, choose_labels, golden_texts, observe_field
 
     sigs: dict[str, set[str]] = {}
     for sid, doc in docs.items():
         pairs = list(runtime.iter_pairs(doc))
         sig: set[str] = set()
+        gtexts = golden_texts(schema, goldens[sid])
         for name, spec in schema.scalar_fields().items():
             ev = FieldEvidence()
-            observe_field(doc, pairs, spec, goldens[sid].get(name), ev, sid)
+            observe_field(doc, pairs, spec, goldens[sid].get(name), ev, sid, gtexts)
+            choose_labels(ev)
             sig |= {f"{name}={lab}" for lab in ev.labels}
         sigs[sid] = sig
     return sigs

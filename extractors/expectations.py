@@ -19,7 +19,7 @@ row-wise (one document, or one table row), so a document's verdict never depends
 other documents share its validation batch.
 
 The compiler saves it as `<compiled>/<doc_type>.expectations.json` with `save_runtime_suite`,
-which records the file's sha256 in the lock entry as `expectations_sha256`.
+which records the file's sha256 in the doc type's lock entry as `"expectations": {"artifact", "sha256"}`.
 """
 from __future__ import annotations
 
@@ -256,7 +256,7 @@ def suite_bytes(suite: dict[str, Any]) -> bytes:
 
 def save_runtime_suite(folder: Path, doc_type: str, suite: dict[str, Any]) -> str:
     """Write `<folder>/<doc_type>.expectations.json` and record its sha256 in the doc type's
-    lock entry (`expectations_sha256`). Call after `record_artifact`. Returns the sha256."""
+    lock entry (`"expectations": {"artifact", "sha256"}`). Call after `record_artifact`. Returns the sha256."""
     from extractors.artifacts import atomic_write, read_lock, sha256_bytes, write_lock
 
     folder = Path(folder)
@@ -265,7 +265,7 @@ def save_runtime_suite(folder: Path, doc_type: str, suite: dict[str, Any]) -> st
     atomic_write(folder / f"{doc_type}{SUITE_SUFFIX}", data)
     lock = read_lock(folder)
     if doc_type in lock["doc_types"]:
-        lock["doc_types"][doc_type]["expectations_sha256"] = digest
+        lock["doc_types"][doc_type]["expectations"] = {"artifact": f"{doc_type}{SUITE_SUFFIX}", "sha256": digest}
         write_lock(folder, lock)
     return digest
 
@@ -275,10 +275,11 @@ def load_runtime_suite(folder: Path, doc_type: str, entry: dict[str, Any] | None
     from extractors.artifacts import read_lock, sha256_bytes
 
     folder = Path(folder)
-    path = folder / f"{doc_type}{SUITE_SUFFIX}"
     if entry is None:
         entry = read_lock(folder)["doc_types"].get(doc_type, {})
-    expected = entry.get("expectations_sha256")
+    recorded = entry.get("expectations") or {}
+    path = folder / (recorded.get("artifact") or f"{doc_type}{SUITE_SUFFIX}")
+    expected = recorded.get("sha256") or entry.get("expectations_sha256")
     if not path.exists():
         if expected:
             raise ExpectationsError(f"{path}: runtime suite listed in the lock is missing")

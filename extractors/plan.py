@@ -59,6 +59,7 @@ class Plan:
     date_order: str = "mdy"
     fields: dict[str, FieldPlan] = dc_field(default_factory=dict)
     tables: dict[str, TablePlan] = dc_field(default_factory=dict)
+    vocabulary: list[str] = dc_field(default_factory=list)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -125,8 +126,10 @@ def render_module(header: str, plan: Plan, schema: Schema, bodies: dict[str, str
         if name in bodies:
             lines.append(bodies[name].rstrip())
             lines.extend(["", ""])
+    lines.append(f"LABELS = {_lit(tuple(sorted(plan.vocabulary)))}")
+    lines.extend(["", ""])
     lines.append("def extract(doc):")
-    lines.append("    pairs = list(runtime.iter_pairs(doc))")
+    lines.append("    pairs = list(runtime.iter_pairs(doc, LABELS))")
     lines.append(f"    order = runtime.date_order(doc, {plan.date_order!r})")
     lines.append("    return {")
     for name in schema.fields:

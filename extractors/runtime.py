@@ -264,9 +264,18 @@ def _line_height(line: Line) -> float:
     return max(hs[len(hs) // 2], 4.0)
 
 
+def _char_width(line: Line) -> float:
+    chars = sum(len(w.text) for w in line.words)
+    return max(sum(w.x1 - w.x0 for w in line.words) / max(chars, 1), 1.5)
+
+
 def split_cells(line: Line, page: int, index: int, gap: float = 1.0) -> list[Cell]:
-    """Split a line at horizontal gaps wider than `gap` times its text height."""
-    limit = _line_height(line) * gap
+    """Split a line at horizontal gaps wider than about two characters (`gap` scales it).
+
+    Character width, not box height, sets the scale: OCR boxes of capitals are short, so a
+    height-based limit would split names at ordinary spaces.
+    """
+    limit = 2.2 * _char_width(line) * gap
     cells: list[list[Word]] = [[line.words[0]]] if line.words else []
     for prev, w in zip(line.words, line.words[1:]):
         if w.x0 - prev.x1 > limit:
@@ -300,8 +309,12 @@ class Pair:
         return min(w.conf for w in self.value_words)
 
 
-def _split_colons(words: tuple[Word, ...]) -> list[tuple[tuple[Word, ...], tuple[Word, ...]]]:
-    """Split 'A: x y B: z' into [(A, x y), (B, z)]; the label before each colon is short."""
+def _split_colons(words: tuple[Word, ...], vocabulary: frozenset[str] = frozenset()) -> list[tuple[tuple[Word, ...], tuple[Word, ...]]]:
+    """Split 'A: x y B: z' into [(A, x y), (B, z)]; the label before each colon is short.
+
+    Where a value runs into the next label ('FLORES, GEORGE ACCESSION:'), the longest known
+    label (from `vocabulary`) ending at the colon wins; otherwise the label is one word.
+    """
     colon_idx = [i for i, w in enumerate(words) if w.text.endswith(":") or (i + 1 < len(words) and words[i + 1].text == ":")]
     if not colon_idx:
         return []
@@ -317,8 +330,7 @@ def _split_colons(words: tuple[Word, ...]) -> list[tuple[tuple[Word, ...], tuple
         else:
             between = words[ci + 1:nxt + 1]
             # the next label takes at most 3 words (and leaves the value at least one)
-            take = min(3, max(len(between) - 1, 0))
-            take = _label_len(between, take)
+            take = _label_len(between, vocabulary)
             value = between[: len(between) - take]
             prev_end = ci + 1 + len(value)
         value = tuple(w for w in value if w.text != ":")
@@ -328,12 +340,13 @@ def _split_colons(words: tuple[Word, ...]) -> list[tuple[tuple[Word, ...], tuple
     return out
 
 
-def _label_len(words: tuple[Word, ...], most: int) -> int:
-    """How many trailing words form the next label: capitalised words, at most `most`."""
-    n = 1
-    while n < most and words[-n - 1].text[:1].isupper() and not any(c.isdigit() for c in words[-n - 1].text):
-        n += 1
-    return max(1, min(n, len(words) - 1)) if len(words) > 1 else len(words)
+def _label_len(words: tuple[Word, ...], vocabulary: frozenset[str]) -> int:
+    """How many trailing words of `words` form the next label (leaving the value one word)."""
+    most = min(4, len(words) - 1)
+    for n in range(most, 1, -1):
+        if norm_phrase(" ".join(w.text for w in words[-n:])) in vocabulary:
+            return n
+    return 1
 
 
 def _is_label_like(cell: Cell) -> bool:
@@ -347,17 +360,18 @@ def page_cells(doc: Document) -> list[list[list[Cell]]]:
     return [[split_cells(line, page.number, i) for i, line in enumerate(page.lines)] for page in doc.pages]
 
 
-def iter_pairs(doc: Document, cells: list[list[list[Cell]]] | None = None) -> Iterator[Pair]:
+def iter_pairs(doc: Document, vocabulary: Iterable[str] = (), cells: list[list[list[Cell]]] | None = None) -> Iterator[Pair]:
     """Every plausible (label, value) pair in the document, in reading order.
 
     A pair is a 'Label: value' inside a cell, a label cell followed by a value cell on the same
     line, or a label cell with a value cell below it that overlaps it horizontally.
     """
     cells = cells if cells is not None else page_cells(doc)
+    vocabulary = frozenset(vocabulary)
     for page_lines in cells:
         for li, line_cells in enumerate(page_lines):
             for ci, cell in enumerate(line_cells):
-                splits = _split_colons(cell.words)
+                splits = _split_colons(cell.words, vocabulary)
                 if splits:
                     for label, value in splits:
                         if value:
@@ -371,11 +385,16 @@ def iter_pairs(doc: Document, cells: list[list[list[Cell]]] | None = None) -> It
                         continue
                     label_words = cell.words
                 label_text = " ".join(w.text for w in label_words)
-                if ci + 1 < len(line_cells):
+                if ci + 1 < len(line_cells) and not _is_label(line_cells[ci + 1], vocabulary):
                     yield Pair(label_text, label_words, line_cells[ci + 1].words, "right", cell.page)
                 below = _cell_below(page_lines, li, cell)
-                if below is not None:
+                if below is not None and not _is_label(below, vocabulary):
                     yield Pair(label_text, label_words, below.words, "below", cell.page)
+
+
+def _is_label(cell: Cell, vocabulary: frozenset[str]) -> bool:
+    """A cell that prints a known label (or ends with a colon) is not anyone's value."""
+    return cell.words[-1].text.endswith(":") or norm_phrase(cell.text) in vocabulary
 
 
 def _cell_below(page_lines: list[list[Cell]], li: int, cell: Cell) -> Cell | None:

@@ -29,39 +29,78 @@ class FieldEvidence:
     orders: Counter = dc_field(default_factory=Counter)
     found_in: set = dc_field(default_factory=set)
     sample_labels: dict = dc_field(default_factory=dict)
+    observations: list = dc_field(default_factory=list)
 
 
 def _name_tokens(name: str) -> list[str]:
     return [t for t in re.split(r"[_\W]+", name.lower()) if t]
 
 
+RELATION_PRIOR = {"colon": 2.0, "right": 1.0, "below": 0.8}
+
+
 def observe_field(doc: Document, pairs: list[runtime.Pair], spec: FieldSpec, golden: Any,
-                  ev: FieldEvidence, sample_id: str) -> None:
-    """Record every pair in `doc` whose value reads as the golden value."""
+                  ev: FieldEvidence, sample_id: str, golden_texts: set[str] | None = None) -> None:
+    """Record every pair in `doc` whose value reads as the golden value.
+
+    A label that prints another golden value of the same document (a name above a date, say)
+    is no label; `choose_labels` later keeps only the best-supported label per sample.
+    """
     if golden is None:
         return
     kind = kind_of(spec)
     for pair in pairs:
+        label = runtime.norm_phrase(pair.label)
+        if not label or any(ch.isdigit() for ch in label) or len(label.split()) > 5:
+            continue
+        if golden_texts and any(g and (g in label or label in g) for g in golden_texts):
+            continue
         text = pair.value_text
         for order in (("mdy", "dmy") if kind == "date" else ("mdy",)):
+            matched = False
             for take in (len(pair.value_words), 8, 4, 3, 2):
                 words = pair.value_words[:take]
                 parsed = runtime.parse_value(" ".join(w.text for w in words), kind, order=order, system=spec.system)
-                if parsed is None or not values_match(parsed[0], golden, spec.type):
-                    continue
-                label = runtime.norm_phrase(pair.label)
-                if not label:
+                if parsed is not None and values_match(parsed[0], golden, spec.type):
+                    matched = True
                     break
-                ev.labels[label] += 1
-                ev.relations[pair.relation] += 1
-                if kind == "date" and re.search(r"\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}", text):
-                    ev.orders[order] += 1
-                ev.found_in.add(sample_id)
-                ev.sample_labels.setdefault(sample_id, set()).add(label)
-                break
-            else:
+            if not matched:
                 continue
+            ev.observations.append((sample_id, label, pair.relation))
+            if kind == "date" and re.search(r"\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}", text):
+                ev.orders[order] += 1
             break
+
+
+def choose_labels(ev: FieldEvidence) -> None:
+    """Per sample keep the best label: explicit relations first, then labels seen in more samples."""
+    support: Counter = Counter()
+    for sid, label in {(sid, label) for sid, label, _ in ev.observations}:
+        support[label] += 1
+    best: dict[str, tuple[float, str, str]] = {}
+    for sid, label, relation in ev.observations:
+        score = RELATION_PRIOR[relation] + 2.0 * support[label] / max(1, len({o[0] for o in ev.observations}))
+        cur = best.get(sid)
+        if cur is None or (score, label) > (cur[0], cur[1]):
+            best[sid] = (score, label, relation)
+    for sid, (_, label, relation) in sorted(best.items()):
+        ev.labels[label] += 1
+        ev.relations[relation] += 1
+        ev.found_in.add(sid)
+        ev.sample_labels.setdefault(sid, set()).add(label)
+
+
+def golden_texts(schema: Schema, golden: dict) -> set[str]:
+    """Normalised printed forms of a sample's scalar golden values (names, ids, strings)."""
+    out = set()
+    for name, spec in schema.scalar_fields().items():
+        v = golden.get(name)
+        if isinstance(v, str) and spec.type in ("person_name", "string", "identifier") and len(v) >= 3:
+            phrase = runtime.norm_phrase(v.replace(",", " "))
+            if phrase:
+                out.add(phrase)
+                out.update(t for t in phrase.split() if len(t) >= 4)
+    return out
 
 
 def keyword_weights(label_sets: dict[str, set[str]]) -> dict[str, dict[str, float]]:
@@ -83,18 +122,33 @@ def keyword_weights(label_sets: dict[str, set[str]]) -> dict[str, dict[str, floa
 
 def learn_plan(schema: Schema, docs: dict[str, Document], goldens: dict[str, dict], *,
                min_score: float = 0.6) -> Plan:
-    """A plan for every field, learned from the samples `docs` (id -> document) and their goldens."""
+    """A plan for every field, learned from the samples `docs` (id -> document) and their goldens.
+
+    Two passes: the first learns label wordings; the second re-reads the samples knowing them,
+    which splits 'value NEXT LABEL: value' runs correctly.
+    """
+    first = _learn(schema, docs, goldens, min_score, frozenset())
+    vocab = frozenset(l for fp in first.fields.values() for l in fp.labels)
+    plan = _learn(schema, docs, goldens, min_score, vocab)
+    plan.vocabulary = sorted(vocab | {l for fp in plan.fields.values() for l in fp.labels})
+    return plan
+
+
+def _learn(schema: Schema, docs: dict[str, Document], goldens: dict[str, dict], min_score: float,
+           vocab: frozenset[str]) -> Plan:
     evidence: dict[str, FieldEvidence] = {n: FieldEvidence() for n in schema.scalar_fields()}
     table_labels: dict[str, dict[str, Counter]] = {n: defaultdict(Counter) for n in schema.table_fields()}
     order_votes: Counter = Counter()
     for sid in sorted(docs):
         doc, golden = docs[sid], goldens[sid]
-        pairs = list(runtime.iter_pairs(doc))
+        pairs = list(runtime.iter_pairs(doc, vocab))
+        gtexts = golden_texts(schema, golden)
         for name, spec in schema.scalar_fields().items():
-            observe_field(doc, pairs, spec, golden.get(name), evidence[name], sid)
+            observe_field(doc, pairs, spec, golden.get(name), evidence[name], sid, gtexts - _own_texts(spec, golden.get(name)))
         for name, spec in schema.table_fields().items():
             observe_table(doc, spec, golden.get(name), table_labels[name])
     for ev in evidence.values():
+        choose_labels(ev)
         order_votes.update(ev.orders)
 
     label_sets = {n: set(ev.labels) for n, ev in evidence.items()}
@@ -133,6 +187,13 @@ def learn_plan(schema: Schema, docs: dict[str, Document], goldens: dict[str, dic
             cols.append(ColumnPlan(cname, kind_of(cspec), sorted(col_label_sets[cname]), kws, cspec.system))
         plan.tables[name] = TablePlan(cols, min_columns=min(2, len(cols)))
     return plan
+
+
+def _own_texts(spec: FieldSpec, value: Any) -> set[str]:
+    if not isinstance(value, str):
+        return set()
+    phrase = runtime.norm_phrase(value.replace(",", " "))
+    return {phrase, *phrase.split()}
 
 
 def _max_words(spec: FieldSpec) -> int:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import threading
 from datetime import date
 from typing import Any
 
@@ -97,11 +98,22 @@ class RuntimeChecks:
         self._defs: dict[tuple[str, str | None], Any] = {}
         self._gx_suites: dict[tuple[str, str | None], Any] = {}
         self.validations = 0
+        self._lock = threading.Lock()
+
+    def warm(self) -> None:
+        """Import and start GX ahead of the first batch (call from a background thread)."""
+        try:
+            self._start()
+        except Exception:  # the real call reports it
+            log.debug("GX warm-up failed", exc_info=True)
 
     # -- GX set-up, once per run --------------------------------------------------------
     def _start(self) -> None:
-        if self._ctx is not None:
-            return
+        with self._lock:
+            if self._ctx is None:
+                self._start_locked()
+
+    def _start_locked(self) -> None:
         os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig

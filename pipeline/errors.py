@@ -13,3 +13,6 @@ class IngestError(Exception):
         super().__init__(f"{kind}: {reason}")
         self.kind = kind
         self.reason = reason
+
+    def __reduce__(self):  # picklable across worker processes (the default would lose `reason`)
+        return (type(self), (self.kind, self.reason))

@@ -118,3 +118,39 @@ def count(base_url: str, resource_type: str, params: dict | None = None, token: 
     r = httpx.get(f"{base_url}/{resource_type}", params={**(params or {}), "_count": "0"}, headers=headers, timeout=30)
     r.raise_for_status()
     return int(r.json()["total"])
+
+
+# ----------------------------------------------------------------------------- results records
+
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+DOC_SUFFIXES = (".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff")
+
+
+def golden_record(golden_path: Path, extractor_sha256: str = "e" * 64) -> dict:
+    """A results.jsonl record (status exported) made from a sample's golden JSON."""
+    import hashlib
+    import json
+
+    golden_path = Path(golden_path)
+    golden = json.loads(golden_path.read_text(encoding="utf-8"))
+    doc = next(p for p in sorted(golden_path.parent.glob(golden_path.stem + ".*")) if p.suffix.lower() in DOC_SUFFIXES)
+
+    def wrap(value):
+        if isinstance(value, list):
+            value = [{col: {"value": v, "confidence": 1.0} for col, v in row.items()} for row in value]
+        return {"value": value, "confidence": 1.0, "page": 1, "bbox": None, "text": ""}
+
+    return {"source": str(doc), "sha256": hashlib.sha256(doc.read_bytes()).hexdigest(),
+            "doc_type": golden_path.parent.name, "status": "exported", "reason": None,
+            "fields": {k: wrap(v) for k, v in golden.items()}, "extractor_sha256": extractor_sha256}
+
+
+def golden_records(doc_types: tuple[str, ...] | None = None, samples: Path = SAMPLES) -> list[dict]:
+    """One record per golden JSON under data/samples (sorted), optionally only some doc types."""
+    out = []
+    for path in sorted(samples.glob("*/*.json")):
+        if doc_types and path.parent.name not in doc_types:
+            continue
+        if any(p.suffix.lower() in DOC_SUFFIXES for p in path.parent.glob(path.stem + ".*")):
+            out.append(golden_record(path))
+    return out

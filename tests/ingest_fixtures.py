@@ -48,7 +48,7 @@ class Placed:
     bottom: float
 
 
-def draw_lines(c: canvas.Canvas, lines=LAB_LINES, x: float = 72, y0: float = 72, leading: float = 22) -> list[Placed]:
+def draw_lines(c: canvas.Canvas, lines=LAB_LINES, x: float = 72, y0: float = 72, leading: float = 22, page_h: float = PAGE_H) -> list[Placed]:
     """Draw lines word by word; return each word's expected box (font ascent..descent)."""
     placed: list[Placed] = []
     for i, (font, size, text) in enumerate(lines):
@@ -58,7 +58,7 @@ def draw_lines(c: canvas.Canvas, lines=LAB_LINES, x: float = 72, y0: float = 72,
         cx = x
         for word in text.split(" "):
             w = stringWidth(word, font, size)
-            c.drawString(cx, PAGE_H - baseline_top, word)
+            c.drawString(cx, page_h - baseline_top, word)
             placed.append(Placed(word, cx, baseline_top - asc, cx + w, baseline_top - desc))
             cx += w + stringWidth(" ", font, size)
     return placed

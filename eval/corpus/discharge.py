@@ -17,6 +17,18 @@ def _section(f: Flow, title: str, font: str, size: float, upper: bool = True, ru
         f.y += 3
 
 
+def _extras(f: Flow, rec: dict[str, Any], titles: tuple[str, str, str], font: str, size: float, upper: bool,
+            rule: bool = False, indent: float = 0) -> None:
+    """Narrative sections printed on the page but not part of the schema."""
+    if rec["procedures"]:
+        _section(f, titles[0], font, size + 0.5, upper, rule)
+        f.para(f.left + indent, "; ".join(rec["procedures"]) + ".", f.content_width - indent, font, size)
+    _section(f, titles[1], font, size + 0.5, upper, rule)
+    f.para(f.left + indent, rec["results_text"][0].upper() + rec["results_text"][1:], f.content_width - indent, font, size)
+    _section(f, titles[2], font, size + 0.5, upper, rule)
+    f.para(f.left + indent, rec["exam"], f.content_width - indent, font, size)
+
+
 def _meds(rec: dict[str, Any], order: list[str]) -> list[list[str]]:
     return [[m[k] for k in order] for m in rec["discharge_medications"]]
 
@@ -67,6 +79,7 @@ def render_a(rec: dict[str, Any], st: dict[str, Any], total: int | None) -> Flow
             style="plain", font=F, size=S - 1, x=f.left + 12)
     _section(f, "Hospital Course", F, S + 0.5)
     f.para(f.left + 12, rec["hospital_course"], f.content_width - 12, F, S)
+    _extras(f, rec, ("Procedures", "Pertinent Results", "Discharge Exam"), F, S, True, indent=12)
     _section(f, "Discharge Medications", F, S + 0.5)
     f.table([Col("Medication", 180), Col("Dose", 100), Col("Frequency", 200)], _meds(rec, ["drug", "dose", "frequency"]),
             style="grid", font=F, size=S - 1, header_fill=0.88, x=f.left + 12)
@@ -115,6 +128,7 @@ def render_b(rec: dict[str, Any], st: dict[str, Any], total: int | None) -> Flow
     f.y += S * 1.5
     _section(f, "Hospital Course", F, S + 1, upper=False, rule=True)
     f.para(f.left, rec["hospital_course"], f.content_width, F, S)
+    _extras(f, rec, ("Procedures Performed", "Laboratory Data at Discharge", "Physical Examination at Discharge"), F, S, False, True)
     _section(f, "Comorbidities", F, S + 1, upper=False, rule=True)
     f.table([Col("Code", 80), Col("Description", 400)], [[d["icd10_code"], d["description"]] for d in rec["diagnoses"]],
             style="lines", font=F, size=S - 1, row_h=16)
@@ -140,7 +154,7 @@ def render_c(rec: dict[str, Any], st: dict[str, Any], total: int | None) -> Flow
     f = Flow("a4", margin=42, on_new_page=cont,
              on_page_end=page_footer(lambda f: f"Page {f.page} of {total or '?'}", F, 8, "c"))
     f.rect(f.left, f.y, f.content_width, 44, lw=0, fill=0.82, stroke=False)
-    f.text(f.left + 10, f.y + 8, rec["facility_name"].upper(), bold(F), 13)
+    f.text(f.left + 10, f.y + 8, rec["facility_name"], bold(F), 13)
     f.text(f.left + 10, f.y + 26, "INPATIENT DISCHARGE LETTER", F, 10)
     f.text(f.right - 10, f.y + 26, st["address"], F, 7.5, align="r")
     f.y += 56
@@ -163,6 +177,7 @@ def render_c(rec: dict[str, Any], st: dict[str, Any], total: int | None) -> Flow
             style="grid", font=F, size=S)
     _section(f, "Summary of admission", F, S + 1, upper=False)
     f.para(f.left, rec["hospital_course"], f.content_width, F, S)
+    _extras(f, rec, ("Procedures", "Key investigations", "Condition on discharge"), F, S, False)
     _section(f, "Medicines on discharge", F, S + 1, upper=False)
     f.table([Col("Medicine", 170), Col("Dose", 90), Col("How often", 210)], _meds(rec, ["drug", "dose", "frequency"]),
             style="lines", font=F, size=S, row_h=15)
@@ -207,9 +222,10 @@ def render_d(rec: dict[str, Any], st: dict[str, Any], total: int | None) -> Flow
         f.y += 30
     _section(f, "Clinical narrative", F, S + 1, upper=False)
     f.para(f.left, rec["hospital_course"], f.content_width, F, S)
+    _extras(f, rec, ("Interventions", "Investigations", "Examination on leaving"), F, S, False)
     _section(f, "Co-existing conditions", F, S + 1, upper=False)
     f.table([Col("ICD-10", 70), Col("Comorbidity", 420)], [[d["icd10_code"], d["description"]] for d in rec["diagnoses"]],
-            style="plain", font="Courier", size=9, header_font="Courier-Bold")
+            style="plain", font="Courier", size=8.5, header_font="Courier-Bold")
     _section(f, "Going-home medication", F, S + 1, upper=False)
     f.table([Col("Medication", 170), Col("Dose", 90), Col("Sig", 230)], _meds(rec, ["drug", "dose", "frequency"]),
             style="plain", font="Courier", size=9, header_font="Courier-Bold")

@@ -68,7 +68,7 @@ def render_b(rec: dict[str, Any], st: dict[str, Any], total: int | None) -> Flow
     D = st["date"]
 
     def head(f: Flow) -> None:
-        f.text(f.left, f.y, rec["lab_name"].upper(), bold(F), 11)
+        f.text(f.left, f.y, rec["lab_name"], bold(F), 11)
         f.text(f.right, f.y, f"PAGE {f.page}" + (f" OF {total}" if total else ""), F, S, align="r")
         f.y += 16
         f.text(f.left, f.y, st["address"].upper(), F, S)
@@ -153,8 +153,8 @@ def render_c(rec: dict[str, Any], st: dict[str, Any], total: int | None) -> Flow
             x += bw * span
         f.y += S * 2.5
     f.y += 18
-    cols = [Col("Analyte", 165), Col("LOINC Code", 70), Col("Value", 60, "r"), Col("Flag", 55, "c"),
-            Col("Unit", 70), Col("Reference Interval", 79)]
+    cols = [Col("Analyte", 150), Col("LOINC Code", 64), Col("Value", 52, "r"), Col("Flag", 50, "c"),
+            Col("Unit", 80), Col("Reference Interval", 103)]
     rows = _rows(rec, ["test_name", "loinc", "value", "flag", "unit", "reference_range"])
     f.table(cols, rows, style="zebra", font=F, size=9.5, row_h=16, continued_label="Results continued")
     f.y += 18
@@ -200,7 +200,7 @@ def render_d(rec: dict[str, Any], st: dict[str, Any], total: int | None) -> Flow
 STYLE_A = {"name": "first_mi_last", "date": "%m/%d/%Y", "lab_name": "Meridian Clinical Laboratories",
            "address": "4400 Research Parkway, Suite 200, Columbus, OH 43219  |  (614) 555-0142",
            "clia": "36D0123456", "mrn_pattern": "########", "p_no_mrn": 0.15}
-STYLE_B = {"name": "LAST_FIRST", "date": "UPPER:%d-%b-%Y", "lab_name": "Pacific Regional Reference Lab",
+STYLE_B = {"name": "LAST_FIRST", "date": "UPPER:%d-%b-%Y", "lab_name": "PACIFIC REGIONAL REFERENCE LAB",
            "address": "1200 Harbor Blvd, Long Beach, CA 90802", "upper_tests": True, "mrn_pattern": "P#######",
            "acc_pattern": "##-###-####", "p_no_report_date": 0.25}
 STYLE_C = {"name": "last_first", "date": "%d/%m/%Y", "facility": "St. Aldric University Hospital",

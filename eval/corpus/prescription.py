@@ -58,11 +58,14 @@ def render_a(rec: dict[str, Any], st: dict[str, Any], total: int | None) -> Flow
         f.text(x + lw + 6, f.y - 1, value, "Courier-Bold", S)
         f.line(x + lw + 3, f.y + S + 1, x + w, f.y + S + 1, lw=0.4)
 
-    underline_field(f.left, "Name", rec["patient_name"], 330)
-    underline_field(f.left + 345, "Date", fdate(rec["date_written"], D), f.content_width - 345)
+    underline_field(f.left + 310, "Date", fdate(rec["date_written"], D), f.content_width - 310)
     f.y += 24
-    underline_field(f.left, "Address", rec["patient_address"], 330)
-    underline_field(f.left + 345, "DOB", fdate(rec["birth_date"], D), f.content_width - 345)
+    underline_field(f.left, "Name", rec["patient_name"], 295)
+    underline_field(f.left + 310, "DOB", fdate(rec["birth_date"], D), f.content_width - 310)
+    f.y += 24
+    f.text(f.left, f.y, "Address", F, S)
+    f.text(f.left + 48, f.y, rec["patient_address"], "Courier", 9.5)
+    f.line(f.left + 45, f.y + S + 1, f.right, f.y + S + 1, lw=0.4)
     f.y += 34
     f.text(f.left, f.y, "Rx", "Times-BoldItalic", 34)
     f.y += 44
@@ -201,7 +204,7 @@ def render_d(rec: dict[str, Any], st: dict[str, Any], total: int | None) -> Flow
     return f
 
 
-STYLE_A = {"name": "first_last", "date": "%m/%d/%Y", "p_dea": 0.7, "p_pharmacy": 0.5}
+STYLE_A = {"name": "first_last", "date": "%m/%d/%Y", "p_dea": 0.7, "p_pharmacy": 0.5, "md_suffix": True}
 STYLE_B = {"name": "last_first", "prov_name": "first_mi_last", "date": "%m/%d/%Y", "print_rxnorm": True,
            "system": "eRx Gateway v4.2", "p_pharmacy": 0.8}
 STYLE_C = {"name": "first_mi_last", "prov_name": "first_last", "date": "%d/%m/%Y", "p_dea": 0.4}

@@ -121,7 +121,8 @@ def lab_record(fake: Faker, st: dict[str, Any]) -> dict[str, Any]:
             continue
         chosen.append(name)
     if st.get("force_long"):
-        chosen = ["CMP", "CBC", "LIPID"] + [c for c in chosen if c not in ("CMP", "CBC", "LIPID", "BMP")][:1]
+        chosen = ["CMP", "CBC", "LIPID", "UA", "COAG", "THYROID"] + [
+            c for c in chosen if c not in ("CMP", "CBC", "LIPID", "BMP", "UA", "COAG", "THYROID")][:1]
     rows = []
     for panel in chosen:
         for code in T.PANELS[panel][1]:
@@ -160,9 +161,9 @@ def lab_result(fake: Faker, t: T.LabTest, st: dict[str, Any]) -> dict[str, Any]:
         hi = t.high if t.high is not None else lo * 2.2
         span = hi - lo
         u = r.random()
-        if u < 0.14 and t.low is not None:
+        if u < 0.08 and t.low is not None:
             x = lo - span * r.uniform(0.05, 0.4)
-        elif u < 0.30:
+        elif u < 0.19:
             x = hi + span * r.uniform(0.05, 0.6)
         else:
             x = r.uniform(lo + span * 0.05, hi - span * 0.05)
@@ -175,11 +176,11 @@ def lab_result(fake: Faker, t: T.LabTest, st: dict[str, Any]) -> dict[str, Any]:
             flag = "H"
         sep = st.get("range_sep", "-")
         if t.low is not None and t.high is not None:
-            rng = f"{fmt_bound(t.low)}{sep}{fmt_bound(t.high)}"
+            rng = f"{fmt_num(t.low, t.decimals)}{sep}{fmt_num(t.high, t.decimals)}"
         elif t.high is not None:
-            rng = f"<{fmt_bound(t.high)}"
+            rng = f"<{fmt_num(t.high, t.decimals)}"
         else:
-            rng = f">{fmt_bound(t.low)}"
+            rng = f">{fmt_num(t.low, t.decimals)}"
     if flag and st.get("flag_words"):
         flag = {"H": "High", "L": "Low", "A": "Abnormal"}[flag]
     name = t.name.upper() if st.get("upper_tests") else t.name
@@ -213,6 +214,23 @@ INSTRUCTIONS = ["Take all medications as prescribed.", "Weigh yourself every mor
                 "Return to the emergency department for chest pain, shortness of breath, fever above 101 F or confusion.",
                 "Follow a low sodium, heart-healthy diet.", "No driving until cleared by your physician.",
                 "Resume normal activity as tolerated."]
+EXTRA_COURSE = [
+    "On hospital day 3 the patient developed transient delirium overnight, managed with reorientation and sleep hygiene without antipsychotics.",
+    "Physical therapy and occupational therapy evaluated the patient and recommended a rolling walker for home use.",
+    "Blood glucose was managed with basal-bolus insulin and the patient was transitioned back to the home oral regimen prior to discharge.",
+    "Case management met with the patient and family to arrange transportation, durable medical equipment and follow-up appointments.",
+    "A repeat chest radiograph on the day before discharge showed interval improvement.",
+    "Potassium and magnesium were repleted as needed throughout the stay.",
+    "The patient's blood pressure was elevated on admission and antihypertensive therapy was adjusted as listed below.",
+]
+EXAM = ["General: alert and oriented, in no acute distress.", "Cardiovascular: regular rate and rhythm, no murmurs.",
+        "Lungs: clear to auscultation bilaterally, no wheezes or crackles.", "Abdomen: soft, non-tender, non-distended.",
+        "Extremities: trace bilateral lower extremity edema.", "Neurologic: no focal deficits.",
+        "Skin: warm and dry, no rashes."]
+RESULTS_TEXT = ["WBC 8.1", "hemoglobin 11.2", "platelets 244", "sodium 137", "potassium 4.2", "creatinine 1.1",
+                "glucose 132", "BNP 410", "troponin less than 0.01", "lactate 1.1", "INR 1.1"]
+PROCEDURES = ["Transthoracic echocardiogram", "CT angiography of the chest", "Esophagogastroduodenoscopy",
+              "Peripherally inserted central catheter placement", "Left heart catheterization", "MRI of the brain without contrast"]
 DISPOSITIONS = ["Home", "Home with home health services", "Skilled nursing facility", "Inpatient rehabilitation facility", "Home with self care"]
 
 
@@ -234,13 +252,18 @@ def discharge_record(fake: Faker, st: dict[str, Any]) -> dict[str, Any]:
             break
     dx_desc = T.ICD10CM[prim]
     course = " ".join(s for s in [
-        COURSE[0].format(sx=r.choice(SYMPTOMS), dx_l=dx_desc.lower()),
+        COURSE[0].format(sx=r.choice(SYMPTOMS), dx_l=dx_desc[0].lower() + dx_desc[1:]),
         COURSE[1].format(lab=r.choice(LABS), img=r.choice(IMAGING)),
         r.choice(TREATMENT),
         COURSE[3].format(d2=r.randint(2, 3)),
         COURSE[4],
     ] if s)
+    if st.get("force_long"):
+        course += " " + " ".join(r.sample(EXTRA_COURSE, 3))
     rec = {
+        "exam": " ".join(r.sample(EXAM, 4)),
+        "results_text": ", ".join(r.sample(RESULTS_TEXT, 4)) + ".",
+        "procedures": r.sample(PROCEDURES, r.randint(0, 2)),
         "patient_name": name_as(p, st["name"]),
         "birth_date": birth_date(fake),
         "mrn": fake.bothify(st.get("mrn_pattern", "########")),
@@ -354,8 +377,9 @@ def claim_record(fake: Faker, st: dict[str, Any]) -> dict[str, Any]:
             "description": T.CPT[code].description,
         })
     total = sum((ln["charge"] for ln in lines), Decimal("0.00"))
+    up = (lambda s: s.upper()) if st.get("upper") else (lambda s: s)
     rec = {
-        "payer_name": payer,
+        "payer_name": up(payer),
         "insured_id": insured_id,
         "patient": p,
         "patient_name": name_as(p, st["name"]),
@@ -371,7 +395,7 @@ def claim_record(fake: Faker, st: dict[str, Any]) -> dict[str, Any]:
         "service_lines": lines,
         "total_charge": total,
         "amount_paid": Decimal("0.00"),
-        "billing_provider": st.get("billing_fmt", "{}").format(fake.last_name() + " " + r.choice(["Family Medicine", "Medical Group", "Internal Medicine Associates", "Primary Care", "Health Partners"])),
+        "billing_provider": up(fake.last_name() + " " + r.choice(["Family Medicine", "Medical Group", "Internal Medicine Associates", "Primary Care", "Health Partners"])),
         "billing_address": fake.street_address(),
         "billing_city": f"{fake.city()}, {fake.state_abbr()} {fake.zipcode()}",
         "billing_npi": npi(fake),

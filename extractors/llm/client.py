@@ -82,6 +82,7 @@ class ChatRequest:
     schema_name: str = "result"
     n: int = 1
     stop: Sequence[str] | None = None
+    extra: Mapping[str, Any] | None = None
 
 
 def normalize_base_url(url: str) -> str:
@@ -145,10 +146,12 @@ class LLMClient:
     # -- chat
     def chat(self, messages: Sequence[Message], *, max_tokens: int, temperature: float = 0.0,
              seed: int | None = 0, json_schema: dict | None = None, schema_name: str = "result",
-             n: int = 1, stop: Sequence[str] | None = None) -> ChatResult:
+             n: int = 1, stop: Sequence[str] | None = None,
+             extra: Mapping[str, Any] | None = None) -> ChatResult:
         """One chat completion. With `json_schema`, the server must return JSON matching it
         (`response_format` json_schema, strict). With `n > 1`, use a temperature above 0,
-        or the choices are identical."""
+        or the choices are identical. `extra` is merged into the request body as is (server
+        specific parameters, e.g. vLLM's `top_k` or `ignore_eos`)."""
         payload: dict[str, Any] = {
             "model": self.model,
             "messages": [dict(m) for m in messages],
@@ -163,6 +166,8 @@ class LLMClient:
         if json_schema is not None:
             payload["response_format"] = {"type": "json_schema", "json_schema": {
                 "name": schema_name, "schema": json_schema, "strict": True}}
+        if extra:
+            payload.update(extra)
         log.debug("chat request: %s", payload)
         t0 = time.monotonic()
         data = self._post("chat/completions", payload)
@@ -196,7 +201,8 @@ class LLMClient:
 
         def one(r: ChatRequest) -> ChatResult:
             return self.chat(r.messages, max_tokens=r.max_tokens, temperature=r.temperature, seed=r.seed,
-                             json_schema=r.json_schema, schema_name=r.schema_name, n=r.n, stop=r.stop)
+                             json_schema=r.json_schema, schema_name=r.schema_name, n=r.n, stop=r.stop,
+                             extra=r.extra)
 
         workers = max(1, min(concurrency, len(reqs)))
         out: list[ChatResult | BaseException] = []

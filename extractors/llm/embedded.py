@@ -63,13 +63,17 @@ GGUF_SIZE = 491_400_064
 GGUF_NAME = "qwen2.5-coder-0.5b-instruct.gguf"
 MODEL_MARKER = ".docc-complete"
 
+# Always set for the server process (no hub, no telemetry, CPU build).
 SERVER_ENV = {
     "VLLM_TARGET_DEVICE": "cpu",
     "HF_HUB_OFFLINE": "1",
     "TRANSFORMERS_OFFLINE": "1",
-    "VLLM_CPU_KVCACHE_SPACE": "2",
     "VLLM_NO_USAGE_STATS": "1",
     "DO_NOT_TRACK": "1",
+}
+# Defaults the caller's environment may override (e.g. VLLM_CPU_KVCACHE_SPACE=4).
+SERVER_ENV_DEFAULTS = {
+    "VLLM_CPU_KVCACHE_SPACE": "2",
 }
 DEFAULT_STARTUP_TIMEOUT = 300.0
 DEFAULT_STOP_GRACE = 20.0
@@ -210,6 +214,8 @@ def assemble_gguf(workdir: Path) -> Path:
 _CONVERT_SCRIPT = r"""
 import sys, torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, GgufConfig
+from transformers.utils import logging as hf_logging
+hf_logging.disable_progress_bar()
 src_dir, gguf_file, out_dir = sys.argv[1:4]
 tok = AutoTokenizer.from_pretrained(src_dir, gguf_file=gguf_file)
 model = AutoModelForCausalLM.from_pretrained(
@@ -225,7 +231,8 @@ print("converted:", type(model).__name__, sum(p.numel() for p in model.parameter
 
 def convert_gguf(gguf: Path, out_dir: Path) -> None:
     _say("converting the GGUF to a Hugging Face folder (bfloat16; about 1 min)")
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1"}
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1",
+           "HF_HUB_DISABLE_PROGRESS_BARS": "1", "TQDM_DISABLE": "1"}
     _run([str(vllm_python()), "-c", _CONVERT_SCRIPT, str(gguf.parent), gguf.name, str(out_dir)],
          what="converting the GGUF with transformers", env=env)
 
@@ -357,7 +364,7 @@ class EmbeddedServer:
                 logs.mkdir(parents=True, exist_ok=True)
                 self.log_path = logs / f"vllm-{time.strftime('%Y%m%d-%H%M%S')}-{self.port}.log"
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
-            env = {**os.environ, **SERVER_ENV}
+            env = {**SERVER_ENV_DEFAULTS, **os.environ, **SERVER_ENV}
             if self.kv_cache_gb is not None:
                 env["VLLM_CPU_KVCACHE_SPACE"] = f"{self.kv_cache_gb:g}"
             for var in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME"):
@@ -502,8 +509,8 @@ def _cmd_check(args) -> int:
     with embedded_server(setup_if_needed=not args.no_setup) as server:
         print(f"server ready in {server.ready_seconds:.1f} s at {server.base_url} (log {server.log_path})")
         with LLMClient(server.base_url, server.model) as client:
-            res = client.chat([{"role": "user", "content": "Reply with the single word: ready"}],
-                              max_tokens=8)
+            res = client.chat([{"role": "user", "content": "Count from 1 to 10, separated by spaces."}],
+                              max_tokens=24)
             rate = res.completion_tokens / res.seconds if res.seconds else 0.0
             print(f"reply {res.texts[0]!r}: {res.prompt_tokens} prompt + {res.completion_tokens} "
                   f"completion tokens in {res.seconds:.2f} s ({rate:.1f} tok/s)")
@@ -542,6 +549,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-setup", action="store_true", help="fail instead of running setup")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise
     try:
         if args.cmd == "setup":
             setup(force=args.force)

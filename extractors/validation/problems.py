@@ -28,3 +28,17 @@ class Problem:
     def __str__(self) -> str:
         where = f" (line {self.line})" if self.line else ""
         return f"[{self.stage}:{self.code}]{where} {self.message}"
+
+
+class ValidationFailed(Exception):
+    """A candidate (typically the assembled artifact) failed a stage; `problems` say why."""
+
+    def __init__(self, stage: str, problems: list[Problem]) -> None:
+        self.stage = stage
+        self.problems = list(problems)
+        head = "; ".join(str(p) for p in self.problems[:5])
+        more = f" (+{len(self.problems) - 5} more)" if len(self.problems) > 5 else ""
+        super().__init__(f"failed the {stage} stage: {head}{more}")
+
+    def __reduce__(self):
+        return (type(self), (self.stage, self.problems))

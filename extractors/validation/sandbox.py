@@ -1,6 +1,6 @@
 """Stage 2, security (dynamic half): run candidates in a locked-down child process.
 
-`run_candidates(sources, docs)` starts `python -m extractors.validation.sandbox` children
+`run_candidates(sources, docs)` starts `python -m extractors.validation.child` children
 (one per worker), sends them the pickled documents once, then one candidate at a time, and
 reads back plain-JSON results. In the child:
 
@@ -33,7 +33,6 @@ import pickle
 import queue
 import select
 import signal
-import struct
 import subprocess
 import sys
 import tempfile
@@ -43,13 +42,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
+from extractors.validation.protocol import HEADER as _HEADER
+
 STATUSES = ("ok", "error", "timeout", "memory", "crash", "violation")
 REPO_ROOT = Path(__file__).resolve().parents[2]
-MAX_OUTPUT_BYTES = 1_000_000
 STARTUP_TIMEOUT_S = 60.0
-CLONE_NEWNET = 0x40000000
-
-_HEADER = struct.Struct(">I")
 
 
 @dataclass
@@ -79,228 +76,6 @@ class CandidateRun:
         return asdict(self)
 
 
-# ====================================================================== child side
-
-def _child_main() -> None:  # pragma: no cover - runs in the sandbox process
-    import builtins
-    import datetime
-    import decimal
-    import re
-    import resource
-
-    import _strptime  # noqa: F401  (datetime.strptime imports it lazily; load it before the hook)
-
-    import extractors.runtime as runtime
-    import pipeline.document  # noqa: F401  (pickled documents refer to it)
-
-    # keep the protocol stream private: anything written to fd 1 goes to stderr instead
-    proto_in = os.fdopen(os.dup(0), "rb", buffering=0)
-    proto_out = os.fdopen(os.dup(1), "wb", buffering=0)
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
-
-    def read_frame() -> bytes | None:
-        head = proto_in.read(_HEADER.size)
-        if len(head) < _HEADER.size:
-            return None
-        (n,) = _HEADER.unpack(head)
-        buf = b""
-        while len(buf) < n:
-            chunk = proto_in.read(n - len(buf))
-            if not chunk:
-                return None
-            buf += chunk
-        return buf
-
-    def write_json(obj: Any) -> None:
-        data = json.dumps(obj, ensure_ascii=False, allow_nan=False).encode("utf-8")
-        proto_out.write(_HEADER.pack(len(data)) + data)
-
-    setup_raw = read_frame()
-    if setup_raw is None:
-        return
-    setup = pickle.loads(setup_raw)  # trusted direction: parent -> child
-    docs_blob: bytes = setup["docs"]
-
-    # warm lazily-imported paths so that candidates never trigger a first import
-    datetime.datetime.strptime("2024-01-31", "%Y-%m-%d")
-    decimal.Decimal("1.50").quantize(decimal.Decimal("0.1"))
-    re.compile(r"\d+").sub("", "a1")
-    "x".encode("utf-8").decode("latin-1")
-    pickle.loads(docs_blob)
-
-    network = "shared"
-    try:
-        import ctypes
-        import ctypes.util
-
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        if libc.unshare(CLONE_NEWNET) == 0:
-            network = "none (own network namespace)"
-        else:
-            network = f"shared (unshare failed: errno {ctypes.get_errno()})"
-        del libc
-    except Exception as exc:  # noqa: BLE001
-        network = f"shared (unshare unavailable: {type(exc).__name__})"
-    for name in [m for m in sys.modules if m == "ctypes" or m.startswith("ctypes.") or m == "_ctypes"]:
-        del sys.modules[name]
-
-    # resource limits
-    page = os.sysconf("SC_PAGE_SIZE")
-    with open("/proc/self/statm") as fh:
-        vm_now = int(fh.read().split()[0]) * page
-    mem_limit = vm_now + int(setup["memory_mb"]) * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (mem_limit, mem_limit))
-    cpu = int(setup["cpu_seconds"])
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    sys.setrecursionlimit(int(setup.get("recursion_limit", 400)))
-
-    # the audit hook: armed only while candidate code runs
-    state = {"mode": "off", "events": []}
-
-    def hook(event: str, args: tuple) -> None:
-        mode = state["mode"]
-        if mode == "off":
-            return
-        if mode == "loading" and event == "exec":
-            state["mode"] = "armed"
-            return
-        if len(state["events"]) < 20:
-            state["events"].append(event)
-        raise RuntimeError(f"sandbox: {event} is not allowed")
-
-    sys.addaudithook(hook)
-
-    allowed_modules = {"re": re, "datetime": datetime, "decimal": decimal}
-    from extractors.validation.static import ALLOWED_BUILTINS
-
-    real_import = builtins.__import__
-
-    def restricted_import(name, globals=None, locals=None, fromlist=(), level=0):  # noqa: A002
-        if level == 0 and name in allowed_modules:
-            return allowed_modules[name]
-        if level == 0 and name == "__future__":
-            return real_import(name, globals, locals, fromlist, level)
-        if level == 0 and name in ("extractors", "extractors.runtime"):
-            if name == "extractors" and set(fromlist or ()) - {"runtime"}:
-                raise ImportError(f"sandbox: from extractors import {fromlist} is not allowed")
-            return real_import(name, globals, locals, fromlist, level)
-        raise ImportError(f"sandbox: import of {name!r} is not allowed")
-
-    base_builtins = {n: getattr(builtins, n) for n in ALLOWED_BUILTINS if hasattr(builtins, n)}
-    Found = runtime.Found
-
-    def ser_value(v: Any, depth: int = 0) -> Any:
-        if depth > 6:
-            raise ValueError("value nested too deeply")
-        if v is None or isinstance(v, (bool, int, str)):
-            return v
-        if isinstance(v, float):
-            return v if v == v and v not in (float("inf"), float("-inf")) else repr(v)
-        if isinstance(v, decimal.Decimal):
-            return str(v)
-        if isinstance(v, (datetime.date, datetime.time)):
-            return v.isoformat()
-        if isinstance(v, (list, tuple)):
-            return [ser_value(x, depth + 1) if not isinstance(x, dict) else ser_row(x, depth + 1) for x in v]
-        if isinstance(v, dict):
-            return ser_row(v, depth + 1)
-        if isinstance(v, Found):
-            return ser_found(v, depth + 1)
-        return None
-
-    def ser_row(row: dict, depth: int) -> dict:
-        return {str(k): ser_found(c, depth + 1) for k, c in row.items()}
-
-    def ser_found(f: Any, depth: int = 0) -> dict | None:
-        if f is None:
-            return None
-        if isinstance(f, Found):
-            v = f.value
-            return {"value": ser_value(v, depth), "type": type(v).__name__,
-                    "page": ser_value(f.page, depth), "bbox": ser_value(f.bbox, depth),
-                    "text": ser_value(f.text, depth), "confidence": ser_value(f.confidence, depth)}
-        return {"value": ser_value(f, depth), "type": type(f).__name__, "page": None, "bbox": None,
-                "text": "", "confidence": 1.0, "plain": True}
-
-    write_json({"ready": True, "network": network, "pid": os.getpid()})
-
-    while True:
-        raw = read_frame()
-        if raw is None:
-            return
-        msg = pickle.loads(raw)
-        if msg is None:
-            return
-        order: list[int] = msg["order"]
-        result: dict[str, Any] = {"index": msg["index"], "status": "ok", "outputs": [None] * len(order),
-                                  "errors": [None] * len(order), "error": None, "violations": []}
-        t0 = time.perf_counter()
-        state["events"] = []
-        try:
-            docs = pickle.loads(docs_blob)  # a fresh copy per candidate
-            code = compile(msg["source"], "<candidate>", "exec")
-            ns: dict[str, Any] = {"__builtins__": dict(base_builtins, __import__=restricted_import),
-                                  "__name__": "docc_candidate"}
-            state["mode"] = "loading"
-            try:
-                exec(code, ns)  # noqa: S102 - the point of the sandbox
-            finally:
-                state["mode"] = "off"
-            extract = ns.get("extract")
-            if not callable(extract):
-                raise TypeError("candidate defines no callable extract(doc)")
-            for i in order:
-                state["mode"] = "armed"
-                try:
-                    out = extract(docs[i])
-                    if not isinstance(out, dict):
-                        raise TypeError(f"extract returned {type(out).__name__}, not dict")
-                    ser = {str(k): ser_found(v) for k, v in out.items()}
-                    text = json.dumps(ser, ensure_ascii=False, allow_nan=False)
-                    if len(text) > MAX_OUTPUT_BYTES:
-                        raise ValueError(f"output of {len(text)} bytes exceeds {MAX_OUTPUT_BYTES}")
-                    result["outputs"][i] = ser
-                except MemoryError:
-                    state["mode"] = "off"
-                    out = ser = None
-                    result["errors"][i] = "MemoryError: memory limit exceeded"
-                    result["status"] = "memory"
-                except RecursionError:
-                    state["mode"] = "off"
-                    result["errors"][i] = "RecursionError: maximum recursion depth exceeded"
-                    if result["status"] == "ok":
-                        result["status"] = "error"
-                except Exception as exc:  # noqa: BLE001 - any failure of candidate code is data
-                    state["mode"] = "off"
-                    result["errors"][i] = f"{type(exc).__name__}: {str(exc)[:300]}"
-                    if result["status"] == "ok":
-                        result["status"] = "error"
-                finally:
-                    state["mode"] = "off"
-        except MemoryError:
-            state["mode"] = "off"
-            result["status"], result["error"] = "memory", "MemoryError: memory limit exceeded"
-        except BaseException as exc:  # noqa: BLE001
-            state["mode"] = "off"
-            result["status"] = "error"
-            result["error"] = f"{type(exc).__name__}: {str(exc)[:300]}"
-        if state["events"]:
-            result["status"] = "violation"
-            result["violations"] = sorted(set(state["events"]))
-        result["seconds"] = time.perf_counter() - t0
-        result["cpu"] = time.process_time()
-        try:
-            write_json(result)
-        except (TypeError, ValueError) as exc:
-            write_json({"index": msg["index"], "status": "error", "outputs": [None] * len(order),
-                        "errors": [None] * len(order), "error": f"unserialisable output: {exc}",
-                        "violations": [], "seconds": time.perf_counter() - t0, "cpu": time.process_time()})
-
-
 # ====================================================================== parent side
 
 class _ChildDied(Exception):
@@ -318,7 +93,7 @@ class _Child:
         }
         self.stderr = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-s", "-m", "extractors.validation.sandbox"],
+            [sys.executable, "-s", "-m", "extractors.validation.child"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
             env=env, cwd=str(REPO_ROOT), start_new_session=True, close_fds=True,
         )
@@ -329,6 +104,7 @@ class _Child:
         ready = self._recv(time.monotonic() + STARTUP_TIMEOUT_S)
         if not ready or not ready.get("ready"):
             raise _ChildDied("sandbox did not start: " + self.stderr_tail())
+        self.ready = ready
         self.network = ready.get("network")
 
     def _send(self, blob: bytes) -> None:
@@ -422,6 +198,17 @@ class _Child:
         self.kill()
 
 
+def probe_sandbox(memory_mb: int = 512) -> dict:
+    """Start one sandbox child and return what it reports about itself (network namespace,
+    privileges, pid): for `docc` diagnostics and tests."""
+    setup = pickle.dumps({"docs": pickle.dumps([]), "memory_mb": memory_mb, "cpu_seconds": 60})
+    child = _Child(setup, 0, 60)
+    try:
+        return dict(child.ready)
+    finally:
+        child.close()
+
+
 def run_candidates(sources: Sequence[str], docs: Sequence[Any], *, timeout_s: float = 5.0,
                    memory_mb: int = 512, hash_seed: int = 0, reverse: bool = False,
                    workers: int | None = None) -> list[CandidateRun]:
@@ -499,6 +286,3 @@ def run_candidates(sources: Sequence[str], docs: Sequence[Any], *, timeout_s: fl
         t.join()
     return [r if r is not None else CandidateRun(i, "crash", error="not run") for i, r in enumerate(results)]
 
-
-if __name__ == "__main__":  # pragma: no cover
-    _child_main()

@@ -3,8 +3,9 @@
 A candidate is a small module: an optional header comment and docstring, imports of
 `re`, `datetime`, `decimal` and `extractors.runtime` only, module-level constants, helper
 functions and `def extract(doc)`. Everything else is rejected before any of it runs:
-unknown or dangerous names (`open`, `eval`, `getattr`, ...), any name or attribute that
-starts with `_` (the way into `().__class__.__base__.__subclasses__()`), `global` and
+unknown or dangerous names (`open`, `eval`, `getattr`, ...), any attribute that starts
+with `_` and any dunder name (the way into `().__class__.__base__.__subclasses__()`; plain
+local names like `_sep` are harmless and allowed), `global` and
 `nonlocal`, classes, `with`, async code, attribute assignment, mutation of module-level
 state from functions, mutable default arguments, `while True` with no way out, and
 size and cyclomatic-complexity limits.
@@ -162,6 +163,9 @@ def _check_imports(tree: ast.Module, info: ModuleInfo, problems: list[Problem]) 
             continue
         if id(node) not in top:
             problems.append(_p("import-placement", "imports are allowed at module level only", node))
+        for alias in node.names:
+            if (alias.asname or "").startswith("__"):
+                problems.append(_p("underscore-name", f"dunder alias {alias.asname!r} is not allowed", node))
         if isinstance(node, ast.Import):
             for alias in node.names:
                 name = alias.name
@@ -313,18 +317,18 @@ def analyse(source: str, *, max_lines: int = DEFAULT_MAX_LINES, max_complexity: 
             problems.append(_p("forbidden-syntax", FORBIDDEN_NODES[kind], node))
         if isinstance(node, ast.Name):
             name = node.id
-            if name.startswith("_"):
-                problems.append(_p("underscore-name", f"name {name!r} starts with an underscore", node))
+            if name.startswith("__"):
+                problems.append(_p("underscore-name", f"dunder name {name!r} is not allowed", node))
             elif name in FORBIDDEN_NAMES:
                 problems.append(_p("forbidden-name", f"{name!r} is not allowed ({FORBIDDEN_NAMES[name]})", node))
             elif isinstance(node.ctx, ast.Load) and name not in bound and name not in ALLOWED_BUILTINS:
                 problems.append(_p("unknown-name", f"name {name!r} is not defined or not an allowed builtin", node))
             elif isinstance(node.ctx, (ast.Store, ast.Del)) and name in import_bound:
                 problems.append(_p("rebind-import", f"imported name {name!r} must not be reassigned", node))
-        elif isinstance(node, ast.arg) and node.arg.startswith("_"):
-            problems.append(_p("underscore-name", f"parameter {node.arg!r} starts with an underscore", node))
+        elif isinstance(node, ast.arg) and node.arg.startswith("__"):
+            problems.append(_p("underscore-name", f"dunder parameter {node.arg!r} is not allowed", node))
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            if node.name.startswith("_") and isinstance(node, ast.FunctionDef) and node.name.startswith("__"):
+            if node.name.startswith("__"):
                 problems.append(_p("underscore-name", f"function {node.name!r} is a dunder name", node))
             if node.name in FORBIDDEN_NAMES or node.name in import_bound:
                 problems.append(_p("forbidden-name", f"function name {node.name!r} shadows a reserved name", node))

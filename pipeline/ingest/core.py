@@ -344,7 +344,7 @@ def ingest(
     if ocr_pool is None:
         pages = [pg if isinstance(pg, Page) else run_ocr_task(pg) for pg in p.pages]
     else:
-        futs = [ocr_pool.submit(run_ocr_task, pg) if isinstance(pg, OcrTask) else pg for pg in p.pages]
+        futs = [ocr_pool.submit(_in_worker, run_ocr_task, pg) if isinstance(pg, OcrTask) else pg for pg in p.pages]
         pages = [f.result() if isinstance(f, Future) else f for f in futs]
     return assemble(p, pages, time.perf_counter() - t0)
 
@@ -352,6 +352,16 @@ def ingest(
 def _plan_path(path: str, dpi: int, cache_dir: Path | None, limits: Limits, policy: TextLayerPolicy, lang: str) -> Plan:
     raw = read_input(Path(path), limits)
     return plan(raw, dpi=dpi, cache_dir=cache_dir, limits=limits, policy=policy, lang=lang)
+
+
+def _in_worker(fn, *args):
+    """Run fn in a pool worker; make sure whatever it raises survives pickling back."""
+    try:
+        return fn(*args)
+    except IngestError:
+        raise
+    except Exception as e:
+        raise RuntimeError(f"{type(e).__name__}: {e}\n{''.join(traceback.format_exception(e))}") from None
 
 
 def _internal_error(path, exc: BaseException) -> IngestError:
@@ -421,7 +431,7 @@ def ingest_many(
     def submit_plan(slot: _Slot) -> None:
         slot.t0 = time.perf_counter()
         try:
-            slot.plan = ex.submit(_plan_path, str(slot.path), dpi, cdir, limits, policy, lang)
+            slot.plan = ex.submit(_in_worker, _plan_path, str(slot.path), dpi, cdir, limits, policy, lang)
         except BrokenProcessPool as e:
             slot.error = IngestError("unreadable", f"worker pool broke ({e})")
 
@@ -443,7 +453,7 @@ def ingest_many(
         for pg in slot.p.pages:
             if isinstance(pg, OcrTask):
                 try:
-                    slot.pages.append(ex.submit(run_ocr_task, pg))
+                    slot.pages.append(ex.submit(_in_worker, run_ocr_task, pg))
                 except BrokenProcessPool as e:
                     slot.error = IngestError("unreadable", f"worker pool broke ({e})")
                     return

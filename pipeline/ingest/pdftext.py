@@ -180,7 +180,7 @@ def extract_page(page: pdfium.PdfPage) -> PageText:
                 inf = objs[obj] = _ObjInfo(_GetRenderMode(obj) == _INVISIBLE, em)
             return inf
 
-        def box(i: int):
+        def box(i: int, em: float | None = None):
             """(x0, top, x1, bottom) of char i in display coordinates, or None."""
             if not _GetLooseCharBox(tp, i, rect_ref):
                 return None
@@ -189,7 +189,8 @@ def extract_page(page: pdfium.PdfPage) -> PageText:
                 l, r = r, l
             if b > t:
                 b, t = t, b
-            em = info(i).em
+            if em is None:
+                em = info(i).em
             if em > 0:
                 # Upright text: the loose box's bottom is baseline + descent; make the box one
                 # em tall from there (pdfminer/pdfplumber's convention) instead of pdfium's
@@ -204,23 +205,27 @@ def extract_page(page: pdfium.PdfPage) -> PageText:
 
         words: list[Word] = []
         n_chars = n_invisible = 0
+        fix = _fix if _LIG_RE.search(text) else _same
         for m in _TOKEN.finditer(text):
             s, e = m.span()
             token = m.group()
             n_chars += e - s
-            if info(s).invisible:
+            inf = info(s)
+            if inf.invisible:
                 n_invisible += e - s
-            b0 = box(s)
-            b1 = box(e - 1) if e - 1 > s else b0
+            b0 = box(s, inf.em)
+            b1 = box(e - 1, inf.em) if e - 1 > s else b0
             if b0 is None or b1 is None:
                 words.extend(_split_by_chars(token, s, box))
                 continue
-            x0, top, x1, bottom = b0[0], min(b0[1], b1[1]), b1[2], max(b0[3], b1[3])
-            h = max(bottom - top, 1.0)
+            x0, x1 = b0[0], b1[2]
+            top = b0[1] if b0[1] < b1[1] else b1[1]
+            bottom = b0[3] if b0[3] > b1[3] else b1[3]
+            h = bottom - top if bottom - top > 1.0 else 1.0
             if x1 < x0 - 0.5 or (x1 - x0) > (e - s) * h * 1.6 + h or abs(b0[1] - b1[1]) > 0.5 * h:
                 words.extend(_split_by_chars(token, s, box))
                 continue
-            words.append(Word(_fix(token), round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2), 1.0))
+            words.append(Word(fix(token), round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2), 1.0))
     finally:
         textpage.close()
 
@@ -228,9 +233,15 @@ def extract_page(page: pdfium.PdfPage) -> PageText:
     return PageText(width, height, rotation, words, n_chars, n_invisible, cover)
 
 
+_LIG_RE = re.compile("[" + "".join(_LIGATURES) + "]")
+_LIG_TABLE = str.maketrans(_LIGATURES)
+
+
 def _fix(token: str) -> str:
-    if any(c in _LIGATURES for c in token):
-        token = "".join(_LIGATURES.get(c, c) for c in token)
+    return token.translate(_LIG_TABLE)
+
+
+def _same(token: str) -> str:
     return token
 
 
@@ -270,37 +281,45 @@ def _split_by_chars(token: str, start: int, box) -> list[Word]:
 
 # --- is this text layer worth trusting? -------------------------------------------------
 
-_WORDLIKE = re.compile(
-    r"""^[("'\[]*(
-        [A-Za-zÀ-ÿ]{1,2}                         # short words, initials, units
-      | [A-Za-zÀ-ÿ]*[AEIOUYaeiouyÀ-ÿ][A-Za-zÀ-ÿ'’\-]*  # words with a vowel
-      | [A-Z0-9]{2,}                             # codes, IDs, abbreviations
-      | [<>≤≥=+\-−±~]?[$€£]?\d[\d.,:/\-]*%?[A-Za-zµ/%]{0,6}  # numbers, dates, values with units
-      | [A-Za-z]+\d[\w\-]*                       # alphanumeric codes (A1c, E11.9)
-      | [^\w\s]{1,3}                             # bullets, dashes, ellipses
-    )[)"'\]]*[.,:;!?)]*$""",
+_CORE = re.compile(
+    r"""^[("'\[<>≤≥=+\-−±~$€£#*•·]*          # leading brackets, comparators, currency, bullets
+    ([A-Za-zÀ-ÖØ-öø-ÿµ0-9]+(?:[./\-'’^:+,×°][A-Za-zÀ-ÖØ-öø-ÿµ0-9]+)*)   # alnum parts with light joins
+    [%°)"'\].,:;!?*]*$""",
     re.VERBOSE,
 )
+_VOWEL = re.compile(r"[AEIOUYaeiouyÀ-ÖØ-öø-ÿ0-9]")
+_SYMBOLS_ONLY = re.compile(r"^[^\w\s]{1,3}$")
 
 
-def text_quality(words: list[Word]) -> float:
-    """0..1: share of tokens that look like real words, numbers or codes (junk layers score low)."""
+def _wordlike(t: str) -> bool:
+    """A real word, number, date, value with unit, code or abbreviation (not keyboard mash)."""
+    m = _CORE.match(t)
+    if m is None:
+        return bool(_SYMBOLS_ONLY.match(t))  # bullets, dashes, a lone %
+    core = m.group(1)
+    if _VOWEL.search(core) or core.isupper():
+        return True
+    return all(len(part) <= 5 for part in re.split(r"[./\-'’^:+,×°]", core))  # mg, dL, mmHg, Rx
+
+
+_BAD_CHARS = re.compile("[\ufffd\ue000-\uf8ff\x00-\x1f]")
+
+
+def text_quality(words: list[Word], sample: int = 400) -> float:
+    """0..1: share of tokens that look like real words, numbers or codes (junk layers score low).
+
+    Looks at up to `sample` words spread evenly over the page.
+    """
     if not words:
         return 0.0
-    good = 0
-    total = 0
-    bad_chars = 0
-    n_chars = 0
-    for w in words:
-        t = w.text
-        total += 1
-        n_chars += len(t)
-        bad_chars += sum(1 for c in t if c == "\ufffd" or (0xE000 <= ord(c) <= 0xF8FF) or ord(c) < 0x20)
-        if _WORDLIKE.match(t):
-            good += 1
-    score = good / total
-    if n_chars and bad_chars / n_chars > 0.1:
-        score = min(score, 1.0 - bad_chars / n_chars)
+    step = max(1, len(words) // sample)
+    texts = [w.text for w in words[::step]]
+    good = sum(1 for t in texts if _wordlike(t))
+    score = good / len(texts)
+    joined = "".join(texts)
+    bad = len(_BAD_CHARS.findall(joined))
+    if joined and bad / len(joined) > 0.1:
+        score = min(score, 1.0 - bad / len(joined))
     return score
 
 

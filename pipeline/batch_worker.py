@@ -1,0 +1,259 @@
+"""The per-document work of a batch, run inside worker processes (local or Ray).
+
+`process_chunk(items)` takes `(path_bytes, sha256)` pairs and, for each, ingests the file
+(OCR inside this process, single-threaded Tesseract), classifies it, runs the locked
+extractor, serialises its fields per the run-output contract and, for a document that may be
+exported, builds its FHIR Bundle. Runtime validation (Great Expectations) happens in the
+driver over whole batches; a document that fails it loses its bundle there.
+
+The `Package` shipped to workers holds the extractors' *source* and hashes, the classifier
+model and the ingest settings: workers re-check every hash before loading, and need no access
+to the extractors folder (Ray workers on other hosts need only the input files).
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import resource
+import signal
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+TEXT_SNIPPET = 200
+
+
+@dataclass
+class Package:
+    """What a worker needs: extractor sources + hashes, classifier model, ingest settings."""
+
+    extractors: dict[str, tuple[str, str]]  # doc_type -> (sha256, source)
+    classifier: dict[str, Any]
+    cache_dir: str | None = None
+    dpi: int = 300
+    has_checks: dict[str, bool] = field(default_factory=dict)  # doc types with a runtime suite
+    key: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.key:
+            h = hashlib.sha256()
+            for t, (sha, _) in sorted(self.extractors.items()):
+                h.update(f"{t}:{sha};".encode())
+            h.update(str(self.classifier.get("sha256")).encode())
+            h.update(f"{self.cache_dir}:{self.dpi}".encode())
+            self.key = h.hexdigest()
+
+
+class _Runtime:
+    def __init__(self, pkg: Package) -> None:
+        from extractors.artifacts import ArtifactError, load_source, sha256_bytes
+
+        self.pkg = pkg
+        self.extract = {}
+        for doc_type, (sha, source) in pkg.extractors.items():
+            if sha256_bytes(source.encode("utf-8")) != sha:
+                raise ArtifactError(f"{doc_type}: extractor source does not match its hash")
+            self.extract[doc_type] = load_source(source, doc_type)
+        try:
+            from pipeline import fhir_bundle
+        except ImportError:  # the FHIR module is optional until it lands: documents stay exportable, bundles are skipped
+            fhir_bundle = None
+        self.fhir = fhir_bundle
+
+
+_RUNTIME: _Runtime | None = None
+
+
+def init_worker(pkg: Package) -> None:
+    """Process-pool initializer: ignore Ctrl-C (the driver decides), one OCR thread, load once."""
+    global _RUNTIME
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    _RUNTIME = _Runtime(pkg)
+
+
+def _runtime(pkg: Package | None) -> _Runtime:
+    global _RUNTIME
+    if _RUNTIME is None or (pkg is not None and _RUNTIME.pkg.key != pkg.key):
+        if pkg is None:
+            raise RuntimeError("worker not initialised")
+        os.environ["OMP_THREAD_LIMIT"] = "1"
+        _RUNTIME = _Runtime(pkg)
+    return _RUNTIME
+
+
+# ------------------------------------------------------------------------- serialisation
+
+
+def jsonable(v: Any) -> Any:
+    if v is None or isinstance(v, (bool, int, str)):
+        return v
+    if isinstance(v, float):
+        return v if v == v and v not in (float("inf"), float("-inf")) else None
+    if isinstance(v, Decimal):
+        return int(v) if v == v.to_integral_value() and abs(v) < 2**53 else float(v)
+    if isinstance(v, (date, datetime)):
+        return v.isoformat()
+    if isinstance(v, (list, tuple)):
+        return [jsonable(x) for x in v]
+    if isinstance(v, dict):
+        return {str(k): jsonable(x) for k, x in v.items()}
+    return str(v)
+
+
+def _ocr_conf(doc, page: int | None, bbox) -> float | None:
+    """Lowest OCR word confidence inside `bbox` on an OCR'd page (None for text-layer pages)."""
+    if page is None or bbox is None or not (1 <= page <= len(doc.pages)):
+        return None
+    pg = doc.pages[page - 1]
+    if pg.source != "ocr":
+        return None
+    x0, top, x1, bottom = bbox
+    confs = [w.conf for w in pg.words
+             if x0 - 1 <= (w.x0 + w.x1) / 2 <= x1 + 1 and top - 1 <= (w.top + w.bottom) / 2 <= bottom + 1]
+    return min(confs) if confs else None
+
+
+def serialise_found(found: Any, doc) -> dict[str, Any] | None:
+    """`Found` -> `{"value", "confidence", "page", "bbox", "text"}`; tables become lists of rows."""
+    from extractors.runtime import Found
+
+    if found is None:
+        return None
+    if not isinstance(found, Found):
+        found = Found(found, confidence=1.0)
+    value = found.value
+    if isinstance(value, list) and value and all(isinstance(r, dict) or r is None for r in value):
+        value = [
+            {str(col): serialise_found(cell, doc) or {"value": None} for col, cell in sorted(row.items())}
+            for row in value if row is not None
+        ]
+    else:
+        value = jsonable(value)
+    conf = float(found.confidence) if found.confidence is not None else 1.0
+    ocr = _ocr_conf(doc, found.page, found.bbox)
+    if ocr is not None:
+        conf = min(conf, ocr)
+    conf = max(0.0, min(1.0, conf))
+    return {
+        "value": value,
+        "confidence": round(conf, 4),
+        "page": found.page,
+        "bbox": [round(float(x), 2) for x in found.bbox] if found.bbox is not None else None,
+        "text": (found.text or "")[:TEXT_SNIPPET],
+    }
+
+
+# ------------------------------------------------------------------------- per document
+
+
+def _record(sha: str, status: str, reason: str | None, **kw: Any) -> dict[str, Any]:
+    rec = {"sha256": sha, "doc_type": None, "status": status, "reason": reason, "fields": {},
+           "extractor_sha256": None, "doc_type_score": None, "checks_failed": [], "pages": None}
+    rec.update(kw)
+    return rec
+
+
+def process_document(path: bytes, sha: str, rt: _Runtime, stats: dict[str, float]) -> dict[str, Any]:
+    """Everything for one input up to (not including) runtime validation. Never raises."""
+    from extractors.classifier import classify
+    from pipeline.errors import IngestError
+    from pipeline.ingest import ingest
+
+    t0 = time.perf_counter()
+    try:
+        kw = {"dpi": rt.pkg.dpi}
+        if rt.pkg.cache_dir is not None:
+            kw["cache_dir"] = rt.pkg.cache_dir
+        doc = ingest(os.fsdecode(path), **kw)
+    except IngestError as e:
+        stats["ingest_s"] += time.perf_counter() - t0
+        return _record(sha, "quarantined", f"{e.kind}: {e.reason}", error_kind=e.kind)
+    except MemoryError:
+        return _record(sha, "quarantined", "too_large: out of memory while reading", error_kind="too_large")
+    except Exception as e:  # a bug, not bad input: still account for the file
+        log.warning("ingest raised %s unexpectedly", type(e).__name__)
+        log.debug("ingest failure", exc_info=True)
+        return _record(sha, "quarantined", f"corrupt: unexpected {type(e).__name__} while reading", error_kind="corrupt")
+    t1 = time.perf_counter()
+    stats["ingest_s"] += t1 - t0
+    n_pages = len(doc.pages)
+    n_ocr = sum(1 for p in doc.pages if p.source == "ocr")
+    stats["pages"] += n_pages
+    stats["ocr_pages"] += n_ocr
+    if n_ocr:
+        stats["ocr_s"] += t1 - t0
+    pages = {"total": n_pages, "ocr": n_ocr}
+    if doc.sha256 != sha:
+        return _record(sha, "quarantined", "unreadable: the file changed while it was being processed; run again",
+                       error_kind="unreadable", pages=pages, nocache=True)
+
+    try:
+        doc_type, score = classify(rt.pkg.classifier, doc)
+    except Exception as e:
+        log.warning("classifier raised %s", type(e).__name__)
+        return _record(sha, "review", f"classifier error: {type(e).__name__}", pages=pages)
+    t2 = time.perf_counter()
+    stats["classify_s"] += t2 - t1
+    if doc_type is None:
+        return _record(sha, "review", f"unknown document type (best score {score:.3f})", doc_type_score=score, pages=pages)
+    if doc_type not in rt.extract:
+        return _record(sha, "review", f"no locked extractor for doc type {doc_type}", doc_type=doc_type,
+                       doc_type_score=score, pages=pages)
+    ext_sha = rt.pkg.extractors[doc_type][0]
+    base = dict(doc_type=doc_type, doc_type_score=score, extractor_sha256=ext_sha, pages=pages)
+    try:
+        out = rt.extract[doc_type](doc)
+        stats["extract_s"] += time.perf_counter() - t2
+        if not isinstance(out, dict):
+            raise TypeError(f"extract returned {type(out).__name__}, not dict")
+        fields = {str(k): serialise_found(v, doc) for k, v in sorted(out.items(), key=lambda kv: str(kv[0]))}
+    except Exception as e:
+        stats["extract_s"] += time.perf_counter() - t2
+        log.warning("extractor %s raised %s", doc_type, type(e).__name__)
+        return _record(sha, "review", f"extractor error: {type(e).__name__}: {str(e)[:200]}", **base)
+    stats["docs_extracted"] += 1
+    rec = _record(sha, "exported", None, fields=fields, **base)
+    rec["needs_checks"] = rt.pkg.has_checks.get(doc_type, False)
+    if rt.fhir is not None:
+        t3 = time.perf_counter()
+        try:
+            public = {k: v for k, v in rec.items() if k not in ("needs_checks",)}
+            rec["bundle"] = jsonable(rt.fhir.build_bundle(public))
+        except Exception as e:
+            log.warning("FHIR bundle for a %s document failed: %s", doc_type, type(e).__name__)
+            rec.pop("needs_checks", None)
+            rec.update(status="review", reason=f"fhir mapping error: {type(e).__name__}: {str(e)[:200]}")
+        stats["fhir_s"] += time.perf_counter() - t3
+    return rec
+
+
+def process_chunk(items: list[tuple[bytes, str]], pkg: Package | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Process a chunk of (path, sha256) inputs; returns their records and worker stats."""
+    rt = _runtime(pkg)
+    stats: dict[str, Any] = {k: 0.0 for k in ("ingest_s", "ocr_s", "classify_s", "extract_s", "fhir_s", "pages", "ocr_pages", "docs_extracted")}
+    out = [process_document(path, sha, rt, stats) for path, sha in items]
+    stats["pid"] = os.getpid()
+    stats["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    try:  # current RSS (ru_maxrss never goes down; the driver tracks both)
+        import psutil
+
+        stats["rss_mb"] = psutil.Process().memory_info().rss / 2**20
+    except Exception:
+        stats["rss_mb"] = None
+    return out, stats
+
+
+def process_chunk_ray(key: str, pkg_refs: list, items: list[tuple[bytes, str]]):
+    """The Ray task: the package arrives as an object ref (inside a list, so Ray does not
+    resolve it per task); it is fetched and loaded once per worker process."""
+    if _RUNTIME is None or _RUNTIME.pkg.key != key:
+        import ray
+
+        return process_chunk(items, ray.get(pkg_refs[0]))
+    return process_chunk(items)

@@ -1,0 +1,822 @@
+"""Build one FHIR R4 transaction Bundle per exported document, from declarative mappings.
+
+    bundle = build_bundle(result)          # result = one line of OUT/results.jsonl
+    write_bundle(bundle, OUT / "fhir")     # OUT/fhir/<sha256>.json, byte-identical run to run
+    write_ndjson(bundles, OUT / "ndjson")  # OUT/ndjson/<ResourceType>.ndjson
+
+What becomes which resource is data: `fhir/mappings/<doc_type>.yaml` plus terminology tables in
+`fhir/terminology/` (format in docs/fhir.md). This module only interprets them:
+
+- every resource gets a business identifier; the first one present is its conditional-create key
+  (`request.ifNoneExist`), and resources with no natural identifier get one derived from the
+  document sha256 + mapping key (+ row), so re-sending a document creates nothing new;
+- fullUrls are `urn:uuid:` uuid5(document sha256, key[/row]): deterministic;
+- two resources of one type with the same key collapse into one entry (references follow);
+- a DocumentReference for the source document and a Provenance over everything are added;
+- every resource is validated with the `fhir.resources` R4B models and the required bindings of
+  `pipeline.fhir_codes`; JSON is written with sorted keys.
+"""
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import logging
+import os
+import re
+import tempfile
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+from urllib.parse import quote
+
+import yaml
+
+from pipeline.fhir_codes import assert_bindings
+
+log = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parents[1]
+FHIR_DIR = Path(os.environ.get("DOCC_FHIR_DIR", ROOT / "fhir"))
+NAMESPACE = uuid.UUID("6f1b9f7e-3c2a-5d7e-9a41-0d0cc0f4e2b1")  # docc's uuid5 namespace
+V2_0203 = "http://terminology.hl7.org/CodeSystem/v2-0203"
+MEDIA_TYPES = {".pdf": "application/pdf", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+               ".tif": "image/tiff", ".tiff": "image/tiff"}
+IDENTIFIER_TYPES = {"MR": "Medical record number", "NPI": "National provider identifier", "DEA":
+                    "Drug Enforcement Administration registration number", "TAX": "Tax ID number",
+                    "MB": "Member Number", "AN": "Account number", "PI": "Patient internal identifier"}
+
+SOURCE_KEYS = {"field", "column", "const", "first", "join", "ref", "for_each", "as"}
+OPTION_KEYS = {"lookup", "text", "unit", "map", "sep", "pick", "system", "strict", "all", "if", "unless",
+               "when", "elements", "type", "assigner", "display"}
+
+
+class MappingError(ValueError):
+    """A mapping file that cannot be used."""
+
+
+class BuildError(ValueError):
+    """A document whose fields do not make valid FHIR (message names elements, never values)."""
+
+
+# ----------------------------------------------------------------------------- terminology
+
+@dataclass(frozen=True)
+class Concept:
+    system: str
+    code: str
+    display: str | None
+
+
+def _words(text: str) -> str:
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", str(text).casefold()).split())
+
+
+def _codekey(text: str) -> str:
+    return re.sub(r"[\s.\-]", "", str(text)).upper()
+
+
+class Terminology:
+    """Short system names -> URIs, and the lookup tables of `fhir/terminology/`."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.systems: dict[str, dict] = yaml.safe_load((folder / "systems.yaml").read_text(encoding="utf-8")) or {}
+        self._tables: dict[str, list[tuple[str, str | None, list[str]]]] = {}
+
+    def uri(self, name: str | None) -> str | None:
+        if name is None:
+            return None
+        spec = self.systems.get(name)
+        if spec is None:
+            if ":" in name:  # already a URI
+                return name
+            raise MappingError(f"unknown system {name!r} (add it to fhir/terminology/systems.yaml)")
+        return spec["uri"]
+
+    def _table(self, name: str) -> list[tuple[str, str | None, list[str]]]:
+        if name not in self._tables:
+            spec = self.systems.get(name) or {}
+            rows: list[tuple[str, str | None, list[str]]] = []
+            if spec.get("table"):
+                with open(self.folder / spec["table"], newline="", encoding="utf-8") as fh:
+                    for row in csv.DictReader(fh):
+                        syn = [s.strip() for s in (row.get("synonyms") or "").split("|") if s.strip()]
+                        rows.append((row["code"].strip(), (row.get("display") or "").strip() or None, syn))
+            self._tables[name] = rows
+        return self._tables[name]
+
+    def lookup(self, name: str, value: Any) -> Concept | None:
+        """The concept a printed value stands for in system `name`, or None."""
+        if value is None or str(value).strip() == "":
+            return None
+        spec = self.systems.get(name)
+        if spec is None:
+            raise MappingError(f"unknown lookup system {name!r}")
+        text = str(value).strip()
+        uri, how = spec["uri"], spec.get("match", "name")
+        rows = self._table(name)
+        hit: tuple[str, str | None] | None = None
+        if how == "code":
+            key = _codekey(text)
+            hit = next(((c, d) for c, d, s in rows if _codekey(c) == key or key in map(_codekey, s)), None)
+        elif how == "unit":
+            hit = next(((c, d) for c, d, s in rows if text == c or text in s), None)
+            if hit is None:
+                low = text.casefold()
+                hit = next(((c, d) for c, d, s in rows if low == c.casefold() or low in (x.casefold() for x in s)), None)
+        elif how in ("name", "prefix"):
+            w = _words(text)
+            hit = next(((c, d) for c, d, s in rows if c.casefold() == text.casefold()
+                        or w in (_words(x) for x in [d or "", *s] if x)), None)
+            if hit is None and how == "prefix":
+                best = None
+                for c, d, s in rows:
+                    for cand in [d or "", *s]:
+                        cw = _words(cand)
+                        if cw and w.startswith(cw + " ") and w[len(cw) + 1:][:1].isdigit():
+                            if best is None or len(cw) > best[0]:
+                                best = (len(cw), c, d)
+                hit = (best[1], best[2]) if best else None
+        else:
+            raise MappingError(f"system {name!r}: unknown match mode {how!r}")
+        if hit:
+            return Concept(uri, hit[0], hit[1])
+        pattern = spec.get("code_pattern")
+        if pattern and re.match(pattern, text):
+            return Concept(uri, text, None)
+        return None
+
+
+# ----------------------------------------------------------------------------- mappings
+
+@dataclass
+class ResourceSpec:
+    key: str
+    type: str
+    for_each: str | None
+    when: list[str]
+    identifier: list[dict]
+    key_mode: str
+    elements: dict
+
+
+@dataclass
+class Mapping:
+    doc_type: str
+    document: dict
+    resources: list[ResourceSpec]
+
+
+def _check_spec(node: Any, where: str) -> None:
+    """Reject misspelt spec keys early (a typo would otherwise silently drop an element)."""
+    if isinstance(node, list):
+        for i, item in enumerate(node):
+            _check_spec(item, f"{where}[{i}]")
+    elif isinstance(node, dict):
+        if SOURCE_KEYS & node.keys():
+            unknown = set(node) - SOURCE_KEYS - OPTION_KEYS
+            if unknown:
+                raise MappingError(f"{where}: unknown keys {sorted(unknown)}")
+            for k in ("first", "join"):
+                if k in node:
+                    _check_spec(node[k], f"{where}.{k}")
+            if "elements" in node:
+                _check_spec(node["elements"], f"{where}.elements")
+            if isinstance(node.get("text"), (dict, list)):
+                _check_spec(node["text"], f"{where}.text")
+        else:
+            for k, v in node.items():
+                _check_spec(v, f"{where}.{k}")
+
+
+@lru_cache(maxsize=None)
+def _load_mapping(path: str, mtime: float) -> Mapping:
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    res = []
+    for key, spec in (data.get("resources") or {}).items():
+        if not isinstance(spec, dict) or "type" not in spec:
+            raise MappingError(f"{path}: resource {key!r} needs a type")
+        unknown = set(spec) - {"type", "for_each", "when", "identifier", "key", "elements"}
+        if unknown:
+            raise MappingError(f"{path}: resource {key!r}: unknown keys {sorted(unknown)}")
+        elements = spec.get("elements") or {}
+        _check_spec(elements, f"{path}:{key}")
+        res.append(ResourceSpec(key=key, type=spec["type"], for_each=spec.get("for_each"),
+                                when=list(spec.get("when") or []), identifier=list(spec.get("identifier") or []),
+                                key_mode=spec.get("key", "identifier"), elements=elements))
+    if not res:
+        raise MappingError(f"{path}: no resources")
+    return Mapping(doc_type=data.get("doc_type", Path(path).stem), document=data.get("document") or {}, resources=res)
+
+
+def load_mapping(doc_type: str, fhir_dir: Path | None = None) -> Mapping:
+    path = (fhir_dir or FHIR_DIR) / "mappings" / f"{doc_type}.yaml"
+    if not path.exists():
+        raise MappingError(f"no FHIR mapping for doc type {doc_type!r} ({path})")
+    return _load_mapping(str(path), path.stat().st_mtime)
+
+
+@lru_cache(maxsize=None)
+def _terminology(folder: str) -> Terminology:
+    return Terminology(Path(folder))
+
+
+# ----------------------------------------------------------------------------- values
+
+def _cell(entry: Any) -> Any:
+    """The value of a results.jsonl field or table cell (also accepts bare golden values)."""
+    if isinstance(entry, dict) and "value" in entry:
+        return entry["value"]
+    return entry
+
+
+def _present(v: Any) -> bool:
+    return v is not None and not (isinstance(v, str) and v.strip() == "") and v != [] and v != {}
+
+
+def _number(v: Any) -> Decimal | None:
+    if isinstance(v, bool) or v is None:
+        return None
+    try:
+        return Decimal(str(v).replace(",", "").replace("$", "").strip())
+    except InvalidOperation:
+        return None
+
+
+def _json_number(d: Decimal) -> int | float:
+    return int(d) if d == d.to_integral_value() and "." not in str(d) and "E" not in str(d) else float(d)
+
+
+_TITLE = {"dr", "mr", "mrs", "ms", "miss", "prof"}
+_SUFFIX = {"md", "do", "np", "pa", "pa-c", "rn", "phd", "pharmd", "dds", "jr", "sr", "ii", "iii", "iv", "facp", "mph"}
+
+
+def human_name(text: str) -> dict | None:
+    """'Doe, Jane M' / 'Jane M. Doe' / 'Dr. Jane Doe, MD' -> HumanName (text keeps the print)."""
+    text = " ".join(str(text).split())
+    if not text:
+        return None
+    prefix, suffix = [], []
+    parts = [p.strip() for p in text.split(",")]
+    # trailing credentials after a comma: "Jane Doe, MD"
+    while len(parts) > 1 and all(t.strip(".").casefold() in _SUFFIX for t in parts[-1].split()):
+        suffix = parts.pop().split() + suffix
+    if len(parts) >= 2:
+        family = parts[0]
+        given = " ".join(parts[1:]).split()
+    else:
+        tokens = parts[0].split()
+        while tokens and tokens[0].strip(".").casefold() in _TITLE:
+            prefix.append(tokens.pop(0))
+        while len(tokens) > 1 and tokens[-1].strip(".").casefold() in _SUFFIX:
+            suffix.insert(0, tokens.pop())
+        family = tokens[-1] if tokens else ""
+        given = tokens[:-1]
+    out: dict[str, Any] = {"text": text}
+    if family:
+        out["family"] = family
+    if given:
+        out["given"] = given
+    if prefix:
+        out["prefix"] = prefix
+    if suffix:
+        out["suffix"] = suffix
+    return out
+
+
+def slug(text: Any) -> str | None:
+    s = re.sub(r"[^0-9a-z]+", "-", str(text).casefold()).strip("-")
+    return s or None
+
+
+_RANGE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*(?:-|–|—|to)\s*(-?\d+(?:\.\d+)?)\s*$", re.I)
+_BOUND = re.compile(r"^\s*(<=|>=|<|>|≤|≥)\s*(-?\d+(?:\.\d+)?)\s*$")
+_VALUE = re.compile(r"^\s*(<=|>=|<|>|≤|≥)?\s*(-?\d+(?:,\d{3})*(?:\.\d+)?)\s*$")
+_COMPARATOR = {"≤": "<=", "≥": ">="}
+
+
+# ----------------------------------------------------------------------------- the interpreter
+
+@dataclass
+class _Instance:
+    spec: ResourceSpec
+    row: int | None
+    full_url: str
+    ident: list[dict]
+    key_identifier: dict
+    alias_of: str | None = None   # full_url of an earlier entry with the same business key
+
+
+@dataclass
+class _Ctx:
+    fields: dict
+    row: dict | None = None
+    row_index: int | None = None
+    table: str | None = None
+
+
+class _Builder:
+    def __init__(self, result: dict, mapping: Mapping, term: Terminology) -> None:
+        self.result = result
+        self.mapping = mapping
+        self.term = term
+        self.sha = result["sha256"]
+        self.fields: dict = result.get("fields") or {}
+        self.instances: dict[str, list[_Instance]] = {}
+
+    # ------------------------------------------------------------- field access
+    def field_value(self, name: str) -> Any:
+        return _cell(self.fields.get(name))
+
+    def rows(self, table: str) -> list[dict]:
+        value = self.field_value(table)
+        if not isinstance(value, list):
+            return []
+        return [r if isinstance(r, dict) else {} for r in value]
+
+    def source(self, spec: dict, ctx: _Ctx) -> Any:
+        if "const" in spec:
+            return spec["const"]
+        if "field" in spec:
+            value = self.field_value(spec["field"])
+            if "column" in spec:  # a table column outside a row: all its values, reduced by `pick`
+                values = [_cell(r.get(spec["column"])) for r in self.rows(spec["field"])]
+                values = [v for v in values if _present(v)]
+                if not values:
+                    return None
+                pick = spec.get("pick", "first")
+                return {"first": values[0], "last": values[-1], "min": min(values), "max": max(values)}[pick]
+            return value
+        if "column" in spec:
+            if ctx.row is None:
+                raise MappingError(f"'column: {spec['column']}' used outside for_each")
+            return _cell(ctx.row.get(spec["column"]))
+        if "join" in spec:
+            parts = [self.value(p, ctx) for p in spec["join"]]
+            if spec.get("all") and not all(_present(p) for p in parts):
+                return None
+            parts = [str(p) for p in parts if _present(p)]
+            return spec.get("sep", " ").join(parts) if parts else None
+        return None
+
+    # ------------------------------------------------------------- spec evaluation
+    def value(self, spec: Any, ctx: _Ctx) -> Any:
+        """Evaluate one mapping node: constant, source spec, nested element or list."""
+        if isinstance(spec, list):
+            out: list = []
+            for item in spec:
+                v = self.value(item, ctx)
+                if isinstance(item, dict) and "for_each" in item and isinstance(v, list):
+                    out.extend(v)
+                elif isinstance(v, list) and isinstance(item, dict) and "ref" in item:
+                    out.extend(v)
+                elif _present(v):
+                    out.append(v)
+            return out or None
+        if not isinstance(spec, dict):
+            return spec
+        if not self._condition(spec):
+            return None
+        if "for_each" in spec:
+            out = []
+            for i, row in enumerate(self.rows(spec["for_each"])):
+                sub = _Ctx(self.fields, row, i, spec["for_each"])
+                if spec.get("when") and not any(_present(_cell(row.get(c))) for c in spec["when"]):
+                    continue
+                v = self.value(spec.get("elements") or {}, sub)
+                if _present(v):
+                    out.append(v)
+            return out or None
+        if "ref" in spec:
+            return self.reference(spec["ref"], ctx)
+        if "first" in spec:
+            for alt in spec["first"]:
+                v = self.value(alt, ctx)
+                if _present(v):
+                    return v
+            return None
+        if SOURCE_KEYS & spec.keys():
+            raw = self.source(spec, ctx)
+            if isinstance(raw, str):
+                raw = " ".join(raw.split()) or None
+            if "map" in spec and raw is not None:
+                table = {str(k).casefold(): v for k, v in spec["map"].items()}
+                raw = table.get(str(raw).casefold())
+            return self.transform(spec.get("as"), raw, spec, ctx)
+        # a nested element: evaluate its children
+        out_d: dict = {}
+        for k, v in spec.items():
+            if k in ("if", "unless"):
+                continue
+            ev = self.value(v, ctx)
+            if _present(ev):
+                if k.endswith("[x]"):
+                    typ, val = ev
+                    out_d[k[:-3] + typ] = val
+                elif k == "system" and isinstance(ev, str):
+                    out_d[k] = self.term.uri(ev)
+                else:
+                    out_d[k] = ev
+        return out_d or None
+
+    def _condition(self, spec: dict) -> bool:
+        if "if" in spec and not self.instances.get(spec["if"]):
+            return False
+        if "unless" in spec and self.instances.get(spec["unless"]):
+            return False
+        return True
+
+    def reference(self, key: str, ctx: _Ctx) -> Any:
+        if key not in self.instances and key not in {r.key for r in self.mapping.resources}:
+            raise MappingError(f"ref to unknown resource {key!r}")
+        found = self.instances.get(key) or []
+        if not found:
+            return None
+        spec = found[0].spec
+        if spec.for_each:
+            if ctx.table == spec.for_each and ctx.row_index is not None:
+                found = [i for i in found if i.row == ctx.row_index]
+                return {"reference": found[0].alias_of or found[0].full_url} if found else None
+            return [{"reference": i.alias_of or i.full_url} for i in found]
+        return {"reference": found[0].alias_of or found[0].full_url}
+
+    # ------------------------------------------------------------- transforms
+    def transform(self, kind: str | None, raw: Any, spec: dict, ctx: _Ctx) -> Any:
+        if kind == "row_number":
+            return None if ctx.row_index is None else ctx.row_index + 1
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            return None
+        if kind in (None, "string"):
+            return raw if isinstance(raw, (int, float, bool)) and kind is None else str(raw)
+        if kind == "date":
+            m = re.match(r"^(\d{4}-\d{2}-\d{2})", str(raw))
+            return m.group(1) if m else None
+        if kind == "dateTime":
+            return str(raw)
+        if kind == "integer":
+            n = _number(raw)
+            return int(n) if n is not None and n == n.to_integral_value() else None
+        if kind == "decimal":
+            n = _number(raw)
+            return None if n is None else _json_number(n)
+        if kind == "slug":
+            return slug(raw)
+        if kind == "name":
+            return human_name(str(raw))
+        if kind == "money":
+            n = _number(raw)
+            return None if n is None else {"value": _json_number(n), "currency": "USD"}
+        if kind == "quantity":
+            n = _number(raw)
+            if n is None:
+                return None
+            return self.quantity(n, self.value(spec.get("unit"), ctx), None)
+        if kind == "value":  # value[x]: Quantity when numeric, else string
+            m = _VALUE.match(str(raw))
+            if m:
+                comparator = _COMPARATOR.get(m.group(1), m.group(1))
+                n = Decimal(m.group(2).replace(",", ""))
+                return ("Quantity", self.quantity(n, self.value(spec.get("unit"), ctx), comparator))
+            return ("String", str(raw))
+        if kind == "reference_range":
+            return self.reference_range(str(raw), self.value(spec.get("unit"), ctx))
+        if kind in ("codeable", "coding"):
+            return self.codeable(raw, spec, ctx, kind)
+        if kind == "pointer":
+            s = str(raw).strip().upper()
+            if len(s) == 1 and "A" <= s <= "L":
+                return ord(s) - ord("A") + 1
+            if s.isdigit():
+                return int(s)
+            return None if ctx.row_index is None else ctx.row_index + 1
+        if kind == "pointers":
+            s = str(raw).strip().upper()
+            if re.fullmatch(r"[A-L]+", s):
+                return [ord(c) - ord("A") + 1 for c in s]
+            nums = [int(x) for x in re.findall(r"\d+", s)]
+            return nums or None
+        raise MappingError(f"unknown transform 'as: {kind}'")
+
+    def quantity(self, n: Decimal, unit: Any, comparator: str | None) -> dict:
+        q: dict[str, Any] = {"value": _json_number(n)}
+        if comparator:
+            q["comparator"] = comparator
+        if _present(unit):
+            q["unit"] = str(unit)
+            concept = self.term.lookup("ucum", unit)
+            if concept:
+                q["system"], q["code"] = concept.system, concept.code
+        return q
+
+    def reference_range(self, text: str, unit: Any) -> list[dict]:
+        rng: dict[str, Any] = {"text": text}
+        m = _RANGE.match(text)
+        if m:
+            rng["low"] = self.quantity(Decimal(m.group(1)), unit, None)
+            rng["high"] = self.quantity(Decimal(m.group(2)), unit, None)
+        else:
+            b = _BOUND.match(text)
+            if b:
+                side = "high" if b.group(1) in ("<", "<=", "≤") else "low"
+                rng[side] = self.quantity(Decimal(b.group(2)), unit, None)
+        return [rng]
+
+    def codeable(self, raw: Any, spec: dict, ctx: _Ctx, kind: str) -> dict | None:
+        text = str(raw)
+        system = spec.get("lookup")
+        concept = self.term.lookup(system, text) if system else None
+        if concept is None and spec.get("system"):
+            concept = Concept(self.term.uri(spec["system"]), text, None)
+        if kind == "coding":
+            if concept is None:
+                return None
+            c = {"system": concept.system, "code": concept.code}
+            if concept.display:
+                c["display"] = concept.display
+            return c
+        if concept is None and spec.get("strict"):
+            return None
+        out: dict[str, Any] = {}
+        if concept:
+            coding = {"system": concept.system, "code": concept.code}
+            if concept.display:
+                coding["display"] = concept.display
+            out["coding"] = [coding]
+        label = self.value(spec["text"], ctx) if "text" in spec else None
+        out["text"] = str(label) if _present(label) else (concept.display if concept and concept.display and concept.code == text else text)
+        return out
+
+    # ------------------------------------------------------------- resources
+    def identifiers(self, spec: ResourceSpec, ctx: _Ctx) -> list[dict]:
+        out = []
+        for ident in spec.identifier:
+            value = self.value({k: v for k, v in ident.items() if k not in ("system", "type", "assigner")}, ctx)
+            if not _present(value):
+                continue
+            i: dict[str, Any] = {}
+            system = self.term.uri(ident.get("system")) if ident.get("system") else None
+            if "assigner" in ident:
+                assigner = self.value(ident["assigner"], ctx)
+                if _present(assigner):
+                    system = f"{system}:{slug(assigner)}" if system else None
+                    i["assigner"] = {"display": str(assigner)}
+            if system:
+                i["system"] = system
+            if ident.get("type"):
+                code = ident["type"]
+                i["type"] = {"coding": [{"system": V2_0203, "code": code, "display": IDENTIFIER_TYPES.get(code, code)}]}
+            i["value"] = str(value)
+            out.append(i)
+        return out
+
+    def plan(self) -> None:
+        """Decide which resource instances exist, their fullUrls and conditional-create keys."""
+        seen: dict[tuple[str, str, str], str] = {}
+        derived = self.term.uri("derived")
+        for spec in self.mapping.resources:
+            rows: list[tuple[int | None, _Ctx]]
+            if spec.for_each:
+                rows = [(i, _Ctx(self.fields, r, i, spec.for_each)) for i, r in enumerate(self.rows(spec.for_each))]
+            else:
+                rows = [(None, _Ctx(self.fields))]
+            for row, ctx in rows:
+                if spec.when:
+                    getter = (lambda c: _cell(ctx.row.get(c))) if ctx.row is not None else self.field_value
+                    if not any(_present(getter(c)) for c in spec.when):
+                        continue
+                local = spec.key if row is None else f"{spec.key}/{row}"
+                full_url = f"urn:uuid:{uuid.uuid5(NAMESPACE, f'{self.sha}/{local}')}"
+                ident = self.identifiers(spec, ctx)
+                natural = [i for i in ident if i.get("system")]
+                if spec.key_mode == "document" or not natural:
+                    key_identifier = {"system": derived, "value": f"{self.sha}:{local}"}
+                    ident = ident + [key_identifier]
+                else:
+                    key_identifier = natural[0]
+                inst = _Instance(spec, row, full_url, ident, key_identifier)
+                dedupe = (spec.type, key_identifier["system"], key_identifier["value"])
+                if dedupe in seen:
+                    inst.alias_of = seen[dedupe]
+                else:
+                    seen[dedupe] = full_url
+                self.instances.setdefault(spec.key, []).append(inst)
+
+    def build(self) -> list[tuple[_Instance, dict]]:
+        out = []
+        for spec in self.mapping.resources:
+            for inst in self.instances.get(spec.key, []):
+                if inst.alias_of:
+                    continue
+                ctx = _Ctx(self.fields) if inst.row is None else _Ctx(self.fields, self.rows(spec.for_each)[inst.row], inst.row, spec.for_each)
+                body = self.value(spec.elements, ctx) or {}
+                resource = {"resourceType": spec.type, "identifier": inst.ident, **body}
+                out.append((inst, resource))
+        return out
+
+
+def _if_none_exist(identifier: dict) -> str:
+    def esc(s: str) -> str:
+        return re.sub(r"([\\|,$])", r"\\\1", s)
+    return "identifier=" + quote(f"{esc(identifier['system'])}|{esc(identifier['value'])}", safe=":/")
+
+
+def _validate(resource: dict) -> dict:
+    """Validate with the fhir.resources R4B model; return the model's JSON form."""
+    from fhir.resources.R4B import get_fhir_model_class
+    from pydantic import ValidationError
+
+    model_cls = get_fhir_model_class(resource["resourceType"])
+    try:
+        model = model_cls.model_validate(resource)
+    except ValidationError as e:
+        where = sorted({".".join(str(p) for p in err["loc"]) for err in e.errors()})
+        raise BuildError(f"{resource['resourceType']} does not validate at {', '.join(where)}") from None
+    out = json.loads(model.model_dump_json())
+    assert_bindings(out)
+    return out
+
+
+def _recorded(builder: _Builder, mapping: Mapping) -> str:
+    explicit = builder.result.get("recorded") or builder.result.get("processed_at")
+    if explicit:
+        return str(explicit)
+    spec = mapping.document.get("date")
+    day = builder.transform("date", builder.value(spec, _Ctx(builder.fields)), {}, _Ctx(builder.fields)) if spec else None
+    return f"{day or '1970-01-01'}T00:00:00Z"
+
+
+def build_bundle(result: dict, fhir_dir: Path | None = None) -> dict:
+    """One FHIR R4 transaction Bundle for one results.jsonl record (any status; callers send only
+    `exported` ones). Raises MappingError for a bad mapping, BuildError for fields that do not
+    make valid FHIR."""
+    fhir_dir = Path(fhir_dir or FHIR_DIR)
+    mapping = load_mapping(result["doc_type"], fhir_dir)
+    term = _terminology(str(fhir_dir / "terminology"))
+    b = _Builder(result, mapping, term)
+    b.plan()
+    built = b.build()
+    sha = result["sha256"]
+
+    entries: list[dict] = []
+    for inst, resource in built:
+        entries.append({"fullUrl": inst.full_url, "resource": _validate(resource),
+                        "request": {"method": "POST", "url": inst.spec.type,
+                                    "ifNoneExist": _if_none_exist(inst.key_identifier)}})
+
+    # the source document
+    doc_system = term.uri("document-sha256")
+    doc_url = f"urn:uuid:{uuid.uuid5(NAMESPACE, f'{sha}/document')}"
+    doc = mapping.document
+    attachment: dict[str, Any] = {"contentType": MEDIA_TYPES.get(Path(result.get("source") or "").suffix.lower(),
+                                                                 "application/octet-stream")}
+    if result.get("source"):
+        attachment["title"] = Path(result["source"]).name
+    docref: dict[str, Any] = {
+        "resourceType": "DocumentReference",
+        "identifier": [{"system": doc_system, "value": sha}],
+        "status": "current",
+        "description": f"docc {result['doc_type']}",
+        "content": [{"attachment": attachment}],
+    }
+    if doc.get("type"):
+        docref["type"] = {"coding": [b.value(doc["type"], _Ctx(b.fields))]}
+    if doc.get("subject"):
+        docref["subject"] = b.reference(doc["subject"], _Ctx(b.fields))
+    if doc.get("encounter"):
+        enc = b.reference(doc["encounter"], _Ctx(b.fields))
+        if enc:
+            docref["context"] = {"encounter": [enc]}
+    docref = {k: v for k, v in docref.items() if _present(v)}
+    entries.append({"fullUrl": doc_url, "resource": _validate(docref),
+                    "request": {"method": "POST", "url": "DocumentReference",
+                                "ifNoneExist": _if_none_exist({"system": doc_system, "value": sha})}})
+
+    # provenance: what docc created, from which document, with which extractor
+    entity = [{"role": "source", "what": {"reference": doc_url, "display": f"source document {sha[:12]}"}}]
+    if result.get("extractor_sha256"):
+        entity.append({"role": "derivation", "what": {
+            "identifier": {"system": term.uri("extractor-sha256"), "value": result["extractor_sha256"]},
+            "display": f"docc extractor {result['doc_type']}"}})
+    provenance = {
+        "resourceType": "Provenance",
+        "target": [{"reference": e["fullUrl"]} for e in entries if e["fullUrl"] != doc_url],
+        "recorded": _recorded(b, mapping),
+        "agent": [{"type": {"coding": [{"system": term.uri("provenance-participant-type"), "code": "assembler",
+                                        "display": "Assembler"}]},
+                   "who": {"display": "docc document compiler"}}],
+        "entity": entity,
+    }
+    entries.append({"fullUrl": f"urn:uuid:{uuid.uuid5(NAMESPACE, f'{sha}/provenance')}",
+                    "resource": _validate(provenance),
+                    "request": {"method": "POST", "url": "Provenance",
+                                "ifNoneExist": "entity:DocumentReference.identifier="
+                                               + quote(f"{doc_system}|{sha}", safe=":/")}})
+
+    bundle = {"resourceType": "Bundle", "type": "transaction",
+              "identifier": {"system": doc_system, "value": sha}, "entry": entries}
+    from fhir.resources.R4B.bundle import Bundle
+
+    Bundle.model_validate(bundle)
+    assert_bindings(bundle)
+    return bundle
+
+
+# ----------------------------------------------------------------------------- output
+
+def dumps(obj: Any, indent: int | None = None) -> str:
+    """Canonical JSON: sorted keys, UTF-8, no trailing spaces."""
+    return json.dumps(obj, sort_keys=True, ensure_ascii=False, indent=indent,
+                      separators=(",", ": ") if indent else (",", ":"))
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def bundle_path(out_dir: Path, sha256: str) -> Path:
+    return Path(out_dir) / f"{sha256}.json"
+
+
+def write_bundle(bundle: dict, out_dir: Path) -> Path:
+    """Write OUT/fhir/<sha256>.json atomically (sorted keys, indent 1, trailing newline)."""
+    path = bundle_path(out_dir, bundle["identifier"]["value"])
+    _atomic_write(path, dumps(bundle, indent=1) + "\n")
+    return path
+
+
+def bundle_resources(bundle: dict) -> Iterator[dict]:
+    for entry in bundle.get("entry") or []:
+        if entry.get("resource"):
+            yield entry["resource"]
+
+
+def ndjson_resources(bundle: dict) -> Iterator[dict]:
+    """Resources for bulk load, with ids and `Type/id` references instead of urn:uuid fullUrls.
+
+    The id is uuid5 of the resource type + its conditional-create key, so a resource shared by
+    several documents (one Patient MRN, one NPI) gets one id everywhere."""
+    ids: dict[str, str] = {}
+    for e in bundle.get("entry") or []:
+        res, req = e.get("resource") or {}, e.get("request") or {}
+        key = req.get("ifNoneExist") or e.get("fullUrl", "")
+        ids[e.get("fullUrl", "")] = f"{res.get('resourceType')}/{uuid.uuid5(NAMESPACE, res.get('resourceType', '') + '?' + key)}"
+
+    def fix(node: Any) -> Any:
+        if isinstance(node, dict):
+            out = {k: fix(v) for k, v in node.items()}
+            ref = out.get("reference")
+            if isinstance(ref, str) and ref in ids:
+                out["reference"] = ids[ref]
+            return out
+        if isinstance(node, list):
+            return [fix(x) for x in node]
+        return node
+
+    for entry in bundle.get("entry") or []:
+        res = entry.get("resource")
+        if not res:
+            continue
+        res = fix(res)
+        res["id"] = ids[entry.get("fullUrl", "")].split("/", 1)[1]
+        yield res
+
+
+def write_ndjson(bundles: Iterable[dict], out_dir: Path) -> dict[str, int]:
+    """OUT/ndjson/<ResourceType>.ndjson for bulk loads; returns {type: count}.
+
+    Deterministic: bundles are ordered by document sha256, resources keep their Bundle order;
+    a resource shared by several documents (same business identifier) is written once.
+    Each resource gets a deterministic `id` and references become `Type/id`.
+    """
+    out_dir = Path(out_dir)
+    by_type: dict[str, list[str]] = {}
+    seen: set[tuple[str, str]] = set()
+    for bundle in sorted(bundles, key=lambda b: b.get("identifier", {}).get("value", "")):
+        for res in ndjson_resources(bundle):
+            key = (res["resourceType"], res["id"])
+            if key in seen:
+                continue
+            seen.add(key)
+            by_type.setdefault(res["resourceType"], []).append(dumps(res))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for old in out_dir.glob("*.ndjson"):
+        if old.stem not in by_type:
+            old.unlink()
+    for rtype, lines in sorted(by_type.items()):
+        _atomic_write(out_dir / f"{rtype}.ndjson", "".join(line + "\n" for line in lines))
+    return {t: len(v) for t, v in sorted(by_type.items())}

@@ -1,0 +1,151 @@
+"""Crash-safe, incremental state of a batch output folder: `OUT/.state/`.
+
+One small JSON record per distinct input *content*: `records/<sha[:2]>/<sha256>.json`,
+written atomically (tmp file, fsync, rename) the moment the document is final. A record
+holds the document's result (everything of its results.jsonl line but the source path) and
+the fingerprint it was made with: record format, docc version, classifier sha256 and, for
+its doc type, the extractor's and runtime suite's sha256. A record is reused only when its
+fingerprint equals the current one, so a recompiled extractor re-processes exactly its doc
+type, a new classifier re-processes everything, and a killed run loses at most the documents
+that were in flight.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any, Iterator
+
+RECORD_VERSION = 1
+
+
+def docc_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("docc")
+    except Exception:
+        return "0.0.0"
+
+
+def dumps(obj: Any) -> bytes:
+    """Canonical JSON bytes: sorted keys, compact, UTF-8."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def atomic_write_many(items: list[tuple[Path, bytes]], fsync: bool = True) -> None:
+    """Write several files atomically: all tmp files, fsync each, then rename each, fsync dirs."""
+    staged = []
+    for path, data in items:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            if fsync:
+                fh.flush()
+                os.fsync(fh.fileno())
+        staged.append((tmp, path))
+    dirs = set()
+    for tmp, path in staged:
+        os.replace(tmp, path)
+        dirs.add(path.parent)
+    if fsync:
+        for d in sorted(dirs):
+            fsync_dir(d)
+
+
+def hash_file(path: bytes, block: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(block):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class State:
+    def __init__(self, out: Path, classifier_sha: str, extractors: dict[str, str], suites: dict[str, str | None], fsync: bool = True) -> None:
+        self.root = Path(out) / ".state"
+        self.records = self.root / "records"
+        self.records.mkdir(parents=True, exist_ok=True)
+        self.fsync = fsync
+        self.base = {"record": RECORD_VERSION, "docc": docc_version(), "classifier": classifier_sha}
+        self._fp = {None: self._digest({**self.base})}
+        for t, sha in extractors.items():
+            self._fp[t] = self._digest({**self.base, "doc_type": t, "extractor": sha, "suite": suites.get(t)})
+
+    @staticmethod
+    def _digest(obj: dict) -> str:
+        return hashlib.sha256(dumps(obj)).hexdigest()[:32]
+
+    def fingerprint(self, doc_type: str | None) -> str | None:
+        return self._fp.get(doc_type)
+
+    def path(self, sha: str) -> Path:
+        return self.records / sha[:2] / f"{sha}.json"
+
+    def get(self, sha: str) -> dict[str, Any] | None:
+        """The stored record for this content, if it is still valid under the current fingerprint."""
+        try:
+            data = self.path(sha).read_bytes()
+            rec = json.loads(data)
+        except (OSError, ValueError):
+            return None
+        fp = rec.pop("fingerprint", None)
+        if fp is None or fp != self.fingerprint(rec.get("doc_type")):
+            return None
+        return rec
+
+    def load(self, sha: str) -> dict[str, Any] | None:
+        """The stored record without the validity check (used when rebuilding outputs)."""
+        try:
+            rec = json.loads(self.path(sha).read_bytes())
+        except (OSError, ValueError):
+            return None
+        rec.pop("fingerprint", None)
+        return rec
+
+    def put_many(self, records: list[dict[str, Any]]) -> None:
+        items = []
+        for rec in records:
+            body = {**rec, "fingerprint": self.fingerprint(rec.get("doc_type"))}
+            items.append((self.path(rec["sha256"]), dumps(body) + b"\n"))
+        atomic_write_many(items, fsync=self.fsync)
+
+    def shas(self) -> Iterator[str]:
+        if not self.records.exists():
+            return
+        for sub in sorted(self.records.iterdir()):
+            if sub.is_dir():
+                for p in sorted(sub.glob("*.json")):
+                    yield p.stem
+
+    def prune(self, keep: set[str]) -> int:
+        n = 0
+        for sha in list(self.shas()):
+            if sha not in keep:
+                try:
+                    self.path(sha).unlink()
+                    n += 1
+                except OSError:
+                    pass
+        # leftover tmp files of a killed run
+        for tmp in self.records.glob("*/.*.tmp*"):
+            try:
+                tmp.unlink()
+            except OSError:
+                pass
+        return n

@@ -1,0 +1,5 @@
+# attack: never return
+def extract(doc):
+    while True:
+        pass
+    return {}

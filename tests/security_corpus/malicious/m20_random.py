@@ -1,0 +1,6 @@
+# nondeterminism: random output
+import random
+
+
+def extract(doc):
+    return {"count": random.randint(0, 10)}

@@ -1,0 +1,3 @@
+# nondeterminism: memory addresses
+def extract(doc):
+    return {"count": id(doc) % 1000}

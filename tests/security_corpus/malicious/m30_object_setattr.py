@@ -1,0 +1,4 @@
+# tampering: bypass frozen dataclasses
+def extract(doc):
+    object.__setattr__(doc, "source", "forged.pdf")
+    return {}

@@ -1,0 +1,3 @@
+# code execution: eval
+def extract(doc):
+    return {"count": eval("__import__('os').getpid()")}

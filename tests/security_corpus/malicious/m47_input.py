@@ -1,0 +1,3 @@
+# blocks on stdin
+def extract(doc):
+    return {"patient_name": input("name? ")}
