@@ -30,18 +30,48 @@ def _layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
 
 
 def f1_figure(report: Mapping[str, Any]) -> go.Figure:
-    fig = go.Figure()
-    for i, (set_name, s) in enumerate(report["sets"].items()):
-        xs, ys, text = [], [], []
+    """Per-field F1 as horizontal bars, one panel per doc type (two panels a row), one colour per set."""
+    from plotly.subplots import make_subplots
+
+    doc_types: list[str] = []
+    fields: dict[str, list[str]] = {}
+    for s in report["sets"].values():
         for dt, sec in s["doc_types"].items():
-            for fname, f in sec["fields"].items():
-                xs.append(f"{dt}.{fname}")
-                ys.append(f["f1"])
-                text.append(f"P {f['precision']:.3f} · R {f['recall']:.3f} · n {f['n_docs']}")
-        fig.add_bar(name=s["label"], x=xs, y=ys, hovertext=text, marker_color=SET_COLORS[i % len(SET_COLORS)])
-    fig.update_yaxes(range=[0, 1.05], title="F1")
-    fig.update_layout(barmode="group")
-    return _layout(fig, "Per-field F1")
+            if dt not in fields:
+                doc_types.append(dt)
+                fields[dt] = []
+            for fname in sec["fields"]:
+                if fname not in fields[dt]:
+                    fields[dt].append(fname)
+    n = max(1, len(doc_types))
+    ncols = 1 if n == 1 else 2
+    nrows = (n + ncols - 1) // ncols
+    most = max((len(v) for v in fields.values()), default=1)
+    n_sets = max(1, len(report["sets"]))
+    panel = max(160, most * n_sets * 11 + 40)
+    fig = make_subplots(rows=nrows, cols=ncols, subplot_titles=doc_types or ["(no doc types)"],
+                        horizontal_spacing=0.22, vertical_spacing=min(0.12, 60 / (panel * nrows)))
+    for i, (set_name, s) in enumerate(report["sets"].items()):
+        for k, dt in enumerate(doc_types):
+            sec = s["doc_types"].get(dt)
+            if sec is None:
+                continue
+            names = list(reversed(fields[dt]))
+            fs = [sec["fields"].get(f) for f in names]
+            fig.add_bar(name=s["label"], legendgroup=set_name, showlegend=k == 0, orientation="h",
+                        y=names, x=[f["f1"] if f else None for f in fs],
+                        hovertext=[f"{dt}.{name}: F1 {f['f1']:.3f} · P {f['precision']:.3f} · R {f['recall']:.3f} · n {f['n_docs']}"
+                                   if f else "" for name, f in zip(names, fs)],
+                        hoverinfo="text", marker_color=SET_COLORS[i % len(SET_COLORS)],
+                        text=[f"{f['f1']:.2f}" if f else "" for f in fs], textposition="outside",
+                        textfont=dict(size=9), cliponaxis=False,
+                        row=k // ncols + 1, col=k % ncols + 1)
+    fig.update_xaxes(range=[0, 1.12], tickvals=[0, 0.2, 0.4, 0.6, 0.8, 1.0], tickformat=".1f")
+    fig.update_yaxes(tickfont=dict(size=10), automargin=True)
+    fig.update_layout(barmode="group", bargap=0.25)
+    fig = _layout(fig, "Per-field F1 (table fields: cell-level F1)", height=panel * nrows + 120)
+    fig.update_layout(margin=dict(l=150, r=20, t=90, b=40))
+    return fig
 
 
 def calibration_figure(report: Mapping[str, Any]) -> go.Figure:

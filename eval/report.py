@@ -253,7 +253,7 @@ def _seconds_of(entry: Any) -> float | None:
             got = _seconds_of(entry[key])
             if got is not None:
                 return got
-    for key in ("seconds", "compile_seconds", "wall_seconds"):
+    for key in ("seconds", "compile_seconds", "wall_seconds", "llm_seconds"):
         if isinstance(entry.get(key), (int, float)):
             return float(entry[key])
     return None
@@ -299,7 +299,15 @@ def compile_costs(extractors_dir: Path, locked: Mapping[str, Any]) -> dict[str, 
         tokens = _tokens_of(entry)
         if tokens is None:
             tokens = _tokens_of(section)
-        seconds = _seconds_of(entry)
+        seconds = None
+        timing = Path(extractors_dir) / "timings" / f"{dt}.json"
+        if timing.exists():
+            try:
+                seconds = _seconds_of(json.loads(timing.read_text(encoding="utf-8")))
+            except (OSError, ValueError):
+                seconds = None
+        if seconds is None:
+            seconds = _seconds_of(entry)
         if seconds is None:
             seconds = _seconds_of(section)
         gens = _field_generators(section) or _field_generators(entry)
@@ -795,13 +803,18 @@ def print_console(report: Mapping[str, Any], console: Any) -> None:
 
     for set_name, s in report["sets"].items():
         table = Table(title=f"{s['label']} — micro F1 {_f(s['overall']['micro_f1'])}, macro F1 {_f(s['overall']['macro_f1'])}")
-        for h in ["doc type"] + FIELD_HEADERS[:6]:
-            table.add_column(h, justify="left" if h in ("doc type", "field", "type") else "right")
+        table.add_column("doc type / field", justify="left", overflow="fold", min_width=24)
+        for h in ("P", "R", "F1", "exact", "golden", "extracted"):
+            table.add_column(h, justify="right")
         for dt, sec in s["doc_types"].items():
-            for i, row in enumerate(field_rows(sec)):
+            table.add_row(f"[bold]{dt}[/] ({sec['n_docs']} docs)", "", "", f"[bold]{_f(sec['micro_f1'])}[/]", "", "", "",
+                          end_section=False)
+            for row in field_rows(sec):
                 f1 = row[4]
                 style = "red" if f1 < 0.8 else ("yellow" if f1 < 0.95 else "green")
-                table.add_row(dt if i == 0 else "", *[_f(c) for c in row[:4]], f"[{style}]{_f(f1)}[/]", _f(row[5]))
+                label = "    · " + row[0].strip().split(".", 1)[1] if row[0].startswith("  ") else "  " + row[0]
+                table.add_row(label, _f(row[2], 2), _f(row[3], 2), f"[{style}]{_f(f1, 2)}[/]", _f(row[5], 2),
+                              str(row[7]), str(row[8]))
             table.add_section()
         console.print(table)
     comp = report.get("comparison")
@@ -844,6 +857,11 @@ def eval_command(samples: list[Path] | None, extractors_dir: Path, out: Path, ba
                               against=against, tolerance=tolerance, progress=progress)
     except (FileNotFoundError, ArtifactError, ValueError) as e:
         err.print(f"[red]docc eval: {e}[/]")
+        return 2
+    except RuntimeError as e:  # the LLM for --baseline could not be reached or started
+        if type(e).__name__ not in ("LLMError", "EmbeddedLLMError"):
+            raise
+        err.print(f"[red]docc eval: direct-LLM baseline: {e}[/]")
         return 2
     print_console(report, console)
     console.print(f"report: {Path(out) / 'report.html'} (also report.json, report.md, gx_results.json)")

@@ -28,6 +28,7 @@ from extractors.plan import Plan, render_module
 from extractors.schema import SampleSet, Schema, discover
 from extractors.scoring import Counts, score_field
 from extractors.synth import learn_plan
+from extractors.validation.problems import ValidationFailed
 from pipeline.document import Document
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,10 @@ class DocTypeResult:
     plan: Plan
 
 
+class SampleError(Exception):
+    """A labeled sample that cannot be read: compilation stops and says which."""
+
+
 # ---------------------------------------------------------------- ingest
 
 def ingest_samples(sample_set: SampleSet, workers: int = 2) -> dict[str, Document]:
@@ -65,7 +70,7 @@ def ingest_samples(sample_set: SampleSet, workers: int = 2) -> dict[str, Documen
     docs: dict[str, Document] = {}
     for path, result in ingest_many([s.path for s in sample_set.samples], workers=workers):
         if isinstance(result, Exception):
-            raise RuntimeError(f"sample {Path(path).name} could not be read: {result}")
+            raise SampleError(f"{sample_set.doc_type}: sample {Path(path).name} could not be read: {result}")
         docs[by_path[str(path)]] = result
     return docs
 
@@ -312,10 +317,27 @@ def validate_artifact(source: str, schema: Schema, docs: dict[str, Document], go
 
 # ---------------------------------------------------------------- the command
 
+COMPILER_MODULES = ("runtime", "plan", "synth", "candidates", "compiler", "folds", "scoring", "llm_candidates")
+
+
+def compiler_fingerprint() -> str:
+    """sha256 over the compiler's own sources: a changed compiler recompiles everything."""
+    import hashlib
+
+    h = hashlib.sha256()
+    here = Path(__file__).parent
+    for name in COMPILER_MODULES:
+        path = here / f"{name}.py"
+        if path.exists():
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
 def _up_to_date(entry: dict | None, sample_set: SampleSet, out: Path, backends: list[str]) -> bool:
     return bool(
         entry
         and (out / entry["artifact"]).exists()
+        and entry.get("compiler_sha256") == compiler_fingerprint()
         and entry.get("schema_sha256") == sample_set.schema_sha256()
         and entry.get("samples_sha256") == sample_set.samples_sha256()
         and entry.get("generators") == sorted(backends)
@@ -338,6 +360,18 @@ def compile_command(samples: Path, doc_types: list[str], backends: list[str], ou
     for s in sets:
         if s not in todo:
             console.print(f"{s.doc_type}: up to date (schema and samples unchanged)")
+    try:
+        _compile_all(sets, todo, backends, out)
+    except SampleError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        return 2
+    except ValidationFailed as exc:
+        console.print(f"[red]error:[/red] the assembled extractor failed validation: {exc}")
+        return 1
+    return 0
+
+
+def _compile_all(sets: list[SampleSet], todo: list[SampleSet], backends: list[str], out: Path) -> None:
     all_docs: dict[str, dict[str, Document]] = {}
     with _generators(backends) as gens, Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
@@ -351,7 +385,6 @@ def compile_command(samples: Path, doc_types: list[str], backends: list[str], ou
             _write_result(out, s, result, gens, backends)
     _write_classifier(out, sets, all_docs)
     write_report(out)
-    return 0
 
 
 class _generators:
@@ -387,6 +420,7 @@ def _write_result(out: Path, s: SampleSet, r: DocTypeResult, gens: Generators, b
         "samples": len(s.samples),
         "layouts": r.layouts,
         "generators": sorted(backends),
+        "compiler_sha256": compiler_fingerprint(),
         "backend": gens.backend,
         "model": gens.model,
         "cost": {"prompt_tokens": r.cost.prompt_tokens, "completion_tokens": r.cost.completion_tokens,

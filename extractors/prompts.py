@@ -62,14 +62,19 @@ TYPE_HINTS = {
 }
 
 
-def describe_field(name: str, spec: FieldSpec) -> str:
-    """`birth_date (a date)`, `npi (a NPI code; ...)`: a field for a prompt (schema text is trusted)."""
+def describe_type(spec: FieldSpec) -> str:
+    """`a date`, `a NPI code; prescriber's NPI`: what a field holds (schema text is trusted)."""
     hint = TYPE_HINTS.get(spec.type, spec.type)
     if spec.type == "code" and spec.system:
         hint = f"a {spec.system.upper()} code"
     if spec.description:
         hint += f"; {spec.description}"
-    return f"{name} ({hint})"
+    return hint
+
+
+def describe_field(name: str, spec: FieldSpec) -> str:
+    """`birth_date (a date)`: a field for a prompt."""
+    return f"{name} ({describe_type(spec)})"
 
 
 def field_keys(schema: Schema) -> dict[str, tuple[str, FieldSpec, str | None]]:
@@ -88,11 +93,13 @@ def field_keys(schema: Schema) -> dict[str, tuple[str, FieldSpec, str | None]]:
 # ---------------------------------------------------------------- label wordings (strict JSON)
 
 LABELS_SYSTEM = (
-    "You know how medical forms and reports are printed. For each field you list other ways the "
-    "field's label (or a table's column header) is printed on such documents: synonyms, common "
-    "abbreviations and short forms, e.g. for a birth date: \"DOB\", \"Date of Birth\", \"Birth Date\", "
-    "\"D.O.B.\". Each label is 1 to 4 words, as printed, without the value. Give labels that fit only "
-    "that field, not its neighbours. Answer with the JSON object only. " + INJECTION_RULE
+    "You know how medical forms and reports are printed. For each field you list the different ways "
+    "its label (or a table's column header) is printed on such documents: synonyms, abbreviations, "
+    "short forms. Each label is 1 to 4 words, as printed, without the value, and fits only that field.\n"
+    "Example, for fields admission_date and attending: "
+    '{"admission_date": ["Admit Date", "Date Admitted", "Adm. Date", "Admitted", "Admission"], '
+    '"attending": ["Attending Physician", "Attending MD", "Physician", "Attending Dr."]}\n'
+    "Answer with the JSON object only. " + INJECTION_RULE
 )
 
 # Alternative phrasings for extra concurrent requests (n > 1): same job, different wording,
@@ -106,12 +113,14 @@ LABELS_ASKS = (
 )
 
 
-def labels_json_schema(keys: list[str], cap: int, max_chars: int = 40) -> dict[str, Any]:
-    """Strict output schema: one array of short strings per key."""
-    item = {"type": "string", "maxLength": max_chars}
+def labels_json_schema(keys: list[str], cap: int, max_chars: int = 40, min_items: int = 3) -> dict[str, Any]:
+    """Strict output schema: 3 to `cap` short strings per key (the minimum makes a shy model
+    go beyond the labels it was shown; repeats are removed afterwards)."""
+    item = {"type": "string", "minLength": 2, "maxLength": max_chars}
     return {
         "type": "object",
-        "properties": {k: {"type": "array", "items": item, "maxItems": cap} for k in keys},
+        "properties": {k: {"type": "array", "items": item, "minItems": min(min_items, cap), "maxItems": cap}
+                       for k in keys},
         "required": list(keys),
         "additionalProperties": False,
     }
@@ -126,11 +135,11 @@ def labels_messages(schema: Schema, learned: dict[str, list[str]], *, cap: int =
     lines = [f"Document type: {schema.doc_type}" + (f" ({schema.description})" if schema.description else ""), "",
              "Fields:"]
     for key, (display, spec, table) in field_keys(schema).items():
-        where = f"column header of table {table!r}: " if table else ""
-        lines.append(f"- {key}: {where}{describe_field(display, spec)}")
+        where = f"column header in table {table}, " if table else ""
+        lines.append(f"- {key}: {where}{describe_type(spec)}")
     known = {k: v for k, v in learned.items() if v and k in field_keys(schema)}
     if known:
-        lines += ["", "Labels already seen in sample documents (do not repeat them). " + DATA_NOTICE, FENCE_OPEN]
+        lines += ["", "Labels already seen in sample documents (give other ones). " + DATA_NOTICE, FENCE_OPEN]
         for key, labels in known.items():
             shown = "; ".join(clean_snippet(lb, max_chars=40, max_lines=1) for lb in labels[:8])
             lines.append(f"{key}: {shown}")

@@ -502,7 +502,7 @@ class Column:
 def _header_matches(cells: list[Cell], columns: list[Column]) -> dict[str, Cell]:
     """Assign header cells to columns (each cell to at most one column, best score first)."""
     scored = []
-    for cell in cells:
+    for ci, cell in enumerate(cells):
         phrase = norm_phrase(cell.text)
         if not phrase:
             continue
@@ -511,15 +511,15 @@ def _header_matches(cells: list[Cell], columns: list[Column]) -> dict[str, Cell]
             kw = dict(col.keywords)
             s = 2.0 if phrase in col.labels else sum(kw.get(t, 0.0) for t in stems)
             if s >= 1.0:
-                scored.append((s, -cell.x0, col.name, cell))
+                scored.append((s, -cell.x0, col.name, ci))
     scored.sort(key=lambda t: (-t[0], -t[1], t[2]))
     taken_cells: set[int] = set()
     out: dict[str, Cell] = {}
-    for s, _, name, cell in scored:
-        if name in out or id(cell) in taken_cells:
+    for s, _, name, ci in scored:
+        if name in out or ci in taken_cells:
             continue
-        out[name] = cell
-        taken_cells.add(id(cell))
+        out[name] = cells[ci]
+        taken_cells.add(ci)
     return out
 
 

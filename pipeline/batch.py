@@ -34,6 +34,8 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
+from rich.console import Console
+
 from pipeline.batch_worker import Package
 from pipeline.state import State, atomic_write_many, docc_version, dumps, hash_file
 from pipeline.walk import Entry, display, is_utf8, walk
@@ -287,8 +289,6 @@ def run_command(
     quiet: bool = False,
 ) -> int:
     """Run the batch; returns the exit code (0 all inputs accounted for, 1 some not, 2 usage, 130 interrupted)."""
-    from rich.console import Console
-
     console = Console(stderr=True)
     out = Path(out)
     extractors_dir = Path(extractors_dir)
@@ -729,7 +729,6 @@ def _write_run(out: Path, record: dict, stats: RunStats, n_inputs: int, checks) 
 
 
 def _summary(run: dict, missing: int) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(title=f"docc run #{run['run']}: {run['inputs']} input(s) in {run['seconds']:.1f} s")

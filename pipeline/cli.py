@@ -38,6 +38,9 @@ def main(
 ) -> None:
     level = logging.DEBUG if verbose else getattr(logging, os.environ.get("DOCC_LOG_LEVEL", "INFO").upper(), logging.INFO)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # third-party chatter that says nothing to an operator
+    logging.getLogger("stevedore").setLevel(logging.CRITICAL)
+    logging.getLogger("great_expectations").setLevel(max(level, logging.WARNING))
 
 
 @app.command()

@@ -86,6 +86,8 @@ class Terminology:
         self.folder = folder
         self.systems: dict[str, dict] = yaml.safe_load((folder / "systems.yaml").read_text(encoding="utf-8")) or {}
         self._tables: dict[str, list[tuple[str, str | None, list[str]]]] = {}
+        self._indexes: dict[str, dict] = {}
+        self._cache: dict[tuple[str, str], Concept | None] = {}
 
     def uri(self, name: str | None) -> str | None:
         if name is None:
@@ -109,38 +111,55 @@ class Terminology:
             self._tables[name] = rows
         return self._tables[name]
 
+    def _index(self, name: str) -> dict:
+        """Per-table lookup indexes, built once."""
+        if name not in self._indexes:
+            rows = self._table(name)
+            codes, words, units, units_ci = {}, {}, {}, {}
+            for c, d, syn in rows:
+                codes.setdefault(_codekey(c), (c, d))
+                for s_ in syn:
+                    codes.setdefault(_codekey(s_), (c, d))
+                for cand in [c, d or "", *syn]:
+                    if cand:
+                        words.setdefault(_words(cand), (c, d))
+                        units.setdefault(cand, (c, d))
+                        units_ci.setdefault(cand.casefold(), (c, d))
+            prefixes = sorted(((w, hit) for w, hit in words.items() if w), key=lambda x: -len(x[0]))
+            self._indexes[name] = {"code": codes, "words": words, "unit": units, "unit_ci": units_ci,
+                                   "prefix": prefixes}
+        return self._indexes[name]
+
     def lookup(self, name: str, value: Any) -> Concept | None:
         """The concept a printed value stands for in system `name`, or None."""
         if value is None or str(value).strip() == "":
             return None
+        key = (name, str(value).strip())
+        if key not in self._cache:
+            if len(self._cache) > 100_000:
+                self._cache.clear()
+            self._cache[key] = self._lookup(name, key[1])
+        return self._cache[key]
+
+    def _lookup(self, name: str, text: str) -> Concept | None:
         spec = self.systems.get(name)
         if spec is None:
             raise MappingError(f"unknown lookup system {name!r}")
-        text = str(value).strip()
         uri, how = spec["uri"], spec.get("match", "name")
-        rows = self._table(name)
+        idx = self._index(name)
         hit: tuple[str, str | None] | None = None
         if how == "code":
-            key = _codekey(text)
-            hit = next(((c, d) for c, d, s in rows if _codekey(c) == key or key in map(_codekey, s)), None)
+            hit = idx["code"].get(_codekey(text))
         elif how == "unit":
-            hit = next(((c, d) for c, d, s in rows if text == c or text in s), None)
-            if hit is None:
-                low = text.casefold()
-                hit = next(((c, d) for c, d, s in rows if low == c.casefold() or low in (x.casefold() for x in s)), None)
+            hit = idx["unit"].get(text) or idx["unit_ci"].get(text.casefold())
         elif how in ("name", "prefix"):
             w = _words(text)
-            hit = next(((c, d) for c, d, s in rows if c.casefold() == text.casefold()
-                        or w in (_words(x) for x in [d or "", *s] if x)), None)
+            hit = idx["words"].get(w)
             if hit is None and how == "prefix":
-                best = None
-                for c, d, s in rows:
-                    for cand in [d or "", *s]:
-                        cw = _words(cand)
-                        if cw and w.startswith(cw + " ") and w[len(cw) + 1:][:1].isdigit():
-                            if best is None or len(cw) > best[0]:
-                                best = (len(cw), c, d)
-                hit = (best[1], best[2]) if best else None
+                for cw, cand in idx["prefix"]:  # longest first
+                    if w.startswith(cw + " ") and w[len(cw) + 1:][:1].isdigit():
+                        hit = cand
+                        break
         else:
             raise MappingError(f"system {name!r}: unknown match mode {how!r}")
         if hit:
@@ -625,19 +644,22 @@ def _if_none_exist(identifier: dict) -> str:
 
 
 def _validate(resource: dict) -> dict:
-    """Validate with the fhir.resources R4B model; return the model's JSON form."""
+    """Validate with the fhir.resources R4B model and the required bindings; return the resource.
+
+    The dict itself is kept (not the model's re-serialisation, which costs as much again): docc's
+    transforms already produce canonical JSON types, and tests check that the model's own JSON
+    equals it for every sample."""
     from fhir.resources.R4B import get_fhir_model_class
     from pydantic import ValidationError
 
     model_cls = get_fhir_model_class(resource["resourceType"])
     try:
-        model = model_cls.model_validate(resource)
+        model_cls.model_validate(resource)
     except ValidationError as e:
         where = sorted({".".join(str(p) for p in err["loc"]) for err in e.errors()})
         raise BuildError(f"{resource['resourceType']} does not validate at {', '.join(where)}") from None
-    out = json.loads(model.model_dump_json())
-    assert_bindings(out)
-    return out
+    assert_bindings(resource)
+    return resource
 
 
 def _recorded(builder: _Builder, mapping: Mapping) -> str:
@@ -718,10 +740,11 @@ def build_bundle(result: dict, fhir_dir: Path | None = None) -> dict:
 
     bundle = {"resourceType": "Bundle", "type": "transaction",
               "identifier": {"system": doc_system, "value": sha}, "entry": entries}
+    # the envelope (resources were validated one by one above)
     from fhir.resources.R4B.bundle import Bundle
 
-    Bundle.model_validate(bundle)
-    assert_bindings(bundle)
+    Bundle.model_validate({**bundle, "entry": [{k: v for k, v in e.items() if k != "resource"} for e in entries]})
+    assert_bindings({**bundle, "entry": [{"request": e["request"]} for e in entries]})
     return bundle
 
 
@@ -753,9 +776,10 @@ def bundle_path(out_dir: Path, sha256: str) -> Path:
 
 
 def write_bundle(bundle: dict, out_dir: Path) -> Path:
-    """Write OUT/fhir/<sha256>.json atomically (sorted keys, indent 1, trailing newline)."""
+    """Write OUT/fhir/<sha256>.json atomically: compact JSON, sorted keys, trailing newline (the
+    same bytes as the batch runner's `pipeline.state.dumps(bundle) + b"\\n"`)."""
     path = bundle_path(out_dir, bundle["identifier"]["value"])
-    _atomic_write(path, dumps(bundle, indent=1) + "\n")
+    _atomic_write(path, dumps(bundle) + "\n")
     return path
 
 
@@ -796,27 +820,45 @@ def ndjson_resources(bundle: dict) -> Iterator[dict]:
         yield res
 
 
-def write_ndjson(bundles: Iterable[dict], out_dir: Path) -> dict[str, int]:
+def write_ndjson(bundles: Iterable[dict], out_dir: Path, presorted: bool = False) -> dict[str, int]:
     """OUT/ndjson/<ResourceType>.ndjson for bulk loads; returns {type: count}.
 
-    Deterministic: bundles are ordered by document sha256, resources keep their Bundle order;
-    a resource shared by several documents (same business identifier) is written once.
+    Deterministic: bundles are taken in document sha256 order (pass `presorted=True` with an
+    iterator already in that order to stream without holding all Bundles), resources keep their
+    Bundle order; a resource shared by several documents (same business key) is written once.
     Each resource gets a deterministic `id` and references become `Type/id`.
     """
     out_dir = Path(out_dir)
-    by_type: dict[str, list[str]] = {}
-    seen: set[tuple[str, str]] = set()
-    for bundle in sorted(bundles, key=lambda b: b.get("identifier", {}).get("value", "")):
-        for res in ndjson_resources(bundle):
-            key = (res["resourceType"], res["id"])
-            if key in seen:
-                continue
-            seen.add(key)
-            by_type.setdefault(res["resourceType"], []).append(dumps(res))
     out_dir.mkdir(parents=True, exist_ok=True)
+    if not presorted:
+        bundles = sorted(bundles, key=lambda b: b.get("identifier", {}).get("value", ""))
+    seen: set[tuple[str, str]] = set()
+    handles: dict[str, Any] = {}
+    counts: dict[str, int] = {}
+    try:
+        for bundle in bundles:
+            for res in ndjson_resources(bundle):
+                key = (res["resourceType"], res["id"])
+                if key in seen:
+                    continue
+                seen.add(key)
+                rtype = res["resourceType"]
+                if rtype not in handles:
+                    handles[rtype] = open(out_dir / f".{rtype}.ndjson.tmp", "w", encoding="utf-8")
+                handles[rtype].write(dumps(res) + "\n")
+                counts[rtype] = counts.get(rtype, 0) + 1
+    except BaseException:
+        for rtype, fh in handles.items():
+            fh.close()
+            with contextlib.suppress(OSError):
+                os.unlink(out_dir / f".{rtype}.ndjson.tmp")
+        raise
+    for rtype, fh in handles.items():
+        fh.flush()
+        os.fsync(fh.fileno())
+        fh.close()
+        os.replace(out_dir / f".{rtype}.ndjson.tmp", out_dir / f"{rtype}.ndjson")
     for old in out_dir.glob("*.ndjson"):
-        if old.stem not in by_type:
+        if old.stem not in handles:
             old.unlink()
-    for rtype, lines in sorted(by_type.items()):
-        _atomic_write(out_dir / f"{rtype}.ndjson", "".join(line + "\n" for line in lines))
-    return {t: len(v) for t, v in sorted(by_type.items())}
+    return dict(sorted(counts.items()))

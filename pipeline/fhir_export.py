@@ -75,6 +75,8 @@ class ExportReport:
     skipped: int = 0                 # already accepted by this server (export log)
     built: int = 0                   # Bundles that were missing and built here
     unbuildable: int = 0             # exported documents whose Bundle could not be built
+    not_sent: int = 0                # left for the next run after the circuit breaker opened
+    stopped: bool = False            # too many consecutive failures: the server looks down
     outcomes: list[Outcome] = field(default_factory=list)
     log_path: Path | None = None
 
@@ -95,7 +97,7 @@ class ExportReport:
 
     @property
     def ok(self) -> bool:
-        return not self.unbuildable and all(o.status == "accepted" for o in self.outcomes)
+        return not self.unbuildable and not self.not_sent and all(o.status == "accepted" for o in self.outcomes)
 
 
 # ----------------------------------------------------------------------------- inputs
@@ -118,6 +120,7 @@ def exported_bundles(out: Path, report: ExportReport) -> Iterator[tuple[str, byt
     """(sha256, Bundle bytes) for every exported document, once per sha256, in results order."""
     seen: set[str] = set()
     fhir_dir = Path(out) / "fhir"
+    report.exported = len({r["sha256"] for r in iter_results(out) if r.get("status") == "exported" and r.get("sha256")})
     for rec in iter_results(out):
         if rec.get("status") != "exported" or not rec.get("sha256"):
             continue
@@ -125,7 +128,6 @@ def exported_bundles(out: Path, report: ExportReport) -> Iterator[tuple[str, byt
         if sha in seen:
             continue
         seen.add(sha)
-        report.exported += 1
         path = bundle_path(fhir_dir, sha)
         if not path.exists():
             try:
@@ -274,8 +276,12 @@ def _conflict_keys(payload: bytes) -> set[str]:
 
 
 def export_to_server(out: Path, fhir_url: str, concurrency: int = 4, token: str | None = None,
-                     attempts: int | None = None, timeout: float = 60.0, max_wait: float = 30.0) -> ExportReport:
-    """Send every exported, not yet accepted document's Bundle; return what happened."""
+                     attempts: int | None = None, timeout: float = 60.0, max_wait: float = 30.0,
+                     breaker: int | None = None) -> ExportReport:
+    """Send every exported, not yet accepted document's Bundle; return what happened.
+
+    After `breaker` documents in a row failed (retries exhausted on 5xx/429/connection errors)
+    the server is taken to be down: nothing more is started, and the rest is left for a re-run."""
     out = Path(out)
     report = ExportReport()
     url = fhir_url.rstrip("/")
@@ -290,6 +296,8 @@ def export_to_server(out: Path, fhir_url: str, concurrency: int = 4, token: str 
     if token:
         headers["Authorization"] = f"Bearer {token}"
     concurrency = max(1, int(concurrency))
+    breaker = breaker or int(os.environ.get("DOCC_FHIR_BREAKER", "5"))
+    consecutive_failures = 0
 
     source = exported_bundles(out, report)
     pending: deque[tuple[str, bytes, set[str]]] = deque()
@@ -312,6 +320,12 @@ def export_to_server(out: Path, fhir_url: str, concurrency: int = 4, token: str 
 
     with httpx.Client(timeout=timeout, headers=headers) as client, ThreadPoolExecutor(concurrency) as pool:
         while True:
+            if consecutive_failures >= breaker and not report.stopped:
+                report.stopped = True
+                log.error("%d documents in a row failed: stopping; re-run `docc export` to resume", consecutive_failures)
+            if report.stopped:
+                pending.clear()
+                exhausted = True
             refill()
             # start every pending Bundle that shares no business key with one in flight
             for item in list(pending):
@@ -333,6 +347,7 @@ def export_to_server(out: Path, fhir_url: str, concurrency: int = 4, token: str 
                 busy.difference_update(keys)
                 result = fut.result()
                 report.outcomes.append(result)
+                consecutive_failures = consecutive_failures + 1 if result.status == "failed" else 0
                 entry = {"sha256": sha, "status": result.status, "http_status": result.http_status,
                          "created": result.created, "unchanged": result.unchanged, "attempts": result.attempts,
                          "bundle_sha256": result.bundle_sha256,
@@ -349,6 +364,8 @@ def export_to_server(out: Path, fhir_url: str, concurrency: int = 4, token: str 
                                 f": {_issue_summary(result.outcome)}" if result.outcome else "")
                     if result.outcome:
                         log.debug("document %s OperationOutcome: %s", sha[:12], json.dumps(result.outcome))
+    if report.stopped:
+        report.not_sent = max(0, report.exported - report.skipped - report.sent - report.unbuildable)
     return report
 
 
@@ -388,6 +405,9 @@ def _print_report(report: ExportReport, target: str) -> None:
         for o in problems[:50]:
             t.add_row(o.sha256[:16], o.status, str(o.http_status or ""), _issue_summary(o.outcome) or (o.error or ""))
         console.print(t)
+    if report.stopped:
+        console.print(f"[red]stopped after repeated failures: {report.not_sent} document(s) not sent; "
+                      f"re-run to resume[/red]")
     if report.unbuildable:
         console.print(f"[red]{report.unbuildable} exported document(s) could not be turned into FHIR[/red]")
     if report.log_path:
@@ -395,9 +415,12 @@ def _print_report(report: ExportReport, target: str) -> None:
 
 
 def export_ndjson(out: Path, ndjson_dir: Path) -> tuple[ExportReport, dict[str, int]]:
+    """Stream every exported document's Bundle, in sha256 order, into NDJSON files."""
     report = ExportReport()
-    bundles = [json.loads(payload) for _, payload in exported_bundles(Path(out), report)]
-    counts = write_ndjson(bundles, ndjson_dir)
+    shas = sorted(sha for sha, _ in exported_bundles(Path(out), report))  # builds missing Bundles
+    fhir_dir = Path(out) / "fhir"
+    counts = write_ndjson((json.loads(bundle_path(fhir_dir, sha).read_bytes()) for sha in shas), ndjson_dir,
+                          presorted=True)
     return report, counts
 
 

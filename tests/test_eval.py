@@ -237,7 +237,7 @@ def test_report_files_written_and_scored(corpus, tmp_path, caplog):
     gx = report["gx"]
     assert {(s["set"], s["doc_type"]) for s in gx["suites"]} == {("samples", "mini_lab"), ("heldout", "mini_lab")}
     by_field = {f["field"]: f for f in gx["suites"][0]["fields"]}
-    assert by_field["patient_name"]["success"] and not by_field["results"]["success"]  # 5/6 units... cells below 0.9
+    assert by_field["patient_name"]["success"] and not by_field["results"]["success"]  # 3 of 18 cells wrong: 0.83 < 0.9
     assert all(f["agrees_with_metrics"] for s in gx["suites"] for f in s["fields"])
     gx_results = json.loads((out / "gx_results.json").read_text())
     assert len(gx_results["results"]) == 8 and all("statistics" in r for r in gx_results["results"])

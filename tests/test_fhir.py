@@ -92,6 +92,65 @@ def test_every_sample_builds_a_valid_transaction_bundle(records, bundles):
         assert refs <= set(urls)
 
 
+def test_resources_equal_the_models_own_json(records, bundles):
+    """build_bundle keeps its dicts after validation: they must already be the models' JSON form."""
+    for rec in records[:: max(1, len(records) // 20)]:
+        for e in bundles[rec["sha256"]]["entry"]:
+            res = e["resource"]
+            model = get_fhir_model_class(res["resourceType"]).model_validate(res)
+            assert json.loads(model.model_dump_json()) == res
+
+
+def test_mappings_name_only_schema_fields():
+    """Every field/column a mapping reads exists in data/samples/<doc_type>/schema.yaml."""
+    samples = Path(__file__).resolve().parents[1] / "data" / "samples"
+    checked = 0
+    for path in sorted((FHIR_DIR / "mappings").glob("*.yaml")):
+        schema_path = samples / path.stem / "schema.yaml"
+        if not schema_path.exists():
+            continue
+        fields = yaml.safe_load(schema_path.read_text())["fields"]
+        mapping = yaml.safe_load(path.read_text())
+        tables = {k: set((v.get("columns") or {}).keys()) for k, v in fields.items() if v.get("type") == "table"}
+
+        def walk(node, table=None):
+            nonlocal checked
+            if isinstance(node, list):
+                for x in node:
+                    walk(x, table)
+            elif isinstance(node, dict):
+                t = node.get("for_each", table)
+                if "for_each" in node:
+                    assert node["for_each"] in tables, f"{path.name}: unknown table {node['for_each']}"
+                    for c in node.get("when") or []:
+                        assert c in tables[node["for_each"]], f"{path.name}: unknown column {c}"
+                if isinstance(node.get("field"), str):
+                    assert node["field"] in fields, f"{path.name}: unknown field {node['field']}"
+                    if isinstance(node.get("column"), str):
+                        assert node["column"] in tables[node["field"]], f"{path.name}: unknown column {node['column']}"
+                    checked += 1
+                elif isinstance(node.get("column"), str):
+                    assert t and node["column"] in tables[t], f"{path.name}: unknown column {node['column']}"
+                    checked += 1
+                for k, v in node.items():
+                    if k != "for_each":
+                        walk(v, t)
+
+        for key, res in mapping["resources"].items():
+            if res.get("for_each"):
+                assert res["for_each"] in tables
+                for c in res.get("when") or []:
+                    assert c in tables[res["for_each"]], f"{path.name}:{key}: unknown column {c}"
+            else:
+                for c in res.get("when") or []:
+                    assert c in fields, f"{path.name}:{key}: unknown field {c}"
+            walk(res.get("identifier"), res.get("for_each"))
+            walk(res.get("elements"), res.get("for_each"))
+        walk(mapping.get("document"))
+    if not checked:
+        pytest.skip("no schemas in data/samples")
+
+
 def test_bundles_are_byte_identical_run_to_run(records):
     for rec in records[:: max(1, len(records) // 12)]:
         a = dumps(build_bundle(copy.deepcopy(rec)))
@@ -135,9 +194,11 @@ def test_lab_report(records):
     assert len(report["result"]) == len(rows) and report["status"] == "final"
     (practitioner,) = res["Practitioner"]
     assert practitioner["identifier"][0] == {"system": NPI, "value": golden(rec, "ordering_npi")}
+    term = Terminology(FHIR_DIR / "terminology")
     for obs, row in zip(res["Observation"], rows):
         coding = obs["code"]["coding"][0]
-        assert coding["system"] == LOINC and coding["code"] == row["loinc"]
+        expected = row["loinc"] or term.lookup("loinc", row["test_name"]).code
+        assert coding["system"] == LOINC and coding["code"] == expected
         assert obs["code"]["text"] == row["test_name"]
         assert obs["effectiveDateTime"] == golden(rec, "collection_date")
 

@@ -251,6 +251,17 @@ def test_unreachable_server_fails_then_resumes(server, tmp_path, monkeypatch):
     assert count(server, "DocumentReference") == len(records)
 
 
+def test_circuit_breaker_stops_hammering_a_dead_server(server, tmp_path):
+    records = pick_records(2)
+    out = make_run(tmp_path / "run", records)
+    dead = f"http://127.0.0.1:{free_port()}/fhir"
+    report = export_to_server(out, dead, concurrency=1, attempts=1, breaker=2)
+    assert report.stopped and report.count("failed") == 2 and report.not_sent == len(records) - 2
+    assert not report.ok
+    resumed = export_to_server(out, server, concurrency=2)
+    assert resumed.ok and resumed.sent == len(records)
+
+
 def test_bearer_token(tmp_path, monkeypatch):
     records = pick_records(1)[:2]
     out = make_run(tmp_path / "run", records)

@@ -95,6 +95,36 @@ def test_text_layer_large_gap_splits_words(d):
     assert words == ["Glucose", "98"]
 
 
+def test_filled_form_fields_are_text(d):
+    """Values typed into AcroForm fields are part of the page's text, not lost."""
+    from reportlab.pdfgen import canvas
+
+    p = d / "form.pdf"
+    c = canvas.Canvas(str(p))
+    c.setFont("Helvetica", 11)
+    c.drawString(72, 700, "Patient Name:")
+    c.acroForm.textfield(name="pname", value="Maria Gonzalez", x=160, y=690, width=200, height=20,
+                         borderWidth=0, fontName="Helvetica", fontSize=11)
+    c.showPage()
+    c.save()
+    page = ingest(p, cache_dir=None).pages[0]
+    assert page.source == "text-layer"
+    assert [line.text for line in page.lines] == ["Patient Name: Maria Gonzalez"]
+
+
+def test_owner_password_only_pdf_is_readable(d):
+    """Permissions-only encryption (empty user password) opens without a password."""
+    from reportlab.lib.pdfencrypt import StandardEncryption
+    from reportlab.pdfgen import canvas
+
+    p = d / "owner_only.pdf"
+    c = canvas.Canvas(str(p), encrypt=StandardEncryption("", ownerPassword="owner", canPrint=1))
+    F.draw_lines(c)
+    c.showPage()
+    c.save()
+    assert ingest(p, cache_dir=None).pages[0].source == "text-layer"
+
+
 def test_rotated_page_boxes_land_on_ink(d):
     """A /Rotate 90 page: boxes are in the displayed frame, where the rendered glyphs are."""
     import pypdfium2 as pdfium
@@ -187,8 +217,8 @@ def test_junk_visible_layer_is_replaced_by_ocr(d, scan):
         c.drawString(40, 760 - row * 20, " ".join("".join(rng.choice("#%&*^|}{][@$;<>?~") for _ in range(6)) for _ in range(8)))
     c.showPage()
     c.save()
-    pt = extract_page(pdfium.PdfDocument(str(p))[0])
-    assert needs_ocr(pt) == "text layer looks like junk"
+    page = pdfium.PdfDocument(str(p))[0]
+    assert needs_ocr(extract_page(page), page) == "text layer looks like junk"
 
 
 def test_text_quality_accepts_medical_text():
@@ -200,6 +230,33 @@ def test_text_quality_accepts_medical_text():
 
     assert text_quality(ws("Hemoglobin A1c 6.1 % 4.0-5.6 mg/dL HbA1c WBC 7.2 x10^3/uL Dx: E11.9 BP 120/80 mmHg Rx")) > 0.8
     assert text_quality(ws("q#x@ %%^& zkq; }{[] ~~## @@!! xzqv; kjhg##")) < 0.5
+
+
+def test_mixed_pdf_decides_per_page(d, scan):
+    """A text page followed by a scanned page: each page takes its own route."""
+    from reportlab.pdfgen import canvas
+
+    png = d / "_mixed_bg.png"
+    scan.save(png)
+    p = d / "mixed.pdf"
+    c = canvas.Canvas(str(p), pagesize=(F.PAGE_W, F.PAGE_H))
+    F.draw_lines(c)
+    c.showPage()
+    c.drawImage(str(png), 0, 0, width=F.PAGE_W, height=F.PAGE_H)
+    c.showPage()
+    c.save()
+    doc = ingest(p, cache_dir=None)
+    assert [pg.source for pg in doc.pages] == ["text-layer", "ocr"]
+    assert doc.meta["ocr_reasons"] == {2: "no text layer"}
+    assert F.word_accuracy(F.words_of(), [w.text for w in doc.pages[1].words]) >= OCR_MIN_ACCURACY
+
+
+def test_jpeg_scan(d, scan):
+    p = d / "scan.jpg"
+    scan.save(p, format="JPEG", quality=60, dpi=(300, 300))
+    doc = ingest(p, cache_dir=None)
+    assert doc.meta["format"] == "jpeg" and doc.pages[0].source == "ocr"
+    assert _accuracy(doc) >= OCR_MIN_ACCURACY
 
 
 def test_multipage_tiff(d, scan):
@@ -405,6 +462,21 @@ def test_ingest_many_keeps_order_and_accounts_for_every_input(d, scan_png, scan_
     seq = dict((str(p), r) for p, r in ingest_many([scan_pdf], workers=1, cache_dir=None))
     par = dict((str(p), r) for p, r in ingest_many([scan_pdf], workers=2, cache_dir=None))
     assert seq[str(scan_pdf)].pages == par[str(scan_pdf)].pages  # deterministic across processes
+
+
+def test_threads_share_pdfium_safely(d):
+    """pdfium is not thread-safe; ingest serialises its use, so threads get correct results."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    paths = []
+    for i in range(6):
+        p = d / f"thread_{i}.pdf"
+        F.text_pdf(p, pages=3)
+        paths.append(p)
+    expected = ingest(paths[0], cache_dir=None).pages
+    with ThreadPoolExecutor(4) as pool:
+        docs = list(pool.map(lambda p: ingest(p, cache_dir=None), paths * 3))
+    assert all(doc.pages == expected for doc in docs)
 
 
 def test_ocr_pool_spreads_pages(d, scan):

@@ -404,3 +404,19 @@ def test_sandbox_has_no_network_and_no_root():
     if os.getuid() == 0:  # as root the child can and must isolate itself fully
         assert info["network"].startswith("none"), info
         assert info["privileges"].startswith("dropped root"), info
+
+
+def test_runtime_access_is_limited_to_public_helpers():
+    assert check_static("from extractors import runtime\ndef extract(doc):\n    return {'x': runtime.Found(1)}\n") == []
+    assert "forbidden-attribute" in codes(check_static(
+        "from extractors import runtime\ndef extract(doc):\n    return {'x': runtime.re}\n"))
+    assert "forbidden-import" in codes(check_static(
+        "from extractors.runtime import re\ndef extract(doc):\n    return {}\n"))
+
+
+@pytest.mark.parametrize("path", sorted((__import__("pathlib").Path(__file__).parents[1] / "extractors" / "compiled").glob("*.py")),
+                         ids=lambda p: p.name)
+def test_committed_artifacts_pass_static_and_security(path):
+    source = path.read_text(encoding="utf-8")
+    assert check_static(source) == []
+    assert check_security(source) == []

@@ -199,10 +199,10 @@ def render_d(rec: dict[str, Any], st: dict[str, Any], total: int | None) -> Flow
 
 STYLE_A = {"name": "first_mi_last", "date": "%m/%d/%Y", "lab_name": "Meridian Clinical Laboratories",
            "address": "4400 Research Parkway, Suite 200, Columbus, OH 43219  |  (614) 555-0142",
-           "clia": "36D0123456", "mrn_pattern": "########", "p_no_mrn": 0.15}
+           "clia": "36D0123456", "mrn_pattern": "########", "p_no_mrn": 0.25}
 STYLE_B = {"name": "LAST_FIRST", "date": "UPPER:%d-%b-%Y", "lab_name": "PACIFIC REGIONAL REFERENCE LAB",
            "address": "1200 Harbor Blvd, Long Beach, CA 90802", "upper_tests": True, "mrn_pattern": "P#######",
-           "acc_pattern": "##-###-####", "p_no_report_date": 0.25}
+           "acc_pattern": "##-###-####", "p_no_report_date": 0.35}
 STYLE_C = {"name": "last_first", "date": "%d/%m/%Y", "facility": "St. Aldric University Hospital",
            "lab_name": "Clinical Biochemistry and Haematology", "address": "Westgate Road, Building 7, Springfield, IL 62704",
            "flag_words": True, "range_sep": " - ", "mrn_pattern": "H######", "acc_pattern": "??#######"}

@@ -93,6 +93,11 @@ def validate_candidates(
     from extractors.validation import accuracy, execution, sandbox, security, static
 
     t = timings if timings is not None else {}
+    if gx != "none" and accuracy._GX is None:
+        # importing Great Expectations takes seconds: do it while the sandbox runs
+        import threading
+
+        threading.Thread(target=accuracy.gx_accuracy, name="docc-gx-warmup", daemon=True).start()
 
     def tick(name: str, t0: float) -> None:
         t[name] = t.get(name, 0.0) + time.perf_counter() - t0

@@ -47,6 +47,7 @@ from extractors.validation.protocol import HEADER as _HEADER
 STATUSES = ("ok", "error", "timeout", "memory", "crash", "violation")
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT_S = 60.0
+MAX_FRAME_BYTES = 256 * 1024 * 1024
 
 
 @dataclass
@@ -120,10 +121,18 @@ class _Child:
         while True:
             if len(self._buf) >= _HEADER.size:
                 (n,) = _HEADER.unpack_from(self._buf)
+                if n > MAX_FRAME_BYTES:
+                    raise _ChildDied(f"sandbox sent an oversized frame ({n} bytes)")
                 if len(self._buf) >= _HEADER.size + n:
                     data = self._buf[_HEADER.size:_HEADER.size + n]
                     self._buf = self._buf[_HEADER.size + n:]
-                    return json.loads(data)
+                    try:
+                        msg = json.loads(data)
+                    except ValueError as exc:
+                        raise _ChildDied(f"sandbox sent a malformed frame: {exc}") from exc
+                    if not isinstance(msg, dict):
+                        raise _ChildDied("sandbox sent a malformed frame")
+                    return msg
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return None
@@ -267,11 +276,23 @@ def run_candidates(sources: Sequence[str], docs: Sequence[Any], *, timeout_s: fl
                     results[i] = CandidateRun(i, "timeout", [None] * len(docs), [None] * len(docs),
                                               f"no result within {timeout_s:g} s (killed)", time.monotonic() - t0)
                     continue
-                results[i] = CandidateRun(
-                    index=i, status=res["status"], outputs=res["outputs"], errors=res["errors"],
-                    error=res.get("error"), seconds=float(res.get("seconds", 0.0)),
-                    violations=list(res.get("violations", [])),
-                )
+                try:
+                    if res.get("index") != i or res.get("status") not in STATUSES:
+                        raise ValueError("result does not answer the candidate sent")
+                    outputs, errors = list(res["outputs"]), list(res["errors"])
+                    if len(outputs) != len(docs) or len(errors) != len(docs):
+                        raise ValueError("result has the wrong number of documents")
+                    results[i] = CandidateRun(
+                        index=i, status=res["status"], outputs=outputs, errors=errors,
+                        error=res.get("error"), seconds=float(res.get("seconds", 0.0)),
+                        violations=[str(v) for v in res.get("violations", [])],
+                    )
+                except (KeyError, TypeError, ValueError) as exc:
+                    results[i] = CandidateRun(i, "crash", [None] * len(docs), [None] * len(docs),
+                                              f"sandbox protocol error: {exc}", time.monotonic() - t0)
+                    child.kill()
+                    child = None
+                    continue
                 if res["status"] in ("memory", "violation") or child.worn_out(timeout_s):
                     child.close()  # start clean after a candidate that hit a limit
                     child = None

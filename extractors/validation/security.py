@@ -65,19 +65,35 @@ def _p(code: str, message: str, node: ast.AST | None = None) -> Problem:
 
 # ------------------------------------------------------------------ Bandit
 
+class _DropMissingFormatter(logging.Filter):
+    """stevedore logs an ERROR for every optional bandit formatter whose extra is not
+    installed (sarif); docc never uses those formatters."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Could not load" not in record.getMessage()
+
+
 @lru_cache(maxsize=1)
 def _bandit_config():
-    from bandit.core import config as b_config
-
     logging.getLogger("bandit").setLevel(logging.ERROR)
-    return b_config.BanditConfig()
+    logging.getLogger("stevedore.extension").addFilter(_DropMissingFormatter())
+    import warnings
+
+    with warnings.catch_warnings():  # stevedore: "verify_requirements ... is now a no-op"
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.filterwarnings("ignore", message=".*verify_requirements.*")
+        from bandit.core import config as b_config
+        from bandit.core import manager  # noqa: F401 - loads bandit's plugins
+
+        return b_config.BanditConfig()
 
 
 def bandit_problems(source: str) -> list[Problem]:
     """Bandit's findings (every severity, `# nosec` ignored) as security problems."""
+    conf = _bandit_config()  # first: it silences plugin-loading noise before bandit loads plugins
     from bandit.core import manager as b_manager
 
-    mgr = b_manager.BanditManager(_bandit_config(), "file", quiet=True, ignore_nosec=True)
+    mgr = b_manager.BanditManager(conf, "file", quiet=True, ignore_nosec=True)
     data = source.encode("utf-8", "surrogatepass")
     fname = "candidate.py"
     # BanditManager only reads files from disk or stdin; `_parse_file` is the per-file step of

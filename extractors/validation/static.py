@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from extractors.validation.problems import Problem
 
@@ -59,6 +60,18 @@ MODULE_ATTRS: dict[str, frozenset[str]] = {
     }),
 }
 RUNTIME_MODULE = "extractors.runtime"
+
+
+@lru_cache(maxsize=1)
+def runtime_public_names() -> frozenset[str]:
+    """What `runtime.<name>` may name: public functions, classes and constants of the runtime
+    module, never a module it imported (`runtime.re` is fine to reach through `re` directly;
+    a future `runtime.os` must not become a way out)."""
+    import types
+
+    import extractors.runtime as rt
+
+    return frozenset(n for n, v in vars(rt).items() if not n.startswith("_") and not isinstance(v, types.ModuleType))
 
 MUTATING_METHODS = frozenset({
     "append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault", "add",
@@ -197,7 +210,7 @@ def _check_imports(tree: ast.Module, info: ModuleInfo, problems: list[Problem]) 
                         info.imported_names[local] = (mod, alias.name)
                 elif mod == "extractors" and alias.name == "runtime":
                     info.module_aliases[local] = RUNTIME_MODULE
-                elif mod == RUNTIME_MODULE and not alias.name.startswith("_"):
+                elif mod == RUNTIME_MODULE and alias.name in runtime_public_names():
                     info.imported_names[local] = (RUNTIME_MODULE, alias.name)
                 else:
                     problems.append(_p("forbidden-import", f"from {mod} import {alias.name} is not allowed", node))
@@ -350,6 +363,13 @@ def analyse(source: str, *, max_lines: int = DEFAULT_MAX_LINES, max_complexity: 
                     problems.append(_p("forbidden-attribute", f"{mod}.{node.attr} is not allowed", node))
                 elif mod == "extractors" and node.attr != "runtime":
                     problems.append(_p("forbidden-attribute", f"extractors.{node.attr} is not allowed", node))
+                elif mod == RUNTIME_MODULE and node.attr not in runtime_public_names():
+                    problems.append(_p("forbidden-attribute", f"runtime.{node.attr} is not a public runtime helper", node))
+            elif (isinstance(node.value, ast.Attribute) and node.value.attr == "runtime"
+                  and isinstance(node.value.value, ast.Name)
+                  and info.module_aliases.get(node.value.value.id) == "extractors"
+                  and node.attr not in runtime_public_names()):
+                problems.append(_p("forbidden-attribute", f"extractors.runtime.{node.attr} is not a public runtime helper", node))
         elif isinstance(node, ast.ExceptHandler):
             if node.type is None:
                 problems.append(_p("bare-except", "bare `except:` also swallows sandbox limits; catch specific errors", node))

@@ -114,8 +114,9 @@ class OcrPage:
     words: list[Word]
 
 
-def cache_key(sha256: str, page: int, dpi: int, lang: str = DEFAULT_LANG) -> str:
-    extra = f"{dpi}|{tesseract_version()}|{PREPROCESS_VERSION}|{lang}"
+def cache_key(sha256: str, page: int, dpi: float, lang: str = DEFAULT_LANG) -> str:
+    """Content hash + page + the dpi the page is OCR'd at + Tesseract version + preprocessing."""
+    extra = f"{float(dpi):.2f}|{tesseract_version()}|{PREPROCESS_VERSION}|{lang}"
     return f"{sha256}-p{page}-{hashlib.sha256(extra.encode()).hexdigest()[:16]}"
 
 

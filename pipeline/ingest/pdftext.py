@@ -36,7 +36,7 @@ def open_pdf(data: bytes) -> pdfium.PdfDocument:
         # a partial medical record must not pass as whole.
         raise IngestError("corrupt", "truncated PDF (no %%EOF marker at the end)")
     try:
-        return pdfium.PdfDocument(data)
+        pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as e:
         code = getattr(e, "err_code", None)
         if code == pdfium_c.FPDF_ERR_PASSWORD:
@@ -46,6 +46,25 @@ def open_pdf(data: bytes) -> pdfium.PdfDocument:
         raise IngestError("corrupt", f"pdfium cannot load the PDF ({e})") from None
     except Exception as e:  # ctypes/ValueError surprises from odd files
         raise IngestError("corrupt", f"pdfium cannot load the PDF ({type(e).__name__})") from None
+    try:
+        # Interactive forms: set up pdfium's form environment before any page is loaded so
+        # field appearances exist for flattening (text layer) and rendering (OCR).
+        pdf.init_forms()
+    except Exception:  # a broken form must not make the document unreadable
+        pass
+    return pdf
+
+
+def flatten_annotations(pdf: pdfium.PdfDocument, page: pdfium.PdfPage, index: int) -> pdfium.PdfPage:
+    """Fold filled form fields and visible annotations (typed comments, stamps) into the page
+    content, in memory, so their text appears in the text layer. Returns the page to use."""
+    if pdfium_c.FPDFPage_GetAnnotCount(page.raw) <= 0:
+        return page
+    rc = pdfium_c.FPDFPage_Flatten(page.raw, pdfium_c.FLAT_NORMALDISPLAY)
+    if rc != pdfium_c.FLATTEN_SUCCESS:
+        return page
+    page.close()
+    return pdf[index]  # flattening invalidates the loaded page: reload it
 
 
 @dataclass
@@ -58,27 +77,45 @@ class PageText:
     words: list[Word]
     n_chars: int  # non-space characters
     n_invisible: int  # non-space characters drawn with text render mode 3 (invisible)
-    image_cover: float  # largest image's share of the page area, 0..1
+    image_cover: float | None = None  # largest image's share of the page area, 0..1 (lazy)
+    image_dpi: float | None = None  # that image's own resolution
+
+    def image_info(self, page: pdfium.PdfPage) -> tuple[float, float | None]:
+        """(image cover, image dpi), computed on first use: walking page objects costs time."""
+        if self.image_cover is None:
+            self.image_cover, self.image_dpi = largest_image(page, self.width * self.height)
+        return self.image_cover, self.image_dpi
 
     @property
     def invisible_ratio(self) -> float:
         return self.n_invisible / self.n_chars if self.n_chars else 0.0
 
 
-def _image_cover(page: pdfium.PdfPage, page_area: float) -> float:
-    """Share of the page covered by its largest image (top-level or inside form XObjects)."""
-    best = 0.0
+def largest_image(page: pdfium.PdfPage, page_area: float) -> tuple[float, float | None]:
+    """(share of the page covered by its largest image, that image's resolution in dpi).
+
+    Looks at top-level images and those inside form XObjects. The dpi is None when unknown.
+    """
+    best, best_dpi = 0.0, None
     if page_area <= 0:
-        return 0.0
+        return 0.0, None
     try:
         for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=3):
             left, bottom, right, top = obj.get_bounds()
-            best = max(best, abs(right - left) * abs(top - bottom) / page_area)
+            bw, bh = abs(right - left), abs(top - bottom)
+            cover = bw * bh / page_area
+            if cover > best:
+                best = cover
+                try:
+                    pw, ph = obj.get_px_size()
+                    best_dpi = max(pw, ph) / (max(bw, bh) / 72.0) if max(bw, bh) > 0 else None
+                except Exception:
+                    best_dpi = None
             if best >= 0.999:
                 break
     except Exception:  # a broken object tree must not sink the text layer
-        return best
-    return min(best, 1.0)
+        pass
+    return min(best, 1.0), best_dpi
 
 
 def _transform(rotation: int, cl: float, cb: float, cr: float, ct: float):
@@ -159,7 +196,7 @@ def extract_page(page: pdfium.PdfPage) -> PageText:
         tp = ctypes.cast(textpage.raw, ctypes.c_void_p).value
         n = pdfium_c.FPDFText_CountChars(textpage.raw)
         if n <= 0:
-            return PageText(width, height, rotation, [], 0, 0, 0.0)
+            return PageText(width, height, rotation, [], 0, 0)
         text = _page_text(tp, n).translate(_SEP_TABLE)
         rect = pdfium_c.FS_RECTF()
         rect_ref = ctypes.pointer(rect)
@@ -229,8 +266,7 @@ def extract_page(page: pdfium.PdfPage) -> PageText:
     finally:
         textpage.close()
 
-    cover = _image_cover(page, width * height) if n_chars else 0.0
-    return PageText(width, height, rotation, words, n_chars, n_invisible, cover)
+    return PageText(width, height, rotation, words, n_chars, n_invisible)
 
 
 _LIG_RE = re.compile("[" + "".join(_LIGATURES) + "]")
@@ -335,11 +371,11 @@ class TextLayerPolicy:
 DEFAULT_POLICY = TextLayerPolicy()
 
 
-def needs_ocr(pt: PageText, policy: TextLayerPolicy = DEFAULT_POLICY) -> str | None:
+def needs_ocr(pt: PageText, page: pdfium.PdfPage, policy: TextLayerPolicy = DEFAULT_POLICY) -> str | None:
     """Why the page must be OCR'd instead of read from its text layer, or None to trust it."""
     if pt.n_chars < policy.min_chars or not pt.words:
         return "no text layer"
-    if pt.invisible_ratio >= policy.invisible_ratio and pt.image_cover >= policy.image_cover:
+    if pt.invisible_ratio >= policy.invisible_ratio and pt.image_info(page)[0] >= policy.image_cover:
         return "invisible text over a scanned image"
     if len(pt.words) >= policy.min_words_for_quality and text_quality(pt.words) < policy.min_quality:
         return "text layer looks like junk"

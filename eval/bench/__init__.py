@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`): speed and accuracy measured, never asserted in unit tests."""
