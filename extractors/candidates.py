@@ -68,4 +68,9 @@ def plan_candidates(plan: Plan, generator: str, variants: list[str] | None = Non
             out.append(FieldCandidate(name, render_field(name, fp), generator, variant, cost or Cost()))
     for name, tp in plan.tables.items():
         out.append(FieldCandidate(name, render_table(name, tp), generator, "table", cost or Cost()))
+        if any(c.required and c.kind not in ("string", "person_name") for c in tp.columns) and tp.min_columns > 1:
+            # one recognised header is enough when a typed column must parse on every row
+            loose = copy.deepcopy(tp)
+            loose.min_columns = 1
+            out.append(FieldCandidate(name, render_table(name, loose), generator, "table-1", cost or Cost()))
     return out

@@ -34,6 +34,7 @@ class FieldPlan:
     pattern: str | None = None
     min_score: float = 1.0
     max_words: int = 8
+    heading: dict | None = None  # {"largest": bool, "rank": int}: a letterhead fallback
 
 
 @dataclass
@@ -43,6 +44,7 @@ class ColumnPlan:
     labels: list[str] = dc_field(default_factory=list)
     keywords: dict[str, float] = dc_field(default_factory=dict)
     system: str | None = None
+    required: bool = False
 
 
 @dataclass
@@ -94,9 +96,14 @@ def render_field(name: str, fp: FieldPlan) -> str:
     if fp.max_words != 8:
         args.append(f"max_words={fp.max_words}")
     joined = ",\n        ".join(args)
+    call = f"runtime.field(\n        doc,\n        {joined},\n        order=order,\n        pairs=pairs,\n    )"
+    if fp.heading is None:
+        return f"def field_{name}(doc, pairs, order):\n    return {call}\n"
+    heading = f"runtime.heading(doc, largest={fp.heading['largest']!r}, rank={fp.heading['rank']!r})"
     return (
         f"def field_{name}(doc, pairs, order):\n"
-        f"    return runtime.field(\n        doc,\n        {joined},\n        order=order,\n        pairs=pairs,\n    )\n"
+        f"    found = {call}\n"
+        f"    return found if found is not None else {heading}\n"
     )
 
 
@@ -105,7 +112,9 @@ def render_table(name: str, tp: TablePlan) -> str:
     for c in tp.columns:
         parts = [repr(c.name), repr(c.kind), _lit(tuple(sorted(c.labels))), _lit(tuple(sorted(c.keywords.items())))]
         if c.system:
-            parts.append(repr(c.system))
+            parts.append(f"system={c.system!r}")
+        if c.required:
+            parts.append("required=True")
         cols.append("        runtime.Column(" + ", ".join(parts) + "),")
     body = "\n".join(cols)
     return (

@@ -113,13 +113,13 @@ LABELS_ASKS = (
 )
 
 
-def labels_json_schema(keys: list[str], cap: int, max_chars: int = 40, min_items: int = 3) -> dict[str, Any]:
-    """Strict output schema: 3 to `cap` short strings per key (the minimum makes a shy model
-    go beyond the labels it was shown; repeats are removed afterwards)."""
+def labels_json_schema(keys: list[str], cap: int, max_chars: int = 40) -> dict[str, Any]:
+    """Strict output schema: up to `cap` short strings per key. (A `minItems` makes the 0.5B
+    model repeat one label to fill the list; `uniqueItems` is not supported by vLLM's grammar.)"""
     item = {"type": "string", "minLength": 2, "maxLength": max_chars}
     return {
         "type": "object",
-        "properties": {k: {"type": "array", "items": item, "minItems": min(min_items, cap), "maxItems": cap}
+        "properties": {k: {"type": "array", "items": item, "maxItems": cap}
                        for k in keys},
         "required": list(keys),
         "additionalProperties": False,

@@ -37,8 +37,9 @@ _EDGE_PUNCT = re.compile(r"^[^\w]+|[^\w]+$")
 
 
 def norm(token: str) -> str:
-    """Lower-case a token and strip punctuation at its ends ('Birth:' -> 'birth')."""
-    return _EDGE_PUNCT.sub("", token.casefold())
+    """Lower-case a token and strip punctuation at its ends ('Birth:' -> 'birth', 'D.O.B.' -> 'dob')."""
+    t = _EDGE_PUNCT.sub("", token.casefold())
+    return t.replace(".", "") if "." in t and len(t) <= 8 else t
 
 
 def stem(token: str) -> str:
@@ -346,13 +347,18 @@ def _label_len(words: tuple[Word, ...], vocabulary: frozenset[str]) -> int:
     for n in range(most, 1, -1):
         if norm_phrase(" ".join(w.text for w in words[-n:])) in vocabulary:
             return n
+    # 'NPI #:' or 'Acct. No.:' — a bare mark or abbreviation needs the word before it
+    if most >= 2 and (not norm(words[-1].text) or norm(words[-1].text) in ("no", "num", "nbr", "id", "date")):
+        return 2
     return 1
 
 
 def _is_label_like(cell: Cell) -> bool:
+    """Short and mostly letters ('ICD-10' qualifies, '12/03/2024' does not)."""
     text = cell.text
     letters = sum(c.isalpha() for c in text)
-    return letters >= 2 and letters >= 0.6 * sum(not c.isspace() for c in text) and len(cell.words) <= 6
+    digits = sum(c.isdigit() for c in text)
+    return letters >= 2 and letters >= digits and len(cell.words) <= 6
 
 
 def page_cells(doc: Document) -> list[list[list[Cell]]]:
@@ -497,6 +503,7 @@ class Column:
     labels: tuple[str, ...] = ()
     keywords: tuple[tuple[str, float], ...] = ()
     system: str | None = None
+    required: bool = False
 
 
 def _header_matches(cells: list[Cell], columns: list[Column]) -> dict[str, Cell]:
@@ -544,11 +551,13 @@ def table(doc: Document, columns: list[Column], *, order: str = "mdy", min_colum
         lines = page.lines
         li = 0
         while li < len(lines):
-            header = _header_matches(_split_header_cells(lines[li], page.number, li), columns)
+            header_cells = _split_header_cells(lines[li], page.number, li)
+            header = _header_matches(header_cells, columns)
             if len(header) < need:
                 li += 1
                 continue
-            spans = _column_spans(header, page.width)
+            named = _name_unmatched(header, header_cells, columns, lines[li + 1] if li + 1 < len(lines) else None, order)
+            spans = _column_spans(named, page.width)
             body_start = li + 1
             li = body_start
             prev_bottom = lines[body_start - 1].bbox[3]
@@ -573,6 +582,37 @@ def table(doc: Document, columns: list[Column], *, order: str = "mdy", min_colum
         return None
     bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
     return Found(rows, first_page, bbox, "", 1.0)
+
+
+def _name_unmatched(header: dict[str, Cell], cells: list[Cell], columns: list[Column], first_row: Line | None,
+                    order: str) -> dict[str, Cell]:
+    """Give header cells no column claimed (unseen wording) to columns no cell claimed.
+
+    Each unclaimed column takes the first unclaimed cell whose text in the first body row
+    parses as the column's kind (typed columns choose first). Cells left over keep a span
+    named '?<n>', so their words do not spill into a neighbour.
+    """
+    named = dict(header)
+    used = {id_ for id_, c in enumerate(cells) if any(c is h for h in header.values())}
+    free = [i for i in range(len(cells)) if i not in used and _is_label_like(cells[i])]
+    todo = [c for c in columns if c.name not in header]
+    if free and todo and first_row is not None:
+        spans = _column_spans({**named, **{f"?{i}": cells[i] for i in free}}, 1e9)
+        texts: dict[str, str] = {}
+        for w in first_row.words:
+            best = max(spans, key=lambda sp: min(w.x1, sp[2]) - max(w.x0, sp[1]))
+            texts[best[0]] = (texts.get(best[0], "") + " " + w.text).strip()
+        todo.sort(key=lambda c: c.kind in ("string", "person_name"))
+        for col in todo:
+            for i in free:
+                text = texts.get(f"?{i}", "")
+                if text and parse_value(text, col.kind, order=order, system=col.system) is not None:
+                    named[col.name] = cells[i]
+                    free.remove(i)
+                    break
+    for i in free:
+        named[f"?{i}"] = cells[i]
+    return named
 
 
 def _column_spans(header: dict[str, Cell], page_width: float) -> list[tuple[str, float, float]]:
@@ -617,7 +657,11 @@ def _read_row(line: Line, spans: list[tuple[str, float, float]], columns: list[C
         bbox = (min(w.x0 for w in words), min(w.top for w in words), max(w.x1 for w in words), max(w.bottom for w in words))
         row[col.name] = Found(value, page, bbox, parsed[1], round(min(w.conf for w in words), 3))
         parsed_any += 1
-    if parsed_any < max(1, (len(spans) + 1) // 2) or typed_fail > parsed_any:
+    required = [c.name for c in columns if c.required and c.name in by_col]
+    if required:
+        return row if all(row.get(name) is not None for name in required) else None
+    real = sum(1 for name, _, _ in spans if not name.startswith("?"))
+    if parsed_any < max(1, (real + 1) // 2) or typed_fail > parsed_any:
         return None
     return row
 
@@ -637,3 +681,23 @@ def date_order(doc: Document, default: str = "mdy") -> str:
     if votes["dmy"] == votes["mdy"]:
         return default
     return "dmy" if votes["dmy"] > votes["mdy"] else "mdy"
+
+
+def heading(doc: Document, *, largest: bool = True, rank: int = 0, top_lines: int = 6) -> Found | None:
+    """A letterhead value (an organisation's name): among the first `top_lines` lines of page 1,
+    the first cell of the line in the largest type, or of the `rank`-th line."""
+    if not doc.pages or not doc.pages[0].lines:
+        return None
+    page = doc.pages[0]
+    lines = [ln for ln in page.lines[:top_lines] if sum(c.isalpha() for c in ln.text) >= 3]
+    if not lines:
+        return None
+    if largest:
+        line = max(lines, key=lambda ln: (round(_line_height(ln), 1), -ln.bbox[1]))
+    elif rank < len(lines):
+        line = lines[rank]
+    else:
+        return None
+    cell = split_cells(line, page.number, 0)[0]
+    text = collapse(cell.text)
+    return Found(text, page.number, cell.bbox, text, round(0.6 * cell.conf, 3))

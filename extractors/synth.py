@@ -147,6 +147,8 @@ def _learn(schema: Schema, docs: dict[str, Document], goldens: dict[str, dict], 
             observe_field(doc, pairs, spec, golden.get(name), evidence[name], sid, gtexts - _own_texts(spec, golden.get(name)))
         for name, spec in schema.table_fields().items():
             observe_table(doc, spec, golden.get(name), table_labels[name])
+    headings = {n: _heading_evidence(schema.fields[n], docs, goldens, n) for n in schema.scalar_fields()
+                if schema.fields[n].type == "string"}
     for ev in evidence.values():
         choose_labels(ev)
         order_votes.update(ev.orders)
@@ -177,16 +179,46 @@ def _learn(schema: Schema, docs: dict[str, Document], goldens: dict[str, dict], 
             system=spec.system,
             min_score=min_score,
             max_words=_max_words(spec),
+            heading=headings.get(name),
         )
     for name, spec in schema.table_fields().items():
         cols = []
         col_label_sets = {c: set(table_labels[name].get(c, ())) for c in spec.columns}
         col_weights = keyword_weights(col_label_sets)
+        all_rows = [r for sid in docs for r in (goldens[sid].get(name) or []) if isinstance(r, dict)]
         for cname, cspec in spec.columns.items():
             kws = {s: w for s, w in col_weights.get(cname, {}).items() if w >= 0.5}
-            cols.append(ColumnPlan(cname, kind_of(cspec), sorted(col_label_sets[cname]), kws, cspec.system))
+            filled = sum(1 for r in all_rows if r.get(cname) is not None)
+            required = bool(all_rows) and filled >= 0.95 * len(all_rows)
+            cols.append(ColumnPlan(cname, kind_of(cspec), sorted(col_label_sets[cname]), kws, cspec.system, required))
         plan.tables[name] = TablePlan(cols, min_columns=min(2, len(cols)))
     return plan
+
+
+def _heading_evidence(spec: FieldSpec, docs: dict[str, Document], goldens: dict[str, dict], name: str) -> dict | None:
+    """Whether the field is printed as a letterhead: the largest line, or a fixed line, of page 1."""
+    largest = 0
+    ranks: Counter = Counter()
+    present = 0
+    for sid, doc in docs.items():
+        golden = goldens[sid].get(name)
+        if golden is None:
+            continue
+        present += 1
+        hit = runtime.heading(doc, largest=True)
+        if hit is not None and values_match(hit.value, golden, spec.type):
+            largest += 1
+        for rank in range(4):
+            hit = runtime.heading(doc, largest=False, rank=rank)
+            if hit is not None and values_match(hit.value, golden, spec.type):
+                ranks[rank] += 1
+                break
+    if not present:
+        return None
+    best_rank, rank_n = (ranks.most_common(1)[0] if ranks else (0, 0))
+    if max(largest, rank_n) < max(2, present // 4):
+        return None
+    return {"largest": largest >= rank_n, "rank": best_rank}
 
 
 def _own_texts(spec: FieldSpec, value: Any) -> set[str]:

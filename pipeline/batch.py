@@ -382,10 +382,10 @@ def _run(inputs, out: Path, pkg: Package, suites: dict, workers: int, engine_nam
             if sha in waiting:  # same content as an input in flight
                 waiting[sha] += 1
                 continue
-            if state.get(sha) is not None:
+            rec = state.get(sha)
+            if rec is not None:
                 unchanged_shas.add(sha)
-                rec = state.load(sha)
-                stats.unchanged[rec.get("doc_type") if rec else None] += 1
+                stats.unchanged[rec.get("doc_type")] += 1
                 bar.advance(fresh=False)
                 continue
             waiting[sha] = 1
@@ -646,49 +646,22 @@ def _rebuild(out: Path, entries: list[Entry], path_sha, mem_by_path, mem_by_sha,
 
 
 def _write_ndjson(out: Path, shas: list[str]) -> dict[str, int] | None:
-    """OUT/ndjson/<ResourceType>.ndjson from every exported bundle (sha order; a resource id once)."""
+    """OUT/ndjson/<ResourceType>.ndjson from every exported bundle, streamed in sha256 order
+    (`pipeline.fhir_bundle.write_ndjson`: deterministic ids, shared resources written once)."""
     try:
-        import pipeline.fhir_bundle as fb  # noqa: F401
+        from pipeline import fhir_bundle as fb
     except ImportError:
         log.warning("pipeline.fhir_bundle is not available: no FHIR bundles or NDJSON written")
         return None
-    nd = out / "ndjson"
-    nd.mkdir(exist_ok=True)
-    handles: dict[str, Any] = {}
-    counts: Counter = Counter()
-    seen: set[tuple[str, str]] = set()
-    try:
+
+    def bundles():
         for sha in shas:
-            p = out / "fhir" / f"{sha}.json"
             try:
-                bundle = json.loads(p.read_bytes())
+                yield json.loads((out / "fhir" / f"{sha}.json").read_bytes())
             except (OSError, ValueError):
-                continue
-            for entry in bundle.get("entry") or []:
-                res = entry.get("resource") or {}
-                rtype = res.get("resourceType")
-                if not rtype:
-                    continue
-                rid = res.get("id")
-                if rid is not None:
-                    if (rtype, rid) in seen:
-                        continue
-                    seen.add((rtype, rid))
-                if rtype not in handles:
-                    handles[rtype] = open(nd / f".{rtype}.ndjson.tmp", "wb")
-                handles[rtype].write(dumps(res) + b"\n")
-                counts[rtype] += 1
-    finally:
-        for fh in handles.values():
-            fh.flush()
-            os.fsync(fh.fileno())
-            fh.close()
-    for rtype in handles:
-        os.replace(nd / f".{rtype}.ndjson.tmp", nd / f"{rtype}.ndjson")
-    for p in nd.glob("*.ndjson"):
-        if p.stem not in handles:
-            p.unlink()
-    return dict(sorted(counts.items()))
+                log.error("FHIR bundle of %s is missing or unreadable; left out of NDJSON", sha[:12])
+
+    return fb.write_ndjson(bundles(), out / "ndjson", presorted=True)
 
 
 def _write_run(out: Path, record: dict, stats: RunStats, n_inputs: int, checks) -> dict:

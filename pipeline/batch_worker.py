@@ -26,6 +26,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 TEXT_SNIPPET = 200
+_EXT = {"pdf": "pdf", "png": "png", "jpeg": "jpg", "tiff": "tif"}
 
 
 @dataclass
@@ -70,9 +71,11 @@ _RUNTIME: _Runtime | None = None
 
 
 def init_worker(pkg: Package) -> None:
-    """Process-pool initializer: ignore Ctrl-C (the driver decides), one OCR thread, load once."""
+    """Process-pool initializer: ignore Ctrl-C and SIGTERM (the driver decides: it finishes the
+    documents in flight, then shuts the pool down), one OCR thread, load the package once."""
     global _RUNTIME
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     os.environ["OMP_THREAD_LIMIT"] = "1"
     _RUNTIME = _Runtime(pkg)
 
@@ -223,7 +226,11 @@ def process_document(path: bytes, sha: str, rt: _Runtime, stats: dict[str, float
     if rt.fhir is not None:
         t3 = time.perf_counter()
         try:
-            public = {k: v for k, v in rec.items() if k not in ("needs_checks",)}
+            # State is keyed by content, so the bundle must not depend on the file's path: the
+            # mapper sees a content-derived name (right media type, no path).
+            ext = _EXT.get(str(doc.meta.get("format")), "bin")
+            public = {k: v for k, v in rec.items() if k != "needs_checks"}
+            public["source"] = f"{sha}.{ext}"
             rec["bundle"] = jsonable(rt.fhir.build_bundle(public))
         except Exception as e:
             log.warning("FHIR bundle for a %s document failed: %s", doc_type, type(e).__name__)

@@ -27,6 +27,7 @@ import re
 import tempfile
 import uuid
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
@@ -320,6 +321,17 @@ _COMPARATOR = {"≤": "<=", "≥": ">="}
 
 # ----------------------------------------------------------------------------- the interpreter
 
+def _where(spec: dict) -> str:
+    """Names the field (never its value) for error messages."""
+    if "field" in spec and "column" in spec:
+        return f"{spec['field']}.{spec['column']}"
+    return str(spec.get("field") or spec.get("column") or "value")
+
+
+def _bad(spec: dict, what: str) -> None:
+    raise BuildError(f"{_where(spec)}: not {what}")
+
+
 @dataclass
 class _Instance:
     spec: ResourceSpec
@@ -362,13 +374,8 @@ class _Builder:
             return spec["const"]
         if "field" in spec:
             value = self.field_value(spec["field"])
-            if "column" in spec:  # a table column outside a row: all its values, reduced by `pick`
-                values = [_cell(r.get(spec["column"])) for r in self.rows(spec["field"])]
-                values = [v for v in values if _present(v)]
-                if not values:
-                    return None
-                pick = spec.get("pick", "first")
-                return {"first": values[0], "last": values[-1], "min": min(values), "max": max(values)}[pick]
+            if "column" in spec:  # a table column outside a row: all its values (reduced in `value`)
+                return [_cell(r.get(spec["column"])) for r in self.rows(spec["field"])]
             return value
         if "column" in spec:
             if ctx.row is None:
@@ -418,6 +425,20 @@ class _Builder:
                 if _present(v):
                     return v
             return None
+        if "field" in spec and "column" in spec:  # a table column outside a row, reduced by `pick`
+            values = [self.transform(spec.get("as"), v, spec, ctx) for v in self.source(spec, ctx)]
+            values = [v for v in values if _present(v)]
+            if not values:
+                return None
+            pick = spec.get("pick", "first")
+            if pick not in ("first", "last", "min", "max"):
+                raise MappingError(f"unknown pick {pick!r}")
+            if pick in ("min", "max"):
+                key = (lambda v: (0, v, "")) if all(isinstance(v, (int, float)) for v in values) else (lambda v: (1, 0, str(v)))
+                return (min if pick == "min" else max)(values, key=key)
+            return values[0] if pick == "first" else values[-1]
+        if "const" in spec and "as" not in spec:
+            return spec["const"]
         if SOURCE_KEYS & spec.keys():
             raw = self.source(spec, ctx)
             if isinstance(raw, str):
@@ -465,34 +486,41 @@ class _Builder:
 
     # ------------------------------------------------------------- transforms
     def transform(self, kind: str | None, raw: Any, spec: dict, ctx: _Ctx) -> Any:
-        if kind == "row_number":
+        if kind == "row_number" or (kind == "pointer" and not _present(raw)):
             return None if ctx.row_index is None else ctx.row_index + 1
-        if raw is None or (isinstance(raw, str) and not raw.strip()):
+        if not _present(raw):
             return None
+        if isinstance(raw, (dict, list)):
+            raise BuildError(f"{_where(spec)}: expected a single value, got a {type(raw).__name__}")
         if kind in (None, "string"):
-            return raw if isinstance(raw, (int, float, bool)) and kind is None else str(raw)
+            return raw if isinstance(raw, bool) and kind is None else str(raw)
         if kind == "date":
             m = re.match(r"^(\d{4}-\d{2}-\d{2})", str(raw))
-            return m.group(1) if m else None
+            try:
+                return date.fromisoformat(m.group(1)).isoformat() if m else _bad(spec, "a date")
+            except ValueError:
+                return _bad(spec, "a date")
         if kind == "dateTime":
             return str(raw)
         if kind == "integer":
             n = _number(raw)
-            return int(n) if n is not None and n == n.to_integral_value() else None
+            return int(n) if n is not None and n.is_finite() and n == n.to_integral_value() else _bad(spec, "an integer")
         if kind == "decimal":
             n = _number(raw)
-            return None if n is None else _json_number(n)
+            return _json_number(n) if n is not None and n.is_finite() else _bad(spec, "a number")
         if kind == "slug":
             return slug(raw)
         if kind == "name":
             return human_name(str(raw))
         if kind == "money":
             n = _number(raw)
-            return None if n is None else {"value": _json_number(n), "currency": "USD"}
+            if n is None or not n.is_finite():
+                _bad(spec, "an amount")
+            return {"value": _json_number(n), "currency": "USD"}
         if kind == "quantity":
             n = _number(raw)
-            if n is None:
-                return None
+            if n is None or not n.is_finite():
+                _bad(spec, "a number")
             return self.quantity(n, self.value(spec.get("unit"), ctx), None)
         if kind == "value":  # value[x]: Quantity when numeric, else string
             m = _VALUE.match(str(raw))

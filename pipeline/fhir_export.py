@@ -37,6 +37,7 @@ from urllib.parse import urlsplit
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
+from pipeline.fhir_codes import BindingError
 from pipeline.fhir_bundle import BuildError, MappingError, build_bundle, bundle_path, write_bundle, write_ndjson
 
 log = logging.getLogger(__name__)
@@ -133,9 +134,13 @@ def exported_bundles(out: Path, report: ExportReport) -> Iterator[tuple[str, byt
             try:
                 write_bundle(build_bundle(rec), fhir_dir)
                 report.built += 1
-            except (BuildError, MappingError) as e:
+            except (BuildError, MappingError, BindingError) as e:  # messages name elements, not values
                 report.unbuildable += 1
                 log.error("document %s: no FHIR Bundle: %s", sha[:12], e)
+                continue
+            except Exception as e:  # noqa: BLE001 - one bad record must not stop the export
+                report.unbuildable += 1
+                log.error("document %s: no FHIR Bundle: %s", sha[:12], type(e).__name__)
                 continue
         yield sha, path.read_bytes()
 

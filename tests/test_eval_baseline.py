@@ -39,6 +39,23 @@ def test_long_documents_are_truncated_to_fit_the_context():
     assert truncate_text("a  b\n\n\nc", 100) == "a b\nc"
 
 
+def test_unreachable_llm_counts_every_document_as_failed(tmp_path):
+    # A real refused connection (nothing listens on port 9): each request fails, the report stands.
+    from extractors.llm.client import LLMClient
+
+    root = tmp_path / "samples"
+    make_corpus(root)
+    ext = make_extractors(tmp_path / "ext")
+    with LLMClient("http://127.0.0.1:9", "none", max_retries=0, timeout=5) as client:
+        report = run_eval([root], ext, tmp_path / "out", baseline="direct-llm", baseline_limit=2, llm_client=client, gx=False)
+    comp = report["comparison"]
+    rows = {r["approach"]: r for r in comp["rows"]}
+    assert rows["direct-llm"]["errors"] == 2 and rows["direct-llm"]["micro_f1"] == 0.0
+    assert all(d["error"] and d["error"].startswith("ConnectError") for d in comp["per_doc"])
+    assert rows["compiled"]["n_docs"] == 2 and rows["compiled"]["micro_f1"] > 0.8
+    assert (tmp_path / "out" / "report.html").exists()
+
+
 @pytest.mark.llm
 def test_direct_llm_baseline_on_two_documents(llm, tmp_path):
     # Two small documents through the real model: answers parsed, scored, tokens and latency recorded.

@@ -76,6 +76,23 @@ def test_text_pdf_words_at_reportlab_positions(d):
     assert len(doc.sha256) == 64
 
 
+def test_upright_fast_path_matches_generic_path(d):
+    """Unrotated pages take an inlined loop; it must give exactly the generic loop's words."""
+    import pypdfium2 as pdfium
+    from pipeline.ingest import pdftext
+
+    p = d / "fastpath.pdf"
+    F.text_pdf(p)
+    page = pdfium.PdfDocument(str(p))[0]
+    fast = pdftext.extract_page(page).words
+    try:
+        pdftext._FAST = False
+        generic = pdftext.extract_page(page).words
+    finally:
+        pdftext._FAST = True
+    assert fast == generic and len(fast) == len(F.words_of())
+
+
 def test_text_layer_large_gap_splits_words(d):
     """Glyphs placed far apart inside one string operator become separate words."""
     from reportlab.pdfgen import canvas

@@ -15,7 +15,7 @@ import psutil
 import pytest
 
 from extractors.llm import ChatRequest, EmbeddedServer, LLMClient, llm_from_env
-from extractors.llm.embedded import is_set_up, setup
+from extractors.llm.embedded import default_startup_timeout, is_set_up, setup
 from extractors.llm.testing import llm_for_tests
 
 pytestmark = pytest.mark.llm
@@ -48,7 +48,7 @@ def _port_open(host: str, port: int) -> bool:
 def test_embedded_server_starts_serves_and_stops_completely():
     if not is_set_up():
         setup()
-    with EmbeddedServer(kv_cache_gb=1) as server:
+    with EmbeddedServer(kv_cache_gb=1, startup_timeout=max(default_startup_timeout(), 900.0)) as server:
         assert server.running and server.port and server.log_path.exists()
         assert httpx.get(f"{server.url}/health", timeout=5).status_code == 200
         with LLMClient(server.base_url, server.model) as client:

@@ -149,8 +149,11 @@ def write_corpus(out: Path, heldout: Path | None = None, seed: int = 0) -> list[
 
 
 def write_bench(out: Path, n: int, modality: Modality = "text", seed: int = 0,
-                doc_types: list[str] | None = None, include_heldout: bool = True) -> list[Path]:
-    """N documents for benchmarks, cycling over doc types and layouts, with golden JSON."""
+                doc_types: list[str] | None = None, include_heldout: bool = True,
+                scan_format: str | None = None) -> list[Path]:
+    """N documents for benchmarks, cycling over doc types and layouts, with golden JSON.
+
+    Indices start at 1000, so benchmark documents never repeat the sample corpus's."""
     lays = [lay for lay in LAYOUTS.values()
             if (doc_types is None or lay.doc_type in doc_types) and (include_heldout or not lay.heldout)]
     out = Path(out)
@@ -162,7 +165,8 @@ def write_bench(out: Path, n: int, modality: Modality = "text", seed: int = 0,
         folder.mkdir(parents=True, exist_ok=True)
         if not (folder / "schema.yaml").exists():
             (folder / "schema.yaml").write_text(schema_yaml(lay.doc_type), encoding="utf-8")
-        data, ext, gold = generate(lay.doc_type, lay.name, idx, seed, modality)
+        data, ext, gold = generate(lay.doc_type, lay.name, idx, seed, modality,
+                                   scan_format if modality == "scan" else None)
         stem = f"{lay.name}_{idx:05d}"
         _write(folder, stem, data, ext, gold)
         written.append(folder / f"{stem}.{ext}")

@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 from . import DOC_TYPES, write_bench, write_corpus
+from .scan import SCAN_FORMATS
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -17,11 +18,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--bench", type=int, metavar="N", help="write N benchmark documents instead of the corpus")
     ap.add_argument("--modality", choices=["text", "scan"], default="text", help="benchmark documents' modality")
+    ap.add_argument("--scan-format", choices=list(SCAN_FORMATS),
+                    help="benchmark scans: one container for all (default: mixed)")
     ap.add_argument("--doc-type", action="append", choices=DOC_TYPES, help="benchmark: only these doc types")
     ap.add_argument("--no-heldout-layouts", action="store_true", help="benchmark: sample layouts only")
     a = ap.parse_args(argv)
     if a.bench is not None:
-        paths = write_bench(a.out, a.bench, a.modality, a.seed, a.doc_type, not a.no_heldout_layouts)
+        paths = write_bench(a.out, a.bench, a.modality, a.seed, a.doc_type, not a.no_heldout_layouts,
+                            a.scan_format)
     else:
         paths = write_corpus(a.out, a.heldout, a.seed)
     counts = Counter((p.parent.parent.name, p.parent.name, p.suffix) for p in paths)

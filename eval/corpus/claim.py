@@ -6,6 +6,7 @@ from typing import Any
 
 from .common import Layout, fdate, page_footer
 from .draw import Col, Flow, bold
+from .terminology import ICD10CM
 
 
 def money(x: Decimal, dollar: bool = False) -> str:
@@ -301,8 +302,6 @@ PAYER_ADDRESS = {
     "Medicaid": "PO BOX 2000, COLUMBUS OH 43216",
     "Tricare": "PO BOX 7031, CAMDEN SC 29021",
 }
-
-from .terminology import ICD10CM  # noqa: E402
 
 STYLE_A = {"name": "LAST_FIRST_MI", "upper": True, "payer_address": {k.upper(): v for k, v in PAYER_ADDRESS.items()}, "acct_pattern": "#######"}
 STYLE_B = {"name": "last_first", "date": "%m/%d/%Y", "system": "PracticeSuite PM 9", "acct_pattern": "A######"}

@@ -248,8 +248,3 @@ class Flow:
             cx += col.width
             self.line(cx, top, cx, top + rh, lw=lw)
 
-
-def render_twice(build: Callable[[int | None], bytes], count_pages: Callable[[bytes], int]) -> bytes:
-    """Render once to count pages, then again knowing the total (for "Page n of m")."""
-    first = build(None)
-    return build(count_pages(first))

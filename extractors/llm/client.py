@@ -276,9 +276,8 @@ def llm_session(*, setup_if_needed: bool = True, timeout: float = 600.0,
         with client:
             yield client
         return
-    from extractors.llm.embedded import DEFAULT_STARTUP_TIMEOUT, embedded_server
+    from extractors.llm.embedded import embedded_server
 
-    with embedded_server(setup_if_needed=setup_if_needed,
-                         startup_timeout=startup_timeout or DEFAULT_STARTUP_TIMEOUT) as server:
+    with embedded_server(setup_if_needed=setup_if_needed, startup_timeout=startup_timeout) as server:
         with LLMClient(server.base_url, server.model, timeout=timeout) as client:
             yield client

@@ -75,6 +75,7 @@ SERVER_ENV = {
 SERVER_ENV_DEFAULTS = {
     "VLLM_CPU_KVCACHE_SPACE": "2",
 }
+# Ready in about 1-2 min on 2 idle cores; much longer when the machine is busy.
 DEFAULT_STARTUP_TIMEOUT = 300.0
 DEFAULT_STOP_GRACE = 20.0
 
@@ -277,6 +278,11 @@ def setup(*, force: bool = False) -> None:
 
 # --------------------------------------------------------------------------- server
 
+def default_startup_timeout() -> float:
+    """`$DOCC_LLM_STARTUP_TIMEOUT` seconds, else 300."""
+    return float(os.environ.get("DOCC_LLM_STARTUP_TIMEOUT") or DEFAULT_STARTUP_TIMEOUT)
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((host, 0))
@@ -300,7 +306,7 @@ class EmbeddedServer:
     """
 
     def __init__(self, model_path: str | os.PathLike | None = None, *, port: int | None = None,
-                 host: str = "127.0.0.1", startup_timeout: float = DEFAULT_STARTUP_TIMEOUT,
+                 host: str = "127.0.0.1", startup_timeout: float | None = None,
                  stop_grace: float = DEFAULT_STOP_GRACE, kv_cache_gb: float | None = None,
                  max_model_len: int = 4096, log_path: str | os.PathLike | None = None,
                  extra_args: tuple[str, ...] = ()):
@@ -308,7 +314,7 @@ class EmbeddedServer:
         self.model = MODEL_NAME
         self.host = host
         self.port = port
-        self.startup_timeout = startup_timeout
+        self.startup_timeout = startup_timeout if startup_timeout is not None else default_startup_timeout()
         self.stop_grace = stop_grace
         self.kv_cache_gb = kv_cache_gb
         self.max_model_len = max_model_len
@@ -404,8 +410,8 @@ class EmbeddedServer:
                 pass
             if time.monotonic() > deadline:
                 raise EmbeddedLLMError(
-                    f"vLLM not ready after {self.startup_timeout:.0f} s; last lines of {self.log_path}:\n"
-                    + self.log_tail())
+                    f"vLLM not ready after {self.startup_timeout:.0f} s (a busy machine? raise "
+                    f"DOCC_LLM_STARTUP_TIMEOUT); last lines of {self.log_path}:\n" + self.log_tail())
             time.sleep(1.0)
 
     def log_tail(self, lines: int = 30) -> str:
@@ -413,7 +419,7 @@ class EmbeddedServer:
             text = self.log_path.read_text(errors="replace") if self.log_path else ""
         except OSError:
             return ""
-        return "\n".join(text.splitlines()[-lines:])
+        return "\n".join(line[:300] for line in text.splitlines()[-lines:])
 
     def stop(self) -> None:
         """SIGTERM the process group, SIGKILL after the grace period. Safe to call twice."""
@@ -506,7 +512,7 @@ def _cmd_check(args) -> int:
     from extractors.llm.client import LLMClient
 
     t0 = time.monotonic()
-    with embedded_server(setup_if_needed=not args.no_setup) as server:
+    with embedded_server(setup_if_needed=not args.no_setup, startup_timeout=args.startup_timeout) as server:
         print(f"server ready in {server.ready_seconds:.1f} s at {server.base_url} (log {server.log_path})")
         with LLMClient(server.base_url, server.model) as client:
             res = client.chat([{"role": "user", "content": "Count from 1 to 10, separated by spaces."}],
@@ -522,8 +528,9 @@ def _cmd_check(args) -> int:
 def _cmd_serve(args) -> int:
     # Turn SIGTERM into a normal exit so the context manager stops the server.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    with embedded_server(setup_if_needed=not args.no_setup, port=args.port) as server:
-        print(f"embedded vLLM ready in {server.ready_seconds:.0f} s (log {server.log_path})")
+    with embedded_server(setup_if_needed=not args.no_setup, port=args.port,
+                         startup_timeout=args.startup_timeout) as server:
+        print(f"embedded vLLM ready in {server.ready_seconds:.0f} s (pid {server.pid}, log {server.log_path})")
         print(f"  export DOCC_LLM_URL={server.base_url}")
         print(f"  export DOCC_LLM_MODEL={server.model}")
         print("Ctrl-C to stop.", flush=True)
@@ -543,10 +550,12 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("setup", help="create .venv-vllm and the cached model (idempotent)")
     p.add_argument("--force", action="store_true", help="reinstall and reconvert")
     p = sub.add_parser("serve", help="start the server and keep it up until Ctrl-C")
-    p.add_argument("--port", type=int, default=None)
-    p.add_argument("--no-setup", action="store_true", help="fail instead of running setup")
-    p = sub.add_parser("check", help="start, send one tiny request, stop")
-    p.add_argument("--no-setup", action="store_true", help="fail instead of running setup")
+    p.add_argument("--port", type=int, default=None, help="default: a free port")
+    p2 = sub.add_parser("check", help="start, send one tiny request, stop")
+    for q in (p, p2):
+        q.add_argument("--no-setup", action="store_true", help="fail instead of running setup")
+        q.add_argument("--startup-timeout", type=float, default=None,
+                       help="seconds to wait for /health (default $DOCC_LLM_STARTUP_TIMEOUT or 300)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise

@@ -22,7 +22,7 @@ import threading
 from typing import Iterator
 
 from extractors.llm.client import LLMClient, llm_from_env
-from extractors.llm.embedded import EmbeddedServer, embedded_server
+from extractors.llm.embedded import EmbeddedServer, default_startup_timeout, embedded_server
 
 _lock = threading.Lock()
 _holders = 0
@@ -46,7 +46,9 @@ def llm_for_tests(*, timeout: float = 300.0) -> Iterator[LLMClient]:
         return
     with _lock:
         if _server is None:
-            cm = embedded_server(setup_if_needed=True)
+            # Tests wait longer than interactive use: CI machines may be busy.
+            cm = embedded_server(setup_if_needed=True,
+                                 startup_timeout=max(default_startup_timeout(), 900.0))
             _server = cm.__enter__()
             _server_cm = cm
         _holders += 1

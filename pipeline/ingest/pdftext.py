@@ -30,7 +30,7 @@ _LIGATURES = {
 
 def open_pdf(data: bytes) -> pdfium.PdfDocument:
     """Open PDF bytes with pdfium, mapping failures to IngestError kinds."""
-    tail = data[-2048:]
+    tail = data[-8192:].rstrip(b"\x00\t\n\x0c\r ")[-2048:]  # some systems pad files with NULs
     if b"%%EOF" not in tail:
         # pdfium would repair a cut-off file and silently return the pages it could find;
         # a partial medical record must not pass as whole.
@@ -240,9 +240,12 @@ def extract_page(page: pdfium.PdfPage) -> PageText:
                 y0, y1 = y1, y0
             return x0, y0, x1, y1
 
+        fix = _fix if _LIG_RE.search(text) else _same
+        if rotation == 0 and _FAST:
+            words, n_chars, n_invisible = _words_upright(tp, text, info, box, fix, cl, ct)
+            return PageText(width, height, rotation, words, n_chars, n_invisible)
         words: list[Word] = []
         n_chars = n_invisible = 0
-        fix = _fix if _LIG_RE.search(text) else _same
         for m in _TOKEN.finditer(text):
             s, e = m.span()
             token = m.group()
@@ -267,6 +270,57 @@ def extract_page(page: pdfium.PdfPage) -> PageText:
         textpage.close()
 
     return PageText(width, height, rotation, words, n_chars, n_invisible)
+
+
+_FAST = True
+
+
+def _words_upright(tp: int, text: str, info, box, fix, cl: float, ct: float) -> tuple[list[Word], int, int]:
+    """The hot loop for unrotated pages (nearly all): same result as the generic loop in
+    extract_page, with the box arithmetic inlined. Two pdfium calls per word, plus one per
+    text object."""
+    r0, r1 = pdfium_c.FS_RECTF(), pdfium_c.FS_RECTF()
+    p0, p1 = ctypes.pointer(r0), ctypes.pointer(r1)
+    get_box, get_obj = _GetLooseCharBox, _GetTextObject
+    words: list[Word] = []
+    append = words.append
+    n_chars = n_invisible = 0
+    last_obj = -1
+    em = 0.0
+    invisible = False
+    for m in _TOKEN.finditer(text):
+        s, e = m.span()
+        k = e - s
+        n_chars += k
+        obj = get_obj(tp, s)
+        if obj != last_obj:
+            last_obj = obj
+            inf = info(s)
+            em, invisible = inf.em, inf.invisible
+        if invisible:
+            n_invisible += k
+        if not get_box(tp, s, p0) or (k > 1 and not get_box(tp, e - 1, p1)):
+            words.extend(_split_by_chars(m.group(), s, box))
+            continue
+        rr = r1 if k > 1 else r0
+        x0 = r0.left
+        x1 = rr.right
+        b0, b1 = r0.bottom, rr.bottom
+        if em > 0:
+            lo, hi = (b0, b1) if b0 < b1 else (b1, b0)
+            hi += em
+            h = em
+        else:
+            lo = b0 if b0 < b1 else b1
+            hi = r0.top if r0.top > rr.top else rr.top
+            h = hi - lo
+        if h < 1.0:
+            h = 1.0
+        if x1 < x0 - 0.5 or (x1 - x0) > k * h * 1.6 + h or abs(b0 - b1) > 0.5 * h or r0.left > r0.right:
+            words.extend(_split_by_chars(m.group(), s, box))
+            continue
+        append(Word(fix(m.group()), round(x0 - cl, 2), round(ct - hi, 2), round(x1 - cl, 2), round(ct - lo, 2), 1.0))
+    return words, n_chars, n_invisible
 
 
 _LIG_RE = re.compile("[" + "".join(_LIGATURES) + "]")
