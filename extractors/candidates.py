@@ -42,6 +42,8 @@ class FieldCandidate:
 
 SYNTH_VARIANTS = {
     "labels": {"keywords": False, "min_score": 2.0},
+    "labels+shape": {"keywords": False, "min_score": 2.0, "shape": True},
+    "keywords-0.6+shape": {"keywords": True, "min_score": 0.6, "shape": True},
     "keywords-0.4": {"keywords": True, "min_score": 0.4},
     "keywords-0.6": {"keywords": True, "min_score": 0.6},
     "keywords-0.9": {"keywords": True, "min_score": 0.9},
@@ -56,6 +58,8 @@ def plan_variant(plan: Plan, variant: str) -> Plan:
         if not opts["keywords"]:
             fp.keywords, fp.foes = {}, {}
         fp.min_score = opts["min_score"]
+        if not opts.get("shape"):
+            fp.shape = None
     return out
 
 
@@ -65,6 +69,8 @@ def plan_candidates(plan: Plan, generator: str, variants: list[str] | None = Non
     for variant in variants or list(SYNTH_VARIANTS):
         vp = plan_variant(plan, variant)
         for name, fp in vp.fields.items():
+            if SYNTH_VARIANTS[variant].get("shape") and plan.fields[name].shape is None:
+                continue  # identical to the variant without a shape
             out.append(FieldCandidate(name, render_field(name, fp), generator, variant, cost or Cost()))
     for name, tp in plan.tables.items():
         out.append(FieldCandidate(name, render_table(name, tp), generator, "table", cost or Cost()))

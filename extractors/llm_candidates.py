@@ -297,6 +297,18 @@ class _Rewrite(ast.NodeTransformer):
         self.generic_visit(node)
         return node
 
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        f = node.func
+        if (isinstance(f, ast.Attribute) and f.attr == "field" and isinstance(f.value, ast.Name)
+                and f.value.id == "runtime"):
+            for kw in node.keywords:
+                if kw.arg == "labels":
+                    kw.value = _norm_label_literal(kw.value)
+                elif kw.arg in ("keywords", "foes"):
+                    kw.value = _stem_keyword_literal(kw.value)
+        return node
+
     def visit_AnnAssign(self, node: ast.AnnAssign) -> ast.AST:
         if node.value is None:
             return ast.Pass()
@@ -306,6 +318,38 @@ class _Rewrite(ast.NodeTransformer):
         return node if not _import_is_hoistable(node) else None
 
     visit_ImportFrom = visit_Import
+
+
+def _norm_label_literal(node: ast.expr) -> ast.expr:
+    """`labels=["Date of Birth", "DOB:", "dob"]` -> `["date of birth", "dob"]`: runtime.field compares
+    `norm_phrase(printed label)` with its labels, so other spellings could never match."""
+    if not isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return node
+    if not all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in node.elts):
+        return node
+    seen: list[str] = []
+    for e in node.elts:
+        p = runtime.norm_phrase(e.value.replace("_", " "))
+        if p and p not in seen:
+            seen.append(p)
+    return ast.copy_location(ast.List([ast.Constant(p) for p in seen], ast.Load()), node)
+
+
+def _stem_keyword_literal(node: ast.expr) -> ast.expr:
+    """`keywords={"birth": 1.0}` -> `{"birt": 1.0}`: runtime.field looks keywords up by `runtime.stem`."""
+    if not isinstance(node, ast.Dict) or not all(
+            isinstance(k, ast.Constant) and isinstance(k.value, str) for k in node.keys):
+        return node
+    if not all(isinstance(v, ast.Constant) and isinstance(v.value, (int, float)) and not isinstance(v.value, bool)
+               for v in node.values):
+        return node
+    merged: dict[str, float] = {}
+    for k, v in zip(node.keys, node.values):
+        for token in k.value.split():
+            s = runtime.stem(token)
+            if s:
+                merged[s] = max(merged.get(s, v.value), v.value)
+    return ast.copy_location(ast.Dict([ast.Constant(k) for k in merged], [ast.Constant(v) for v in merged.values()]), node)
 
 
 def _module_of(name: str | None) -> str | None:
@@ -495,18 +539,23 @@ def propose_field_bodies(client: Any, schema: Schema, fields: list[str], example
 
 
 def repair_body(client: Any, candidate: FieldCandidate, problems: list[str], *, max_tokens: int = 220,
-                seed: int = 0) -> FieldCandidate:
+                attempt: int = 0, seed: int = 0, schema: Schema | None = None) -> FieldCandidate:
     """Ask the model to fix `candidate` given its failures (static problems, exception text,
-    wrong outputs vs expected). Greedy, one request. The result is a new candidate tagged
-    `vllm-repair` (variant: the original's key plus `+r`), costing this request only. When the
-    reply holds no usable function the original source is returned unchanged (with the cost),
-    so the caller's bounded loop simply sees the same failure again."""
-    msgs = repair_messages(candidate.field, candidate.source, [str(p) for p in problems])
-    res = client.chat(msgs, max_tokens=max_tokens, temperature=0.0, seed=seed)
+    wrong outputs vs expected); one request. `attempt` 0 is greedy; the caller's later attempts
+    (`attempt` 1, 2, ...) sample with seed `seed+attempt`, so a bounded repair loop does not get
+    the same answer every time and stays reproducible. `schema`, optional, names the field's
+    type in the prompt.
+
+    The result is a new candidate tagged `vllm-repair` (variant: the original's key plus `+r`),
+    costing this request only. When the reply holds no usable function the original source is
+    returned (with the cost), so the caller's loop sees the same failure again."""
+    msgs = repair_messages(candidate.field, candidate.source, [str(p) for p in problems], schema=schema)
+    res = client.chat(msgs, max_tokens=max_tokens, temperature=0.0 if attempt == 0 else SAMPLE_TEMPERATURE,
+                      seed=seed + attempt)
     cost = cost_of([res])
     variant = f"{candidate.key}+r"
     fixed = candidate_from_reply(candidate.field, res.text, GENERATOR_REPAIR, variant, cost)
-    log.info("%s: repair of %s -> %s (%d+%d tokens, %.1f s)", candidate.field, candidate.key,
+    log.info("%s: repair %d of %s -> %s (%d+%d tokens, %.1f s)", candidate.field, attempt, candidate.key,
              "new code" if fixed and fixed.source != candidate.source else "no change",
              cost.prompt_tokens, cost.completion_tokens, cost.seconds)
     return fixed or FieldCandidate(candidate.field, candidate.source, GENERATOR_REPAIR, variant, cost)

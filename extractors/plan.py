@@ -29,12 +29,13 @@ class FieldPlan:
     labels: list[str] = dc_field(default_factory=list)
     keywords: dict[str, float] = dc_field(default_factory=dict)
     foes: dict[str, float] = dc_field(default_factory=dict)
-    relations: list[str] = dc_field(default_factory=lambda: ["colon", "right", "below"])
+    relations: list[str] = dc_field(default_factory=lambda: ["below", "colon", "inline", "right"])
     system: str | None = None
     pattern: str | None = None
     min_score: float = 1.0
     max_words: int = 8
     heading: dict | None = None  # {"largest": bool, "rank": int}: a letterhead fallback
+    shape: str | None = None  # a regex for the value's shape, searched anywhere as a fallback
 
 
 @dataclass
@@ -86,7 +87,7 @@ def render_field(name: str, fp: FieldPlan) -> str:
         args.append(f"keywords={_lit(fp.keywords)}")
     if fp.foes:
         args.append(f"foes={_lit(fp.foes)}")
-    if sorted(fp.relations) != ["below", "colon", "right"]:
+    if sorted(fp.relations) != ["below", "colon", "inline", "right"]:
         args.append(f"relations={_lit(tuple(sorted(fp.relations)))}")
     if fp.system:
         args.append(f"system={fp.system!r}")
@@ -97,14 +98,18 @@ def render_field(name: str, fp: FieldPlan) -> str:
         args.append(f"max_words={fp.max_words}")
     joined = ",\n        ".join(args)
     call = f"runtime.field(\n        doc,\n        {joined},\n        order=order,\n        pairs=pairs,\n    )"
-    if fp.heading is None:
+    fallbacks = []
+    if fp.heading is not None:
+        fallbacks.append(f"runtime.heading(doc, largest={fp.heading['largest']!r}, rank={fp.heading['rank']!r})")
+    if fp.shape is not None:
+        fallbacks.append(f"runtime.search(doc, {fp.shape!r}, kind={fp.kind!r}, order=order)")
+    if not fallbacks:
         return f"def field_{name}(doc, pairs, order):\n    return {call}\n"
-    heading = f"runtime.heading(doc, largest={fp.heading['largest']!r}, rank={fp.heading['rank']!r})"
-    return (
-        f"def field_{name}(doc, pairs, order):\n"
-        f"    found = {call}\n"
-        f"    return found if found is not None else {heading}\n"
-    )
+    lines = [f"def field_{name}(doc, pairs, order):", f"    found = {call}"]
+    for fb in fallbacks:
+        lines += ["    if found is None:", f"        found = {fb}"]
+    lines.append("    return found")
+    return "\n".join(lines) + "\n"
 
 
 def render_table(name: str, tp: TablePlan) -> str:

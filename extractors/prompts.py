@@ -159,7 +159,7 @@ Arguments:
 - pairs: the label/value pairs printed in doc. Each p has p.label (e.g. "Date of Birth") and p.value_text (the text printed after or under that label).
 - order: "mdy" or "dmy", the date order; pass it on to the helpers.
 Helpers (module runtime, already imported):
-- runtime.field(doc, kind=KIND, labels=["dob", "date of birth"], keywords={{"birth": 1.0}}, order=order, pairs=pairs): the value printed next to a matching label, or None. labels are lower-case label wordings; keywords are optional, first 4 letters of label words -> weight.
+- runtime.field(doc, kind=KIND, labels=["dob", "date of birth"], keywords={{"birth": 1.0}}, order=order, pairs=pairs): the value printed next to a matching label, or None. labels: lower-case label wordings; keywords (optional): words typical of the label -> weight.
 - runtime.search(doc, PATTERN, kind=KIND, order=order): the first line matching the regex PATTERN (case-insensitive); group 1 parsed as KIND; or None.
 - runtime.parse_value(text, KIND, order=order) -> (value, text) or None. runtime.parse_date(text, order) -> "YYYY-MM-DD" or None. runtime.parse_decimal(text), runtime.parse_int(text).
 - runtime.norm_phrase(text): lower-case, punctuation stripped.
@@ -171,7 +171,7 @@ TEMPLATE = '''\
 ```python
 def field_admission_date(doc, pairs, order):
     found = runtime.field(doc, kind="date", labels=["admission date", "admitted", "admit date"],
-                          keywords={"admi": 1.0}, order=order, pairs=pairs)
+                          keywords={"admission": 1.0}, order=order, pairs=pairs)
     if found is not None:
         return found
     return runtime.search(doc, r"admi\\w*(?: date)?\\s*[:#]?\\s*(.+)", kind="date", order=order)
@@ -224,22 +224,32 @@ def body_messages(schema: Schema, name: str, examples: list[tuple[str, Any]], *,
     return [{"role": "system", "content": BODY_SYSTEM}, {"role": "user", "content": "\n".join(lines)}]
 
 
-REPAIR_SYSTEM = (
-    "You fix one small Python function that reads one field from a healthcare document. "
-    "Reply with the corrected function only, in one ```python code block, no explanation.\n\n"
-    + CHEAT_SHEET + "\n\n" + INJECTION_RULE
-)
+REPAIR_SYSTEM = BODY_SYSTEM
 
 
-def repair_messages(name: str, source: str, problems: list[str], *, max_problems: int = 6) -> list[dict[str, str]]:
-    """Messages asking to fix `source` given its validation problems.
+def repair_messages(name: str, source: str, problems: list[str], *, schema: Schema | None = None,
+                    max_problems: int = 6) -> list[dict[str, str]]:
+    """Messages asking for a fixed `def field_<name>(doc, pairs, order)` given the failures of
+    `source`.
 
     The problems may quote document text or extracted values (wrong outputs vs expected), so
-    they are fenced as data too; the code itself was written by the model and is shown as code."""
+    they are fenced as data too; the code itself was written by the model and is shown as code.
+    The old code is the model's own earlier turn and the failures the user's reply to it (with
+    the old code quoted inside one user message, the 0.5B model echoes it back unchanged)."""
     shown = [clean_snippet(p, max_chars=240, max_lines=3) for p in problems[:max_problems]]
     more = len(problems) - len(shown)
     report = "\n".join(f"- {p}" for p in shown) + (f"\n- ... and {more} more" if more > 0 else "")
-    user = (f"This function fails validation:\n```python\n{source.strip()}\n```\n"
-            f"Problems found (they may quote documents). {DATA_NOTICE}\n{FENCE_OPEN}\n{report}\n{FENCE_CLOSE}\n"
-            f"Write the fixed def field_{name}(doc, pairs, order):")
-    return [{"role": "system", "content": REPAIR_SYSTEM}, {"role": "user", "content": user}]
+    ask = [f"Write def field_{name}(doc, pairs, order):"]
+    if schema is not None and name in schema.fields:
+        spec = schema.fields[name]
+        ask = [f"Document type: {schema.doc_type}" + (f" ({schema.description})" if schema.description else ""),
+               f"Field: {describe_field(name, spec)}"] + ask
+    feedback = "\n".join([
+        f"That function failed validation. Why (this may quote documents). {DATA_NOTICE}",
+        FENCE_OPEN, report, FENCE_CLOSE,
+        f"Write a corrected def field_{name}(doc, pairs, order): that fixes every problem above. "
+        "Change the code; do not repeat the failed version.",
+    ])
+    return [{"role": "system", "content": REPAIR_SYSTEM}, {"role": "user", "content": "\n".join(ask)},
+            {"role": "assistant", "content": f"```python\n{source.strip()}\n```"},
+            {"role": "user", "content": feedback}]

@@ -387,6 +387,7 @@ def iter_pairs(doc: Document, vocabulary: Iterable[str] = (), cells: list[list[l
                         continue
                     label_words = last_label
                 else:
+                    yield from _inline_pairs(cell, vocabulary)
                     if not _is_label_like(cell):
                         continue
                     label_words = cell.words
@@ -396,6 +397,35 @@ def iter_pairs(doc: Document, vocabulary: Iterable[str] = (), cells: list[list[l
                 below = _cell_below(page_lines, li, cell)
                 if below is not None and not _is_label(below, vocabulary):
                     yield Pair(label_text, label_words, below.words, "below", cell.page)
+
+
+def _inline_pairs(cell: Cell, vocabulary: frozenset[str]) -> Iterator[Pair]:
+    """'Name Jill Williams DOB 11/16/1992' with no colons: known labels split the cell; failing
+    that, its first one to three words are tried as a label for the rest."""
+    words = cell.words
+    if len(words) < 2:
+        return
+    cuts = []  # (start, end) of known labels inside the cell, longest first, left to right
+    i = 0
+    while i < len(words):
+        for n in (4, 3, 2, 1):
+            if i + n <= len(words) and norm_phrase(" ".join(w.text for w in words[i:i + n])) in vocabulary:
+                cuts.append((i, i + n))
+                i += n
+                break
+        else:
+            i += 1
+    if cuts:
+        for k, (a, b) in enumerate(cuts):
+            end = cuts[k + 1][0] if k + 1 < len(cuts) else len(words)
+            if end > b:
+                yield Pair(" ".join(w.text for w in words[a:b]), words[a:b], words[b:end], "inline", cell.page)
+        return
+    for k in range(1, min(3, len(words) - 1) + 1):
+        label = words[:k]
+        if any(any(ch.isdigit() for ch in w.text) for w in label) or not label[0].text[:1].isalpha():
+            break
+        yield Pair(" ".join(w.text for w in label), label, words[k:], "inline", cell.page)
 
 
 def _is_label(cell: Cell, vocabulary: frozenset[str]) -> bool:
@@ -431,8 +461,11 @@ def label_score(label: str, labels: Iterable[str], keywords: dict[str, float], f
     return good - bad
 
 
+RELATION_PENALTY = {"colon": 0.0, "right": 0.0, "below": 0.05, "inline": 0.1}
+
+
 def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dict[str, float] | None = None,
-          foes: dict[str, float] | None = None, relations: Iterable[str] = ("colon", "right", "below"),
+          foes: dict[str, float] | None = None, relations: Iterable[str] = ("colon", "right", "below", "inline"),
           order: str = "mdy", system: str | None = None, pattern: str | None = None,
           min_score: float = 1.0, max_words: int = 8, pairs: list[Pair] | None = None) -> Found | None:
     """The value of one field: the best-labelled pair whose value parses as `kind`.
@@ -456,7 +489,7 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
         parsed = parse_value(" ".join(w.text for w in value_words), kind, order=order, system=system, pattern=pattern)
         if parsed is None:
             continue
-        rank = (score - (0.05 if pair.relation == "below" else 0.0), -i)
+        rank = (score - RELATION_PENALTY.get(pair.relation, 0.0), -i)
         if best is None or rank > best:
             best = rank
             value, text = parsed

@@ -36,7 +36,7 @@ def _name_tokens(name: str) -> list[str]:
     return [t for t in re.split(r"[_\W]+", name.lower()) if t]
 
 
-RELATION_PRIOR = {"colon": 2.0, "right": 1.0, "below": 0.8}
+RELATION_PRIOR = {"colon": 2.0, "right": 1.0, "below": 0.8, "inline": 0.5}
 
 
 def observe_field(doc: Document, pairs: list[runtime.Pair], spec: FieldSpec, golden: Any,
@@ -175,11 +175,13 @@ def _learn(schema: Schema, docs: dict[str, Document], goldens: dict[str, dict], 
             labels=sorted(ev.labels),
             keywords=keywords,
             foes=foes,
-            relations=["below", "colon", "right"],  # a new layout may place values differently
+            relations=["below", "colon", "inline", "right"],  # a new layout may place values differently
             system=spec.system,
             min_score=min_score,
             max_words=_max_words(spec),
             heading=headings.get(name),
+            shape=value_shape([str(goldens[i][name]) for i in sorted(docs) if goldens[i].get(name) is not None])
+            if spec.type in ("string", "identifier", "code") else None,
         )
     for name, spec in schema.table_fields().items():
         cols = []
@@ -219,6 +221,43 @@ def _heading_evidence(spec: FieldSpec, docs: dict[str, Document], goldens: dict[
     if max(largest, rank_n) < max(2, present // 4):
         return None
     return {"largest": largest >= rank_n, "rank": best_rank}
+
+
+def value_shape(values: list[str]) -> str | None:
+    """A regex for the printed shape shared by golden values ('AB1234567' -> '[A-Z]{2}\\d{7}').
+
+    Letters that take few distinct values ('mg', 'mcg') stay literal; digit runs keep their
+    length when it never varies. None when the values share no shape.
+    """
+    tokenised = [re.findall(r"\d+|[A-Za-z]+|\s+|[^\w\s]", v) for v in values if v]
+    if len(tokenised) < 3:
+        return None
+    def kind(t: str) -> str:
+        return "d" if t.isdigit() else "a" if t.isalpha() else "s" if t.isspace() else t
+    sig = Counter(tuple(kind(t) for t in toks) for toks in tokenised)
+    best, n = sig.most_common(1)[0]
+    if n < 0.8 * len(tokenised) or len(best) > 12 or all(k in ("a", "s") for k in best):
+        return None
+    group = [toks for toks in tokenised if tuple(kind(t) for t in toks) == best]
+    parts = []
+    for i, k in enumerate(best):
+        col = [toks[i] for toks in group]
+        if k == "d":
+            lens = {len(t) for t in col}
+            parts.append(rf"\d{{{lens.pop()}}}" if len(lens) == 1 else r"\d+")
+        elif k == "a":
+            distinct = sorted({t.lower() for t in col})
+            if len(distinct) <= 6 and len(col) >= 2 * len(distinct):
+                parts.append("(?:" + "|".join(re.escape(t) for t in distinct) + ")")
+            else:
+                lens = {len(t) for t in col}
+                cls = "[A-Z]" if all(t.isupper() for t in col) else "[A-Za-z]"
+                parts.append(f"{cls}{{{lens.pop()}}}" if len(lens) == 1 else f"{cls}+")
+        elif k == "s":
+            parts.append(r"\s*")
+        else:
+            parts.append(re.escape(k))
+    return r"(?<![\w.])(" + "".join(parts) + r")(?![\w])"
 
 
 def _own_texts(spec: FieldSpec, value: Any) -> set[str]:

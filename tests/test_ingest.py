@@ -315,6 +315,18 @@ def test_wrong_extension_read_by_content(d, scan_png):
     assert doc.meta["format"] == "png" and doc.pages[0].source == "ocr"
 
 
+def test_tesseract_runs_single_threaded_without_touching_our_env(scan_png):
+    import subprocess
+    import pytesseract.pytesseract as impl
+
+    before = os.environ.get("OMP_THREAD_LIMIT")
+    ingest(scan_png, cache_dir=None)
+    assert os.environ.get("OMP_THREAD_LIMIT") == before
+    # pytesseract hands this mapping to its tesseract subprocess as the environment
+    out = subprocess.run(["sh", "-c", "echo $OMP_THREAD_LIMIT"], env=impl.environ, capture_output=True, text=True).stdout
+    assert out.strip() == "1"
+
+
 # --- OCR cache ------------------------------------------------------------------------------
 
 

@@ -105,6 +105,16 @@ def test_normalise_renames_fixes_signature_and_canonicalises_imports():
     assert check_static(_module(src, other)) == []
 
 
+def test_normalise_puts_field_labels_and_keywords_in_the_runtime_form():
+    src = normalise_function(
+        "def field_birth_date(doc, pairs, order):\n"
+        "    return runtime.field(doc, kind='date', labels=['Date of Birth', 'DOB:', 'dob', 'birth_date'],\n"
+        "                         keywords={'birth': 1.0, 'Date Born': 0.5}, order=order, pairs=pairs)\n", "birth_date")
+    call = next(n for n in ast.walk(ast.parse(src)) if isinstance(n, ast.Call))
+    kw = {k.arg: ast.literal_eval(k.value) for k in call.keywords if k.arg in ("labels", "keywords")}
+    assert kw == {"labels": ["date of birth", "dob", "birth date"], "keywords": {"birt": 1.0, "date": 0.5, "born": 0.5}}
+
+
 def test_normalise_keeps_forbidden_imports_for_validation_to_reject():
     src = normalise_function("import os\ndef field_mrn(doc, pairs, order):\n    return os.getenv('X')\n", "mrn")
     assert src.startswith("import os")
@@ -154,7 +164,8 @@ def test_sanitise_labels():
     out = sanitise_labels(replies, keys, learned, cap=3)
     assert set(out) == set(keys)
     assert out["patient_name"] == ["name", "patient"]          # learned one and 8-word one dropped
-    assert out["birth_date"] == ["date of birth", "d.o.b", "birth date"]  # votes first, then order; capped
+    # votes first, then order; capped; "D.O.B." reads as the learned "dob"
+    assert out["birth_date"] == ["date of birth", "birth date", "birthdate"]
     assert out["mrn"] == ["medical record number", "patient id"]  # "MRN #" is the learned "mrn"
     assert "dob" not in out["mrn"] and "date" not in out["mrn"] and "date" not in out["birth_date"]
     assert "units" not in out["results.value"] and "units" not in out["results.unit"]  # ambiguous within the table

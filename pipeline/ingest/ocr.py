@@ -11,6 +11,7 @@ import logging
 import os
 import tempfile
 from dataclasses import dataclass
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,13 +28,42 @@ DEFAULT_LANG = os.environ.get("DOCC_OCR_LANG", "eng")
 # Number of Tesseract invocations in this process (tests use it to prove cache hits).
 OCR_CALLS = 0
 
-os.environ["OMP_THREAD_LIMIT"] = "1"  # inherited by every tesseract subprocess we start
+
+
+class _TesseractEnv(Mapping):
+    """os.environ as it is at each call, with OMP_THREAD_LIMIT=1: Tesseract runs one thread
+    (parallelism comes from worker processes) without changing this process's environment."""
+
+    def _env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env["OMP_THREAD_LIMIT"] = "1"
+        return env
+
+    def __getitem__(self, key: str) -> str:
+        return self._env()[key]
+
+    def __iter__(self):
+        return iter(self._env())
+
+    def __len__(self) -> int:
+        return len(self._env())
+
+    def items(self):  # subprocess reads the environment through items()
+        return self._env().items()
+
+
+def _pytesseract():
+    import pytesseract
+    import pytesseract.pytesseract as impl
+
+    if not isinstance(impl.environ, _TesseractEnv):
+        impl.environ = _TesseractEnv()  # pytesseract passes this module global as the child's env
+    return pytesseract
 
 
 @lru_cache(maxsize=1)
 def tesseract_version() -> str:
-    import pytesseract
-
+    pytesseract = _pytesseract()
     try:
         return str(pytesseract.get_tesseract_version())
     except Exception:  # not installed: OCR will fail later with a clear error
@@ -63,9 +93,7 @@ def preprocess(img: Image.Image) -> Image.Image:
 def ocr_image(img: Image.Image, dpi: float, lang: str = DEFAULT_LANG, timeout: float = 300) -> list[Word]:
     """OCR a page image; word boxes come back in points (px * 72 / dpi), conf 0..1."""
     global OCR_CALLS
-    import pytesseract
-
-    os.environ["OMP_THREAD_LIMIT"] = "1"
+    pytesseract = _pytesseract()
     gray = preprocess(img)
     gray.format = "PPM"  # pytesseract writes an uncompressed PGM: much cheaper than PNG
     OCR_CALLS += 1
