@@ -79,7 +79,7 @@ def completion_budget(schema: Schema) -> int:
     tables = schema.table_fields()
     budget = 48 + 32 * scalars
     for spec in tables.values():
-        budget += 40 + 20 * len(spec.columns) * 12  # about a dozen rows
+        budget += 40 + 8 * len(spec.columns) * 12  # about a dozen rows of ~8-token cells (key included)
     return int(min(budget, MAX_MODEL_LEN // 2))
 
 

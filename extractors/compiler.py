@@ -145,40 +145,115 @@ def score_candidates(cands: list[FieldCandidate], docs: dict[str, Document], gol
 
 @dataclass
 class Generators:
-    """The candidate generators in use for one compile, and what they have cost."""
+    """The candidate generators in use for one compile, and what they have cost.
+
+    `synth` always runs. With a model (`client`), it also proposes label wordings (merged into
+    the synthesizer's plan: `<backend>-plan` candidates) and free-form field functions for the
+    fields the plans read poorly (`<backend>-freeform`), repaired at most `repairs` times.
+    """
 
     names: list[str]
     client: Any = None
     backend: str = "synth"
     model: str = ""
     cost: Cost = dc_field(default_factory=Cost)
+    freeform: int = 1
+    repairs: int = 2
+    weak_below: float = 0.9
 
     def propose(self, schema: Schema, docs: dict[str, Document], goldens: dict[str, dict]) -> tuple[Plan, list[FieldCandidate]]:
         plan = learn_plan(schema, docs, goldens)
         cands = plan_candidates(plan, "synth")
         if self.client is not None:
-            cands += self._llm_candidates(schema, plan, docs, goldens)
+            cands += self._plan_candidates(schema, plan)
         return plan, cands
 
-    def _llm_candidates(self, schema: Schema, plan: Plan, docs: dict[str, Document], goldens: dict[str, dict]) -> list[FieldCandidate]:
+    def _plan_candidates(self, schema: Schema, plan: Plan) -> list[FieldCandidate]:
         from extractors import llm_candidates as lc
 
-        out: list[FieldCandidate] = []
         learned = {n: fp.labels for n, fp in plan.fields.items()}
         for tname, tp in plan.tables.items():
             for col in tp.columns:
                 learned[f"{tname}.{col.name}"] = col.labels
-        try:
-            proposed, cost = lc.propose_labels(self.client, schema, learned)
-        except Exception as exc:  # the model is an optional helper; synth still compiles
-            log.warning("label proposal failed: %s", type(exc).__name__)
-            return out
-        self.cost.add(Cost(cost.prompt_tokens, cost.completion_tokens, cost.seconds, cost.requests))
+        proposed, cost = lc.propose_labels(self.client, schema, learned)
+        self.cost.add(cost)
+        if not any(proposed.values()):
+            return []
         merged = merge_labels(plan, proposed)
-        gen = f"{self.backend}-plan"
-        for c in plan_candidates(merged, gen, ["keywords-0.6", "keywords-0.9"], Cost(cost.prompt_tokens, cost.completion_tokens, cost.seconds, cost.requests)):
-            out.append(c)
-        return out
+        return plan_candidates(merged, f"{self.backend}-plan", ["labels", "keywords-0.4", "keywords-0.6"], cost)
+
+    def freeform_candidates(self, schema: Schema, fields: list[str], docs: dict[str, Document],
+                            goldens: dict[str, dict], plan: Plan) -> list[FieldCandidate]:
+        """Free-form functions for `fields`, written from training examples, repaired when they fail."""
+        if self.client is None or self.freeform <= 0 or not fields:
+            return []
+        from extractors import llm_candidates as lc
+
+        examples = field_examples(schema, docs, goldens, plan)
+        cands, cost = lc.propose_field_bodies(self.client, schema, fields, examples, n=self.freeform,
+                                              labels={n: plan.fields[n].labels for n in fields if n in plan.fields})
+        self.cost.add(cost)
+        for c in cands:
+            c.generator = f"{self.backend}-freeform"
+        return [self._repaired(c, schema, docs, goldens, plan) for c in cands]
+
+    def _repaired(self, cand: FieldCandidate, schema: Schema, docs: dict[str, Document], goldens: dict[str, dict],
+                  plan: Plan) -> FieldCandidate:
+        """Feed static, security or run-time failures back to the model, at most `repairs` times."""
+        from extractors import llm_candidates as lc
+
+        for attempt in range(self.repairs):
+            problems = candidate_problems(cand, schema, docs, plan)
+            if not problems:
+                return cand
+            fixed = lc.repair_body(self.client, cand, problems, attempt=attempt, schema=schema)
+            self.cost.add(fixed.cost)
+            fixed.generator = f"{self.backend}-freeform"
+            fixed.variant = f"{cand.variant}+r{attempt + 1}"
+            cand = fixed
+        return cand
+
+
+def candidate_problems(cand: FieldCandidate, schema: Schema, docs: dict[str, Document], plan: Plan) -> list[str]:
+    """What is wrong with a model-written candidate on the training samples (empty: nothing)."""
+    from extractors.validation import run_candidates
+    from extractors.validation.security import check_security
+    from extractors.validation.static import check_static
+
+    source = field_module(cand, plan.date_order, plan.vocabulary)
+    problems = check_static(source) or check_security(source)
+    if problems:
+        return [str(p) for p in problems[:5]]
+    ids = sorted(docs)[:4]
+    run = run_candidates([source], [docs[i] for i in ids])[0]
+    if run.status != "ok":
+        return [f"running it failed ({run.status}): {run.error or ''}"[:300]]
+    errors = [e for e in (run.errors or []) if e]
+    return [str(e)[:300] for e in errors[:3]]
+
+
+def field_examples(schema: Schema, docs: dict[str, Document], goldens: dict[str, dict], plan: Plan,
+                   per_field: int = 3) -> dict[str, list[tuple[str, Any]]]:
+    """Per scalar field, up to `per_field` (printed lines around the value, golden value) pairs."""
+    from extractors import runtime
+    from extractors.canonical import values_match
+    from extractors.plan import kind_of
+
+    out: dict[str, list[tuple[str, Any]]] = {}
+    for sid in sorted(docs):
+        doc = docs[sid]
+        pairs = list(runtime.iter_pairs(doc, plan.vocabulary))
+        for name, spec in schema.scalar_fields().items():
+            golden = goldens[sid].get(name)
+            if golden is None or len(out.get(name, [])) >= per_field:
+                continue
+            for pair in pairs:
+                parsed = runtime.parse_value(pair.value_text, kind_of(spec), order=plan.date_order, system=spec.system)
+                if parsed is not None and values_match(parsed[0], golden, spec.type):
+                    snippet = f"{pair.label} {pair.value_text}" if pair.relation != "below" else f"{pair.label}\n{pair.value_text}"
+                    out.setdefault(name, []).append((snippet, golden))
+                    break
+    return out
 
 
 def merge_labels(plan: Plan, proposed: dict[str, list[str]]) -> Plan:
@@ -236,6 +311,11 @@ def compile_doc_type(sample_set: SampleSet, docs: dict[str, Document], gens: Gen
         untrusted = [c for c in cands if "freeform" in c.generator]
         test_docs = {i: docs[i] for i in test}
         scores = score_candidates(trusted, test_docs, goldens, schema, plan, run_trusted)
+        best: dict[str, float] = {}
+        for ci, cand in enumerate(trusted):
+            best[cand.field] = max(best.get(cand.field, 0.0), scores[ci].f1)
+        weak = [n for n in schema.scalar_fields() if best.get(n, 0.0) < gens.weak_below]
+        untrusted += gens.freeform_candidates(schema, weak, {i: docs[i] for i in train}, {i: goldens[i] for i in train}, plan)
         if untrusted:
             scores_u = score_candidates(untrusted, test_docs, goldens, schema, plan, run_sandboxed)
             scores.update({len(trusted) + k: v for k, v in scores_u.items()})
@@ -267,7 +347,8 @@ def compile_doc_type(sample_set: SampleSet, docs: dict[str, Document], gens: Gen
     for name, fr in fields.items():
         if fr.winner is None:
             continue
-        final = by_key.get((name, fr.winner.key), fr.winner)
+        # plan-based winners are re-learned from every sample; a free-form winner is kept as validated
+        final = by_key.get((name, fr.winner.key), fr.winner) if "freeform" not in fr.winner.generator else fr.winner
         fr.winner = final
         bodies[name] = final.source
     cost = Cost(gens.cost.prompt_tokens - cost_before.prompt_tokens, gens.cost.completion_tokens - cost_before.completion_tokens,
@@ -344,7 +425,8 @@ def _up_to_date(entry: dict | None, sample_set: SampleSet, out: Path, backends: 
     )
 
 
-def compile_command(samples: Path, doc_types: list[str], backends: list[str], out: Path, force: bool) -> int:
+def compile_command(samples: Path, doc_types: list[str], backends: list[str], out: Path, force: bool,
+                    freeform: int = 1, repairs: int = 2) -> int:
     """Compile every (or the named) doc type under `samples` into `out`; returns an exit code."""
     try:
         sets = discover(samples, doc_types or None)
@@ -361,7 +443,7 @@ def compile_command(samples: Path, doc_types: list[str], backends: list[str], ou
         if s not in todo:
             console.print(f"{s.doc_type}: up to date (schema and samples unchanged)")
     try:
-        _compile_all(sets, todo, backends, out)
+        _compile_all(sets, todo, backends, out, freeform, repairs)
     except SampleError as exc:
         console.print(f"[red]error:[/red] {exc}")
         return 2
@@ -371,15 +453,17 @@ def compile_command(samples: Path, doc_types: list[str], backends: list[str], ou
     return 0
 
 
-def _compile_all(sets: list[SampleSet], todo: list[SampleSet], backends: list[str], out: Path) -> None:
+def _compile_all(sets: list[SampleSet], todo: list[SampleSet], backends: list[str], out: Path,
+                 freeform: int, repairs: int) -> None:
     all_docs: dict[str, dict[str, Document]] = {}
-    with _generators(backends) as gens, Progress(
+    with _generators(backends if todo else ["synth"]) as gens, Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
     ) as progress:
         ingest_task = progress.add_task("ingesting samples", total=len(sets))
         for s in sets:
             all_docs[s.doc_type] = ingest_samples(s)
             progress.advance(ingest_task)
+        gens.freeform, gens.repairs = freeform, repairs
         for s in todo:
             result = compile_doc_type(s, all_docs[s.doc_type], gens, progress)
             _write_result(out, s, result, gens, backends)

@@ -538,24 +538,44 @@ def propose_field_bodies(client: Any, schema: Schema, fields: list[str], example
     return out, total
 
 
+def _same_code(a: str, b: str, field: str) -> bool:
+    try:
+        return normalise_function(a, field) == normalise_function(b, field)
+    except CodeError:
+        return a.strip() == b.strip()
+
+
 def repair_body(client: Any, candidate: FieldCandidate, problems: list[str], *, max_tokens: int = 220,
                 attempt: int = 0, seed: int = 0, schema: Schema | None = None) -> FieldCandidate:
     """Ask the model to fix `candidate` given its failures (static problems, exception text,
-    wrong outputs vs expected); one request. `attempt` 0 is greedy; the caller's later attempts
-    (`attempt` 1, 2, ...) sample with seed `seed+attempt`, so a bounded repair loop does not get
-    the same answer every time and stays reproducible. `schema`, optional, names the field's
-    type in the prompt.
+    wrong outputs vs expected: say which printed line should have given which value).
 
-    The result is a new candidate tagged `vllm-repair` (variant: the original's key plus `+r`),
-    costing this request only. When the reply holds no usable function the original source is
-    returned (with the cost), so the caller's loop sees the same failure again."""
-    msgs = repair_messages(candidate.field, candidate.source, [str(p) for p in problems], schema=schema)
-    res = client.chat(msgs, max_tokens=max_tokens, temperature=0.0 if attempt == 0 else SAMPLE_TEMPERATURE,
-                      seed=seed + attempt)
-    cost = cost_of([res])
+    First the model sees its code and the problems and is asked for a corrected version. A
+    model that echoes the old code (the 0.5B one nearly always does) or returns nothing usable
+    is asked once more, without the old code, for a new function that avoids the problems; so
+    one call costs one or two requests. `attempt` 0 is greedy; the caller's later attempts
+    (1, 2, ...) sample with seed `seed+attempt`, so a bounded repair loop does not get the same
+    answer every time and stays reproducible. `schema`, optional, names the field's type.
+
+    Returns a new candidate tagged `vllm-repair` (variant: the original's key plus `+r`), whose
+    cost is this call's requests only. When no reply holds a new usable function, the original
+    source comes back (with the cost), so the caller's loop sees the same failure again."""
+    temperature = 0.0 if attempt == 0 else SAMPLE_TEMPERATURE
     variant = f"{candidate.key}+r"
-    fixed = candidate_from_reply(candidate.field, res.text, GENERATOR_REPAIR, variant, cost)
-    log.info("%s: repair %d of %s -> %s (%d+%d tokens, %.1f s)", candidate.field, attempt, candidate.key,
-             "new code" if fixed and fixed.source != candidate.source else "no change",
-             cost.prompt_tokens, cost.completion_tokens, cost.seconds)
+    cost = Cost()
+    fixed: FieldCandidate | None = None
+    for show_code in (True, False):
+        msgs = repair_messages(candidate.field, candidate.source, [str(p) for p in problems], schema=schema,
+                               show_code=show_code)
+        res = client.chat(msgs, max_tokens=max_tokens, temperature=temperature, seed=seed + attempt)
+        cost.add(cost_of([res]))
+        fixed = candidate_from_reply(candidate.field, res.text, GENERATOR_REPAIR, variant, cost)
+        if fixed is not None and not _same_code(fixed.source, candidate.source, candidate.field):
+            break
+        log.info("%s: repair %d of %s (%s): %s", candidate.field, attempt, candidate.key,
+                 "with code" if show_code else "fresh", "no usable function" if fixed is None else "echoed the old code")
+        fixed = None
+    log.info("%s: repair %d of %s -> %s (%d requests, %d+%d tokens, %.1f s)", candidate.field, attempt,
+             candidate.key, "new code" if fixed else "no change", cost.requests, cost.prompt_tokens,
+             cost.completion_tokens, cost.seconds)
     return fixed or FieldCandidate(candidate.field, candidate.source, GENERATOR_REPAIR, variant, cost)

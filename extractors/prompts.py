@@ -228,28 +228,31 @@ REPAIR_SYSTEM = BODY_SYSTEM
 
 
 def repair_messages(name: str, source: str, problems: list[str], *, schema: Schema | None = None,
-                    max_problems: int = 6) -> list[dict[str, str]]:
+                    show_code: bool = True, max_problems: int = 6) -> list[dict[str, str]]:
     """Messages asking for a fixed `def field_<name>(doc, pairs, order)` given the failures of
     `source`.
 
     The problems may quote document text or extracted values (wrong outputs vs expected), so
-    they are fenced as data too; the code itself was written by the model and is shown as code.
-    The old code is the model's own earlier turn and the failures the user's reply to it (with
-    the old code quoted inside one user message, the 0.5B model echoes it back unchanged)."""
+    they are fenced as data. With `show_code`, the old code is the model's own earlier turn and
+    the failures the user's answer to it: a capable model edits its code. The 0.5B model echoes
+    the old code back unchanged whenever it can see it, so without `show_code` the old code is
+    left out and the model writes a new function from the template, guided by the problems."""
     shown = [clean_snippet(p, max_chars=240, max_lines=3) for p in problems[:max_problems]]
     more = len(problems) - len(shown)
     report = "\n".join(f"- {p}" for p in shown) + (f"\n- ... and {more} more" if more > 0 else "")
-    ask = [f"Write def field_{name}(doc, pairs, order):"]
+    head: list[str] = []
     if schema is not None and name in schema.fields:
-        spec = schema.fields[name]
-        ask = [f"Document type: {schema.doc_type}" + (f" ({schema.description})" if schema.description else ""),
-               f"Field: {describe_field(name, spec)}"] + ask
-    feedback = "\n".join([
-        f"That function failed validation. Why (this may quote documents). {DATA_NOTICE}",
-        FENCE_OPEN, report, FENCE_CLOSE,
-        f"Write a corrected def field_{name}(doc, pairs, order): that fixes every problem above. "
-        "Change the code; do not repeat the failed version.",
-    ])
-    return [{"role": "system", "content": REPAIR_SYSTEM}, {"role": "user", "content": "\n".join(ask)},
-            {"role": "assistant", "content": f"```python\n{source.strip()}\n```"},
-            {"role": "user", "content": feedback}]
+        head = [f"Document type: {schema.doc_type}" + (f" ({schema.description})" if schema.description else ""),
+                f"Field: {describe_field(name, schema.fields[name])}"]
+    why = [f"Why it failed (this may quote documents). {DATA_NOTICE}", FENCE_OPEN, report, FENCE_CLOSE]
+    if show_code:
+        feedback = "\n".join(["That function failed validation."] + why + [
+            f"Write a corrected def field_{name}(doc, pairs, order): that fixes every problem above. "
+            "Change the code; do not repeat the failed version."])
+        return [{"role": "system", "content": REPAIR_SYSTEM},
+                {"role": "user", "content": "\n".join(head + [f"Write def field_{name}(doc, pairs, order):"])},
+                {"role": "assistant", "content": f"```python\n{source.strip()}\n```"},
+                {"role": "user", "content": feedback}]
+    user = "\n".join(head + [f"An earlier def field_{name}(doc, pairs, order) failed validation."] + why + [
+        f"Write a new def field_{name}(doc, pairs, order): that avoids these problems."])
+    return [{"role": "system", "content": REPAIR_SYSTEM}, {"role": "user", "content": user}]

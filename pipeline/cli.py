@@ -49,12 +49,20 @@ def compile(
     doc_type: Annotated[Optional[list[str]], typer.Option("--doc-type", help="Compile only these doc types (repeatable).")] = None,
     backend: Annotated[list[Backend], typer.Option(help="Candidate generators (repeatable). 'vllm' uses DOCC_LLM_URL or starts the embedded CPU server; 'synth' needs no model.")] = [Backend.vllm, Backend.synth],
     out: Annotated[Path, typer.Option(help="Where artifacts, the lock and the compile report go.")] = Path("extractors/compiled"),
-    force: Annotated[bool, typer.Option(help="Recompile even when schema and samples are unchanged.")] = False,
+    force: Annotated[bool, typer.Option(help="Recompile even when schema, samples and compiler are unchanged.")] = False,
+    freeform: Annotated[int, typer.Option(help="Free-form functions the model writes per weak field and fold (0: none).")] = 1,
+    repairs: Annotated[int, typer.Option(help="Times a failing model-written function is sent back with its failure.")] = 2,
 ) -> None:
-    """Write, validate and lock one extraction function per document type."""
+    """Write, validate and lock one extraction function per document type.
+
+    Every generator's candidates are scored on sample layouts they were not shown; each field
+    keeps its best, and the assembled artifact must pass static, security, execution and
+    accuracy (Great Expectations) validation before it is locked.
+    """
     from extractors.compiler import compile_command
 
-    raise typer.Exit(compile_command(samples=samples, doc_types=doc_type or [], backends=[b.value for b in backend], out=out, force=force))
+    raise typer.Exit(compile_command(samples=samples, doc_types=doc_type or [], backends=[b.value for b in backend],
+                                     out=out, force=force, freeform=freeform, repairs=repairs))
 
 
 @app.command()

@@ -508,6 +508,28 @@ def test_threads_share_pdfium_safely(d):
     assert all(doc.pages == expected for doc in docs)
 
 
+def test_worker_crash_fails_only_the_culprit(d, monkeypatch):
+    """A worker that dies (pdfium segfault, OOM kill) must not take the other documents in
+    flight with it: they are retried on a fresh pool, one at a time.
+
+    A real pdfium crash or OOM kill cannot be provoked on demand, so a test-only hook makes
+    the worker reading one named file exit abruptly (os._exit), which is what a crash looks
+    like to the pool."""
+    paths = []
+    for i in range(6):
+        p = d / f"crash_{i}.pdf"
+        F.text_pdf(p)
+        paths.append(p)
+    monkeypatch.setenv("DOCC_INGEST_TEST_CRASH_ON", "crash_2.pdf")
+    out = list(ingest_many(paths, workers=2, cache_dir=None))
+    assert [p for p, _ in out] == paths
+    for p, r in out:
+        if p.name == "crash_2.pdf":
+            assert isinstance(r, IngestError) and r.kind == "corrupt" and "crashed" in r.reason
+        else:
+            assert isinstance(r, Document) and r.pages[0].source == "text-layer", (p, r)
+
+
 def test_ocr_pool_spreads_pages(d, scan):
     p = d / "three_scans.pdf"
     F.image_pdf(p, [scan, scan, scan])

@@ -253,7 +253,7 @@ def test_repair_body_returns_a_function(llm):
                 "[accuracy] sample 2: got None, expected 'LX-449120'"]
     fixed = repair_body(llm, broken, problems, max_tokens=160)
     assert fixed.field == "mrn" and fixed.generator == "vllm-repair" and fixed.variant == "vllm-freeform:s0+r"
-    assert fixed.cost.requests == 1 and fixed.cost.completion_tokens > 0
+    assert fixed.cost.requests in (1, 2) and fixed.cost.completion_tokens > 0  # 2 when the model echoed
     tree = ast.parse(fixed.source)
     assert "field_mrn" in [f.name for f in tree.body if isinstance(f, ast.FunctionDef)]
     print(f"--- repaired:\n{fixed.source}")

@@ -378,7 +378,10 @@ def ingest(
     return assemble(p, pages, time.perf_counter() - t0)
 
 
-def _plan_path(path: str, dpi: int, cache_dir: Path | None, limits: Limits, policy: TextLayerPolicy, lang: str) -> Plan:
+def _plan_path(path: str, dpi: int, cache_dir: Path | None, limits: Limits, policy: TextLayerPolicy, lang: str,
+               crash_on: str | None = None) -> Plan:
+    if crash_on and Path(path).name == crash_on:  # test-only fault injection, see _CRASH_ENV
+        os._exit(70)
     raw = read_input(Path(path), limits)
     return plan(raw, dpi=dpi, cache_dir=cache_dir, limits=limits, policy=policy, lang=lang)
 
@@ -441,6 +444,8 @@ class _Slot:
     pages: list = field(default_factory=list)
     error: IngestError | None = None
     t0: float = 0.0
+    attempts: int = 0
+    waiting: bool = True  # not submitted (yet, or again after a worker crash)
 
     def done(self) -> bool:
         if self.error is not None:
@@ -448,6 +453,35 @@ class _Slot:
         if self.p is None:
             return False
         return all(not isinstance(x, Future) or x.done() for x in self.pages)
+
+    def futures(self) -> list[Future]:
+        return ([self.plan] if self.plan is not None else []) + [x for x in self.pages if isinstance(x, Future)]
+
+    def crashed(self) -> bool:
+        """Has any of this document's work failed because the pool broke?"""
+        return any(f.done() and not f.cancelled() and isinstance(f.exception(), BrokenProcessPool) for f in self.futures())
+
+    def hit_by_crash(self) -> bool:
+        """After the pool broke: was this document's work lost (failed or never finished)?"""
+        for f in self.futures():
+            if f.cancelled() or not f.done():
+                return True
+            if isinstance(f.exception(), BrokenProcessPool):
+                return True
+        return False
+
+
+MAX_ATTEMPTS = 2  # a document in flight when a worker died is retried once, on its own
+
+# Test-only fault injection: a real pdfium segfault or OOM kill cannot be provoked on demand,
+# so tests set this to a file name whose worker then exits abruptly.
+_CRASH_ENV = "DOCC_INGEST_TEST_CRASH_ON"
+
+
+def _broken_future() -> Future:
+    f: Future = Future()
+    f.set_exception(BrokenProcessPool("worker pool broke"))
+    return f
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
@@ -494,8 +528,11 @@ def ingest_many(
 
     def submit_plan(slot: _Slot) -> None:
         slot.t0 = time.perf_counter()
+        slot.attempts += 1
+        slot.waiting = False
         try:
-            slot.plan = ex.submit(_in_worker, _plan_path, str(slot.path), dpi, cdir, limits, policy, lang)
+            slot.plan = ex.submit(_in_worker, _plan_path, str(slot.path), dpi, cdir, limits, policy, lang,
+                                  os.environ.get(_CRASH_ENV))
         except BrokenProcessPool as e:
             slot.error = IngestError("unreadable", f"worker pool broke ({e})")
 
@@ -503,13 +540,15 @@ def ingest_many(
         """Move a slot whose plan finished into its OCR stage."""
         if slot.p is not None or slot.error is not None or slot.plan is None or not slot.plan.done():
             return
+        if own_pool and slot.crashed():
+            return  # recover() retries it
         try:
             slot.p = _unpack(slot.plan.result())
         except IngestError as e:
             slot.error = e
             return
         except BrokenProcessPool:
-            slot.error = IngestError("too_large", "a worker process died reading this file (out of memory?)")
+            slot.error = IngestError("corrupt", "a worker process crashed while reading this file")
             return
         except Exception as e:
             slot.error = _internal_error(slot.path, e)
@@ -518,9 +557,8 @@ def ingest_many(
             if isinstance(pg, OcrTask):
                 try:
                     slot.pages.append(ex.submit(_in_worker, run_ocr_task, pg))
-                except BrokenProcessPool as e:
-                    slot.error = IngestError("unreadable", f"worker pool broke ({e})")
-                    return
+                except BrokenProcessPool:
+                    slot.pages.append(_broken_future())
             else:
                 slot.pages.append(pg)
 
@@ -535,7 +573,7 @@ def ingest_many(
                 except IngestError as e:
                     return e
                 except BrokenProcessPool:
-                    return IngestError("too_large", "a worker process died on a page of this file (out of memory?)")
+                    return IngestError("corrupt", "a worker process crashed on a page of this file")
                 except Exception as e:
                     return _internal_error(slot.path, e)
             else:
@@ -545,17 +583,39 @@ def ingest_many(
         except IngestError as e:
             return e
 
+    def recover() -> None:
+        """A worker died (pdfium crash, OOM kill). Start a fresh pool; retry each document
+        that was in flight, one at a time, so only the one that crashes again fails."""
+        nonlocal ex
+        ex.shutdown(wait=False, cancel_futures=True)
+        ex = _pool(workers)
+        for s in slots:
+            if s.error is None and s.hit_by_crash():
+                if s.attempts >= MAX_ATTEMPTS:
+                    s.error = IngestError("corrupt", "a worker process crashed reading this file (a pdfium crash, or out of memory)")
+                else:
+                    log.warning("a worker process died; retrying %s on its own", s.path.name)
+                    s.plan, s.p, s.pages, s.waiting = None, None, [], True
+
     try:
         while True:
-            while not exhausted and len(slots) < window:
-                try:
-                    path = Path(next(it))
-                except StopIteration:
-                    exhausted = True
-                    break
-                slot = _Slot(path)
-                submit_plan(slot)
-                slots.append(slot)
+            retrying = [s for s in slots if s.attempts >= 1 and s.waiting and s.error is None]
+            isolating = any(s.attempts > 1 and not s.done() for s in slots) or bool(retrying)
+            if isolating:
+                # Retry suspects one at a time with nothing else in flight.
+                in_flight = any(not s.waiting and not s.done() for s in slots)
+                if retrying and not in_flight:
+                    submit_plan(retrying[0])
+            else:
+                while not exhausted and len(slots) < window:
+                    try:
+                        path = Path(next(it))
+                    except StopIteration:
+                        exhausted = True
+                        break
+                    slot = _Slot(path)
+                    submit_plan(slot)
+                    slots.append(slot)
             if not slots:
                 break
             for s in slots:
@@ -565,28 +625,11 @@ def ingest_many(
                 yield s.path, finish(s)
             if not slots:
                 continue
-            outstanding = []
-            for s in slots:
-                if s.error is not None:
-                    continue
-                if s.p is None and s.plan is not None:
-                    outstanding.append(s.plan)
-                else:
-                    outstanding.extend(x for x in s.pages if isinstance(x, Future) and not x.done())
+            outstanding = [f for s in slots if s.error is None and not s.waiting for f in s.futures() if not f.done()]
             if outstanding:
                 wait(outstanding, return_when=FIRST_COMPLETED)
-            if isinstance(ex, ProcessPoolExecutor) and own_pool and getattr(ex, "_broken", False):
-                # A worker died (e.g. killed by the OOM killer). Fail what was in flight and
-                # carry on with a fresh pool so the rest of the batch still runs.
-                for s in slots:
-                    advance(s)
-                while slots:
-                    s = slots.popleft()
-                    if not s.done():
-                        s.error = IngestError("too_large", "a worker process died while reading this file (out of memory?)")
-                    yield s.path, finish(s)
-                ex.shutdown(wait=False, cancel_futures=True)
-                ex = _pool(workers)
+            if own_pool and (getattr(ex, "_broken", False) or any(s.error is None and s.crashed() for s in slots)):
+                recover()
     finally:
         if own_pool:
             ex.shutdown(wait=True, cancel_futures=True)
