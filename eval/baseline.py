@@ -27,6 +27,10 @@ MAX_MODEL_LEN = int(os.environ.get("DOCC_LLM_MAX_MODEL_LEN", "4096"))
 CHARS_PER_TOKEN = 2.5
 SAFETY_TOKENS = 96
 DEFAULT_CONCURRENCY = int(os.environ.get("DOCC_BASELINE_CONCURRENCY", "4"))
+# JSON-constrained decoding lets a small model emit whitespace until max_tokens (minutes on a
+# CPU). Valid answers never hold these runs, so stop there: the answer is then unparseable and
+# scored as a failed document, quickly.
+RUNAWAY_STOPS = ("\n\n\n\n", " " * 40, "\t\t\t\t\t\t")
 
 _TYPE_HINTS = {
     "string": "text as printed",
@@ -189,7 +193,7 @@ def run_baseline(client: Any, docs: Sequence[BaselineDoc], schemas: dict[str, Sc
         messages = build_messages(schema, d.text, max_tokens)
         truncated.append("characters omitted …]" in messages[1]["content"])
         requests.append(ChatRequest(messages=messages, max_tokens=max_tokens, temperature=0.0, seed=0,
-                                    json_schema=json_schema_for(schema), schema_name=d.doc_type))
+                                    json_schema=json_schema_for(schema), schema_name=d.doc_type, stop=RUNAWAY_STOPS))
     results: list[BaselineResult] = []
     t0 = time.monotonic()
     # Chunks of `concurrency` so the progress bar moves; vLLM batches within a chunk.
@@ -216,12 +220,11 @@ def run_baseline(client: Any, docs: Sequence[BaselineDoc], schemas: dict[str, Sc
         results.append(BaselineResult(d, extracted, error, ans.prompt_tokens, ans.completion_tokens, ans.seconds, trunc, finish))
 
     determinism = []
-    for d, req, first in list(zip(docs, requests, answers))[:determinism_docs]:
-        if isinstance(first, BaseException):
-            continue
+    answered = [(d, req, first) for d, req, first, res in zip(docs, requests, answers, results) if res.error is None]
+    for d, req, first in answered[:determinism_docs]:
         try:
             again = client.chat(req.messages, max_tokens=req.max_tokens, temperature=0.0, seed=0,
-                                json_schema=req.json_schema, schema_name=req.schema_name)
+                                json_schema=req.json_schema, schema_name=req.schema_name, stop=req.stop)
         except Exception as e:  # noqa: BLE001 - recorded, the comparison still stands
             determinism.append({"doc_type": d.doc_type, "doc_id": d.doc_id, "identical": None, "error": type(e).__name__})
             continue

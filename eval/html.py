@@ -29,49 +29,55 @@ def _layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
     return fig
 
 
-def f1_figure(report: Mapping[str, Any]) -> go.Figure:
-    """Per-field F1 as horizontal bars, one panel per doc type (two panels a row), one colour per set."""
+Series = tuple[str, str, dict[str, dict[str, dict[str, Any]]]]  # (name, colour, {doc_type: {field: {f1, hover}}})
+
+
+def _panel_bars(series: list[Series], title: str) -> go.Figure:
+    """Horizontal F1 bars, one panel per doc type (two panels a row), one colour per series."""
     from plotly.subplots import make_subplots
 
     doc_types: list[str] = []
     fields: dict[str, list[str]] = {}
-    for s in report["sets"].values():
-        for dt, sec in s["doc_types"].items():
+    for _, _, data in series:
+        for dt, fs in data.items():
             if dt not in fields:
                 doc_types.append(dt)
                 fields[dt] = []
-            for fname in sec["fields"]:
-                if fname not in fields[dt]:
-                    fields[dt].append(fname)
+            fields[dt].extend(f for f in fs if f not in fields[dt])
     n = max(1, len(doc_types))
     ncols = 1 if n == 1 else 2
     nrows = (n + ncols - 1) // ncols
     most = max((len(v) for v in fields.values()), default=1)
-    n_sets = max(1, len(report["sets"]))
-    panel = max(160, most * n_sets * 11 + 40)
+    panel = max(160, most * max(1, len(series)) * 11 + 40)
     fig = make_subplots(rows=nrows, cols=ncols, subplot_titles=doc_types or ["(no doc types)"],
                         horizontal_spacing=0.22, vertical_spacing=min(0.12, 60 / (panel * nrows)))
-    for i, (set_name, s) in enumerate(report["sets"].items()):
+    for i, (name, colour, data) in enumerate(series):
         for k, dt in enumerate(doc_types):
-            sec = s["doc_types"].get(dt)
-            if sec is None:
+            if dt not in data:
                 continue
             names = list(reversed(fields[dt]))
-            fs = [sec["fields"].get(f) for f in names]
-            fig.add_bar(name=s["label"], legendgroup=set_name, showlegend=k == 0, orientation="h",
-                        y=names, x=[f["f1"] if f else None for f in fs],
-                        hovertext=[f"{dt}.{name}: F1 {f['f1']:.3f} · P {f['precision']:.3f} · R {f['recall']:.3f} · n {f['n_docs']}"
-                                   if f else "" for name, f in zip(names, fs)],
-                        hoverinfo="text", marker_color=SET_COLORS[i % len(SET_COLORS)],
-                        text=[f"{f['f1']:.2f}" if f else "" for f in fs], textposition="outside",
-                        textfont=dict(size=9), cliponaxis=False,
-                        row=k // ncols + 1, col=k % ncols + 1)
+            vals = [data[dt].get(f) for f in names]
+            fig.add_bar(name=name, legendgroup=name, showlegend=k == 0, orientation="h", y=names,
+                        x=[v["f1"] if v else None for v in vals],
+                        hovertext=[f"{dt}.{f}: " + v["hover"] if v else "" for f, v in zip(names, vals)], hoverinfo="text",
+                        marker_color=colour, text=[f"{v['f1']:.2f}" if v else "" for v in vals], textposition="outside",
+                        textfont=dict(size=9), cliponaxis=False, row=k // ncols + 1, col=k % ncols + 1)
     fig.update_xaxes(range=[0, 1.12], tickvals=[0, 0.2, 0.4, 0.6, 0.8, 1.0], tickformat=".1f")
     fig.update_yaxes(tickfont=dict(size=10), automargin=True)
     fig.update_layout(barmode="group", bargap=0.25)
-    fig = _layout(fig, "Per-field F1 (table fields: cell-level F1)", height=panel * nrows + 120)
+    fig = _layout(fig, title, height=panel * nrows + 120)
     fig.update_layout(margin=dict(l=150, r=20, t=90, b=40))
     return fig
+
+
+def f1_figure(report: Mapping[str, Any]) -> go.Figure:
+    """Per-field F1 per doc type, one colour per sample set."""
+    series: list[Series] = []
+    for i, s in enumerate(report["sets"].values()):
+        data = {dt: {f: {"f1": v["f1"], "hover": f"F1 {v['f1']:.3f} · P {v['precision']:.3f} · R {v['recall']:.3f} · n {v['n_docs']}"}
+                     for f, v in sec["fields"].items()} for dt, sec in s["doc_types"].items()}
+        series.append((s["label"], SET_COLORS[i % len(SET_COLORS)], data))
+    return _panel_bars(series, "Per-field F1 (table fields: cell-level F1)")
 
 
 def calibration_figure(report: Mapping[str, Any]) -> go.Figure:
@@ -91,16 +97,17 @@ def calibration_figure(report: Mapping[str, Any]) -> go.Figure:
 
 
 def comparison_figure(comp: Mapping[str, Any]) -> go.Figure:
-    fig = go.Figure()
-    fields = sorted({k for r in comp["rows"] for k in r["fields"]})
+    """Per-field F1 of compiled vs direct LLM on the same documents, per doc type."""
+    series: list[Series] = []
     for r in comp["rows"]:
         if r["approach"] not in APPROACH_COLORS:
             continue
-        fig.add_bar(name=r["approach"], x=fields, y=[r["fields"].get(k) for k in fields],
-                    marker_color=APPROACH_COLORS[r["approach"]])
-    fig.update_yaxes(range=[0, 1.05], title="F1")
-    fig.update_layout(barmode="group")
-    return _layout(fig, f"Compiled vs direct LLM on the same {comp['n_docs']} documents")
+        data: dict[str, dict[str, Any]] = {}
+        for key, f1 in r["fields"].items():
+            dt, _, fname = key.partition(".")
+            data.setdefault(dt, {})[fname] = {"f1": f1, "hover": f"{r['approach']} F1 {f1:.3f}"}
+        series.append((r["approach"], APPROACH_COLORS[r["approach"]], data))
+    return _panel_bars(series, f"Compiled vs direct LLM on the same {comp['n_docs']} documents (per-field F1)")
 
 
 def regression_figure(reg: Mapping[str, Any]) -> go.Figure:

@@ -515,7 +515,7 @@ def _macro(scores: dict[str, dict[str, DocTypeScore]], fields: set[tuple[str, st
     micro = Counts()
     for c in pooled.values():
         micro.add(c)
-    per_field = {k: round(c.f1, 6) for k, c in sorted(pooled.items())}
+    per_field = {k: round(c.f1, 6) for k, c in pooled.items()}
     return round(micro.f1, 6), round(sum(per_field.values()) / len(per_field), 6), per_field
 
 
@@ -800,12 +800,25 @@ COMPARISON_HEADERS = ["approach", "docs", "micro F1", "macro F1", "tokens/doc", 
                       "latency median ms", "latency p95 ms", "deterministic"]
 
 
+def _num(x: Any) -> str:
+    """Tokens and milliseconds: fewer decimals the bigger the number."""
+    if x is None:
+        return "–"
+    if isinstance(x, int) and not isinstance(x, bool):
+        return f"{x:,}"
+    if abs(x) >= 100:
+        return f"{x:,.0f}"
+    if abs(x) >= 1:
+        return f"{x:.2f}"
+    return f"{x:.4f}"
+
+
 def comparison_rows(comp: Mapping[str, Any]) -> list[list[Any]]:
     rows = []
     for r in comp["rows"]:
         det = r["deterministic"]
-        rows.append([r["approach"], r["n_docs"], r["micro_f1"], r["macro_f1"], r["tokens_per_doc"], r["compile_tokens"],
-                     r["break_even_docs"], r["latency"]["median_ms"], r["latency"]["p95_ms"],
+        rows.append([r["approach"], r["n_docs"], r["micro_f1"], r["macro_f1"], _num(r["tokens_per_doc"]), _num(r["compile_tokens"]),
+                     _num(r["break_even_docs"]), _num(r["latency"]["median_ms"]), _num(r["latency"]["p95_ms"]),
                      f"{det['identical']}/{det['checked']}" if det["checked"] else "–"])
     return rows
 

@@ -35,6 +35,10 @@ log = logging.getLogger(__name__)
 console = Console(stderr=True)
 
 GENERATOR_PREFERENCE = {"synth": 0, "vllm-plan": 1, "openai-plan": 1, "vllm-freeform": 2, "openai-freeform": 2}
+# Among equally scored plan variants, prefer the one that reads more label wordings: it did
+# no worse on unseen layouts, and the next unseen layout may word its labels differently.
+VARIANT_PREFERENCE = {"keywords-0.6+shape": 0, "keywords-0.6": 1, "keywords-0.4": 2, "keywords-0.9": 3,
+                      "labels+shape": 4, "labels": 5, "table": 0, "table-1": 1}
 
 
 @dataclass
@@ -334,7 +338,9 @@ def compile_doc_type(sample_set: SampleSet, docs: dict[str, Document], gens: Gen
             continue
         best_key, best_scores = min(
             options,
-            key=lambda kv: (-sum(kv[1]) / len(kv[1]), GENERATOR_PREFERENCE.get(sources[(name, kv[0])].generator, 9),
+            key=lambda kv: (-round(sum(kv[1]) / len(kv[1]), 3),
+                            GENERATOR_PREFERENCE.get(sources[(name, kv[0])].generator, 9),
+                            VARIANT_PREFERENCE.get(sources[(name, kv[0])].variant, 9),
                             len(sources[(name, kv[0])].source), kv[0]),
         )
         fields[name] = FieldResult(sources[(name, best_key)], sum(best_scores) / len(best_scores),

@@ -8,8 +8,9 @@ extracted document must pass before its FHIR is exported (the rest go to the rev
 - `npi_luhn`: NPIs are 10 digits with a valid Luhn check digit (prefix 80840);
 - `pattern`: identifiers and codes match a regex generalised from the golden values
   (`MRN12345678` -> `^[A-Z]{3}\\d{8}$`), or the code system's own format (LOINC, ICD-10-CM, CPT);
-- `value_set`: low-cardinality string fields and table columns (units, flags) take one of the
-  values seen in the samples (compared case-insensitively);
+- `value_set`: low-cardinality string fields and table columns (units, flags, dispositions)
+  take one of the values seen in the samples (compared case-insensitively); never for
+  open-ended strings that name things (facility, lab, payer, test or drug names);
 - `numeric` / `range`: numbers parse and lie in a plausible range (the samples' range widened
   by a generous margin);
 - `no_digits`: person names hold no digits.
@@ -34,7 +35,7 @@ SUITE_SUFFIX = ".expectations.json"
 # Code-system formats (uppercased, whitespace removed before matching).
 SYSTEM_PATTERNS = {
     "loinc": r"^\d{1,7}-\d$",
-    "icd10cm": r"^[A-TV-Z]\d[0-9A-Z](\.?[0-9A-Z]{1,4})?$",
+    "icd10cm": r"^[A-TV-Z]\d[0-9A-Z](?:\.?[0-9A-Z]{1,4})?$",
     "cpt": r"^\d{4}[0-9A-Z]$",
     "rxnorm": r"^\d{1,10}$",
     "npi": r"^\d{10}$",
@@ -43,6 +44,11 @@ MAX_SHAPES = 4           # distinct value shapes before a pattern falls back to 
 VALUE_SET_MAX = 12       # at most this many distinct values ...
 VALUE_SET_MIN_RATIO = 3  # ... each seen on average this many times, to call a field a value set
 RANGE_FACTOR = 10.0      # plausible max = 10 x the largest golden value (same for negative mins)
+
+
+# Strings that name things (facilities, labs, payers, tests, drugs) are open-ended: the samples
+# never list them all, so they get no value set even when few distinct values were seen.
+_OPEN_ENDED = re.compile(r"name|address|description|desc|comment|note|sig|direction|text|title", re.I)
 
 
 class ExpectationsError(Exception):
@@ -191,7 +197,7 @@ def _checks_for(name: str, spec: dict[str, Any], values: list[Any], table: str |
         out.append({**base, "name": f"{label}:required", "kind": "not_null"})
     if ftype in ("date", "datetime"):
         out.append({**base, "name": f"{label}:iso_date", "kind": "regex",
-                    "regex": r"^\d{4}-\d{2}-\d{2}$" if ftype == "date" else r"^\d{4}-\d{2}-\d{2}([T ].*)?$"})
+                    "regex": r"^\d{4}-\d{2}-\d{2}$" if ftype == "date" else r"^\d{4}-\d{2}-\d{2}(?:[T ].*)?$"})
         out.append({**base, "name": f"{label}:valid_date", "kind": "derived", "derive": "valid_date"})
     elif ftype in ("integer", "decimal"):
         out.append({**base, "name": f"{label}:numeric", "kind": "derived", "derive": "numeric"})
@@ -215,7 +221,7 @@ def _checks_for(name: str, spec: dict[str, Any], values: list[Any], table: str |
                 pat = generalise_pattern(strs)
                 if pat:
                     out.append({**base, "name": f"{label}:pattern", "kind": "regex", "regex": pat})
-    elif ftype == "string":
+    elif ftype == "string" and not _OPEN_ENDED.search(name):
         vs = _value_set(present)
         if vs:
             out.append({**base, "name": f"{label}:value_set", "kind": "in_set", "values": vs})

@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 import builtins
 import copy
+import inspect
 import json
 import logging
 import re
@@ -247,8 +248,7 @@ def parse_lenient(code: str) -> ast.Module:
 _MODULES = {"re": "re", "datetime": "datetime", "decimal": "decimal", "runtime": "runtime",
             "extractors.runtime": "runtime"}
 _DROP_IMPORTS = {"typing", "__future__", "typing_extensions"}
-_CANON_IMPORT = {"re": "import re", "datetime": "import datetime", "decimal": "import decimal",
-                 "runtime": "from extractors import runtime"}
+_CANON_IMPORT = {"re": "import re", "datetime": "import datetime", "decimal": "import decimal"}
 FIELD_ARGS = ("doc", "pairs", "order")
 _BUILTINS = frozenset(dir(builtins))
 
@@ -300,8 +300,12 @@ class _Rewrite(ast.NodeTransformer):
     def visit_Call(self, node: ast.Call) -> ast.AST:
         self.generic_visit(node)
         f = node.func
-        if (isinstance(f, ast.Attribute) and f.attr == "field" and isinstance(f.value, ast.Name)
-                and f.value.id == "runtime"):
+        if not (isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == "runtime"):
+            return node
+        params = _runtime_keywords(f.attr)
+        if params is not None:  # `runtime.search(..., pairs=pairs)`: a common slip, a sure TypeError
+            node.keywords = [kw for kw in node.keywords if kw.arg is None or kw.arg in params]
+        if f.attr == "field":
             for kw in node.keywords:
                 if kw.arg == "labels":
                     kw.value = _norm_label_literal(kw.value)
@@ -318,6 +322,20 @@ class _Rewrite(ast.NodeTransformer):
         return node if not _import_is_hoistable(node) else None
 
     visit_ImportFrom = visit_Import
+
+
+def _runtime_keywords(name: str) -> frozenset[str] | None:
+    """Keyword names `runtime.<name>` accepts; None when unknown or it takes **kwargs."""
+    fn = getattr(runtime, name, None) if not name.startswith("_") else None
+    if fn is None or not callable(fn):
+        return None
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in sig.parameters.values()):
+        return None
+    return frozenset(n for n, p in sig.parameters.items() if p.kind is not inspect.Parameter.POSITIONAL_ONLY)
 
 
 def _norm_label_literal(node: ast.expr) -> ast.expr:
@@ -398,6 +416,14 @@ def _names_loaded(node: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
+def _free_names(node: ast.AST) -> set[str]:
+    """Names an expression reads that it does not bind itself (lambda parameters, comprehension targets)."""
+    bound = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    bound |= {a.arg for n in ast.walk(node) if isinstance(n, ast.Lambda)
+              for a in [*n.args.posonlyargs, *n.args.args, *n.args.kwonlyargs, n.args.vararg, n.args.kwarg] if a}
+    return _names_loaded(node) - bound
+
+
 def _pick_function(funcs: list[ast.FunctionDef], name: str, field: str) -> ast.FunctionDef | None:
     for f in funcs:
         if f.name == name:
@@ -417,9 +443,13 @@ def normalise_function(code: str, field: str) -> str:
       else the only function; it is renamed, and given the `(doc, pairs, order)` parameters
       when it takes fewer;
     - imports of re, datetime, decimal and extractors.runtime, wherever they were written, become
-      `import re` / `import datetime` / `import decimal` / `from extractors import runtime` at the
-      top, with `from m import x` uses rewritten to `m.x` (so candidates of different fields
-      cannot rebind each other's names in one artifact); typing imports and annotations go;
+      `import re` / `import datetime` / `import decimal` at the top (runtime comes from the
+      artifact's header), with `from m import x` uses rewritten to `m.x` and aliases undone (so
+      candidates of different fields cannot rebind each other's names in one artifact); typing
+      imports and annotations go;
+    - in `runtime.*` calls, keyword arguments the helper does not take are dropped, and
+      `runtime.field`'s literal labels and keywords are put in the runtime's form
+      (`norm_phrase`d labels, `stem`med keywords), which the model rarely gets right;
     - other imports stay as written (validation rejects them, and the repair prompt says why);
     - module-level helpers and constants are renamed `field_<field>_<name>`; top-level
       statements that are neither definitions nor constant assignments (example usage,
@@ -447,7 +477,7 @@ def normalise_function(code: str, field: str) -> str:
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
             if not all(isinstance(t, ast.Name) for t in targets):
                 continue
-            free = _names_loaded(stmt.value) - set(aliases) - set(imported) - module_names - defined - _BUILTINS
+            free = _free_names(stmt.value) - set(aliases) - set(imported) - module_names - defined - _BUILTINS
             if free:
                 continue  # refers to something undefined at module level: example usage
             kept.append(stmt)

@@ -43,8 +43,8 @@ from pipeline.walk import Entry, display, is_utf8, walk
 log = logging.getLogger(__name__)
 
 CHUNK_SIZE = int(os.environ.get("DOCC_BATCH_CHUNK", "8"))
-FLUSH_ROWS = int(os.environ.get("DOCC_BATCH_FLUSH_ROWS", "256"))   # validate when this many wait ...
-FLUSH_SECONDS = float(os.environ.get("DOCC_BATCH_FLUSH_SECONDS", "5"))  # ... or the oldest waited this long
+FLUSH_ROWS = int(os.environ.get("DOCC_BATCH_FLUSH_ROWS", "500"))   # validate when this many wait ...
+FLUSH_SECONDS = float(os.environ.get("DOCC_BATCH_FLUSH_SECONDS", "10"))  # ... or the oldest waited this long
 EXIT_OK, EXIT_INCOMPLETE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 STATUSES = ("exported", "review", "quarantined")
 
@@ -418,25 +418,41 @@ def _run(inputs, out: Path, pkg: Package, suites: dict, workers: int, engine_nam
     pending: dict[str, list[dict]] = defaultdict(list)
     pending_since: dict[str, float] = {}
 
+    # Runtime validation runs on one background thread (GX is pure Python and slow per call),
+    # so the loop keeps feeding workers meanwhile; results are finalised on the main thread.
+    from concurrent.futures import ThreadPoolExecutor
+
+    validator = ThreadPoolExecutor(max_workers=1, thread_name_prefix="docc-gx")
+    validating: deque = deque()  # (future, recs) in submission order
+
+    def _validate(doc_type: str, fields: list[dict]) -> tuple[list[list[str]], float]:
+        tv = time.perf_counter()
+        return checks.validate(doc_type, fields), time.perf_counter() - tv
+
+    def collect(keep: int = 0) -> None:
+        """Finalise finished validations (in order), waiting until at most `keep` remain."""
+        while validating and (validating[0][0].done() or len(validating) > keep):
+            fut, recs = validating.popleft()
+            failed, dt = fut.result()
+            stats.validate_s += dt
+            for rec, names in zip(recs, failed):
+                if names:
+                    rec.update(status="review", reason="failed runtime checks: " + ", ".join(names), checks_failed=names)
+                    rec.pop("bundle", None)
+            finalize(recs)
+
     def flush(doc_type: str) -> None:
         recs = pending.pop(doc_type, [])
         pending_since.pop(doc_type, None)
-        if not recs:
-            return
-        tv = time.perf_counter()
-        failed = checks.validate(doc_type, [r["fields"] for r in recs])
-        stats.validate_s += time.perf_counter() - tv
-        for rec, names in zip(recs, failed):
-            if names:
-                rec.update(status="review", reason="failed runtime checks: " + ", ".join(names), checks_failed=names)
-                rec.pop("bundle", None)
-        finalize(recs)
+        if recs:
+            validating.append((validator.submit(_validate, doc_type, [r["fields"] for r in recs]), recs))
 
     def maybe_flush(force: bool = False) -> None:
         now = time.perf_counter()
         for t in sorted(pending):
             if force or len(pending[t]) >= FLUSH_ROWS or now - pending_since.get(t, now) >= FLUSH_SECONDS:
                 flush(t)
+        collect(keep=0 if force else 2 * max(1, len(checks.suites)))  # bounded backlog
 
     def accept(recs: list[dict], wstats: dict) -> None:
         for k, v in wstats.items():
@@ -475,7 +491,8 @@ def _run(inputs, out: Path, pkg: Package, suites: dict, workers: int, engine_nam
         try:
             first = list(islice(work, chunk_size))
             if first:
-                threading.Thread(target=checks.warm, daemon=True).start() if checks.suites else None
+                if checks.suites:
+                    validator.submit(checks.warm)  # start GX while the first documents are read
                 engine = LocalEngine(pkg, workers) if engine_name == "local" else RayEngine(pkg, workers, ray_address)
                 max_inflight = 2 * workers
                 exhausted = False
@@ -539,6 +556,7 @@ def _run(inputs, out: Path, pkg: Package, suites: dict, workers: int, engine_nam
                 log.warning("abandoning the documents in flight; they are processed on the next run")
     finally:
         bar.stop()
+        validator.shutdown(wait=True, cancel_futures=True)
         if engine is not None:
             engine.close(abandon=interrupted)
         if old_term is not None:

@@ -118,6 +118,10 @@ class RuntimeChecks:
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
+        import warnings
+
+        # learned patterns may hold groups; GX's str.contains warns about them (harmless)
+        warnings.filterwarnings("ignore", message="This pattern is interpreted as a regular expression")
         for name in ("great_expectations", "great_expectations.core", "great_expectations.data_context"):
             logging.getLogger(name).setLevel(logging.WARNING)
         self._gx = gx

@@ -251,6 +251,8 @@ def main(argv: list[str] | None = None) -> int:
     results: dict = {
         "machine": {"cpus": os.cpu_count(), "tesseract": tesseract_version()},
         "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "note": "wall-clock rates mean something only when load_avg_1min_at_start is below the core count; "
+                "pages_per_cpu_s and cpu_s_per_page hold up better on a shared machine",
     }
     with tempfile.TemporaryDirectory(prefix="docc-ingest-bench-") as tmp:
         tmp = Path(tmp)

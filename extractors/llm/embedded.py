@@ -405,8 +405,13 @@ class EmbeddedServer:
                     + self.log_tail())
             try:
                 if httpx.get(f"{self.url}/health", timeout=2.0).status_code == 200:
-                    return
-            except httpx.HTTPError:
+                    # Make sure it is our server answering, not another one that took the port.
+                    models = httpx.get(f"{self.base_url}/models", timeout=10.0).json()
+                    ids = [m.get("id") for m in models.get("data", [])]
+                    if self.model in ids and self.proc.poll() is None:
+                        return
+                    raise EmbeddedLLMError(f"another server answers on port {self.port} (models {ids})")
+            except (httpx.HTTPError, ValueError):
                 pass
             if time.monotonic() > deadline:
                 raise EmbeddedLLMError(
@@ -526,8 +531,10 @@ def _cmd_check(args) -> int:
 
 
 def _cmd_serve(args) -> int:
-    # Turn SIGTERM into a normal exit so the context manager stops the server.
+    # Turn SIGTERM into a normal exit so the context manager stops the server, and make
+    # Ctrl-C work even when started from a shell that ignores SIGINT for background jobs.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     with embedded_server(setup_if_needed=not args.no_setup, port=args.port,
                          startup_timeout=args.startup_timeout) as server:
         print(f"embedded vLLM ready in {server.ready_seconds:.0f} s (pid {server.pid}, log {server.log_path})")
