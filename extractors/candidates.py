@@ -47,6 +47,8 @@ SYNTH_VARIANTS = {
     "keywords-0.4": {"keywords": True, "min_score": 0.4},
     "keywords-0.6": {"keywords": True, "min_score": 0.6},
     "keywords-0.9": {"keywords": True, "min_score": 0.9},
+    "lex-0.6": {"keywords": True, "min_score": 0.6, "lexicon": True},
+    "lex-0.6+shape": {"keywords": True, "min_score": 0.6, "lexicon": True, "shape": True},
 }
 
 
@@ -60,6 +62,10 @@ def plan_variant(plan: Plan, variant: str) -> Plan:
         fp.min_score = opts["min_score"]
         if not opts.get("shape"):
             fp.shape = None
+        if opts.get("lexicon"):
+            fp.labels = sorted(set(fp.labels) | set(fp.lex_labels))
+            fp.keywords = {**fp.lex_keywords, **fp.keywords}
+            fp.foes = {k: v for k, v in fp.foes.items() if k not in fp.keywords}
     return out
 
 
@@ -71,9 +77,17 @@ def plan_candidates(plan: Plan, generator: str, variants: list[str] | None = Non
         for name, fp in vp.fields.items():
             if SYNTH_VARIANTS[variant].get("shape") and plan.fields[name].shape is None:
                 continue  # identical to the variant without a shape
+            if SYNTH_VARIANTS[variant].get("lexicon") and not (plan.fields[name].lex_labels or plan.fields[name].lex_keywords):
+                continue
             out.append(FieldCandidate(name, render_field(name, fp), generator, variant, cost or Cost()))
     for name, tp in plan.tables.items():
         out.append(FieldCandidate(name, render_table(name, tp), generator, "table", cost or Cost()))
+        if any(c.lex_labels or c.lex_keywords for c in tp.columns):
+            lex = copy.deepcopy(tp)
+            for c in lex.columns:
+                c.labels = sorted(set(c.labels) | set(c.lex_labels))
+                c.keywords = {**c.lex_keywords, **c.keywords}
+            out.append(FieldCandidate(name, render_table(name, lex), generator, "table+lex", cost or Cost()))
         if any(c.required and c.kind not in ("string", "person_name") for c in tp.columns) and tp.min_columns > 1:
             # one recognised header is enough when a typed column must parse on every row
             loose = copy.deepcopy(tp)

@@ -31,7 +31,7 @@ from typing import Any, Iterable
 
 from pipeline.document import Document
 
-MODEL_VERSION = 1
+MODEL_VERSION = 2
 CLASSIFIER_NAME = "classifier.json"
 MAX_PAGES = 3            # classify on the first pages only (a 500-page PDF costs the same)
 MIN_DF = 2               # a feature must occur in at least 2 samples to be in the vocabulary
@@ -39,7 +39,8 @@ CENTROID_TOP_K = 400     # features kept per centroid (the rest carry ~no weight
 THRESHOLD_POSITION = 0.15  # threshold = cross + 0.15 * (own - cross); see module docstring
 STEM = 5
 MIN_THRESHOLD = 0.08
-_WORD = re.compile(r"[a-z]{3,}")
+_ALPHA = re.compile(r"[a-z]+")
+FEATURES = {"max_pages": MAX_PAGES, "stem": STEM, "min_len": 3}  # stored in the model
 
 
 class ClassifierError(Exception):
@@ -49,21 +50,23 @@ class ClassifierError(Exception):
 # ------------------------------------------------------------------------- features
 
 
-def _line_texts(doc: Document) -> Iterable[str]:
-    for page in doc.pages[:MAX_PAGES]:
+def _line_texts(doc: Document, max_pages: int = MAX_PAGES) -> Iterable[str]:
+    for page in doc.pages[:max_pages]:
         for line in page.lines:
             yield line.text
 
 
-def features(doc: Document) -> Counter[str]:
+def features(doc: Document, config: dict[str, int] | None = None) -> Counter[str]:
     """Stemmed alphabetic words of the first pages (first STEM letters of words of 3+ letters), with counts.
 
     Unigram stems generalise across layouts ("Collected" / "Collection", "Pt Name" / "Patient
     Name"); bigrams were tried and tie the model to one layout's label phrases.
     """
+    cfg = config or FEATURES
+    stem, min_len = cfg["stem"], cfg["min_len"]
     counts: Counter[str] = Counter()
-    for text in _line_texts(doc):
-        counts.update(t[:STEM] for t in _WORD.findall(text.lower()))
+    for text in _line_texts(doc, cfg["max_pages"]):
+        counts.update(t[:stem] for t in _ALPHA.findall(text.lower()) if len(t) >= min_len)
     return counts
 
 
@@ -169,7 +172,7 @@ def build_classifier(examples: dict[str, list[Document]]) -> dict[str, Any]:
     model = {
         "version": MODEL_VERSION,
         "kind": "tfidf-centroid",
-        "max_pages": MAX_PAGES,
+        "features": dict(FEATURES),
         "n_examples": {t: counts[t] for t in types},
         "oov_idf": round(oov_idf, 6),
         "idf": {f: round(w, 6) for f, w in sorted(idf.items())},
@@ -193,7 +196,7 @@ def build_classifier(examples: dict[str, list[Document]]) -> dict[str, Any]:
 
 def scores(model: dict[str, Any], doc: Document) -> dict[str, float]:
     """Cosine similarity of `doc` to every type's centroid."""
-    vec, norm = _vector(features(doc), model["idf"], model["oov_idf"])
+    vec, norm = _vector(features(doc, model["features"]), model["idf"], model["oov_idf"])
     return {t: _cosine(vec, norm, c) for t, c in model["centroids"].items()}
 
 
@@ -253,6 +256,7 @@ def load_classifier(folder: Path) -> dict[str, Any]:
         )
     model = json.loads(data.decode("utf-8"))
     if model.get("version") != MODEL_VERSION:
-        raise ClassifierError(f"{path}: unsupported classifier version {model.get('version')!r}")
+        raise ClassifierError(f"{path}: classifier format {model.get('version')!r}, this docc reads {MODEL_VERSION}; "
+                              "recompile with `docc compile`")
     model["sha256"] = actual
     return model

@@ -37,8 +37,9 @@ console = Console(stderr=True)
 GENERATOR_PREFERENCE = {"synth": 0, "vllm-plan": 1, "openai-plan": 1, "vllm-freeform": 2, "openai-freeform": 2}
 # Among equally scored plan variants, prefer the one that reads more label wordings: it did
 # no worse on unseen layouts, and the next unseen layout may word its labels differently.
-VARIANT_PREFERENCE = {"keywords-0.6+shape": 0, "keywords-0.6": 1, "keywords-0.4": 2, "keywords-0.9": 3,
-                      "labels+shape": 4, "labels": 5, "table": 0, "table-1": 1}
+VARIANT_PREFERENCE = {"lex-0.6+shape": 0, "lex-0.6": 1, "keywords-0.6+shape": 2, "keywords-0.6": 3,
+                      "keywords-0.4": 4, "keywords-0.9": 5, "labels+shape": 6, "labels": 7,
+                      "table+lex": 0, "table": 1, "table-1": 2}
 
 
 @dataclass
@@ -167,7 +168,9 @@ class Generators:
 
     def propose(self, schema: Schema, docs: dict[str, Document], goldens: dict[str, dict]) -> tuple[Plan, list[FieldCandidate]]:
         plan = learn_plan(schema, docs, goldens)
-        cands = plan_candidates(plan, "synth")
+        # the model's plan candidates build on the synthesizer's learned plan either way;
+        # without `synth` among the backends, the synthesizer's own candidates do not compete
+        cands = plan_candidates(plan, "synth") if "synth" in self.names or self.client is None else []
         if self.client is not None:
             cands += self._plan_candidates(schema, plan)
         return plan, cands
@@ -404,7 +407,8 @@ def validate_artifact(source: str, schema: Schema, docs: dict[str, Document], go
 
 # ---------------------------------------------------------------- the command
 
-COMPILER_MODULES = ("runtime", "plan", "synth", "candidates", "compiler", "folds", "scoring", "llm_candidates")
+COMPILER_MODULES = ("runtime", "plan", "synth", "candidates", "compiler", "folds", "scoring", "llm_candidates",
+                    "prompts", "lexicon.yaml")
 
 
 def compiler_fingerprint() -> str:
@@ -414,7 +418,7 @@ def compiler_fingerprint() -> str:
     h = hashlib.sha256()
     here = Path(__file__).parent
     for name in COMPILER_MODULES:
-        path = here / f"{name}.py"
+        path = here / (name if "." in name else f"{name}.py")
         if path.exists():
             h.update(path.read_bytes())
     return h.hexdigest()

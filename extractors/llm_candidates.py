@@ -26,11 +26,12 @@ import logging
 import re
 import textwrap
 from collections import Counter
+from dataclasses import replace
 from typing import Any, Sequence
 
 from extractors import runtime
 from extractors.candidates import Cost, FieldCandidate
-from extractors.llm.client import ChatRequest, ChatResult
+from extractors.llm.client import ChatRequest, ChatResult, LLMError
 from extractors.plan import Plan
 from extractors.prompts import (body_messages, field_keys, labels_json_schema, labels_messages,
                                 repair_messages)
@@ -44,6 +45,10 @@ LABEL_CAP = 6
 MAX_LABEL_WORDS = 5
 MAX_LABEL_CHARS = 40
 SAMPLE_TEMPERATURE = 0.7  # candidates after the first: sampled, with fixed seeds (reproducible)
+# vLLM's repetition penalty for label lists: without it the 0.5B model fills a list with one
+# label repeated; at 1.2 it lists 2-3 real variants first (1.3 invents "Brdt", "Prsn").
+# Servers that reject the parameter get the request again without it.
+LABEL_EXTRA: dict[str, Any] = {"repetition_penalty": 1.2}
 
 __all__ = [
     "Cost", "FieldCandidate", "propose_labels", "propose_field_bodies", "repair_body",
@@ -146,27 +151,44 @@ def sanitise_labels(proposals: Sequence[dict[str, Any]], keys: Sequence[str], le
     return out
 
 
+def _chat_many_extra(client: Any, reqs: list[ChatRequest]) -> list[ChatResult | BaseException]:
+    """`chat_many`; requests whose server rejects their `extra` parameters (HTTP 400) are sent
+    again without them."""
+    results = client.chat_many(reqs, concurrency=min(8, len(reqs)), return_exceptions=True)
+    retry = [i for i, r in enumerate(results)
+             if isinstance(r, LLMError) and r.status == 400 and reqs[i].extra]
+    if retry:
+        log.info("server rejected %s: retrying %d request(s) without it", sorted(reqs[retry[0]].extra or {}), len(retry))
+        again = client.chat_many([replace(reqs[i], extra=None) for i in retry], concurrency=min(8, len(retry)),
+                                 return_exceptions=True)
+        for i, r in zip(retry, again):
+            results[i] = r
+    return results
+
+
 def propose_labels(client: Any, schema: Schema, learned: dict[str, list[str]], *, n: int = 1, seed: int = 0,
-                   cap: int = LABEL_CAP, max_tokens: int | None = None) -> tuple[dict[str, list[str]], Cost]:
+                   cap: int = LABEL_CAP, max_tokens: int | None = None,
+                   extra: dict[str, Any] | None = LABEL_EXTRA) -> tuple[dict[str, list[str]], Cost]:
     """More printed wordings of each scalar field's label and each table column's header.
 
     Keys are field names and `table.column`; `learned` (same keys) are the wordings the
     synthesizer read in the training samples. One strict-JSON request, or `n` concurrent ones
     (the first at temperature 0, the others sampled with seeds `seed+i` and other phrasings),
-    merged by `sanitise_labels`. Returns only new wordings (the learned ones are not repeated)
-    and the cost of all requests. A request that fails or returns no usable JSON contributes
+    merged by `sanitise_labels`. `extra` goes into the request body (default: vLLM's
+    repetition penalty, see LABEL_EXTRA). Returns only new wordings (the learned ones are not
+    repeated) and the cost of all requests. A request that fails or returns no usable JSON contributes
     nothing (logged), so the caller always gets a dict with every key."""
     keys = list(field_keys(schema))
     if not keys:
         return {}, Cost()
     if max_tokens is None:  # about 8 tokens a label plus JSON punctuation; bounded for the CPU server
-        max_tokens = min(900, 24 + len(keys) * (10 + 8 * cap))
+        max_tokens = min(1000, 24 + len(keys) * (10 + 8 * cap))
     json_schema = labels_json_schema(keys, cap, MAX_LABEL_CHARS)
     reqs = [ChatRequest(messages=labels_messages(schema, learned, cap=cap, variant=i), max_tokens=max_tokens,
                         temperature=0.0 if i == 0 else SAMPLE_TEMPERATURE, seed=seed + i,
-                        json_schema=json_schema, schema_name="labels")
+                        json_schema=json_schema, schema_name="labels", extra=dict(extra) if extra else None)
             for i in range(max(1, n))]
-    results = client.chat_many(reqs, concurrency=min(8, len(reqs)), return_exceptions=True)
+    results = _chat_many_extra(client, reqs)
     ok = [r for r in results if isinstance(r, ChatResult)]
     for r in results:
         if not isinstance(r, ChatResult):

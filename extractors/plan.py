@@ -36,6 +36,8 @@ class FieldPlan:
     max_words: int = 8
     heading: dict | None = None  # {"largest": bool, "rank": int}: a letterhead fallback
     shape: str | None = None  # a regex for the value's shape, searched anywhere as a fallback
+    lex_labels: list[str] = dc_field(default_factory=list)  # synonyms from extractors/lexicon.yaml
+    lex_keywords: dict[str, float] = dc_field(default_factory=dict)
 
 
 @dataclass
@@ -46,6 +48,9 @@ class ColumnPlan:
     keywords: dict[str, float] = dc_field(default_factory=dict)
     system: str | None = None
     required: bool = False
+    shape: str | None = None
+    lex_labels: list[str] = dc_field(default_factory=list)
+    lex_keywords: dict[str, float] = dc_field(default_factory=dict)
 
 
 @dataclass
@@ -120,6 +125,8 @@ def render_table(name: str, tp: TablePlan) -> str:
             parts.append(f"system={c.system!r}")
         if c.required:
             parts.append("required=True")
+        if c.shape:
+            parts.append(f"shape={c.shape!r}")
         cols.append("        runtime.Column(" + ", ".join(parts) + "),")
     body = "\n".join(cols)
     return (

@@ -370,10 +370,29 @@ def iter_pairs(doc: Document, vocabulary: Iterable[str] = (), cells: list[list[l
     """Every plausible (label, value) pair in the document, in reading order.
 
     A pair is a 'Label: value' inside a cell, a label cell followed by a value cell on the same
-    line, or a label cell with a value cell below it that overlaps it horizontally.
+    line, a label cell with a value cell below it that overlaps it horizontally, or a known
+    label inside a run of words. A value made of label words ('Billing Provider NPI' under
+    'Billing Provider') is another label, not a value, and is left out.
     """
-    cells = cells if cells is not None else page_cells(doc)
     vocabulary = frozenset(vocabulary)
+    label_stems = frozenset(stem(t) for phrase in vocabulary for t in phrase.split())
+    for pair in _raw_pairs(doc, vocabulary, cells):
+        if pair.relation != "colon" and label_stems and _label_words(pair.value_words, label_stems):
+            continue
+        yield pair
+
+
+def _label_words(words: tuple[Word, ...], label_stems: frozenset[str]) -> bool:
+    """Whether `words` read as label text: no digits, and most words are known label stems."""
+    if any(ch.isdigit() for w in words for ch in w.text):
+        return False
+    alpha = [w for w in words if norm(w.text)]
+    hits = sum(1 for w in alpha if stem(w.text) in label_stems)
+    return bool(alpha) and hits * 2 > len(alpha)
+
+
+def _raw_pairs(doc: Document, vocabulary: frozenset[str], cells: list[list[list[Cell]]] | None) -> Iterator[Pair]:
+    cells = cells if cells is not None else page_cells(doc)
     for page_lines in cells:
         for li, line_cells in enumerate(page_lines):
             for ci, cell in enumerate(line_cells):
@@ -537,6 +556,7 @@ class Column:
     keywords: tuple[tuple[str, float], ...] = ()
     system: str | None = None
     required: bool = False
+    shape: str | None = None
 
 
 def _header_matches(cells: list[Cell], columns: list[Column]) -> dict[str, Cell]:
@@ -639,6 +659,8 @@ def _name_unmatched(header: dict[str, Cell], cells: list[Cell], columns: list[Co
         for col in todo:
             for i in free:
                 text = texts.get(f"?{i}", "")
+                if col.shape and not re.search(col.shape, text):
+                    continue
                 if text and parse_value(text, col.kind, order=order, system=col.system) is not None:
                     named[col.name] = cells[i]
                     free.remove(i)

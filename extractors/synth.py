@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
 from dataclasses import dataclass, field as dc_field
 from typing import Any
 
@@ -138,6 +142,7 @@ def _learn(schema: Schema, docs: dict[str, Document], goldens: dict[str, dict], 
            vocab: frozenset[str]) -> Plan:
     evidence: dict[str, FieldEvidence] = {n: FieldEvidence() for n in schema.scalar_fields()}
     table_labels: dict[str, dict[str, Counter]] = {n: defaultdict(Counter) for n in schema.table_fields()}
+    table_prints: dict[str, dict[str, list[str]]] = {n: defaultdict(list) for n in schema.table_fields()}
     order_votes: Counter = Counter()
     for sid in sorted(docs):
         doc, golden = docs[sid], goldens[sid]
@@ -146,7 +151,7 @@ def _learn(schema: Schema, docs: dict[str, Document], goldens: dict[str, dict], 
         for name, spec in schema.scalar_fields().items():
             observe_field(doc, pairs, spec, golden.get(name), evidence[name], sid, gtexts - _own_texts(spec, golden.get(name)))
         for name, spec in schema.table_fields().items():
-            observe_table(doc, spec, golden.get(name), table_labels[name])
+            observe_table(doc, spec, golden.get(name), table_labels[name], table_prints[name])
     headings = {n: _heading_evidence(schema.fields[n], docs, goldens, n) for n in schema.scalar_fields()
                 if schema.fields[n].type == "string"}
     for ev in evidence.values():
@@ -183,6 +188,7 @@ def _learn(schema: Schema, docs: dict[str, Document], goldens: dict[str, dict], 
             shape=value_shape([str(goldens[i][name]) for i in sorted(docs) if goldens[i].get(name) is not None])
             if spec.type in ("string", "identifier", "code") else None,
         )
+    expand_with_lexicon(plan)
     for name, spec in schema.table_fields().items():
         cols = []
         col_label_sets = {c: set(table_labels[name].get(c, ())) for c in spec.columns}
@@ -192,9 +198,58 @@ def _learn(schema: Schema, docs: dict[str, Document], goldens: dict[str, dict], 
             kws = {s: w for s, w in col_weights.get(cname, {}).items() if w >= 0.5}
             filled = sum(1 for r in all_rows if r.get(cname) is not None)
             required = bool(all_rows) and filled >= 0.95 * len(all_rows)
-            cols.append(ColumnPlan(cname, kind_of(cspec), sorted(col_label_sets[cname]), kws, cspec.system, required))
+            shape = value_shape(table_prints[name].get(cname, [])) if cspec.type not in ("string", "person_name") else None
+            cols.append(ColumnPlan(cname, kind_of(cspec), sorted(col_label_sets[cname]), kws, cspec.system, required, shape))
         plan.tables[name] = TablePlan(cols, min_columns=min(2, len(cols)))
+        expand_columns_with_lexicon(plan.tables[name])
     return plan
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> tuple[tuple[frozenset[str], frozenset[str]], ...]:
+    """Synonym groups from `lexicon.yaml`: (single-word stems, normalised phrases) each."""
+    data = yaml.safe_load((Path(__file__).with_name("lexicon.yaml")).read_text(encoding="utf-8"))
+    groups = []
+    for words in data["groups"].values():
+        stems = frozenset(runtime.stem(w) for w in words if " " not in str(w) and runtime.norm(str(w)))
+        phrases = frozenset(runtime.norm_phrase(str(w)) for w in words)
+        groups.append((stems, phrases))
+    return tuple(groups)
+
+
+def _synonyms(labels: set[str], strong: set[str]) -> tuple[set[str], set[str]]:
+    """Stems and phrases of every lexicon group that one of `strong` (a field's own stems) or
+    one of `labels` (its learned wordings) belongs to."""
+    stems: set[str] = set()
+    phrases: set[str] = set()
+    for g_stems, g_phrases in lexicon():
+        if (strong & g_stems) or (labels & g_phrases):
+            stems |= g_stems
+            phrases |= g_phrases
+    return stems, phrases
+
+
+def expand_with_lexicon(plan: Plan) -> None:
+    """Give each field the lexicon's other wordings of its own label words, except words that
+    characterise another field."""
+    strong_of = {n: {s for s, w in fp.keywords.items() if w >= 0.5} for n, fp in plan.fields.items()}
+    labels_of = {n: set(fp.labels) for n, fp in plan.fields.items()}
+    for name, fp in plan.fields.items():
+        stems, phrases = _synonyms(labels_of[name], strong_of[name])
+        others = set().union(*(strong_of[o] for o in plan.fields if o != name)) if len(plan.fields) > 1 else set()
+        other_labels = set().union(*(labels_of[o] for o in plan.fields if o != name)) if len(plan.fields) > 1 else set()
+        fp.lex_keywords = {s: 0.8 for s in sorted(stems - others - set(fp.keywords))}
+        fp.lex_labels = sorted(phrases - other_labels - labels_of[name])
+
+
+def expand_columns_with_lexicon(tp: TablePlan) -> None:
+    for col in tp.columns:
+        strong = {s for s, w in col.keywords.items() if w >= 0.5}
+        stems, phrases = _synonyms(set(col.labels), strong)
+        others = set().union(*({s for s, w in c.keywords.items() if w >= 0.5} for c in tp.columns if c is not col))
+        other_labels = set().union(*(set(c.labels) for c in tp.columns if c is not col))
+        col.lex_keywords = {s: 1.0 for s in sorted(stems - others - set(col.keywords))}
+        col.lex_labels = sorted(phrases - other_labels - set(col.labels))
 
 
 def _heading_evidence(spec: FieldSpec, docs: dict[str, Document], goldens: dict[str, dict], name: str) -> dict | None:
@@ -271,8 +326,10 @@ def _max_words(spec: FieldSpec) -> int:
     return {"person_name": 5, "date": 5, "identifier": 3, "code": 3, "integer": 3, "decimal": 3, "phone": 5}.get(spec.type, 12)
 
 
-def observe_table(doc: Document, spec: FieldSpec, rows: Any, labels: dict[str, Counter]) -> None:
-    """Find the line printing the first golden row and learn each column's header above it."""
+def observe_table(doc: Document, spec: FieldSpec, rows: Any, labels: dict[str, Counter],
+                  prints: dict[str, list[str]] | None = None) -> None:
+    """Find the line printing the first golden row and learn each column's header above it
+    (and, in `prints`, how each column's values are printed)."""
     if not rows or not isinstance(rows, list):
         return
     for row in rows[:3]:
@@ -280,6 +337,9 @@ def observe_table(doc: Document, spec: FieldSpec, rows: Any, labels: dict[str, C
         if located is None:
             continue
         page, li, col_words = located
+        if prints is not None:
+            for cname, words in col_words.items():
+                prints[cname].append(" ".join(w.text for w in words))
         lines = page.lines
         for lj in range(li - 1, max(-1, li - 4), -1):
             cells = runtime.split_cells(lines[lj], page.number, lj, gap=0.8)

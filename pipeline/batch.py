@@ -592,6 +592,8 @@ def _rebuild(out: Path, entries: list[Entry], path_sha, mem_by_path, mem_by_sha,
     counts: Counter = Counter()
     per_type: dict[str, Counter] = defaultdict(Counter)
     kinds: Counter = Counter()
+    review_kinds: Counter = Counter()
+    check_counts: Counter = Counter()
     exported: set[str] = set()
     keep: set[str] = set()
     tmp_results = out / ".results.jsonl.tmp"
@@ -616,6 +618,9 @@ def _rebuild(out: Path, entries: list[Entry], path_sha, mem_by_path, mem_by_sha,
             if status == "exported" and sha:
                 exported.add(sha)
             elif status == "review":
+                review_kinds[_review_kind(line["reason"])] += 1
+                for name in line["checks_failed"]:
+                    check_counts[name] += 1
                 fv.write(_line_bytes({k: line[k] for k in ("source", "sha256", "doc_type", "doc_type_score", "reason", "checks_failed")}))
             else:
                 kinds[rec.get("error_kind") or "unknown"] += 1
@@ -653,14 +658,28 @@ def _rebuild(out: Path, entries: list[Entry], path_sha, mem_by_path, mem_by_sha,
         "reconciles": len(entries) == counts["exported"] + counts["review"] + counts["quarantined"],
         "doc_types": {t: {s: c[s] for s in STATUSES} for t, c in sorted(per_type.items())},
         "quarantine_kinds": dict(sorted(kinds.items())),
+        "review_reasons": dict(sorted(review_kinds.items())),
+        "checks_failed": dict(sorted(check_counts.items())),
         "fhir_bundles": len(list(fhir_dir.glob("*.json"))),
         "fhir_module": ndjson is not None,
         "ndjson": ndjson or {},
         "results_sha256": hashlib.sha256((out / "results.jsonl").read_bytes()).hexdigest(),
         "note": "Outcome of every current input. This run's own counters (inputs = exported + review + quarantined + unchanged) are in runs/<n>.json.",
     }
+    if review_kinds:
+        log.info("review reasons: %s", ", ".join(f"{k} {v}" for k, v in sorted(review_kinds.items())))
+    if kinds:
+        log.info("quarantined: %s", ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
     atomic_write_many([(out / "manifest.json", (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8"))])
     return missing
+
+
+def _review_kind(reason: str | None) -> str:
+    for prefix in ("unknown document type", "failed runtime checks", "extractor error", "fhir mapping error",
+                   "no locked extractor", "classifier error"):
+        if (reason or "").startswith(prefix):
+            return prefix
+    return "other"
 
 
 def _write_ndjson(out: Path, shas: list[str]) -> dict[str, int] | None:

@@ -180,7 +180,7 @@ def process_document(path: bytes, sha: str, rt: _Runtime, stats: dict[str, float
     except MemoryError:
         return _record(sha, "quarantined", "too_large: out of memory while reading", error_kind="too_large")
     except Exception as e:  # a bug, not bad input: still account for the file
-        log.warning("ingest raised %s unexpectedly", type(e).__name__)
+        log.warning("ingest raised %s unexpectedly (a bug: please report)", type(e).__name__)
         log.debug("ingest failure", exc_info=True)
         return _record(sha, "quarantined", f"corrupt: unexpected {type(e).__name__} while reading", error_kind="corrupt")
     t1 = time.perf_counter()
@@ -218,7 +218,7 @@ def process_document(path: bytes, sha: str, rt: _Runtime, stats: dict[str, float
         fields = {str(k): serialise_found(v, doc) for k, v in sorted(out.items(), key=lambda kv: str(kv[0]))}
     except Exception as e:
         stats["extract_s"] += time.perf_counter() - t2
-        log.warning("extractor %s raised %s", doc_type, type(e).__name__)
+        log.debug("extractor %s raised %s", doc_type, type(e).__name__)
         return _record(sha, "review", f"extractor error: {type(e).__name__}: {str(e)[:200]}", **base)
     stats["docs_extracted"] += 1
     rec = _record(sha, "exported", None, fields=fields, **base)
@@ -233,7 +233,7 @@ def process_document(path: bytes, sha: str, rt: _Runtime, stats: dict[str, float
             public["source"] = f"{sha}.{ext}"
             rec["bundle"] = jsonable(rt.fhir.build_bundle(public))
         except Exception as e:
-            log.warning("FHIR bundle for a %s document failed: %s", doc_type, type(e).__name__)
+            log.debug("FHIR bundle for a %s document failed: %s", doc_type, type(e).__name__)
             rec.pop("needs_checks", None)
             rec.update(status="review", reason=f"fhir mapping error: {type(e).__name__}: {str(e)[:200]}")
         stats["fhir_s"] += time.perf_counter() - t3

@@ -40,6 +40,7 @@ def main(
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # third-party chatter that says nothing to an operator
     logging.getLogger("stevedore").setLevel(logging.CRITICAL)
+    logging.getLogger("httpx").setLevel(max(level, logging.WARNING))
     logging.getLogger("great_expectations").setLevel(max(level, logging.WARNING))
 
 

@@ -157,6 +157,9 @@ def test_review_reasons(world):
         assert not (world["out"] / "fhir" / f"{names[rel]['sha256']}.json").exists()
     listed = [json.loads(x) for x in (world["out"] / "review" / "review.jsonl").read_text().splitlines()]
     assert len(listed) == 4 and all(x["reason"] for x in listed)
+    manifest = json.loads((world["out"] / "manifest.json").read_text())
+    assert manifest["review_reasons"] == {"extractor error": 1, "failed runtime checks": 2, "unknown document type": 1}
+    assert manifest["checks_failed"] == {"mrn:pattern": 1, "ordering_npi:npi_luhn": 1}
 
 
 def test_fhir_and_ndjson(world):

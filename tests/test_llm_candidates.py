@@ -2,7 +2,7 @@
 
 The first part feeds strings to the code-extraction and label-sanitising helpers (no server).
 The `llm`-marked part talks to the real embedded vLLM server (or DOCC_LLM_URL) through the
-shared fixture; it keeps to four short requests in all.
+shared fixture; it keeps to five short requests in all (labels 1, bodies 2, repair 1-2).
 """
 from __future__ import annotations
 

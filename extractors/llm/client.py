@@ -38,7 +38,8 @@ RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 
 
 class LLMError(RuntimeError):
-    """The server answered with an error, or could not be reached after retries."""
+    """The server answered with an error, could not be reached after retries, or timed out.
+    `status` is the HTTP status when there was one."""
 
     def __init__(self, message: str, *, status: int | None = None):
         super().__init__(message)
@@ -120,6 +121,14 @@ class LLMClient:
 
     # -- plumbing
     def _post(self, path: str, payload: dict) -> dict:
+        try:
+            return self._post_retrying(path, payload)
+        except httpx.TimeoutException as e:
+            raise LLMError(f"{self.base_url}/{path}: timed out ({type(e).__name__})") from e
+        except httpx.TransportError as e:
+            raise LLMError(f"{self.base_url}/{path}: cannot reach the server ({type(e).__name__}: {e})") from e
+
+    def _post_retrying(self, path: str, payload: dict) -> dict:
         for attempt in Retrying(retry=retry_if_exception(_is_retryable), reraise=True,
                                 stop=stop_after_attempt(self.max_retries + 1),
                                 wait=wait_exponential_jitter(initial=1, max=20)):

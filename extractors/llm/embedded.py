@@ -20,7 +20,6 @@ import argparse
 import atexit
 import contextlib
 import ctypes
-import errno
 import hashlib
 import json
 import logging
