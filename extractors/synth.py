@@ -134,7 +134,8 @@ def learn_plan(schema: Schema, docs: dict[str, Document], goldens: dict[str, dic
     first = _learn(schema, docs, goldens, min_score, frozenset())
     vocab = frozenset(l for fp in first.fields.values() for l in fp.labels)
     plan = _learn(schema, docs, goldens, min_score, vocab)
-    plan.vocabulary = sorted(vocab | {l for fp in plan.fields.values() for l in fp.labels})
+    # every wording known to name some field, learned or from the lexicon: none of them is a value
+    plan.vocabulary = sorted(vocab | {l for fp in plan.fields.values() for l in (*fp.labels, *fp.lex_labels)})
     return plan
 
 

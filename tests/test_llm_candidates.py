@@ -215,12 +215,7 @@ def test_prompts_fence_document_text_and_say_to_ignore_it():
 
 # ---------------------------------------------------------------- the real model (4 requests)
 
-@pytest.fixture(scope="module")
-def llm():
-    from extractors.llm.testing import llm_for_tests
-
-    with llm_for_tests() as client:
-        yield client
+# `llm`: the session-wide model server fixture from conftest.py
 
 
 EXAMPLES = {
