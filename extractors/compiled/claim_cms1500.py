@@ -1,0 +1,220 @@
+# docc compiled extractor: doc_type=claim_cms1500
+# schema_sha256=e251f544ef737d1ce20d1091d76f48a19ed29c0920d36e2fa070fdd61a22865f
+# samples_sha256=167b13ab350d1bbc037fae4cf191ae0a009c1456014ebc845424f5eae88c4f3c
+# generators=synth
+# Generated code: review it like any code; edits break the lock (recompile instead).
+from extractors import runtime
+
+
+def field_payer_name(doc, pairs, order):
+    found = runtime.field(
+        doc,
+        kind='string',
+        labels=['insurance', 'medicaid x', 'payer'],
+        keywords={'insu': 0.5, 'medi': 1.0, 'name': 0.2, 'paye': 1.0, 'x': 1.0},
+        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'memb': 1.0, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'pati': 0.833, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
+        min_score=0.6,
+        max_words=12,
+        order=order,
+        pairs=pairs,
+    )
+    if found is None:
+        found = runtime.heading(doc, largest=False, rank=0)
+    return found
+
+
+def field_insured_id(doc, pairs, order):
+    return runtime.field(
+        doc,
+        kind='identifier',
+        labels=['beneficiary', 'cardholder', 'client', 'enrollee', 'id number', 'insured', 'insured id', 'member', 'member id', 'name of patient', 'policy number', 'policyholder', 'pt', 'pt name', 'resident', 'subscriber id'],
+        keywords={'bene': 0.8, 'card': 0.8, 'clie': 0.8, 'enro': 0.8, 'id': 0.5, 'insu': 0.25, 'memb': 1.0, 'numb': 1.0, 'poli': 0.5, 'pt': 0.8, 'resi': 0.8},
+        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'fede': 1.0, 'hold': 1.0, 'medi': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'pati': 0.833, 'paye': 1.0, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0, 'x': 1.0},
+        min_score=0.6,
+        max_words=3,
+        order=order,
+        pairs=pairs,
+    )
+
+
+def field_patient_name(doc, pairs, order):
+    return runtime.field(
+        doc,
+        kind='person_name',
+        labels=['beneficiary', 'client', 'member', 'name of patient', 'patient', 'patient name', 'pt', 'pt name', 'resident'],
+        keywords={'bene': 0.8, 'clie': 0.8, 'name': 0.6, 'pati': 0.833, 'pt': 0.8, 'resi': 0.8},
+        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'medi': 1.0, 'memb': 1.0, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0, 'x': 1.0},
+        min_score=0.6,
+        max_words=5,
+        order=order,
+        pairs=pairs,
+    )
+
+
+def field_birth_date(doc, pairs, order):
+    return runtime.field(
+        doc,
+        kind='date',
+        labels=['birth', 'birth date', 'birthdate', 'born', 'date of birth', 'dob'],
+        keywords={'birt': 1.0, 'born': 0.8, 'date': 1.0, 'dob': 1.0},
+        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'char': 0.6, 'due': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'medi': 1.0, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0, 'x': 1.0},
+        min_score=0.6,
+        max_words=5,
+        order=order,
+        pairs=pairs,
+    )
+
+
+def field_insured_name(doc, pairs, order):
+    return runtime.field(
+        doc,
+        kind='person_name',
+        labels=['cardholder', 'enrollee', 'id number', 'insured', 'insured id', 'policy holder', 'policyholder', 'subscriber', 'subscriber id'],
+        keywords={'card': 0.8, 'enro': 0.8, 'hold': 1.0, 'insu': 0.25, 'name': 0.2, 'poli': 0.5, 'subs': 1.0},
+        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'fede': 1.0, 'id': 0.5, 'medi': 1.0, 'memb': 1.0, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'pati': 0.833, 'paye': 1.0, 'prov': 1.0, 'rend': 1.0, 'tax': 1.0, 'tota': 1.0, 'x': 1.0},
+        min_score=0.6,
+        max_words=5,
+        order=order,
+        pairs=pairs,
+    )
+
+
+def field_patient_account_no(doc, pairs, order):
+    found = runtime.field(
+        doc,
+        kind='identifier',
+        labels=['account', 'account no', 'account number', 'acct', 'billed', 'billed amount', 'charge', 'charges', 'chart', 'chart account', 'control', 'cost', 'fee', 'fees', 'hosp no', 'hosp reg no', 'hospital number', 'medical record', 'mrn', 'patient control no', 'patient id', 'pcn', 'price', 'record no', 'record number', 'reg no', 'registration number', 'unit number', 'urn'],
+        keywords={'acco': 1.0, 'acct': 0.8, 'char': 0.667, 'cont': 0.8, 'cost': 0.8, 'fee': 0.8, 'fees': 0.8, 'mrn': 0.8, 'no': 1.0, 'pati': 0.25, 'pcn': 0.8, 'pric': 0.8, 'urn': 0.8},
+        foes={'ab': 1.0, 'bill': 0.5, 'birt': 1.0, 'date': 1.0, 'due': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'medi': 1.0, 'name': 0.6, 'npi': 0.625, 'numb': 1.0, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'tax': 1.0, 'tota': 1.0, 'x': 1.0},
+        min_score=0.6,
+        max_words=3,
+        order=order,
+        pairs=pairs,
+    )
+    if found is None:
+        found = runtime.search(doc, '(?<![\\w.])(\\d+)(?![\\w])', kind='identifier', order=order)
+    return found
+
+
+def field_diagnoses(doc, pairs, order):
+    columns = [
+        runtime.Column('pointer', 'string', ('ref',), (('poin', 1.0), ('ref', 1.0)), required=True),
+        runtime.Column('icd10_code', 'code', ('icd-10-cm',), (('code', 1.0), ('icd-', 1.0), ('icd1', 1.0)), system='icd10cm', required=True),
+    ]
+    return runtime.table(doc, columns, order=order, min_columns=1)
+
+
+def field_service_lines(doc, pairs, order):
+    columns = [
+        runtime.Column('date_of_service', 'date', ('date of service', 'dos', 'service', 'service date'), (('date', 0.6), ('dos', 0.5), ('of', 1.0), ('serv', 0.6)), required=True),
+        runtime.Column('cpt_code', 'code', ('code', 'cpe', 'cpt', 'cpt/hcpcs', 'hcpcs', 'icd', 'icd-10', 'icd-10-cm', 'loinc'), (('code', 1.0), ('cpe', 1.0), ('cpt', 1.0), ('cpt/', 1.0), ('hcpc', 1.0), ('icd', 1.0), ('icd-', 1.0), ('loin', 1.0)), system='cpt', required=True, shape='(?<![\\w.])(\\d{5})(?![\\w])'),
+        runtime.Column('modifier', 'string', ('mod', 'modifier', 'modifier description'), (('desc', 1.0), ('mod', 1.0), ('modi', 1.0))),
+        runtime.Column('dx_pointer', 'string', ('comorbidity', 'condition', 'diagnosis', 'dx', 'dx ptr', 'impression', 'pointer', 'primary diagnosis', 'principal diagnosis', 'problem', 'reason for admission'), (('como', 1.0), ('cond', 1.0), ('diag', 1.0), ('dx', 1.0), ('impr', 1.0), ('poin', 1.0), ('prob', 1.0), ('ptr', 1.0)), required=True),
+        runtime.Column('units', 'integer', ('_ units', 'date of service', 'disp', 'dispense', 'dispense quantity', 'dos', 'from mm dd yy', 'or units', 'qty', 'quantity', 'quantity dispensed', 'service', 'service date', 'supply', 'unit', 'units', 'uom'), (('_', 1.0), ('dd', 1.0), ('disp', 1.0), ('dos', 0.5), ('from', 1.0), ('mm', 1.0), ('or', 1.0), ('qty', 1.0), ('quan', 1.0), ('supp', 1.0), ('unit', 1.0), ('uom', 1.0), ('yy', 1.0)), required=True, shape='(?<![\\w.])(\\d+)(?![\\w])'),
+        runtime.Column('charge', 'decimal', ('amount', 'billed', 'billed amount', 'charge', 'charges', 'chart', 'cost', 'fee', 'fees', 'hosp no', 'hosp reg no', 'hospital number', 'medical record', 'mrn', 'patient id', 'price', 'record no', 'record number', 'reg no', 'registration number', 'unit number', 'urn'), (('amou', 1.0), ('bill', 1.0), ('char', 1.0), ('cost', 1.0), ('fee', 1.0), ('fees', 1.0), ('mrn', 1.0), ('pric', 1.0), ('urn', 1.0)), required=True),
+    ]
+    return runtime.table(doc, columns, order=order, min_columns=2)
+
+
+def field_total_charge(doc, pairs, order):
+    return runtime.field(
+        doc,
+        kind='decimal',
+        labels=['ab', 'amount due', 'balance', 'billed', 'billed amount', 'charge', 'charges', 'chart', 'claim total', 'cost', 'fee', 'fees', 'hosp no', 'hosp reg no', 'hospital number', 'medical record', 'mrn', 'patient id', 'price', 'record no', 'record number', 'reg no', 'registration number', 'sum', 'total', 'total charge', 'total charges', 'total due', 'unit number', 'urn'],
+        keywords={'ab': 1.0, 'bala': 0.8, 'char': 0.6, 'cost': 0.8, 'due': 1.0, 'fee': 0.8, 'fees': 0.8, 'mrn': 0.8, 'pric': 0.8, 'sum': 0.8, 'tota': 1.0, 'urn': 0.8},
+        foes={'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'date': 1.0, 'dob': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'medi': 1.0, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'x': 1.0},
+        min_score=0.6,
+        max_words=3,
+        order=order,
+        pairs=pairs,
+    )
+
+
+def field_billing_provider(doc, pairs, order):
+    found = runtime.field(
+        doc,
+        kind='string',
+        labels=['attending', 'clinician', 'consultant', 'doctor', 'dr', 'md', 'physician', 'practitioner', 'prescriber', 'provider', 'responsible', 'responsible clinician', 'treating physician'],
+        keywords={'atte': 0.8, 'bill': 0.25, 'clin': 0.8, 'cons': 0.8, 'doct': 0.8, 'dr': 0.8, 'md': 0.8, 'phys': 0.8, 'prac': 0.8, 'pres': 0.8, 'prov': 1.0, 'resp': 0.8},
+        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'medi': 1.0, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0, 'x': 1.0},
+        min_score=0.6,
+        max_words=12,
+        order=order,
+        pairs=pairs,
+    )
+    if found is None:
+        found = runtime.heading(doc, largest=True, rank=0)
+    return found
+
+
+def field_billing_npi(doc, pairs, order):
+    found = runtime.field(
+        doc,
+        kind='code',
+        labels=['billed', 'billed amount', 'billing npi', 'charge', 'charges', 'cost', 'fee', 'fees', 'national provider identifier', 'npi', 'price'],
+        keywords={'bill': 0.75, 'cost': 0.8, 'fee': 0.8, 'fees': 0.8, 'npi': 0.5, 'pric': 0.8},
+        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'medi': 1.0, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'numb': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0, 'x': 1.0},
+        system='npi',
+        min_score=0.6,
+        max_words=3,
+        order=order,
+        pairs=pairs,
+    )
+    if found is None:
+        found = runtime.search(doc, '(?<![\\w.])(\\d{10})(?![\\w])', kind='code', order=order)
+    return found
+
+
+def field_rendering_npi(doc, pairs, order):
+    return runtime.field(
+        doc,
+        kind='code',
+        labels=['national provider identifier', 'npi', 'rendering npi'],
+        keywords={'npi': 0.5, 'rend': 1.0},
+        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'medi': 1.0, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'numb': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0, 'x': 1.0},
+        system='npi',
+        min_score=0.6,
+        max_words=3,
+        order=order,
+        pairs=pairs,
+    )
+
+
+def field_federal_tax_id(doc, pairs, order):
+    found = runtime.field(
+        doc,
+        kind='identifier',
+        labels=['ein', 'federal tax id', 'tax', 'tax id', 'tin'],
+        keywords={'ein': 0.8, 'fede': 1.0, 'id': 0.5, 'tax': 1.0, 'tin': 0.8},
+        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'hold': 1.0, 'insu': 0.5, 'medi': 1.0, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tota': 1.0, 'x': 1.0},
+        min_score=0.6,
+        max_words=3,
+        order=order,
+        pairs=pairs,
+    )
+    if found is None:
+        found = runtime.search(doc, '(?<![\\w.])(\\d{2}\\-\\d{7})(?![\\w])', kind='identifier', order=order)
+    return found
+
+
+LABELS = ('ab', 'account', 'account no', 'account number', 'acct', 'amount due', 'anderson primary care', 'attending', 'balance', 'beneficiary', 'billed', 'billed amount', 'billing npi', 'birth', 'birth date', 'birthdate', 'boone medical group', 'born', 'brooks medical group', 'cardholder', 'carrier', 'charge', 'charges', 'chart', 'chart account', 'claim detail report', 'claim total', 'client', 'clinician', 'consultant', 'control', 'cost', 'date of birth', 'dob', 'doctor', 'dr', 'drug', 'drug name', 'ein', 'enrollee', 'federal tax id', 'fee', 'fees', 'health plan', 'hosp no', 'hosp reg no', 'hospital number', 'hudson primary care', 'id number', 'insurance', 'insurance plan', 'insured', 'insured id', 'insurer', 'md', 'medicaid x', 'medical record', 'medicare x', 'medication', 'medication ordered', 'medicine', 'member', 'member id', 'morgan health partners', 'mrn', 'name of patient', 'national provider identifier', 'npi', 'patient', 'patient control no', 'patient id', 'patient name', 'payer', 'payor', 'pcn', 'physician', 'plan name', 'policy holder', 'policy number', 'policyholder', 'practitioner', 'prescriber', 'price', 'product', 'provider', 'pt', 'pt name', 'record no', 'record number', 'reg no', 'registration number', 'rendering npi', 'resident', 'responsible', 'responsible clinician', 'rx', 'stone internal medicine associates', 'subscriber', 'subscriber id', 'sum', 'tax', 'tax id', 'tin', 'total', 'total charge', 'total charges', 'total due', 'treating physician', 'unit number', 'urn')
+
+
+def extract(doc):
+    pairs = list(runtime.iter_pairs(doc, LABELS))
+    order = runtime.date_order(doc, 'mdy')
+    return {
+        'payer_name': field_payer_name(doc, pairs, order),
+        'insured_id': field_insured_id(doc, pairs, order),
+        'patient_name': field_patient_name(doc, pairs, order),
+        'birth_date': field_birth_date(doc, pairs, order),
+        'insured_name': field_insured_name(doc, pairs, order),
+        'patient_account_no': field_patient_account_no(doc, pairs, order),
+        'diagnoses': field_diagnoses(doc, pairs, order),
+        'service_lines': field_service_lines(doc, pairs, order),
+        'total_charge': field_total_charge(doc, pairs, order),
+        'billing_provider': field_billing_provider(doc, pairs, order),
+        'billing_npi': field_billing_npi(doc, pairs, order),
+        'rendering_npi': field_rendering_npi(doc, pairs, order),
+        'federal_tax_id': field_federal_tax_id(doc, pairs, order),
+    }

@@ -1,0 +1,226 @@
+# docc compiled extractor: doc_type=prescription
+# schema_sha256=3eb714ba27eaa7d0f005fae914255fbbfc83c325c6b767e89fa8bafc50c3f301
+# samples_sha256=27ee92902839790d448be25ae785754f4d53299baf28ee90a19b4a478be2d5fd
+# generators=synth
+# Generated code: review it like any code; edits break the lock (recompile instead).
+from extractors import runtime
+
+
+def field_patient_name(doc, pairs, order):
+    return runtime.field(
+        doc,
+        kind='person_name',
+        labels=['beneficiary', 'client', 'member', 'name', 'name of patient', 'patient', 'patient name', 'pt', 'pt name', 'resident'],
+        keywords={'bene': 0.8, 'clie': 0.8, 'memb': 0.8, 'name': 0.5, 'pati': 1.0, 'pt': 0.8, 'resi': 0.8},
+        foes={'birt': 1.0, 'cui': 1.0, 'date': 0.5, 'dea': 1.0, 'dire': 1.0, 'disp': 1.0, 'dob': 1.0, 'drug': 0.75, 'for': 1.0, 'issu': 1.0, 'npi': 1.0, 'of': 1.0, 'phar': 1.0, 'qty': 1.0, 'quan': 1.0, 'refi': 1.0, 'repe': 1.0, 'rxno': 1.0, 'send': 1.0, 'sig': 1.0, 'stre': 1.0, 'to': 1.0, 'use': 1.0, 'writ': 1.0},
+        min_score=0.6,
+        max_words=5,
+        order=order,
+        pairs=pairs,
+    )
+
+
+def field_birth_date(doc, pairs, order):
+    return runtime.field(
+        doc,
+        kind='date',
+        labels=['birth', 'birth date', 'birthdate', 'born', 'date of birth', 'dob'],
+        keywords={'birt': 1.0, 'born': 0.8, 'date': 0.5, 'dob': 1.0, 'of': 1.0},
+        foes={'cui': 1.0, 'dea': 1.0, 'dire': 1.0, 'disp': 1.0, 'drug': 0.75, 'for': 1.0, 'issu': 1.0, 'name': 0.5, 'npi': 1.0, 'pati': 1.0, 'phar': 1.0, 'qty': 1.0, 'quan': 1.0, 'refi': 1.0, 'repe': 1.0, 'rxno': 1.0, 'send': 1.0, 'sig': 1.0, 'stre': 1.0, 'to': 1.0, 'use': 1.0, 'writ': 1.0},
+        min_score=0.6,
+        max_words=5,
+        order=order,
+        pairs=pairs,
+    )
+
+
+def field_drug_name(doc, pairs, order):
+    return runtime.field(
+        doc,
+        kind='string',
+        labels=['drug', 'drug name', 'medication', 'medication ordered', 'medicine', 'product', 'rx'],
+        keywords={'drug': 0.75, 'medi': 0.8, 'prod': 0.8, 'rx': 0.8},
+        foes={'birt': 1.0, 'cui': 1.0, 'date': 0.5, 'dea': 1.0, 'dire': 1.0, 'disp': 1.0, 'dob': 1.0, 'for': 1.0, 'issu': 1.0, 'name': 0.5, 'npi': 1.0, 'of': 1.0, 'pati': 1.0, 'phar': 1.0, 'qty': 1.0, 'quan': 1.0, 'refi': 1.0, 'repe': 1.0, 'rxno': 1.0, 'send': 1.0, 'sig': 1.0, 'stre': 1.0, 'to': 1.0, 'use': 1.0, 'writ': 1.0},
+        min_score=0.6,
+        max_words=12,
+        order=order,
+        pairs=pairs,
+    )
+
+
+def field_strength(doc, pairs, order):
+    found = runtime.field(
+        doc,
+        kind='string',
+        labels=['strength'],
+        min_score=2.0,
+        max_words=12,
+        order=order,
+        pairs=pairs,
+    )
+    if found is None:
+        found = runtime.search(doc, '(?<![\\w.])(\\d+\\s*(?:mg))(?![\\w])', kind='string', order=order)
+    return found
+
+
+def field_drug_rxnorm(doc, pairs, order):
+    found = runtime.field(
+        doc,
+        kind='code',
+        labels=['rxnorm cui'],
+        keywords={'cui': 1.0, 'drug': 0.25, 'rxno': 1.0},
+        foes={'birt': 1.0, 'date': 0.5, 'dea': 1.0, 'dire': 1.0, 'disp': 1.0, 'dob': 1.0, 'for': 1.0, 'issu': 1.0, 'name': 0.5, 'npi': 1.0, 'of': 1.0, 'pati': 1.0, 'phar': 1.0, 'qty': 1.0, 'quan': 1.0, 'refi': 1.0, 'repe': 1.0, 'send': 1.0, 'sig': 1.0, 'stre': 1.0, 'to': 1.0, 'use': 1.0, 'writ': 1.0},
+        system='rxnorm',
+        min_score=0.6,
+        max_words=3,
+        order=order,
+        pairs=pairs,
+    )
+    if found is None:
+        found = runtime.search(doc, '(?<![\\w.])(\\d{6})(?![\\w])', kind='code', order=order)
+    return found
+
+
+def field_sig(doc, pairs, order):
+    return runtime.field(
+        doc,
+        kind='string',
+        labels=['directions', 'directions for use', 'freq', 'frequency', 'how', 'how often', 'instructions', 'instructions for use', 'schedule', 'sig', 'usage'],
+        keywords={'dire': 1.0, 'for': 1.0, 'freq': 0.8, 'how': 0.8, 'inst': 0.8, 'sche': 0.8, 'sig': 1.0, 'usag': 0.8, 'use': 1.0},
+        foes={'birt': 1.0, 'cui': 1.0, 'date': 0.5, 'dea': 1.0, 'disp': 1.0, 'dob': 1.0, 'drug': 0.75, 'issu': 1.0, 'name': 0.5, 'npi': 1.0, 'of': 1.0, 'pati': 1.0, 'phar': 1.0, 'qty': 1.0, 'quan': 1.0, 'refi': 1.0, 'repe': 1.0, 'rxno': 1.0, 'send': 1.0, 'stre': 1.0, 'to': 1.0, 'writ': 1.0},
+        min_score=0.6,
+        max_words=12,
+        order=order,
+        pairs=pairs,
+    )
+
+
+def field_quantity(doc, pairs, order):
+    return runtime.field(
+        doc,
+        kind='integer',
+        labels=['chemist', 'destination', 'discharge disposition', 'discharge status', 'discharged to', 'disp', 'dispense', 'dispense quantity', 'dispenser', 'dispensing pharmacy', 'disposition', 'qty', 'quantity', 'quantity dispensed', 'supply'],
+        keywords={'chem': 0.8, 'dest': 0.8, 'disp': 1.0, 'qty': 1.0, 'quan': 1.0, 'supp': 0.8},
+        foes={'birt': 1.0, 'cui': 1.0, 'date': 0.5, 'dea': 1.0, 'dire': 1.0, 'dob': 1.0, 'drug': 0.75, 'for': 1.0, 'issu': 1.0, 'name': 0.5, 'npi': 1.0, 'of': 1.0, 'pati': 1.0, 'phar': 1.0, 'refi': 1.0, 'repe': 1.0, 'rxno': 1.0, 'send': 1.0, 'sig': 1.0, 'stre': 1.0, 'to': 1.0, 'use': 1.0, 'writ': 1.0},
+        min_score=0.6,
+        max_words=3,
+        order=order,
+        pairs=pairs,
+    )
+
+
+def field_refills(doc, pairs, order):
+    return runtime.field(
+        doc,
+        kind='integer',
+        labels=['refill', 'refills', 'refills allowed', 'refills authorized', 'repeat', 'repeats', 'rpt'],
+        keywords={'refi': 1.0, 'repe': 1.0, 'rpt': 0.8},
+        foes={'birt': 1.0, 'cui': 1.0, 'date': 0.5, 'dea': 1.0, 'dire': 1.0, 'disp': 1.0, 'dob': 1.0, 'drug': 0.75, 'for': 1.0, 'issu': 1.0, 'name': 0.5, 'npi': 1.0, 'of': 1.0, 'pati': 1.0, 'phar': 1.0, 'qty': 1.0, 'quan': 1.0, 'rxno': 1.0, 'send': 1.0, 'sig': 1.0, 'stre': 1.0, 'to': 1.0, 'use': 1.0, 'writ': 1.0},
+        min_score=0.6,
+        max_words=3,
+        order=order,
+        pairs=pairs,
+    )
+
+
+def field_prescriber_name(doc, pairs, order):
+    return runtime.field(
+        doc,
+        kind='person_name',
+        labels=['attending', 'clinician', 'consultant', 'doctor', 'dr', 'md', 'name', 'physician', 'practitioner', 'prescriber', 'provider', 'responsible', 'responsible clinician', 'treating physician'],
+        keywords={'atte': 0.8, 'clin': 0.8, 'cons': 0.8, 'doct': 0.8, 'dr': 0.8, 'md': 0.8, 'name': 0.3, 'phys': 0.8, 'prac': 0.8, 'pres': 0.429, 'prov': 0.8, 'resp': 0.8},
+        foes={'birt': 1.0, 'cui': 1.0, 'date': 0.5, 'dea': 1.0, 'dire': 1.0, 'disp': 1.0, 'dob': 1.0, 'drug': 0.75, 'for': 1.0, 'issu': 1.0, 'npi': 1.0, 'of': 1.0, 'pati': 1.0, 'phar': 1.0, 'qty': 1.0, 'quan': 1.0, 'refi': 1.0, 'repe': 1.0, 'rxno': 1.0, 'send': 1.0, 'sig': 1.0, 'stre': 1.0, 'to': 1.0, 'use': 1.0, 'writ': 1.0},
+        min_score=0.6,
+        max_words=5,
+        order=order,
+        pairs=pairs,
+    )
+
+
+def field_prescriber_npi(doc, pairs, order):
+    found = runtime.field(
+        doc,
+        kind='code',
+        labels=['national provider identifier', 'npi', 'prescriber npi'],
+        keywords={'npi': 1.0, 'pres': 0.429},
+        foes={'birt': 1.0, 'cui': 1.0, 'date': 0.5, 'dea': 1.0, 'dire': 1.0, 'disp': 1.0, 'dob': 1.0, 'drug': 0.75, 'for': 1.0, 'issu': 1.0, 'name': 0.5, 'of': 1.0, 'pati': 1.0, 'phar': 1.0, 'qty': 1.0, 'quan': 1.0, 'refi': 1.0, 'repe': 1.0, 'rxno': 1.0, 'send': 1.0, 'sig': 1.0, 'stre': 1.0, 'to': 1.0, 'use': 1.0, 'writ': 1.0},
+        system='npi',
+        min_score=0.6,
+        max_words=3,
+        order=order,
+        pairs=pairs,
+    )
+    if found is None:
+        found = runtime.search(doc, '(?<![\\w.])(\\d{10})(?![\\w])', kind='code', order=order)
+    return found
+
+
+def field_prescriber_dea(doc, pairs, order):
+    found = runtime.field(
+        doc,
+        kind='identifier',
+        labels=['dea'],
+        keywords={'dea': 1.0},
+        foes={'birt': 1.0, 'cui': 1.0, 'date': 0.5, 'dire': 1.0, 'disp': 1.0, 'dob': 1.0, 'drug': 0.75, 'for': 1.0, 'issu': 1.0, 'name': 0.5, 'npi': 1.0, 'of': 1.0, 'pati': 1.0, 'phar': 1.0, 'qty': 1.0, 'quan': 1.0, 'refi': 1.0, 'repe': 1.0, 'rxno': 1.0, 'send': 1.0, 'sig': 1.0, 'stre': 1.0, 'to': 1.0, 'use': 1.0, 'writ': 1.0},
+        min_score=0.6,
+        max_words=3,
+        order=order,
+        pairs=pairs,
+    )
+    if found is None:
+        found = runtime.search(doc, '(?<![\\w.])([A-Z]{2}\\d{7})(?![\\w])', kind='identifier', order=order)
+    return found
+
+
+def field_date_written(doc, pairs, order):
+    return runtime.field(
+        doc,
+        kind='date',
+        labels=['date', 'date issued', 'date of issue', 'date written', 'issued', 'prescribed', 'rx date', 'written'],
+        keywords={'date': 0.5, 'issu': 1.0, 'pres': 0.8, 'writ': 1.0},
+        foes={'birt': 1.0, 'cui': 1.0, 'dea': 1.0, 'dire': 1.0, 'disp': 1.0, 'dob': 1.0, 'drug': 0.75, 'for': 1.0, 'name': 0.5, 'npi': 1.0, 'of': 1.0, 'pati': 1.0, 'phar': 1.0, 'qty': 1.0, 'quan': 1.0, 'refi': 1.0, 'repe': 1.0, 'rxno': 1.0, 'send': 1.0, 'sig': 1.0, 'stre': 1.0, 'to': 1.0, 'use': 1.0},
+        min_score=0.6,
+        max_words=5,
+        order=order,
+        pairs=pairs,
+    )
+
+
+def field_pharmacy_name(doc, pairs, order):
+    found = runtime.field(
+        doc,
+        kind='string',
+        labels=['pharmacy', 'send to'],
+        keywords={'phar': 1.0, 'send': 1.0, 'to': 1.0},
+        foes={'birt': 1.0, 'cui': 1.0, 'date': 0.5, 'dea': 1.0, 'dire': 1.0, 'disp': 1.0, 'dob': 1.0, 'drug': 0.75, 'for': 1.0, 'issu': 1.0, 'name': 0.5, 'npi': 1.0, 'of': 1.0, 'pati': 1.0, 'qty': 1.0, 'quan': 1.0, 'refi': 1.0, 'repe': 1.0, 'rxno': 1.0, 'sig': 1.0, 'stre': 1.0, 'use': 1.0, 'writ': 1.0},
+        min_score=0.6,
+        max_words=12,
+        order=order,
+        pairs=pairs,
+    )
+    if found is None:
+        found = runtime.search(doc, '(?<![\\w.])((?:cvs|kroger|rite)\\s*(?:aid|pharmacy)\\s*\\#\\d{4})(?![\\w])', kind='string', order=order)
+    return found
+
+
+LABELS = ('attending', 'beneficiary', 'birth', 'birth date', 'birthdate', 'born', 'chemist', 'client', 'clinician', 'consultant', 'date', 'date issued', 'date of birth', 'date of issue', 'date written', 'dea', 'destination', 'directions', 'directions for use', 'discharge disposition', 'discharge status', 'discharged to', 'disp', 'dispense', 'dispense quantity', 'dispenser', 'dispensing pharmacy', 'disposition', 'dob', 'doctor', 'dosage', 'dosage strength', 'dose', 'dr', 'drug', 'drug name', 'freq', 'frequency', 'how', 'how often', 'instructions', 'instructions for use', 'issued', 'md', 'medication', 'medication ordered', 'medicine', 'member', 'name', 'name of patient', 'national provider identifier', 'npi', 'patient', 'patient name', 'pharmacy', 'physician', 'potency', 'practitioner', 'prescribed', 'prescriber', 'prescriber npi', 'product', 'provider', 'pt', 'pt name', 'qty', 'quantity', 'quantity dispensed', 'refill', 'refills', 'refills allowed', 'refills authorized', 'repeat', 'repeats', 'resident', 'responsible', 'responsible clinician', 'rpt', 'rx', 'rx date', 'rxnorm cui', 'schedule', 'send to', 'sig', 'strength', 'supply', 'treating physician', 'usage', 'written')
+
+
+def extract(doc):
+    pairs = list(runtime.iter_pairs(doc, LABELS))
+    order = runtime.date_order(doc, 'mdy')
+    return {
+        'patient_name': field_patient_name(doc, pairs, order),
+        'birth_date': field_birth_date(doc, pairs, order),
+        'drug_name': field_drug_name(doc, pairs, order),
+        'strength': field_strength(doc, pairs, order),
+        'drug_rxnorm': field_drug_rxnorm(doc, pairs, order),
+        'sig': field_sig(doc, pairs, order),
+        'quantity': field_quantity(doc, pairs, order),
+        'refills': field_refills(doc, pairs, order),
+        'prescriber_name': field_prescriber_name(doc, pairs, order),
+        'prescriber_npi': field_prescriber_npi(doc, pairs, order),
+        'prescriber_dea': field_prescriber_dea(doc, pairs, order),
+        'date_written': field_date_written(doc, pairs, order),
+        'pharmacy_name': field_pharmacy_name(doc, pairs, order),
+    }
