@@ -67,6 +67,7 @@ report-baseline: venv llm-setup ## accuracy report with the direct-LLM baseline 
 	$(DOCC) eval --out reports/baseline --baseline direct-llm
 
 bench: venv ## benchmarks: ingest and batch throughput, written to eval/bench/results/
+	$(BIN)/python -m eval.bench.extract_bench
 	$(BIN)/python -m eval.bench.ingest_bench
 	$(BIN)/python -m eval.bench.batch_bench
 

@@ -89,7 +89,7 @@ def field_module(candidate: FieldCandidate, order: str, vocabulary: list[str]) -
         f"{candidate.source.rstrip()}\n\n\n"
         f"LABELS = {tuple(sorted(vocabulary))!r}\n\n\n"
         "def extract(doc):\n"
-        "    pairs = list(runtime.iter_pairs(doc, LABELS))\n"
+        "    pairs = runtime.pair_index(doc, LABELS)\n"
         f"    order = runtime.date_order(doc, {order!r})\n"
         f"    return {{{candidate.field!r}: field_{candidate.field}(doc, pairs, order)}}\n"
     )

@@ -150,7 +150,7 @@ def render_module(header: str, plan: Plan, schema: Schema, bodies: dict[str, str
     lines.append(f"LABELS = {_lit(tuple(sorted(plan.vocabulary)))}")
     lines.extend(["", ""])
     lines.append("def extract(doc):")
-    lines.append("    pairs = list(runtime.iter_pairs(doc, LABELS))")
+    lines.append("    pairs = runtime.pair_index(doc, LABELS)")
     lines.append(f"    order = runtime.date_order(doc, {plan.date_order!r})")
     lines.append("    return {")
     for name in schema.fields:

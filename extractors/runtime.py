@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable, Iterator
@@ -36,18 +37,21 @@ class Found:
 _EDGE_PUNCT = re.compile(r"^[^\w]+|[^\w]+$")
 
 
+@lru_cache(maxsize=65536)
 def norm(token: str) -> str:
     """Lower-case a token and strip punctuation at its ends ('Birth:' -> 'birth', 'D.O.B.' -> 'dob')."""
     t = _EDGE_PUNCT.sub("", token.casefold())
     return t.replace(".", "") if "." in t and len(t) <= 8 else t
 
 
+@lru_cache(maxsize=65536)
 def stem(token: str) -> str:
     """A crude prefix stem, so 'admission', 'admit' and 'admitted' share a key."""
     t = norm(token)
     return t[:4] if len(t) > 4 else t
 
 
+@lru_cache(maxsize=65536)
 def norm_phrase(text: str) -> str:
     return " ".join(t for t in (norm(w) for w in text.split()) if t)
 
@@ -355,10 +359,14 @@ def _label_len(words: tuple[Word, ...], vocabulary: frozenset[str]) -> int:
 
 def _is_label_like(cell: Cell) -> bool:
     """Short and mostly letters ('ICD-10' qualifies, '12/03/2024' does not)."""
-    text = cell.text
+    return len(cell.words) <= 6 and _label_like_text(cell.text)
+
+
+@lru_cache(maxsize=65536)
+def _label_like_text(text: str) -> bool:
     letters = sum(c.isalpha() for c in text)
     digits = sum(c.isdigit() for c in text)
-    return letters >= 2 and letters >= digits and len(cell.words) <= 6
+    return letters >= 2 and letters >= digits
 
 
 def page_cells(doc: Document) -> list[list[list[Cell]]]:
@@ -467,6 +475,11 @@ def _cell_below(page_lines: list[list[Cell]], li: int, cell: Cell) -> Cell | Non
 
 # ---------------------------------------------------------------- field lookup
 
+@lru_cache(maxsize=65536)
+def phrase_stems(phrase: str) -> frozenset[str]:
+    return frozenset(stem(t) for t in phrase.split())
+
+
 def label_score(label: str, labels: Iterable[str], keywords: dict[str, float], foes: dict[str, float]) -> float:
     """How well a printed label names the field: 2.0 for a learned variant, else keyword evidence."""
     phrase = norm_phrase(label)
@@ -474,7 +487,7 @@ def label_score(label: str, labels: Iterable[str], keywords: dict[str, float], f
         return 0.0
     if phrase in labels:
         return 2.0
-    stems = {stem(t) for t in phrase.split()}
+    stems = phrase_stems(phrase)
     good = sum(keywords.get(s, 0.0) for s in stems)
     bad = sum(foes.get(s, 0.0) for s in stems if s not in keywords)
     return good - bad
@@ -483,10 +496,57 @@ def label_score(label: str, labels: Iterable[str], keywords: dict[str, float], f
 RELATION_PENALTY = {"colon": 0.0, "right": 0.0, "below": 0.05, "inline": 0.1}
 
 
+class PairIndex:
+    """A document's pairs, indexed by normalised label and by label stem.
+
+    `field` looks only at pairs whose label is a wanted wording or carries a wanted keyword
+    (the only ones that can score above zero), so reading a field does not scan every pair.
+    Iterating it yields the pairs in reading order, like the list it wraps.
+    """
+
+    __slots__ = ("pairs", "by_phrase", "by_stem")
+
+    def __init__(self, pairs: list[Pair]):
+        self.pairs = pairs
+        self.by_phrase: dict[str, list[int]] = {}
+        self.by_stem: dict[str, list[int]] = {}
+        for i, pair in enumerate(pairs):
+            phrase = norm_phrase(pair.label)
+            self.by_phrase.setdefault(phrase, []).append(i)
+            for s in phrase_stems(phrase):
+                self.by_stem.setdefault(s, []).append(i)
+
+    def __iter__(self) -> Iterator[Pair]:
+        return iter(self.pairs)
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    def __getitem__(self, i: int) -> Pair:
+        return self.pairs[i]
+
+    def candidates(self, labels: set[str], keywords: dict[str, float] | None) -> list[int]:
+        """Indices of pairs labelled by one of `labels` or a stem in `keywords` (all when None)."""
+        if keywords is None:
+            return list(range(len(self.pairs)))
+        found: set[int] = set()
+        for label in labels:
+            found.update(self.by_phrase.get(label, ()))
+        for s, w in keywords.items():
+            if w > 0:
+                found.update(self.by_stem.get(s, ()))
+        return sorted(found)
+
+
+def pair_index(doc: Document, vocabulary: Iterable[str] = ()) -> PairIndex:
+    """Every pair of `doc` (see `iter_pairs`), indexed for `field`."""
+    return PairIndex(list(iter_pairs(doc, vocabulary)))
+
+
 def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dict[str, float] | None = None,
           foes: dict[str, float] | None = None, relations: Iterable[str] = ("colon", "right", "below", "inline"),
           order: str = "mdy", system: str | None = None, pattern: str | None = None,
-          min_score: float = 1.0, max_words: int = 8, pairs: list[Pair] | None = None) -> Found | None:
+          min_score: float = 1.0, max_words: int = 8, pairs: "PairIndex | list[Pair] | None" = None) -> Found | None:
     """The value of one field: the best-labelled pair whose value parses as `kind`.
 
     Learned label variants score highest; otherwise keywords learned from the samples (and
@@ -498,7 +558,12 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
     relations = tuple(relations)
     best: tuple[float, int] | None = None
     best_found: Found | None = None
-    for i, pair in enumerate(pairs if pairs is not None else iter_pairs(doc)):
+    if pairs is None:
+        pairs = PairIndex(list(iter_pairs(doc)))
+    elif not isinstance(pairs, PairIndex):
+        pairs = PairIndex(list(pairs))
+    for i in pairs.candidates(labels, keywords if min_score > 0 else None):
+        pair = pairs.pairs[i]
         if pair.relation not in relations or len(pair.value_words) > max_words * 3:
             continue
         score = label_score(pair.label, labels, keywords, foes)
@@ -600,10 +665,14 @@ def table(doc: Document, columns: list[Column], *, order: str = "mdy", min_colum
     first_page: int | None = None
     boxes: list[BBox] = []
     need = min(min_columns, len(columns))
+    header_stems = frozenset(t for c in columns for t in (*(k for k, _ in c.keywords), *(x for l in c.labels for x in phrase_stems(l))))
     for page in doc.pages:
         lines = page.lines
         li = 0
         while li < len(lines):
+            if not any(stem(w.text) in header_stems for w in lines[li].words):
+                li += 1  # no word of any column header: cannot be a header line
+                continue
             header_cells = _split_header_cells(lines[li], page.number, li)
             header = _header_matches(header_cells, columns)
             if len(header) < need:

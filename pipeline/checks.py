@@ -122,7 +122,8 @@ class RuntimeChecks:
 
         # learned patterns may hold groups; GX's str.contains warns about them (harmless)
         warnings.filterwarnings("ignore", message="This pattern is interpreted as a regular expression")
-        for name in ("great_expectations", "great_expectations.core", "great_expectations.data_context"):
+        for name in ("great_expectations", "great_expectations.core", "great_expectations.data_context",
+                     "great_expectations.data_context.types.base"):
             logging.getLogger(name).setLevel(logging.WARNING)
         self._gx = gx
         self._ctx = gx.get_context(mode="ephemeral")

@@ -56,16 +56,20 @@ def run(inputs, out, compiled, **kw) -> int:
     return run_command(inputs=list(inputs), out=out, extractors_dir=compiled, ray_address=None, progress=False, **kw)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def world(tmp_path_factory):
     root = tmp_path_factory.mktemp("batch")
-    os.environ.setdefault("DOCC_CACHE_DIR", str(root / "cache"))
-    compiled = F.build_compiled(root / "compiled")
-    golden = F.make_good_inputs(root / "in")
-    bad = F.make_bad_inputs(root / "in" / "bad")
-    out = root / "out"
-    rc = run([root / "in"], out, compiled)
-    return {"root": root, "compiled": compiled, "inputs": root / "in", "golden": golden, "bad": bad, "out": out, "rc": rc}
+    # a private OCR cache for this module, restored afterwards so later tests (and the model
+    # server they start) see the real cache directory
+    with pytest.MonkeyPatch.context() as mp:
+        if "DOCC_CACHE_DIR" not in os.environ:
+            mp.setenv("DOCC_CACHE_DIR", str(root / "cache"))
+        compiled = F.build_compiled(root / "compiled")
+        golden = F.make_good_inputs(root / "in")
+        bad = F.make_bad_inputs(root / "in" / "bad")
+        out = root / "out"
+        rc = run([root / "in"], out, compiled)
+        yield {"root": root, "compiled": compiled, "inputs": root / "in", "golden": golden, "bad": bad, "out": out, "rc": rc}
 
 
 def by_name(rows: list[dict], root: Path) -> dict[str, dict]:

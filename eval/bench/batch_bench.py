@@ -50,7 +50,9 @@ def corpus(work: Path, n: int, modality: str) -> Path:
     if full.exists():
         shutil.rmtree(full)
     if bigger:
-        docs = sorted(p for p in bigger[0].rglob("*") if p.suffix.lower() in DOC_SUFFIXES)[:n]
+        # generation order (index, then layout) cycles over doc types and layouts: a fair subset
+        docs = sorted((p for p in bigger[0].rglob("*") if p.suffix.lower() in DOC_SUFFIXES),
+                      key=lambda p: (p.stem.rsplit("_", 1)[-1], p.stem, str(p)))[:n]
         for p in docs:
             dest = full / p.relative_to(bigger[0])
             dest.parent.mkdir(parents=True, exist_ok=True)
@@ -152,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", type=Path, default=Path(os.environ.get("DOCC_BENCH_WORK", Path.home() / ".cache" / "docc" / "bench")))
     ap.add_argument("--quick", action="store_true", help="sizes 100, scan 10, scaling size 100")
     ap.add_argument("--out", type=Path, default=RESULTS)
+    ap.add_argument("--merge", action="store_true", help="update an existing batch.json: replace only the runs made now")
     a = ap.parse_args(argv)
     if a.quick:
         a.sizes, a.scan, a.scaling_size = "100", min(a.scan, 10), 100
@@ -209,6 +212,16 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(tmp, ignore_errors=True)
     report["machine"]["load_avg_1m_end"] = _load()
     a.out.mkdir(parents=True, exist_ok=True)
+    if a.merge and (a.out / "batch.json").exists():
+        old = json.loads((a.out / "batch.json").read_text())
+        done = {t["n"] for t in report["text"]}
+        report["text"] = sorted([t for t in old.get("text", []) if t["n"] not in done] + report["text"], key=lambda t: t["n"])
+        done = {(t["n"], t["workers"]) for t in report["scaling"]}
+        report["scaling"] = sorted([t for t in old.get("scaling", []) if (t["n"], t["workers"]) not in done] + report["scaling"],
+                                   key=lambda t: (t["n"], t["workers"]))
+        for key in ("scan", "rerun"):
+            report[key] = report[key] or old.get(key)
+        report["machine"]["load_avg_1m_start"] = [old["machine"].get("load_avg_1m_start"), report["machine"]["load_avg_1m_start"]]
     (a.out / "batch.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
     (a.out / "batch.md").write_text(markdown(report))
     print(f"wrote {a.out / 'batch.json'} and {a.out / 'batch.md'}")

@@ -201,7 +201,7 @@ LABELS = ('ab', 'account', 'account no', 'account number', 'acct', 'amount due',
 
 
 def extract(doc):
-    pairs = list(runtime.iter_pairs(doc, LABELS))
+    pairs = runtime.pair_index(doc, LABELS)
     order = runtime.date_order(doc, 'mdy')
     return {
         'payer_name': field_payer_name(doc, pairs, order),

@@ -175,7 +175,7 @@ LABELS = ('admission', 'admission date', 'admit', 'admit date', 'admitted', 'arr
 
 
 def extract(doc):
-    pairs = list(runtime.iter_pairs(doc, LABELS))
+    pairs = runtime.pair_index(doc, LABELS)
     order = runtime.date_order(doc, 'mdy')
     return {
         'patient_name': field_patient_name(doc, pairs, order),

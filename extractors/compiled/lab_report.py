@@ -142,7 +142,7 @@ LABELS = ('attending', 'authorised', 'authorized', 'beneficiary', 'birth', 'birt
 
 
 def extract(doc):
-    pairs = list(runtime.iter_pairs(doc, LABELS))
+    pairs = runtime.pair_index(doc, LABELS)
     order = runtime.date_order(doc, 'mdy')
     return {
         'patient_name': field_patient_name(doc, pairs, order),
