@@ -383,11 +383,22 @@ def iter_pairs(doc: Document, vocabulary: Iterable[str] = (), cells: list[list[l
     'Billing Provider') is another label, not a value, and is left out.
     """
     vocabulary = frozenset(vocabulary)
-    label_stems = frozenset(stem(t) for phrase in vocabulary for t in phrase.split())
+    label_stems = _vocabulary_stems(vocabulary)
     for pair in _raw_pairs(doc, vocabulary, cells):
         if pair.relation != "colon" and label_stems and _label_words(pair.value_words, label_stems):
             continue
         yield pair
+
+
+@lru_cache(maxsize=64)
+def _vocabulary_stems(vocabulary: frozenset[str]) -> frozenset[str]:
+    return frozenset(stem(t) for phrase in vocabulary for t in phrase.split())
+
+
+@lru_cache(maxsize=64)
+def _vocabulary_heads(vocabulary: frozenset[str]) -> frozenset[str]:
+    """First words of the known labels: where a label can start."""
+    return frozenset(phrase.split()[0] for phrase in vocabulary if phrase)
 
 
 def _label_words(words: tuple[Word, ...], label_stems: frozenset[str]) -> bool:
@@ -433,8 +444,12 @@ def _inline_pairs(cell: Cell, vocabulary: frozenset[str]) -> Iterator[Pair]:
     if len(words) < 2:
         return
     cuts = []  # (start, end) of known labels inside the cell, longest first, left to right
+    heads = _vocabulary_heads(vocabulary)
     i = 0
     while i < len(words):
+        if norm(words[i].text) not in heads:
+            i += 1
+            continue
         for n in (4, 3, 2, 1):
             if i + n <= len(words) and norm_phrase(" ".join(w.text for w in words[i:i + n])) in vocabulary:
                 cuts.append((i, i + n))
