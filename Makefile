@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DOCC := $(BIN)/docc
 DEMO_OUT ?= out/demo
+COMPILE_FLAGS ?=
 
 .PHONY: help demo test system-deps test-system-deps venv llm-setup compile-extractors report report-baseline bench samples clean
 
@@ -56,7 +57,9 @@ test: venv test-system-deps llm-setup ## the test suite (real Tesseract, vLLM, F
 compile-extractors: venv llm-setup ## compile extractors for every doc type under data/samples (embedded vLLM + synth)
 	@prev=$$(mktemp -d); \
 	if [ -f reports/compiled/report.json ]; then cp reports/compiled/report.json $$prev/report.json; fi; \
-	$(DOCC) compile && \
+	flags="$(COMPILE_FLAGS)"; \
+	if [ -z "$$flags" ] && [ -z "$$DOCC_LLM_URL" ]; then flags="--freeform 0"; echo "embedded CPU model: label proposals only (COMPILE_FLAGS='--freeform 1' for free-form functions too)"; fi; \
+	$(DOCC) compile $$flags && \
 	if [ -f $$prev/report.json ]; then $(DOCC) eval --out reports/compiled --against $$prev/report.json; \
 	else $(DOCC) eval --out reports/compiled; fi
 
