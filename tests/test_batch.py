@@ -269,7 +269,7 @@ def test_usage_errors(world, tmp_path):
 # ------------------------------------------------------------------------- crash safety (subprocesses)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def small(world, tmp_path_factory):
     """A smaller input set for the kill tests, with its uninterrupted reference output."""
     root = tmp_path_factory.mktemp("small")
