@@ -33,6 +33,7 @@ from typing import Any, Iterable, Mapping
 
 from extractors.canonical import canonical
 from extractors.schema import FieldSpec, Schema
+from extractors.scoring import Counts
 
 # Confidence buckets: [lo, hi) except the last, which includes 1.0.
 CONFIDENCE_BUCKETS: tuple[tuple[float, float], ...] = ((0.0, 0.5), (0.5, 0.7), (0.7, 0.9), (0.9, 1.0))
@@ -61,39 +62,6 @@ def _snippet(text: str) -> str:
 
 
 # ---------------------------------------------------------------- counts
-
-
-@dataclass
-class Counts:
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-
-    def add(self, other: "Counts") -> None:
-        self.tp += other.tp
-        self.fp += other.fp
-        self.fn += other.fn
-
-    @property
-    def precision(self) -> float:
-        if self.tp + self.fp:
-            return self.tp / (self.tp + self.fp)
-        return 1.0 if self.fn == 0 else 0.0
-
-    @property
-    def recall(self) -> float:
-        if self.tp + self.fn:
-            return self.tp / (self.tp + self.fn)
-        return 1.0 if self.fp == 0 else 0.0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"tp": self.tp, "fp": self.fp, "fn": self.fn,
-                "precision": round(self.precision, 6), "recall": round(self.recall, 6), "f1": round(self.f1, 6)}
 
 
 def score_value(extracted: Any, golden: Any, field_type: str) -> tuple[Counts, bool, str | None, str | None]:

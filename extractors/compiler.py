@@ -264,34 +264,28 @@ def field_examples(schema: Schema, docs: dict[str, Document], goldens: dict[str,
 
 
 def merge_labels(plan: Plan, proposed: dict[str, list[str]]) -> Plan:
-    """`plan` with model-proposed label wordings added as labels and keyword stems."""
-    import copy
-
+    """`plan` with model-proposed label wordings added as labels (`plan_with_labels`) and as
+    keyword stems (0.5 each; a field's foes stay foes)."""
     from extractors import runtime
+    from extractors.llm_candidates import plan_with_labels
 
-    merged = copy.deepcopy(plan)
+    merged = plan_with_labels(plan, proposed)
     for name, labels in proposed.items():
         if "." in name:
             tname, cname = name.split(".", 1)
             tp = merged.tables.get(tname)
-            if tp is None:
-                continue
-            for col in tp.columns:
+            for col in (tp.columns if tp else []):
                 if col.name == cname:
-                    col.labels = sorted(set(col.labels) | set(labels))
                     for lab in labels:
                         for t in lab.split():
                             col.keywords.setdefault(runtime.stem(t), 0.5)
-            continue
-        fp = merged.fields.get(name)
-        if fp is None:
-            continue
-        fp.labels = sorted(set(fp.labels) | set(labels))
-        for lab in labels:
-            for t in lab.split():
-                s = runtime.stem(t)
-                if s not in fp.foes:
-                    fp.keywords.setdefault(s, 0.5)
+        elif name in merged.fields:
+            fp = merged.fields[name]
+            for lab in labels:
+                for t in lab.split():
+                    s = runtime.stem(t)
+                    if s not in fp.foes:
+                        fp.keywords.setdefault(s, 0.5)
     return merged
 
 

@@ -15,6 +15,8 @@ from extractors.schema import FieldSpec
 
 @dataclass
 class Counts:
+    """True/false positives and false negatives; shared by compile-time ranking and `docc eval`."""
+
     tp: int = 0
     fp: int = 0
     fn: int = 0
@@ -25,9 +27,25 @@ class Counts:
         self.fn += other.fn
 
     @property
+    def precision(self) -> float:
+        if self.tp + self.fp:
+            return self.tp / (self.tp + self.fp)
+        return 1.0 if self.fn == 0 else 0.0
+
+    @property
+    def recall(self) -> float:
+        if self.tp + self.fn:
+            return self.tp / (self.tp + self.fn)
+        return 1.0 if self.fp == 0 else 0.0
+
+    @property
     def f1(self) -> float:
-        denom = 2 * self.tp + self.fp + self.fn
-        return 1.0 if denom == 0 else 2 * self.tp / denom
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"tp": self.tp, "fp": self.fp, "fn": self.fn,
+                "precision": round(self.precision, 6), "recall": round(self.recall, 6), "f1": round(self.f1, 6)}
 
 
 def plain(value: Any) -> Any:
