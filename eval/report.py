@@ -62,14 +62,14 @@ def resolve_roots(samples: list[Path] | None) -> list[SampleRoot]:
     if not samples:
         for name, label, path in DEFAULT_ROOTS:
             if path.is_dir():
-                roots.append(SampleRoot(name, label, path, discover(path)))
+                roots.append(SampleRoot(name, label, path, discover(path, skip_unlabeled=True)))
         return roots
     used: set[str] = set()
     for path in samples:
         path = Path(path)
         if not path.is_dir():
             raise FileNotFoundError(f"{path}: not a folder")
-        sets = [load_sample_set(path)] if (path / "schema.yaml").exists() else discover(path)
+        sets = [load_sample_set(path, skip_unlabeled=True)] if (path / "schema.yaml").exists() else discover(path, skip_unlabeled=True)
         resolved = path.resolve()
         name, label = path.name or "samples", str(path)
         for dname, dlabel, dpath in DEFAULT_ROOTS:
