@@ -4,6 +4,7 @@ For every input file: sha256 -> ingest -> classify -> locked extractor -> serial
 runtime validation (Great Expectations, per batch) -> FHIR Bundle. Outputs (see docs/batch.md):
 
     OUT/results.jsonl            one line per input, sorted by source path (deterministic)
+    OUT/results.parquet          the same fields as one flat table, a row per field or cell (polars)
     OUT/manifest.json            outcome counts (inputs = exported + review + quarantined),
                                  per doc type, extractor/classifier/suite hashes, docc version
     OUT/runs/<n>.json            this run's counters: inputs = exported + review + quarantined
@@ -707,6 +708,9 @@ def _rebuild(out: Path, entries: list[Entry], path_sha, mem_by_path, mem_by_sha,
     if kinds:
         log.info("quarantined: %s", ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
     atomic_write_many([(out / "manifest.json", (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8"))])
+    from pipeline.results_table import write_results_parquet
+
+    write_results_parquet(out)  # results.parquet: the fields as one flat table for analysts
     return missing
 
 
