@@ -398,8 +398,10 @@ def test_fields_that_cannot_make_valid_fhir_are_a_build_error(records):
     rec["fields"]["refills"] = {"value": 1.5}          # numberOfRepeatsAllowed must be an integer
     with pytest.raises(BuildError, match="refills: not an integer"):
         build_bundle(rec)
-    with pytest.raises(MappingError):
-        build_bundle({**rec, "doc_type": "no_such_type"})
+    # a doc type nobody mapped: the certain default (Patient from well-known field names,
+    # DocumentReference, Provenance), never a mapping error
+    default = build_bundle({**rec, "doc_type": "no_such_type", "fields": {**rec["fields"], "refills": {"value": 1}}})
+    assert [e["resource"]["resourceType"] for e in default["entry"]] == ["Patient", "DocumentReference", "Provenance"]
 
 
 # ----------------------------------------------------------------------------- terminology & parsing

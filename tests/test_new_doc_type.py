@@ -166,3 +166,23 @@ def test_changed_mapping_and_reprocess(world, capsys):
     assert cli(args + ["--reprocess"]) == 0
     run = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert (run["exported"], run["review"], run["unchanged"]) == (3, 1, 0)
+
+
+def test_eval_scores_classification(world, tmp_path, capsys):
+    """`docc eval` scores routing too: the new type's samples are recognised, a labeled lab
+    report (a type this compile does not know) lands in `unknown`, and an unlabeled file is
+    skipped with a warning instead of aborting the eval."""
+    other = tmp_path / "other" / "lab_report"
+    other.mkdir(parents=True)
+    for name in ("schema.yaml", "lab_a_01.pdf", "lab_a_01.json", "lab_a_02.pdf"):  # lab_a_02 has no label
+        shutil.copy(REPO / "data" / "samples" / "lab_report" / name, other / name)
+    out = tmp_path / "report"
+    rc = cli(["eval", "--samples", str(world["samples"]), "--samples", str(tmp_path / "other"),
+              "--extractors", str(world["compiled"]), "--out", str(out)])
+    captured = capsys.readouterr()
+    assert rc == 0, captured.err
+    cls = json.loads((out / "report.json").read_text())["classification"]
+    assert cls["confusion"] == {"lab_report": {"unknown": 1}, "vaccination_record": {"vaccination_record": 6}}
+    assert cls["n_docs"] == 7 and cls["unknown_rate"] == round(1 / 7, 4) and cls["wrong_type_rate"] == 0.0
+    assert "classification: 7 documents" in captured.out
+    assert "Classification" in (out / "report.md").read_text()
