@@ -275,13 +275,22 @@ def _load_package(extractors_dir: Path, cache_dir: str | None, dpi: int, mapping
     return pkg, suites
 
 
-def _mapping_shas(pkg: Package) -> dict[str, str]:
-    """Per doc type, the sha256 of its FHIR mapping (part of the state key)."""
+def _state_keys(pkg: Package, extractors_dir: Path) -> dict[str, dict[str, str]]:
+    """Per doc type, what besides the extractor decides its results and so joins the state key:
+    the sha256 of its FHIR mapping and of its lock entry (scores, thresholds)."""
+    import hashlib
+
+    from extractors.artifacts import read_lock
+
+    entries = read_lock(extractors_dir).get("doc_types", {})
+    keys = {t: {"lock_entry": hashlib.sha256(dumps(entries.get(t))).hexdigest()} for t in pkg.extractors}
     try:
         from pipeline.fhir_bundle import mapping_sha256
     except ImportError:
-        return {}
-    return {t: mapping_sha256(t, pkg.fhir_mappings) for t in pkg.extractors}
+        return keys
+    for t in pkg.extractors:
+        keys[t]["mapping"] = mapping_sha256(t, pkg.fhir_mappings)
+    return keys
 
 
 def run_command(
@@ -353,7 +362,7 @@ def run_command(
         return EXIT_USAGE
     try:
         return _run(inputs, out, pkg, suites, workers, engine, ray_address, chunk_size, fsync, progress, quiet,
-                    reprocess, json_summary)
+                    reprocess, json_summary, _state_keys(pkg, extractors_dir))
     except RuntimeError as e:
         console.print(f"[red]error:[/red] {e}; state is kept, run again after fixing the cause")
         return EXIT_INCOMPLETE
@@ -363,14 +372,14 @@ def run_command(
 
 def _run(inputs, out: Path, pkg: Package, suites: dict, workers: int, engine_name: str, ray_address: str | None,
          chunk_size: int, fsync: bool, show_progress: bool, quiet: bool, reprocess: bool | set[str] = False,
-         json_summary: bool = False) -> int:
+         json_summary: bool = False, state_keys: dict[str, dict[str, str]] | None = None) -> int:
     from pipeline.checks import RuntimeChecks
 
     started = time.time()
     t0 = time.perf_counter()
     state = State(out, pkg.classifier["sha256"], {t: sha for t, (sha, _) in pkg.extractors.items()},
                   {t: (s or {}).get("sha256") for t, s in suites.items()}, fsync=fsync,
-                  mappings=_mapping_shas(pkg), reprocess=reprocess)
+                  extra=state_keys, reprocess=reprocess)
     checks = RuntimeChecks(suites)
     stats = RunStats()
 

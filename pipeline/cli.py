@@ -126,6 +126,14 @@ def check_inputs(inputs: list[Path]) -> None:
         raise UsageError(f"input path(s) not found: {', '.join(missing)}")
 
 
+def check_not_empty(inputs: list[Path]) -> None:
+    """A dead mount or a wrong folder must not pass as "nothing to do" under cron."""
+    from pipeline.walk import walk
+
+    if next(iter(walk(inputs)), None) is None:
+        raise UsageError(f"no input files under {', '.join(map(str, inputs))}")
+
+
 def check_url(url: str, what: str) -> str:
     """An http(s) URL with a host; anything else is a usage error (never retried)."""
     import httpx
@@ -201,11 +209,8 @@ def run(
     from pipeline.batch import run_command
 
     check_inputs(inputs)
+    check_not_empty(inputs)
     check_out_folder(out)
-    from pipeline.walk import walk
-
-    if next(iter(walk(inputs)), None) is None:  # a dead mount must not pass as "nothing to do" under cron
-        raise UsageError(f"no input files under {', '.join(map(str, inputs))}")
     if doc_type and not reprocess:
         raise UsageError("--doc-type goes with --reprocess (docc run processes every doc type)")
     if mappings is not None and not mappings.is_dir():
@@ -275,6 +280,7 @@ def ingest(
     from pipeline.ingest import ingest_command
 
     check_inputs(inputs)
+    check_not_empty(inputs)
     raise typer.Exit(ingest_command(inputs=inputs, workers=workers))
 
 

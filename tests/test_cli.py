@@ -64,6 +64,7 @@ def test_usage_errors_exit_2_with_one_line(tmp_path, capsys):
         (["run", str(empty), "--out", str(tmp_path / "o")], ["no input files", "empty"]),
         (["run", str(tmp_path / "missing"), "--out", str(tmp_path / "o")], ["not found", "missing"]),
         (["ingest", str(tmp_path / "missing")], ["not found", "missing"]),
+        (["ingest", str(empty)], ["no input files", "empty"]),
         (["ingest", str(LAB), "--workers", "0"], ["--workers"]),
         (["export", str(tmp_path), "--fhir-url", "not-a-url"], ["not-a-url", "not an http(s) URL"]),
         (["export", str(tmp_path), "--fhir-url", "ftp://x/fhir"], ["not an http(s) URL"]),
