@@ -209,7 +209,7 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, httpx.ConnectError):
         for needle in ("refused", "name or service not known", "no route", "unreachable", "nodename nor servname"):
             if needle in text:
-                return f"cannot connect ({'connection refused' if needle == 'refused' else needle})"
+                return f"cannot connect: {'connection refused' if needle == 'refused' else needle}"
         return "cannot connect"
     return type(exc).__name__
 
@@ -377,7 +377,7 @@ def export_to_server(out: Path, fhir_url: str, concurrency: int = 4, token: str 
                 result = fut.result()
                 report.outcomes.append(result)
                 if result.unreachable and not report.unreachable:
-                    report.unreachable = (result.error or "cannot connect").split(" after ")[0]
+                    report.unreachable = (result.error or "cannot connect").split(" after ")[0].removeprefix("cannot connect: ")
                 consecutive_failures = consecutive_failures + 1 if result.status == "failed" else 0
                 entry = {"sha256": sha, "status": result.status, "http_status": result.http_status,
                          "created": result.created, "unchanged": result.unchanged, "attempts": result.attempts,
