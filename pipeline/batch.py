@@ -285,11 +285,17 @@ def _state_keys(pkg: Package, extractors_dir: Path) -> dict[str, dict[str, str]]
     entries = read_lock(extractors_dir).get("doc_types", {})
     keys = {t: {"lock_entry": hashlib.sha256(dumps(entries.get(t))).hexdigest()} for t in pkg.extractors}
     try:
-        from pipeline.fhir_bundle import mapping_sha256
+        from pipeline.fhir_bundle import mapping_sha256, mapping_status
     except ImportError:
         return keys
     for t in pkg.extractors:
         keys[t]["mapping"] = mapping_sha256(t, pkg.fhir_mappings)
+        status = mapping_status(t, pkg.fhir_mappings)
+        if status == "invalid":
+            log.warning("doc type %s: FHIR mapping does not load; its documents go to review (docc compile names the problem)", t)
+        elif status != "reviewed":
+            log.warning("doc type %s: FHIR mapping is %s; its documents export Patient, DocumentReference, "
+                        "Provenance and what it maps with certainty (review it: docs/fhir.md)", t, status)
     return keys
 
 

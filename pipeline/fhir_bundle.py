@@ -289,6 +289,17 @@ def mapping_sha256(doc_type: str, mappings: Path | str | None = None) -> str:
         return "builtin:" + hashlib.sha256(DEFAULT_MAPPING_VERSION.encode()).hexdigest()[:16]
 
 
+def mapping_status(doc_type: str, mappings: Path | str | None = None) -> str:
+    """"reviewed", "draft", or "default" (no mapping file: the built-in certain default)."""
+    path = mapping_path(doc_type, None, mappings)
+    if not path.exists():
+        return "default"
+    try:
+        return load_mapping(doc_type, mappings=mappings).status
+    except MappingError:
+        return "invalid"
+
+
 # Field names whose FHIR meaning is certain; anything else needs `fhir:` in schema.yaml or a reviewed
 # mapping. (type hints: None when the type is not known, at run time without a schema)
 CERTAIN_NAMES: dict[str, tuple[set[str], set[str | None]]] = {
