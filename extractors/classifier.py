@@ -25,7 +25,7 @@ model of a single type learns the floor threshold (0.08) and accepts foreign doc
 on the generated corpus with each type compiled alone: before, 9-24 of 24 documents of some
 other types accepted as that type; after, none, and every held-out layout still accepted
 (thresholds 0.13-0.16 against held-out minimum scores 0.16-0.46); the 4-type model keeps
-128/128 right.
+128/128 right (`python -m eval.bench.classifier_routing` prints these numbers).
 
 Everything is deterministic (sorted keys, rounded floats): the same samples give the same
 `classifier.json` byte for byte.
