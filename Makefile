@@ -54,14 +54,21 @@ demo: venv ## run the main job end to end on data/samples
 test: venv test-system-deps llm-setup ## the test suite (real Tesseract, vLLM, FHIR server, Great Expectations)
 	$(BIN)/python -m pytest -p no:cacheprovider -ra
 
-compile-extractors: venv llm-setup ## compile extractors for every doc type under data/samples (embedded vLLM + synth)
-	@prev=$$(mktemp -d); \
-	if [ -f reports/compiled/report.json ]; then cp reports/compiled/report.json $$prev/report.json; fi; \
+compile-extractors: venv ## compile every doc type under data/samples into a temporary folder; replace extractors/compiled only when the regression check passes
+	@if [ -z "$$DOCC_LLM_URL" ]; then $(MAKE) --no-print-directory llm-setup; \
+	else echo "model server: $$DOCC_LLM_URL (the embedded model is not set up)"; fi
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	mkdir -p "$$tmp/compiled" "$$tmp/report"; cp -a extractors/compiled/. "$$tmp/compiled/"; \
 	flags="$(COMPILE_FLAGS)"; \
 	if [ -z "$$flags" ] && [ -z "$$DOCC_LLM_URL" ]; then flags="--freeform 0"; echo "embedded CPU model: label proposals only (COMPILE_FLAGS='--freeform 1' for free-form functions too)"; fi; \
-	$(DOCC) compile $$flags && \
-	if [ -f $$prev/report.json ]; then $(DOCC) eval --out reports/compiled --against $$prev/report.json; \
-	else $(DOCC) eval --out reports/compiled; fi
+	$(DOCC) compile $$flags --out "$$tmp/compiled"; \
+	if [ -f reports/compiled/report.json ]; then $(DOCC) eval --extractors "$$tmp/compiled" --out "$$tmp/report" --against reports/compiled/report.json; \
+	else $(DOCC) eval --extractors "$$tmp/compiled" --out "$$tmp/report"; fi; \
+	sed -i "s#$$tmp/compiled#extractors/compiled#g" "$$tmp"/report/*.json "$$tmp"/report/*.md "$$tmp"/report/*.html 2>/dev/null || true; \
+	rm -rf extractors/compiled.new && cp -a "$$tmp/compiled" extractors/compiled.new && \
+	rm -rf extractors/compiled && mv extractors/compiled.new extractors/compiled; \
+	mkdir -p reports/compiled && cp -a "$$tmp/report/." reports/compiled/; \
+	echo "extractors/compiled and reports/compiled replaced (regression check passed)"
 
 report: venv ## accuracy report (JSON, Markdown, HTML) for the locked extractors
 	$(DOCC) eval --out reports/latest

@@ -62,14 +62,14 @@ def resolve_roots(samples: list[Path] | None) -> list[SampleRoot]:
     if not samples:
         for name, label, path in DEFAULT_ROOTS:
             if path.is_dir():
-                roots.append(SampleRoot(name, label, path, discover(path)))
+                roots.append(SampleRoot(name, label, path, discover(path, skip_unlabeled=True)))
         return roots
     used: set[str] = set()
     for path in samples:
         path = Path(path)
         if not path.is_dir():
             raise FileNotFoundError(f"{path}: not a folder")
-        sets = [load_sample_set(path)] if (path / "schema.yaml").exists() else discover(path)
+        sets = [load_sample_set(path, skip_unlabeled=True)] if (path / "schema.yaml").exists() else discover(path, skip_unlabeled=True)
         resolved = path.resolve()
         name, label = path.name or "samples", str(path)
         for dname, dlabel, dpath in DEFAULT_ROOTS:
@@ -99,6 +99,8 @@ class DocRecord:
     seconds: list[float] = field(default_factory=list)  # extraction step alone, each run
     deterministic: bool | None = None
     text: str = ""  # document text, kept only when a baseline needs it
+    predicted: str | None = None     # the locked classifier's doc type (None: unknown)
+    classified: bool = False         # whether the classifier ran on this document
 
 
 def _freeze(value: Any) -> Any:
@@ -116,8 +118,10 @@ def _freeze(value: Any) -> Any:
 
 
 def run_compiled(roots: list[SampleRoot], locked: Mapping[str, Any], *, keep_text: bool = False,
-                 workers: int | None = None, progress: Callable[[int], None] | None = None) -> list[DocRecord]:
-    """Ingest every document of every root and apply its doc type's locked extractor twice."""
+                 workers: int | None = None, progress: Callable[[int], None] | None = None,
+                 classifier: Mapping[str, Any] | None = None) -> list[DocRecord]:
+    """Ingest every document of every root, classify it with the locked classifier (when
+    given) and apply its labeled doc type's locked extractor twice."""
     from pipeline.ingest import ingest_many
 
     jobs = [(root, ss, s) for root in roots for ss in root.sets for s in ss.samples]
@@ -130,6 +134,13 @@ def run_compiled(roots: list[SampleRoot], locked: Mapping[str, Any], *, keep_tex
         if isinstance(doc, Exception):
             rec.error = f"ingest: {doc}"
             log.warning("%s/%s/%s: ingest failed (%s)", root.name, ss.doc_type, sample.id, getattr(doc, "kind", type(doc).__name__))
+        if classifier is not None and not isinstance(doc, Exception):
+            from extractors.classifier import classify
+
+            rec.predicted, _ = classify(dict(classifier), doc)
+            rec.classified = True
+        if isinstance(doc, Exception):
+            pass
         elif ext is None:
             rec.error = "no compiled extractor for this doc type"
         else:
@@ -652,7 +663,9 @@ def run_eval(samples: list[Path] | None, extractors_dir: Path, out: Path, *, bas
         return lambda n: progress.advance(task, n)
 
     t0 = time.monotonic()
-    records = run_compiled(roots, locked, keep_text=baseline is not None, progress=bar("compiled extractors", n_total))
+    classifier = _load_classifier(Path(extractors_dir))
+    records = run_compiled(roots, locked, keep_text=baseline is not None, progress=bar("compiled extractors", n_total),
+                           classifier=classifier)
     scores = score_records(records, schemas)
     costs = compile_costs(Path(extractors_dir), locked)
     report: dict[str, Any] = {
@@ -665,6 +678,7 @@ def run_eval(samples: list[Path] | None, extractors_dir: Path, out: Path, *, bas
         "sets": _sets_section(roots, scores, records),
         "overall": overall([acc for by_type in scores.values() for acc in by_type.values()]),
         "baseline": None, "comparison": None, "regression": None, "gx": None,
+        "classification": classification(records),
     }
     base_records = None
     if baseline == "direct-llm":
@@ -696,6 +710,44 @@ def run_eval(samples: list[Path] | None, extractors_dir: Path, out: Path, *, bas
                        "gx": "gx_results.json" if gx else None, "extracted": "extracted.jsonl"}
     write_outputs(report, records, out, previous)
     return report
+
+
+def _load_classifier(extractors_dir: Path) -> dict[str, Any] | None:
+    """The locked classifier, or None (with a warning) when the folder has none."""
+    from extractors.classifier import ClassifierError, load_classifier
+
+    try:
+        return load_classifier(extractors_dir)
+    except (ClassifierError, OSError, ValueError) as e:
+        log.warning("classification not scored: %s", e)
+        return None
+
+
+def classification(records: list[DocRecord]) -> dict[str, Any] | None:
+    """Confusion matrix (labeled type -> predicted type or "unknown"), accuracy and unknown rate,
+    overall and per set, over the documents the classifier read."""
+    done = [r for r in records if r.classified]
+    if not done:
+        return None
+
+    def summary(recs: list[DocRecord]) -> dict[str, Any]:
+        matrix: dict[str, dict[str, int]] = {}
+        for r in recs:
+            row = matrix.setdefault(r.doc_type, {})
+            key = r.predicted or "unknown"
+            row[key] = row.get(key, 0) + 1
+        n = len(recs)
+        correct = sum(1 for r in recs if r.predicted == r.doc_type)
+        unknown = sum(1 for r in recs if r.predicted is None)
+        wrong = n - correct - unknown
+        return {"n_docs": n, "accuracy": round(correct / n, 4) if n else None,
+                "unknown_rate": round(unknown / n, 4) if n else None,
+                "wrong_type_rate": round(wrong / n, 4) if n else None,
+                "confusion": {t: dict(sorted(row.items())) for t, row in sorted(matrix.items())}}
+
+    out = summary(done)
+    out["sets"] = {name: summary([r for r in done if r.set_name == name]) for name in sorted({r.set_name for r in done})}
+    return out
 
 
 def write_outputs(report: dict[str, Any], records: list[DocRecord], out: Path, previous: Mapping[str, Any] | None = None) -> None:
@@ -747,6 +799,13 @@ def render_markdown(report: Mapping[str, Any]) -> str:
     parts = [f"# docc accuracy report\n\nGenerated {report['generated_at']} from `{report['extractors']['dir']}`.\n"]
     o = report["overall"]
     parts.append(f"**Overall**: {o['n_docs']} documents, micro F1 {_f(o['micro_f1'])}, macro F1 {_f(o['macro_f1'])}.\n")
+    cls = report.get("classification")
+    if cls:
+        parts.append(f"## Classification\n\n{cls['n_docs']} documents: accuracy {_f(cls['accuracy'])}, unknown rate "
+                     f"{_f(cls['unknown_rate'])}, wrong type {_f(cls['wrong_type_rate'])}.\n")
+        cols = sorted({p for row in cls["confusion"].values() for p in row})
+        parts.append(_md_table(["labeled \\ predicted", *cols],
+                               [[t, *[row.get(c, 0) for c in cols]] for t, row in cls["confusion"].items()]) + "\n")
     for set_name, s in report["sets"].items():
         parts.append(f"## {s['label']} (`{s['root']}`)\n")
         so = s["overall"]
@@ -886,6 +945,10 @@ def eval_command(samples: list[Path] | None, extractors_dir: Path, out: Path, ba
         err.print(f"[red]docc eval: {e}[/]")
         return 2
     print_console(report, console)
+    cls = report.get("classification")
+    if cls:
+        console.print(f"classification: {cls['n_docs']} documents, accuracy {_f(cls['accuracy'])}, "
+                      f"unknown rate {_f(cls['unknown_rate'])}, wrong type {_f(cls['wrong_type_rate'])}")
     console.print(f"report: {Path(out) / 'report.html'} (also report.json, report.md, gx_results.json)")
     if report.get("regression") and report["regression"]["failed"]:
         return 1

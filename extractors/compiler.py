@@ -446,8 +446,11 @@ def compile_command(samples: Path, doc_types: list[str], backends: list[str], ou
     for s in sets:
         if s not in todo:
             console.print(f"{s.doc_type}: up to date (schema and samples unchanged)")
+    # the classifier always learns every doc type under `samples`: compiling one type must not
+    # make the others unknown, and they are its negatives
+    others = [o for o in discover(samples) if o.doc_type not in {s.doc_type for s in sets}] if doc_types else []
     try:
-        _compile_all(sets, todo, backends, out, freeform, repairs)
+        _compile_all(sets + others, todo, backends, out, freeform, repairs)
     except SampleError as exc:
         console.print(f"[red]error:[/red] {exc}")
         return 2

@@ -4,6 +4,7 @@ For every input file: sha256 -> ingest -> classify -> locked extractor -> serial
 runtime validation (Great Expectations, per batch) -> FHIR Bundle. Outputs (see docs/batch.md):
 
     OUT/results.jsonl            one line per input, sorted by source path (deterministic)
+    OUT/results.parquet          the same fields as one flat table, a row per field or cell (polars)
     OUT/manifest.json            outcome counts (inputs = exported + review + quarantined),
                                  per doc type, extractor/classifier/suite hashes, docc version
     OUT/runs/<n>.json            this run's counters: inputs = exported + review + quarantined
@@ -248,7 +249,7 @@ class _Progress:
             self.progress.stop()
 
 
-def _load_package(extractors_dir: Path, cache_dir: str | None, dpi: int):
+def _load_package(extractors_dir: Path, cache_dir: str | None, dpi: int, mappings: Path | None = None):
     """Hash-checked extractors, classifier and runtime suites; raises on any problem."""
     from extractors.artifacts import load_locked, read_lock, sha256_bytes
     from extractors.classifier import load_classifier
@@ -269,8 +270,33 @@ def _load_package(extractors_dir: Path, cache_dir: str | None, dpi: int):
     if unknown:
         log.warning("classifier knows doc type(s) with no locked extractor: %s (they go to review)", ", ".join(unknown))
     pkg = Package(extractors=sources, classifier=model, cache_dir=cache_dir, dpi=dpi,
-                  has_checks={t: bool(s) for t, s in suites.items()})
+                  has_checks={t: bool(s) for t, s in suites.items()},
+                  fhir_mappings=str(mappings) if mappings is not None else None)
     return pkg, suites
+
+
+def _state_keys(pkg: Package, extractors_dir: Path) -> dict[str, dict[str, str]]:
+    """Per doc type, what besides the extractor decides its results and so joins the state key:
+    the sha256 of its FHIR mapping and of its lock entry (scores, thresholds)."""
+    import hashlib
+
+    from extractors.artifacts import read_lock
+
+    entries = read_lock(extractors_dir).get("doc_types", {})
+    keys = {t: {"lock_entry": hashlib.sha256(dumps(entries.get(t))).hexdigest()} for t in pkg.extractors}
+    try:
+        from pipeline.fhir_bundle import mapping_sha256, mapping_status
+    except ImportError:
+        return keys
+    for t in pkg.extractors:
+        keys[t]["mapping"] = mapping_sha256(t, pkg.fhir_mappings)
+        status = mapping_status(t, pkg.fhir_mappings)
+        if status == "invalid":
+            log.warning("doc type %s: FHIR mapping does not load; its documents go to review (docc compile names the problem)", t)
+        elif status != "reviewed":
+            log.warning("doc type %s: FHIR mapping is %s; its documents export Patient, DocumentReference, "
+                        "Provenance and what it maps with certainty (review it: docs/fhir.md)", t, status)
+    return keys
 
 
 def run_command(
@@ -287,8 +313,14 @@ def run_command(
     fsync: bool = True,
     progress: bool = True,
     quiet: bool = False,
+    mappings: Path | None = None,
+    reprocess: bool | set[str] = False,
+    json_summary: bool = False,
 ) -> int:
-    """Run the batch; returns the exit code (0 all inputs accounted for, 1 some not, 2 usage, 130 interrupted)."""
+    """Run the batch; returns the exit code (0 all inputs accounted for, 1 some not, 2 usage, 130 interrupted).
+
+    `reprocess`: True, or a set of doc types, to process those documents again though their
+    records are current; `json_summary`: print the run record as one JSON line instead of the table."""
     console = Console(stderr=True)
     out = Path(out)
     extractors_dir = Path(extractors_dir)
@@ -309,8 +341,17 @@ def run_command(
     if not inputs:
         console.print("[red]error:[/red] no inputs given")
         return EXIT_USAGE
+    if next(iter(walk(inputs)), None) is None:  # a dead mount or a wrong folder must not pass as "nothing to do"
+        console.print(f"[red]error:[/red] no input files under {', '.join(display(os.fsencode(p)) for p in inputs)}")
+        return EXIT_USAGE
+    if engine == "ray":
+        try:
+            import ray  # noqa: F401
+        except ImportError:
+            console.print("[red]error:[/red] --engine ray needs Ray: pip install 'docc[ray]'")
+            return EXIT_USAGE
     try:
-        pkg, suites = _load_package(extractors_dir, cache_dir, dpi)
+        pkg, suites = _load_package(extractors_dir, cache_dir, dpi, mappings)
     except Exception as e:  # ArtifactError, ClassifierError, ExpectationsError, bad JSON
         console.print(f"[red]error:[/red] cannot load the locked extractors from {extractors_dir}: {e}")
         return EXIT_USAGE
@@ -326,7 +367,8 @@ def run_command(
         console.print(f"[red]error:[/red] another `docc run` is writing to {out}")
         return EXIT_USAGE
     try:
-        return _run(inputs, out, pkg, suites, workers, engine, ray_address, chunk_size, fsync, progress, quiet)
+        return _run(inputs, out, pkg, suites, workers, engine, ray_address, chunk_size, fsync, progress, quiet,
+                    reprocess, json_summary, _state_keys(pkg, extractors_dir))
     except RuntimeError as e:
         console.print(f"[red]error:[/red] {e}; state is kept, run again after fixing the cause")
         return EXIT_INCOMPLETE
@@ -335,13 +377,15 @@ def run_command(
 
 
 def _run(inputs, out: Path, pkg: Package, suites: dict, workers: int, engine_name: str, ray_address: str | None,
-         chunk_size: int, fsync: bool, show_progress: bool, quiet: bool) -> int:
+         chunk_size: int, fsync: bool, show_progress: bool, quiet: bool, reprocess: bool | set[str] = False,
+         json_summary: bool = False, state_keys: dict[str, dict[str, str]] | None = None) -> int:
     from pipeline.checks import RuntimeChecks
 
     started = time.time()
     t0 = time.perf_counter()
     state = State(out, pkg.classifier["sha256"], {t: sha for t, (sha, _) in pkg.extractors.items()},
-                  {t: (s or {}).get("sha256") for t, s in suites.items()}, fsync=fsync)
+                  {t: (s or {}).get("sha256") for t, s in suites.items()}, fsync=fsync,
+                  extra=state_keys, reprocess=reprocess)
     checks = RuntimeChecks(suites)
     stats = RunStats()
 
@@ -369,6 +413,7 @@ def _run(inputs, out: Path, pkg: Package, suites: dict, workers: int, engine_nam
                 bar.advance()
                 continue
             path_sha[e.path] = sha
+            first_path.setdefault(sha, e.path)
             if sha in unchanged_shas:
                 rec = state.load(sha)
                 stats.unchanged[rec.get("doc_type") if rec else None] += 1
@@ -392,6 +437,7 @@ def _run(inputs, out: Path, pkg: Package, suites: dict, workers: int, engine_nam
             yield (e.path, sha)
 
     finalized: set[str] = set()
+    first_path: dict[str, bytes] = {}
 
     def finalize(recs: list[dict]) -> None:
         fhir_items, cacheable = [], []
@@ -400,6 +446,10 @@ def _run(inputs, out: Path, pkg: Package, suites: dict, workers: int, engine_nam
             rec.pop("needs_checks", None)
             nocache = rec.pop("nocache", False) or rec.get("error_kind") == "unreadable"
             if rec["status"] == "exported" and bundle is not None:
+                if rec["sha256"] in first_path:
+                    from pipeline.fhir_bundle import set_source_title
+
+                    set_source_title(bundle, display(first_path[rec["sha256"]]))
                 fhir_items.append((out / "fhir" / f"{rec['sha256']}.json", dumps(bundle) + b"\n"))
             if nocache:
                 mem_by_sha[rec["sha256"]] = rec
@@ -575,7 +625,9 @@ def _run(inputs, out: Path, pkg: Package, suites: dict, workers: int, engine_nam
 
     missing = _rebuild(out, entries, path_sha, mem_by_path, mem_by_sha, state, pkg, suites)
     run = _write_run(out, run_record, stats, len(entries), checks)
-    if not quiet:
+    if json_summary:
+        print(json.dumps({**run, "missing": missing, "out": str(out)}, sort_keys=True), flush=True)
+    elif not quiet:
         _summary(run, missing)
     if missing:
         Console(stderr=True).print(f"[red]error:[/red] {missing} input(s) have no result; see the log and run again")
@@ -671,6 +723,9 @@ def _rebuild(out: Path, entries: list[Entry], path_sha, mem_by_path, mem_by_sha,
     if kinds:
         log.info("quarantined: %s", ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
     atomic_write_many([(out / "manifest.json", (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8"))])
+    from pipeline.results_table import write_results_parquet
+
+    write_results_parquet(out)  # results.parquet: the fields as one flat table for analysts
     return missing
 
 
@@ -749,3 +804,11 @@ def _summary(run: dict, missing: int) -> None:
         table.add_row(t, *(str(c[k]) for k in ("exported", "review", "quarantined", "unchanged")))
     table.add_row("[bold]total", *(f"[bold]{run[k]}" for k in ("exported", "review", "quarantined", "unchanged")))
     Console().print(table)
+    print(summary_line(run, missing), flush=True)
+
+
+def summary_line(run: dict, missing: int = 0) -> str:
+    """One key=value line for cron logs and grep: `docc run: run=3 inputs=120 exported=100 ...`."""
+    keys = ("run", "inputs", "exported", "review", "quarantined", "unchanged", "seconds")
+    ok = "yes" if run.get("reconciles") and not missing else "no"
+    return "docc run: " + " ".join(f"{k}={run[k]}" for k in keys) + f" missing={missing} reconciles={ok}"

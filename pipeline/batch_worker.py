@@ -39,6 +39,7 @@ class Package:
     dpi: int = 300
     has_checks: dict[str, bool] = field(default_factory=dict)  # doc types with a runtime suite
     key: str = ""
+    fhir_mappings: str | None = None  # the FHIR mapping folder (None: the default setting)
 
     def __post_init__(self) -> None:
         if not self.key:
@@ -46,7 +47,7 @@ class Package:
             for t, (sha, _) in sorted(self.extractors.items()):
                 h.update(f"{t}:{sha};".encode())
             h.update(str(self.classifier.get("sha256")).encode())
-            h.update(f"{self.cache_dir}:{self.dpi}".encode())
+            h.update(f"{self.cache_dir}:{self.dpi}:{self.fhir_mappings}".encode())
             self.key = h.hexdigest()
 
 
@@ -231,7 +232,7 @@ def process_document(path: bytes, sha: str, rt: _Runtime, stats: dict[str, float
             ext = _EXT.get(str(doc.meta.get("format")), "bin")
             public = {k: v for k, v in rec.items() if k != "needs_checks"}
             public["source"] = f"{sha}.{ext}"
-            rec["bundle"] = jsonable(rt.fhir.build_bundle(public))
+            rec["bundle"] = jsonable(rt.fhir.build_bundle(public, mappings=rt.pkg.fhir_mappings))
         except Exception as e:
             log.debug("FHIR bundle for a %s document failed: %s", doc_type, type(e).__name__)
             rec.pop("needs_checks", None)

@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[1]
 FHIR_DIR = Path(os.environ.get("DOCC_FHIR_DIR", ROOT / "fhir"))
+MAPPINGS_DIR = Path(os.environ.get("DOCC_FHIR_MAPPINGS", FHIR_DIR / "mappings"))
 NAMESPACE = uuid.UUID("6f1b9f7e-3c2a-5d7e-9a41-0d0cc0f4e2b1")  # docc's uuid5 namespace
 V2_0203 = "http://terminology.hl7.org/CodeSystem/v2-0203"
 MEDIA_TYPES = {".pdf": "application/pdf", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
@@ -189,6 +190,7 @@ class Mapping:
     doc_type: str
     document: dict
     resources: list[ResourceSpec]
+    status: str = "reviewed"
 
 
 def _check_spec(node: Any, where: str) -> None:
@@ -213,31 +215,172 @@ def _check_spec(node: Any, where: str) -> None:
                 _check_spec(v, f"{where}.{k}")
 
 
-@lru_cache(maxsize=None)
-def _load_mapping(path: str, mtime: float) -> Mapping:
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+MAPPING_KEYS = {"doc_type", "status", "document", "resources"}
+MAPPING_STATUSES = ("draft", "reviewed")
+
+
+def parse_mapping(data: Any, where: str) -> Mapping:
+    """A Mapping from its YAML data; MappingError names `where` (file) and the resource."""
+    if not isinstance(data, dict):
+        raise MappingError(f"{where}: expected a mapping with doc_type, document and resources")
+    unknown = set(data) - MAPPING_KEYS
+    if unknown:
+        raise MappingError(f"{where}: unknown top-level keys {sorted(unknown)}")
+    status = data.get("status", "reviewed")
+    if status not in MAPPING_STATUSES:
+        raise MappingError(f"{where}: status must be draft or reviewed, not {status!r}")
     res = []
     for key, spec in (data.get("resources") or {}).items():
         if not isinstance(spec, dict) or "type" not in spec:
-            raise MappingError(f"{path}: resource {key!r} needs a type")
+            raise MappingError(f"{where}: resource {key!r} needs a type")
         unknown = set(spec) - {"type", "for_each", "when", "identifier", "key", "elements"}
         if unknown:
-            raise MappingError(f"{path}: resource {key!r}: unknown keys {sorted(unknown)}")
+            raise MappingError(f"{where}: resource {key!r}: unknown keys {sorted(unknown)}")
         elements = spec.get("elements") or {}
-        _check_spec(elements, f"{path}:{key}")
+        _check_spec(elements, f"{where}:{key}")
         res.append(ResourceSpec(key=key, type=spec["type"], for_each=spec.get("for_each"),
                                 when=list(spec.get("when") or []), identifier=list(spec.get("identifier") or []),
                                 key_mode=spec.get("key", "identifier"), elements=elements))
-    if not res:
-        raise MappingError(f"{path}: no resources")
-    return Mapping(doc_type=data.get("doc_type", Path(path).stem), document=data.get("document") or {}, resources=res)
+    if not res and status != "draft":
+        raise MappingError(f"{where}: no resources")
+    return Mapping(doc_type=data.get("doc_type", Path(where).stem), document=data.get("document") or {},
+                   resources=res, status=status)
 
 
-def load_mapping(doc_type: str, fhir_dir: Path | None = None) -> Mapping:
-    path = (fhir_dir or FHIR_DIR) / "mappings" / f"{doc_type}.yaml"
+@lru_cache(maxsize=None)
+def _load_mapping(path: str, mtime: float) -> Mapping:
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError:
+        raise MappingError(f"{path}: not valid YAML") from None
+    return parse_mapping(data, path)
+
+
+def mappings_dir(fhir_dir: Path | None = None, mappings: Path | str | None = None) -> Path:
+    """The mapping folder: `mappings` when given, else `<fhir_dir>/mappings`, else the setting
+    DOCC_FHIR_MAPPINGS, else `fhir/mappings` of this docc checkout."""
+    if mappings:
+        return Path(mappings)
+    if fhir_dir is not None:
+        return Path(fhir_dir) / "mappings"
+    return MAPPINGS_DIR
+
+
+def mapping_path(doc_type: str, fhir_dir: Path | None = None, mappings: Path | str | None = None) -> Path:
+    return mappings_dir(fhir_dir, mappings) / f"{doc_type}.yaml"
+
+
+def load_mapping(doc_type: str, fhir_dir: Path | None = None, mappings: Path | str | None = None) -> Mapping:
+    path = mapping_path(doc_type, fhir_dir, mappings)
     if not path.exists():
         raise MappingError(f"no FHIR mapping for doc type {doc_type!r} ({path})")
     return _load_mapping(str(path), path.stat().st_mtime)
+
+
+def mapping_sha256(doc_type: str, mappings: Path | str | None = None) -> str:
+    """sha256 of a doc type's mapping file ("builtin" without one): part of the batch state key,
+    so a changed mapping reprocesses exactly its doc type."""
+    import hashlib
+
+    path = mapping_path(doc_type, None, mappings)
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return "builtin:" + hashlib.sha256(DEFAULT_MAPPING_VERSION.encode()).hexdigest()[:16]
+
+
+def mapping_status(doc_type: str, mappings: Path | str | None = None) -> str:
+    """"reviewed", "draft", or "default" (no mapping file: the built-in certain default)."""
+    path = mapping_path(doc_type, None, mappings)
+    if not path.exists():
+        return "default"
+    try:
+        return load_mapping(doc_type, mappings=mappings).status
+    except MappingError:
+        return "invalid"
+
+
+# Field names whose FHIR meaning is certain; anything else needs `fhir:` in schema.yaml or a reviewed
+# mapping. (type hints: None when the type is not known, at run time without a schema)
+CERTAIN_NAMES: dict[str, tuple[set[str], set[str | None]]] = {
+    "Patient.name": ({"patient_name", "patient", "patient_full_name", "member_name"}, {"person_name", None}),
+    "Patient.birthDate": ({"birth_date", "dob", "date_of_birth", "patient_dob", "patient_birth_date", "birthdate"}, {"date", None}),
+    "Patient.identifier": ({"mrn", "patient_mrn", "medical_record_number"}, {"identifier", "code", "string", None}),
+    "Patient.gender": ({"gender", "sex", "patient_sex", "patient_gender"}, {"string", "code", None}),
+}
+DEFAULT_MAPPING_VERSION = "1"
+GENDER_MAP = {"m": "male", "male": "male", "f": "female", "female": "female", "o": "other", "other": "other",
+              "u": "unknown", "unknown": "unknown", "x": "other"}
+# what each supported `fhir:` target becomes in a mapping
+TARGETS = ("Patient.name", "Patient.birthDate", "Patient.identifier", "Patient.gender", "Patient.telecom",
+           "DocumentReference.date", "Practitioner.name", "Practitioner.identifier")
+
+
+def certain_targets(fields: dict[str, tuple[str | None, str | None]]) -> dict[str, str]:
+    """{field: target} for fields whose target is certain: named in schema.yaml (`fhir:`), or a
+    well-known field name of a fitting type. Input: {field: (type or None, fhir target or None)}."""
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    for name, (_, target) in sorted(fields.items()):
+        if target:
+            out[name] = target
+            taken.add(target)
+    for name, (ftype, target) in sorted(fields.items()):
+        if target:
+            continue
+        for tgt, (names, types) in CERTAIN_NAMES.items():
+            if name in names and ftype in types and tgt not in taken:
+                out[name] = tgt
+                taken.add(tgt)
+    return out
+
+
+def default_mapping_data(doc_type: str, fields: dict[str, tuple[str | None, str | None]]) -> dict:
+    """The mapping docc can write with certainty for a doc type nobody has mapped: a Patient
+    (matched by MRN, else by name + birth date + gender), a Practitioner when fields name one,
+    and the document date. Everything else stays out until a person maps it."""
+    targets = certain_targets(fields)
+    by_target: dict[str, str] = {t: f for f, t in targets.items()}
+    unknown = sorted(set(targets.values()) - set(TARGETS))
+    if unknown:
+        raise MappingError(f"{doc_type}: unsupported fhir target(s) {', '.join(unknown)} "
+                           f"(docc drafts: {', '.join(TARGETS)}; map others in a reviewed mapping)")
+    resources: dict[str, Any] = {}
+    patient_elems: dict[str, Any] = {}
+    if "Patient.name" in by_target:
+        patient_elems["name"] = [{"field": by_target["Patient.name"], "as": "name"}]
+    if "Patient.birthDate" in by_target:
+        patient_elems["birthDate"] = {"field": by_target["Patient.birthDate"], "as": "date"}
+    if "Patient.gender" in by_target:
+        patient_elems["gender"] = {"field": by_target["Patient.gender"], "map": dict(GENDER_MAP)}
+    if "Patient.telecom" in by_target:
+        patient_elems["telecom"] = [{"system": "phone", "value": {"field": by_target["Patient.telecom"]}}]
+    patient_fields = [by_target[t] for t in ("Patient.identifier", "Patient.name", "Patient.birthDate") if t in by_target]
+    if patient_fields:
+        patient: dict[str, Any] = {"type": "Patient", "when": patient_fields}
+        if "Patient.identifier" in by_target:
+            patient["identifier"] = [{"system": "mrn", "field": by_target["Patient.identifier"], "type": "MR"}]
+        patient["elements"] = patient_elems
+        resources["patient"] = patient
+    if "Practitioner.name" in by_target or "Practitioner.identifier" in by_target:
+        prac: dict[str, Any] = {"type": "Practitioner",
+                                "when": [by_target[t] for t in ("Practitioner.name", "Practitioner.identifier") if t in by_target]}
+        if "Practitioner.identifier" in by_target:
+            prac["identifier"] = [{"system": "npi", "field": by_target["Practitioner.identifier"]}]
+        prac["elements"] = {"name": [{"field": by_target["Practitioner.name"], "as": "name"}]} if "Practitioner.name" in by_target else {}
+        resources["practitioner"] = prac
+    document: dict[str, Any] = {}
+    if "patient" in resources:
+        document["subject"] = "patient"
+    if "DocumentReference.date" in by_target:
+        document["date"] = {"field": by_target["DocumentReference.date"]}
+    return {"doc_type": doc_type, "status": "draft", "document": document, "resources": resources}
+
+
+def default_mapping(doc_type: str, field_names: Iterable[str]) -> Mapping:
+    """Run-time fallback when a doc type has no mapping file: the certain part only."""
+    data = default_mapping_data(doc_type, {n: (None, None) for n in field_names})
+    return parse_mapping(data, f"(default mapping for {doc_type})")
 
 
 @lru_cache(maxsize=None)
@@ -340,6 +483,7 @@ class _Instance:
     ident: list[dict]
     key_identifier: dict
     alias_of: str | None = None   # full_url of an earlier entry with the same business key
+    match: str | None = None      # conditional-create query when there is no business identifier
 
 
 @dataclass
@@ -639,18 +783,36 @@ class _Builder:
                 full_url = f"urn:uuid:{uuid.uuid5(NAMESPACE, f'{self.sha}/{local}')}"
                 ident = self.identifiers(spec, ctx)
                 natural = [i for i in ident if i.get("system")]
+                match = None
                 if spec.key_mode == "document" or not natural:
                     key_identifier = {"system": derived, "value": f"{self.sha}:{local}"}
-                    ident = ident + [key_identifier]
+                    match = self.demographics(spec, ctx) if spec.type == "Patient" and spec.key_mode != "document" else None
+                    if match is None:
+                        ident = ident + [key_identifier]
                 else:
                     key_identifier = natural[0]
-                inst = _Instance(spec, row, full_url, ident, key_identifier)
-                dedupe = (spec.type, key_identifier["system"], key_identifier["value"])
+                inst = _Instance(spec, row, full_url, ident, key_identifier, match=match)
+                dedupe = (spec.type, "match", match) if match else (spec.type, key_identifier["system"], key_identifier["value"])
                 if dedupe in seen:
                     inst.alias_of = seen[dedupe]
                 else:
                     seen[dedupe] = full_url
                 self.instances.setdefault(spec.key, []).append(inst)
+
+    def demographics(self, spec: ResourceSpec, ctx: _Ctx) -> str | None:
+        """A Patient with no MRN is matched by family + given name + birth date (+ gender when
+        known): `family:exact=..&given:exact=..&birthdate=..[&gender=..]`. None when any of the
+        three is missing: then the Patient is keyed to this document (never a guess)."""
+        names = self.value(spec.elements.get("name"), ctx) if "name" in spec.elements else None
+        name = names[0] if isinstance(names, list) and names else names
+        birth = self.value(spec.elements.get("birthDate"), ctx) if "birthDate" in spec.elements else None
+        if not isinstance(name, dict) or not name.get("family") or not name.get("given") or not birth:
+            return None
+        parts = [("family:exact", name["family"]), ("given:exact", name["given"][0]), ("birthdate", str(birth))]
+        gender = self.value(spec.elements.get("gender"), ctx) if "gender" in spec.elements else None
+        if gender in ("male", "female", "other", "unknown"):
+            parts.append(("gender", gender))
+        return "&".join(f"{k}={quote(str(v), safe='')}" for k, v in parts)
 
     def build(self) -> list[tuple[_Instance, dict]]:
         out = []
@@ -660,7 +822,7 @@ class _Builder:
                     continue
                 ctx = _Ctx(self.fields) if inst.row is None else _Ctx(self.fields, self.rows(spec.for_each)[inst.row], inst.row, spec.for_each)
                 body = self.value(spec.elements, ctx) or {}
-                resource = {"resourceType": spec.type, "identifier": inst.ident, **body}
+                resource = {"resourceType": spec.type, **({"identifier": inst.ident} if inst.ident else {}), **body}
                 out.append((inst, resource))
         return out
 
@@ -699,12 +861,20 @@ def _recorded(builder: _Builder, mapping: Mapping) -> str:
     return f"{day or '1970-01-01'}T00:00:00Z"
 
 
-def build_bundle(result: dict, fhir_dir: Path | None = None) -> dict:
+def build_bundle(result: dict, fhir_dir: Path | None = None, mappings: Path | str | None = None,
+                 mapping: Mapping | None = None) -> dict:
     """One FHIR R4 transaction Bundle for one results.jsonl record (any status; callers send only
     `exported` ones). Raises MappingError for a bad mapping, BuildError for fields that do not
-    make valid FHIR."""
+    make valid FHIR. A doc type with no mapping file gets `default_mapping` (Patient,
+    DocumentReference, Provenance and what field names say with certainty)."""
+    if mapping is None:
+        try:
+            mapping = load_mapping(result["doc_type"], Path(fhir_dir) if fhir_dir else None, mappings)
+        except MappingError:
+            if mapping_path(result["doc_type"], Path(fhir_dir) if fhir_dir else None, mappings).exists():
+                raise
+            mapping = default_mapping(result["doc_type"], (result.get("fields") or {}).keys())
     fhir_dir = Path(fhir_dir or FHIR_DIR)
-    mapping = load_mapping(result["doc_type"], fhir_dir)
     term = _terminology(str(fhir_dir / "terminology"))
     b = _Builder(result, mapping, term)
     b.plan()
@@ -715,7 +885,7 @@ def build_bundle(result: dict, fhir_dir: Path | None = None) -> dict:
     for inst, resource in built:
         entries.append({"fullUrl": inst.full_url, "resource": _validate(resource),
                         "request": {"method": "POST", "url": inst.spec.type,
-                                    "ifNoneExist": _if_none_exist(inst.key_identifier)}})
+                                    "ifNoneExist": inst.match or _if_none_exist(inst.key_identifier)}})
 
     # the source document
     doc_system = term.uri("document-sha256")
@@ -724,7 +894,7 @@ def build_bundle(result: dict, fhir_dir: Path | None = None) -> dict:
     attachment: dict[str, Any] = {"contentType": MEDIA_TYPES.get(Path(result.get("source") or "").suffix.lower(),
                                                                  "application/octet-stream")}
     if result.get("source"):
-        attachment["title"] = Path(result["source"]).name
+        attachment["title"] = source_title(result["source"])
     docref: dict[str, Any] = {
         "resourceType": "DocumentReference",
         "identifier": [{"system": doc_system, "value": sha}],
@@ -753,7 +923,7 @@ def build_bundle(result: dict, fhir_dir: Path | None = None) -> dict:
             "display": f"docc extractor {result['doc_type']}"}})
     provenance = {
         "resourceType": "Provenance",
-        "target": [{"reference": e["fullUrl"]} for e in entries if e["fullUrl"] != doc_url],
+        "target": [{"reference": e["fullUrl"]} for e in entries if e["fullUrl"] != doc_url] or [{"reference": doc_url}],
         "recorded": _recorded(b, mapping),
         "agent": [{"type": {"coding": [{"system": term.uri("provenance-participant-type"), "code": "assembler",
                                         "display": "Assembler"}]},
@@ -773,6 +943,23 @@ def build_bundle(result: dict, fhir_dir: Path | None = None) -> dict:
 
     Bundle.model_validate({**bundle, "entry": [{k: v for k, v in e.items() if k != "resource"} for e in entries]})
     assert_bindings({**bundle, "entry": [{"request": e["request"]} for e in entries]})
+    return bundle
+
+
+def source_title(source: str) -> str:
+    """The DocumentReference title: the source file's name (no folders)."""
+    return Path(str(source).replace("\\", "/")).name
+
+
+def set_source_title(bundle: dict, source: str) -> dict:
+    """Title the Bundle's DocumentReference with the source file name. The batch workers build
+    Bundles from content alone (their state is keyed by sha256); the driver, which knows the
+    path, names the file here."""
+    for entry in bundle.get("entry") or []:
+        res = entry.get("resource") or {}
+        if res.get("resourceType") == "DocumentReference":
+            for content in res.get("content") or []:
+                content.setdefault("attachment", {})["title"] = source_title(source)
     return bundle
 
 

@@ -6,8 +6,9 @@
   is `OUT/fhir/<sha256>.json` (built and written here when missing).
 - POSTs each transaction Bundle to the base URL (httpx, `concurrency` in flight), bearer token from
   `DOCC_FHIR_TOKEN`. Retries with exponential backoff (tenacity; honours `Retry-After`) on
-  429/5xx and connection errors; never on other 4xx: the server's OperationOutcome is recorded
-  and the export goes on with the rest.
+  429/5xx, timeouts and dropped connections; never on other 4xx: the server's OperationOutcome
+  is recorded and the export goes on with the rest. A connection that cannot be opened at all
+  (refused, unknown host) is not retried and stops the export at once: the server is not there.
 - Two Bundles that share a business key (same Patient MRN, same NPI, ...) are never in flight at
   once, so a server without serialisable transactions cannot create the shared resource twice.
 - `OUT/export/<host>.jsonl` is an append-only log, one JSON line per attempt (atomic appends);
@@ -68,6 +69,7 @@ class Outcome:
     outcome: dict | None = None      # the server's OperationOutcome, when rejected
     error: str | None = None         # transport error / last status, when failed
     bundle_sha256: str = ""
+    unreachable: bool = False        # the connection could not be opened at all
 
 
 @dataclass
@@ -78,6 +80,8 @@ class ExportReport:
     unbuildable: int = 0             # exported documents whose Bundle could not be built
     not_sent: int = 0                # left for the next run after the circuit breaker opened
     stopped: bool = False            # too many consecutive failures: the server looks down
+    unreachable: str | None = None   # why the server could not be reached at all (stops at once)
+    names: dict[str, str] = field(default_factory=dict)  # sha256 -> source file name, for tables
     outcomes: list[Outcome] = field(default_factory=list)
     log_path: Path | None = None
 
@@ -117,11 +121,14 @@ def iter_results(out: Path) -> Iterator[dict]:
                 log.warning("results.jsonl line %d is not JSON; skipped", n)
 
 
-def exported_bundles(out: Path, report: ExportReport) -> Iterator[tuple[str, bytes]]:
+def exported_bundles(out: Path, report: ExportReport, mappings: Path | None = None) -> Iterator[tuple[str, bytes]]:
     """(sha256, Bundle bytes) for every exported document, once per sha256, in results order."""
     seen: set[str] = set()
     fhir_dir = Path(out) / "fhir"
-    report.exported = len({r["sha256"] for r in iter_results(out) if r.get("status") == "exported" and r.get("sha256")})
+    for r in iter_results(out):
+        if r.get("status") == "exported" and r.get("sha256"):
+            report.names.setdefault(r["sha256"], Path(str(r.get("source") or r["sha256"])).name)
+    report.exported = len(report.names)
     for rec in iter_results(out):
         if rec.get("status") != "exported" or not rec.get("sha256"):
             continue
@@ -132,15 +139,15 @@ def exported_bundles(out: Path, report: ExportReport) -> Iterator[tuple[str, byt
         path = bundle_path(fhir_dir, sha)
         if not path.exists():
             try:
-                write_bundle(build_bundle(rec), fhir_dir)
+                write_bundle(build_bundle(rec, mappings=mappings), fhir_dir)
                 report.built += 1
             except (BuildError, MappingError, BindingError) as e:  # messages name elements, not values
                 report.unbuildable += 1
-                log.error("document %s: no FHIR Bundle: %s", sha[:12], e)
+                log.error("%s: no FHIR Bundle: %s", report.names.get(sha, sha[:12]), e)
                 continue
             except Exception as e:  # noqa: BLE001 - one bad record must not stop the export
                 report.unbuildable += 1
-                log.error("document %s: no FHIR Bundle: %s", sha[:12], type(e).__name__)
+                log.error("%s: no FHIR Bundle: %s", report.names.get(sha, sha[:12]), type(e).__name__)
                 continue
         yield sha, path.read_bytes()
 
@@ -191,7 +198,20 @@ def _retry_after(response: httpx.Response) -> float | None:
 
 
 def _retryable(exc: BaseException) -> bool:
+    if isinstance(exc, httpx.ConnectError):  # refused / no route / unknown host: retrying only delays the news
+        return False
     return isinstance(exc, (RetryableStatus, httpx.TransportError))
+
+
+def _describe(exc: BaseException) -> str:
+    """'connection refused', 'ReadTimeout', ... (no URL query or payload)."""
+    text = str(exc).lower()
+    if isinstance(exc, httpx.ConnectError):
+        for needle in ("refused", "name or service not known", "no route", "unreachable", "nodename nor servname"):
+            if needle in text:
+                return f"cannot connect: {'connection refused' if needle == 'refused' else needle}"
+        return "cannot connect"
+    return type(exc).__name__
 
 
 def _wait(base: Any) -> Any:
@@ -249,7 +269,8 @@ def send_bundle(client: httpx.Client, url: str, sha: str, payload: bytes, attemp
         outcome.error = f"HTTP {e.status} after {outcome.attempts} attempts"
         return outcome
     except httpx.HTTPError as e:
-        outcome.error = f"{type(e).__name__} after {outcome.attempts} attempts"
+        outcome.error = f"{_describe(e)} after {outcome.attempts} attempt{'s' if outcome.attempts != 1 else ''}"
+        outcome.unreachable = isinstance(e, httpx.ConnectError)
         return outcome
     outcome.http_status = response.status_code
     if response.is_success:
@@ -282,7 +303,7 @@ def _conflict_keys(payload: bytes) -> set[str]:
 
 def export_to_server(out: Path, fhir_url: str, concurrency: int = 4, token: str | None = None,
                      attempts: int | None = None, timeout: float = 60.0, max_wait: float = 30.0,
-                     breaker: int | None = None) -> ExportReport:
+                     breaker: int | None = None, mappings: Path | None = None) -> ExportReport:
     """Send every exported, not yet accepted document's Bundle; return what happened.
 
     After `breaker` documents in a row failed (retries exhausted on 5xx/429/connection errors)
@@ -304,7 +325,7 @@ def export_to_server(out: Path, fhir_url: str, concurrency: int = 4, token: str 
     breaker = breaker or int(os.environ.get("DOCC_FHIR_BREAKER", "5"))
     consecutive_failures = 0
 
-    source = exported_bundles(out, report)
+    source = exported_bundles(out, report, mappings)
     pending: deque[tuple[str, bytes, set[str]]] = deque()
     in_flight: dict[Future, tuple[str, set[str]]] = {}
     busy: set[str] = set()
@@ -325,6 +346,9 @@ def export_to_server(out: Path, fhir_url: str, concurrency: int = 4, token: str 
 
     with httpx.Client(timeout=timeout, headers=headers) as client, ThreadPoolExecutor(concurrency) as pool:
         while True:
+            if report.unreachable and not report.stopped:
+                report.stopped = True
+                log.error("cannot reach %s (%s): stopping; re-run `docc export` when it is up", url, report.unreachable)
             if consecutive_failures >= breaker and not report.stopped:
                 report.stopped = True
                 log.error("%d documents in a row failed: stopping; re-run `docc export` to resume", consecutive_failures)
@@ -352,6 +376,8 @@ def export_to_server(out: Path, fhir_url: str, concurrency: int = 4, token: str 
                 busy.difference_update(keys)
                 result = fut.result()
                 report.outcomes.append(result)
+                if result.unreachable and not report.unreachable:
+                    report.unreachable = (result.error or "cannot connect").split(" after ")[0].removeprefix("cannot connect: ")
                 consecutive_failures = consecutive_failures + 1 if result.status == "failed" else 0
                 entry = {"sha256": sha, "status": result.status, "http_status": result.http_status,
                          "created": result.created, "unchanged": result.unchanged, "attempts": result.attempts,
@@ -365,7 +391,8 @@ def export_to_server(out: Path, fhir_url: str, concurrency: int = 4, token: str 
                 if result.status == "accepted":
                     log.debug("document %s accepted: %d created, %d unchanged", sha[:12], result.created, result.unchanged)
                 else:
-                    log.warning("document %s %s (HTTP %s)%s", sha[:12], result.status, result.http_status,
+                    why = f"HTTP {result.http_status}" if result.http_status else (result.error or "no answer")
+                    log.warning("%s %s (%s)%s", report.names.get(sha, sha[:12]), result.status, why,
                                 f": {_issue_summary(result.outcome)}" if result.outcome else "")
                     if result.outcome:
                         log.debug("document %s OperationOutcome: %s", sha[:12], json.dumps(result.outcome))
@@ -408,9 +435,13 @@ def _print_report(report: ExportReport, target: str) -> None:
         t.add_column("HTTP")
         t.add_column("issues")
         for o in problems[:50]:
-            t.add_row(o.sha256[:16], o.status, str(o.http_status or ""), _issue_summary(o.outcome) or (o.error or ""))
+            t.add_row(report.names.get(o.sha256, o.sha256[:16]), o.status, str(o.http_status or ""),
+                      _issue_summary(o.outcome) or (o.error or ""))
         console.print(t)
-    if report.stopped:
+    if report.unreachable:
+        console.print(f"[red]cannot reach {target} ({report.unreachable}): {report.not_sent} document(s) not sent; "
+                      f"re-run when the server is up[/red]")
+    elif report.stopped:
         console.print(f"[red]stopped after repeated failures: {report.not_sent} document(s) not sent; "
                       f"re-run to resume[/red]")
     if report.unbuildable:
@@ -419,24 +450,25 @@ def _print_report(report: ExportReport, target: str) -> None:
         console.print(f"export log: {report.log_path}")
 
 
-def export_ndjson(out: Path, ndjson_dir: Path) -> tuple[ExportReport, dict[str, int]]:
+def export_ndjson(out: Path, ndjson_dir: Path, mappings: Path | None = None) -> tuple[ExportReport, dict[str, int]]:
     """Stream every exported document's Bundle, in sha256 order, into NDJSON files."""
     report = ExportReport()
-    shas = sorted(sha for sha, _ in exported_bundles(Path(out), report))  # builds missing Bundles
+    shas = sorted(sha for sha, _ in exported_bundles(Path(out), report, mappings))  # builds missing Bundles
     fhir_dir = Path(out) / "fhir"
     counts = write_ndjson((json.loads(bundle_path(fhir_dir, sha).read_bytes()) for sha in shas), ndjson_dir,
                           presorted=True)
     return report, counts
 
 
-def export_command(out: Path, fhir_url: str | None, ndjson_dir: Path | None, concurrency: int) -> int:
+def export_command(out: Path, fhir_url: str | None, ndjson_dir: Path | None, concurrency: int,
+                   mappings: Path | None = None) -> int:
     """Entry point of `docc export`: 0 when everything was accepted/written, 1 otherwise."""
     out = Path(out)
     if not (out / "results.jsonl").exists():
         log.error("%s has no results.jsonl (run `docc run ... --out %s` first)", out, out)
         return 2
     if ndjson_dir is not None:
-        report, counts = export_ndjson(out, Path(ndjson_dir))
+        report, counts = export_ndjson(out, Path(ndjson_dir), mappings)
         from rich.console import Console
         from rich.table import Table
 
@@ -449,8 +481,11 @@ def export_command(out: Path, fhir_url: str | None, ndjson_dir: Path | None, con
         return 0 if not report.unbuildable else 1
     assert fhir_url is not None
     started = time.monotonic()
-    report = export_to_server(out, fhir_url, concurrency=concurrency)
+    report = export_to_server(out, fhir_url, concurrency=concurrency, mappings=mappings)
     log.info("export finished in %.1fs: %d sent, %d accepted, %d rejected, %d failed", time.monotonic() - started,
              report.sent, report.count("accepted"), report.count("rejected"), report.count("failed"))
     _print_report(report, fhir_url)
+    print(f"docc export: exported={report.exported} skipped={report.skipped} sent={report.sent} "
+          f"accepted={report.count('accepted')} rejected={report.count('rejected')} failed={report.count('failed')} "
+          f"not_sent={report.not_sent} created={report.created} unchanged={report.unchanged}", flush=True)
     return 0 if report.ok else 1

@@ -3,11 +3,13 @@
 One small JSON record per distinct input *content*: `records/<sha[:2]>/<sha256>.json`,
 written atomically (tmp file, fsync, rename) the moment the document is final. A record
 holds the document's result (everything of its results.jsonl line but the source path) and
-the fingerprint it was made with: record format, docc version, classifier sha256 and, for
-its doc type, the extractor's and runtime suite's sha256. A record is reused only when its
-fingerprint equals the current one, so a recompiled extractor re-processes exactly its doc
-type, a new classifier re-processes everything, and a killed run loses at most the documents
-that were in flight.
+the fingerprint it was made with: record format, docc version, classifier sha256 (its
+thresholds included) and, for its doc type, the extractor's, runtime suite's, FHIR mapping's
+and lock entry's sha256 (the lock entry holds per-field scores and any thresholds). A record is reused only when its fingerprint equals the current one, so a recompiled
+extractor or an edited mapping re-processes exactly its doc type, a new classifier
+re-processes everything, and a killed run loses at most the documents that were in flight.
+`reprocess` (True, or a set of doc types) makes records of those types stale on purpose
+(`docc run --reprocess [--doc-type T]`).
 """
 from __future__ import annotations
 
@@ -77,15 +79,20 @@ def hash_file(path: bytes, block: int = 1 << 20) -> str:
 
 
 class State:
-    def __init__(self, out: Path, classifier_sha: str, extractors: dict[str, str], suites: dict[str, str | None], fsync: bool = True) -> None:
+    def __init__(self, out: Path, classifier_sha: str, extractors: dict[str, str], suites: dict[str, str | None], fsync: bool = True,
+                 extra: dict[str, dict[str, Any]] | None = None, reprocess: bool | set[str] = False) -> None:
         self.root = Path(out) / ".state"
         self.records = self.root / "records"
         self.records.mkdir(parents=True, exist_ok=True)
         self.fsync = fsync
         self.base = {"record": RECORD_VERSION, "docc": docc_version(), "classifier": classifier_sha}
         self._fp = {None: self._digest({**self.base})}
+        self.reprocess = reprocess
         for t, sha in extractors.items():
-            self._fp[t] = self._digest({**self.base, "doc_type": t, "extractor": sha, "suite": suites.get(t)})
+            key = {**self.base, "doc_type": t, "extractor": sha, "suite": suites.get(t)}
+            if extra is not None:  # e.g. the FHIR mapping's and the lock entry's sha256
+                key.update(extra.get(t) or {})
+            self._fp[t] = self._digest(key)
 
     @staticmethod
     def _digest(obj: dict) -> str:
@@ -106,6 +113,8 @@ class State:
             return None
         fp = rec.pop("fingerprint", None)
         if fp is None or fp != self.fingerprint(rec.get("doc_type")):
+            return None
+        if self.reprocess is True or (self.reprocess and rec.get("doc_type") in self.reprocess):
             return None
         return rec
 

@@ -338,6 +338,13 @@ def test_same_business_key_twice_in_one_document_is_one_resource(records, fhir_c
 def test_missing_identifiers_fall_back_to_document_derived_keys(records):
     rec = copy.deepcopy(first_of(records, "lab_report"))
     rec["fields"]["mrn"] = {"value": None}
+    # no MRN: the Patient is matched by name + birth date (conditional create on demographics) ...
+    bundle = build_bundle(rec)
+    patient = next(e for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient")
+    assert patient["request"]["ifNoneExist"] == "family:exact=Rhodes&given:exact=Matthew&birthdate=1964-05-05"
+    assert "identifier" not in patient["resource"]  # no per-document identifier on a shared Patient
+    # ... and without a birth date too, it is keyed to this document: never a guess
+    rec["fields"]["birth_date"] = {"value": None}
     bundle = build_bundle(rec)
     patient = next(e for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient")
     assert patient["request"]["ifNoneExist"] == f"identifier=urn:docc:derived-id%7C{rec['sha256']}:patient"
@@ -391,8 +398,10 @@ def test_fields_that_cannot_make_valid_fhir_are_a_build_error(records):
     rec["fields"]["refills"] = {"value": 1.5}          # numberOfRepeatsAllowed must be an integer
     with pytest.raises(BuildError, match="refills: not an integer"):
         build_bundle(rec)
-    with pytest.raises(MappingError):
-        build_bundle({**rec, "doc_type": "no_such_type"})
+    # a doc type nobody mapped: the certain default (Patient from well-known field names,
+    # DocumentReference, Provenance), never a mapping error
+    default = build_bundle({**rec, "doc_type": "no_such_type", "fields": {**rec["fields"], "refills": {"value": 1}}})
+    assert [e["resource"]["resourceType"] for e in default["entry"]] == ["Patient", "DocumentReference", "Provenance"]
 
 
 # ----------------------------------------------------------------------------- terminology & parsing

@@ -151,7 +151,7 @@ def test_rejected_bundle_is_reported_and_does_not_stop_the_rest(server, tmp_path
 
     assert export_command(out, server, None, 2) == 1
     printed = capsys.readouterr().out
-    assert "Not accepted" in printed and bad["sha256"][:16] in printed
+    assert "Not accepted" in printed and Path(bad["source"]).name in printed  # file names, not hashes
     log = read_export_log(log_path_for(out, server))
     assert log[bad["sha256"]]["status"] == "rejected"
     assert log[bad["sha256"]]["http_status"] == 400
@@ -242,21 +242,25 @@ def test_unreachable_server_fails_then_resumes(server, tmp_path, monkeypatch):
     records = pick_records(1)
     out = make_run(tmp_path / "run", records)
     dead = f"http://127.0.0.1:{free_port()}/fhir"
-    report = export_to_server(out, dead, attempts=2, max_wait=0.1)
-    assert report.count("failed") == len(records) and not report.ok
-    assert all(o.attempts == 2 and "ConnectError" in (o.error or "") for o in report.outcomes)
+    report = export_to_server(out, dead, concurrency=1, attempts=2, max_wait=0.1)
+    # a refused connection is not retried and stops the export at once
+    assert report.count("failed") == 1 and report.stopped and not report.ok
+    assert report.unreachable == "connection refused"
+    assert all(o.attempts == 1 and "connection refused" in (o.error or "") for o in report.outcomes)
+    assert report.not_sent == len(records) - 1
     assert export_command(out, dead, None, 2) == 1
     # the same run against a live server sends everything
     assert export_command(out, server, None, 2) == 0
     assert count(server, "DocumentReference") == len(records)
 
 
-def test_circuit_breaker_stops_hammering_a_dead_server(server, tmp_path):
+def test_circuit_breaker_stops_hammering_a_failing_server(server, tmp_path):
     records = pick_records(2)
     out = make_run(tmp_path / "run", records)
-    dead = f"http://127.0.0.1:{free_port()}/fhir"
-    report = export_to_server(out, dead, concurrency=1, attempts=1, breaker=2)
+    with FlakyProxy(server, [503] * 20) as proxy:
+        report = export_to_server(out, proxy.url, concurrency=1, attempts=1, breaker=2)
     assert report.stopped and report.count("failed") == 2 and report.not_sent == len(records) - 2
+    assert all(o.http_status == 503 and o.error == "HTTP 503 after 1 attempts" for o in report.outcomes)
     assert not report.ok
     resumed = export_to_server(out, server, concurrency=2)
     assert resumed.ok and resumed.sent == len(records)
