@@ -114,7 +114,7 @@ def create_app(cfg: Config) -> FastAPI:
     def doctype(doc_type: str) -> dict[str, Any]:
         f = folder(doc_type)
         schema = Schema.load(f / "schema.yaml")
-        return {"schema": schema.model_dump(exclude_defaults=True), "schema_sha": labels.digest(f / "schema.yaml"),
+        return {"schema": schema.model_dump(exclude_none=True), "schema_sha": labels.digest(f / "schema.yaml"),
                 "documents": documents(f), "f1": _f1(cfg.extractors, doc_type)}
 
     @app.post("/api/doctypes")
@@ -232,7 +232,7 @@ def create_app(cfg: Config) -> FastAPI:
         from pipeline.studio.review import flags
 
         out.update({"doc_type": res.get("doc_type"), "reason": res.get("reason"), "fields": res.get("fields") or {},
-                    "flags": flags(rv, res), "schema": schema.model_dump(exclude_defaults=True) if schema else None,
+                    "flags": flags(rv, res), "schema": schema.model_dump(exclude_none=True) if schema else None,
                     "source": res.get("source")})
         return out
 

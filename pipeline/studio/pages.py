@@ -38,7 +38,7 @@ class Pages:
     """Opened documents by sha256 and their cached page images."""
 
     def __init__(self, cache_dir: Path | None = None) -> None:
-        self.cache_dir = Path(cache_dir or os.environ.get("DOCC_CACHE_DIR") or default_cache_dir())
+        self.cache_dir = Path(cache_dir) if cache_dir else default_cache_dir().parent  # ~/.cache/docc (or $DOCC_CACHE_DIR)
         self.image_dir = self.cache_dir / "studio-pages"
         self._docs: dict[str, Opened] = {}
 

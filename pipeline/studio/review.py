@@ -197,15 +197,19 @@ class ReviewQueue:
                 if _plain_rows(old_rows) == _plain_rows(rows):
                     continue
             else:
-                v = self._canon(corr.get("value"), spec, name)
                 old = before.get("value") if isinstance(before, dict) else None
+                raw = corr.get("value")
+                if raw == old or (old is not None and str(raw) == str(old)):
+                    continue  # unchanged: the runtime checks judge the extracted value
+                v = self._canon(raw, spec, name)
                 if v == old:
                     continue
                 after = None if v is None else {"value": v, "confidence": 1.0, "page": corr.get("page"),
                                                 "bbox": corr.get("bbox"), "text": str(corr.get("text") or v)[:200]}
             fields[name] = after
             changes.append((name, before, after))
-        return dict(sorted(fields.items())), changes
+        # keys sorted at every level, as `docc run` stores records: a re-run writes the same bytes
+        return json.loads(json.dumps(fields, sort_keys=True)), changes
 
     @staticmethod
     def _canon(v: Any, spec: Any, where: str) -> Any:
