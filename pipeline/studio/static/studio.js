@@ -119,7 +119,6 @@ async function saveLabel() {
   try {
     const r = await api("POST", `/api/doctypes/${S.doctype}/documents/${encodeURIComponent(S.doc.name)}`, body);
     S.problems = {};
-    status(`saved ${r.saved}`, "ok");
     await loadDoctypes(); await openDoctype(S.doctype);
     await openLabelDoc(r.name);
     status(`saved ${r.saved}`, "ok");
