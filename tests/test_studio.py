@@ -286,6 +286,18 @@ def test_review_fix_and_approve_exports(page, world, fhir):
     assert (run / "results.jsonl").read_bytes() == before
 
 
+def test_label_prefilled_by_the_locked_extractor(page, world):
+    page.keyboard.press("l")
+    page.select_option("#doctype", "prescription")
+    page.wait_for_selector('#doc-list li[data-name="rx_a_01.pdf"]')
+    page.set_input_files("#upload", str(ROOT / "tests" / "heldout" / "prescription" / "rx_d_02.pdf"))
+    page.wait_for_selector("text=prefilled by the compiled extractor")
+    golden = json.loads((ROOT / "tests" / "heldout" / "prescription" / "rx_d_02.json").read_text())
+    assert page.input_value('input[name="patient_name"]') == golden["patient_name"]
+    assert page.locator('.box[data-field="patient_name"]').count() == 1
+    shot(page, "06-label-prefilled")
+
+
 def test_recompile_shows_f1_before_after(page, world):
     page.keyboard.press("c")
     page.select_option("#compile-doctype", "prescription")
@@ -293,7 +305,7 @@ def test_recompile_shows_f1_before_after(page, world):
     page.click("#recompile")
     page.wait_for_selector('#compile-view[data-state="blocked"], #compile-view[data-state="promoted"], #compile-view[data-state="failed"]',
                            timeout=300_000)
-    shot(page, "06-recompile-result")
+    shot(page, "07-recompile-result")
     state = page.get_attribute("#compile-view", "data-state")
     rows = page.locator("#compile-table tbody tr")
     assert rows.count() == 13  # the prescription fields, each with F1 before and after
@@ -310,7 +322,7 @@ def test_recompile_shows_f1_before_after(page, world):
     from extractors.artifacts import load_locked
 
     assert "prescription" in load_locked(world["extractors"], ["prescription"])
-    shot(page, "07-recompile-installed")
+    shot(page, "08-recompile-installed")
 
 
 def test_nothing_imports_the_studio():
