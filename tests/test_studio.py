@@ -374,6 +374,8 @@ def test_schema_and_sample_conflicts(tmp_path):
     assert golden == {"a": "hello", "b": "2024-01-02"} and (samples / "note" / "x.pdf").exists()
     with pytest.raises(labels.Conflict):  # someone saved it meanwhile
         labels.save_sample(samples, schema, samples / "note" / "x.pdf", {"a": "other"}, expected_sha="0" * 64)
+    with pytest.raises(labels.LabelError):  # an existing sample keeps its id (no duplicate samples)
+        labels.save_sample(samples, schema, samples / "note" / "x.pdf", {"a": "hello"}, expected_sha=labels.digest(path), sample_id="y")
     sha = labels.digest(samples / "note" / "schema.yaml")
     narrower = labels.parse_schema({"doc_type": "note", "fields": {"a": {"type": "string"}}})
     with pytest.raises(labels.LabelError) as e:  # b is labeled in sample x: cannot be dropped silently

@@ -276,6 +276,8 @@ def save_sample(samples: Path, schema: Schema, document: Path, values: dict[str,
     stem = sample_id or document.stem
     if not re.match(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$", stem):
         raise LabelError({"id": "sample ids use letters, digits, '.', '_' and '-'"})
+    if document.parent.name != INBOX and stem != document.stem:
+        raise LabelError({"id": f"{document.name} is already a sample; renaming samples is done in the folder, not here"})
     target_doc = folder / f"{stem}{document.suffix.lower()}"
     golden_path = target_doc.with_suffix(".json")
     if digest(golden_path) != expected_sha:
