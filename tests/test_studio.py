@@ -113,7 +113,7 @@ def studio(world, fhir):
     proc = subprocess.Popen(
         [sys.executable, "-m", "pipeline.cli", "studio", "--samples", str(world["samples"]), "--run", str(world["run"]),
          "--extractors", str(world["extractors"]), "--port", str(port), "--fhir-url", fhir],
-        cwd=world["tmp"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        cwd=world["tmp"], env=env, stdout=subprocess.PIPE, stderr=open(world["tmp"] / "studio.log", "w"), text=True)
     url = None
     try:
         for line in proc.stdout:  # the start-up line carries the token URL
@@ -128,7 +128,7 @@ def studio(world, fhir):
                 httpx.get(base + "/", timeout=2)
                 break
             except httpx.TransportError:
-                assert proc.poll() is None, proc.stderr.read()
+                assert proc.poll() is None, (world["tmp"] / "studio.log").read_text()
         yield {"url": url, "base": base}
     finally:
         proc.terminate()
