@@ -284,6 +284,22 @@ def ingest(
     raise typer.Exit(ingest_command(inputs=inputs, workers=workers))
 
 
+@app.command()
+def studio(
+    samples: Annotated[Path, typer.Option(help="Folder of labeled samples, one sub-folder per doc type.")] = Path("data/samples"),
+    run: Annotated[Optional[Path], typer.Option(help="A `docc run` output folder whose review queue to work.")] = None,
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: any free port).")] = 8765,
+    extractors: Annotated[Path, typer.Option(help="Folder of locked extractors (prefill, checks, recompile target).")] = Path("extractors/compiled"),
+    backend: Annotated[list[Backend], typer.Option(help="Generators for the Recompile button (repeatable).")] = [Backend.synth],
+    fhir_url: Annotated[Optional[str], typer.Option(help="Also POST approved documents' Bundles to this FHIR server.")] = None,
+) -> None:
+    """Local browser app: label samples, work a run's review queue (approve exports), recompile."""
+    from pipeline.studio.server import studio_command
+
+    raise typer.Exit(studio_command(samples=samples, run=run, port=port, extractors=extractors,
+                                    backends=[b.value for b in backend], fhir_url=fhir_url))
+
+
 # ---------------------------------------------------------------------------- entry point
 
 
