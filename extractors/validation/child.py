@@ -48,6 +48,7 @@ def main() -> None:  # pragma: no cover - runs in the sandbox process
 
     import extractors.runtime as runtime
     import pipeline.document  # noqa: F401  (pickled documents refer to it)
+    from extractors.guard import GuardError, check_output, freeze_namespace
 
     # keep the protocol stream private: anything written to fd 1 goes to stderr instead
     proto_in = os.fdopen(os.dup(0), "rb", buffering=0)
@@ -164,6 +165,8 @@ def main() -> None:  # pragma: no cover - runs in the sandbox process
 
     base_builtins = {n: getattr(builtins, n) for n in ALLOWED_BUILTINS if hasattr(builtins, n)}
     Found = runtime.Found
+    trusted = (runtime, sys.modules["extractors"], re, datetime, decimal) + tuple(
+        getattr(runtime, n) for n in runtime.__all__)
 
     def ser_value(v: Any, depth: int = 0) -> Any:
         if depth > 6:
@@ -234,8 +237,8 @@ def main() -> None:  # pragma: no cover - runs in the sandbox process
         if msg is None:
             return
         order: list[int] = msg["order"]
-        result: dict[str, Any] = {"index": msg["index"], "status": "ok", "outputs": [None] * len(order),
-                                  "errors": [None] * len(order), "error": None, "violations": []}
+        result: dict[str, Any] = {"index": msg["index"], "status": "ok", "outputs": [None] * len(docs),
+                                  "errors": [None] * len(docs), "error": None, "violations": []}
         t0 = time.perf_counter()
         state["events"] = []
         try:
@@ -247,6 +250,11 @@ def main() -> None:  # pragma: no cover - runs in the sandbox process
                 exec(code, ns)  # noqa: S102 - the point of the sandbox
             finally:
                 state["mode"] = "off"
+            try:
+                freeze_namespace(ns, "docc_candidate", trusted)
+            except GuardError as exc:
+                state["events"].append(f"module-state: {exc}")
+                raise
             extract = ns.get("extract")
             if not callable(extract):
                 raise TypeError("candidate defines no callable extract(doc)")
@@ -254,12 +262,16 @@ def main() -> None:  # pragma: no cover - runs in the sandbox process
                 state["mode"] = "armed"
                 try:
                     out = extract(docs[i])
-                    if not isinstance(out, dict):
-                        raise TypeError(f"extract returned {type(out).__name__}, not dict")
+                    state["mode"] = "off"
+                    check_output(out, Found)
                     ser = {str(k): ser_found(v) for k, v in out.items()}
                     text = json.dumps(ser, ensure_ascii=False, allow_nan=False)
                     if len(text) > MAX_OUTPUT_BYTES:
                         raise ValueError(f"output of {len(text)} bytes exceeds {MAX_OUTPUT_BYTES}")
+                    if result["outputs"][i] is not None and result["outputs"][i] != ser:
+                        # the order lists a document twice: read again after other documents,
+                        # it must give the same output (no state carried between documents)
+                        raise ValueError("output changed when the document was read again after others")
                     result["outputs"][i] = ser
                 except MemoryError:
                     state["mode"] = "off"
@@ -294,8 +306,8 @@ def main() -> None:  # pragma: no cover - runs in the sandbox process
         try:
             write_json(result)
         except (TypeError, ValueError) as exc:
-            write_json({"index": msg["index"], "status": "error", "outputs": [None] * len(order),
-                        "errors": [None] * len(order), "error": f"unserialisable output: {exc}",
+            write_json({"index": msg["index"], "status": "error", "outputs": [None] * len(docs),
+                        "errors": [None] * len(docs), "error": f"unserialisable output: {exc}",
                         "violations": [], "seconds": time.perf_counter() - t0, "cpu": time.process_time()})
 
 
