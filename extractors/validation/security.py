@@ -49,6 +49,8 @@ BANDIT_SKIP = frozenset({"B101"})  # assert: harmless in extraction code (an Ass
 MAX_CONST_SIZE = 100_000     # largest repetition / range / literal size written as constants
 MAX_POWER_RESULT = 10 ** 18
 MAX_STRING_LITERAL = 5_000
+# a group that ends in a quantifier and is itself quantified: (a+)+, (\w*\s?)*, (x{2,})+
+NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*}?]\)(?:[+*]|\{\d*,\d*\})")
 PAYLOAD = re.compile(r"^[A-Za-z0-9+/=_\-\\x]{120,}$")
 
 log = logging.getLogger(__name__)
@@ -202,6 +204,17 @@ def _fold_str(node: ast.AST, depth: int = 0) -> str | None:
         return None
     if isinstance(node, ast.Constant):
         return node.value if isinstance(node.value, str) else None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+        fmt = _fold_str(node.left, depth + 1)
+        args = node.right.elts if isinstance(node.right, ast.Tuple) else [node.right]
+        vals = [a.value if isinstance(a, ast.Constant) and isinstance(a.value, (str, int)) else _fold_str(a, depth + 1)
+                for a in args]
+        if fmt is not None and all(v is not None for v in vals) and len(fmt) < 200:
+            try:
+                return fmt % tuple(vals)
+            except (TypeError, ValueError, OverflowError):
+                return None
+        return None
     if isinstance(node, ast.BinOp):
         if isinstance(node.op, ast.Add):
             a, b = _fold_str(node.left, depth + 1), _fold_str(node.right, depth + 1)
@@ -279,6 +292,9 @@ def ast_problems(info: ModuleInfo) -> list[Problem]:
         if folded is not None and "__" in folded:
             problems.append(_p("dunder-string", "string expression builds a dunder name "
                                "(string-built attribute access)", node))
+        if (isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) < 2000
+                and NESTED_QUANTIFIER.search(node.value)):
+            problems.append(_p("redos", "pattern with a nested quantifier ((a+)+): catastrophic backtracking", node))
         if isinstance(node, ast.Attribute):
             base = node.value
             if isinstance(base, ast.Name) and base.id in module_aliases:

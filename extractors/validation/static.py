@@ -394,9 +394,16 @@ def analyse(source: str, *, max_lines: int = DEFAULT_MAX_LINES, max_complexity: 
             problems.append(_p("too-complex", f"{fn.name}: cyclomatic complexity {c} (limit {max_complexity})", fn))
 
     # module-level state must not be mutated from functions
+    # (also through a local alias, `t = runtime.CODE_PATTERNS; t[k] = v`, and through unbound
+    # methods, `list.append(SEEN, x)`)
+    imports = set(info.module_aliases) | set(info.imported_names)
     for fn in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)):
         local = _local_names(fn)
-        shared = info.module_level - local
+        shared = (info.module_level | imports) - local - set(info.functions)
+        for node in ast.walk(fn):
+            if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                    and _root_name(node.value) in shared):
+                shared.add(node.targets[0].id)
         for node in ast.walk(fn):
             base = None
             if isinstance(node, ast.Subscript) and isinstance(node.ctx, (ast.Store, ast.Del)):
@@ -404,13 +411,24 @@ def analyse(source: str, *, max_lines: int = DEFAULT_MAX_LINES, max_complexity: 
             elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                   and node.func.attr in MUTATING_METHODS):
                 base = node.func.value
-            while isinstance(base, (ast.Subscript, ast.Attribute)):
-                base = base.value
-            if isinstance(base, ast.Name) and base.id in shared and base.id not in info.functions:
-                problems.append(_p("module-state-mutation", f"{fn.name} mutates module-level {base.id!r}", node))
+                if isinstance(base, ast.Name) and base.id in ("list", "dict", "set") and base.id not in local:
+                    problems.append(_p("module-state-mutation", f"{fn.name} calls {base.id}.{node.func.attr} "
+                                       "as an unbound method", node))
+            elif isinstance(node, ast.AugAssign) and not isinstance(node.target, ast.Name):
+                base = node.target
+            root = _root_name(base) if base is not None else None
+            if root in shared:
+                problems.append(_p("module-state-mutation", f"{fn.name} mutates module-level or imported {root!r}", node))
     _check_calls(tree, info, problems)
     _check_module_values(tree, info, problems)
     return _dedupe(problems), info
+
+
+def _root_name(node: ast.AST) -> str | None:
+    """`a` for `a`, `a.b`, `a[k].c`; None for anything computed."""
+    while isinstance(node, (ast.Subscript, ast.Attribute)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
 
 
 def _constant_default(node: ast.AST) -> bool:
