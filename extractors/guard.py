@@ -26,8 +26,8 @@ MAX_VALUE_CHARS = 16_384        # one field value or source text; a real value i
 MAX_ROWS = 2_000                # rows of one table field
 MAX_DEPTH = 6
 
-_SCALARS = (type(None), bool, int, float, str, Decimal, _dt.date, _dt.datetime, _dt.time, _dt.timedelta)
-_IMMUTABLE_LEAVES = _SCALARS + (_dt.tzinfo, re.Pattern, range, type, types.ModuleType, types.BuiltinFunctionType,
+_SCALARS = (type(None), bool, int, float, str, Decimal, _dt.date, _dt.datetime, _dt.time)
+_IMMUTABLE_LEAVES = _SCALARS + (_dt.timedelta, _dt.tzinfo, re.Pattern, range, type, types.ModuleType, types.BuiltinFunctionType,
                                 types.BuiltinMethodType, __future__._Feature)
 
 
@@ -72,7 +72,7 @@ def _check_function(fn: types.FunctionType, where: str) -> None:
 def _immutable(v: Any, depth: int = 0) -> bool:
     if depth > MAX_DEPTH:
         return False
-    if isinstance(v, _SCALARS) or isinstance(v, re.Pattern):
+    if isinstance(v, _IMMUTABLE_LEAVES):
         return True
     if type(v) in (tuple, frozenset):
         return all(_immutable(x, depth + 1) for x in v)
