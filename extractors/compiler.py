@@ -28,7 +28,7 @@ from extractors.plan import Plan, render_module
 from extractors.schema import SampleSet, Schema, discover
 from extractors.scoring import Counts, score_field
 from extractors.synth import learn_plan
-from extractors.validation.problems import ValidationFailed
+from extractors.validation.problems import SandboxUnavailable, ValidationFailed
 from pipeline.document import Document
 
 log = logging.getLogger(__name__)
@@ -453,6 +453,9 @@ def compile_command(samples: Path, doc_types: list[str], backends: list[str], ou
         return 2
     except ValidationFailed as exc:
         console.print(f"[red]error:[/red] the assembled extractor failed validation: {exc}")
+        return 1
+    except SandboxUnavailable as exc:
+        console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         return 1
     return 0
 

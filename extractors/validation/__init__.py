@@ -16,9 +16,9 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, Sequence
 
-from extractors.validation.problems import STAGES, Problem, ValidationFailed
+from extractors.validation.problems import STAGES, Problem, SandboxUnavailable, ValidationFailed
 
-__all__ = ["Problem", "ValidationFailed", "CandidateReport", "validate_candidates", "validate_artifact",
+__all__ = ["Problem", "ValidationFailed", "SandboxUnavailable", "CandidateReport", "validate_candidates", "validate_artifact",
            "run_candidates", "STAGES"]
 
 

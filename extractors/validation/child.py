@@ -25,7 +25,13 @@ HARMLESS_EVENTS = frozenset({"builtins.id"})
 
 
 def drop_privileges() -> str:
-    """When running as root, become nobody:nogroup (after the namespace and the limits)."""
+    """When running as root, become nobody:nogroup (after the namespace and the limits).
+
+    Everything the child needs from the file system (the interpreter's modules, docc's own
+    code, the documents) is loaded *before* this call, and the working directory is `/`: the
+    project may sit in a folder only root can enter (a 0700 home or workspace), and after the
+    drop the child can no longer read it, which is the point.
+    """
     if not hasattr(os, "getuid") or os.getuid() != 0:
         return f"uid {os.getuid()}"
     try:
@@ -49,6 +55,10 @@ def main() -> None:  # pragma: no cover - runs in the sandbox process
     import extractors.runtime as runtime
     import pipeline.document  # noqa: F401  (pickled documents refer to it)
     from extractors.guard import GuardError, check_output, freeze_namespace
+    from extractors.validation.static import ALLOWED_BUILTINS
+
+    # nothing below reads from the project folder or the working directory again
+    os.chdir("/")
 
     # keep the protocol stream private: anything written to fd 1 goes to stderr instead
     proto_in = os.fdopen(os.dup(0), "rb", buffering=0)
@@ -113,125 +123,130 @@ def main() -> None:  # pragma: no cover - runs in the sandbox process
     except Exception as exc:  # noqa: BLE001
         network = f"shared (unshare unavailable: {type(exc).__name__})"
     privileges = drop_privileges()
-    for name in [m for m in sys.modules if m not in modules_before_ctypes]:
-        del sys.modules[name]
+    try:
+        for name in [m for m in sys.modules if m not in modules_before_ctypes]:
+            del sys.modules[name]
 
-    # resource limits
-    page = os.sysconf("SC_PAGE_SIZE")
-    with open("/proc/self/statm") as fh:
-        vm_now = int(fh.read().split()[0]) * page
-    mem_limit = vm_now + int(setup["memory_mb"]) * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (mem_limit, mem_limit))
-    cpu = int(setup["cpu_seconds"])
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    try:  # no new processes at all (fork/exec through any path); root would ignore it
-        resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))
-    except (ValueError, OSError):
-        pass
-    sys.setrecursionlimit(int(setup.get("recursion_limit", 400)))
+        # resource limits
+        page = os.sysconf("SC_PAGE_SIZE")
+        with open("/proc/self/statm") as fh:
+            vm_now = int(fh.read().split()[0]) * page
+        mem_limit = vm_now + int(setup["memory_mb"]) * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (mem_limit, mem_limit))
+        cpu = int(setup["cpu_seconds"])
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        try:  # no new processes at all (fork/exec through any path); root would ignore it
+            resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))
+        except (ValueError, OSError):
+            pass
+        sys.setrecursionlimit(int(setup.get("recursion_limit", 400)))
 
-    # the audit hook: armed only while candidate code runs
-    state = {"mode": "off", "events": []}
+        # the audit hook: armed only while candidate code runs
+        state = {"mode": "off", "events": []}
 
-    def hook(event: str, args: tuple) -> None:
-        mode = state["mode"]
-        if mode == "off":
-            return
-        if mode == "loading" and event == "exec":
-            state["mode"] = "armed"
-            return
-        if event in HARMLESS_EVENTS:
-            return
-        if len(state["events"]) < 20:
-            state["events"].append(event)
-        raise RuntimeError(f"sandbox: {event} is not allowed")
+        def hook(event: str, args: tuple) -> None:
+            mode = state["mode"]
+            if mode == "off":
+                return
+            if mode == "loading" and event == "exec":
+                state["mode"] = "armed"
+                return
+            if event in HARMLESS_EVENTS:
+                return
+            if len(state["events"]) < 20:
+                state["events"].append(event)
+            raise RuntimeError(f"sandbox: {event} is not allowed")
 
-    sys.addaudithook(hook)
+        sys.addaudithook(hook)
 
-    allowed_modules = {"re": re, "datetime": datetime, "decimal": decimal}
-    from extractors.validation.static import ALLOWED_BUILTINS
+        allowed_modules = {"re": re, "datetime": datetime, "decimal": decimal}
 
-    real_import = builtins.__import__
+        real_import = builtins.__import__
 
-    def restricted_import(name, globals=None, locals=None, fromlist=(), level=0):  # noqa: A002
-        if level == 0 and name in allowed_modules:
-            return allowed_modules[name]
-        if level == 0 and name == "time" and "time" in sys.modules:
-            # date.strftime looks `time.strftime` up through __import__ on every call; stage 1
-            # keeps candidates themselves from importing it
-            return sys.modules["time"]
-        if level == 0 and name == "__future__":
-            return real_import(name, globals, locals, fromlist, level)
-        if level == 0 and name in ("extractors", "extractors.runtime"):
-            if name == "extractors" and set(fromlist or ()) - {"runtime"}:
-                raise ImportError(f"sandbox: from extractors import {fromlist} is not allowed")
-            return real_import(name, globals, locals, fromlist, level)
-        raise ImportError(f"sandbox: import of {name!r} is not allowed")
+        def restricted_import(name, globals=None, locals=None, fromlist=(), level=0):  # noqa: A002
+            if level == 0 and name in allowed_modules:
+                return allowed_modules[name]
+            if level == 0 and name == "time" and "time" in sys.modules:
+                # date.strftime looks `time.strftime` up through __import__ on every call; stage 1
+                # keeps candidates themselves from importing it
+                return sys.modules["time"]
+            if level == 0 and name == "__future__":
+                return real_import(name, globals, locals, fromlist, level)
+            if level == 0 and name in ("extractors", "extractors.runtime"):
+                if name == "extractors" and set(fromlist or ()) - {"runtime"}:
+                    raise ImportError(f"sandbox: from extractors import {fromlist} is not allowed")
+                return real_import(name, globals, locals, fromlist, level)
+            raise ImportError(f"sandbox: import of {name!r} is not allowed")
 
-    base_builtins = {n: getattr(builtins, n) for n in ALLOWED_BUILTINS if hasattr(builtins, n)}
-    Found = runtime.Found
-    trusted = (runtime, sys.modules["extractors"], re, datetime, decimal) + tuple(
-        getattr(runtime, n) for n in runtime.__all__)
+        base_builtins = {n: getattr(builtins, n) for n in ALLOWED_BUILTINS if hasattr(builtins, n)}
+        Found = runtime.Found
+        trusted = (runtime, sys.modules["extractors"], re, datetime, decimal) + tuple(
+            getattr(runtime, n) for n in runtime.__all__)
 
-    def ser_value(v: Any, depth: int = 0) -> Any:
-        if depth > 6:
-            raise ValueError("value nested too deeply")
-        if v is None or isinstance(v, (bool, int, str)):
-            return v
-        if isinstance(v, float):
-            return v if v == v and v not in (float("inf"), float("-inf")) else repr(v)
-        if isinstance(v, decimal.Decimal):
-            return str(v)
-        if isinstance(v, (datetime.date, datetime.time)):
-            return v.isoformat()
-        if isinstance(v, (list, tuple)):
-            return [ser_value(x, depth + 1) if not isinstance(x, dict) else ser_row(x, depth + 1) for x in v]
-        if isinstance(v, dict):
-            return ser_row(v, depth + 1)
-        if isinstance(v, Found):
-            return ser_found(v, depth + 1)
-        return None
-
-    def ser_row(row: dict, depth: int) -> dict:
-        return {str(k): ser_found(c, depth + 1) for k, c in row.items()}
-
-    def ser_found(f: Any, depth: int = 0) -> dict | None:
-        if f is None:
+        def ser_value(v: Any, depth: int = 0) -> Any:
+            if depth > 6:
+                raise ValueError("value nested too deeply")
+            if v is None or isinstance(v, (bool, int, str)):
+                return v
+            if isinstance(v, float):
+                return v if v == v and v not in (float("inf"), float("-inf")) else repr(v)
+            if isinstance(v, decimal.Decimal):
+                return str(v)
+            if isinstance(v, (datetime.date, datetime.time)):
+                return v.isoformat()
+            if isinstance(v, (list, tuple)):
+                return [ser_value(x, depth + 1) if not isinstance(x, dict) else ser_row(x, depth + 1) for x in v]
+            if isinstance(v, dict):
+                return ser_row(v, depth + 1)
+            if isinstance(v, Found):
+                return ser_found(v, depth + 1)
             return None
-        if isinstance(f, Found):
-            v = f.value
-            return {"value": ser_value(v, depth), "type": type(v).__name__,
-                    "page": ser_value(f.page, depth), "bbox": ser_value(f.bbox, depth),
-                    "text": ser_value(f.text, depth), "confidence": ser_value(f.confidence, depth)}
-        return {"value": ser_value(f, depth), "type": type(f).__name__, "page": None, "bbox": None,
-                "text": "", "confidence": 1.0, "plain": True}
 
-    # shared modules a candidate could tamper with if it ever got past stages 1-2: snapshot
-    # their namespaces and compare identities after every candidate (no audit event covers
-    # module attribute assignment)
-    guarded = {"builtins": builtins, "re": re, "datetime": datetime, "decimal": decimal,
-               "extractors.runtime": runtime, "json": json, "pickle": pickle, "sys": sys}
-    snapshot = {name: dict(vars(mod)) for name, mod in guarded.items()}
-    decimal_ctx = (decimal.getcontext().prec, decimal.getcontext().rounding)
-    modules_before = set(sys.modules)
+        def ser_row(row: dict, depth: int) -> dict:
+            return {str(k): ser_found(c, depth + 1) for k, c in row.items()}
 
-    def tampered() -> list[str]:
-        bad = []
-        for name, mod in guarded.items():
-            now, before = vars(mod), snapshot[name]
-            if now.keys() != before.keys() or any(now[k] is not v for k, v in before.items()):
-                bad.append(f"tampered:{name}")
-        if (decimal.getcontext().prec, decimal.getcontext().rounding) != decimal_ctx:
-            bad.append("tampered:decimal.context")
-        if set(sys.modules) - modules_before:
-            bad.append("tampered:sys.modules")
-        try:
-            if pickle.dumps([d.meta for d in docs], protocol=pickle.HIGHEST_PROTOCOL) != meta_fingerprint:
+        def ser_found(f: Any, depth: int = 0) -> dict | None:
+            if f is None:
+                return None
+            if isinstance(f, Found):
+                v = f.value
+                return {"value": ser_value(v, depth), "type": type(v).__name__,
+                        "page": ser_value(f.page, depth), "bbox": ser_value(f.bbox, depth),
+                        "text": ser_value(f.text, depth), "confidence": ser_value(f.confidence, depth)}
+            return {"value": ser_value(f, depth), "type": type(f).__name__, "page": None, "bbox": None,
+                    "text": "", "confidence": 1.0, "plain": True}
+
+        # shared modules a candidate could tamper with if it ever got past stages 1-2: snapshot
+        # their namespaces and compare identities after every candidate (no audit event covers
+        # module attribute assignment)
+        guarded = {"builtins": builtins, "re": re, "datetime": datetime, "decimal": decimal,
+                   "extractors.runtime": runtime, "json": json, "pickle": pickle, "sys": sys}
+        snapshot = {name: dict(vars(mod)) for name, mod in guarded.items()}
+        decimal_ctx = (decimal.getcontext().prec, decimal.getcontext().rounding)
+        modules_before = set(sys.modules)
+
+        def tampered() -> list[str]:
+            bad = []
+            for name, mod in guarded.items():
+                now, before = vars(mod), snapshot[name]
+                if now.keys() != before.keys() or any(now[k] is not v for k, v in before.items()):
+                    bad.append(f"tampered:{name}")
+            if (decimal.getcontext().prec, decimal.getcontext().rounding) != decimal_ctx:
+                bad.append("tampered:decimal.context")
+            if set(sys.modules) - modules_before:
+                bad.append("tampered:sys.modules")
+            try:
+                if pickle.dumps([d.meta for d in docs], protocol=pickle.HIGHEST_PROTOCOL) != meta_fingerprint:
+                    bad.append("tampered:documents")
+            except Exception:  # noqa: BLE001 - an unpicklable object planted in meta
                 bad.append("tampered:documents")
-        except Exception:  # noqa: BLE001 - an unpicklable object planted in meta
-            bad.append("tampered:documents")
-        return bad
+            return bad
+
+    except Exception as exc:  # noqa: BLE001 - tell the parent why, in one line, then stop
+        write_json({"ready": False, "privileges": privileges, "uid": os.getuid(),
+                    "error": f"{type(exc).__name__}: {str(exc)[:300]}"})
+        return
 
     write_json({"ready": True, "network": network, "privileges": privileges, "pid": os.getpid()})
 

@@ -42,3 +42,8 @@ class ValidationFailed(Exception):
 
     def __reduce__(self):
         return (type(self), (self.stage, self.problems))
+
+
+class SandboxUnavailable(Exception):
+    """The sandbox child could not start on this machine: an environment problem, not a
+    verdict on any candidate. The message is one line: what failed, as which user, what to do."""

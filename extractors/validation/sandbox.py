@@ -42,6 +42,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
+from extractors.validation.problems import SandboxUnavailable
 from extractors.validation.protocol import HEADER as _HEADER
 
 STATUSES = ("ok", "error", "timeout", "memory", "crash", "violation")
@@ -79,6 +80,20 @@ class CandidateRun:
 
 # ====================================================================== parent side
 
+def _startup_failure(ready: dict | None, stderr: str) -> str:
+    """One line saying why the sandbox child did not start, as which user, and what to do."""
+    if ready is None and not stderr.strip():
+        why, who = f"no answer within {STARTUP_TIMEOUT_S:g} s", f"uid {os.getuid()}"
+    elif ready is None:
+        why, who = stderr.strip().splitlines()[-1][:300], f"uid {os.getuid()}"
+    else:
+        why, who = str(ready.get("error") or "unknown error"), str(ready.get("privileges") or f"uid {ready.get('uid')}")
+    return (f"the validation sandbox could not start ({who}; project at {REPO_ROOT}): {why}. "
+            "The child loads docc before it drops privileges; check that the interpreter and the "
+            "project are readable by the user running docc, or run docc as a non-root user.")
+
+
+
 class _ChildDied(Exception):
     pass
 
@@ -101,10 +116,21 @@ class _Child:
         self.cpu_seconds = cpu_seconds
         self.cpu_used = 0.0
         self._buf = b""
-        self._send(setup_blob)
-        ready = self._recv(time.monotonic() + STARTUP_TIMEOUT_S)
+        try:
+            self._send(setup_blob)
+            ready = self._recv(time.monotonic() + STARTUP_TIMEOUT_S)
+        except _ChildDied:
+            ready = None
         if not ready or not ready.get("ready"):
-            raise _ChildDied("sandbox did not start: " + self.stderr_tail())
+            if self.proc.poll() is None:
+                try:
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    self.proc.kill()
+            self.proc.wait()
+            why = _startup_failure(ready, self.stderr_tail())
+            self.kill()
+            raise SandboxUnavailable(why)
         self.ready = ready
         self.network = ready.get("network")
 
@@ -261,9 +287,9 @@ def run_candidates(sources: Sequence[str], docs: Sequence[Any], *, timeout_s: fl
                 if child is None:
                     try:
                         child = _Child(setup_blob, hash_seed, cpu_seconds)
-                    except _ChildDied as exc:
-                        results[i] = CandidateRun(i, "crash", [None] * len(docs), [None] * len(docs), str(exc))
-                        continue
+                    except SandboxUnavailable as exc:
+                        failures.append(exc)
+                        return
                 t0 = time.monotonic()
                 try:
                     res = child.run(i, sources[i], order, timeout_s)
@@ -304,10 +330,13 @@ def run_candidates(sources: Sequence[str], docs: Sequence[Any], *, timeout_s: fl
             if child is not None:
                 child.close()
 
+    failures: list[SandboxUnavailable] = []
     threads = [threading.Thread(target=worker, name=f"docc-sandbox-{k}", daemon=True) for k in range(workers)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    if failures:  # the machine, not a candidate: no verdict can be given at all
+        raise failures[0]
     return [r if r is not None else CandidateRun(i, "crash", error="not run") for i, r in enumerate(results)]
 
