@@ -55,8 +55,9 @@ class Package:
 class _Runtime:
     def __init__(self, pkg: Package) -> None:
         from extractors.artifacts import ArtifactError, sha256_bytes
-        from pipeline.containment import Contained, install
+        from pipeline.containment import Contained, install, scrub_environment
 
+        scrub_environment()  # secrets are not there for extractor code to find
         install()
         self.pkg = pkg
         self.extract = {}

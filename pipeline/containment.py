@@ -38,8 +38,10 @@ from typing import Any, Callable
 DEFAULT_CPU_SECONDS = 5.0
 DEFAULT_MEMORY_MB = 512
 # environment variables a worker needs; everything else is dropped when it starts
-ENV_KEEP = re.compile(r"^(PATH|HOME|LANG|LANGUAGE|LC_[A-Z]+|TZ|TMPDIR|TESSDATA_PREFIX|OMP_THREAD_LIMIT|"
-                      r"PYTHON(PATH|HASHSEED|UNBUFFERED|DONTWRITEBYTECODE)|VIRTUAL_ENV|RAY_[A-Z_]+)$")
+# (docc's own settings stay, limits included; secrets among them are dropped by SECRET)
+ENV_KEEP = re.compile(r"^(PATH|HOME|USER|LOGNAME|LANG|LANGUAGE|LC_[A-Z]+|TZ|TMPDIR|TESSDATA_PREFIX|OMP_[A-Z_]+|"
+                      r"LD_LIBRARY_PATH|PYTHON(PATH|HASHSEED|UNBUFFERED|DONTWRITEBYTECODE)|VIRTUAL_ENV|"
+                      r"RAY_[A-Z_]+|DOCC_[A-Z0-9_]+)$")
 SECRET = re.compile(r"TOKEN|SECRET|PASSW|CREDENTIAL|AUTH|API_?KEY|PRIVATE", re.I)
 HARMLESS_EVENTS = frozenset({"builtins.id"})
 PR_SET_PDEATHSIG = 1
@@ -88,7 +90,8 @@ def _on_cpu(signum, frame) -> None:
 
 
 def install() -> None:
-    """Once per worker: scrub the environment, add the audit hook, warm lazy imports."""
+    """Once per process: add the audit hook and the CPU signal handler, warm lazy imports.
+    (Workers also call `scrub_environment`; the hook does nothing until armed.)"""
     global _INSTALLED
     if _INSTALLED:
         return
@@ -101,7 +104,6 @@ def install() -> None:
     datetime.datetime.strptime("2024-01-31", "%Y-%m-%d")
     datetime.date(2024, 1, 31).strftime("%d %B %Y")
     decimal.Decimal("1.50").quantize(decimal.Decimal("0.1"))
-    scrub_environment()
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # the CPU backstop (SIGXCPU) leaves no core file
     sys.addaudithook(_hook)
     if threading.current_thread() is threading.main_thread():
