@@ -71,6 +71,27 @@ def flate_bomb_pdf() -> bytes:
                  stream])
 
 
+def huge_image_pdf() -> bytes:
+    """A letter page drawing a 12000 x 12000 JPEG (144 Mpx declared, a few bytes of data)."""
+    img = b"<< /Type /XObject /Subtype /Image /Width 12000 /Height 12000 /ColorSpace /DeviceGray " \
+          b"/BitsPerComponent 8 /Filter /DCTDecode /Length 4 >>\nstream\n\xff\xd8\xff\xd9\nendstream"
+    content = b"q 612 0 0 792 0 0 cm /Im0 Do Q"
+    return _pdf([b"<< /Type /Catalog /Pages 2 0 R >>",
+                 b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                 b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+                 b"/Resources << /XObject << /Im0 5 0 R >> >> >>",
+                 b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+                 img])
+
+
+def test_huge_embedded_image_is_too_large(tmp_path):
+    path = tmp_path / "huge_image.pdf"
+    path.write_bytes(huge_image_pdf())
+    with pytest.raises(IngestError) as e:
+        ingest(path, cache_dir=None)
+    assert e.value.kind == "too_large" and "image of 144000000 pixels" in e.value.reason, e.value.reason
+
+
 def big_png(path: Path) -> None:
     """81 Mpx (under the per-image cap) with a line of text, so Tesseract really reads it."""
     from PIL import ImageDraw, ImageFont

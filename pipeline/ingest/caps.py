@@ -61,6 +61,24 @@ def check_decompressed(data: bytes, limit: int) -> None:
             raise IngestError("too_large", f"compressed streams inflate to more than {limit} bytes")
 
 
+def page_image_pixels(page) -> int:
+    """Pixels of the largest image drawn on a pdfium page (as declared: nothing is decoded).
+    Rendering decodes each image at full size, whatever the render resolution."""
+    import pypdfium2.raw as pdfium_c
+
+    largest = 0
+    try:
+        for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=3):
+            try:
+                w, h = obj.get_px_size()
+            except Exception:  # noqa: BLE001 - unreadable image: pdfium will say at render time
+                continue
+            largest = max(largest, int(w) * int(h))
+    except Exception:  # noqa: BLE001
+        return largest
+    return largest
+
+
 def is_blank(img: Image.Image) -> bool:
     """True when the image holds no ink: no dark pixel survives a 3x box reduction (scanner
     specks average out; a single printed word does not). Blank pages skip Tesseract."""

@@ -27,7 +27,7 @@ from PIL import Image, ImageSequence
 
 from pipeline.document import Document, Line, Page, Word, group_lines
 from pipeline.errors import IngestError
-from pipeline.ingest.caps import check_decompressed, is_blank
+from pipeline.ingest.caps import check_decompressed, is_blank, page_image_pixels
 from pipeline.ingest import ocr as _ocr
 from pipeline.ingest.pdftext import DEFAULT_POLICY, TextLayerPolicy, extract_page, flatten_annotations, needs_ocr, open_pdf
 from pipeline.ingest.sniff import DEFAULT_LIMITS, Limits, RawInput, read_input
@@ -229,6 +229,10 @@ def _plan_pdf(raw: RawInput, dpi: int, limits: Limits, policy: TextLayerPolicy, 
                 else:
                     if pt.width <= 0 or pt.height <= 0:
                         raise IngestError("corrupt", f"page {i + 1} has no size")
+                    img_px = page_image_pixels(page)
+                    if img_px > limits.max_image_pixels:
+                        raise IngestError("too_large", f"page {i + 1} draws an image of {img_px} pixels, "
+                                          f"limit {limits.max_image_pixels}")
                     rdpi = float(dpi)
                     cover, image_dpi = pt.image_info(page)
                     if cover >= 0.8 and image_dpi:
