@@ -68,7 +68,7 @@ class LockedExtractor:
 
     doc_type: str
     sha256: str
-    extract: Callable[[Any], dict]
+    extract: Callable[[Any], dict] | None
     entry: dict[str, Any]
 
 
@@ -83,8 +83,11 @@ def load_source(source: str, name: str) -> Callable[[Any], dict]:
     return fn
 
 
-def load_locked(folder: Path, doc_types: list[str] | None = None) -> dict[str, LockedExtractor]:
-    """Load every locked artifact in `folder`, refusing any whose sha256 differs from the lock."""
+def load_locked(folder: Path, doc_types: list[str] | None = None, *, execute: bool = True) -> dict[str, LockedExtractor]:
+    """Load every locked artifact in `folder`, refusing any whose sha256 differs from the lock.
+
+    `execute=False` only checks the hashes (`extract` is then None): the batch driver never
+    runs extractor code itself; its workers run it contained (`pipeline.containment`)."""
     lock = read_lock(folder)
     if not lock["doc_types"]:
         raise ArtifactError(f"{folder}: no compiled extractors (run `docc compile`)")
@@ -102,5 +105,6 @@ def load_locked(folder: Path, doc_types: list[str] | None = None) -> dict[str, L
                 f"{path}: sha256 {actual[:12]}… does not match the lock ({entry['sha256'][:12]}…); "
                 "the artifact was changed after it was validated. Recompile with `docc compile`."
             )
-        loaded[doc_type] = LockedExtractor(doc_type, actual, load_source(data.decode("utf-8"), doc_type), entry)
+        fn = load_source(data.decode("utf-8"), doc_type) if execute else None
+        loaded[doc_type] = LockedExtractor(doc_type, actual, fn, entry)
     return loaded

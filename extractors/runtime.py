@@ -8,10 +8,16 @@ the parsing (dates with a learned day/month order, numbers, names, codes with ch
 Every helper returns `Found` (a value plus where it was read: page, bbox, source text,
 confidence) or None. `extract(doc)` returns `{field: Found | None}`; a table field's Found
 holds a list of rows, each `{column: Found | None}`.
+
+`__all__` is the allow-list of what generated code may name (`runtime.<name>`); the gate
+reads it, so anything else here (imports, private helpers) stays out of reach. Module-level
+tables are read-only (mapping proxies, tuples): one doc type's extractor cannot change
+another's results by mutating them.
 """
 from __future__ import annotations
 
 import re
+from types import MappingProxyType
 from dataclasses import dataclass
 from functools import lru_cache
 from datetime import date
@@ -19,6 +25,15 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable, Iterator
 
 from pipeline.document import BBox, Document, Line, Word
+
+__all__ = (
+    "Found", "Cell", "Pair", "PairIndex", "Column",
+    "norm", "stem", "norm_phrase", "phrase_stems", "collapse", "label_score",
+    "DATE_PATTERNS", "CODE_PATTERNS", "RELATION_PENALTY",
+    "find_date", "parse_date", "parse_decimal", "parse_int", "parse_phone", "npi_valid", "parse_value",
+    "split_cells", "page_cells", "iter_pairs", "pair_index", "field", "search", "first", "table",
+    "date_order", "heading",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +73,7 @@ def norm_phrase(text: str) -> str:
 
 # ---------------------------------------------------------------- value parsers
 
-_MONTHS = {
+_MONTHS = MappingProxyType({
     m: i + 1
     for i, names in enumerate(
         [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
@@ -66,7 +81,7 @@ _MONTHS = {
          ("oct", "october"), ("nov", "november"), ("dec", "december")]
     )
     for m in names
-}
+})
 _MON = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 DATE_PATTERNS = (
     re.compile(r"\b(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\b"),                       # ISO y-m-d
@@ -170,14 +185,14 @@ def npi_valid(value: str) -> bool:
     return (10 - total % 10) % 10 == int(digits[9])
 
 
-CODE_PATTERNS = {
+CODE_PATTERNS = MappingProxyType({
     "npi": re.compile(r"\b\d{10}\b"),
     "loinc": re.compile(r"\b\d{1,5}-\d\b"),
     "icd10cm": re.compile(r"\b[A-TV-Z]\d[0-9A-Z](?:\.[0-9A-Z]{1,4})?\b"),
     "cpt": re.compile(r"\b\d{4}[0-9FTU]\b"),
     "rxnorm": re.compile(r"\b\d{2,8}\b"),
     "ucum": re.compile(r"\S+"),
-}
+})
 _IDENTIFIER = re.compile(r"\b(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{2,}[A-Z0-9]\b", re.I)
 
 
@@ -508,7 +523,7 @@ def label_score(label: str, labels: Iterable[str], keywords: dict[str, float], f
     return good - bad
 
 
-RELATION_PENALTY = {"colon": 0.0, "right": 0.0, "below": 0.05, "inline": 0.1}
+RELATION_PENALTY = MappingProxyType({"colon": 0.0, "right": 0.0, "below": 0.05, "inline": 0.1})
 
 
 class PairIndex:

@@ -77,7 +77,7 @@ class LocalEngine:
         from pipeline.batch_worker import init_worker
 
         self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("forkserver"),
-                                        initializer=init_worker, initargs=(self.pkg,))
+                                        initializer=init_worker, initargs=(self.pkg, os.getpid()))
 
     def submit(self, items):
         from concurrent.futures.process import BrokenProcessPool
@@ -255,7 +255,7 @@ def _load_package(extractors_dir: Path, cache_dir: str | None, dpi: int, mapping
     from extractors.classifier import load_classifier
     from extractors.expectations import load_runtime_suite
 
-    locked = load_locked(extractors_dir)
+    locked = load_locked(extractors_dir, execute=False)  # extractor code runs only in the workers, contained
     model = load_classifier(extractors_dir)
     lock = read_lock(extractors_dir)
     sources = {}
@@ -271,7 +271,9 @@ def _load_package(extractors_dir: Path, cache_dir: str | None, dpi: int, mapping
         log.warning("classifier knows doc type(s) with no locked extractor: %s (they go to review)", ", ".join(unknown))
     pkg = Package(extractors=sources, classifier=model, cache_dir=cache_dir, dpi=dpi,
                   has_checks={t: bool(s) for t, s in suites.items()},
-                  fhir_mappings=str(mappings) if mappings is not None else None)
+                  fhir_mappings=str(mappings) if mappings is not None else None,
+                  extract_cpu_s=float(os.environ.get("DOCC_EXTRACT_CPU_SECONDS", "5")),
+                  extract_memory_mb=int(os.environ.get("DOCC_EXTRACT_MEMORY_MB", "512")))
     return pkg, suites
 
 
@@ -573,7 +575,8 @@ def _run(inputs, out: Path, pkg: Package, suites: dict, workers: int, engine_nam
                                 raise RuntimeError(f"worker processes keep dying before finishing any document ({e})") from None
                             if isolated:
                                 log.warning("a worker died processing one input; quarantined (%s)", e)
-                                rec = _quarantine(items[0][1], "too_large", "the worker process died while reading this file (out of memory or a crash in a parser)")
+                                rec = _quarantine(items[0][1], "too_large", "the worker process died while processing this file "
+                                                  "(out of memory, an extractor stuck past its CPU-time limit, or a crash in a parser)")
                                 rec["nocache"] = True
                                 finalize([rec])
                             else:

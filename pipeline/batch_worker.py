@@ -19,7 +19,7 @@ import resource
 import signal
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time as dtime
 from decimal import Decimal
 from typing import Any
 
@@ -40,6 +40,8 @@ class Package:
     has_checks: dict[str, bool] = field(default_factory=dict)  # doc types with a runtime suite
     key: str = ""
     fhir_mappings: str | None = None  # the FHIR mapping folder (None: the default setting)
+    extract_cpu_s: float = 5.0        # per document, per extractor call (see pipeline.containment)
+    extract_memory_mb: int = 512
 
     def __post_init__(self) -> None:
         if not self.key:
@@ -53,14 +55,18 @@ class Package:
 
 class _Runtime:
     def __init__(self, pkg: Package) -> None:
-        from extractors.artifacts import ArtifactError, load_source, sha256_bytes
+        from extractors.artifacts import ArtifactError, sha256_bytes
+        from pipeline.containment import Contained, install, scrub_environment
 
+        scrub_environment()  # secrets are not there for extractor code to find
+        install()
         self.pkg = pkg
         self.extract = {}
         for doc_type, (sha, source) in pkg.extractors.items():
             if sha256_bytes(source.encode("utf-8")) != sha:
                 raise ArtifactError(f"{doc_type}: extractor source does not match its hash")
-            self.extract[doc_type] = load_source(source, doc_type)
+            self.extract[doc_type] = Contained(source, doc_type, cpu_seconds=pkg.extract_cpu_s,
+                                               memory_mb=pkg.extract_memory_mb)
         try:
             from pipeline import fhir_bundle
         except ImportError:  # the FHIR module is optional until it lands: documents stay exportable, bundles are skipped
@@ -71,10 +77,14 @@ class _Runtime:
 _RUNTIME: _Runtime | None = None
 
 
-def init_worker(pkg: Package) -> None:
-    """Process-pool initializer: ignore Ctrl-C and SIGTERM (the driver decides: it finishes the
-    documents in flight, then shuts the pool down), one OCR thread, load the package once."""
+def init_worker(pkg: Package, driver_pid: int | None = None) -> None:
+    """Process-pool initializer: die with the driver, ignore Ctrl-C and SIGTERM (the driver
+    decides: it finishes the documents in flight, then shuts the pool down), one OCR thread,
+    load the package once."""
     global _RUNTIME
+    from pipeline.containment import die_with_parent
+
+    die_with_parent(driver_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     os.environ["OMP_THREAD_LIMIT"] = "1"
@@ -101,13 +111,13 @@ def jsonable(v: Any) -> Any:
         return v if v == v and v not in (float("inf"), float("-inf")) else None
     if isinstance(v, Decimal):
         return int(v) if v == v.to_integral_value() and abs(v) < 2**53 else float(v)
-    if isinstance(v, (date, datetime)):
+    if isinstance(v, (date, datetime, dtime)):
         return v.isoformat()
     if isinstance(v, (list, tuple)):
         return [jsonable(x) for x in v]
     if isinstance(v, dict):
         return {str(k): jsonable(x) for k, x in v.items()}
-    return str(v)
+    raise TypeError(f"{type(v).__name__} is not a JSON-native value")
 
 
 def _ocr_conf(doc, page: int | None, bbox) -> float | None:
@@ -211,16 +221,22 @@ def process_document(path: bytes, sha: str, rt: _Runtime, stats: dict[str, float
                        doc_type_score=score, pages=pages)
     ext_sha = rt.pkg.extractors[doc_type][0]
     base = dict(doc_type=doc_type, doc_type_score=score, extractor_sha256=ext_sha, pages=pages)
+    outcome = rt.extract[doc_type](doc)
+    stats["extract_s"] += time.perf_counter() - t2
+    if outcome.kind in ("error",):
+        log.debug("extractor %s raised %s", doc_type, outcome.why)
+        return _record(sha, "review", f"extractor error: {outcome.why}", **base)
+    if outcome.kind is not None:
+        log.warning("the %s extractor was stopped on a document: %s", doc_type, outcome.why)
+        return _record(sha, "quarantined", f"contained: the locked {doc_type} extractor {outcome.why}",
+                       error_kind="contained", nocache=outcome.kind in ("cpu", "memory"), **base)
     try:
-        out = rt.extract[doc_type](doc)
-        stats["extract_s"] += time.perf_counter() - t2
-        if not isinstance(out, dict):
-            raise TypeError(f"extract returned {type(out).__name__}, not dict")
+        out = outcome.out
         fields = {str(k): serialise_found(v, doc) for k, v in sorted(out.items(), key=lambda kv: str(kv[0]))}
-    except Exception as e:
-        stats["extract_s"] += time.perf_counter() - t2
-        log.debug("extractor %s raised %s", doc_type, type(e).__name__)
-        return _record(sha, "review", f"extractor error: {type(e).__name__}: {str(e)[:200]}", **base)
+    except (TypeError, ValueError) as e:
+        log.debug("extractor %s output refused: %s", doc_type, type(e).__name__)
+        return _record(sha, "quarantined", f"contained: the locked {doc_type} extractor returned a value "
+                       "the serializer refuses", error_kind="contained", **base)
     stats["docs_extracted"] += 1
     rec = _record(sha, "exported", None, fields=fields, **base)
     rec["needs_checks"] = rt.pkg.has_checks.get(doc_type, False)
@@ -236,7 +252,7 @@ def process_document(path: bytes, sha: str, rt: _Runtime, stats: dict[str, float
         except Exception as e:
             log.debug("FHIR bundle for a %s document failed: %s", doc_type, type(e).__name__)
             rec.pop("needs_checks", None)
-            rec.update(status="review", reason=f"fhir mapping error: {type(e).__name__}: {str(e)[:200]}")
+            rec.update(status="review", reason=f"fhir mapping error: {type(e).__name__}")
         stats["fhir_s"] += time.perf_counter() - t3
     return rec
 

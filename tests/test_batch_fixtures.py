@@ -124,8 +124,7 @@ def extract(doc):
     if "EXPLODE" in doc.text:
         raise ValueError("cannot parse this layout")
     if "KILLWORKER" in doc.text:
-        import os
-        os._exit(3)
+        sum(range(10 ** 18))  # stuck in C where no signal handler runs: only the CPU backstop stops it
     rows = []
     first = None
     for page in doc.pages:

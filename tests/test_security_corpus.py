@@ -40,7 +40,9 @@ def test_recall_and_false_positive_rate(corpus_results):
     ("m16_memory_bomb_doubling.py", "security"),     # RLIMIT_AS
     ("m52_dynamic_memory_bomb.py", "security"),      # RLIMIT_AS
     ("m25_set_order_hidden.py", "execution"),        # other hash seed in the second run
-    ("m28_smuggle_default_alias.py", "execution"),   # reversed document order in the second run
+    ("m28_smuggle_default_alias.py", "static"),      # defaults must be literal constants
+    ("m89_huge_value_dynamic.py", "execution"),      # run-time guard: value size cap
+    ("m92_return_generator.py", "execution"),        # run-time guard: JSON-native values only
 ])
 def test_dynamic_defences_are_the_ones_that_fire(corpus_results, name, stage):
     by_name = {r.name: r for r in corpus_results}

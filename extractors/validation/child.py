@@ -54,6 +54,7 @@ def main() -> None:  # pragma: no cover - runs in the sandbox process
 
     import extractors.runtime as runtime
     import pipeline.document  # noqa: F401  (pickled documents refer to it)
+    from extractors.guard import GuardError, check_output, freeze_namespace
     from extractors.validation.static import ALLOWED_BUILTINS
 
     # nothing below reads from the project folder or the working directory again
@@ -95,6 +96,8 @@ def main() -> None:  # pragma: no cover - runs in the sandbox process
     decimal.Decimal("1.50").quantize(decimal.Decimal("0.1"))
     re.compile(r"\d+").sub("", "a1")
     "x".encode("utf-8").decode("latin-1")
+    datetime.date(2024, 1, 31).strftime("%d %B %Y %a")  # strftime imports `time` on first use
+    datetime.datetime(2024, 1, 31, 8, 30).strftime("%Y-%m-%dT%H:%M %p")
     # documents are loaded once per child: unpickling 24 multi-page documents costs a large
     # fraction of a second, far more than running a typical candidate over all of them.
     # Document/Page/Line/Word are frozen and hold tuples; the only mutable part is each
@@ -164,6 +167,10 @@ def main() -> None:  # pragma: no cover - runs in the sandbox process
         def restricted_import(name, globals=None, locals=None, fromlist=(), level=0):  # noqa: A002
             if level == 0 and name in allowed_modules:
                 return allowed_modules[name]
+            if level == 0 and name == "time" and "time" in sys.modules:
+                # date.strftime looks `time.strftime` up through __import__ on every call; stage 1
+                # keeps candidates themselves from importing it
+                return sys.modules["time"]
             if level == 0 and name == "__future__":
                 return real_import(name, globals, locals, fromlist, level)
             if level == 0 and name in ("extractors", "extractors.runtime"):
@@ -174,6 +181,8 @@ def main() -> None:  # pragma: no cover - runs in the sandbox process
 
         base_builtins = {n: getattr(builtins, n) for n in ALLOWED_BUILTINS if hasattr(builtins, n)}
         Found = runtime.Found
+        trusted = (runtime, sys.modules["extractors"], re, datetime, decimal) + tuple(
+            getattr(runtime, n) for n in runtime.__all__)
 
         def ser_value(v: Any, depth: int = 0) -> Any:
             if depth > 6:
@@ -249,8 +258,8 @@ def main() -> None:  # pragma: no cover - runs in the sandbox process
         if msg is None:
             return
         order: list[int] = msg["order"]
-        result: dict[str, Any] = {"index": msg["index"], "status": "ok", "outputs": [None] * len(order),
-                                  "errors": [None] * len(order), "error": None, "violations": []}
+        result: dict[str, Any] = {"index": msg["index"], "status": "ok", "outputs": [None] * len(docs),
+                                  "errors": [None] * len(docs), "error": None, "violations": []}
         t0 = time.perf_counter()
         state["events"] = []
         try:
@@ -262,6 +271,11 @@ def main() -> None:  # pragma: no cover - runs in the sandbox process
                 exec(code, ns)  # noqa: S102 - the point of the sandbox
             finally:
                 state["mode"] = "off"
+            try:
+                freeze_namespace(ns, "docc_candidate", trusted)
+            except GuardError as exc:
+                state["events"].append(f"module-state: {exc}")
+                raise
             extract = ns.get("extract")
             if not callable(extract):
                 raise TypeError("candidate defines no callable extract(doc)")
@@ -269,12 +283,16 @@ def main() -> None:  # pragma: no cover - runs in the sandbox process
                 state["mode"] = "armed"
                 try:
                     out = extract(docs[i])
-                    if not isinstance(out, dict):
-                        raise TypeError(f"extract returned {type(out).__name__}, not dict")
+                    state["mode"] = "off"
+                    check_output(out, Found)
                     ser = {str(k): ser_found(v) for k, v in out.items()}
                     text = json.dumps(ser, ensure_ascii=False, allow_nan=False)
                     if len(text) > MAX_OUTPUT_BYTES:
                         raise ValueError(f"output of {len(text)} bytes exceeds {MAX_OUTPUT_BYTES}")
+                    if result["outputs"][i] is not None and result["outputs"][i] != ser:
+                        # the order lists a document twice: read again after other documents,
+                        # it must give the same output (no state carried between documents)
+                        raise ValueError("output changed when the document was read again after others")
                     result["outputs"][i] = ser
                 except MemoryError:
                     state["mode"] = "off"
@@ -309,8 +327,8 @@ def main() -> None:  # pragma: no cover - runs in the sandbox process
         try:
             write_json(result)
         except (TypeError, ValueError) as exc:
-            write_json({"index": msg["index"], "status": "error", "outputs": [None] * len(order),
-                        "errors": [None] * len(order), "error": f"unserialisable output: {exc}",
+            write_json({"index": msg["index"], "status": "error", "outputs": [None] * len(docs),
+                        "errors": [None] * len(docs), "error": f"unserialisable output: {exc}",
                         "violations": [], "seconds": time.perf_counter() - t0, "cpu": time.process_time()})
 
 

@@ -251,7 +251,8 @@ def run_candidates(sources: Sequence[str], docs: Sequence[Any], *, timeout_s: fl
 
     `timeout_s` bounds one candidate's wall time over all documents; `memory_mb` is the
     address space a candidate may allocate beyond the child's baseline. `hash_seed` sets
-    PYTHONHASHSEED in the children and `reverse` feeds the documents in reverse order; the
+    PYTHONHASHSEED in the children and `reverse` feeds the documents in reverse order, then
+    each again after all the others (a changed output is an error); the
     execution stage's second run changes both, so output that depends on string hashing or
     on state carried from one document to the next shows up as a difference. Results are
     always indexed like `sources` and `docs`.
@@ -265,7 +266,10 @@ def run_candidates(sources: Sequence[str], docs: Sequence[Any], *, timeout_s: fl
                                "recursion_limit": 400}, protocol=pickle.HIGHEST_PROTOCOL)
     order = list(range(len(docs)))
     if reverse:
-        order.reverse()
+        # each document is read twice, first in reverse order and again after all the others:
+        # output that changes with the number or the order of documents read before shows up
+        order = order[::-1] + order
+        timeout_s *= 2
     results: list[CandidateRun | None] = [None] * n
     todo: queue.Queue[int] = queue.Queue()
     for i in range(n):

@@ -38,13 +38,19 @@ FOUND_API = frozenset({"value", "page", "bbox", "text", "confidence"})
 NONDETERMINISTIC_ATTRS = frozenset({
     "now", "today", "utcnow", "fromtimestamp", "utcfromtimestamp", "timestamp", "astimezone",
 })
-DENIED_ATTRS = NONDETERMINISTIC_ATTRS | {"format_map", "scanner", "mro"}
+DENIED_ATTRS = NONDETERMINISTIC_ATTRS | {"format", "format_map", "scanner", "mro"}
+# interpreter internals reachable from frames, generators, coroutines, tracebacks and code
+# objects: denied whatever else the allow-list says
+INTERNAL_PREFIXES = ("gi_", "cr_", "ag_", "f_", "tb_", "co_")
+INTERNAL_ATTRS = frozenset({"func_globals", "func_code", "im_func", "im_self", "cell_contents"})
 
 BANDIT_SKIP = frozenset({"B101"})  # assert: harmless in extraction code (an AssertionError is just an error)
 
 MAX_CONST_SIZE = 100_000     # largest repetition / range / literal size written as constants
 MAX_POWER_RESULT = 10 ** 18
 MAX_STRING_LITERAL = 5_000
+# a group that ends in a quantifier and is itself quantified: (a+)+, (\w*\s?)*, (x{2,})+
+NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*}?]\)(?:[+*]|\{\d*,\d*\})")
 PAYLOAD = re.compile(r"^[A-Za-z0-9+/=_\-\\x]{120,}$")
 
 log = logging.getLogger(__name__)
@@ -56,7 +62,21 @@ def allowed_attributes() -> frozenset[str]:
     for t in (str, list, dict, set, frozenset, tuple, int, float, bool, re.Match, re.Pattern,
               _dt.date, _dt.datetime, _dt.time, _dt.timedelta, _decimal.Decimal):
         names |= {a for a in dir(t) if not a.startswith("_")}
-    return frozenset(names - DENIED_ATTRS)
+    names |= runtime_result_attributes()
+    return frozenset(n for n in names - DENIED_ATTRS - INTERNAL_ATTRS if not n.startswith(INTERNAL_PREFIXES))
+
+
+def runtime_result_attributes() -> set[str]:
+    """Public attributes of the classes the runtime's helpers return (Pair, Cell, PairIndex,
+    Column, Found): reading `pair.value_text` from `runtime.iter_pairs` is the API."""
+    import extractors.runtime as rt
+
+    names: set[str] = set()
+    for name in rt.__all__:
+        obj = getattr(rt, name)
+        if isinstance(obj, type):
+            names |= {a for a in dir(obj) if not a.startswith("_")}
+    return names
 
 
 def _p(code: str, message: str, node: ast.AST | None = None) -> Problem:
@@ -177,12 +197,62 @@ def _format_fields_safe(fmt: str) -> bool:
     return True
 
 
+def _fold_str(node: ast.AST, depth: int = 0) -> str | None:
+    """The value of a string expression built from constants only ("_" + "_x", "_" * 2,
+    f"{'_'}_", "".join(("_", "_")), chr(95)), or None when it depends on data."""
+    if depth > 30:
+        return None
+    if isinstance(node, ast.Constant):
+        return node.value if isinstance(node.value, str) else None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+        fmt = _fold_str(node.left, depth + 1)
+        args = node.right.elts if isinstance(node.right, ast.Tuple) else [node.right]
+        vals = [a.value if isinstance(a, ast.Constant) and isinstance(a.value, (str, int)) else _fold_str(a, depth + 1)
+                for a in args]
+        if fmt is not None and all(v is not None for v in vals) and len(fmt) < 200:
+            try:
+                return fmt % tuple(vals)
+            except (TypeError, ValueError, OverflowError):
+                return None
+        return None
+    if isinstance(node, ast.BinOp):
+        if isinstance(node.op, ast.Add):
+            a, b = _fold_str(node.left, depth + 1), _fold_str(node.right, depth + 1)
+            return a + b if a is not None and b is not None else None
+        if isinstance(node.op, ast.Mult):
+            for seq, cnt in ((node.left, node.right), (node.right, node.left)):
+                s, n = _fold_str(seq, depth + 1), _const_int(cnt)
+                if s is not None and n is not None:
+                    return s * max(0, min(n, 4))  # enough to see a "__"
+        return None
+    if isinstance(node, ast.JoinedStr):
+        parts = []
+        for v in node.values:
+            part = _fold_str(v.value if isinstance(v, ast.FormattedValue) else v, depth + 1)
+            parts.append(part if part is not None else "\0")  # data breaks a run of underscores
+        return "".join(parts)
+    if isinstance(node, ast.Call) and not node.keywords:
+        f = node.func
+        if isinstance(f, ast.Name) and f.id == "chr" and len(node.args) == 1:
+            n = _const_int(node.args[0])
+            return chr(n) if n is not None and 0 <= n < 0x110000 else None
+        if (isinstance(f, ast.Attribute) and f.attr == "join" and len(node.args) == 1
+                and isinstance(node.args[0], (ast.List, ast.Tuple))):
+            sep = _fold_str(f.value, depth + 1)
+            items = [_fold_str(e, depth + 1) for e in node.args[0].elts]
+            if sep is not None and all(i is not None for i in items):
+                return sep.join(items)
+    return None
+
+
 def _call_graph(info: ModuleInfo) -> dict[str, set[str]]:
+    """Which function names each function (nested ones included) refers to, called or not."""
+    functions = info.all_functions or info.functions
     graph: dict[str, set[str]] = {}
-    for name, fn in info.functions.items():
+    for name, fn in functions.items():
         called = set()
         for node in ast.walk(fn):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in info.functions:
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in functions:
                 called.add(node.id)
         graph[name] = called
     return graph
@@ -211,7 +281,20 @@ def ast_problems(info: ModuleInfo) -> list[Problem]:
     tree = info.tree
     runtime_aliases = {k for k, v in info.module_aliases.items() if v == RUNTIME_MODULE}
     module_aliases = set(info.module_aliases)
+    literal_format = {
+        id(n.func) for n in ast.walk(tree)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "format"
+        and isinstance(n.func.value, ast.Constant) and isinstance(n.func.value.value, str)
+        and _format_fields_safe(n.func.value.value)
+    }
     for node in ast.walk(tree):
+        folded = _fold_str(node) if isinstance(node, (ast.BinOp, ast.JoinedStr, ast.Call)) else None
+        if folded is not None and "__" in folded:
+            problems.append(_p("dunder-string", "string expression builds a dunder name "
+                               "(string-built attribute access)", node))
+        if (isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) < 2000
+                and NESTED_QUANTIFIER.search(node.value)):
+            problems.append(_p("redos", "pattern with a nested quantifier ((a+)+): catastrophic backtracking", node))
         if isinstance(node, ast.Attribute):
             base = node.value
             if isinstance(base, ast.Name) and base.id in module_aliases:
@@ -219,7 +302,15 @@ def ast_problems(info: ModuleInfo) -> list[Problem]:
             if (isinstance(base, ast.Attribute) and base.attr == "runtime" and isinstance(base.value, ast.Name)
                     and info.module_aliases.get(base.value.id) == "extractors"):
                 continue  # extractors.runtime.X
-            if node.attr in NONDETERMINISTIC_ATTRS:
+            if node.attr in ("format", "format_map"):
+                if id(node) not in literal_format:
+                    problems.append(_p("format-access", f".{node.attr} is allowed only as a direct call on a "
+                                       "string literal without attribute or index fields", node))
+                continue
+            if node.attr.startswith(INTERNAL_PREFIXES) or node.attr in INTERNAL_ATTRS:
+                problems.append(_p("interpreter-internals", f"attribute {node.attr!r} reaches frames, code or "
+                                   "generator internals", node))
+            elif node.attr in NONDETERMINISTIC_ATTRS:
                 problems.append(_p("nondeterministic", f".{node.attr}() depends on the clock or the local time zone", node))
             elif node.attr not in allowed:
                 problems.append(_p("attribute-not-allowed", f"attribute {node.attr!r} is outside the document, "
@@ -260,17 +351,13 @@ def ast_problems(info: ModuleInfo) -> list[Problem]:
                 problems.append(_p("set-order", f"{f.id}() over a set depends on hash order; use sorted()", node))
             if isinstance(f, ast.Attribute) and f.attr == "join" and any(_is_set_expr(a) for a in node.args):
                 problems.append(_p("set-order", "join() over a set depends on hash order; use sorted()", node))
-            if isinstance(f, ast.Attribute) and f.attr == "format":
-                if not (isinstance(f.value, ast.Constant) and isinstance(f.value.value, str)
-                        and _format_fields_safe(f.value.value)):
-                    problems.append(_p("format-access", "str.format only on a literal without attribute or index fields", node))
         elif isinstance(node, (ast.For, ast.comprehension)):
             if _is_set_expr(node.iter):
                 problems.append(_p("set-order", "iterating a set depends on hash order; use sorted()", node))
         elif isinstance(node, ast.JoinedStr):
             pass  # f-strings: their expressions are ordinary AST, checked like any other
     for name in sorted(_cycles(_call_graph(info))):
-        fn = info.functions[name]
+        fn = (info.all_functions or info.functions)[name]
         problems.append(_p("recursion", f"{name} is recursive (directly or through other functions)", fn))
     return problems
 

@@ -7,8 +7,10 @@ unknown or dangerous names (`open`, `eval`, `getattr`, ...), any attribute that 
 with `_` and any dunder name (the way into `().__class__.__base__.__subclasses__()`; plain
 local names like `_sep` are harmless and allowed), `global` and
 `nonlocal`, classes, `with`, async code, attribute assignment, mutation of module-level
-state from functions, mutable default arguments, `while True` with no way out, and
-size and cyclomatic-complexity limits.
+state from functions, default arguments other than literal constants, `while True` with no
+way out, size and cyclomatic-complexity limits; calls of anything but a builtin, an import or
+the module's own functions by name (a function passed as a value hides recursion); module-level
+iterators, generators and calls of the module's own functions (state shared by documents).
 """
 from __future__ import annotations
 
@@ -64,14 +66,21 @@ RUNTIME_MODULE = "extractors.runtime"
 
 @lru_cache(maxsize=1)
 def runtime_public_names() -> frozenset[str]:
-    """What `runtime.<name>` may name: public functions, classes and constants of the runtime
-    module, never a module it imported (`runtime.re` is fine to reach through `re` directly;
-    a future `runtime.os` must not become a way out)."""
-    import types
-
+    """What `runtime.<name>` may name: exactly the runtime's `__all__` (its allow-list), never
+    a module, decorator or type it happens to import (`runtime.lru_cache` would be a way to
+    keep state between documents)."""
     import extractors.runtime as rt
 
-    return frozenset(n for n, v in vars(rt).items() if not n.startswith("_") and not isinstance(v, types.ModuleType))
+    return frozenset(rt.__all__)
+
+
+# Calls that may take one of the module's own functions as an argument (a sort key, a map or
+# filter function, a regex replacement). Anywhere else a function is only ever called by name:
+# a function passed around as a value is how recursion hides from the call graph.
+FUNCTION_ARG_CALLS = frozenset({"sorted", "min", "max", "map", "filter", "sort", "sub", "subn"})
+# Module-level values are built once and shared by every document: no iterators, no calls of
+# the module's own functions (a factory returning a closure), nothing that yields.
+MODULE_LEVEL_DENIED_CALLS = frozenset({"iter", "map", "filter", "zip", "enumerate", "reversed"})
 
 MUTATING_METHODS = frozenset({
     "append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault", "add",
@@ -107,6 +116,7 @@ class ModuleInfo:
     imported_names: dict[str, tuple[str, str]] = field(default_factory=dict)  # local name -> (module, attr)
     module_level: set[str] = field(default_factory=set)            # names bound at module level
     functions: dict[str, ast.FunctionDef] = field(default_factory=dict)
+    all_functions: dict[str, ast.FunctionDef] = field(default_factory=dict)  # nested ones too
 
 
 def _p(code: str, message: str, node: ast.AST | None = None) -> Problem:
@@ -348,10 +358,7 @@ def analyse(source: str, *, max_lines: int = DEFAULT_MAX_LINES, max_complexity: 
             if isinstance(node, ast.FunctionDef):
                 if node.decorator_list:
                     problems.append(_p("forbidden-syntax", "decorators are not allowed", node))
-                for d in node.args.defaults + [d for d in node.args.kw_defaults if d is not None]:
-                    if isinstance(d, (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp, ast.Call)):
-                        problems.append(_p("mutable-default", f"{node.name}: mutable default argument "
-                                           "(state would leak between calls)", d))
+                _check_defaults(node, node.name, problems)
         elif isinstance(node, ast.Attribute):
             if node.attr.startswith("_"):
                 problems.append(_p("underscore-attribute", f"attribute {node.attr!r} starts with an underscore", node))
@@ -370,6 +377,8 @@ def analyse(source: str, *, max_lines: int = DEFAULT_MAX_LINES, max_complexity: 
                   and info.module_aliases.get(node.value.value.id) == "extractors"
                   and node.attr not in runtime_public_names()):
                 problems.append(_p("forbidden-attribute", f"extractors.runtime.{node.attr} is not a public runtime helper", node))
+        elif isinstance(node, ast.Lambda):
+            _check_defaults(node, "lambda", problems)
         elif isinstance(node, ast.ExceptHandler):
             if node.type is None:
                 problems.append(_p("bare-except", "bare `except:` also swallows sandbox limits; catch specific errors", node))
@@ -385,9 +394,16 @@ def analyse(source: str, *, max_lines: int = DEFAULT_MAX_LINES, max_complexity: 
             problems.append(_p("too-complex", f"{fn.name}: cyclomatic complexity {c} (limit {max_complexity})", fn))
 
     # module-level state must not be mutated from functions
+    # (also through a local alias, `t = runtime.CODE_PATTERNS; t[k] = v`, and through unbound
+    # methods, `list.append(SEEN, x)`)
+    imports = set(info.module_aliases) | set(info.imported_names)
     for fn in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)):
         local = _local_names(fn)
-        shared = info.module_level - local
+        shared = (info.module_level | imports) - local - set(info.functions)
+        for node in ast.walk(fn):
+            if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                    and _root_name(node.value) in shared):
+                shared.add(node.targets[0].id)
         for node in ast.walk(fn):
             base = None
             if isinstance(node, ast.Subscript) and isinstance(node.ctx, (ast.Store, ast.Del)):
@@ -395,11 +411,140 @@ def analyse(source: str, *, max_lines: int = DEFAULT_MAX_LINES, max_complexity: 
             elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                   and node.func.attr in MUTATING_METHODS):
                 base = node.func.value
-            while isinstance(base, (ast.Subscript, ast.Attribute)):
-                base = base.value
-            if isinstance(base, ast.Name) and base.id in shared and base.id not in info.functions:
-                problems.append(_p("module-state-mutation", f"{fn.name} mutates module-level {base.id!r}", node))
+                if isinstance(base, ast.Name) and base.id in ("list", "dict", "set") and base.id not in local:
+                    problems.append(_p("module-state-mutation", f"{fn.name} calls {base.id}.{node.func.attr} "
+                                       "as an unbound method", node))
+            elif isinstance(node, ast.AugAssign) and not isinstance(node.target, ast.Name):
+                base = node.target
+            root = _root_name(base) if base is not None else None
+            if root in shared:
+                problems.append(_p("module-state-mutation", f"{fn.name} mutates module-level or imported {root!r}", node))
+    _check_calls(tree, info, problems)
+    _check_module_values(tree, info, problems)
     return _dedupe(problems), info
+
+
+def _root_name(node: ast.AST) -> str | None:
+    """`a` for `a`, `a.b`, `a[k].c`; None for anything computed."""
+    while isinstance(node, (ast.Subscript, ast.Attribute)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _constant_default(node: ast.AST) -> bool:
+    """A literal that cannot hold state: a constant, a negative number, a tuple of those."""
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        return isinstance(node.operand, ast.Constant)
+    if isinstance(node, ast.Tuple):
+        return all(_constant_default(e) for e in node.elts)
+    return False
+
+
+def _check_defaults(node: ast.FunctionDef | ast.Lambda, name: str, problems: list[Problem]) -> None:
+    for d in node.args.defaults + [d for d in node.args.kw_defaults if d is not None]:
+        if not _constant_default(d):
+            problems.append(_p("mutable-default", f"{name}: default argument is not a literal constant "
+                               "(state would leak between calls)", d))
+
+
+def _non_function_bindings(tree: ast.Module) -> set[str]:
+    """Names bound anywhere as data (parameters, assignments, loop and comprehension targets,
+    ...): calling such a name calls whatever value reached it."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            names.add(node.id)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            names.add(node.name)
+        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+            names.add(node.name)
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            names.add(node.rest)
+    return names
+
+
+def _call_name(func: ast.AST) -> str | None:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return None
+
+
+def _check_calls(tree: ast.Module, info: ModuleInfo, problems: list[Problem]) -> None:
+    """Recursion in any form needs a function value called where the call graph cannot see
+    it: a parameter, a local, an element of a container, the result of a call. So a call
+    names a builtin, an import or a module function directly, and the module's functions are
+    never passed around as values (except as the function argument of sorted/map/filter/...)."""
+    for fn in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)):
+        if fn.name in info.all_functions and info.all_functions[fn.name] is not fn and fn.name not in info.functions:
+            problems.append(_p("redefinition", f"function {fn.name!r} is defined twice", fn))
+        info.all_functions.setdefault(fn.name, fn)
+    data_names = _non_function_bindings(tree)
+    callable_names = (set(ALLOWED_BUILTINS) | set(info.all_functions) | set(info.imported_names)) - data_names
+    allowed_refs: set[int] = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        f = node.func
+        if isinstance(f, ast.Name):
+            allowed_refs.add(id(f))
+            if f.id not in callable_names and f.id not in FORBIDDEN_NAMES and not f.id.startswith("__"):
+                problems.append(_p("call-target", f"call of {f.id!r}: only builtins, imports and the module's "
+                                   "own functions may be called (not parameters or variables)", node))
+        elif not isinstance(f, ast.Attribute):
+            problems.append(_p("call-target", f"call of a computed {type(f).__name__} value: call functions "
+                               "by name", node))
+        if _call_name(f) in FUNCTION_ARG_CALLS:
+            for a in list(node.args) + [k.value for k in node.keywords]:
+                if isinstance(a, ast.Name) and a.id in info.all_functions:
+                    allowed_refs.add(id(a))
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in info.all_functions
+                and id(node) not in allowed_refs):
+            problems.append(_p("function-value", f"function {node.id!r} used as a value: call it by name "
+                               "(functions passed around hide recursion and state)", node))
+
+
+def _check_module_values(tree: ast.Module, info: ModuleInfo, problems: list[Problem]) -> None:
+    """Module-level values are shared by every document the extractor reads: no generators,
+    no iterators, no call of the module's own functions (a factory of closures)."""
+    for stmt in tree.body:
+        if not isinstance(stmt, (ast.Assign, ast.AnnAssign)) or stmt.value is None:
+            continue
+        for node in ast.walk(stmt.value):
+            if isinstance(node, (ast.GeneratorExp, ast.Yield, ast.YieldFrom)):
+                problems.append(_p("module-state", "generator at module level (its state would carry "
+                                   "from one document to the next)", node))
+            elif isinstance(node, ast.Call):
+                name = node.func.id if isinstance(node.func, ast.Name) else None
+                if name in info.functions:
+                    problems.append(_p("module-state", f"module level calls the module's own function {name!r} "
+                                       "(a closure or cached value would be shared by every document)", node))
+        for node in _value_positions(stmt.value):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id in MODULE_LEVEL_DENIED_CALLS):
+                problems.append(_p("module-state", f"{node.func.id}() bound at module level is an iterator "
+                                   "shared by every document", node))
+
+
+def _value_positions(node: ast.AST):
+    """The expressions whose value ends up bound: the value itself and the elements of
+    displays (an iterator consumed by an enclosing call, `dict(zip(a, b))`, is harmless)."""
+    yield node
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+        for e in node.elts:
+            yield from _value_positions(e)
+    elif isinstance(node, ast.Dict):
+        for e in node.values:
+            yield from _value_positions(e)
+    elif isinstance(node, ast.IfExp):
+        yield from _value_positions(node.body)
+        yield from _value_positions(node.orelse)
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:

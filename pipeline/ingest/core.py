@@ -27,6 +27,7 @@ from PIL import Image, ImageSequence
 
 from pipeline.document import Document, Line, Page, Word, group_lines
 from pipeline.errors import IngestError
+from pipeline.ingest.caps import check_decompressed, is_blank, page_image_pixels
 from pipeline.ingest import ocr as _ocr
 from pipeline.ingest.pdftext import DEFAULT_POLICY, TextLayerPolicy, extract_page, flatten_annotations, needs_ocr, open_pdf
 from pipeline.ingest.sniff import DEFAULT_LIMITS, Limits, RawInput, read_input
@@ -172,8 +173,14 @@ def plan(
     hits = 0
     data = raw.data if keep_data else None
 
+    budget = [limits.max_document_pixels]
+
     def ocr_or_cached(index: int, task_dpi: float, width: float, height: float, reason: str) -> None:
         nonlocal hits
+        budget[0] -= width * height * (task_dpi / 72.0) ** 2  # pixels this page renders or decodes
+        if budget[0] < 0:
+            raise IngestError("too_large", f"pages to OCR need more than {limits.max_document_pixels} pixels "
+                              "in all")
         key = _ocr.cache_key(raw.sha256, index + 1, task_dpi, lang)
         reasons[index + 1] = reason
         hit = _ocr.cache_get(cache_dir, key)
@@ -195,6 +202,7 @@ def plan(
 
 
 def _plan_pdf(raw: RawInput, dpi: int, limits: Limits, policy: TextLayerPolicy, pages: list, ocr_or_cached) -> None:
+    check_decompressed(raw.data, limits.max_decompressed_bytes)  # before pdfium inflates anything
     pdf = open_pdf(raw.data)
     try:
         n = len(pdf)
@@ -221,6 +229,10 @@ def _plan_pdf(raw: RawInput, dpi: int, limits: Limits, policy: TextLayerPolicy, 
                 else:
                     if pt.width <= 0 or pt.height <= 0:
                         raise IngestError("corrupt", f"page {i + 1} has no size")
+                    img_px = page_image_pixels(page)
+                    if img_px > limits.max_image_pixels:
+                        raise IngestError("too_large", f"page {i + 1} draws an image of {img_px} pixels, "
+                                          f"limit {limits.max_image_pixels}")
                     rdpi = float(dpi)
                     cover, image_dpi = pt.image_info(page)
                     if cover >= 0.8 and image_dpi:
@@ -257,12 +269,20 @@ def _plan_image(raw: RawInput, limits: Limits, ocr_or_cached) -> None:
         img.close()
 
 
+MIN_OCR_DPI = 36.0  # below this no text is legible: a page that needs less to fit is too large
+
+
 def _render_dpi(width_pt: float, height_pt: float, dpi: float, limits: Limits) -> float:
-    """The requested dpi, lowered when the page would render to more pixels than allowed."""
+    """The requested dpi, lowered when the page would render to more pixels than allowed;
+    `too_large` when even MIN_OCR_DPI would (nothing is rendered)."""
     px = width_pt * height_pt * (dpi / 72.0) ** 2
     if px <= limits.max_image_pixels:
         return round(float(dpi), 3)
-    return max(36.0, dpi * (limits.max_image_pixels / px) ** 0.5 * 0.999)
+    fit = dpi * (limits.max_image_pixels / px) ** 0.5 * 0.999
+    if fit < MIN_OCR_DPI:
+        raise IngestError("too_large", f"a {width_pt:.0f}x{height_pt:.0f} pt page needs more than "
+                          f"{limits.max_image_pixels} pixels even at {MIN_OCR_DPI:g} dpi")
+    return fit
 
 
 # --- ocr ----------------------------------------------------------------------------------
@@ -282,7 +302,7 @@ def run_ocr_task(task: OcrTask) -> Page:
     else:
         img, dpi = _load_frame(data, task.index, task.limits)
     try:
-        words = _ocr.ocr_image(img, dpi, task.lang)
+        words = [] if is_blank(img) else _ocr.ocr_image(img, dpi, task.lang)  # no Tesseract for a blank page
     except IngestError:
         raise
     except RuntimeError as e:

@@ -25,6 +25,10 @@ class Limits:
     max_pages: int = int(os.environ.get("DOCC_MAX_PAGES", 300))
     # 100 Mpx: a letter page at 600 dpi is 34 Mpx, so this only stops absurd images and bombs.
     max_image_pixels: int = int(os.environ.get("DOCC_MAX_IMAGE_PIXELS", 100_000_000))
+    # pixels rendered or decoded for one whole document (300 letter pages at 300 dpi = 2.5 Gpx)
+    max_document_pixels: int = int(os.environ.get("DOCC_MAX_DOCUMENT_PIXELS", 3_000_000_000))
+    # bytes the PDF's compressed streams inflate to (a flate bomb is a few MB that inflate to GBs)
+    max_decompressed_bytes: int = int(os.environ.get("DOCC_MAX_DECOMPRESSED_BYTES", 512 * 1024 * 1024))
 
 
 DEFAULT_LIMITS = Limits()
@@ -35,6 +39,12 @@ _OTHER_MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"GIF89a", "GIF"),
     (b"BM", "BMP"),
     (b"PK\x03\x04", "ZIP/Office"),
+    (b"PK\x05\x06", "ZIP/Office"),
+    (b"PK\x07\x08", "ZIP/Office"),
+    (b"\x1f\x8b", "gzip"),
+    (b"7z\xbc\xaf\x27\x1c", "7-Zip"),
+    (b"Rar!", "RAR"),
+    (b"ustar", "tar"),
     (b"\xd0\xcf\x11\xe0", "OLE/legacy Office"),
     (b"{\\rtf", "RTF"),
     (b"<?xml", "XML"),
@@ -52,8 +62,11 @@ def sniff(head: bytes) -> Format | None:
         return "jpeg"
     if head.startswith(b"II*\x00") or head.startswith(b"MM\x00*"):
         return "tiff"
-    # The PDF header may follow a little junk (the spec allows it within the first 1024 bytes).
-    if b"%PDF-" in head[:1024]:
+    # The PDF header may follow a little junk (the spec allows it within the first 1024 bytes),
+    # but not a container's header: a ZIP/OOXML/gzip file that holds a PDF is not a PDF.
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if b"%PDF-" in head[:1024] and _describe_other(head) == "unknown" and b"ustar" not in head[257:263]:
         return "pdf"
     return None
 

@@ -1,0 +1,3 @@
+# returning a generator as a value
+def extract(doc):
+    return {"patient_name": (w for w in doc.text.split())}

@@ -1,0 +1,3 @@
+# returning a list instead of a dict
+def extract(doc):
+    return [doc.text]
