@@ -38,6 +38,8 @@ class Package:
     cache_dir: str | None = None
     dpi: int = 300
     has_checks: dict[str, bool] = field(default_factory=dict)  # doc types with a runtime suite
+    gates: dict[str, Any] = field(default_factory=dict)  # doc_type -> pipeline.gate.DocGate
+    alternates: dict[str, tuple[str, str]] = field(default_factory=dict)  # doc_type -> (sha256, runner-ups' source)
     key: str = ""
 
     def __post_init__(self) -> None:
@@ -47,6 +49,10 @@ class Package:
                 h.update(f"{t}:{sha};".encode())
             h.update(str(self.classifier.get("sha256")).encode())
             h.update(f"{self.cache_dir}:{self.dpi}".encode())
+            for t, g in sorted(self.gates.items()):
+                h.update(f"gate:{t}:{g.sha256};".encode())
+            for t, (sha, _) in sorted(self.alternates.items()):
+                h.update(f"alt:{t}:{sha};".encode())
             self.key = h.hexdigest()
 
 
@@ -56,10 +62,17 @@ class _Runtime:
 
         self.pkg = pkg
         self.extract = {}
+        self.alternates = {}
         for doc_type, (sha, source) in pkg.extractors.items():
             if sha256_bytes(source.encode("utf-8")) != sha:
                 raise ArtifactError(f"{doc_type}: extractor source does not match its hash")
             self.extract[doc_type] = load_source(source, doc_type)
+        from pipeline.gate import load_alternates
+
+        for doc_type, (sha, source) in pkg.alternates.items():  # the compile's runner-up candidates
+            if sha256_bytes(source.encode("utf-8")) != sha:
+                raise ArtifactError(f"{doc_type}: alternates source does not match its hash")
+            self.alternates[doc_type] = load_alternates(source, doc_type)
         try:
             from pipeline import fhir_bundle
         except ImportError:  # the FHIR module is optional until it lands: documents stay exportable, bundles are skipped
@@ -222,6 +235,15 @@ def process_document(path: bytes, sha: str, rt: _Runtime, stats: dict[str, float
         return _record(sha, "review", f"extractor error: {type(e).__name__}: {str(e)[:200]}", **base)
     stats["docs_extracted"] += 1
     rec = _record(sha, "exported", None, fields=fields, **base)
+    withheld: list[str] = []
+    gate = rt.pkg.gates.get(doc_type)
+    if gate is not None:
+        assessment = gate_document(gate, rt.alternates.get(doc_type), doc, fields)
+        rec["gate"] = [i.as_dict() for i in assessment.items]
+        if assessment.review:
+            rec.update(status="review", reason=assessment.reason())
+            return rec
+        withheld = assessment.withheld
     rec["needs_checks"] = rt.pkg.has_checks.get(doc_type, False)
     if rt.fhir is not None:
         t3 = time.perf_counter()
@@ -229,7 +251,8 @@ def process_document(path: bytes, sha: str, rt: _Runtime, stats: dict[str, float
             # State is keyed by content, so the bundle must not depend on the file's path: the
             # mapper sees a content-derived name (right media type, no path).
             ext = _EXT.get(str(doc.meta.get("format")), "bin")
-            public = {k: v for k, v in rec.items() if k != "needs_checks"}
+            public = {k: v for k, v in rec.items() if k not in ("needs_checks", "gate")}
+            public["fields"] = {k: (None if k in withheld else v) for k, v in fields.items()}
             public["source"] = f"{sha}.{ext}"
             rec["bundle"] = jsonable(rt.fhir.build_bundle(public))
         except Exception as e:
@@ -238,6 +261,26 @@ def process_document(path: bytes, sha: str, rt: _Runtime, stats: dict[str, float
             rec.update(status="review", reason=f"fhir mapping error: {type(e).__name__}: {str(e)[:200]}")
         stats["fhir_s"] += time.perf_counter() - t3
     return rec
+
+
+def gate_document(gate, alternates, doc, fields: dict[str, Any]):
+    """Run the runner-up candidates, calibrate each value's confidence (written into `fields`)
+    and return the gate's assessment (`pipeline.gate.Assessment`)."""
+    from pipeline.gate import assess
+
+    alts: dict[str, list[Any]] = {}
+    if alternates is not None:
+        try:
+            out = alternates(doc)
+            alts = {str(k): list(v) for k, v in out.items()} if isinstance(out, dict) else {}
+        except Exception as e:  # a runner-up that fails has nothing to say: the value counts as unconfirmed
+            log.debug("alternates raised %s", type(e).__name__)
+    ocr = {n: _ocr_conf(doc, f.get("page"), f.get("bbox")) for n, f in fields.items() if f}
+    assessment = assess(gate, fields, alts, ocr)
+    for name, c in assessment.confidence.items():
+        if fields.get(name) is not None:
+            fields[name]["confidence"] = c
+    return assessment
 
 
 def process_chunk(items: list[tuple[bytes, str]], pkg: Package | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
