@@ -458,7 +458,7 @@ def validate_artifact(source: str, schema: Schema, docs: dict[str, Document], go
 
 # ---------------------------------------------------------------- the command
 
-COMPILER_MODULES = ("runtime", "plan", "synth", "candidates", "compiler", "folds", "scoring", "llm_candidates",
+COMPILER_MODULES = ("runtime", "plan", "synth", "candidates", "compiler", "folds", "scoring", "llm_candidates", "reliability",
                     "prompts", "lexicon.yaml")
 
 
