@@ -10,7 +10,7 @@ the document to review. Review items are typed records (`GateItem`), never prose
 
 Thresholds live in `<extractors>/gate.yaml` (or the file named by `DOCC_GATE_THRESHOLDS`):
 
-    default: 0.9                 # every field of every doc type
+    default: 0.95                # every field of every doc type
     optional_below_threshold: withhold   # or: review
     doc_types:
       prescription:
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 from dataclasses import asdict, dataclass, field as dc_field
 from datetime import date
@@ -31,7 +32,12 @@ from typing import Any
 
 import yaml
 
-DEFAULT_THRESHOLD = 0.9  # chosen from `docc eval`'s sweep: see docs/gate.md
+log = logging.getLogger(__name__)
+
+# From `docc eval`'s sweep on the committed samples and held-out layouts: 0.925 is the lowest
+# swept threshold with exported precision >= 0.99 on both; 0.95 keeps a margin because some
+# fields' agreement evidence rests on 8 held-out documents (see docs/gate.md).
+DEFAULT_THRESHOLD = 0.95
 PRIOR = 2.0              # pseudo-documents of the field's overall held-out precision in each agreement bucket
 GATE_FILE = "gate.yaml"
 
@@ -147,9 +153,22 @@ class DocGate:
                    thresholds.optional_below_threshold)
 
 
+def has_evidence(entry: dict[str, Any]) -> bool:
+    """Whether a lock entry was written by a compile that records held-out reliability."""
+    return any("reliability" in f for f in (entry.get("fields") or {}).values())
+
+
 def load_gates(extractors_dir: Path, lock: dict[str, Any]) -> dict[str, DocGate]:
+    """The gate of every doc type whose lock entry carries held-out evidence. Entries from a
+    compile that predates it (or hand-recorded artifacts) carry none: they are left ungated and
+    named in a warning; recompiling them brings them under the gate."""
     thresholds = Thresholds.load(extractors_dir)
-    return {t: DocGate.from_lock(t, e, thresholds) for t, e in sorted(lock.get("doc_types", {}).items())}
+    entries = sorted(lock.get("doc_types", {}).items())
+    legacy = [t for t, e in entries if not has_evidence(e)]
+    if legacy:
+        log.warning("no held-out evidence in the lock for %s: the export gate does not cover them (recompile)",
+                    ", ".join(legacy))
+    return {t: DocGate.from_lock(t, e, thresholds) for t, e in entries if has_evidence(e)}
 
 
 def alternates_sources(extractors_dir: Path, lock: dict[str, Any]) -> dict[str, tuple[str, str]]:
