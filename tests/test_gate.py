@@ -147,3 +147,23 @@ def test_compile_refuses_weak_required_fields_without_the_flag(tmp_path):
     rel = entry["fields"]["patient_name"]["reliability"]
     assert {"precision", "recall", "f1", "coverage", "folds", "agreement"} <= set(rel) and len(rel["folds"]) == 2
     assert "Weak required fields accepted" in (out / "compile_report.md").read_text()
+
+
+def test_calibration_and_sweep_arithmetic():
+    from eval.calibration import DocOutcome, ValueOutcome, at_threshold, calibration, lowest_safe_threshold, sweep
+
+    def doc(*values, blocked=False):
+        d = DocOutcome("s", "t", "d", blocked=blocked)
+        d.values = {f"f{i}": ValueOutcome(c, ok, req) for i, (c, ok, req) in enumerate(values)}
+        return d
+
+    docs = [doc((0.99, True, True), (0.6, False, False)),   # optional wrong value withheld above 0.6
+            doc((0.7, False, True)),                         # required weak value: review above 0.7
+            doc((0.95, True, True), blocked=True)]           # cross-field rule: never exported
+    low = at_threshold(docs, 0.5)
+    assert (low["exported"], low["values_exported"], low["wrong_exported"]) == (2, 3, 2)
+    high = at_threshold(docs, 0.9)
+    assert (high["exported"], high["values_exported"], high["wrong_exported"], high["precision"]) == (1, 1, 0, 1.0)
+    assert lowest_safe_threshold(sweep(docs, (0.5, 0.8, 0.9))) == 0.8
+    cal = calibration([ValueOutcome(0.95, True, True)] * 9 + [ValueOutcome(0.95, False, True)] + [ValueOutcome(0.15, False, True)] * 2)
+    assert cal["values"] == 12 and cal["ece"] == round(10 / 12 * 0.05 + 2 / 12 * 0.15, 4)
