@@ -62,6 +62,7 @@ class DocTypeResult:
     plan: Plan
     rules: list[dict[str, Any]] = dc_field(default_factory=list)
     alternates: str | None = None  # the runner-up candidates' module (`<doc_type>.alternates.py`)
+    seen_layouts: list[dict[str, Any]] = dc_field(default_factory=list)
 
 
 class SampleError(Exception):
@@ -373,10 +374,11 @@ def compile_doc_type(sample_set: SampleSet, docs: dict[str, Document], gens: Gen
     source = render_module(header, final_plan, schema, bodies)
     validation = validate_artifact(source, schema, docs, goldens)
     alt_source = _field_reliability(header, schema, fields, per_key, per_doc, by_key, goldens, final_plan)
+    seen = reliability.seen_layouts(artifacts.load_source(source, schema.doc_type), schema, docs, goldens, groups)
     rules = reliability.learn_rules(schema, [goldens[i] for i in ids])
     rules += [{**r.model_dump(exclude_none=True), "source": "schema"} for r in schema.rules]
     return DocTypeResult(schema.doc_type, source, fields, cost, time.perf_counter() - start, validation, len(groups),
-                         final_plan, rules, alt_source)
+                         final_plan, rules, alt_source, seen)
 
 
 def _field_reliability(header: str, schema: Schema, fields: dict[str, FieldResult],
@@ -615,6 +617,7 @@ def _write_result(out: Path, s: SampleSet, r: DocTypeResult, gens: Generators, b
             for name, fr in r.fields.items()
         },
         "rules": r.rules,
+        "seen_layouts": r.seen_layouts,
         "field_specs": {n: f.model_dump(exclude_none=True, exclude_defaults=True) | {"type": f.type}
                         for n, f in s.schema_.fields.items()},
         "required": sorted(n for n, f in s.schema_.fields.items() if f.required),

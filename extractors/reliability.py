@@ -145,6 +145,45 @@ def render_alternates(header: str, schema: Schema, runner_ups: dict[str, list[st
     return "\n".join(lines) + "\n"
 
 
+# ---------------------------------------------------------------- seen layouts
+
+CORE_SHARE = 0.75  # a layout's core labels: printed on at least this share of its samples
+
+
+def fingerprint(doc: Any) -> set[str]:
+    """The labels a document prints (normalised): what tells one sender's layout from another's."""
+    from extractors import runtime
+
+    return {runtime.norm_phrase(p.label) for p in runtime.iter_pairs(doc)} - {""}
+
+
+def seen_layouts(extract: Any, schema: Schema, docs: dict[str, Any], goldens: dict[str, dict],
+                 groups: list[list[str]]) -> list[dict[str, Any]]:
+    """Per sample layout: its core labels and, per field, how many values the locked extractor
+    returned on its samples and how many were right. A new document of a layout the compile saw
+    is judged by this record too (the held-out folds only speak for unseen layouts)."""
+    out = []
+    for group in groups:
+        counts: dict[str, int] = {}
+        fields: dict[str, list[int]] = {n: [0, 0] for n in schema.fields}
+        for sid in group:
+            for label in fingerprint(docs[sid]):
+                counts[label] = counts.get(label, 0) + 1
+            try:
+                got = extract(docs[sid])
+            except Exception:  # noqa: BLE001 - validated code; a failure simply proves nothing
+                continue
+            for name, spec in schema.fields.items():
+                value = got.get(name) if isinstance(got, dict) else None
+                if canon(value, spec) is None:
+                    continue
+                fields[name][0] += 1
+                fields[name][1] += int(score_field(value, goldens[sid].get(name), spec).fp == 0)
+        core = sorted(label for label, n in counts.items() if n >= CORE_SHARE * len(group))
+        out.append({"docs": len(group), "labels": core, "fields": fields})
+    return out
+
+
 # ---------------------------------------------------------------- cross-field rules
 
 

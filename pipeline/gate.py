@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 # swept threshold with exported precision >= 0.99 on both; 0.95 keeps a margin because some
 # fields' agreement evidence rests on 8 held-out documents (see docs/gate.md).
 DEFAULT_THRESHOLD = 0.95
+SEEN_LAYOUT_MATCH = 0.75  # share of a sample layout's core labels a document must print to count as that layout
 PRIOR = 2.0              # pseudo-documents of the field's overall held-out precision in each agreement bucket
 GATE_FILE = "gate.yaml"
 
@@ -138,6 +139,7 @@ class DocGate:
     rules: list[dict[str, Any]]
     thresholds: dict[str, float]             # field -> threshold
     optional_policy: str = "withhold"
+    seen_layouts: list[dict[str, Any]] = dc_field(default_factory=list)  # the compile's sample layouts
 
     @property
     def sha256(self) -> str:
@@ -150,7 +152,7 @@ class DocGate:
                    {n: f.get("reliability") or {} for n, f in fields.items()},
                    list(entry.get("required") or []), list(entry.get("rules") or []),
                    {n: thresholds.of(doc_type, n) for n in sorted(set(fields) | set(entry.get("field_specs") or {}))},
-                   thresholds.optional_below_threshold)
+                   thresholds.optional_below_threshold, list(entry.get("seen_layouts") or []))
 
 
 def has_evidence(entry: dict[str, Any]) -> bool:
@@ -217,6 +219,21 @@ def calibrated(rel: dict[str, Any], bucket: str) -> float | None:
     return (k + PRIOR * p) / (n + PRIOR)
 
 
+def seen_layout(gate: DocGate, labels: set[str] | None) -> dict[str, Any] | None:
+    """The sample layout this document comes from, if any: the one whose core labels it prints
+    best, when it prints at least SEEN_LAYOUT_MATCH of them."""
+    if not labels:
+        return None
+    best, score = None, 0.0
+    for layout in gate.seen_layouts:
+        core = set(layout.get("labels") or [])
+        if core:
+            share = len(core & labels) / len(core)
+            if share > score:
+                best, score = layout, share
+    return best if score >= SEEN_LAYOUT_MATCH else None
+
+
 def format_ok(value: Any, spec: dict[str, Any]) -> bool:
     """Cheap shape checks a right value always passes: a real date, a number, an NPI check digit."""
     from extractors.runtime import npi_valid
@@ -240,12 +257,14 @@ def format_ok(value: Any, spec: dict[str, Any]) -> bool:
 
 
 def assess(gate: DocGate, fields: dict[str, dict | None], alternates: dict[str, list[Any]] | None,
-           ocr: dict[str, float | None] | None = None) -> Assessment:
+           ocr: dict[str, float | None] | None = None, labels: set[str] | None = None) -> Assessment:
     """Confidence for every extracted value and the items that hold the document or a value back.
 
     `fields` are serialised fields (`{"value", "page", "bbox", ...}` or None), `alternates` the
     runner-up candidates' outputs per field (from the alternates artifact), `ocr` the lowest OCR
-    word confidence in each value's box (None for text-layer values).
+    word confidence in each value's box (None for text-layer values), `labels` the document's
+    printed labels (`extractors.reliability.fingerprint`): a document of a sample layout is also
+    judged by how the locked code did on that layout's samples.
     """
     from extractors.reliability import bucket_of, canon, rule_fields, rule_holds, rule_name
     from extractors.schema import FieldSpec, Schema
@@ -255,6 +274,7 @@ def assess(gate: DocGate, fields: dict[str, dict | None], alternates: dict[str, 
     ocr = ocr or {}
     conf: dict[str, float] = {}
     items: list[GateItem] = []
+    layout = seen_layout(gate, labels)
 
     def item(name: str, code: GateCode, c: float | None, action: str, rule: str | None = None) -> GateItem:
         f = fields.get(name) or {}
@@ -280,6 +300,9 @@ def assess(gate: DocGate, fields: dict[str, dict | None], alternates: dict[str, 
             conf[name] = 0.0
             items.append(item(name, GateCode.NO_EVIDENCE, 0.0, action))
             continue
+        if layout is not None and name in layout.get("fields", {}):
+            n, k = layout["fields"][name]
+            c = (k + PRIOR * c) / (n + PRIOR)  # this layout's own record, shrunk towards the held-out one
         code = GateCode.CANDIDATES_DISAGREE if bucket == "disagree" else GateCode.LOW_CONFIDENCE
         if not format_ok(f["value"], gate.fields.get(name, {})):
             c, code = 0.0, GateCode.FORMAT_INVALID

@@ -52,6 +52,7 @@ def test_weak_field_forces_review(rx):
     ext, alt, gate, docs = rx
     doc = docs["rx_a_01"]
     weak = copy.deepcopy(gate)
+    weak.seen_layouts = []  # judge by the held-out record alone
     # the compile saw this required field right on 2 of 20 unseen-layout documents
     weak.reliability["patient_name"]["agreement"] = {"agree": [20, 2], "disagree": [0, 0], "alone": [0, 0]}
     fields = _fields(ext, doc)
@@ -64,7 +65,7 @@ def test_weak_field_forces_review(rx):
     d = item.as_dict()
     assert d["code"] == "low_confidence" and set(d) >= {"field", "value", "page", "bbox", "confidence", "threshold"}
     # an optional field under its threshold is withheld, not a reason for review
-    optional = copy.deepcopy(gate)
+    optional = copy.deepcopy(weak)
     optional.required = [f for f in optional.required if f != "patient_name"]
     optional.reliability["patient_name"]["agreement"] = weak.reliability["patient_name"]["agreement"]
     b = gate_document(optional, alt, doc, _fields(ext, doc))
@@ -77,6 +78,7 @@ def test_disagreeing_candidates_abstain(rx):
     doc, other = docs["rx_a_01"], docs["rx_b_01"]
     fields = _fields(ext, doc)
     g = copy.deepcopy(gate)
+    g.seen_layouts = []  # judge by the held-out record alone
     g.reliability["patient_name"]["agreement"]["disagree"] = [0, 0]  # never seen contradicted at compile time
     agreeing = gate_document(g, alt, doc, _fields(ext, doc))
     assert not any(i.field == "patient_name" and i.code is not GateCode.CROSS_FIELD for i in agreeing.items)
@@ -86,6 +88,25 @@ def test_disagreeing_candidates_abstain(rx):
     assert item.code is GateCode.CANDIDATES_DISAGREE and item.action == "review"
     assert assessment.confidence["patient_name"] <= 0.5
     assert assessment.review
+
+
+def test_seen_layout_record_counts_only_for_documents_of_that_layout(rx):
+    from extractors.reliability import fingerprint
+    from pipeline.gate import seen_layout
+
+    ext, alt, gate, docs = rx
+    assert len(gate.seen_layouts) == 3
+    assert seen_layout(gate, fingerprint(docs["rx_a_01"])) is gate.seen_layouts[0]
+    unseen = ingest(str(ROOT / "tests" / "heldout" / "prescription" / "rx_d_01.pdf"))
+    assert seen_layout(gate, fingerprint(unseen)) is None
+    # a field that was right on every sample of layout a gains from that record on an a document
+    g = copy.deepcopy(gate)
+    g.seen_layouts[0]["fields"]["patient_name"] = [8, 8]
+    doc = docs["rx_a_01"]
+    with_layout = gate_document(g, alt, doc, _fields(ext, doc)).confidence["patient_name"]
+    g.seen_layouts = []
+    alone = gate_document(g, alt, doc, _fields(ext, doc)).confidence["patient_name"]
+    assert with_layout > alone
 
 
 def test_cross_field_violation_goes_to_review(rx):
