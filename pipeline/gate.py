@@ -10,7 +10,7 @@ the document to review. Review items are typed records (`GateItem`), never prose
 
 Thresholds live in `<extractors>/gate.yaml` (or the file named by `DOCC_GATE_THRESHOLDS`):
 
-    default: 0.95                # every field of every doc type
+    default: 0.9                 # every field of every doc type
     optional_below_threshold: withhold   # or: review
     doc_types:
       prescription:
@@ -34,10 +34,10 @@ import yaml
 
 log = logging.getLogger(__name__)
 
-# From `docc eval`'s sweep on the committed samples and held-out layouts: 0.925 is the lowest
-# swept threshold with exported precision >= 0.99 on both; 0.95 keeps a margin because some
-# fields' agreement evidence rests on 8 held-out documents (see docs/gate.md).
-DEFAULT_THRESHOLD = 0.95
+# From `docc eval`'s sweep (docs/gate.md): the lowest swept threshold at and above which the
+# precision of exported values stays >= 0.99 on both the committed samples (0.9; 0.85 gives
+# 0.986) and the held-out layouts (0.8).
+DEFAULT_THRESHOLD = 0.9
 SEEN_LAYOUT_MATCH = 0.75  # share of a sample layout's core labels a document must print to count as that layout
 PRIOR = 2.0              # pseudo-documents of the field's overall held-out precision in each agreement bucket
 GATE_FILE = "gate.yaml"
