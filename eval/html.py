@@ -96,6 +96,32 @@ def calibration_figure(report: Mapping[str, Any]) -> go.Figure:
     return _layout(fig, "Confidence calibration", height=400)
 
 
+def gate_figures(gate: Mapping[str, Any]) -> tuple[go.Figure, go.Figure]:
+    """The export gate: reliability plot of its calibrated confidence, and the threshold sweep
+    (share of documents exported against precision of exported values)."""
+    rel = go.Figure()
+    rel.add_scatter(x=[0, 1], y=[0, 1], mode="lines", name="perfect calibration", line=dict(dash="dash", color="#9ca3af"))
+    sw = go.Figure()
+    for i, (name, g) in enumerate(gate.items()):
+        color = SET_COLORS[i % len(SET_COLORS)]
+        bins = g["calibration"]["bins"]
+        rel.add_scatter(x=[b["mean_confidence"] for b in bins], y=[b["accuracy"] for b in bins], mode="lines+markers",
+                        name=f"{g['label']} (ECE {g['calibration']['ece']})", line=dict(color=color),
+                        marker=dict(size=[8 + min(b["n"], 200) ** 0.5 * 2 for b in bins]),
+                        hovertext=[f"{b['bin']}: {b['n']} values" for b in bins])
+        rows = [r for r in g["sweep"] if r["precision"] is not None]
+        sw.add_scatter(x=[r["share_exported"] for r in rows], y=[r["precision"] for r in rows], mode="lines+markers+text",
+                       text=[str(r["threshold"]) for r in rows], textposition="top center", name=g["label"],
+                       line=dict(color=color))
+    rel.update_xaxes(range=[0, 1.02], title="calibrated confidence (10 bins)")
+    rel.update_yaxes(range=[0, 1.05], title="share of values that are right")
+    sw.add_hline(y=0.99, line_dash="dot", line_color="#6b7280")
+    sw.update_xaxes(range=[0, 1.02], title="share of documents exported")
+    sw.update_yaxes(title="precision of exported values")
+    return (_layout(rel, "Export gate: reliability of calibrated confidence", height=400),
+            _layout(sw, "Export gate: threshold sweep (labels: threshold)", height=400))
+
+
 def comparison_figure(comp: Mapping[str, Any]) -> go.Figure:
     """Per-field F1 of compiled vs direct LLM on the same documents, per doc type."""
     series: list[Series] = []
@@ -154,6 +180,9 @@ def render_html(report: Mapping[str, Any], previous: Mapping[str, Any] | None = 
     env.filters["js"] = _json
     env.filters["f1class"] = _f1_class
     figures = [("fig-f1", f1_figure(report)), ("fig-calibration", calibration_figure(report))]
+    if report.get("gate"):
+        rel, sw = gate_figures(report["gate"])
+        figures += [("fig-gate-reliability", rel), ("fig-gate-sweep", sw)]
     if report.get("comparison"):
         figures.append(("fig-comparison", comparison_figure(report["comparison"])))
     if report.get("regression"):

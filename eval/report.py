@@ -98,6 +98,7 @@ class DocRecord:
     error: str | None = None
     seconds: list[float] = field(default_factory=list)  # extraction step alone, each run
     deterministic: bool | None = None
+    gate: Any = None  # eval.calibration.DocOutcome: the export gate's view of this document
     text: str = ""  # document text, kept only when a baseline needs it
     predicted: str | None = None     # the locked classifier's doc type (None: unknown)
     classified: bool = False         # whether the classifier ran on this document
@@ -119,9 +120,10 @@ def _freeze(value: Any) -> Any:
 
 def run_compiled(roots: list[SampleRoot], locked: Mapping[str, Any], *, keep_text: bool = False,
                  workers: int | None = None, progress: Callable[[int], None] | None = None,
-                 classifier: Mapping[str, Any] | None = None) -> list[DocRecord]:
+                 classifier: Mapping[str, Any] | None = None, gates: Mapping[str, Any] | None = None,
+                 alternates: Mapping[str, Any] | None = None) -> list[DocRecord]:
     """Ingest every document of every root, classify it with the locked classifier (when
-    given) and apply its labeled doc type's locked extractor twice."""
+    given) and apply its labeled doc type's locked extractor twice (and the export gate)."""
     from pipeline.ingest import ingest_many
 
     jobs = [(root, ss, s) for root in roots for ss in root.sets for s in ss.samples]
@@ -166,10 +168,23 @@ def run_compiled(roots: list[SampleRoot], locked: Mapping[str, Any], *, keep_tex
                         rec.error = f"extract returned {type(out).__name__}, not a dict"
                         break
             rec.deterministic = len(outputs) == 2 and outputs[0] == outputs[1] if rec.error is None else None
+            if rec.error is None and gates and ss.doc_type in gates:
+                rec.gate = _gate_outcome(root.name, ss, sample, doc, ext, gates[ss.doc_type], (alternates or {}).get(ss.doc_type))
         records.append(rec)
         if progress:
             progress(1)
     return records
+
+
+def _gate_outcome(set_name: str, ss: SampleSet, sample: Any, doc: Any, ext: Any, gate: Any, alternates: Any) -> Any:
+    """The export gate on this document, exactly as `docc run` applies it."""
+    from eval.calibration import outcome
+    from pipeline.batch_worker import gate_document, serialise_found
+
+    out = ext.extract(doc)
+    fields = {str(k): serialise_found(v, doc) for k, v in sorted(out.items(), key=lambda kv: str(kv[0]))}
+    assessment = gate_document(gate, alternates, doc, fields)
+    return outcome(set_name, ss.doc_type, sample.id, fields, sample.golden, ss.schema_, assessment, gate.required)
 
 
 def score_records(records: Iterable[DocRecord], schemas: Mapping[tuple[str, str], Schema],
@@ -663,9 +678,15 @@ def run_eval(samples: list[Path] | None, extractors_dir: Path, out: Path, *, bas
         return lambda n: progress.advance(task, n)
 
     t0 = time.monotonic()
+    from extractors.artifacts import read_lock
+    from pipeline.gate import alternates_sources, load_alternates, load_gates
+
     classifier = _load_classifier(Path(extractors_dir))
+    lock = read_lock(Path(extractors_dir))
+    gates = load_gates(Path(extractors_dir), lock)
+    alternates = {t: load_alternates(src, t) for t, (_, src) in alternates_sources(Path(extractors_dir), lock).items()}
     records = run_compiled(roots, locked, keep_text=baseline is not None, progress=bar("compiled extractors", n_total),
-                           classifier=classifier)
+                           classifier=classifier, gates=gates, alternates=alternates)
     scores = score_records(records, schemas)
     costs = compile_costs(Path(extractors_dir), locked)
     report: dict[str, Any] = {
@@ -679,6 +700,7 @@ def run_eval(samples: list[Path] | None, extractors_dir: Path, out: Path, *, bas
         "overall": overall([acc for by_type in scores.values() for acc in by_type.values()]),
         "baseline": None, "comparison": None, "regression": None, "gx": None,
         "classification": classification(records),
+        "gate": _gate_section(roots, records),
     }
     base_records = None
     if baseline == "direct-llm":
@@ -747,6 +769,18 @@ def classification(records: list[DocRecord]) -> dict[str, Any] | None:
 
     out = summary(done)
     out["sets"] = {name: summary([r for r in done if r.set_name == name]) for name in sorted({r.set_name for r in done})}
+    return out
+
+
+def _gate_section(roots: list[SampleRoot], records: list[DocRecord]) -> dict[str, Any]:
+    """Per set: the gate's calibration, threshold sweep and outcome at the configured thresholds."""
+    from eval.calibration import summarise
+
+    out = {}
+    for root in roots:
+        docs = [r.gate for r in records if r.set_name == root.name and r.gate is not None]
+        if docs:
+            out[root.name] = {"label": root.label, **summarise(docs)}
     return out
 
 
@@ -829,6 +863,7 @@ def render_markdown(report: Mapping[str, Any]) -> str:
             parts.append("Confidence calibration:\n\n" + _md_table(
                 ["confidence", "n", "accuracy", "mean confidence"],
                 [[b["bucket"], b["n"], b["accuracy"], b["mean_confidence"]] for b in cal["buckets"]]) + "\n")
+    parts.extend(gate_markdown(report.get("gate") or {}))
     comp = report.get("comparison")
     if comp:
         parts.append("## Compiled vs direct LLM (same documents)\n")
@@ -853,6 +888,25 @@ def render_markdown(report: Mapping[str, Any]) -> str:
                                [[s["set"], s["doc_type"], s["success"], f"{s['successful']}/{s['evaluated']}",
                                  ", ".join(f["field"] for f in s["fields"] if not f["success"])] for s in gxr["suites"]]) + "\n")
     return "\n".join(parts)
+
+
+def gate_markdown(gate: Mapping[str, Any]) -> list[str]:
+    """The export gate: calibration (ECE, reliability bins) and the threshold sweep, per set."""
+    parts = []
+    for name, g in gate.items():
+        c, cal = g["configured"], g["calibration"]
+        parts.append(f"## Export gate: {g['label']}\n\nAt the configured thresholds: {c['exported']}/{c['docs']} documents "
+                     f"exported ({_f(c['share_exported'])}), {c['values_exported']} values sent, {c['wrong_exported']} wrong "
+                     f"(precision {_f(c['precision'])}). Confidence ECE {_f(cal['ece'])} over {cal['values']} values; "
+                     f"lowest threshold keeping exported precision >= 0.99: {g['lowest_threshold_for_precision_0.99']}.\n")
+        parts.append("Reliability (calibrated confidence):\n\n" + _md_table(
+            ["confidence", "values", "mean confidence", "share right"],
+            [[b["bin"], b["n"], b["mean_confidence"], b["accuracy"]] for b in cal["bins"]]) + "\n")
+        parts.append("Threshold sweep (one threshold for every field; optional fields under it are withheld):\n\n" + _md_table(
+            ["threshold", "docs exported", "share exported", "values sent", "wrong sent", "precision"],
+            [[r["threshold"], r["exported"], r["share_exported"], r["values_exported"], r["wrong_exported"], r["precision"]]
+             for r in g["sweep"]]) + "\n")
+    return parts
 
 
 COMPARISON_HEADERS = ["approach", "docs", "micro F1", "macro F1", "tokens/doc", "compile tokens", "break-even N",

@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from extractors import artifacts
+from extractors import artifacts, reliability
 from extractors.candidates import Cost, FieldCandidate, plan_candidates
 from extractors.folds import layout_groups, make_folds
 from extractors.plan import Plan, render_module
@@ -47,6 +47,7 @@ class FieldResult:
     winner: FieldCandidate | None
     heldout_f1: float
     scores: dict[str, float] = dc_field(default_factory=dict)
+    reliability: dict[str, Any] = dc_field(default_factory=dict)
 
 
 @dataclass
@@ -59,6 +60,9 @@ class DocTypeResult:
     validation: dict[str, Any]
     layouts: int
     plan: Plan
+    rules: list[dict[str, Any]] = dc_field(default_factory=list)
+    alternates: str | None = None  # the runner-up candidates' module (`<doc_type>.alternates.py`)
+    seen_layouts: list[dict[str, Any]] = dc_field(default_factory=list)
 
 
 class SampleError(Exception):
@@ -131,7 +135,9 @@ def run_sandboxed(sources: list[str], docs: list[Document]) -> list[list[dict | 
 
 
 def score_candidates(cands: list[FieldCandidate], docs: dict[str, Document], goldens: dict[str, dict],
-                     schema: Schema, plan: Plan, runner: Runner) -> dict[int, Counts]:
+                     schema: Schema, plan: Plan, runner: Runner,
+                     keep: dict[int, list[tuple[str, Any]]] | None = None) -> dict[int, Counts]:
+    """Held-out counts per candidate; `keep`, when given, also receives each one's per-document output."""
     ids = sorted(docs)
     doc_list = [docs[i] for i in ids]
     outputs = runner([field_module(c, plan.date_order, plan.vocabulary) for c in cands], doc_list)
@@ -142,6 +148,8 @@ def score_candidates(cands: list[FieldCandidate], docs: dict[str, Document], gol
         for sid, row in zip(ids, rows):
             got = row.get(cand.field) if isinstance(row, dict) else None
             total.add(score_field(got, goldens[sid].get(cand.field), spec))
+            if keep is not None:
+                keep.setdefault(ci, []).append((sid, got))
         result[ci] = total
     return result
 
@@ -304,25 +312,31 @@ def compile_doc_type(sample_set: SampleSet, docs: dict[str, Document], gens: Gen
     cost_before = Cost(gens.cost.prompt_tokens, gens.cost.completion_tokens, gens.cost.seconds, gens.cost.requests)
 
     per_key: dict[tuple[str, str], list[float]] = defaultdict(list)
+    per_doc: dict[tuple[str, str], dict[tuple[int, str], Any]] = defaultdict(dict)  # held-out outputs
     sources: dict[tuple[str, str], FieldCandidate] = {}
     task = progress.add_task(f"{schema.doc_type}: held-out folds", total=len(folds)) if progress else None
-    for train, test in folds:
+    for fold_no, (train, test) in enumerate(folds):
         plan, cands = gens.propose(schema, {i: docs[i] for i in train}, {i: goldens[i] for i in train})
         trusted = [c for c in cands if "freeform" not in c.generator]
         untrusted = [c for c in cands if "freeform" in c.generator]
         test_docs = {i: docs[i] for i in test}
-        scores = score_candidates(trusted, test_docs, goldens, schema, plan, run_trusted)
+        kept: dict[int, list[tuple[str, Any]]] = {}
+        scores = score_candidates(trusted, test_docs, goldens, schema, plan, run_trusted, kept)
         best: dict[str, float] = {}
         for ci, cand in enumerate(trusted):
             best[cand.field] = max(best.get(cand.field, 0.0), scores[ci].f1)
         weak = [n for n in schema.scalar_fields() if best.get(n, 0.0) < gens.weak_below]
         untrusted += gens.freeform_candidates(schema, weak, {i: docs[i] for i in train}, {i: goldens[i] for i in train}, plan)
         if untrusted:
-            scores_u = score_candidates(untrusted, test_docs, goldens, schema, plan, run_sandboxed)
+            kept_u: dict[int, list[tuple[str, Any]]] = {}
+            scores_u = score_candidates(untrusted, test_docs, goldens, schema, plan, run_sandboxed, kept_u)
             scores.update({len(trusted) + k: v for k, v in scores_u.items()})
+            kept.update({len(trusted) + k: v for k, v in kept_u.items()})
         for ci, cand in enumerate(trusted + untrusted):
             per_key[(cand.field, cand.key)].append(scores[ci].f1)
             sources.setdefault((cand.field, cand.key), cand)
+            for sid, got in kept.get(ci, []):
+                per_doc[(cand.field, cand.key)][(fold_no, sid)] = got
         if progress is not None and task is not None:
             progress.advance(task)
 
@@ -359,7 +373,52 @@ def compile_doc_type(sample_set: SampleSet, docs: dict[str, Document], gens: Gen
     header = _header(sample_set, gens)
     source = render_module(header, final_plan, schema, bodies)
     validation = validate_artifact(source, schema, docs, goldens)
-    return DocTypeResult(schema.doc_type, source, fields, cost, time.perf_counter() - start, validation, len(groups), final_plan)
+    alt_source = _field_reliability(header, schema, fields, per_key, per_doc, by_key, goldens, final_plan)
+    seen = reliability.seen_layouts(artifacts.load_source(source, schema.doc_type), schema, docs, goldens, groups)
+    rules = reliability.learn_rules(schema, [goldens[i] for i in ids])
+    rules += [{**r.model_dump(exclude_none=True), "source": "schema"} for r in schema.rules]
+    return DocTypeResult(schema.doc_type, source, fields, cost, time.perf_counter() - start, validation, len(groups),
+                         final_plan, rules, alt_source, seen)
+
+
+def _field_reliability(header: str, schema: Schema, fields: dict[str, FieldResult],
+                       per_key: dict[tuple[str, str], list[float]],
+                       per_doc: dict[tuple[str, str], dict[tuple[int, str], Any]],
+                       by_key: dict[tuple[str, str], FieldCandidate], goldens: dict[str, dict], plan: Plan) -> str | None:
+    """Pick each winner's runner-ups (as many as the static limits allow in one module, at most
+    `reliability.RUNNER_UPS`), measure the winner's held-out reliability with them (stored on
+    its FieldResult), and return the alternates module's source (None when it cannot pass)."""
+    from extractors.validation.security import check_security
+    from extractors.validation.static import check_static
+
+    picked: dict[str, list[str]] = {}
+    for name, fr in fields.items():
+        if fr.winner is None:
+            continue
+        scores = {k: sum(v) / len(v) for (f, k), v in per_key.items() if f == name and (f, k) in by_key}
+
+        def pref(key: str, name: str = name) -> tuple:
+            c = by_key[(name, key)]
+            return (GENERATOR_PREFERENCE.get(c.generator, 9), VARIANT_PREFERENCE.get(c.variant, 9), len(c.source))
+
+        picked[name] = reliability.pick_runner_ups(fr.winner.key, scores, {k: by_key[(name, k)].source for k in scores},
+                                                   fr.winner.source, pref)
+    alt_source = None
+    keep = 0
+    for k in range(reliability.RUNNER_UPS, 0, -1):
+        src = reliability.render_alternates(header, schema, {n: a[:k] for n, a in picked.items()},
+                                            {key: c.source for key, c in by_key.items()}, plan.vocabulary, plan.date_order)
+        if not check_static(src) and not check_security(src):
+            alt_source, keep = src, k
+            break
+    for name, fr in fields.items():
+        if fr.winner is None:
+            continue
+        alts = picked.get(name, [])[:keep]
+        rows = [reliability.HeldOut(fold, got, [per_doc[(name, a)].get((fold, sid)) for a in alts], goldens[sid].get(name))
+                for (fold, sid), got in sorted(per_doc.get((name, fr.winner.key), {}).items())]
+        fr.reliability = reliability.measure(schema.fields[name], rows).as_dict(alts)
+    return alt_source
 
 
 def _label_signatures(schema: Schema, docs: dict[str, Document], goldens: dict[str, dict]) -> dict[str, set[str]]:
@@ -401,7 +460,7 @@ def validate_artifact(source: str, schema: Schema, docs: dict[str, Document], go
 
 # ---------------------------------------------------------------- the command
 
-COMPILER_MODULES = ("runtime", "plan", "synth", "candidates", "compiler", "folds", "scoring", "llm_candidates",
+COMPILER_MODULES = ("runtime", "plan", "synth", "candidates", "compiler", "folds", "scoring", "llm_candidates", "reliability",
                     "prompts", "lexicon.yaml")
 
 
@@ -429,8 +488,11 @@ def _up_to_date(entry: dict | None, sample_set: SampleSet, out: Path, backends: 
     )
 
 
+DEFAULT_FLOOR = 0.5  # held-out F1 under which a required field is refused without --accept-weak
+
+
 def compile_command(samples: Path, doc_types: list[str], backends: list[str], out: Path, force: bool,
-                    freeform: int = 1, repairs: int = 2) -> int:
+                    freeform: int = 1, repairs: int = 2, floor: float = DEFAULT_FLOOR, accept_weak: bool = False) -> int:
     """Compile every (or the named) doc type under `samples` into `out`; returns an exit code."""
     try:
         sets = discover(samples, doc_types or None)
@@ -450,7 +512,7 @@ def compile_command(samples: Path, doc_types: list[str], backends: list[str], ou
     # make the others unknown, and they are its negatives
     others = [o for o in discover(samples) if o.doc_type not in {s.doc_type for s in sets}] if doc_types else []
     try:
-        _compile_all(sets + others, todo, backends, out, freeform, repairs)
+        refused = _compile_all(sets + others, todo, backends, out, freeform, repairs, floor, accept_weak)
     except SampleError as exc:
         console.print(f"[red]error:[/red] {exc}")
         return 2
@@ -460,11 +522,20 @@ def compile_command(samples: Path, doc_types: list[str], backends: list[str], ou
     except SandboxUnavailable as exc:
         console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         return 1
+    if refused:
+        what = "; ".join(f"{dt}: {', '.join(fields)}" for dt, fields in refused)
+        console.print(f"[red]error:[/red] not locked: required field(s) under the held-out F1 floor {floor:.2f} "
+                      f"({what}); add labeled samples from more layouts, or pass --accept-weak to lock them anyway "
+                      "(the run-time gate then sends their documents to review)")
+        return 1
     return 0
 
 
 def _compile_all(sets: list[SampleSet], todo: list[SampleSet], backends: list[str], out: Path,
-                 freeform: int, repairs: int) -> None:
+                 freeform: int, repairs: int, floor: float = DEFAULT_FLOOR,
+                 accept_weak: bool = False) -> list[tuple[str, list[str]]]:
+    """Compile `todo`; returns the doc types refused (not locked) for weak required fields."""
+    refused: list[tuple[str, list[str]]] = []
     all_docs: dict[str, dict[str, Document]] = {}
     with _generators(backends if todo else ["synth"]) as gens, Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
@@ -476,9 +547,33 @@ def _compile_all(sets: list[SampleSet], todo: list[SampleSet], backends: list[st
         gens.freeform, gens.repairs = freeform, repairs
         for s in todo:
             result = compile_doc_type(s, all_docs[s.doc_type], gens, progress)
-            _write_result(out, s, result, gens, backends)
+            weak = weak_required(s.schema_, result, floor)
+            if weak and not accept_weak:
+                refused.append((s.doc_type, weak))
+                _print_refused(s.doc_type, result, weak)
+                continue
+            _write_result(out, s, result, gens, backends, weak)
     _write_classifier(out, sets, all_docs)
     write_report(out)
+    return refused
+
+
+def _print_refused(doc_type: str, result: DocTypeResult, weak: list[str]) -> None:
+    """A refused doc type is not in the lock (nor the report): show its held-out reliability here."""
+    table = Table(title=f"{doc_type}: NOT LOCKED (held-out reliability)")
+    for col in ("field", "F1", "precision", "recall", "coverage", "note"):
+        table.add_column(col)
+    for name, fr in result.fields.items():
+        rel = fr.reliability or {}
+        table.add_row(name, f"{fr.heldout_f1:.3f}", *(f"{rel[k]:.3f}" if k in rel else "-" for k in ("precision", "recall", "coverage")),
+                      "[red]weak required[/red]" if name in weak else "")
+    console.print(table)
+
+
+def weak_required(schema: Schema, result: DocTypeResult, floor: float) -> list[str]:
+    """Required fields whose winner's held-out F1 is under `floor`: locking them would promise
+    values the compile could not reproduce on unseen layouts."""
+    return sorted(n for n, fr in result.fields.items() if schema.fields[n].required and fr.heldout_f1 < floor)
 
 
 class _generators:
@@ -506,7 +601,8 @@ class _generators:
             self._session.__exit__(*exc)
 
 
-def _write_result(out: Path, s: SampleSet, r: DocTypeResult, gens: Generators, backends: list[str]) -> None:
+def _write_result(out: Path, s: SampleSet, r: DocTypeResult, gens: Generators, backends: list[str],
+                  accepted_weak: list[str] | None = None) -> None:
     entry = {
         "doc_type": s.doc_type,
         "schema_sha256": s.schema_sha256(),
@@ -522,16 +618,28 @@ def _write_result(out: Path, s: SampleSet, r: DocTypeResult, gens: Generators, b
         "fields": {
             name: {"generator": fr.winner.generator if fr.winner else None,
                    "variant": fr.winner.variant if fr.winner else None,
-                   "heldout_f1": round(fr.heldout_f1, 4), "candidates": fr.scores}
+                   "heldout_f1": round(fr.heldout_f1, 4), "candidates": fr.scores,
+                   "reliability": fr.reliability}
             for name, fr in r.fields.items()
         },
+        "rules": r.rules,
+        "seen_layouts": r.seen_layouts,
+        "field_specs": {n: f.model_dump(exclude_none=True, exclude_defaults=True) | {"type": f.type}
+                        for n, f in s.schema_.fields.items()},
+        "required": sorted(n for n, f in s.schema_.fields.items() if f.required),
         "validation": r.validation,
     }
+    if accepted_weak:
+        entry["accepted_weak"] = accepted_weak
     suite = _runtime_suite(s)
     if suite is not None:
         data = (json.dumps(suite, indent=1, sort_keys=True) + "\n").encode()
         artifacts.atomic_write(out / f"{s.doc_type}.expectations.json", data)
         entry["expectations"] = {"artifact": f"{s.doc_type}.expectations.json", "sha256": artifacts.sha256_bytes(data)}
+    if r.alternates is not None:
+        data = r.alternates.encode("utf-8")
+        artifacts.atomic_write(out / f"{s.doc_type}.alternates.py", data)
+        entry["alternates"] = {"artifact": f"{s.doc_type}.alternates.py", "sha256": artifacts.sha256_bytes(data)}
     artifacts.record_artifact(out, s.doc_type, r.source, entry)
     timing = {"doc_type": s.doc_type, "compile_seconds": round(r.seconds, 2),
               "compiled_at": datetime.now(timezone.utc).strftime("%Y-%m-%d")}
@@ -563,21 +671,40 @@ def _write_classifier(out: Path, sets: list[SampleSet], all_docs: dict[str, dict
 
 
 def write_report(out: Path) -> None:
-    """compile_report.json and .md from the lock: per doc type and field, winner and score."""
+    """compile_report.json and .md from the lock: per doc type and field, winner, held-out
+    reliability (pooled over leave-one-layout-out folds), cross-field rules, accepted weak fields."""
     lock = artifacts.read_lock(out)
     report = {"doc_types": {}}
-    table = Table(title="compile report")
-    for col in ("doc type", "field", "generator", "held-out F1"):
+    table = Table(title="compile report (held-out: layouts the code was not shown)")
+    for col in ("doc type", "field", "generator", "F1", "precision", "recall", "coverage", "per-fold F1", "note"):
         table.add_column(col)
-    md = ["# Compile report", "", "| doc type | field | winning generator | held-out F1 |", "|---|---|---|---|"]
+    md = ["# Compile report", "",
+          "Held-out scores: each field's winning code on layouts it was not shown (leave one layout out). "
+          "F1 is the mean over folds; precision, recall and coverage are pooled over every held-out document.", "",
+          "| doc type | field | winning generator | held-out F1 | precision | recall | coverage | per-fold F1 | note |",
+          "|---|---|---|---|---|---|---|---|---|"]
+    weak_md = []
     for dt, entry in sorted(lock["doc_types"].items()):
-        report["doc_types"][dt] = {k: entry.get(k) for k in ("fields", "cost", "backend", "model", "samples", "layouts", "validation")}
+        report["doc_types"][dt] = {k: entry.get(k) for k in ("fields", "cost", "backend", "model", "samples", "layouts",
+                                                             "validation", "rules", "accepted_weak")}
+        weak = set(entry.get("accepted_weak") or [])
         for name, f in entry.get("fields", {}).items():
             gen = f"{f['generator']}:{f['variant']}" if f.get("variant") else str(f.get("generator"))
-            md.append(f"| {dt} | {name} | {gen} | {f['heldout_f1']:.3f} |")
-            table.add_row(dt, name, gen, f"{f['heldout_f1']:.3f}")
+            rel = f.get("reliability") or {}
+            folds = " ".join(f"{x['f1']:.2f}" for x in rel.get("folds", []))
+            note = "accepted weak" if name in weak else ""
+            cells = [f"{f['heldout_f1']:.3f}"] + [f"{rel[k]:.3f}" if k in rel else "-" for k in ("precision", "recall", "coverage")]
+            md.append(f"| {dt} | {name} | {gen} | {' | '.join(cells)} | {folds} | {note} |")
+            table.add_row(dt, name, gen, *cells, folds, f"[red]{note}[/red]" if note else "")
         c = entry.get("cost", {})
-        md.append(f"| {dt} | *(cost)* | {c.get('requests', 0)} requests | {c.get('prompt_tokens', 0)}+{c.get('completion_tokens', 0)} tokens |")
+        md.append(f"| {dt} | *(cost)* | {c.get('requests', 0)} requests | {c.get('prompt_tokens', 0)}+{c.get('completion_tokens', 0)} tokens | | | | | |")
+        if weak:
+            weak_md.append(f"- **{dt}**: {', '.join(sorted(weak))} (locked with `--accept-weak`: required, held-out F1 under the floor)")
+    md += ["", "## Weak required fields accepted", ""] + (weak_md or ["none"])
+    md += ["", "## Cross-field rules", "", "| doc type | rule | from |", "|---|---|---|"]
+    for dt, entry in sorted(lock["doc_types"].items()):
+        for rule in entry.get("rules") or []:
+            md.append(f"| {dt} | {reliability.rule_name(rule)} | {rule.get('source', '')} |")
     artifacts.atomic_write(out / "compile_report.json", (json.dumps(report, indent=2, sort_keys=True) + "\n").encode())
     artifacts.atomic_write(out / "compile_report.md", ("\n".join(md) + "\n").encode())
     console.print(table)

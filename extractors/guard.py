@@ -124,6 +124,8 @@ def _check_value(v: Any, where: str, found_type: type, depth: int) -> None:
                     if type(k) is not str or len(k) > 200:
                         raise GuardError(f"{where}: table column name is not a short string")
                     _check_cell(cell, where, found_type, depth + 1)
+            elif type(x) is found_type:  # a list of candidate values (the alternates artifact)
+                _check_cell(x, where, found_type, depth + 1)
             else:
                 _check_value(x, where, found_type, depth + 1)
         return

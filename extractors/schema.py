@@ -57,6 +57,19 @@ class FieldSpec(BaseModel):
         return v
 
 
+class RuleSpec(BaseModel):
+    """A declared cross-field check: `distinct` (two fields name different people or ids),
+    `order` (first date <= second), `sum` (a total equals the sum of a table column)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rule: Literal["distinct", "order", "sum"]
+    fields: list[str] | None = None
+    field: str | None = None
+    table: str | None = None
+    column: str | None = None
+
+
 class Schema(BaseModel):
     """The fields of one document type, read from `schema.yaml`."""
 
@@ -65,6 +78,7 @@ class Schema(BaseModel):
     doc_type: str
     description: str = ""
     fields: dict[str, FieldSpec]
+    rules: list[RuleSpec] = Field(default_factory=list)
 
     @classmethod
     def load(cls, path: Path) -> "Schema":

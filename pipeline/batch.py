@@ -208,6 +208,8 @@ def _result_line(path: bytes, rec: dict[str, Any]) -> dict[str, Any]:
     })
     if rec.get("error_kind"):
         line["error_kind"] = rec["error_kind"]
+    if rec.get("gate"):
+        line["gate"] = rec["gate"]  # typed export-gate items (pipeline.gate.GateItem)
     return line
 
 
@@ -269,11 +271,16 @@ def _load_package(extractors_dir: Path, cache_dir: str | None, dpi: int, mapping
     unknown = sorted(set(model["centroids"]) - set(locked))
     if unknown:
         log.warning("classifier knows doc type(s) with no locked extractor: %s (they go to review)", ", ".join(unknown))
+    from pipeline.gate import alternates_sources, load_gates
+
+    gates = {t: g for t, g in load_gates(extractors_dir, lock).items() if t in sources}
+    alts = {t: a for t, a in alternates_sources(extractors_dir, lock).items() if t in sources}
     pkg = Package(extractors=sources, classifier=model, cache_dir=cache_dir, dpi=dpi,
                   has_checks={t: bool(s) for t, s in suites.items()},
                   fhir_mappings=str(mappings) if mappings is not None else None,
                   extract_cpu_s=float(os.environ.get("DOCC_EXTRACT_CPU_SECONDS", "5")),
-                  extract_memory_mb=int(os.environ.get("DOCC_EXTRACT_MEMORY_MB", "512")))
+                  extract_memory_mb=int(os.environ.get("DOCC_EXTRACT_MEMORY_MB", "512")),
+                  gates=gates, alternates=alts)
     return pkg, suites
 
 
@@ -385,7 +392,10 @@ def _run(inputs, out: Path, pkg: Package, suites: dict, workers: int, engine_nam
 
     started = time.time()
     t0 = time.perf_counter()
-    state = State(out, pkg.classifier["sha256"], {t: sha for t, (sha, _) in pkg.extractors.items()},
+    # a changed gate (thresholds, lock evidence) re-processes its doc type, like a recompiled extractor
+    state = State(out, pkg.classifier["sha256"],
+                  {t: sha + (f"+gate:{pkg.gates[t].sha256}" if t in pkg.gates else "")
+                   + (f"+alt:{pkg.alternates[t][0]}" if t in pkg.alternates else "") for t, (sha, _) in pkg.extractors.items()},
                   {t: (s or {}).get("sha256") for t, s in suites.items()}, fsync=fsync,
                   extra=state_keys, reprocess=reprocess)
     checks = RuntimeChecks(suites)
@@ -676,7 +686,8 @@ def _rebuild(out: Path, entries: list[Entry], path_sha, mem_by_path, mem_by_sha,
                 review_kinds[_review_kind(line["reason"])] += 1
                 for name in line["checks_failed"]:
                     check_counts[name] += 1
-                fv.write(_line_bytes({k: line[k] for k in ("source", "sha256", "doc_type", "doc_type_score", "reason", "checks_failed")}))
+                fv.write(_line_bytes({k: line[k] for k in ("source", "sha256", "doc_type", "doc_type_score", "reason", "checks_failed", "gate")
+                                      if k in line}))
             else:
                 kinds[rec.get("error_kind") or "unknown"] += 1
                 if status == "quarantined":
@@ -733,7 +744,7 @@ def _rebuild(out: Path, entries: list[Entry], path_sha, mem_by_path, mem_by_sha,
 
 
 def _review_kind(reason: str | None) -> str:
-    for prefix in ("unknown document type", "failed runtime checks", "extractor error", "fhir mapping error",
+    for prefix in ("export gate", "unknown document type", "failed runtime checks", "extractor error", "fhir mapping error",
                    "no locked extractor", "classifier error"):
         if (reason or "").startswith(prefix):
             return prefix

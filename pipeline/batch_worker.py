@@ -38,6 +38,8 @@ class Package:
     cache_dir: str | None = None
     dpi: int = 300
     has_checks: dict[str, bool] = field(default_factory=dict)  # doc types with a runtime suite
+    gates: dict[str, Any] = field(default_factory=dict)  # doc_type -> pipeline.gate.DocGate
+    alternates: dict[str, tuple[str, str]] = field(default_factory=dict)  # doc_type -> (sha256, runner-ups' source)
     key: str = ""
     fhir_mappings: str | None = None  # the FHIR mapping folder (None: the default setting)
     extract_cpu_s: float = 5.0        # per document, per extractor call (see pipeline.containment)
@@ -50,6 +52,10 @@ class Package:
                 h.update(f"{t}:{sha};".encode())
             h.update(str(self.classifier.get("sha256")).encode())
             h.update(f"{self.cache_dir}:{self.dpi}:{self.fhir_mappings}".encode())
+            for t, g in sorted(self.gates.items()):
+                h.update(f"gate:{t}:{g.sha256};".encode())
+            for t, (sha, _) in sorted(self.alternates.items()):
+                h.update(f"alt:{t}:{sha};".encode())
             self.key = h.hexdigest()
 
 
@@ -62,11 +68,17 @@ class _Runtime:
         install()
         self.pkg = pkg
         self.extract = {}
+        self.alternates = {}
         for doc_type, (sha, source) in pkg.extractors.items():
             if sha256_bytes(source.encode("utf-8")) != sha:
                 raise ArtifactError(f"{doc_type}: extractor source does not match its hash")
             self.extract[doc_type] = Contained(source, doc_type, cpu_seconds=pkg.extract_cpu_s,
                                                memory_mb=pkg.extract_memory_mb)
+        for doc_type, (sha, source) in pkg.alternates.items():  # the compile's runner-up candidates
+            if sha256_bytes(source.encode("utf-8")) != sha:
+                raise ArtifactError(f"{doc_type}: alternates source does not match its hash")
+            self.alternates[doc_type] = Contained(source, f"{doc_type}_alternates", cpu_seconds=pkg.extract_cpu_s,
+                                                  memory_mb=pkg.extract_memory_mb)
         try:
             from pipeline import fhir_bundle
         except ImportError:  # the FHIR module is optional until it lands: documents stay exportable, bundles are skipped
@@ -239,6 +251,15 @@ def process_document(path: bytes, sha: str, rt: _Runtime, stats: dict[str, float
                        "the serializer refuses", error_kind="contained", **base)
     stats["docs_extracted"] += 1
     rec = _record(sha, "exported", None, fields=fields, **base)
+    withheld: list[str] = []
+    gate = rt.pkg.gates.get(doc_type)
+    if gate is not None:
+        assessment = gate_document(gate, rt.alternates.get(doc_type), doc, fields)
+        rec["gate"] = [i.as_dict() for i in assessment.items]
+        if assessment.review:
+            rec.update(status="review", reason=assessment.reason())
+            return rec
+        withheld = assessment.withheld
     rec["needs_checks"] = rt.pkg.has_checks.get(doc_type, False)
     if rt.fhir is not None:
         t3 = time.perf_counter()
@@ -246,7 +267,8 @@ def process_document(path: bytes, sha: str, rt: _Runtime, stats: dict[str, float
             # State is keyed by content, so the bundle must not depend on the file's path: the
             # mapper sees a content-derived name (right media type, no path).
             ext = _EXT.get(str(doc.meta.get("format")), "bin")
-            public = {k: v for k, v in rec.items() if k != "needs_checks"}
+            public = {k: v for k, v in rec.items() if k not in ("needs_checks", "gate")}
+            public["fields"] = {k: (None if k in withheld else v) for k, v in fields.items()}
             public["source"] = f"{sha}.{ext}"
             rec["bundle"] = jsonable(rt.fhir.build_bundle(public, mappings=rt.pkg.fhir_mappings))
         except Exception as e:
@@ -255,6 +277,31 @@ def process_document(path: bytes, sha: str, rt: _Runtime, stats: dict[str, float
             rec.update(status="review", reason=f"fhir mapping error: {type(e).__name__}")
         stats["fhir_s"] += time.perf_counter() - t3
     return rec
+
+
+def gate_document(gate, alternates, doc, fields: dict[str, Any]):
+    """Run the runner-up candidates, calibrate each value's confidence (written into `fields`)
+    and return the gate's assessment (`pipeline.gate.Assessment`)."""
+    from pipeline.containment import Outcome
+    from pipeline.gate import assess
+
+    alts: dict[str, list[Any]] = {}
+    if alternates is not None:
+        try:
+            out = alternates(doc)
+            if isinstance(out, Outcome):  # contained in the batch workers; a stopped runner-up says nothing
+                out = out.out if out.kind is None else None
+            alts = {str(k): list(v) for k, v in out.items()} if isinstance(out, dict) else {}
+        except Exception as e:  # a runner-up that fails has nothing to say: the value counts as unconfirmed
+            log.debug("alternates raised %s", type(e).__name__)
+    ocr = {n: _ocr_conf(doc, f.get("page"), f.get("bbox")) for n, f in fields.items() if f}
+    from extractors.reliability import fingerprint
+
+    assessment = assess(gate, fields, alts, ocr, fingerprint(doc) if gate.seen_layouts else None)
+    for name, c in assessment.confidence.items():
+        if fields.get(name) is not None:
+            fields[name]["confidence"] = c
+    return assessment
 
 
 def process_chunk(items: list[tuple[bytes, str]], pkg: Package | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:

@@ -164,6 +164,8 @@ def compile(
     force: Annotated[bool, typer.Option(help="Recompile even when schema, samples and compiler are unchanged.")] = False,
     freeform: Annotated[int, typer.Option(min=0, help="Free-form functions the model writes per weak field and fold (0: none).")] = 1,
     repairs: Annotated[int, typer.Option(min=0, help="Times a failing model-written function is sent back with its failure.")] = 2,
+    floor: Annotated[float, typer.Option(help="Held-out F1 under which a required field is weak: its doc type is not locked.")] = 0.5,
+    accept_weak: Annotated[bool, typer.Option("--accept-weak", help="Lock doc types with weak required fields anyway (the compile report names them).")] = False,
 ) -> None:
     """Write, validate and lock one extraction function per document type.
 
@@ -185,7 +187,8 @@ def compile(
     for line in prepare_mappings(sets, mappings):
         typer.echo(line, err=True)
     raise typer.Exit(compile_command(samples=samples, doc_types=doc_type or [], backends=[b.value for b in backend],
-                                     out=out, force=force, freeform=freeform, repairs=repairs))
+                                     out=out, force=force, freeform=freeform, repairs=repairs,
+                                     floor=floor, accept_weak=accept_weak))
 
 
 @app.command()

@@ -52,7 +52,7 @@ def add_injected_sample(samples: Path, doc_type: str = "prescription") -> None:
 def test_synth_compile_locks_validated_artifact_and_is_reproducible(tmp_path):
     samples = small_set(tmp_path)
     out = tmp_path / "compiled"
-    assert compile_command(samples, [], ["synth"], out, force=False) == 0
+    assert compile_command(samples, [], ["synth"], out, force=False, accept_weak=True) == 0
     lock = artifacts.read_lock(out)
     entry = lock["doc_types"]["prescription"]
     assert entry["validation"]["passed"] == ["static", "security", "execution", "accuracy"]
@@ -62,10 +62,10 @@ def test_synth_compile_locks_validated_artifact_and_is_reproducible(tmp_path):
     assert b"def extract(doc)" in first and b"import os" not in first
 
     # unchanged inputs: skipped as up to date
-    assert compile_command(samples, [], ["synth"], out, force=False) == 0
+    assert compile_command(samples, [], ["synth"], out, force=False, accept_weak=True) == 0
     assert (out / "prescription.py").read_bytes() == first
     # forced recompile: byte-identical artifact
-    assert compile_command(samples, [], ["synth"], out, force=True) == 0
+    assert compile_command(samples, [], ["synth"], out, force=True, accept_weak=True) == 0
     assert (out / "prescription.py").read_bytes() == first
 
     # the locked extractor reads the samples
@@ -80,7 +80,7 @@ def test_synth_compile_locks_validated_artifact_and_is_reproducible(tmp_path):
 def test_lock_refuses_tampered_artifact(tmp_path):
     samples = small_set(tmp_path, n=2)
     out = tmp_path / "compiled"
-    assert compile_command(samples, [], ["synth"], out, force=False) == 0
+    assert compile_command(samples, [], ["synth"], out, force=False, accept_weak=True) == 0
     path = out / "prescription.py"
     path.write_text(path.read_text() + "\n# edited\n")
     with pytest.raises(artifacts.ArtifactError, match="does not match the lock"):
@@ -100,7 +100,7 @@ def test_compile_with_embedded_model_and_prompt_injection(tmp_path, llm, monkeyp
     samples = small_set(tmp_path, n=2)
     add_injected_sample(samples)
     out = tmp_path / "compiled"
-    assert compile_command(samples, [], ["vllm", "synth"], out, force=False, freeform=1, repairs=1) == 0
+    assert compile_command(samples, [], ["vllm", "synth"], out, force=False, freeform=1, repairs=1, accept_weak=True) == 0
     entry = artifacts.read_lock(out)["doc_types"]["prescription"]
     assert entry["backend"] == "vllm"
     assert entry["cost"]["requests"] >= 3  # label proposals per fold and the final round

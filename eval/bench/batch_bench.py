@@ -139,7 +139,7 @@ def ensure_extractors(path: Path, work: Path) -> Path:
     compiled = work / "compiled"
     if not (compiled / "extractors.lock").exists():
         print(f"{path} holds no compiled extractors: compiling with the synth backend into {compiled} ...", flush=True)
-        subprocess.run([sys.executable, "-m", "pipeline.cli", "compile", "--backend", "synth", "--out", str(compiled)],
+        subprocess.run([sys.executable, "-m", "pipeline.cli", "compile", "--backend", "synth", "--accept-weak", "--out", str(compiled)],
                        cwd=ROOT, check=True)
     return compiled
 

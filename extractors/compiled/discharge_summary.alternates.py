@@ -1,0 +1,313 @@
+# docc compiled extractor: doc_type=discharge_summary
+# schema_sha256=e8cd76e083fd0b0f99dcc72f64196718aa2fd34519eb367e52666786300a5844
+# samples_sha256=75f1773751310b044c39c3ee76e10db6fb07154bfc0fad11889d6f2496534b72
+# generators=synth
+# Generated code: review it like any code; edits break the lock (recompile instead).
+# Runner-up candidates: the run time compares their values with extract()'s.
+from extractors import runtime
+
+
+def alt1_patient_name(doc, pairs, order):
+    return runtime.field(
+        doc,
+        kind='person_name',
+        labels=['discharge summary', 'patient', 'patient name'],
+        keywords={'name': 0.75, 'pati': 1.0, 'summ': 1.0},
+        foes={'admi': 1.0, 'atte': 1.0, 'birt': 1.0, 'code': 1.0, 'cond': 1.0, 'cons': 1.0, 'dest': 1.0, 'diag': 0.625, 'disc': 0.5, 'disp': 1.0, 'dob': 1.0, 'faci': 1.0, 'hosp': 1.0, 'mrn': 1.0, 'no': 1.0, 'phys': 1.0, 'prim': 0.5, 'prin': 0.5, 'to': 1.0},
+        min_score=0.6,
+        max_words=5,
+        order=order,
+        pairs=pairs,
+    )
+
+
+def alt2_patient_name(doc, pairs, order):
+    return runtime.field(
+        doc,
+        kind='person_name',
+        labels=['discharge summary', 'patient', 'patient name'],
+        keywords={'name': 0.75, 'pati': 1.0, 'summ': 1.0},
+        foes={'admi': 1.0, 'atte': 1.0, 'birt': 1.0, 'code': 1.0, 'cond': 1.0, 'cons': 1.0, 'dest': 1.0, 'diag': 0.625, 'disc': 0.5, 'disp': 1.0, 'dob': 1.0, 'faci': 1.0, 'hosp': 1.0, 'mrn': 1.0, 'no': 1.0, 'phys': 1.0, 'prim': 0.5, 'prin': 0.5, 'to': 1.0},
+        min_score=0.4,
+        max_words=5,
+        order=order,
+        pairs=pairs,
+    )
+
+
+def alt1_birth_date(doc, pairs, order):
+    return runtime.field(
+        doc,
+        kind='date',
+        labels=['birth date', 'date of birth', 'dob'],
+        keywords={'birt': 1.0, 'date': 0.333, 'dob': 1.0, 'of': 0.333},
+        foes={'admi': 1.0, 'atte': 1.0, 'code': 1.0, 'cond': 1.0, 'cons': 1.0, 'dest': 1.0, 'diag': 0.625, 'disc': 0.5, 'disp': 1.0, 'faci': 1.0, 'hosp': 1.0, 'mrn': 1.0, 'name': 0.75, 'no': 1.0, 'pati': 1.0, 'phys': 1.0, 'prim': 0.5, 'prin': 0.5, 'summ': 1.0, 'to': 1.0},
+        min_score=0.6,
+        max_words=5,
+        order=order,
+        pairs=pairs,
+    )
+
+
+def alt2_birth_date(doc, pairs, order):
+    return runtime.field(
+        doc,
+        kind='date',
+        labels=['birth date', 'date of birth', 'dob'],
+        keywords={'birt': 1.0, 'date': 0.333, 'dob': 1.0, 'of': 0.333},
+        foes={'admi': 1.0, 'atte': 1.0, 'code': 1.0, 'cond': 1.0, 'cons': 1.0, 'dest': 1.0, 'diag': 0.625, 'disc': 0.5, 'disp': 1.0, 'faci': 1.0, 'hosp': 1.0, 'mrn': 1.0, 'name': 0.75, 'no': 1.0, 'pati': 1.0, 'phys': 1.0, 'prim': 0.5, 'prin': 0.5, 'summ': 1.0, 'to': 1.0},
+        min_score=0.4,
+        max_words=5,
+        order=order,
+        pairs=pairs,
+    )
+
+
+def alt1_mrn(doc, pairs, order):
+    return runtime.field(
+        doc,
+        kind='identifier',
+        labels=['center', 'centre', 'chart', 'clinic', 'facility', 'hosp no', 'hosp reg no', 'hospital', 'hospital number', 'lab', 'laboratory', 'medical record', 'mrn', 'patient id', 'performing lab', 'record no', 'record number', 'reg no', 'registration number', 'unit number', 'urn'],
+        keywords={'cent': 0.8, 'char': 0.8, 'clin': 0.8, 'hosp': 1.0, 'lab': 0.8, 'labo': 0.8, 'mrn': 1.0, 'no': 1.0, 'urn': 0.8},
+        foes={'admi': 1.0, 'atte': 1.0, 'birt': 1.0, 'code': 1.0, 'cond': 1.0, 'cons': 1.0, 'dest': 1.0, 'diag': 0.625, 'disc': 0.5, 'disp': 1.0, 'dob': 1.0, 'faci': 1.0, 'name': 0.75, 'pati': 1.0, 'phys': 1.0, 'prim': 0.5, 'prin': 0.5, 'summ': 1.0, 'to': 1.0},
+        min_score=0.6,
+        max_words=3,
+        order=order,
+        pairs=pairs,
+    )
+
+
+def alt2_mrn(doc, pairs, order):
+    return runtime.field(
+        doc,
+        kind='identifier',
+        labels=['hosp no', 'mrn'],
+        keywords={'hosp': 1.0, 'mrn': 1.0, 'no': 1.0},
+        foes={'admi': 1.0, 'atte': 1.0, 'birt': 1.0, 'code': 1.0, 'cond': 1.0, 'cons': 1.0, 'dest': 1.0, 'diag': 0.625, 'disc': 0.5, 'disp': 1.0, 'dob': 1.0, 'faci': 1.0, 'name': 0.75, 'pati': 1.0, 'phys': 1.0, 'prim': 0.5, 'prin': 0.5, 'summ': 1.0, 'to': 1.0},
+        min_score=0.6,
+        max_words=3,
+        order=order,
+        pairs=pairs,
+    )
+
+
+def alt1_admission_date(doc, pairs, order):
+    return runtime.field(
+        doc,
+        kind='date',
+        labels=['admit date', 'admitted', 'date of admission'],
+        keywords={'admi': 1.0, 'date': 0.333, 'of': 0.333},
+        foes={'atte': 1.0, 'birt': 1.0, 'code': 1.0, 'cond': 1.0, 'cons': 1.0, 'dest': 1.0, 'diag': 0.625, 'disc': 0.5, 'disp': 1.0, 'dob': 1.0, 'faci': 1.0, 'hosp': 1.0, 'mrn': 1.0, 'name': 0.75, 'no': 1.0, 'pati': 1.0, 'phys': 1.0, 'prim': 0.5, 'prin': 0.5, 'summ': 1.0, 'to': 1.0},
+        min_score=0.6,
+        max_words=5,
+        order=order,
+        pairs=pairs,
+    )
+
+
+def alt2_admission_date(doc, pairs, order):
+    return runtime.field(
+        doc,
+        kind='date',
+        labels=['admit date', 'admitted', 'date of admission'],
+        keywords={'admi': 1.0, 'date': 0.333, 'of': 0.333},
+        foes={'atte': 1.0, 'birt': 1.0, 'code': 1.0, 'cond': 1.0, 'cons': 1.0, 'dest': 1.0, 'diag': 0.625, 'disc': 0.5, 'disp': 1.0, 'dob': 1.0, 'faci': 1.0, 'hosp': 1.0, 'mrn': 1.0, 'name': 0.75, 'no': 1.0, 'pati': 1.0, 'phys': 1.0, 'prim': 0.5, 'prin': 0.5, 'summ': 1.0, 'to': 1.0},
+        min_score=0.4,
+        max_words=5,
+        order=order,
+        pairs=pairs,
+    )
+
+
+def alt1_discharge_date(doc, pairs, order):
+    return runtime.field(
+        doc,
+        kind='date',
+        labels=['date of discharge', 'discharge date', 'discharged'],
+        keywords={'date': 0.333, 'disc': 0.5, 'of': 0.333},
+        foes={'admi': 1.0, 'atte': 1.0, 'birt': 1.0, 'code': 1.0, 'cond': 1.0, 'cons': 1.0, 'dest': 1.0, 'diag': 0.625, 'disp': 1.0, 'dob': 1.0, 'faci': 1.0, 'hosp': 1.0, 'mrn': 1.0, 'name': 0.75, 'no': 1.0, 'pati': 1.0, 'phys': 1.0, 'prim': 0.5, 'prin': 0.5, 'summ': 1.0, 'to': 1.0},
+        min_score=0.4,
+        max_words=5,
+        order=order,
+        pairs=pairs,
+    )
+
+
+def alt2_discharge_date(doc, pairs, order):
+    return runtime.field(
+        doc,
+        kind='date',
+        labels=['date of discharge', 'discharge date', 'discharged'],
+        keywords={'date': 0.333, 'disc': 0.5, 'of': 0.333},
+        foes={'admi': 1.0, 'atte': 1.0, 'birt': 1.0, 'code': 1.0, 'cond': 1.0, 'cons': 1.0, 'dest': 1.0, 'diag': 0.625, 'disp': 1.0, 'dob': 1.0, 'faci': 1.0, 'hosp': 1.0, 'mrn': 1.0, 'name': 0.75, 'no': 1.0, 'pati': 1.0, 'phys': 1.0, 'prim': 0.5, 'prin': 0.5, 'summ': 1.0, 'to': 1.0},
+        min_score=0.6,
+        max_words=5,
+        order=order,
+        pairs=pairs,
+    )
+
+
+def alt1_attending_physician(doc, pairs, order):
+    return runtime.field(
+        doc,
+        kind='person_name',
+        labels=['attending', 'attending physician', 'consultant'],
+        keywords={'atte': 1.0, 'cons': 1.0, 'phys': 1.0},
+        foes={'admi': 1.0, 'birt': 1.0, 'code': 1.0, 'cond': 1.0, 'dest': 1.0, 'diag': 0.625, 'disc': 0.5, 'disp': 1.0, 'dob': 1.0, 'faci': 1.0, 'hosp': 1.0, 'mrn': 1.0, 'name': 0.75, 'no': 1.0, 'pati': 1.0, 'prim': 0.5, 'prin': 0.5, 'summ': 1.0, 'to': 1.0},
+        min_score=0.6,
+        max_words=5,
+        order=order,
+        pairs=pairs,
+    )
+
+
+def alt2_attending_physician(doc, pairs, order):
+    return runtime.field(
+        doc,
+        kind='person_name',
+        labels=['attending', 'attending physician', 'consultant'],
+        keywords={'atte': 1.0, 'cons': 1.0, 'phys': 1.0},
+        foes={'admi': 1.0, 'birt': 1.0, 'code': 1.0, 'cond': 1.0, 'dest': 1.0, 'diag': 0.625, 'disc': 0.5, 'disp': 1.0, 'dob': 1.0, 'faci': 1.0, 'hosp': 1.0, 'mrn': 1.0, 'name': 0.75, 'no': 1.0, 'pati': 1.0, 'prim': 0.5, 'prin': 0.5, 'summ': 1.0, 'to': 1.0},
+        min_score=0.4,
+        max_words=5,
+        order=order,
+        pairs=pairs,
+    )
+
+
+def alt1_facility_name(doc, pairs, order):
+    found = runtime.field(
+        doc,
+        kind='string',
+        labels=[],
+        keywords={'faci': 1.0, 'name': 0.25},
+        foes={'admi': 1.0, 'atte': 1.0, 'birt': 1.0, 'code': 1.0, 'cond': 1.0, 'cons': 1.0, 'dest': 1.0, 'diag': 0.625, 'disc': 0.5, 'disp': 1.0, 'dob': 1.0, 'hosp': 1.0, 'mrn': 1.0, 'no': 1.0, 'pati': 1.0, 'phys': 1.0, 'prim': 0.5, 'prin': 0.5, 'summ': 1.0, 'to': 1.0},
+        min_score=0.6,
+        max_words=12,
+        order=order,
+        pairs=pairs,
+    )
+    if found is None:
+        found = runtime.heading(doc, largest=False, rank=0)
+    return found
+
+
+def alt2_facility_name(doc, pairs, order):
+    found = runtime.field(
+        doc,
+        kind='string',
+        labels=[],
+        keywords={'faci': 1.0, 'name': 0.25},
+        foes={'admi': 1.0, 'atte': 1.0, 'birt': 1.0, 'code': 1.0, 'cond': 1.0, 'cons': 1.0, 'dest': 1.0, 'diag': 0.625, 'disc': 0.5, 'disp': 1.0, 'dob': 1.0, 'hosp': 1.0, 'mrn': 1.0, 'no': 1.0, 'pati': 1.0, 'phys': 1.0, 'prim': 0.5, 'prin': 0.5, 'summ': 1.0, 'to': 1.0},
+        min_score=0.4,
+        max_words=12,
+        order=order,
+        pairs=pairs,
+    )
+    if found is None:
+        found = runtime.heading(doc, largest=False, rank=0)
+    return found
+
+
+def alt1_primary_diagnosis(doc, pairs, order):
+    return runtime.field(
+        doc,
+        kind='string',
+        labels=['condition', 'diagnosis', 'principal diagnosis'],
+        keywords={'cond': 1.0, 'diag': 0.625, 'prim': 0.5, 'prin': 0.5},
+        foes={'admi': 1.0, 'atte': 1.0, 'birt': 1.0, 'code': 1.0, 'cons': 1.0, 'dest': 1.0, 'disc': 0.5, 'disp': 1.0, 'dob': 1.0, 'faci': 1.0, 'hosp': 1.0, 'mrn': 1.0, 'name': 0.75, 'no': 1.0, 'pati': 1.0, 'phys': 1.0, 'summ': 1.0, 'to': 1.0},
+        min_score=0.4,
+        max_words=12,
+        order=order,
+        pairs=pairs,
+    )
+
+
+def alt1_primary_diagnosis_code(doc, pairs, order):
+    return runtime.field(
+        doc,
+        kind='code',
+        labels=['code', 'comorbidity', 'cpt', 'dx', 'hcpcs', 'icd', 'icd-10', 'icd-10-cm', 'impression', 'loinc', 'primary diagnosis', 'principal diagnosis', 'problem', 'reason for admission'],
+        keywords={'code': 1.0, 'como': 0.8, 'cpt': 0.8, 'diag': 0.375, 'dx': 0.8, 'hcpc': 0.8, 'icd': 0.8, 'icd-': 0.8, 'impr': 0.8, 'loin': 0.8, 'prim': 0.5, 'prin': 0.5, 'prob': 0.8},
+        foes={'admi': 1.0, 'atte': 1.0, 'birt': 1.0, 'cond': 1.0, 'cons': 1.0, 'dest': 1.0, 'disc': 0.5, 'disp': 1.0, 'dob': 1.0, 'faci': 1.0, 'hosp': 1.0, 'mrn': 1.0, 'name': 0.75, 'no': 1.0, 'pati': 1.0, 'phys': 1.0, 'summ': 1.0, 'to': 1.0},
+        system='icd10cm',
+        min_score=0.6,
+        max_words=3,
+        order=order,
+        pairs=pairs,
+    )
+
+
+def alt1_discharge_disposition(doc, pairs, order):
+    return runtime.field(
+        doc,
+        kind='string',
+        labels=['discharge destination', 'discharged to', 'disposition'],
+        keywords={'dest': 1.0, 'disc': 0.357, 'disp': 1.0, 'to': 1.0},
+        foes={'admi': 1.0, 'atte': 1.0, 'birt': 1.0, 'code': 1.0, 'cond': 1.0, 'cons': 1.0, 'diag': 0.625, 'dob': 1.0, 'faci': 1.0, 'hosp': 1.0, 'mrn': 1.0, 'name': 0.75, 'no': 1.0, 'pati': 1.0, 'phys': 1.0, 'prim': 0.5, 'prin': 0.5, 'summ': 1.0},
+        min_score=0.6,
+        max_words=12,
+        order=order,
+        pairs=pairs,
+    )
+
+
+def alt2_discharge_disposition(doc, pairs, order):
+    return runtime.field(
+        doc,
+        kind='string',
+        labels=['discharge destination', 'discharged to', 'disposition'],
+        keywords={'dest': 1.0, 'disc': 0.357, 'disp': 1.0, 'to': 1.0},
+        foes={'admi': 1.0, 'atte': 1.0, 'birt': 1.0, 'code': 1.0, 'cond': 1.0, 'cons': 1.0, 'diag': 0.625, 'dob': 1.0, 'faci': 1.0, 'hosp': 1.0, 'mrn': 1.0, 'name': 0.75, 'no': 1.0, 'pati': 1.0, 'phys': 1.0, 'prim': 0.5, 'prin': 0.5, 'summ': 1.0},
+        min_score=0.9,
+        max_words=12,
+        order=order,
+        pairs=pairs,
+    )
+
+
+def alt1_diagnoses(doc, pairs, order):
+    columns = [
+        runtime.Column('description', 'string', ('condition', 'description', 'diagnosis', 'no condition'), (('cond', 1.0), ('desc', 1.0), ('diag', 1.0), ('no', 1.0)), required=True),
+        runtime.Column('icd10_code', 'code', ('code', 'icd-10', 'icd-10-cm'), (('code', 1.0), ('icd-', 1.0), ('icd1', 1.0)), system='icd10cm', required=True, shape='(?<![\\w.])([A-Z]{1}\\d{2}\\.\\d+)(?![\\w])'),
+    ]
+    return runtime.table(doc, columns, order=order, min_columns=1)
+
+
+def alt2_diagnoses(doc, pairs, order):
+    columns = [
+        runtime.Column('description', 'string', ('condition', 'description', 'diagnosis', 'no condition'), (('cond', 1.0), ('desc', 1.0), ('diag', 1.0), ('no', 1.0)), required=True),
+        runtime.Column('icd10_code', 'code', ('code', 'icd-10', 'icd-10-cm'), (('code', 1.0), ('icd-', 1.0), ('icd1', 1.0)), system='icd10cm', required=True, shape='(?<![\\w.])([A-Z]{1}\\d{2}\\.\\d+)(?![\\w])'),
+    ]
+    return runtime.table(doc, columns, order=order, min_columns=2)
+
+
+def alt1_discharge_medications(doc, pairs, order):
+    columns = [
+        runtime.Column('drug', 'string', ('drug', 'medication', 'medicine'), (('drug', 1.0), ('medi', 1.0)), required=True),
+        runtime.Column('dose', 'string', ('dose', 'strength'), (('dose', 1.0), ('stre', 1.0)), required=True),
+        runtime.Column('frequency', 'string', ('directions', 'frequency', 'how often'), (('dire', 1.0), ('freq', 1.0), ('how', 1.0), ('ofte', 1.0)), required=True),
+    ]
+    return runtime.table(doc, columns, order=order, min_columns=2)
+
+
+LABELS = ('admission', 'admission date', 'admit', 'admit date', 'admitted', 'arrival', 'attending', 'attending physician', 'beneficiary', 'birth', 'birth date', 'birthdate', 'born', 'center', 'centre', 'chart', 'chemist', 'client', 'clinic', 'clinician', 'code', 'comorbidity', 'condition', 'consultant', 'cpt', 'date admitted', 'date discharged', 'date in', 'date of admission', 'date of birth', 'date of discharge', 'date out', 'departure', 'destination', 'diagnosis', 'discharge', 'discharge date', 'discharge destination', 'discharge disposition', 'discharge status', 'discharge summary', 'discharged', 'discharged to', 'disp', 'dispense', 'dispense quantity', 'dispenser', 'dispensing pharmacy', 'disposition', 'dob', 'doctor', 'dr', 'dx', 'facility', 'hcpcs', 'hosp no', 'hosp reg no', 'hospital', 'hospital number', 'icd', 'icd-10', 'icd-10-cm', 'impression', 'lab', 'laboratory', 'loinc', 'md', 'medical record', 'member', 'mrn', 'name of patient', 'patient', 'patient id', 'patient name', 'performing lab', 'pharmacy', 'physician', 'practitioner', 'prescriber', 'primary diagnosis', 'principal diagnosis', 'problem', 'provider', 'pt', 'pt name', 'qty', 'quantity', 'quantity dispensed', 'reason for admission', 'record no', 'record number', 'reg no', 'registration number', 'resident', 'responsible', 'responsible clinician', 'send to', 'separation', 'supply', 'treating physician', 'unit number', 'urn')
+
+
+def extract(doc):
+    pairs = runtime.pair_index(doc, LABELS)
+    order = runtime.date_order(doc, 'mdy')
+    return {
+        'patient_name': [alt1_patient_name(doc, pairs, order), alt2_patient_name(doc, pairs, order)],
+        'birth_date': [alt1_birth_date(doc, pairs, order), alt2_birth_date(doc, pairs, order)],
+        'mrn': [alt1_mrn(doc, pairs, order), alt2_mrn(doc, pairs, order)],
+        'admission_date': [alt1_admission_date(doc, pairs, order), alt2_admission_date(doc, pairs, order)],
+        'discharge_date': [alt1_discharge_date(doc, pairs, order), alt2_discharge_date(doc, pairs, order)],
+        'attending_physician': [alt1_attending_physician(doc, pairs, order), alt2_attending_physician(doc, pairs, order)],
+        'facility_name': [alt1_facility_name(doc, pairs, order), alt2_facility_name(doc, pairs, order)],
+        'primary_diagnosis': [alt1_primary_diagnosis(doc, pairs, order)],
+        'primary_diagnosis_code': [alt1_primary_diagnosis_code(doc, pairs, order)],
+        'discharge_disposition': [alt1_discharge_disposition(doc, pairs, order), alt2_discharge_disposition(doc, pairs, order)],
+        'diagnoses': [alt1_diagnoses(doc, pairs, order), alt2_diagnoses(doc, pairs, order)],
+        'discharge_medications': [alt1_discharge_medications(doc, pairs, order)],
+    }

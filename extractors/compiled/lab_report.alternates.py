@@ -1,0 +1,251 @@
+# docc compiled extractor: doc_type=lab_report
+# schema_sha256=530cc9792380031bf453932e731e19964685eebc782dc26efb1719526f3ceff8
+# samples_sha256=9e1d79c64db50c4508772f7515c1a487c157a578a45ded262965b3809bf6abf1
+# generators=synth
+# Generated code: review it like any code; edits break the lock (recompile instead).
+# Runner-up candidates: the run time compares their values with extract()'s.
+from extractors import runtime
+
+
+def alt1_patient_name(doc, pairs, order):
+    return runtime.field(
+        doc,
+        kind='person_name',
+        labels=['patient', 'patient name'],
+        keywords={'name': 0.75, 'pati': 0.714},
+        foes={'aldr': 1.0, 'auth': 1.0, 'birt': 1.0, 'clin': 0.5, 'coll': 1.0, 'dob': 1.0, 'hosp': 0.5, 'id': 1.0, 'lab': 1.0, 'mrn': 1.0, 'npi': 1.0, 'numb': 1.0, 'of': 1.0, 'orde': 0.75, 'phys': 0.667, 'prov': 1.0, 'repo': 1.0, 'requ': 1.0, 'st': 1.0, 'univ': 1.0},
+        min_score=0.6,
+        max_words=5,
+        order=order,
+        pairs=pairs,
+    )
+
+
+def alt2_patient_name(doc, pairs, order):
+    return runtime.field(
+        doc,
+        kind='person_name',
+        labels=['patient', 'patient name'],
+        keywords={'name': 0.75, 'pati': 0.714},
+        foes={'aldr': 1.0, 'auth': 1.0, 'birt': 1.0, 'clin': 0.5, 'coll': 1.0, 'dob': 1.0, 'hosp': 0.5, 'id': 1.0, 'lab': 1.0, 'mrn': 1.0, 'npi': 1.0, 'numb': 1.0, 'of': 1.0, 'orde': 0.75, 'phys': 0.667, 'prov': 1.0, 'repo': 1.0, 'requ': 1.0, 'st': 1.0, 'univ': 1.0},
+        min_score=0.4,
+        max_words=5,
+        order=order,
+        pairs=pairs,
+    )
+
+
+def alt1_birth_date(doc, pairs, order):
+    return runtime.field(
+        doc,
+        kind='date',
+        labels=['birth date', 'date of birth', 'dob'],
+        keywords={'birt': 1.0, 'date': 0.455, 'dob': 1.0, 'of': 1.0},
+        foes={'aldr': 1.0, 'auth': 1.0, 'clin': 0.5, 'coll': 1.0, 'hosp': 0.5, 'id': 1.0, 'lab': 1.0, 'mrn': 1.0, 'name': 0.75, 'npi': 1.0, 'numb': 1.0, 'orde': 0.75, 'pati': 0.714, 'phys': 0.667, 'prov': 1.0, 'repo': 1.0, 'requ': 1.0, 'st': 1.0, 'univ': 1.0},
+        min_score=0.6,
+        max_words=5,
+        order=order,
+        pairs=pairs,
+    )
+
+
+def alt2_birth_date(doc, pairs, order):
+    return runtime.field(
+        doc,
+        kind='date',
+        labels=['birth date', 'date of birth', 'dob'],
+        keywords={'birt': 1.0, 'date': 0.455, 'dob': 1.0, 'of': 1.0},
+        foes={'aldr': 1.0, 'auth': 1.0, 'clin': 0.5, 'coll': 1.0, 'hosp': 0.5, 'id': 1.0, 'lab': 1.0, 'mrn': 1.0, 'name': 0.75, 'npi': 1.0, 'numb': 1.0, 'orde': 0.75, 'pati': 0.714, 'phys': 0.667, 'prov': 1.0, 'repo': 1.0, 'requ': 1.0, 'st': 1.0, 'univ': 1.0},
+        min_score=0.4,
+        max_words=5,
+        order=order,
+        pairs=pairs,
+    )
+
+
+def alt1_mrn(doc, pairs, order):
+    return runtime.field(
+        doc,
+        kind='identifier',
+        labels=['center', 'centre', 'chart', 'clinic', 'facility', 'hosp no', 'hosp reg no', 'hospital', 'hospital number', 'lab', 'laboratory', 'medical record', 'mrn', 'patient id', 'performing lab', 'record no', 'record number', 'reg no', 'registration number', 'unit number', 'urn'],
+        keywords={'cent': 0.8, 'char': 0.8, 'faci': 0.8, 'hosp': 0.5, 'id': 1.0, 'labo': 0.8, 'mrn': 1.0, 'numb': 1.0, 'pati': 0.286, 'urn': 0.8},
+        foes={'aldr': 1.0, 'auth': 1.0, 'birt': 1.0, 'clin': 0.5, 'coll': 1.0, 'dob': 1.0, 'lab': 1.0, 'name': 0.75, 'npi': 1.0, 'of': 1.0, 'orde': 0.75, 'phys': 0.667, 'prov': 1.0, 'repo': 1.0, 'requ': 1.0, 'st': 1.0, 'univ': 1.0},
+        min_score=0.6,
+        max_words=3,
+        order=order,
+        pairs=pairs,
+    )
+
+
+def alt2_mrn(doc, pairs, order):
+    return runtime.field(
+        doc,
+        kind='identifier',
+        labels=['hospital number', 'mrn', 'patient id'],
+        keywords={'hosp': 0.5, 'id': 1.0, 'mrn': 1.0, 'numb': 1.0, 'pati': 0.286},
+        foes={'aldr': 1.0, 'auth': 1.0, 'birt': 1.0, 'clin': 0.5, 'coll': 1.0, 'dob': 1.0, 'lab': 1.0, 'name': 0.75, 'npi': 1.0, 'of': 1.0, 'orde': 0.75, 'phys': 0.667, 'prov': 1.0, 'repo': 1.0, 'requ': 1.0, 'st': 1.0, 'univ': 1.0},
+        min_score=0.6,
+        max_words=3,
+        order=order,
+        pairs=pairs,
+    )
+
+
+def alt1_collection_date(doc, pairs, order):
+    return runtime.field(
+        doc,
+        kind='date',
+        labels=['collected', 'date collected'],
+        keywords={'coll': 1.0, 'date': 0.273},
+        foes={'aldr': 1.0, 'auth': 1.0, 'birt': 1.0, 'clin': 0.5, 'dob': 1.0, 'hosp': 0.5, 'id': 1.0, 'lab': 1.0, 'mrn': 1.0, 'name': 0.75, 'npi': 1.0, 'numb': 1.0, 'of': 1.0, 'orde': 0.75, 'pati': 0.714, 'phys': 0.667, 'prov': 1.0, 'repo': 1.0, 'requ': 1.0, 'st': 1.0, 'univ': 1.0},
+        min_score=0.6,
+        max_words=5,
+        order=order,
+        pairs=pairs,
+    )
+
+
+def alt2_collection_date(doc, pairs, order):
+    return runtime.field(
+        doc,
+        kind='date',
+        labels=['collected', 'date collected'],
+        keywords={'coll': 1.0, 'date': 0.273},
+        foes={'aldr': 1.0, 'auth': 1.0, 'birt': 1.0, 'clin': 0.5, 'dob': 1.0, 'hosp': 0.5, 'id': 1.0, 'lab': 1.0, 'mrn': 1.0, 'name': 0.75, 'npi': 1.0, 'numb': 1.0, 'of': 1.0, 'orde': 0.75, 'pati': 0.714, 'phys': 0.667, 'prov': 1.0, 'repo': 1.0, 'requ': 1.0, 'st': 1.0, 'univ': 1.0},
+        min_score=0.4,
+        max_words=5,
+        order=order,
+        pairs=pairs,
+    )
+
+
+def alt1_report_date(doc, pairs, order):
+    return runtime.field(
+        doc,
+        kind='date',
+        labels=['date authorised', 'reported'],
+        keywords={'auth': 1.0, 'date': 0.273, 'repo': 1.0},
+        foes={'aldr': 1.0, 'birt': 1.0, 'clin': 0.5, 'coll': 1.0, 'dob': 1.0, 'hosp': 0.5, 'id': 1.0, 'lab': 1.0, 'mrn': 1.0, 'name': 0.75, 'npi': 1.0, 'numb': 1.0, 'of': 1.0, 'orde': 0.75, 'pati': 0.714, 'phys': 0.667, 'prov': 1.0, 'requ': 1.0, 'st': 1.0, 'univ': 1.0},
+        min_score=0.6,
+        max_words=5,
+        order=order,
+        pairs=pairs,
+    )
+
+
+def alt2_report_date(doc, pairs, order):
+    return runtime.field(
+        doc,
+        kind='date',
+        labels=['date authorised', 'reported'],
+        keywords={'auth': 1.0, 'date': 0.273, 'repo': 1.0},
+        foes={'aldr': 1.0, 'birt': 1.0, 'clin': 0.5, 'coll': 1.0, 'dob': 1.0, 'hosp': 0.5, 'id': 1.0, 'lab': 1.0, 'mrn': 1.0, 'name': 0.75, 'npi': 1.0, 'numb': 1.0, 'of': 1.0, 'orde': 0.75, 'pati': 0.714, 'phys': 0.667, 'prov': 1.0, 'requ': 1.0, 'st': 1.0, 'univ': 1.0},
+        min_score=0.4,
+        max_words=5,
+        order=order,
+        pairs=pairs,
+    )
+
+
+def alt1_ordering_provider(doc, pairs, order):
+    return runtime.field(
+        doc,
+        kind='person_name',
+        labels=['ordering physician', 'physician', 'requesting clinician'],
+        keywords={'clin': 0.5, 'orde': 0.75, 'phys': 0.667, 'prov': 1.0, 'requ': 1.0},
+        foes={'aldr': 1.0, 'auth': 1.0, 'birt': 1.0, 'coll': 1.0, 'dob': 1.0, 'hosp': 0.5, 'id': 1.0, 'lab': 1.0, 'mrn': 1.0, 'name': 0.75, 'npi': 1.0, 'numb': 1.0, 'of': 1.0, 'pati': 0.714, 'repo': 1.0, 'st': 1.0, 'univ': 1.0},
+        min_score=0.4,
+        max_words=5,
+        order=order,
+        pairs=pairs,
+    )
+
+
+def alt2_ordering_provider(doc, pairs, order):
+    return runtime.field(
+        doc,
+        kind='person_name',
+        labels=['ordering physician', 'physician', 'requesting clinician'],
+        keywords={'clin': 0.5, 'orde': 0.75, 'phys': 0.667, 'prov': 1.0, 'requ': 1.0},
+        foes={'aldr': 1.0, 'auth': 1.0, 'birt': 1.0, 'coll': 1.0, 'dob': 1.0, 'hosp': 0.5, 'id': 1.0, 'lab': 1.0, 'mrn': 1.0, 'name': 0.75, 'npi': 1.0, 'numb': 1.0, 'of': 1.0, 'pati': 0.714, 'repo': 1.0, 'st': 1.0, 'univ': 1.0},
+        min_score=0.6,
+        max_words=5,
+        order=order,
+        pairs=pairs,
+    )
+
+
+def alt1_ordering_npi(doc, pairs, order):
+    found = runtime.field(
+        doc,
+        kind='code',
+        labels=['clinician npi', 'npi', 'physician npi'],
+        keywords={'clin': 0.5, 'npi': 1.0, 'orde': 0.25, 'phys': 0.333},
+        foes={'aldr': 1.0, 'auth': 1.0, 'birt': 1.0, 'coll': 1.0, 'dob': 1.0, 'hosp': 0.5, 'id': 1.0, 'lab': 1.0, 'mrn': 1.0, 'name': 0.75, 'numb': 1.0, 'of': 1.0, 'pati': 0.714, 'prov': 1.0, 'repo': 1.0, 'requ': 1.0, 'st': 1.0, 'univ': 1.0},
+        system='npi',
+        min_score=0.6,
+        max_words=3,
+        order=order,
+        pairs=pairs,
+    )
+    if found is None:
+        found = runtime.search(doc, '(?<![\\w.])(\\d{10})(?![\\w])', kind='code', order=order)
+    return found
+
+
+def alt2_ordering_npi(doc, pairs, order):
+    found = runtime.field(
+        doc,
+        kind='code',
+        labels=['clinician npi', 'npi', 'physician npi'],
+        system='npi',
+        min_score=2.0,
+        max_words=3,
+        order=order,
+        pairs=pairs,
+    )
+    if found is None:
+        found = runtime.search(doc, '(?<![\\w.])(\\d{10})(?![\\w])', kind='code', order=order)
+    return found
+
+
+def alt1_results(doc, pairs, order):
+    columns = [
+        runtime.Column('test_name', 'string', ('analyte', 'test', 'test name'), (('anal', 1.0), ('name', 1.0), ('test', 1.0)), required=True),
+        runtime.Column('loinc', 'code', ('loinc', 'loinc code'), (('code', 1.0), ('loin', 1.0)), system='loinc', required=True, shape='(?<![\\w.])(\\d+\\-\\d{1})(?![\\w])'),
+        runtime.Column('value', 'string', ('result', 'value'), (('resu', 1.0), ('valu', 1.0)), required=True),
+        runtime.Column('unit', 'string', ('flag units', 'unit', 'units'), (('unit', 0.778),)),
+        runtime.Column('reference_range', 'string', ('ref range', 'reference interval', 'reference range'), (('inte', 1.0), ('rang', 1.0), ('ref', 1.0), ('refe', 1.0)), required=True),
+        runtime.Column('flag', 'string', ('flag', 'flag units'), (('flag', 0.714),)),
+    ]
+    return runtime.table(doc, columns, order=order, min_columns=2)
+
+
+def alt2_results(doc, pairs, order):
+    columns = [
+        runtime.Column('test_name', 'string', ('analyte', 'test', 'test name'), (('anal', 1.0), ('name', 1.0), ('test', 1.0)), required=True),
+        runtime.Column('loinc', 'code', ('loinc', 'loinc code'), (('code', 1.0), ('loin', 1.0)), system='loinc', required=True, shape='(?<![\\w.])(\\d+\\-\\d{1})(?![\\w])'),
+        runtime.Column('value', 'string', ('result', 'value'), (('resu', 1.0), ('valu', 1.0)), required=True),
+        runtime.Column('unit', 'string', ('flag units', 'unit', 'units'), (('unit', 0.778),)),
+        runtime.Column('reference_range', 'string', ('ref range', 'reference interval', 'reference range'), (('inte', 1.0), ('rang', 1.0), ('ref', 1.0), ('refe', 1.0)), required=True),
+        runtime.Column('flag', 'string', ('flag', 'flag units'), (('flag', 0.714),)),
+    ]
+    return runtime.table(doc, columns, order=order, min_columns=1)
+
+
+LABELS = ('attending', 'authorised', 'authorized', 'beneficiary', 'birth', 'birth date', 'birthdate', 'born', 'center', 'centre', 'chart', 'client', 'clinic', 'clinician', 'clinician npi', 'collected', 'collection', 'collection date', 'consultant', 'date authorised', 'date collected', 'date of birth', 'date reported', 'dob', 'doctor', 'dr', 'drawn', 'facility', 'hosp no', 'hosp reg no', 'hospital', 'hospital number', 'lab', 'laboratory', 'md', 'medical record', 'member', 'mrn', 'name of patient', 'national provider identifier', 'npi', 'ordered', 'ordering', 'ordering physician', 'patient', 'patient id', 'patient name', 'performing lab', 'physician', 'physician npi', 'practitioner', 'prescriber', 'provider', 'pt', 'pt name', 'record no', 'record number', 'referred', 'referring', 'reg no', 'registration number', 'released', 'report date', 'reported', 'requested', 'requesting', 'requesting clinician', 'resident', 'responsible', 'responsible clinician', 'result date', 'resulted', 'sampled', 'specimen', 'st aldric university hospital', 'treating physician', 'unit number', 'urn', 'verified')
+
+
+def extract(doc):
+    pairs = runtime.pair_index(doc, LABELS)
+    order = runtime.date_order(doc, 'mdy')
+    return {
+        'patient_name': [alt1_patient_name(doc, pairs, order), alt2_patient_name(doc, pairs, order)],
+        'birth_date': [alt1_birth_date(doc, pairs, order), alt2_birth_date(doc, pairs, order)],
+        'mrn': [alt1_mrn(doc, pairs, order), alt2_mrn(doc, pairs, order)],
+        'collection_date': [alt1_collection_date(doc, pairs, order), alt2_collection_date(doc, pairs, order)],
+        'report_date': [alt1_report_date(doc, pairs, order), alt2_report_date(doc, pairs, order)],
+        'ordering_provider': [alt1_ordering_provider(doc, pairs, order), alt2_ordering_provider(doc, pairs, order)],
+        'ordering_npi': [alt1_ordering_npi(doc, pairs, order), alt2_ordering_npi(doc, pairs, order)],
+        'results': [alt1_results(doc, pairs, order), alt2_results(doc, pairs, order)],
+    }

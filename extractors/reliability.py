@@ -1,0 +1,274 @@
+"""Compile-time evidence for trusting a field's values at run time.
+
+From the leave-one-layout-out folds the compiler already runs, this module keeps, per field,
+what the winning code did on layouts it was not shown: precision, recall, F1 and coverage
+(pooled and per fold), and how often it was right when its runner-up candidates agreed with it,
+disagreed, or had nothing to say. The runner-ups are rendered into the artifact
+(`<doc_type>.alternates.py`) so the run time can ask them again. It also learns cross-field rules from
+the golden values (different people, dates in order, totals equal to the sum of their lines,
+identifiers that do not collide). Everything here is plain data stored in the lock.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field as dc_field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from extractors.canonical import canonical
+from extractors.schema import FieldSpec, Schema
+from extractors.scoring import Counts, plain, score_field
+
+BUCKETS = ("agree", "disagree", "alone")
+RUNNER_UPS = 2
+MIN_RULE_SAMPLES = 3
+
+
+def canon(value: Any, spec: FieldSpec) -> Any:
+    """A hashable, comparable form of a field value (tables: tuple of rows of canonical cells)."""
+    value = plain(value)
+    if value is None:
+        return None
+    if spec.type != "table":
+        return canonical(value, spec.type)
+    rows = []
+    for row in value if isinstance(value, list) else []:
+        if isinstance(row, dict):
+            rows.append(tuple(canonical(plain(row.get(c)), s.type) for c, s in sorted(spec.columns.items())))
+    return tuple(rows) or None
+
+
+def bucket_of(winner: Any, alternates: list[Any]) -> str:
+    """How the runner-ups relate to the winner's (canonical, non-null) value."""
+    said = [a for a in alternates if a is not None]
+    if not said:
+        return "alone"
+    return "agree" if all(a == winner for a in said) else "disagree"
+
+
+@dataclass
+class HeldOut:
+    """One held-out document's outcome for one field: winner and runner-up values, golden."""
+
+    fold: int
+    got: Any
+    alternates: list[Any]
+    golden: Any
+
+
+@dataclass
+class FieldReliability:
+    counts: Counts = dc_field(default_factory=Counts)
+    docs: int = 0
+    covered: int = 0
+    folds: dict[int, list[int]] = dc_field(default_factory=dict)  # fold -> [docs, covered, tp, fp, fn]
+    buckets: dict[str, list[int]] = dc_field(default_factory=lambda: {b: [0, 0] for b in BUCKETS})  # [n, correct]
+
+    def as_dict(self, runner_ups: list[str]) -> dict[str, Any]:
+        c = self.counts
+        folds = []
+        for f, (docs, covered, tp, fp, fn) in sorted(self.folds.items()):
+            fc = Counts(tp, fp, fn)
+            folds.append({"fold": f, "docs": docs, "coverage": round(covered / docs, 4) if docs else 0.0,
+                          "precision": round(fc.precision, 4), "recall": round(fc.recall, 4), "f1": round(fc.f1, 4)})
+        return {"docs": self.docs, "tp": c.tp, "fp": c.fp, "fn": c.fn,
+                "precision": round(c.precision, 4), "recall": round(c.recall, 4), "f1": round(c.f1, 4),
+                "coverage": round(self.covered / self.docs, 4) if self.docs else 0.0,
+                "folds": folds, "agreement": {b: list(v) for b, v in self.buckets.items()},
+                "runner_ups": list(runner_ups)}
+
+
+def measure(spec: FieldSpec, rows: list[HeldOut]) -> FieldReliability:
+    """Pool the held-out outcomes of one field's winner (and its runner-ups)."""
+    r = FieldReliability()
+    for h in rows:
+        counts = score_field(h.got, h.golden, spec)
+        r.counts.add(counts)
+        r.docs += 1
+        fold = r.folds.setdefault(h.fold, [0, 0, 0, 0, 0])
+        fold[0] += 1
+        fold[2] += counts.tp
+        fold[3] += counts.fp
+        fold[4] += counts.fn
+        w = canon(h.got, spec)
+        if w is None:
+            continue
+        r.covered += 1
+        fold[1] += 1
+        b = bucket_of(w, [canon(a, spec) for a in h.alternates])
+        r.buckets[b][0] += 1
+        r.buckets[b][1] += int(counts.fp == 0)
+    return r
+
+
+def pick_runner_ups(winner_key: str, scores: dict[str, float], sources: dict[str, str], winner_source: str,
+                    preference: Any) -> list[str]:
+    """Up to RUNNER_UPS other candidates, best held-out first, whose code differs from the winner's."""
+    seen = {winner_source.strip()}
+    picked = []
+    for key in sorted(scores, key=lambda k: (-scores[k], preference(k), k)):
+        src = sources.get(key)
+        if key == winner_key or src is None or scores[key] <= 0.0 or src.strip() in seen:
+            continue
+        seen.add(src.strip())
+        picked.append(key)
+        if len(picked) == RUNNER_UPS:
+            break
+    return picked
+
+
+def render_alternates(header: str, schema: Schema, runner_ups: dict[str, list[str]],
+                      sources: dict[tuple[str, str], str], vocabulary: list[str], date_order: str) -> str:
+    """The alternates artifact (`<doc_type>.alternates.py`): the runner-up field functions and
+    `extract(doc) -> {field: [Found | None, ...]}` (the entry point every artifact has), locked
+    and validated like the extractor."""
+    lines: list[str] = [header.rstrip(), "# Runner-up candidates: the run time compares their values with extract()'s.",
+                        "from extractors import runtime", "", ""]
+    calls: dict[str, list[str]] = {}
+    for name in schema.fields:
+        for i, key in enumerate(runner_ups.get(name, []), 1):
+            src = sources[(name, key)]
+            renamed, n = re.subn(rf"\bdef field_{re.escape(name)}\(", f"def alt{i}_{name}(", src, count=1)
+            if n != 1:
+                continue
+            lines += [renamed.rstrip(), "", ""]
+            calls.setdefault(name, []).append(f"alt{i}_{name}(doc, pairs, order)")
+    lines.append(f"LABELS = {tuple(sorted(vocabulary))!r}")
+    lines += ["", ""]
+    lines.append("def extract(doc):")
+    lines.append("    pairs = runtime.pair_index(doc, LABELS)")
+    lines.append(f"    order = runtime.date_order(doc, {date_order!r})")
+    lines.append("    return {")
+    for name, cs in calls.items():
+        lines.append(f"        {name!r}: [{', '.join(cs)}],")
+    lines.append("    }")
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------- seen layouts
+
+CORE_SHARE = 0.75  # a layout's core labels: printed on at least this share of its samples
+
+
+def fingerprint(doc: Any) -> set[str]:
+    """The labels a document prints (normalised): what tells one sender's layout from another's."""
+    from extractors import runtime
+
+    return {runtime.norm_phrase(p.label) for p in runtime.iter_pairs(doc)} - {""}
+
+
+def seen_layouts(extract: Any, schema: Schema, docs: dict[str, Any], goldens: dict[str, dict],
+                 groups: list[list[str]]) -> list[dict[str, Any]]:
+    """Per sample layout: its core labels and, per field, how many values the locked extractor
+    returned on its samples and how many were right. A new document of a layout the compile saw
+    is judged by this record too (the held-out folds only speak for unseen layouts)."""
+    out = []
+    for group in groups:
+        counts: dict[str, int] = {}
+        fields: dict[str, list[int]] = {n: [0, 0] for n in schema.fields}
+        for sid in group:
+            for label in fingerprint(docs[sid]):
+                counts[label] = counts.get(label, 0) + 1
+            try:
+                got = extract(docs[sid])
+            except Exception:  # noqa: BLE001 - validated code; a failure simply proves nothing
+                continue
+            for name, spec in schema.fields.items():
+                value = got.get(name) if isinstance(got, dict) else None
+                if canon(value, spec) is None:
+                    continue
+                fields[name][0] += 1
+                fields[name][1] += int(score_field(value, goldens[sid].get(name), spec).fp == 0)
+        core = sorted(label for label, n in counts.items() if n >= CORE_SHARE * len(group))
+        out.append({"docs": len(group), "labels": core, "fields": fields})
+    return out
+
+
+# ---------------------------------------------------------------- cross-field rules
+
+
+def _decimal(v: Any) -> Decimal | None:
+    try:
+        return Decimal(str(plain(v)).replace(",", "").replace("$", "").strip())
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def rule_holds(rule: dict[str, Any], values: dict[str, Any], schema: Schema) -> bool | None:
+    """True or False for a rule over one document's values; None when a value it needs is absent."""
+    kind = rule["rule"]
+    if kind in ("distinct", "order"):
+        a, b = rule["fields"]
+        sa, sb = schema.fields.get(a), schema.fields.get(b)
+        if sa is None or sb is None:
+            return None
+        va, vb = canonical(plain(values.get(a)), sa.type), canonical(plain(values.get(b)), sb.type)
+        if va is None or vb is None:
+            return None
+        return va != vb if kind == "distinct" else va <= vb
+    if kind == "sum":
+        total = _decimal(values.get(rule["field"]))
+        rows = plain(values.get(rule["table"]))
+        if total is None or not isinstance(rows, list) or not rows:
+            return None
+        parts = [_decimal(r.get(rule["column"])) for r in rows if isinstance(r, dict)]
+        if any(p is None for p in parts):
+            return False
+        return abs(sum(parts, Decimal(0)) - total) <= Decimal("0.005")
+    return None
+
+
+def _is_id(spec: FieldSpec) -> bool:
+    """Identifiers of parties and records (an NPI is one); clinical codes are not."""
+    return spec.type == "identifier" or (spec.type == "code" and spec.system == "npi")
+
+
+def candidate_rules(schema: Schema) -> list[dict[str, Any]]:
+    """Every rule the schema's field types make possible."""
+    f = schema.fields
+    scalars = sorted(n for n, s in f.items() if s.type != "table")
+    rules: list[dict[str, Any]] = []
+    for i, a in enumerate(scalars):
+        for b in scalars[i + 1:]:
+            ta, tb = f[a].type, f[b].type
+            if ta == tb == "person_name":
+                rules.append({"rule": "distinct", "fields": [a, b]})
+            elif _is_id(f[a]) and _is_id(f[b]):
+                rules.append({"rule": "distinct", "fields": [a, b]})
+            elif ta in ("date", "datetime") and tb in ("date", "datetime"):
+                rules.append({"rule": "order", "fields": [a, b]})
+                rules.append({"rule": "order", "fields": [b, a]})
+    for total in sorted(n for n, s in f.items() if s.type in ("decimal", "integer")):
+        for tname in sorted(n for n, s in f.items() if s.type == "table"):
+            for col in sorted(c for c, s in f[tname].columns.items() if s.type in ("decimal", "integer")):
+                rules.append({"rule": "sum", "field": total, "table": tname, "column": col})
+    return rules
+
+
+def learn_rules(schema: Schema, goldens: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rules every golden document satisfies, seen on at least MIN_RULE_SAMPLES of them; an
+    `order` between two dates that are always equal says nothing and is left out."""
+    learned = []
+    for rule in candidate_rules(schema):
+        verdicts = [rule_holds(rule, g, schema) for g in goldens]
+        seen = [v for v in verdicts if v is not None]
+        if len(seen) < MIN_RULE_SAMPLES or not all(seen):
+            continue
+        if rule["rule"] == "order":
+            a, b = rule["fields"]
+            if all(canonical(g.get(a), "date") == canonical(g.get(b), "date") for g in goldens
+                   if g.get(a) is not None and g.get(b) is not None):
+                continue
+        learned.append({**rule, "source": "samples"})
+    return learned
+
+
+def rule_name(rule: dict[str, Any]) -> str:
+    if rule["rule"] == "sum":
+        return f"sum({rule['field']} = {rule['table']}.{rule['column']})"
+    a, b = rule["fields"]
+    return f"{rule['rule']}({a}, {b})" if rule["rule"] == "distinct" else f"order({a} <= {b})"
+
+
+def rule_fields(rule: dict[str, Any]) -> list[str]:
+    return [rule["field"], rule["table"]] if rule["rule"] == "sum" else list(rule["fields"])

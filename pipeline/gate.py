@@ -1,0 +1,322 @@
+"""The export gate: a document leaves docc only when docc can vouch for every value it sends.
+
+Each extracted value gets a calibrated confidence from compile-time evidence (the lock's
+per-field held-out record): how often the field's winning code was right on unseen layouts
+when its runner-up candidates agreed with it, disagreed, or said nothing; then a format or
+check-digit failure drops it to 0 and OCR word confidence caps it. A value under its
+threshold is withheld from FHIR when the field is optional (or, by policy, sends the document
+to review); a required field under its threshold, missing, or a broken cross-field rule sends
+the document to review. Review items are typed records (`GateItem`), never prose.
+
+Thresholds live in `<extractors>/gate.yaml` (or the file named by `DOCC_GATE_THRESHOLDS`):
+
+    default: 0.9                 # every field of every doc type
+    optional_below_threshold: withhold   # or: review
+    doc_types:
+      prescription:
+        default: 0.95
+        fields: {prescriber_name: 0.99}
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from dataclasses import asdict, dataclass, field as dc_field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+log = logging.getLogger(__name__)
+
+# From `docc eval`'s sweep (docs/gate.md): the lowest swept threshold at and above which the
+# precision of exported values stays >= 0.99 on both the committed samples (0.9; 0.85 gives
+# 0.986) and the held-out layouts (0.8).
+DEFAULT_THRESHOLD = 0.9
+SEEN_LAYOUT_MATCH = 0.75  # share of a sample layout's core labels a document must print to count as that layout
+PRIOR = 2.0              # pseudo-documents of the field's overall held-out precision in each agreement bucket
+GATE_FILE = "gate.yaml"
+
+
+class GateCode(str, Enum):
+    """Why a value did not clear the gate."""
+
+    LOW_CONFIDENCE = "low_confidence"            # calibrated confidence under the threshold
+    CANDIDATES_DISAGREE = "candidates_disagree"  # ... because a runner-up candidate read another value
+    FORMAT_INVALID = "format_invalid"            # not a real date, number, or a failed NPI check digit
+    REQUIRED_MISSING = "required_missing"        # a required field with no value
+    CROSS_FIELD = "cross_field"                  # a cross-field rule does not hold (rule named)
+    NO_EVIDENCE = "no_evidence"                  # the lock holds no held-out record for this field
+
+
+@dataclass(frozen=True)
+class GateItem:
+    """One reason a value is held back. `value` is for the review record only: never log it above DEBUG."""
+
+    field: str
+    code: GateCode
+    action: str                   # "review" (the document waits for a person) or "withhold" (left out of FHIR)
+    confidence: float | None
+    threshold: float | None
+    value: Any = None
+    page: int | None = None
+    bbox: list[float] | None = None
+    rule: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["code"] = self.code.value
+        return d
+
+
+@dataclass
+class Assessment:
+    confidence: dict[str, float]
+    items: list[GateItem]
+
+    @property
+    def review(self) -> bool:
+        return any(i.action == "review" for i in self.items)
+
+    @property
+    def withheld(self) -> list[str]:
+        return sorted({i.field for i in self.items if i.action == "withhold"})
+
+    def reason(self) -> str:
+        parts = sorted({f"{i.field}:{i.code.value}" + (f"[{i.rule}]" if i.rule else "") for i in self.items if i.action == "review"})
+        return "export gate: " + ", ".join(parts)
+
+
+# ------------------------------------------------------------------------- thresholds
+
+
+@dataclass
+class Thresholds:
+    default: float = DEFAULT_THRESHOLD
+    optional_below_threshold: str = "withhold"
+    doc_types: dict[str, dict[str, Any]] = dc_field(default_factory=dict)
+
+    def of(self, doc_type: str, field: str) -> float:
+        dt = self.doc_types.get(doc_type) or {}
+        return float((dt.get("fields") or {}).get(field, dt.get("default", self.default)))
+
+    @classmethod
+    def load(cls, extractors_dir: Path | None) -> "Thresholds":
+        """From DOCC_GATE_THRESHOLDS, else `<extractors_dir>/gate.yaml`, else the defaults."""
+        env = os.environ.get("DOCC_GATE_THRESHOLDS")
+        path = Path(env) if env else (Path(extractors_dir) / GATE_FILE if extractors_dir else None)
+        if path is None or not path.exists():
+            if env:
+                raise FileNotFoundError(f"DOCC_GATE_THRESHOLDS: {env} does not exist")
+            return cls()
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        unknown = set(data) - {"default", "optional_below_threshold", "doc_types"}
+        if unknown:
+            raise ValueError(f"{path}: unknown key(s) {sorted(unknown)}")
+        t = cls(float(data.get("default", DEFAULT_THRESHOLD)), str(data.get("optional_below_threshold", "withhold")),
+                dict(data.get("doc_types") or {}))
+        if t.optional_below_threshold not in ("withhold", "review"):
+            raise ValueError(f"{path}: optional_below_threshold must be 'withhold' or 'review'")
+        return t
+
+
+# ------------------------------------------------------------------------- per doc type
+
+
+@dataclass
+class DocGate:
+    """Everything the gate needs for one doc type; plain data, shipped to workers."""
+
+    doc_type: str
+    fields: dict[str, dict[str, Any]]        # field -> FieldSpec as a dict
+    reliability: dict[str, dict[str, Any]]   # field -> the lock's held-out record
+    required: list[str]
+    rules: list[dict[str, Any]]
+    thresholds: dict[str, float]             # field -> threshold
+    optional_policy: str = "withhold"
+    seen_layouts: list[dict[str, Any]] = dc_field(default_factory=list)  # the compile's sample layouts
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True, default=str).encode()).hexdigest()
+
+    @classmethod
+    def from_lock(cls, doc_type: str, entry: dict[str, Any], thresholds: Thresholds) -> "DocGate":
+        fields = entry.get("fields") or {}
+        return cls(doc_type, dict(entry.get("field_specs") or {}),
+                   {n: f.get("reliability") or {} for n, f in fields.items()},
+                   list(entry.get("required") or []), list(entry.get("rules") or []),
+                   {n: thresholds.of(doc_type, n) for n in sorted(set(fields) | set(entry.get("field_specs") or {}))},
+                   thresholds.optional_below_threshold, list(entry.get("seen_layouts") or []))
+
+
+def has_evidence(entry: dict[str, Any]) -> bool:
+    """Whether a lock entry was written by a compile that records held-out reliability."""
+    return any("reliability" in f for f in (entry.get("fields") or {}).values())
+
+
+def load_gates(extractors_dir: Path, lock: dict[str, Any]) -> dict[str, DocGate]:
+    """The gate of every doc type whose lock entry carries held-out evidence. Entries from a
+    compile that predates it (or hand-recorded artifacts) carry none: they are left ungated and
+    named in a warning; recompiling them brings them under the gate."""
+    thresholds = Thresholds.load(extractors_dir)
+    entries = sorted(lock.get("doc_types", {}).items())
+    legacy = [t for t, e in entries if not has_evidence(e)]
+    if legacy:
+        log.warning("no held-out evidence in the lock for %s: the export gate does not cover them (recompile)",
+                    ", ".join(legacy))
+    return {t: DocGate.from_lock(t, e, thresholds) for t, e in entries if has_evidence(e)}
+
+
+def alternates_sources(extractors_dir: Path, lock: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """doc_type -> (sha256, source) of each locked alternates artifact; raises on a hash mismatch."""
+    from extractors.artifacts import ArtifactError, sha256_bytes
+
+    out = {}
+    for t, entry in sorted(lock.get("doc_types", {}).items()):
+        rec = entry.get("alternates")
+        if not rec:
+            continue
+        path = Path(extractors_dir) / rec["artifact"]
+        if not path.exists():
+            raise ArtifactError(f"{path}: alternates artifact listed in the lock is missing")
+        data = path.read_bytes()
+        if sha256_bytes(data) != rec["sha256"]:
+            raise ArtifactError(f"{path}: sha256 does not match the lock (edited? recompile instead)")
+        out[t] = (rec["sha256"], data.decode("utf-8"))
+    return out
+
+
+def load_alternates(source: str, name: str):
+    """The entry point of a hash-checked alternates artifact: `extract(doc) -> {field: [Found | None]}`."""
+    from extractors.artifacts import load_source
+
+    return load_source(source, f"{name}_alternates")
+
+
+# ------------------------------------------------------------------------- confidence
+
+
+def calibrated(rel: dict[str, Any], bucket: str) -> float | None:
+    """Posterior mean of "the value is right" in this agreement bucket; None without a held-out
+    record. Agreeing or lone values are shrunk towards the field's overall held-out rate (itself
+    shrunk towards 1/2). A value its runner-ups contradict borrows nothing: it starts at 1/2, so
+    it abstains unless the compile saw the winner stay right when they disagreed."""
+    agreement = rel.get("agreement") if rel else None
+    if not agreement:
+        return None
+    n, k = agreement.get(bucket, [0, 0])
+    if bucket == "disagree":
+        return (k + 1) / (n + 2)
+    n_all = sum(v[0] for v in agreement.values())
+    k_all = sum(v[1] for v in agreement.values())
+    p = (k_all + 1) / (n_all + 2)
+    return (k + PRIOR * p) / (n + PRIOR)
+
+
+def seen_layout(gate: DocGate, labels: set[str] | None) -> dict[str, Any] | None:
+    """The sample layout this document comes from, if any: the one whose core labels it prints
+    best, when it prints at least SEEN_LAYOUT_MATCH of them."""
+    if not labels:
+        return None
+    best, score = None, 0.0
+    for layout in gate.seen_layouts:
+        core = set(layout.get("labels") or [])
+        if core:
+            share = len(core & labels) / len(core)
+            if share > score:
+                best, score = layout, share
+    return best if score >= SEEN_LAYOUT_MATCH else None
+
+
+def format_ok(value: Any, spec: dict[str, Any]) -> bool:
+    """Cheap shape checks a right value always passes: a real date, a number, an NPI check digit."""
+    from extractors.runtime import npi_valid
+
+    t = spec.get("type")
+    if value is None or t == "table":
+        return True
+    text = str(value).strip()
+    try:
+        if t in ("date", "datetime"):
+            d = date.fromisoformat(text[:10])
+            return 1900 <= d.year <= 2100
+        if t in ("integer", "decimal"):
+            Decimal(text.replace(",", "").replace("$", ""))
+            return True
+    except (ValueError, InvalidOperation):
+        return False
+    if spec.get("system") == "npi":
+        return npi_valid(text)
+    return True
+
+
+def assess(gate: DocGate, fields: dict[str, dict | None], alternates: dict[str, list[Any]] | None,
+           ocr: dict[str, float | None] | None = None, labels: set[str] | None = None) -> Assessment:
+    """Confidence for every extracted value and the items that hold the document or a value back.
+
+    `fields` are serialised fields (`{"value", "page", "bbox", ...}` or None), `alternates` the
+    runner-up candidates' outputs per field (from the alternates artifact), `ocr` the lowest OCR
+    word confidence in each value's box (None for text-layer values), `labels` the document's
+    printed labels (`extractors.reliability.fingerprint`): a document of a sample layout is also
+    judged by how the locked code did on that layout's samples.
+    """
+    from extractors.reliability import bucket_of, canon, rule_fields, rule_holds, rule_name
+    from extractors.schema import FieldSpec, Schema
+
+    specs = {n: FieldSpec.model_validate(s) for n, s in gate.fields.items()}
+    alternates = alternates or {}
+    ocr = ocr or {}
+    conf: dict[str, float] = {}
+    items: list[GateItem] = []
+    layout = seen_layout(gate, labels)
+
+    def item(name: str, code: GateCode, c: float | None, action: str, rule: str | None = None) -> GateItem:
+        f = fields.get(name) or {}
+        return GateItem(name, code, action, c, gate.thresholds.get(name), f.get("value"), f.get("page"), f.get("bbox"), rule)
+
+    for name in sorted(set(fields) | set(gate.required)):
+        f = fields.get(name)
+        spec = specs.get(name)
+        required = name in gate.required
+        if f is None or f.get("value") in (None, [], ""):
+            if required:
+                items.append(item(name, GateCode.REQUIRED_MISSING, None, "review"))
+            continue
+        action = "review" if required or gate.optional_policy == "review" else "withhold"
+        if spec is None:
+            conf[name] = 0.0
+            items.append(item(name, GateCode.NO_EVIDENCE, 0.0, action))
+            continue
+        alts = [canon(a, spec) for a in alternates.get(name, [])]
+        bucket = bucket_of(canon(f["value"], spec), alts)
+        c = calibrated(gate.reliability.get(name) or {}, bucket)
+        if c is None:
+            conf[name] = 0.0
+            items.append(item(name, GateCode.NO_EVIDENCE, 0.0, action))
+            continue
+        if layout is not None and name in layout.get("fields", {}):
+            n, k = layout["fields"][name]
+            c = (k + PRIOR * c) / (n + PRIOR)  # this layout's own record, shrunk towards the held-out one
+        code = GateCode.CANDIDATES_DISAGREE if bucket == "disagree" else GateCode.LOW_CONFIDENCE
+        if not format_ok(f["value"], gate.fields.get(name, {})):
+            c, code = 0.0, GateCode.FORMAT_INVALID
+        if ocr.get(name) is not None:
+            c = min(c, float(ocr[name]))
+        c = round(max(0.0, min(1.0, c)), 4)
+        conf[name] = c
+        if c < gate.thresholds.get(name, DEFAULT_THRESHOLD):
+            items.append(item(name, code, c, action))
+
+    schema = Schema(doc_type=gate.doc_type, fields=specs)
+    values = {n: (f or {}).get("value") for n, f in fields.items()}
+    for rule in gate.rules:
+        if rule_holds(rule, values, schema) is False:
+            for name in rule_fields(rule):
+                items.append(item(name, GateCode.CROSS_FIELD, conf.get(name), "review", rule_name(rule)))
+    return Assessment(conf, items)
