@@ -499,7 +499,10 @@ def _run(inputs, out: Path, pkg: Package, suites: dict, workers: int, engine_nam
             stats.validate_s += dt
             for rec, names in zip(recs, failed):
                 if names:
-                    rec.update(status="review", reason="failed runtime checks: " + ", ".join(names), checks_failed=names)
+                    why = "failed runtime checks: " + ", ".join(names)
+                    if rec.get("status") == "review" and rec.get("reason"):  # already held by the export gate
+                        why = f"{rec['reason']}; {why}"
+                    rec.update(status="review", reason=why, checks_failed=names)
                     rec.pop("bundle", None)
             finalize(recs)
 

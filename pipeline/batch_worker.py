@@ -258,6 +258,8 @@ def process_document(path: bytes, sha: str, rt: _Runtime, stats: dict[str, float
         rec["gate"] = [i.as_dict() for i in assessment.items]
         if assessment.review:
             rec.update(status="review", reason=assessment.reason())
+            # the runtime checks still run, so the review record names every problem at once
+            rec["needs_checks"] = rt.pkg.has_checks.get(doc_type, False)
             return rec
         withheld = assessment.withheld
     rec["needs_checks"] = rt.pkg.has_checks.get(doc_type, False)
