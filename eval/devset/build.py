@@ -11,7 +11,8 @@ dropped whole) and the reason goes to `manifest.json`. Documents are split by la
 product and rendering): a few layouts to compile on, all others to score on.
 
 Output (samples contract, `docs/eval.md`): OUT/compile/ccd_summary/, OUT/score/ccd_summary/,
-each with schema.yaml, <id>.pdf, <id>.json; OUT/manifest.json.
+each with schema.yaml, <id>.pdf, <id>.json; OUT/layouts/<layout>/ccd_summary/ (the score
+documents again, one root per layout); OUT/manifest.json.
 """
 from __future__ import annotations
 
@@ -182,6 +183,18 @@ class Page:
         self.compact = _compact(text)
         self.lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
 
+    def unit_after(self, name: str, value: str, unit: str) -> str | None:
+        """The word printed right after `value` on a line naming `name`, when it holds `unit`
+        (UCUM `/min` printed `beats/min`)."""
+        for i, line in enumerate(self.lines):
+            if name.casefold() not in line.casefold():
+                continue
+            for ln in self.lines[i:i + 3]:
+                m = re.search(rf"(?<![\w.]){re.escape(value)}\s+(\S+)", ln)
+                if m and unit.casefold() in m.group(1).casefold():
+                    return m.group(1)
+        return None
+
     def has(self, s: str | None) -> bool:
         if not s:
             return False
@@ -242,8 +255,12 @@ def _rows(kind: str, rows: list[dict], page: Page, cols: tuple[str, ...], notes:
             row["value"] = value
             unit = r.get("unit")
             if unit and not page.has(unit):
-                notes.append(f"{kind}[{i}]: unit not printed")
-                continue
+                printed = page.unit_after(name, value, unit)
+                if printed is None:
+                    notes.append(f"{kind}[{i}]: unit not printed")
+                    continue
+                notes.append(f"{kind}[{i}]: unit {unit!r} printed as {printed!r}")
+                unit = printed
             row["unit"] = unit
         if row not in out:  # the same entry listed twice prints once
             out.append(row)
@@ -274,8 +291,12 @@ def gold_for(g: Gold, page: Page) -> tuple[dict, list[str]]:
 # ---------------------------------------------------------------- build
 
 
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.casefold()).strip("_")[:40]
+
+
 def _doc_id(src: Source, root: Path) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "_", src.layout.casefold()).strip("_")[:40]
+    slug = _slug(src.layout)
     digest = hashlib.sha256(str(src.path.relative_to(root)).encode()).hexdigest()[:8]
     return f"{slug}_{digest}"
 
@@ -294,15 +315,18 @@ def build(root: Path, out: Path, xsl_per_product: int = 1, kinds: tuple[str, ...
     """Write the dev set under `out`; returns the manifest."""
     sources = [s for s in discover(root, xsl_per_product if "xsl" in kinds else 0) if s.kind in kinds]
     stylesheet = _stylesheet(root) if any(s.kind == "xsl" for s in sources) else None
+    for stale in ("compile", "score", "layouts"):
+        if (out / stale).exists():
+            shutil.rmtree(out / stale)
     for split in ("compile", "score"):
         d = out / split / DOC_TYPE
-        if d.exists():
-            shutil.rmtree(d)
         d.mkdir(parents=True)
         (d / "schema.yaml").write_text(SCHEMA_YAML)
     manifest: dict = {"source": str(root), "doc_type": DOC_TYPE, "compile_layouts": list(COMPILE_LAYOUTS),
                       "documents": [], "skipped": []}
     seen_pdf: set[str] = set()
+    renders = out / "renders"  # Chromium output, kept between builds (keyed by source bytes)
+    renders.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="docc-devset-") as tmp:
         for src in sources:
             rel = str(src.path.relative_to(root))
@@ -313,15 +337,20 @@ def build(root: Path, out: Path, xsl_per_product: int = 1, kinds: tuple[str, ...
                 continue
             doc_id = _doc_id(src, root)
             pdf = Path(tmp) / f"{doc_id}.pdf"
+            cached = renders / f"{hashlib.sha256(src.path.read_bytes()).hexdigest()[:16]}-{src.kind}.pdf"
             try:
                 if src.kind == "pdf":
                     shutil.copyfile(src.path, pdf)
+                elif cached.exists():
+                    shutil.copyfile(cached, pdf)
                 elif src.kind == "html":
                     print_pdf(src.path, pdf)
                 else:
                     html = Path(tmp) / f"{doc_id}.html"
                     render_xsl(src.xml, stylesheet, html)
                     print_pdf(html, pdf)
+                if src.kind != "pdf" and not cached.exists():
+                    shutil.copyfile(pdf, cached)
                 text = page_text(pdf)
             except Exception as exc:  # noqa: BLE001 - recorded, not fatal
                 manifest["skipped"].append({"source": rel, "reason": f"render: {type(exc).__name__}"})
@@ -339,6 +368,13 @@ def build(root: Path, out: Path, xsl_per_product: int = 1, kinds: tuple[str, ...
             d = out / split / DOC_TYPE
             shutil.copyfile(pdf, d / f"{doc_id}.pdf")
             (d / f"{doc_id}.json").write_text(json.dumps(fields, indent=2, ensure_ascii=False) + "\n")
+            if split == "score":  # one more copy per layout, so `docc eval` reports each layout
+                ld = out / "layouts" / _slug(src.layout) / DOC_TYPE
+                if not ld.exists():
+                    ld.mkdir(parents=True)
+                    (ld / "schema.yaml").write_text(SCHEMA_YAML)
+                shutil.copyfile(pdf, ld / f"{doc_id}.pdf")
+                shutil.copyfile(d / f"{doc_id}.json", ld / f"{doc_id}.json")
             manifest["documents"].append({"id": doc_id, "source": rel, "xml": str(src.xml.relative_to(root)),
                                           "kind": src.kind, "layout": src.layout, "split": split,
                                           "dropped": notes})
