@@ -291,8 +291,10 @@ def gold_for(g: Gold, page: Page) -> tuple[dict, list[str]]:
 # ---------------------------------------------------------------- build
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", text.casefold()).strip("_")[:40]
+def _slug(layout: str) -> str:
+    """`Vendor Product/kind` -> `vendor_product_kind`, the vendor part cut to 32 characters."""
+    vendor, _, kind = layout.rpartition("/")
+    return re.sub(r"[^a-z0-9]+", "_", vendor.casefold()).strip("_")[:32].rstrip("_") + "_" + kind
 
 
 def _doc_id(src: Source, root: Path) -> str:
