@@ -509,6 +509,31 @@ def label_score(label: str, labels: Iterable[str], keywords: dict[str, float], f
 
 
 RELATION_PENALTY = {"colon": 0.0, "right": 0.0, "below": 0.05, "inline": 0.1}
+CONTEXT_BONUS = 0.5
+
+
+def _is_block_title(line: Line) -> bool:
+    """A line that titles the block below it: a few words, no digits, no colon, one cell."""
+    text = line.text
+    words = text.split()
+    return (0 < len(words) <= 3 and ":" not in text and not any(c.isdigit() for c in text)
+            and sum(c.isalpha() for c in text) >= 3 and len(split_cells(line, 0, 0)) == 1)
+
+
+def block_title(doc: Document, pair: Pair, max_lines: int = 12) -> str | None:
+    """The title of the block a pair's label sits in (`Prescriber` above `Name  Sherry Cooper`):
+    the nearest title line above the label on its page, normalised."""
+    if not pair.label_words or not 0 < pair.page <= len(doc.pages):
+        return None
+    lines = doc.pages[pair.page - 1].lines
+    first = pair.label_words[0]
+    at = next((i for i, ln in enumerate(lines) if first in ln.words), None)
+    if at is None:
+        return None
+    for li in range(at - 1, max(-1, at - 1 - max_lines), -1):
+        if _is_block_title(lines[li]):
+            return norm_phrase(lines[li].text) or None
+    return None
 
 
 class PairIndex:
@@ -561,12 +586,16 @@ def pair_index(doc: Document, vocabulary: Iterable[str] = ()) -> PairIndex:
 def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dict[str, float] | None = None,
           foes: dict[str, float] | None = None, relations: Iterable[str] = ("colon", "right", "below", "inline"),
           order: str = "mdy", system: str | None = None, pattern: str | None = None,
-          min_score: float = 1.0, max_words: int = 8, pairs: "PairIndex | list[Pair] | None" = None) -> Found | None:
+          min_score: float = 1.0, max_words: int = 8, pairs: "PairIndex | list[Pair] | None" = None,
+          context: Iterable[str] = ()) -> Found | None:
     """The value of one field: the best-labelled pair whose value parses as `kind`.
 
     Learned label variants score highest; otherwise keywords learned from the samples (and
-    their stems) must outweigh keywords of other fields. Ties go to the earliest pair.
+    their stems) must outweigh keywords of other fields. A pair in a block titled as the
+    samples' (`context`: `Prescriber` for the prescriber's `Name`) ranks above an equally
+    labelled one elsewhere. Ties go to the earliest pair.
     """
+    context = frozenset(context)
     labels = set(labels)
     keywords = keywords or {}
     foes = foes or {}
@@ -588,7 +617,8 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
         parsed = parse_value(" ".join(w.text for w in value_words), kind, order=order, system=system, pattern=pattern)
         if parsed is None:
             continue
-        rank = (score - RELATION_PENALTY.get(pair.relation, 0.0), -i)
+        bonus = CONTEXT_BONUS if context and block_title(doc, pair) in context else 0.0
+        rank = (score - RELATION_PENALTY.get(pair.relation, 0.0) + bonus, -i)
         if best is None or rank > best:
             best = rank
             value, text = parsed

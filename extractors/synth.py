@@ -34,6 +34,7 @@ class FieldEvidence:
     found_in: set = dc_field(default_factory=set)
     sample_labels: dict = dc_field(default_factory=dict)
     observations: list = dc_field(default_factory=list)
+    contexts: dict = dc_field(default_factory=dict)  # sample id -> block titles above matching labels
 
 
 def _name_tokens(name: str) -> list[str]:
@@ -71,6 +72,9 @@ def observe_field(doc: Document, pairs: list[runtime.Pair], spec: FieldSpec, gol
             if not matched:
                 continue
             ev.observations.append((sample_id, label, pair.relation))
+            title = runtime.block_title(doc, pair)
+            if title:
+                ev.contexts.setdefault(sample_id, set()).add(title)
             if kind == "date" and re.search(r"\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}", text):
                 ev.orders[order] += 1
             break
@@ -139,6 +143,11 @@ def learn_plan(schema: Schema, docs: dict[str, Document], goldens: dict[str, dic
     return plan
 
 
+def _contexts(ev: FieldEvidence) -> list[str]:
+    """Block titles seen above the field's matching labels (any sample)."""
+    return sorted(set().union(*ev.contexts.values())) if ev.contexts else []
+
+
 def _learn(schema: Schema, docs: dict[str, Document], goldens: dict[str, dict], min_score: float,
            vocab: frozenset[str]) -> Plan:
     evidence: dict[str, FieldEvidence] = {n: FieldEvidence() for n in schema.scalar_fields()}
@@ -186,6 +195,7 @@ def _learn(schema: Schema, docs: dict[str, Document], goldens: dict[str, dict], 
             min_score=min_score,
             max_words=_max_words(spec),
             heading=headings.get(name),
+            context=_contexts(ev),
             shape=value_shape([str(goldens[i][name]) for i in sorted(docs) if goldens[i].get(name) is not None])
             if spec.type in ("string", "identifier", "code") else None,
         )
