@@ -112,3 +112,19 @@ def test_section_strategy_on_a_real_vendor_page():
     # rows are read but have no gold row, so precision stays modest
     assert counts.tp >= 5 and counts.precision >= 0.35, counts
     assert STRATEGIES == (section,)
+
+
+def test_one_pairing_rule_for_ranking_validation_and_eval():
+    from eval.metrics import align_rows as eval_align
+    from extractors.scoring import align_rows, canon_rows
+    from extractors.validation.accuracy import score_fields
+
+    schema = Schema.model_validate({"doc_type": "t", "fields": {"results": RESULTS.model_dump()}})
+    want = [{"test_name": "Glucose", "value": "98", "unit": "mg/dL"}, {"test_name": "Sodium", "value": "139", "unit": "mmol/L"}]
+    got = [{"test_name": "BMP", "value": None, "unit": None}, {"test_name": "Sodium", "value": "139", "unit": "mmol/L"},
+           {"test_name": "Glucose", "value": "98.0", "unit": "mg/dl"}]
+    ranking = score_table(got, want, RESULTS)
+    stage = score_fields({"a": {"results": {"value": [{c: {"value": v} for c, v in r.items()} for r in got]}}},
+                         {"a": {"results": want}}, schema, ["a"])["results"]
+    assert (ranking.tp, ranking.fp, ranking.fn) == (stage.tp, stage.fp, stage.fn) == (5, 2, 1)
+    assert eval_align(got, want, RESULTS) == align_rows(canon_rows(got, RESULTS), canon_rows(want, RESULTS), RESULTS.columns)
