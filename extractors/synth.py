@@ -73,8 +73,10 @@ def observe_field(doc: Document, pairs: list[runtime.Pair], spec: FieldSpec, gol
                 continue
             ev.observations.append((sample_id, label, pair.relation))
             title = runtime.block_title(doc, pair)
-            if title:
-                ev.contexts.setdefault(sample_id, set()).add(title)
+            own = runtime.norm_phrase(str(golden).replace(",", " "))
+            printed = {*(golden_texts or ()), own, *(t for t in own.split() if len(t) >= 4)}
+            if title and not any(g and (g in title or title in g) for g in printed):
+                ev.contexts.setdefault(sample_id, set()).add(title)  # a printed value is no title
             if kind == "date" and re.search(r"\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}", text):
                 ev.orders[order] += 1
             break
@@ -143,9 +145,10 @@ def learn_plan(schema: Schema, docs: dict[str, Document], goldens: dict[str, dic
     return plan
 
 
-def _contexts(ev: FieldEvidence) -> list[str]:
-    """Block titles seen above the field's matching labels (any sample)."""
-    return sorted(set().union(*ev.contexts.values())) if ev.contexts else []
+def _contexts(ev: FieldEvidence, min_samples: int = 2) -> list[str]:
+    """Block titles seen above the field's matching labels in at least `min_samples` samples."""
+    seen: Counter = Counter(t for titles in ev.contexts.values() for t in titles)
+    return sorted(t for t, n in seen.items() if n >= min_samples)
 
 
 def _learn(schema: Schema, docs: dict[str, Document], goldens: dict[str, dict], min_score: float,
@@ -199,6 +202,10 @@ def _learn(schema: Schema, docs: dict[str, Document], goldens: dict[str, dict], 
             shape=value_shape([str(goldens[i][name]) for i in sorted(docs) if goldens[i].get(name) is not None])
             if spec.type in ("string", "identifier", "code") else None,
         )
+    # a title above many fields' labels (a page banner, a label row) tells none of them apart
+    spread = Counter(t for fp in plan.fields.values() for t in fp.context)
+    for fp in plan.fields.values():
+        fp.context = [t for t in fp.context if spread[t] <= 2]
     expand_with_lexicon(plan)
     for name, spec in schema.table_fields().items():
         cols = []

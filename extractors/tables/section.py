@@ -92,7 +92,10 @@ def learn(name: str, spec: FieldSpec, docs: dict, goldens: dict[str, dict]) -> d
             if h:
                 headings[h] += 1
     own = runtime.norm_phrase(name.replace("_", " "))
-    heads = sorted({own, *headings})
+    own_stems = runtime.phrase_stems(own)
+    # a heading seen once may be a neighbouring section's (the first row grounded elsewhere);
+    # keep it when another sample agrees or it shares a word with the field's name
+    heads = sorted({own, *(h for h, n in headings.items() if n >= 2 or runtime.phrase_stems(h) & own_stems)})
     cut = None if "value" in roles.values() else _learn_cut(examples)
     return {"headings": heads, "roles": roles, "cut": cut}
 
