@@ -55,3 +55,22 @@ def test_discover_pairs_each_rendering_with_its_xml(tmp_path):
     # a.pdf pairs by stem; b.pdf and view.html take the only XML in their folder
     assert {(s.path.name, s.xml.name, s.layout) for s in found} == {
         ("a.pdf", "A.xml", "Vendor X/pdf"), ("b.pdf", "A.xml", "Vendor X/pdf"), ("view.html", "A.xml", "Vendor X/html")}
+
+
+def test_summary_pools_scalar_and_cell_counts_per_layout():
+    from eval.devset.summary import markdown, summarise
+
+    def layout(tp, fp, fn, ctp, cfp, cfn):
+        return {"doc_types": {"ccd_summary": {"n_docs": 1, "fields": {
+            "patient_name": {"type": "person_name", "tp": tp, "fp": fp, "fn": fn},
+            "results": {"type": "table", "tp": ctp, "fp": cfp, "fn": cfn,
+                        "columns": {"value": {"tp": ctp, "fp": cfp, "fn": cfn}}}}}}}
+
+    report = {"sets": {"a/pdf": layout(1, 0, 0, 3, 1, 1), "b/xsl": layout(0, 1, 1, 1, 0, 3)}}
+    rows = summarise(report)
+    pooled = rows["all layouts"]
+    assert rows["all layouts"]["docs"] == 2
+    assert (pooled["scalar"].tp, pooled["scalar"].fp, pooled["scalar"].fn) == (1, 1, 1)
+    assert (pooled["cells"].tp, pooled["cells"].fp, pooled["cells"].fn) == (4, 1, 4)
+    text = markdown(report, report)
+    assert "| all layouts | 2 | 0.50 → 0.50 | 0.62 → 0.62 | 0.62 → 0.62 |" in text  # P 4/5, R 4/8

@@ -280,7 +280,8 @@ def gold_for(g: Gold, page: Page) -> tuple[dict, list[str]]:
     fields["sex"] = g.sex if g.sex and page.has(g.sex) else None
     if g.sex and fields["sex"] is None:
         notes.append("sex: not printed as a word")
-    fields["mrn"] = next((i for i in g.ids if len(i) >= 3 and page.has(i)), None)
+    # an MRN has a digit ("UNK", "AliceN" are placeholders some test documents carry)
+    fields["mrn"] = next((i for i in g.ids if len(i) >= 3 and any(c.isdigit() for c in i) and page.has(i)), None)
     fields["results"] = _rows("results", g.results, page, ("test_name", "value", "unit"), notes)
     fields["vital_signs"] = _rows("vital_signs", g.vitals, page, ("vital", "value", "unit"), notes)
     fields["medications"] = _rows("medications", g.medications, page, ("medication",), notes)
