@@ -202,7 +202,11 @@ def _learn(schema: Schema, docs: dict[str, Document], goldens: dict[str, dict], 
             shape=value_shape([str(goldens[i][name]) for i in sorted(docs) if goldens[i].get(name) is not None])
             if spec.type in ("string", "identifier", "code") else None,
         )
-    # a title above many fields' labels (a page banner, a label row) tells none of them apart
+    # a title that is another field's label is that field's label row, not a block title; a
+    # title above many fields' labels (a page banner) tells none of them apart
+    for name, fp in plan.fields.items():
+        others = {l for n, o in plan.fields.items() if n != name for l in o.labels}
+        fp.context = [t for t in fp.context if t not in others]
     spread = Counter(t for fp in plan.fields.values() for t in fp.context)
     for fp in plan.fields.values():
         fp.context = [t for t in fp.context if spread[t] <= 2]
