@@ -7,7 +7,9 @@ from pathlib import Path
 
 from eval.devset.build import build
 
-DEFAULT_SOURCE = Path(__file__).resolve().parents[3] / "shared" / "devsets" / "onc-2015-ccda"
+# ../shared beside the repository (a checkout or CI clone), or two levels up (a worktree)
+_CANDIDATES = [Path(__file__).resolve().parents[n] / "shared" / "devsets" / "onc-2015-ccda" for n in (3, 4)]
+DEFAULT_SOURCE = next((p for p in _CANDIDATES if p.is_dir()), _CANDIDATES[0])
 
 
 def main() -> None:
