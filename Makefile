@@ -10,7 +10,7 @@ COMPILE_FLAGS ?=
 # ACCEPT_WEAK=1: lock doc types whose required fields score under the held-out floor (named in the compile report)
 ACCEPT_WEAK ?=
 
-.PHONY: help demo test system-deps test-system-deps venv llm-setup compile-extractors report report-baseline bench samples clean
+.PHONY: help demo test system-deps test-system-deps venv llm-setup compile-extractors report report-baseline bench samples devset report-devset clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -85,6 +85,18 @@ bench: venv ## benchmarks: ingest and batch throughput, written to eval/bench/re
 
 samples: venv ## regenerate the labeled sample corpus and held-out sets
 	$(BIN)/python -m eval.corpus --out data/samples --heldout tests/heldout
+
+DEVSET_SOURCE ?= $(firstword $(wildcard ../shared/devsets/onc-2015-ccda ../../shared/devsets/onc-2015-ccda) ../shared/devsets/onc-2015-ccda)
+DEVSET_DIR ?= .cache/devset
+
+devset: venv test-system-deps ## build the real-document dev set (C-CDA renderings) into $(DEVSET_DIR)
+	$(BIN)/python -m eval.devset --source "$(DEVSET_SOURCE)" --out $(DEVSET_DIR)
+
+report-devset: devset ## compile (synth) on the dev set's compile layouts, score every other layout: reports/devset/
+	$(DOCC) compile --samples $(DEVSET_DIR)/compile --backend synth --out $(DEVSET_DIR)/extractors --force
+	$(DOCC) eval $$(for d in $(DEVSET_DIR)/layouts/*/; do printf -- '--samples %s ' "$${d%/}"; done) \
+	  --extractors $(DEVSET_DIR)/extractors --out reports/devset
+	$(BIN)/python -m eval.devset.summary reports/devset/report.json --out reports/devset/summary.md
 
 clean: ## remove outputs (keeps the venvs and caches)
 	rm -rf out reports/latest

@@ -33,6 +33,7 @@ from typing import Any, Iterable, Mapping
 
 from extractors.canonical import canonical
 from extractors.schema import FieldSpec, Schema
+from extractors import scoring
 from extractors.scoring import Counts
 
 # Confidence buckets: [lo, hi) except the last, which includes 1.0.
@@ -153,58 +154,18 @@ def _rows(value: Any) -> list[Mapping[str, Any]]:
 
 
 def key_column(spec: FieldSpec, golden_rows: list[Mapping[str, Any]]) -> str | None:
-    """The column rows are paired on: the one with the most distinct non-null golden values
-    (first in schema order on ties), the same rule as the compile-time accuracy stage."""
-    best, best_n = None, 0
-    for col, cspec in spec.columns.items():
-        n = len({v for v in (canonical(r.get(col), cspec.type) for r in golden_rows) if v is not None})
-        if n > best_n:
-            best, best_n = col, n
-    return best
+    """The column rows are paired on (`extractors.scoring.key_column` over canonical rows)."""
+    return scoring.key_column(scoring.canon_rows(list(golden_rows), spec), spec.columns)
 
 
-Alignment = list[tuple[int | None, int | None]]  # (extracted row index, golden row index)
+Alignment = scoring.Alignment
 
 
 def align_rows(extracted: list[Mapping[str, Any]], golden: list[Mapping[str, Any]], spec: FieldSpec) -> Alignment:
-    """Pair extracted rows with golden rows, the way `extractors.validation.accuracy` does: by
-    position, and by the key column (each golden row takes the first unused extracted row with an
-    equal key); the alignment with the better cell F1 (then more equal cells) wins, position on ties.
-    Unpaired rows appear as (i, None) / (None, j)."""
-    cols = spec.columns
-    ce = [{c: canonical(_unwrap(r.get(c))[0], cols[c].type) for c in cols} for r in extracted]
-    cg = [{c: canonical(r.get(c), cols[c].type) for c in cols} for r in golden]
-    n = max(len(ce), len(cg))
-    candidates: list[Alignment] = [[(i if i < len(ce) else None, i if i < len(cg) else None) for i in range(n)]]
-    key = key_column(spec, golden)
-    if key is not None:
-        used: set[int] = set()
-        keyed: Alignment = []
-        for gi, g in enumerate(cg):
-            match = None
-            if g[key] is not None:
-                for ei, e in enumerate(ce):
-                    if ei not in used and e[key] == g[key]:
-                        match = ei
-                        break
-            if match is not None:
-                used.add(match)
-            keyed.append((match, gi))
-        keyed.extend((ei, None) for ei in range(len(ce)) if ei not in used)
-        candidates.append(keyed)
-    best, best_key = candidates[0], None
-    for alignment in candidates:
-        c, matches = Counts(), 0
-        for ei, gi in alignment:
-            for col in cols:
-                e = ce[ei][col] if ei is not None else None
-                g = cg[gi][col] if gi is not None else None
-                matches += int(e == g)
-                c.add(score_value_canonical(e, g))
-        k = (c.f1, matches)
-        if best_key is None or k > best_key:
-            best, best_key = alignment, k
-    return best
+    """Pair extracted rows with golden rows with the one pairing rule shared with the compiler
+    (`extractors.scoring.align_rows`). Unpaired rows appear as (i, None) / (None, j)."""
+    ce = [{c: canonical(_unwrap(r.get(c))[0], spec.columns[c].type) for c in spec.columns} for r in extracted]
+    return scoring.align_rows(ce, scoring.canon_rows(list(golden), spec), spec.columns)
 
 
 # ---------------------------------------------------------------- per-field accumulators

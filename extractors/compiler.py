@@ -28,6 +28,7 @@ from extractors.plan import Plan, render_module
 from extractors.schema import SampleSet, Schema, discover
 from extractors.scoring import Counts, score_field
 from extractors.synth import learn_plan
+from extractors.tables import strategy_candidates
 from extractors.validation.problems import SandboxUnavailable, ValidationFailed
 from pipeline.document import Document
 
@@ -39,7 +40,7 @@ GENERATOR_PREFERENCE = {"synth": 0, "vllm-plan": 1, "openai-plan": 1, "vllm-free
 # no worse on unseen layouts, and the next unseen layout may word its labels differently.
 VARIANT_PREFERENCE = {"lex-0.6+shape": 0, "lex-0.6": 1, "keywords-0.6+shape": 2, "keywords-0.6": 3,
                       "keywords-0.4": 4, "keywords-0.9": 5, "labels+shape": 6, "labels": 7,
-                      "table+lex": 0, "table": 1, "table-1": 2}
+                      "table+lex": 0, "table": 1, "table-1": 2, "section": 3}
 
 
 @dataclass
@@ -179,6 +180,8 @@ class Generators:
         # the model's plan candidates build on the synthesizer's learned plan either way;
         # without `synth` among the backends, the synthesizer's own candidates do not compete
         cands = plan_candidates(plan, "synth") if "synth" in self.names or self.client is None else []
+        if "synth" in self.names or self.client is None:
+            cands += strategy_candidates(schema, docs, goldens)
         if self.client is not None:
             cands += self._plan_candidates(schema, plan)
         return plan, cands

@@ -38,6 +38,7 @@ class FieldPlan:
     shape: str | None = None  # a regex for the value's shape, searched anywhere as a fallback
     lex_labels: list[str] = dc_field(default_factory=list)  # synonyms from extractors/lexicon.yaml
     lex_keywords: dict[str, float] = dc_field(default_factory=dict)
+    context: list[str] = dc_field(default_factory=list)  # block titles above the samples' labels
 
 
 @dataclass
@@ -101,6 +102,8 @@ def render_field(name: str, fp: FieldPlan) -> str:
     args.append(f"min_score={fp.min_score!r}")
     if fp.max_words != 8:
         args.append(f"max_words={fp.max_words}")
+    if fp.context:
+        args.append(f"context={_lit(tuple(sorted(fp.context)))}")
     joined = ",\n        ".join(args)
     call = f"runtime.field(\n        doc,\n        {joined},\n        order=order,\n        pairs=pairs,\n    )"
     fallbacks = []

@@ -32,7 +32,7 @@ __all__ = (
     "DATE_PATTERNS", "CODE_PATTERNS", "RELATION_PENALTY",
     "find_date", "parse_date", "parse_decimal", "parse_int", "parse_phone", "npi_valid", "parse_value",
     "split_cells", "page_cells", "iter_pairs", "pair_index", "field", "search", "first", "table",
-    "date_order", "heading",
+    "date_order", "heading", "block_title", "CONTEXT_BONUS", "section_rows", "is_heading_line", "ROW_CUTS",
 )
 
 
@@ -524,6 +524,31 @@ def label_score(label: str, labels: Iterable[str], keywords: dict[str, float], f
 
 
 RELATION_PENALTY = MappingProxyType({"colon": 0.0, "right": 0.0, "below": 0.05, "inline": 0.1})
+CONTEXT_BONUS = 0.5
+
+
+def _is_block_title(line: Line) -> bool:
+    """A line that titles the block below it: a few words, no digits, no colon, one cell."""
+    text = line.text
+    words = text.split()
+    return (0 < len(words) <= 3 and ":" not in text and not any(c.isdigit() for c in text)
+            and sum(c.isalpha() for c in text) >= 3 and len(split_cells(line, 0, 0)) == 1)
+
+
+def block_title(doc: Document, pair: Pair, max_lines: int = 12) -> str | None:
+    """The title of the block a pair's label sits in (`Prescriber` above `Name  Sherry Cooper`):
+    the nearest title line above the label on its page, normalised."""
+    if not pair.label_words or not 0 < pair.page <= len(doc.pages):
+        return None
+    lines = doc.pages[pair.page - 1].lines
+    first = pair.label_words[0]
+    at = next((i for i, ln in enumerate(lines) if first in ln.words), None)
+    if at is None:
+        return None
+    for li in range(at - 1, max(-1, at - 1 - max_lines), -1):
+        if _is_block_title(lines[li]):
+            return norm_phrase(lines[li].text) or None
+    return None
 
 
 class PairIndex:
@@ -576,12 +601,16 @@ def pair_index(doc: Document, vocabulary: Iterable[str] = ()) -> PairIndex:
 def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dict[str, float] | None = None,
           foes: dict[str, float] | None = None, relations: Iterable[str] = ("colon", "right", "below", "inline"),
           order: str = "mdy", system: str | None = None, pattern: str | None = None,
-          min_score: float = 1.0, max_words: int = 8, pairs: "PairIndex | list[Pair] | None" = None) -> Found | None:
+          min_score: float = 1.0, max_words: int = 8, pairs: "PairIndex | list[Pair] | None" = None,
+          context: Iterable[str] = ()) -> Found | None:
     """The value of one field: the best-labelled pair whose value parses as `kind`.
 
     Learned label variants score highest; otherwise keywords learned from the samples (and
-    their stems) must outweigh keywords of other fields. Ties go to the earliest pair.
+    their stems) must outweigh keywords of other fields. A pair in a block titled as the
+    samples' (`context`: `Prescriber` for the prescriber's `Name`) ranks above an equally
+    labelled one elsewhere. Ties go to the earliest pair.
     """
+    context = frozenset(context)
     labels = set(labels)
     keywords = keywords or {}
     foes = foes or {}
@@ -603,7 +632,8 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
         parsed = parse_value(" ".join(w.text for w in value_words), kind, order=order, system=system, pattern=pattern)
         if parsed is None:
             continue
-        rank = (score - RELATION_PENALTY.get(pair.relation, 0.0), -i)
+        bonus = CONTEXT_BONUS if context and block_title(doc, pair) in context else 0.0
+        rank = (score - RELATION_PENALTY.get(pair.relation, 0.0) + bonus, -i)
         if best is None or rank > best:
             best = rank
             value, text = parsed
@@ -855,3 +885,147 @@ def heading(doc: Document, *, largest: bool = True, rank: int = 0, top_lines: in
     cell = split_cells(line, page.number, 0)[0]
     text = collapse(cell.text)
     return Found(text, page.number, cell.bbox, text, round(0.6 * cell.conf, 3))
+
+
+# ---------------------------------------------------------------- section lists
+
+_ROW_VALUE = re.compile(r"^([<>]?[-+]?\d+(?:\.\d+)?)(?:\s+(\S+))?(?:\s|$)")
+_UNIT = re.compile(r"^(?=.*[A-Za-z%\[\]])(?!\d{1,2}[-/])[\w%\[\]/*^.µμ-]{1,16}$")
+_LEADING_DATE = re.compile(r"^(?:\d{1,2}[-/](?:\d{1,2}|[A-Za-z]{3})[-/]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{8})(?:\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AP]M)?)?\s+")
+ROW_CUTS = (r"\(", r"\s\S+:", r"\s\[", r"\s\d{1,2}[-/]\d", r",\s")
+
+
+def _page_median_height(lines: tuple[Line, ...]) -> float:
+    hs = sorted(_line_height(ln) for ln in lines) or [10.0]
+    return hs[len(hs) // 2]
+
+
+def is_heading_line(line: Line, median_height: float) -> bool:
+    """A section heading: a short line without digits, taller than body text or in capitals."""
+    text = line.text
+    words = text.split()
+    if not words or len(words) > 7 or any(c.isdigit() for c in text) or sum(c.isalpha() for c in text) < 3:
+        return False
+    letters = [c for c in text if c.isalpha()]
+    return _line_height(line) >= 1.1 * median_height or (len(words) <= 5 and all(c.isupper() for c in letters))
+
+
+def _same_style(line: Line, heading: tuple[float, bool], median_height: float) -> bool:
+    """Whether a heading-like `line` is printed like the section's own heading (so it ends the
+    section), rather than a capitalised panel row inside it."""
+    height, caps = heading
+    letters = [c for c in line.text if c.isalpha()]
+    if caps and letters and all(c.isupper() for c in letters):
+        return True
+    return _line_height(line) >= 1.1 * median_height and _line_height(line) >= 0.9 * height
+
+
+def _matches_heading(line: Line, headings: frozenset[str]) -> bool:
+    phrase = norm_phrase(line.text)
+    return any(phrase == h or phrase.startswith(h + " ") for h in headings)
+
+
+def _repeated_lines(doc: Document) -> frozenset[str]:
+    """Texts printed on more than one page (page headers and footers), digits ignored."""
+    seen: dict[str, set[int]] = {}
+    for page in doc.pages:
+        for ln in page.lines:
+            key = re.sub(r"\d+", "#", norm_phrase(ln.text))
+            seen.setdefault(key, set()).add(page.number)
+    return frozenset(k for k, pages in seen.items() if len(pages) > 1 and k)
+
+
+def _value_row(line: Line, page: int, roles: dict[str, str], carry: str) -> dict[str, str | None] | None:
+    """Split `name value unit` the way the samples print it (`135 mmol/L` is value and unit).
+
+    The value is the first number standing alone in a cell after the first cell; the name is
+    the nearest cell before it that is not a date (or, when the value opens the line, the
+    wrapped name carried from the lines above).
+    """
+    cells = split_cells(line, page, 0)
+    for ci, cell in enumerate(cells):
+        m = _ROW_VALUE.match(cell.text)
+        if m is None or _LEADING_DATE.match(cell.text + " "):
+            continue  # no number, or a date
+        names = [c.text for c in cells[:ci] if not _LEADING_DATE.match(c.text + " ")]
+        name = collapse(names[-1] if names else carry)
+        if not re.search(r"[A-Za-z]", name):
+            return None
+        unit = m.group(2) if m.group(2) and _UNIT.match(m.group(2)) else None
+        if unit is None and ci + 1 < len(cells) and _UNIT.match(cells[ci + 1].text) and not m.group(2):
+            unit = cells[ci + 1].text
+        values = {"name": name, "value": m.group(1), "unit": unit}
+        return {col: values.get(role) for col, role in roles.items()}
+    return None
+
+
+def section_rows(doc: Document, *, headings: Iterable[str], roles: dict[str, str], cut: str | None = None,
+                 max_misses: int = 10) -> Found | None:
+    """Rows of the list printed under a section heading, to the next heading.
+
+    `roles` maps each column to 'name', 'value' or 'unit' (learned from where the samples print
+    golden cells). With a value column a row is `name value [unit]` on one line (a name may wrap
+    onto the lines before its value); without one, each row is the leading text of a line that
+    starts at the list's left edge, cut where `cut` (a learned regex) first matches. Page headers
+    and footers are skipped, so a list continues across pages; lines that do not parse (panel
+    rows, repeated header rows) are skipped, up to `max_misses` in a row.
+    """
+    heads = frozenset(norm_phrase(h) for h in headings)
+    has_value = "value" in roles.values()
+    repeated = _repeated_lines(doc)
+    rows: list[dict[str, Found | None]] = []
+    boxes: list[BBox] = []
+    first_page: int | None = None
+    active, misses, carry, left = False, 0, "", None
+    style: tuple[float, bool] = (0.0, False)
+    for page in doc.pages:
+        median = _page_median_height(page.lines)
+        for line in page.lines:
+            if re.sub(r"\d+", "#", norm_phrase(line.text)) in repeated and not _matches_heading(line, heads):
+                continue
+            if _matches_heading(line, heads) and (is_heading_line(line, median) or norm_phrase(line.text) in heads):
+                active, misses, carry, left = True, 0, "", None
+                letters = [c for c in line.text if c.isalpha()]
+                style = (_line_height(line), bool(letters) and all(c.isupper() for c in letters))
+                continue
+            if not active:
+                continue
+            if is_heading_line(line, median) and _same_style(line, style, median):
+                active = False
+                continue
+            if has_value:
+                parsed = _value_row(line, page.number, roles, carry)
+                if parsed is None:
+                    misses += 1
+                    carry = (carry + " " + line.text).strip() if len(line.words) <= 4 else ""
+                    carry = " ".join(carry.split()[-6:])
+                    if misses > max_misses:
+                        active = False
+                    continue
+                carry = ""
+            else:
+                x0 = line.words[0].x0
+                if left is None:
+                    left = x0
+                if x0 > left + 3.0:
+                    continue  # a continuation line or a detail column
+                text = split_cells(line, page.number, 0)[0].text
+                if cut:
+                    m = re.search(cut, text)
+                    if m is not None and m.start() > 0:
+                        text = text[: m.start()]
+                text = collapse(text)
+                if not text:
+                    continue
+                parsed = {col: (text if role == "name" else None) for col, role in roles.items()}
+            misses = 0
+            row = {col: (Found(v, page.number, line.bbox, v, round(line.conf, 3)) if v else None)
+                   for col, v in parsed.items()}
+            rows.append(row)
+            boxes.append(line.bbox)
+            if first_page is None:
+                first_page = page.number
+    if not rows:
+        return None
+    bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+    return Found(rows, first_page, bbox, "", 0.9)

@@ -1,13 +1,14 @@
 """Per-field scores of extracted against golden values, for ranking candidates.
 
 Scalar fields: TP = extracted and canonically equal; FP = extracted but wrong (or golden
-absent); FN = golden present but not matched. Tables: rows are paired greedily by how many
-cells agree, then every golden or extracted cell counts as above.
+absent); FN = golden present but not matched. Tables: rows are paired by `align_rows`, then
+every golden or extracted cell counts as above. `docc eval` (`eval.metrics`) and the accuracy
+validation stage use the same canonical rows and the same pairing.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterable
 
 from extractors.canonical import canonical
 from extractors.schema import FieldSpec
@@ -70,42 +71,78 @@ def score_scalar(got: Any, want: Any, field_type: str) -> Counts:
     return Counts(fp=int(g is not None), fn=int(w is not None))
 
 
+Alignment = list[tuple[int | None, int | None]]  # (extracted row index, golden row index)
+
+
+def canon_rows(rows: Any, spec: FieldSpec) -> list[dict[str, str | None]]:
+    """Each row's cells in canonical form (`Found` or `{"value": ...}` cells unwrapped)."""
+    out = []
+    for row in plain(rows) or []:
+        if isinstance(row, dict):
+            out.append({c: canonical(row.get(c), s.type) for c, s in spec.columns.items()})
+    return out
+
+
+def key_column(golden: list[dict[str, str | None]], cols: Iterable[str]) -> str | None:
+    """The column rows are paired on: most distinct non-null golden values, schema order on ties."""
+    best, best_n = None, 0
+    for col in cols:
+        n = len({r.get(col) for r in golden if r.get(col) is not None})
+        if n > best_n:
+            best, best_n = col, n
+    return best
+
+
+def _cell_counts(e: str | None, g: str | None) -> Counts:
+    if e is not None and e == g:
+        return Counts(tp=1)
+    return Counts(fp=int(e is not None), fn=int(g is not None))
+
+
+def align_rows(extracted: list[dict[str, str | None]], golden: list[dict[str, str | None]],
+               cols: Iterable[str]) -> Alignment:
+    """Pair canonical extracted rows with canonical golden rows: by position, and by the key
+    column (each golden row takes the first unused extracted row with an equal key); the
+    alignment with the better cell F1 (then more equal cells) wins, position on ties. Unpaired
+    rows appear as (i, None) / (None, j). The one pairing rule of compile-time ranking, the
+    accuracy validation stage and `docc eval`."""
+    cols = list(cols)
+    n = max(len(extracted), len(golden))
+    candidates: list[Alignment] = [[(i if i < len(extracted) else None, i if i < len(golden) else None) for i in range(n)]]
+    key = key_column(golden, cols)
+    if key is not None:
+        used: set[int] = set()
+        keyed: Alignment = []
+        for gi, g in enumerate(golden):
+            match = None
+            if g[key] is not None:
+                match = next((ei for ei, e in enumerate(extracted) if ei not in used and e[key] == g[key]), None)
+            if match is not None:
+                used.add(match)
+            keyed.append((match, gi))
+        keyed.extend((ei, None) for ei in range(len(extracted)) if ei not in used)
+        candidates.append(keyed)
+    best, best_key = candidates[0], None
+    for alignment in candidates:
+        c, matches = Counts(), 0
+        for ei, gi in alignment:
+            for col in cols:
+                e = extracted[ei][col] if ei is not None else None
+                g = golden[gi][col] if gi is not None else None
+                matches += int(e == g)
+                c.add(_cell_counts(e, g))
+        k = (c.f1, matches)
+        if best_key is None or k > best_key:
+            best, best_key = alignment, k
+    return best
+
+
 def score_table(got: Any, want: Any, spec: FieldSpec) -> Counts:
-    got_rows = [r for r in (plain(got) or []) if isinstance(r, dict)]
-    want_rows = [r for r in (want or []) if isinstance(r, dict)]
-    cols = spec.columns
-
-    def canon_row(row: dict) -> dict[str, str | None]:
-        return {c: canonical(row.get(c), s.type) for c, s in cols.items()}
-
-    g_rows = [canon_row(r) for r in got_rows]
-    w_rows = [canon_row(r) for r in want_rows]
-    pairs = sorted(
-        ((sum(1 for c in cols if g[c] is not None and g[c] == w[c]), -i, -j, i, j)
-         for i, g in enumerate(g_rows) for j, w in enumerate(w_rows)),
-        reverse=True,
-    )
-    used_g: set[int] = set()
-    used_w: set[int] = set()
+    g_rows, w_rows = canon_rows(got, spec), canon_rows(want, spec)
     total = Counts()
-    for agree, _, _, i, j in pairs:
-        if agree == 0 or i in used_g or j in used_w:
-            continue
-        used_g.add(i)
-        used_w.add(j)
-        for c in cols:
-            g, w = g_rows[i][c], w_rows[j][c]
-            if g is not None and g == w:
-                total.tp += 1
-            else:
-                total.fp += int(g is not None)
-                total.fn += int(w is not None)
-    for i, g in enumerate(g_rows):
-        if i not in used_g:
-            total.fp += sum(1 for v in g.values() if v is not None)
-    for j, w in enumerate(w_rows):
-        if j not in used_w:
-            total.fn += sum(1 for v in w.values() if v is not None)
+    for ei, gi in align_rows(g_rows, w_rows, spec.columns):
+        for c in spec.columns:
+            total.add(_cell_counts(g_rows[ei][c] if ei is not None else None, w_rows[gi][c] if gi is not None else None))
     return total
 
 

@@ -34,6 +34,7 @@ class FieldEvidence:
     found_in: set = dc_field(default_factory=set)
     sample_labels: dict = dc_field(default_factory=dict)
     observations: list = dc_field(default_factory=list)
+    contexts: dict = dc_field(default_factory=dict)  # sample id -> block titles above matching labels
 
 
 def _name_tokens(name: str) -> list[str]:
@@ -71,6 +72,11 @@ def observe_field(doc: Document, pairs: list[runtime.Pair], spec: FieldSpec, gol
             if not matched:
                 continue
             ev.observations.append((sample_id, label, pair.relation))
+            title = runtime.block_title(doc, pair)
+            own = runtime.norm_phrase(str(golden).replace(",", " "))
+            printed = {*(golden_texts or ()), own, *(t for t in own.split() if len(t) >= 4)}
+            if title and not any(g and (g in title or title in g) for g in printed):
+                ev.contexts.setdefault(sample_id, set()).add(title)  # a printed value is no title
             if kind == "date" and re.search(r"\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}", text):
                 ev.orders[order] += 1
             break
@@ -139,6 +145,12 @@ def learn_plan(schema: Schema, docs: dict[str, Document], goldens: dict[str, dic
     return plan
 
 
+def _contexts(ev: FieldEvidence, min_samples: int = 2) -> list[str]:
+    """Block titles seen above the field's matching labels in at least `min_samples` samples."""
+    seen: Counter = Counter(t for titles in ev.contexts.values() for t in titles)
+    return sorted(t for t, n in seen.items() if n >= min_samples)
+
+
 def _learn(schema: Schema, docs: dict[str, Document], goldens: dict[str, dict], min_score: float,
            vocab: frozenset[str]) -> Plan:
     evidence: dict[str, FieldEvidence] = {n: FieldEvidence() for n in schema.scalar_fields()}
@@ -186,9 +198,18 @@ def _learn(schema: Schema, docs: dict[str, Document], goldens: dict[str, dict], 
             min_score=min_score,
             max_words=_max_words(spec),
             heading=headings.get(name),
+            context=_contexts(ev),
             shape=value_shape([str(goldens[i][name]) for i in sorted(docs) if goldens[i].get(name) is not None])
             if spec.type in ("string", "identifier", "code") else None,
         )
+    # a title that is another field's label is that field's label row, not a block title; a
+    # title above many fields' labels (a page banner) tells none of them apart
+    for name, fp in plan.fields.items():
+        others = {l for n, o in plan.fields.items() if n != name for l in o.labels}
+        fp.context = [t for t in fp.context if t not in others]
+    spread = Counter(t for fp in plan.fields.values() for t in fp.context)
+    for fp in plan.fields.values():
+        fp.context = [t for t in fp.context if spread[t] <= 2]
     expand_with_lexicon(plan)
     for name, spec in schema.table_fields().items():
         cols = []

@@ -92,3 +92,21 @@ def test_date_order_from_unambiguous_dates():
     doc = make_doc([[(40, "Seen 03/04/2024 and 25/04/2024")]])
     assert runtime.date_order(doc, "mdy") == "dmy"
     assert runtime.date_order(make_doc([[(40, "03/04/2024")]]), "dmy") == "dmy"
+
+
+def test_block_title_context_picks_the_prescribers_name_over_the_patients():
+    doc = make_doc([
+        [(60, "Patient")],
+        [(60, "Name"), (160, "Haynes, Steve")],
+        [(60, "Date of Birth"), (160, "11/07/1947")],
+        [(60, "Prescriber")],
+        [(60, "Name"), (160, "Sherry D. Cooper")],
+        [(60, "NPI"), (160, "1530188402")],
+    ])
+    pairs = runtime.pair_index(doc)
+    plain_pick = runtime.field(doc, kind="person_name", labels=["name"], pairs=pairs)
+    assert plain_pick.value == "Haynes, Steve"  # the earliest of two equal labels
+    picked = runtime.field(doc, kind="person_name", labels=["name"], pairs=pairs, context=("prescriber",))
+    assert picked.value == "Sherry D. Cooper"
+    titles = {runtime.block_title(doc, p) for p in pairs if runtime.norm_phrase(p.label) == "name"}
+    assert titles == {"patient", "prescriber"}

@@ -15,6 +15,7 @@ def field_patient_name(doc, pairs, order):
         foes={'birt': 1.0, 'cui': 1.0, 'date': 0.5, 'dea': 1.0, 'dire': 1.0, 'disp': 1.0, 'dob': 1.0, 'drug': 0.75, 'for': 1.0, 'issu': 1.0, 'npi': 1.0, 'of': 1.0, 'phar': 1.0, 'qty': 1.0, 'quan': 1.0, 'refi': 1.0, 'repe': 1.0, 'rxno': 1.0, 'send': 1.0, 'sig': 1.0, 'stre': 1.0, 'to': 1.0, 'use': 1.0, 'writ': 1.0},
         min_score=0.6,
         max_words=5,
+        context=('patient',),
         order=order,
         pairs=pairs,
     )
@@ -29,6 +30,7 @@ def field_birth_date(doc, pairs, order):
         foes={'cui': 1.0, 'dea': 1.0, 'dire': 1.0, 'disp': 1.0, 'drug': 0.75, 'for': 1.0, 'issu': 1.0, 'name': 0.5, 'npi': 1.0, 'pati': 1.0, 'phar': 1.0, 'qty': 1.0, 'quan': 1.0, 'refi': 1.0, 'repe': 1.0, 'rxno': 1.0, 'send': 1.0, 'sig': 1.0, 'stre': 1.0, 'to': 1.0, 'use': 1.0, 'writ': 1.0},
         min_score=0.6,
         max_words=5,
+        context=('harbourview medical centre', 'patient'),
         order=order,
         pairs=pairs,
     )
@@ -132,6 +134,7 @@ def field_prescriber_name(doc, pairs, order):
         foes={'birt': 1.0, 'cui': 1.0, 'date': 0.5, 'dea': 1.0, 'dire': 1.0, 'disp': 1.0, 'dob': 1.0, 'drug': 0.75, 'for': 1.0, 'issu': 1.0, 'npi': 1.0, 'of': 1.0, 'pati': 1.0, 'phar': 1.0, 'qty': 1.0, 'quan': 1.0, 'refi': 1.0, 'repe': 1.0, 'rxno': 1.0, 'send': 1.0, 'sig': 1.0, 'stre': 1.0, 'to': 1.0, 'use': 1.0, 'writ': 1.0},
         min_score=0.6,
         max_words=5,
+        context=('prescriber',),
         order=order,
         pairs=pairs,
     )
@@ -181,6 +184,7 @@ def field_date_written(doc, pairs, order):
         foes={'birt': 1.0, 'cui': 1.0, 'dea': 1.0, 'dire': 1.0, 'disp': 1.0, 'dob': 1.0, 'drug': 0.75, 'for': 1.0, 'name': 0.5, 'npi': 1.0, 'of': 1.0, 'pati': 1.0, 'phar': 1.0, 'qty': 1.0, 'quan': 1.0, 'refi': 1.0, 'repe': 1.0, 'rxno': 1.0, 'send': 1.0, 'sig': 1.0, 'stre': 1.0, 'to': 1.0, 'use': 1.0},
         min_score=0.6,
         max_words=5,
+        context=('electronic prescription record',),
         order=order,
         pairs=pairs,
     )
@@ -195,6 +199,7 @@ def field_pharmacy_name(doc, pairs, order):
         foes={'birt': 1.0, 'cui': 1.0, 'date': 0.5, 'dea': 1.0, 'dire': 1.0, 'disp': 1.0, 'dob': 1.0, 'drug': 0.75, 'for': 1.0, 'issu': 1.0, 'name': 0.5, 'npi': 1.0, 'of': 1.0, 'pati': 1.0, 'qty': 1.0, 'quan': 1.0, 'refi': 1.0, 'repe': 1.0, 'rxno': 1.0, 'sig': 1.0, 'stre': 1.0, 'use': 1.0, 'writ': 1.0},
         min_score=0.6,
         max_words=12,
+        context=('pharmacy', 'prescriber signature'),
         order=order,
         pairs=pairs,
     )

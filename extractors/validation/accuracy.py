@@ -18,7 +18,8 @@ extracted value (`extractors.canonical.canonical` with the field's type; absent 
 Table fields are scored cell by cell. Extracted rows are aligned with golden rows twice, by
 position and by a key column (the schema column with the most distinct golden values; each
 golden row takes the first unused extracted row with the same key); per document the
-alignment with the better F1 is kept. Unpaired golden rows count their non-null cells as FN,
+alignment with the better F1 is kept (`extractors.scoring.align_rows`, the one pairing rule
+shared with compile-time ranking and `docc eval`). Unpaired golden rows count their non-null cells as FN,
 unpaired extracted rows theirs as FP. Per-column metrics are reported; the field's F1 is the
 cell-level F1 over all columns and documents, and a table's `score` is that F1 (a scalar's
 `score` is its accuracy).
@@ -37,6 +38,7 @@ from typing import Any, Iterable
 
 from extractors.canonical import canonical
 from extractors.schema import FieldSpec, Schema
+from extractors.scoring import align_rows
 
 NULL = "\u2205<absent>"  # sentinel for an absent value in GX columns
 
@@ -131,36 +133,6 @@ def _canon_rows(rows: Any, spec: FieldSpec) -> list[dict[str, str | None]]:
     return out
 
 
-def key_column(spec: FieldSpec, golden_rows: list[dict[str, str | None]]) -> str | None:
-    best, best_n = None, 0
-    for col in spec.columns:
-        n = len({r[col] for r in golden_rows if r.get(col) is not None})
-        if n > best_n:
-            best, best_n = col, n
-    return best
-
-
-def _align(golden: list[dict], extracted: list[dict], key: str | None) -> list[tuple[dict | None, dict | None]]:
-    if key is None:
-        return []
-    used: set[int] = set()
-    pairs: list[tuple[dict | None, dict | None]] = []
-    for g in golden:
-        match = None
-        if g.get(key) is not None:
-            for j, e in enumerate(extracted):
-                if j not in used and e.get(key) == g[key]:
-                    match = j
-                    break
-        if match is None:
-            pairs.append((g, None))
-        else:
-            used.add(match)
-            pairs.append((g, extracted[match]))
-    pairs.extend((None, e) for j, e in enumerate(extracted) if j not in used)
-    return pairs
-
-
 def _cells(pairs: list[tuple[dict | None, dict | None]], cols: list[str], doc_id: str) -> list[Pair]:
     out = []
     for g, e in pairs:
@@ -176,22 +148,9 @@ def table_pairs(name: str, spec: FieldSpec, ids: Iterable[str], outputs_by_id: d
     for doc_id in ids:
         golden = _canon_rows((golden_by_id.get(doc_id) or {}).get(name), spec)
         extracted = _canon_rows(_cell_value((outputs_by_id.get(doc_id) or {}).get(name)), spec)
-        n = max(len(golden), len(extracted))
-        by_position = [(golden[i] if i < len(golden) else None, extracted[i] if i < len(extracted) else None)
-                       for i in range(n)]
-        candidates = [_cells(by_position, cols, doc_id)]
-        keyed = _align(golden, extracted, key_column(spec, golden))
-        if keyed:
-            candidates.append(_cells(keyed, cols, doc_id))
-        best, best_key = None, None
-        for cells in candidates:
-            c = Counts()
-            for _, _, e, x in cells:
-                c.add(e, x)
-            m = c.metrics()
-            k = (m["f1"], c.matches)
-            if best_key is None or k > best_key:
-                best, best_key = cells, k
+        alignment = align_rows(extracted, golden, cols)
+        best = _cells([(golden[gi] if gi is not None else None, extracted[ei] if ei is not None else None)
+                       for ei, gi in alignment], cols, doc_id)
         result.extend(best or [])
     return result
 

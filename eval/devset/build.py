@@ -1,0 +1,392 @@
+"""Build the real-document dev set from the ONC 2015 C-CDA certification samples.
+
+Sources, each paired with the C-CDA XML that holds its gold:
+- vendor-rendered PDFs (the XML beside it: same stem, or the only XML in its folder);
+- vendor HTML views, printed to PDF with headless Chromium (paired the same way);
+- C-CDA XML rendered with the CDA stylesheet shipped in the set (lxml XSLT) and printed with
+  Chromium: each product's narrative tables are its own layout.
+Gold comes from the XML's structured entries and is cross-checked against the PDF's text layer:
+a value the page does not print is dropped (a table row whose name or value is not printed is
+dropped whole) and the reason goes to `manifest.json`. Documents are split by layout (vendor
+product and rendering): a few layouts to compile on, all others to score on.
+
+Output (samples contract, `docs/eval.md`): OUT/compile/ccd_summary/, OUT/score/ccd_summary/,
+each with schema.yaml, <id>.pdf, <id>.json; OUT/layouts/<layout>/ccd_summary/ (the score
+documents again, one root per layout); OUT/manifest.json.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from eval.devset.ccda import Gold, read_gold
+
+log = logging.getLogger(__name__)
+
+DOC_TYPE = "ccd_summary"
+SCHEMA_YAML = """doc_type: ccd_summary
+description: Patient summary (C-CDA) as printed by an EHR or patient portal
+fields:
+  patient_name: {type: person_name, required: true}
+  birth_date: {type: date, required: true}
+  sex: {type: string}
+  mrn: {type: identifier}
+  results:
+    type: table
+    columns:
+      test_name: {type: string}
+      value: {type: string}
+      unit: {type: string}
+  vital_signs:
+    type: table
+    columns:
+      vital: {type: string}
+      value: {type: string}
+      unit: {type: string}
+  medications:
+    type: table
+    columns:
+      medication: {type: string}
+  problems:
+    type: table
+    columns:
+      problem: {type: string}
+"""
+# Layouts compiled on (product folder name contains one of these): two vendor PDF renderings.
+COMPILE_LAYOUTS = ("Allscripts Sunrise/pdf", "Sophrona Solutions/pdf")
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--no-pdf-header-footer")
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+
+
+@dataclass(frozen=True)
+class Source:
+    """One printable document and the XML that holds its gold."""
+
+    path: Path          # .pdf, .html or .xml
+    xml: Path
+    kind: str           # pdf | html | xsl
+    product: str        # lab/ETT/vendor-product folder
+
+    @property
+    def layout(self) -> str:
+        vendor = re.sub(r"^Drummond\s*Group\s*-\s*", "", self.product.split("/")[-1]).strip()
+        return f"{vendor}/{self.kind}"
+
+
+# ---------------------------------------------------------------- discovery
+
+
+def _product(rel: Path) -> str:
+    return "/".join(rel.parts[:3])
+
+
+def _pair_xml(doc: Path) -> Path | None:
+    xmls = sorted(p for p in doc.parent.iterdir() if p.suffix.lower() == ".xml")
+    same = [p for p in xmls if p.stem.casefold() == doc.stem.casefold()]
+    if same:
+        return same[0]
+    return xmls[0] if len(xmls) == 1 else None
+
+
+def discover(root: Path, xsl_per_product: int) -> list[Source]:
+    """Every pairable PDF and HTML view, and up to `xsl_per_product` XMLs per product to render."""
+    out: list[Source] = []
+    for p in sorted(root.rglob("*")):
+        if not p.is_file():
+            continue
+        kind = {".pdf": "pdf", ".html": "html", ".htm": "html"}.get(p.suffix.lower())
+        if kind:
+            xml = _pair_xml(p)
+            if xml is not None:
+                out.append(Source(p, xml, kind, _product(p.relative_to(root))))
+    if xsl_per_product:
+        by_product: dict[str, list[tuple[int, Path]]] = {}
+        for p in sorted(root.rglob("*")):
+            if p.is_file() and p.suffix.lower() == ".xml":
+                try:
+                    g = read_gold(p.read_bytes())
+                except Exception:  # noqa: BLE001 - not C-CDA or not well-formed: not a candidate
+                    continue
+                if not g.patient_name:
+                    continue
+                richness = len(g.results) + len(g.vitals) + len(g.medications) + len(g.problems)
+                by_product.setdefault(_product(p.relative_to(root)), []).append((richness, p))
+        for product, cands in sorted(by_product.items()):
+            cands.sort(key=lambda c: (-c[0], str(c[1])))
+            for _, p in cands[:xsl_per_product]:
+                out.append(Source(p, p, "xsl", product))
+    return out
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def _chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if path := shutil.which(name):
+            return path
+    raise RuntimeError("Chromium not found (make test-system-deps installs it)")
+
+
+def print_pdf(html: Path, out_pdf: Path, timeout: float = 120) -> None:
+    """Print a local HTML file to PDF with headless Chromium (fresh profile, no network)."""
+    with tempfile.TemporaryDirectory(prefix="docc-chromium-") as profile:
+        cmd = [_chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
+               f"--print-to-pdf={out_pdf}", html.resolve().as_uri()]
+        subprocess.run(cmd, check=True, capture_output=True, timeout=timeout)
+    if not out_pdf.exists() or out_pdf.stat().st_size == 0:
+        raise RuntimeError(f"Chromium printed nothing for {html.name}")
+
+
+def render_xsl(xml: Path, stylesheet: Path, out_html: Path) -> None:
+    from lxml import etree  # a dependency of the report stack; only the builder needs XSLT
+
+    transform = etree.XSLT(etree.parse(str(stylesheet)))
+    doc = etree.parse(str(xml), etree.XMLParser(resolve_entities=False, no_network=True))
+    out_html.write_bytes(etree.tostring(transform(doc), method="html", encoding="utf-8"))
+
+
+def page_text(pdf: Path) -> str:
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(pdf))
+    try:
+        return "\n".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
+    finally:
+        doc.close()
+
+
+# ---------------------------------------------------------------- cross-check
+
+
+def _compact(s: str) -> str:
+    return re.sub(r"\s+", "", s).casefold()
+
+
+class Page:
+    """The page text, searchable tolerant of line breaks inside a value."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.flat = " ".join(text.split()).casefold()
+        self.compact = _compact(text)
+        self.lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+
+    def unit_after(self, name: str, value: str, unit: str) -> str | None:
+        """The word printed right after `value` on a line naming `name`, when it holds `unit`
+        (UCUM `/min` printed `beats/min`)."""
+        for i, line in enumerate(self.lines):
+            if name.casefold() not in line.casefold():
+                continue
+            for ln in self.lines[i:i + 3]:
+                m = re.search(rf"(?<![\w.]){re.escape(value)}\s+(\S+)", ln)
+                if m and unit.casefold() in m.group(1).casefold():
+                    return m.group(1)
+        return None
+
+    def has(self, s: str | None) -> bool:
+        if not s:
+            return False
+        if len(_compact(s)) >= 5:
+            return _compact(s) in self.compact
+        return re.search(rf"(?<![\w.]){re.escape(' '.join(s.split()).casefold())}(?![\w])", self.flat) is not None
+
+
+def _number_variants(value: str) -> list[str]:
+    out = [value]
+    try:
+        f = float(value)
+    except ValueError:
+        return out
+    if f == int(f):
+        out += [str(int(f)), f"{int(f)}.0"]
+    return out
+
+
+def _date_variants(d: date) -> list[str]:
+    m = MONTHS[d.month - 1]
+    return [d.isoformat(), f"{d.month:02d}/{d.day:02d}/{d.year}", f"{d.month}/{d.day}/{d.year}",
+            f"{m} {d.day}, {d.year}", f"{m} {d.day:02d}, {d.year}", f"{d.day:02d}-{m[:3]}-{d.year}",
+            f"{d.day}-{m[:3]}-{d.year}", f"{m[:3]} {d.day}, {d.year}", f"{m[:3]} {d.day:02d}, {d.year}",
+            f"{d.day} {m} {d.year}", f"{d.day:02d} {m[:3]} {d.year}", f"{d.year}{d.month:02d}{d.day:02d}"]
+
+
+def _name(g: Gold, page: Page, notes: list[str]) -> str | None:
+    """The patient name as far as one printed line shows its parts (order does not matter)."""
+    if not g.family or not g.given:
+        return None
+    fam, first = g.family.casefold(), g.given[0].casefold()
+    for line in page.lines:
+        words = {w.strip(",.").casefold() for w in line.split()}
+        if fam in words and first in words:
+            suffix = (g.patient_name or "").split()[len(g.given) + 1:]
+            parts = [p for p in [*g.given, g.family, *suffix] if p.strip(",.").casefold() in words]
+            if parts != [*g.given, g.family, *suffix]:
+                notes.append("patient_name: printed without some name parts")
+            return " ".join(parts)
+    notes.append("patient_name: given and family name not printed on one line")
+    return None
+
+
+def _rows(kind: str, rows: list[dict], page: Page, cols: tuple[str, ...], notes: list[str]) -> list[dict]:
+    out: list[dict] = []
+    for i, r in enumerate(rows):
+        name = next((n for n in r["names"] if page.has(n)), None)
+        if name is None:
+            notes.append(f"{kind}[{i}]: name not printed")
+            continue
+        row = {cols[0]: name}
+        if "value" in cols:
+            value = next((v for v in _number_variants(r["value"]) if page.has(v)), None)
+            if value is None:
+                notes.append(f"{kind}[{i}]: value not printed")
+                continue
+            row["value"] = value
+            unit = r.get("unit")
+            if unit and not page.has(unit):
+                printed = page.unit_after(name, value, unit)
+                if printed is None:
+                    notes.append(f"{kind}[{i}]: unit not printed")
+                    continue
+                notes.append(f"{kind}[{i}]: unit {unit!r} printed as {printed!r}")
+                unit = printed
+            row["unit"] = unit
+        if row not in out:  # the same entry listed twice prints once
+            out.append(row)
+    return out
+
+
+def gold_for(g: Gold, page: Page) -> tuple[dict, list[str]]:
+    notes: list[str] = []
+    fields: dict = {"patient_name": _name(g, page, notes)}
+    birth = None
+    if g.birth_date:
+        if any(page.has(v) for v in _date_variants(g.birth_date)):
+            birth = g.birth_date.isoformat()
+        else:
+            notes.append("birth_date: not printed in a known date form")
+    fields["birth_date"] = birth
+    fields["sex"] = g.sex if g.sex and page.has(g.sex) else None
+    if g.sex and fields["sex"] is None:
+        notes.append("sex: not printed as a word")
+    # an MRN has a digit ("UNK", "AliceN" are placeholders some test documents carry)
+    fields["mrn"] = next((i for i in g.ids if len(i) >= 3 and any(c.isdigit() for c in i) and page.has(i)), None)
+    fields["results"] = _rows("results", g.results, page, ("test_name", "value", "unit"), notes)
+    fields["vital_signs"] = _rows("vital_signs", g.vitals, page, ("vital", "value", "unit"), notes)
+    fields["medications"] = _rows("medications", g.medications, page, ("medication",), notes)
+    fields["problems"] = _rows("problems", g.problems, page, ("problem",), notes)
+    return fields, notes
+
+
+# ---------------------------------------------------------------- build
+
+
+def _slug(layout: str) -> str:
+    """`Vendor Product/kind` -> `vendor_product_kind`, the vendor part cut to 32 characters."""
+    vendor, _, kind = layout.rpartition("/")
+    return re.sub(r"[^a-z0-9]+", "_", vendor.casefold()).strip("_")[:32].rstrip("_") + "_" + kind
+
+
+def _doc_id(src: Source, root: Path) -> str:
+    slug = _slug(src.layout)
+    digest = hashlib.sha256(str(src.path.relative_to(root)).encode()).hexdigest()[:8]
+    return f"{slug}_{digest}"
+
+
+def _stylesheet(root: Path) -> Path:
+    """The CDA stylesheet shipped in the set (the most common copy, first by path on ties)."""
+    copies: dict[str, list[Path]] = {}
+    for p in sorted(root.rglob("CDA.xsl")):
+        copies.setdefault(hashlib.sha256(p.read_bytes()).hexdigest(), []).append(p)
+    if not copies:
+        raise RuntimeError("no CDA.xsl in the dev set source")
+    return max(copies.values(), key=lambda ps: (len(ps), [-ord(c) for c in str(ps[0])]))[0]
+
+
+def build(root: Path, out: Path, xsl_per_product: int = 1, kinds: tuple[str, ...] = ("pdf", "html", "xsl")) -> dict:
+    """Write the dev set under `out`; returns the manifest."""
+    sources = [s for s in discover(root, xsl_per_product if "xsl" in kinds else 0) if s.kind in kinds]
+    stylesheet = _stylesheet(root) if any(s.kind == "xsl" for s in sources) else None
+    for stale in ("compile", "score", "layouts"):
+        if (out / stale).exists():
+            shutil.rmtree(out / stale)
+    for split in ("compile", "score"):
+        d = out / split / DOC_TYPE
+        d.mkdir(parents=True)
+        (d / "schema.yaml").write_text(SCHEMA_YAML)
+    manifest: dict = {"source": str(root), "doc_type": DOC_TYPE, "compile_layouts": list(COMPILE_LAYOUTS),
+                      "documents": [], "skipped": []}
+    seen_pdf: set[str] = set()
+    renders = out / "renders"  # Chromium output, kept between builds (keyed by source bytes)
+    renders.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="docc-devset-") as tmp:
+        for src in sources:
+            rel = str(src.path.relative_to(root))
+            try:
+                g = read_gold(src.xml.read_bytes())
+            except Exception as exc:  # noqa: BLE001 - recorded, not fatal
+                manifest["skipped"].append({"source": rel, "reason": f"xml: {type(exc).__name__}"})
+                continue
+            doc_id = _doc_id(src, root)
+            pdf = Path(tmp) / f"{doc_id}.pdf"
+            cached = renders / f"{hashlib.sha256(src.path.read_bytes()).hexdigest()[:16]}-{src.kind}.pdf"
+            try:
+                if src.kind == "pdf":
+                    shutil.copyfile(src.path, pdf)
+                elif cached.exists():
+                    shutil.copyfile(cached, pdf)
+                elif src.kind == "html":
+                    print_pdf(src.path, pdf)
+                else:
+                    html = Path(tmp) / f"{doc_id}.html"
+                    render_xsl(src.xml, stylesheet, html)
+                    print_pdf(html, pdf)
+                if src.kind != "pdf" and not cached.exists():
+                    shutil.copyfile(pdf, cached)
+                text = page_text(pdf)
+            except Exception as exc:  # noqa: BLE001 - recorded, not fatal
+                manifest["skipped"].append({"source": rel, "reason": f"render: {type(exc).__name__}"})
+                continue
+            digest = hashlib.sha256(_compact(text).encode()).hexdigest()
+            if digest in seen_pdf:
+                manifest["skipped"].append({"source": rel, "reason": "same printed text as an earlier document"})
+                continue
+            seen_pdf.add(digest)
+            fields, notes = gold_for(g, Page(text))
+            if not fields["patient_name"] or len(_compact(text)) < 200:
+                manifest["skipped"].append({"source": rel, "reason": "patient name not printed or no text layer"})
+                continue
+            split = "compile" if src.layout in COMPILE_LAYOUTS else "score"
+            d = out / split / DOC_TYPE
+            shutil.copyfile(pdf, d / f"{doc_id}.pdf")
+            (d / f"{doc_id}.json").write_text(json.dumps(fields, indent=2, ensure_ascii=False) + "\n")
+            if split == "score":  # one more copy per layout, so `docc eval` reports each layout
+                ld = out / "layouts" / _slug(src.layout) / DOC_TYPE
+                if not ld.exists():
+                    ld.mkdir(parents=True)
+                    (ld / "schema.yaml").write_text(SCHEMA_YAML)
+                shutil.copyfile(pdf, ld / f"{doc_id}.pdf")
+                shutil.copyfile(d / f"{doc_id}.json", ld / f"{doc_id}.json")
+            manifest["documents"].append({"id": doc_id, "source": rel, "xml": str(src.xml.relative_to(root)),
+                                          "kind": src.kind, "layout": src.layout, "split": split,
+                                          "dropped": notes})
+    manifest["counts"] = {s: sum(1 for d in manifest["documents"] if d["split"] == s) for s in ("compile", "score")}
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    return manifest
+
+
+def layouts(out: Path) -> dict[str, str]:
+    """doc id -> layout, from a built dev set's manifest (for per-layout reports)."""
+    m = json.loads((out / "manifest.json").read_text())
+    return {d["id"]: d["layout"] for d in m["documents"]}
