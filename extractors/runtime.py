@@ -577,6 +577,10 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
         pairs = PairIndex(list(iter_pairs(doc)))
     elif not isinstance(pairs, PairIndex):
         pairs = PairIndex(list(pairs))
+    if any(p.source == "ocr" for p in doc.pages):  # scans: OCR-confusion tolerant reading and voting
+        from extractors.ocr_tolerance import ocr_field
+        return ocr_field(doc, pairs, kind=kind, labels=labels, keywords=keywords, foes=foes, relations=relations,
+                         order=order, system=system, pattern=pattern, min_score=min_score, max_words=max_words)
     for i in pairs.candidates(labels, keywords if min_score > 0 else None):
         pair = pairs.pairs[i]
         if pair.relation not in relations or len(pair.value_words) > max_words * 3:
