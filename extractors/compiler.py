@@ -24,6 +24,7 @@ from rich.table import Table
 from extractors import artifacts
 from extractors.candidates import Cost, FieldCandidate, plan_candidates
 from extractors.folds import layout_groups, make_folds
+from extractors.ocr_profiles import choose_profile
 from extractors.plan import Plan, render_module
 from extractors.schema import SampleSet, Schema, discover
 from extractors.scoring import Counts, score_field
@@ -402,7 +403,7 @@ def validate_artifact(source: str, schema: Schema, docs: dict[str, Document], go
 # ---------------------------------------------------------------- the command
 
 COMPILER_MODULES = ("runtime", "plan", "synth", "candidates", "compiler", "folds", "scoring", "llm_candidates",
-                    "prompts", "lexicon.yaml")
+                    "prompts", "lexicon.yaml", "ocr_tolerance", "ocr_profiles")
 
 
 def compiler_fingerprint() -> str:
@@ -470,7 +471,8 @@ def _compile_all(sets: list[SampleSet], todo: list[SampleSet], backends: list[st
         gens.freeform, gens.repairs = freeform, repairs
         for s in todo:
             result = compile_doc_type(s, all_docs[s.doc_type], gens, progress)
-            _write_result(out, s, result, gens, backends)
+            profile = choose_profile(s, all_docs[s.doc_type], result.source)
+            _write_result(out, s, result, gens, backends, profile)
     _write_classifier(out, sets, all_docs)
     write_report(out)
 
@@ -500,7 +502,8 @@ class _generators:
             self._session.__exit__(*exc)
 
 
-def _write_result(out: Path, s: SampleSet, r: DocTypeResult, gens: Generators, backends: list[str]) -> None:
+def _write_result(out: Path, s: SampleSet, r: DocTypeResult, gens: Generators, backends: list[str],
+                  ocr_profile: dict | None = None) -> None:
     entry = {
         "doc_type": s.doc_type,
         "schema_sha256": s.schema_sha256(),
@@ -521,6 +524,8 @@ def _write_result(out: Path, s: SampleSet, r: DocTypeResult, gens: Generators, b
         },
         "validation": r.validation,
     }
+    if ocr_profile is not None:
+        entry["ocr_profile"] = ocr_profile  # the OCR profile that reads this doc type's scans best
     suite = _runtime_suite(s)
     if suite is not None:
         data = (json.dumps(suite, indent=1, sort_keys=True) + "\n").encode()

@@ -268,8 +268,11 @@ def _load_package(extractors_dir: Path, cache_dir: str | None, dpi: int):
     unknown = sorted(set(model["centroids"]) - set(locked))
     if unknown:
         log.warning("classifier knows doc type(s) with no locked extractor: %s (they go to review)", ", ".join(unknown))
+    from extractors.ocr_profiles import locked_profiles
+
     pkg = Package(extractors=sources, classifier=model, cache_dir=cache_dir, dpi=dpi,
-                  has_checks={t: bool(s) for t, s in suites.items()})
+                  has_checks={t: bool(s) for t, s in suites.items()},
+                  ocr_profiles=locked_profiles({t: lock["doc_types"].get(t, {}) for t in locked}))
     return pkg, suites
 
 

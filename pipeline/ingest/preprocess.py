@@ -45,11 +45,17 @@ def invert_dark_regions(gray: np.ndarray, dpi: float) -> np.ndarray:
     """Find solid dark boxes (white-on-dark label cells, banners) and invert them so their
     text is dark on light. A box is where most pixels in every ~0.1 inch window are dark:
     dark text on paper never is (its strokes are thin), a filled cell is."""
-    k = _odd(dpi * 0.1)
+    f = 4 if dpi >= 150 else 1  # cells are found at a quarter of the resolution: 16x cheaper
     dark = (gray < 110).astype(np.float32)
+    if f > 1:
+        dark = cv2.resize(dark, (gray.shape[1] // f, gray.shape[0] // f), interpolation=cv2.INTER_AREA)
+    k = _odd(dpi * 0.1 / f)
     frac = cv2.boxFilter(dark, -1, (k, k), borderType=cv2.BORDER_CONSTANT)
     cells = (frac > 0.6).astype(np.uint8)
     n, _labels, stats, _ = cv2.connectedComponentsWithStats(cells, connectivity=8)
+    stats = stats * f
+    stats[:, cv2.CC_STAT_AREA] *= f
+    k *= f
     out = gray.copy()
     h_img, w_img = gray.shape
     min_h, min_w = dpi * 0.06, dpi * 0.25
@@ -90,7 +96,7 @@ def smooth_halftone(gray: np.ndarray, dpi: float) -> np.ndarray:
 def binarize(gray: np.ndarray, dpi: float) -> np.ndarray:
     """Adaptive (local mean) threshold: survives uneven lighting that a global Otsu does not."""
     block = _odd(dpi * 0.12)
-    return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, block, 15)
+    return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, block, 15)
 
 
 def otsu(gray: np.ndarray, dpi: float) -> np.ndarray:
@@ -102,13 +108,12 @@ def otsu(gray: np.ndarray, dpi: float) -> np.ndarray:
 def despeckle(gray: np.ndarray, dpi: float) -> np.ndarray:
     """Remove isolated dark specks much smaller than a period (dust, noise, toner)."""
     ink = (gray < 128).astype(np.uint8)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    _n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     min_area = max(2, int((dpi / 300.0) ** 2 * 6))
-    small = np.flatnonzero(stats[:, cv2.CC_STAT_AREA] < min_area)
-    small = small[small > 0]
+    drop = stats[:, cv2.CC_STAT_AREA] < min_area
+    drop[0] = False
     out = gray.copy()
-    if small.size:
-        out[np.isin(labels, small)] = 255
+    out[drop[labels]] = 255
     return out
 
 
@@ -116,32 +121,29 @@ def remove_holes_and_borders(gray: np.ndarray, dpi: float) -> np.ndarray:
     """Whiten dark blobs that touch the page edge (scanner borders, shadows) and solid round
     blobs in the margins (punch holes): they are not text and confuse page segmentation."""
     ink = (gray < 128).astype(np.uint8)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    _n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     h_img, w_img = gray.shape
+    x, y, w, h, area = (stats[:, i].astype(np.float64) for i in range(5))
     margin = dpi * 0.8
-    hole_min, hole_max = (dpi * 0.15) ** 2, (dpi * 0.45) ** 2
-    drop = []
-    for i in range(1, n):
-        x, y, w, h, area = stats[i]
-        touches = x == 0 or y == 0 or x + w >= w_img or y + h >= h_img
-        big_edge = touches and (w > dpi * 0.5 or h > dpi * 0.5 or area > (dpi * 0.1) ** 2)
-        in_margin = x < margin or y < margin or x + w > w_img - margin or y + h > h_img - margin
-        roundish = 0.7 < w / max(h, 1) < 1.4 and area > 0.6 * w * h
-        hole = in_margin and roundish and hole_min <= w * h <= hole_max
-        if big_edge or hole:
-            drop.append(i)
+    touches = (x == 0) | (y == 0) | (x + w >= w_img) | (y + h >= h_img)
+    big_edge = touches & ((w > dpi * 0.5) | (h > dpi * 0.5) | (area > (dpi * 0.1) ** 2))
+    in_margin = (x < margin) | (y < margin) | (x + w > w_img - margin) | (y + h > h_img - margin)
+    aspect = w / np.maximum(h, 1)
+    roundish = (aspect > 0.7) & (aspect < 1.4) & (area > 0.6 * w * h)
+    hole = in_margin & roundish & (w * h >= (dpi * 0.15) ** 2) & (w * h <= (dpi * 0.45) ** 2)
+    drop = big_edge | hole
+    drop[0] = False
     out = gray.copy()
-    if drop:
-        out[np.isin(labels, drop)] = 255
+    out[drop[labels]] = 255
     return out
 
 
 def skew_angle(gray: np.ndarray, dpi: float) -> float:
     """The rotation (degrees, within 5) that makes text lines horizontal: the angle whose
     row projection of ink is sharpest, searched at 0.5 then 0.1 degree steps at 100 dpi."""
-    scale = min(1.0, 100.0 / max(dpi, 1.0))
+    scale = min(1.0, 75.0 / max(dpi, 1.0))
     small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1.0 else gray
-    ink = (small < 140).astype(np.float32)
+    ink = (small < 160).astype(np.float32)
     if ink.sum() < 50:
         return 0.0
     h, w = ink.shape
