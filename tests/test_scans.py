@@ -155,3 +155,30 @@ def test_split_vote_lowers_confidence():
     doc = _ocr_doc([[("DOB:", 0.8), ("30/12/1934", 0.8)], [("DOB:", 0.8), ("20/12/1934", 0.8)]])
     found = runtime.field(doc, kind="date", labels=["dob"], keywords={"dob": 1.0})
     assert found.value == "1934-12-30" and found.confidence < 0.5
+
+
+# ---------------------------------------------------------------- profile choice at compile time
+
+
+def test_choose_profile_scores_each_profile_on_scanned_samples(tmp_path):
+    import json
+
+    from eval.corpus.schemas import schema_yaml
+    from extractors.ocr_profiles import choose_profile, locked_profiles
+    from extractors.schema import load_sample_set
+    from pipeline.ingest import ingest
+
+    folder = tmp_path / "lab_report"
+    folder.mkdir()
+    (folder / "schema.yaml").write_text(schema_yaml("lab_report"), encoding="utf-8")
+    lay = layouts("lab_report", heldout=False)[0].name
+    data, ext, gold = generate("lab_report", lay, 11, modality="scan", scan_format="png", damage="heavy")
+    (folder / f"s1.{ext}").write_bytes(data)
+    (folder / "s1.json").write_text(json.dumps(gold), encoding="utf-8")
+    sset = load_sample_set(folder)
+    docs = {"s1": ingest(folder / f"s1.{ext}", cache_dir=tmp_path / "cache")}
+    source = (__import__("pathlib").Path("extractors/compiled/lab_report.py")).read_text(encoding="utf-8")
+    choice = choose_profile(sset, docs, source, profiles=["default", "clean"])
+    assert choice["samples"] == 1 and set(choice["scores"]) == {"default", "clean"}
+    assert choice["name"] == max(["default", "clean"], key=lambda p: (choice["scores"][p], p == "default"))
+    assert locked_profiles({"lab_report": {"ocr_profile": choice}, "x": {}}) == {"lab_report": choice["name"], "x": "default"}
