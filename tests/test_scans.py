@@ -182,3 +182,23 @@ def test_choose_profile_scores_each_profile_on_scanned_samples(tmp_path):
     assert choice["samples"] == 1 and set(choice["scores"]) == {"default", "clean"}
     assert choice["name"] == max(["default", "clean"], key=lambda p: (choice["scores"][p], p == "default"))
     assert locked_profiles({"lab_report": {"ocr_profile": choice}, "x": {}}) == {"lab_report": choice["name"], "x": "default"}
+
+
+def test_eval_modality_section_splits_text_and_scans_by_profile(tmp_path):
+    from eval.corpus.schemas import schema_yaml
+    from eval.report import DocRecord, modality_section
+    from extractors.schema import Schema
+
+    (tmp_path / "schema.yaml").write_text(schema_yaml("lab_report"), encoding="utf-8")
+    schema = Schema.load(tmp_path / "schema.yaml")
+    gold = {"patient_name": "Jane Doe"}
+    recs = [
+        DocRecord("s", "lab_report", "t1", gold, {"patient_name": "Jane Doe"}),
+        DocRecord("s", "lab_report", "o1", gold, {"patient_name": "Jane Doe"}, ocr_profile="clean"),
+        DocRecord("s", "lab_report", "o2", gold, {"patient_name": "J4ne"}, ocr_profile="default"),
+    ]
+    mod = modality_section(recs, {("s", "lab_report"): schema})
+    row = mod["s"]["lab_report"]
+    assert row["text"]["n_docs"] == 1 and row["scan"]["n_docs"] == 2
+    assert row["profiles"]["clean"]["micro_f1"] > row["profiles"]["default"]["micro_f1"]
+    assert row["text"]["micro_f1"] >= row["scan"]["micro_f1"]
