@@ -18,7 +18,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Hashable, Iterable
+from decimal import Decimal
 from functools import lru_cache
+
+from extractors import runtime as rt
 
 # letters that OCR returns for digits, as they are read inside a number
 _TO_DIGIT = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "|": "1", "i": "1",
@@ -98,8 +101,6 @@ def tolerant_label_score(label: str, labels: Iterable[str], keywords: dict[str, 
                          foes: dict[str, float]) -> float:
     """`runtime.label_score` on label skeletons: a learned label read with OCR confusions
     scores just under an exact one (1.9), keywords count through their skeletons."""
-    from extractors import runtime as rt
-
     key = label_key(rt.norm_phrase(label))
     if not key:
         return 0.0
@@ -122,10 +123,6 @@ def ocr_field(doc, pairs, *, kind: str, labels: set[str], keywords: dict[str, fl
     """`runtime.field` for a document with OCR'd pages: labels matched through OCR confusions,
     numeric values repaired (`fix_digits`), and every mention under the best label quality
     voted on by OCR confidence. Returns a runtime.Found or None."""
-    from decimal import Decimal
-
-    from extractors import runtime as rt
-
     scanned = ocr_pages(doc)
     readings: list[tuple[float, int, object, object]] = []   # (score, index, value, Found)
     for i, pair in enumerate(pairs.pairs):

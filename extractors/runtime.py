@@ -578,8 +578,7 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
     elif not isinstance(pairs, PairIndex):
         pairs = PairIndex(list(pairs))
     if any(p.source == "ocr" for p in doc.pages):  # scans: OCR-confusion tolerant reading and voting
-        from extractors.ocr_tolerance import ocr_field
-        return ocr_field(doc, pairs, kind=kind, labels=labels, keywords=keywords, foes=foes, relations=relations,
+        return _ocr_tolerance.ocr_field(doc, pairs, kind=kind, labels=labels, keywords=keywords, foes=foes, relations=relations,
                          order=order, system=system, pattern=pattern, min_score=min_score, max_words=max_words)
     for i in pairs.candidates(labels, keywords if min_score > 0 else None):
         pair = pairs.pairs[i]
@@ -844,3 +843,8 @@ def heading(doc: Document, *, largest: bool = True, rank: int = 0, top_lines: in
     cell = split_cells(line, page.number, 0)[0]
     text = collapse(cell.text)
     return Found(text, page.number, cell.bbox, text, round(0.6 * cell.conf, 3))
+
+
+# imported last (it uses this module's helpers at call time): no import happens while
+# generated code runs, which the validation sandbox forbids
+from extractors import ocr_tolerance as _ocr_tolerance  # noqa: E402

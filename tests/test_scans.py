@@ -202,3 +202,19 @@ def test_eval_modality_section_splits_text_and_scans_by_profile(tmp_path):
     assert row["text"]["n_docs"] == 1 and row["scan"]["n_docs"] == 2
     assert row["profiles"]["clean"]["micro_f1"] > row["profiles"]["default"]["micro_f1"]
     assert row["text"]["micro_f1"] >= row["scan"]["micro_f1"]
+
+
+def test_tolerant_reading_runs_inside_the_validation_sandbox():
+    """Generated code runs in a sandbox that forbids imports: OCR pages take the tolerant path there too."""
+    from extractors.compiler import run_sandboxed
+
+    source = (
+        "from extractors import runtime\n\n\n"
+        "def extract(doc):\n"
+        "    return {'birth_date': runtime.field(doc, kind='date', labels=['dob'], keywords={'dob': 1.0})}\n"
+    )
+    doc = _ocr_doc([[("D0B:", 0.7), ("3O/12/1934", 0.6)], [("DOB:", 0.9), ("30/12/1934", 0.9)]])
+    out = run_sandboxed([source], [doc])
+    assert out[0][0] is not None
+    got = out[0][0]["birth_date"]
+    assert (got.get("value") if isinstance(got, dict) else got.value) == "1934-12-30"
