@@ -53,31 +53,41 @@ def invert_dark_regions(gray: np.ndarray, dpi: float) -> np.ndarray:
     # the paper tone around each point (brightest within an inch): follows shadows and tints
     reach = _odd(dpi * 1.0 / f)
     paper = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_RECT, (reach, reach))).astype(np.int16)
-    med = cv2.medianBlur(small, _odd(dpi * 0.1 / f))
-    cand = (med.astype(np.int16) < paper - 60).astype(np.uint8)
-    n, _labels, stats, _ = cv2.connectedComponentsWithStats(cand, connectivity=8)
+    med = cv2.medianBlur(small, _odd(dpi * 0.1 / f)).astype(np.int16)
     out = gray.copy()
-    h_img, w_img = gray.shape
-    min_h, min_w = dpi * 0.06, dpi * 0.25
-    rim = max(2, int(dpi * 0.02))
-    for i in range(1, n):
-        x, y, w, h, area = (int(v) for v in stats[i])
-        x, y, w, h, area = x * f, y * f, w * f, h * f, area * f * f
-        if h < min_h or w < min_w or area < 0.6 * w * h:
-            continue  # too small to hold a line of text, or not a filled box
-        if x <= 0 or y <= 0 or x + w >= w_img or y + h >= h_img:
-            continue  # touches the page edge: a scanner border or shadow, not a cell
-        box = gray[y:y + h, x:x + w]
-        fill = float(np.median(box))
-        light = float((box > fill + 50).mean())
-        dark = float((box < fill - 50).mean())
-        if light < 0.02 or light < 2 * dark:
-            continue  # no light strokes, or dark text on a grey fill
-        x0, y0, x1, y1 = max(0, x - rim), max(0, y - rim), min(w_img, x + w + rim), min(h_img, y + h + rim)
-        ring = out[y0:y1, x0:x1]
-        ring[np.abs(ring.astype(np.int16) - fill) < 40] = 255   # the fill's rim becomes paper
-        out[y:y + h, x:x + w] = 255 - box
+    done = np.zeros(small.shape, np.uint8)  # cells already inverted (quarter resolution)
+    # a dark cell inside a lighter grey band is one region with the band at the first depth
+    # (mixed dark and light text: skipped); at a greater depth it stands alone
+    for depth in (60, 100, 140):
+        cand = ((med < paper - depth) & (done == 0)).astype(np.uint8)
+        n, _labels, stats, _ = cv2.connectedComponentsWithStats(cand, connectivity=8)
+        for i in range(1, n):
+            if _invert_cell(gray, out, [int(v) * f for v in stats[i][:4]], int(stats[i][4]) * f * f, dpi):
+                x, y, w, h = (int(v) for v in stats[i][:4])
+                done[y:y + h, x:x + w] = 1
     return out
+
+
+def _invert_cell(gray: np.ndarray, out: np.ndarray, box_xywh: list[int], area: int, dpi: float) -> bool:
+    """Invert one candidate box of `gray` into `out` when it is a filled cell holding light text."""
+    x, y, w, h = box_xywh
+    h_img, w_img = gray.shape
+    if h < dpi * 0.06 or w < dpi * 0.25 or area < 0.6 * w * h:
+        return False  # too small to hold a line of text, or not a filled box
+    if x <= 0 or y <= 0 or x + w >= w_img or y + h >= h_img:
+        return False  # touches the page edge: a scanner border or shadow, not a cell
+    box = gray[y:y + h, x:x + w]
+    fill = float(np.median(box))
+    light = float((box > fill + 50).mean())
+    dark = float((box < fill - 50).mean())
+    if light < 0.02 or light < 2 * dark:
+        return False  # no light strokes, or dark text on a grey fill
+    rim = max(2, int(dpi * 0.02))
+    x0, y0, x1, y1 = max(0, x - rim), max(0, y - rim), min(w_img, x + w + rim), min(h_img, y + h + rim)
+    ring = out[y0:y1, x0:x1]
+    ring[np.abs(ring.astype(np.int16) - fill) < 40] = 255   # the fill's rim becomes paper
+    out[y:y + h, x:x + w] = 255 - box
+    return True
 
 
 def normalize_background(gray: np.ndarray, dpi: float) -> np.ndarray:
