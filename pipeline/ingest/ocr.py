@@ -190,10 +190,11 @@ class OcrPage:
 
 def cache_key(sha256: str, page: int, dpi: float, lang: str = DEFAULT_LANG, profile: str | None = None) -> str:
     """Content hash + page + the dpi the page is OCR'd at + Tesseract version + preprocessing
-    + OCR profile (its engine, psm and chain, so editing a profile invalidates its entries)."""
+    + OCR profile (its engine, psm and chain) + the cleanup code's fingerprint, so editing a
+    profile or a cleanup step invalidates the entries it would have produced."""
     prof = get_profile(profile)
     extra = (f"{float(dpi):.2f}|{tesseract_version()}|{PREPROCESS_VERSION}|{lang}"
-             f"|{prof.name}:{prof.engine}:{prof.psm}:{prof.chain}")
+             f"|{prof.name}:{prof.engine}:{prof.psm}:{prof.chain}|{_pre.FINGERPRINT}")
     return f"{sha256}-p{page}-{hashlib.sha256(extra.encode()).hexdigest()[:16]}"
 
 

@@ -8,12 +8,18 @@ sequence. Every step is deterministic (no randomness, fixed kernels scaled by dp
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import cv2
 import numpy as np
 
 Step = Callable[[np.ndarray, float], np.ndarray]
+
+# sha256 of this module's source: part of the OCR cache key, so changing a step never
+# serves pages cleaned by the old code
+FINGERPRINT = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
 
 # a page with a smaller fraction of ink pixels (at 100 dpi, specks dropped) is blank:
 # 0.00008 of a letter page is ~75 pixels, less than one short word
