@@ -149,8 +149,8 @@ def ocr_field(doc, pairs, *, kind: str, labels: set[str], keywords: dict[str, fl
     if not readings:
         return None
     top = max(r[0] for r in readings)
-    # mentions under a label as good as the best one (within the relation penalty) take part
-    group = sorted((r for r in readings if r[0] >= top - 0.1), key=lambda r: r[1])
+    # mentions under a label exactly as good as the best one (same wording quality and relation) vote
+    group = sorted((r for r in readings if r[0] >= top - 1e-9), key=lambda r: r[1])
     voted = vote((_vote_key(r[2]), r[3].confidence) for r in group)
     assert voted is not None
     key, share, _n = voted
