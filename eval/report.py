@@ -99,6 +99,7 @@ class DocRecord:
     seconds: list[float] = field(default_factory=list)  # extraction step alone, each run
     deterministic: bool | None = None
     gate: Any = None  # eval.calibration.DocOutcome: the export gate's view of this document
+    ocr_profile: str | None = None  # the OCR profile that read it; None for a text-layer document
     text: str = ""  # document text, kept only when a baseline needs it
     predicted: str | None = None     # the locked classifier's doc type (None: unknown)
     classified: bool = False         # whether the classifier ran on this document
@@ -121,16 +122,23 @@ def _freeze(value: Any) -> Any:
 def run_compiled(roots: list[SampleRoot], locked: Mapping[str, Any], *, keep_text: bool = False,
                  workers: int | None = None, progress: Callable[[int], None] | None = None,
                  classifier: Mapping[str, Any] | None = None, gates: Mapping[str, Any] | None = None,
-                 alternates: Mapping[str, Any] | None = None) -> list[DocRecord]:
+                 alternates: Mapping[str, Any] | None = None, ocr_profile: str | None = None) -> list[DocRecord]:
     """Ingest every document of every root, classify it with the locked classifier (when
-    given) and apply its labeled doc type's locked extractor twice (and the export gate)."""
-    from pipeline.ingest import ingest_many
+    given) and apply its labeled doc type's locked extractor twice (and the export gate).
+
+    Scanned documents are read with their doc type's locked OCR profile, as the batch does,
+    or with `ocr_profile` for all of them when given (to compare profiles)."""
+    from extractors.ocr_profiles import locked_profiles
+    from pipeline.ingest import ingest, ingest_many
+
+    profiles = locked_profiles({dt: e.entry for dt, e in locked.items()})
 
     jobs = [(root, ss, s) for root in roots for ss in root.sets for s in ss.samples]
     records: list[DocRecord] = []
     paths = [s.path for _, _, s in jobs]
     workers = workers or max(1, os.cpu_count() or 1)
-    for (root, ss, sample), (_, doc) in zip(jobs, ingest_many(paths, workers=workers)):
+    kw = {"profile": ocr_profile} if ocr_profile else {}
+    for (root, ss, sample), (_, doc) in zip(jobs, ingest_many(paths, workers=workers, **kw)):
         rec = DocRecord(root.name, ss.doc_type, sample.id, sample.golden, None)
         ext = locked.get(ss.doc_type)
         if isinstance(doc, Exception):
@@ -146,6 +154,14 @@ def run_compiled(roots: list[SampleRoot], locked: Mapping[str, Any], *, keep_tex
         elif ext is None:
             rec.error = "no compiled extractor for this doc type"
         else:
+            want = ocr_profile or profiles.get(ss.doc_type)
+            if doc.meta.get("ocr_profile") and want and want != doc.meta["ocr_profile"]:
+                try:
+                    doc = ingest(sample.path, profile=want)
+                except Exception as e:  # noqa: BLE001 - scored as a failed read
+                    rec.error = f"ingest ({want}): {e}"
+            rec.ocr_profile = doc.meta.get("ocr_profile")
+        if rec.error is None and ext is not None:
             if keep_text:
                 rec.text = doc.text
             outputs = []
@@ -238,6 +254,24 @@ def _sets_section(roots: list[SampleRoot], scores: dict[str, dict[str, DocTypeSc
             doc_types[dt] = section
         out[root.name] = {"label": root.label, "root": str(root.path), "doc_types": doc_types,
                           "overall": overall(by_type.values())}
+    return out
+
+
+def modality_section(records: list[DocRecord], schemas: Mapping[tuple[str, str], Schema]) -> dict[str, Any]:
+    """Per set and doc type: micro F1 of text-layer documents vs OCR'd ones, and per OCR profile."""
+    out: dict[str, Any] = {}
+    keys = sorted({(r.set_name, r.doc_type) for r in records})
+    for set_name, dt in keys:
+        mine = [r for r in records if r.set_name == set_name and r.doc_type == dt]
+        row: dict[str, Any] = {}
+        for label, keep in (("text", lambda r: r.ocr_profile is None), ("scan", lambda r: r.ocr_profile is not None)):
+            sc = score_records([r for r in mine if keep(r)], schemas).get(set_name, {}).get(dt)
+            row[label] = {"n_docs": sc.n_docs, "micro_f1": round(sc.micro().f1, 4)} if sc else None
+        row["profiles"] = {}
+        for prof in sorted({r.ocr_profile for r in mine if r.ocr_profile}):
+            sc = score_records([r for r in mine if r.ocr_profile == prof], schemas)[set_name][dt]
+            row["profiles"][prof] = {"n_docs": sc.n_docs, "micro_f1": round(sc.micro().f1, 4)}
+        out.setdefault(set_name, {})[dt] = row
     return out
 
 
@@ -653,7 +687,8 @@ def comparison(records: list[DocRecord], base_records: list[DocRecord], run: Any
 
 def run_eval(samples: list[Path] | None, extractors_dir: Path, out: Path, *, baseline: str | None = None,
              baseline_limit: int | None = None, against: Path | None = None, tolerance: float = 0.02,
-             llm_client: Any | None = None, gx: bool = True, progress: Any | None = None) -> dict[str, Any]:
+             llm_client: Any | None = None, gx: bool = True, progress: Any | None = None,
+             ocr_profile: str | None = None) -> dict[str, Any]:
     """Score, write every report file into `out`, and return the report dict.
     Raises FileNotFoundError / ArtifactError / ValueError for unusable inputs."""
     from extractors.artifacts import load_locked
@@ -686,7 +721,7 @@ def run_eval(samples: list[Path] | None, extractors_dir: Path, out: Path, *, bas
     gates = load_gates(Path(extractors_dir), lock)
     alternates = {t: load_alternates(src, t) for t, (_, src) in alternates_sources(Path(extractors_dir), lock).items()}
     records = run_compiled(roots, locked, keep_text=baseline is not None, progress=bar("compiled extractors", n_total),
-                           classifier=classifier, gates=gates, alternates=alternates)
+                           classifier=classifier, gates=gates, alternates=alternates, ocr_profile=ocr_profile)
     scores = score_records(records, schemas)
     costs = compile_costs(Path(extractors_dir), locked)
     report: dict[str, Any] = {
@@ -697,6 +732,7 @@ def run_eval(samples: list[Path] | None, extractors_dir: Path, out: Path, *, bas
                                      for dt, e in locked.items()},
                        "compile_costs": costs},
         "sets": _sets_section(roots, scores, records),
+        "modality": modality_section(records, schemas),
         "overall": overall([acc for by_type in scores.values() for acc in by_type.values()]),
         "baseline": None, "comparison": None, "regression": None, "gx": None,
         "classification": classification(records),
@@ -864,6 +900,19 @@ def render_markdown(report: Mapping[str, Any]) -> str:
                 ["confidence", "n", "accuracy", "mean confidence"],
                 [[b["bucket"], b["n"], b["accuracy"], b["mean_confidence"]] for b in cal["buckets"]]) + "\n")
     parts.extend(gate_markdown(report.get("gate") or {}))
+    mod = report.get("modality")
+    if mod:
+        parts.append("## Text layer vs scans\n\nMicro F1 of documents read from their text layer and of OCR'd ones, "
+                     "per OCR profile.\n")
+        rows = []
+        for set_name, by_type in mod.items():
+            for dt, row in by_type.items():
+                prof = ", ".join(f"{p} {_f(v['micro_f1'])} ({v['n_docs']})" for p, v in row["profiles"].items())
+                rows.append([set_name, dt, _f(row["text"]["micro_f1"]) if row["text"] else "",
+                             row["text"]["n_docs"] if row["text"] else 0,
+                             _f(row["scan"]["micro_f1"]) if row["scan"] else "",
+                             row["scan"]["n_docs"] if row["scan"] else 0, prof])
+        parts.append(_md_table(["set", "doc type", "text F1", "text docs", "scan F1", "scan docs", "by profile"], rows) + "\n")
     comp = report.get("comparison")
     if comp:
         parts.append("## Compiled vs direct LLM (same documents)\n")
@@ -979,7 +1028,8 @@ def print_console(report: Mapping[str, Any], console: Any) -> None:
 
 
 def eval_command(samples: list[Path] | None, extractors_dir: Path, out: Path, baseline: str | None = None,
-                 baseline_limit: int | None = None, against: Path | None = None, tolerance: float = 0.02) -> int:
+                 baseline_limit: int | None = None, against: Path | None = None, tolerance: float = 0.02,
+                 ocr_profile: str | None = None) -> int:
     """The `docc eval` command: returns the process exit code."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -994,7 +1044,7 @@ def eval_command(samples: list[Path] | None, extractors_dir: Path, out: Path, ba
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       TimeRemainingColumn(), console=err, transient=False) as progress:
             report = run_eval(samples, extractors_dir, out, baseline=baseline, baseline_limit=baseline_limit,
-                              against=against, tolerance=tolerance, progress=progress)
+                              against=against, tolerance=tolerance, progress=progress, ocr_profile=ocr_profile)
     except (FileNotFoundError, ArtifactError, ValueError) as e:
         err.print(f"[red]docc eval: {e}[/]")
         return 2

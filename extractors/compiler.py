@@ -24,6 +24,7 @@ from rich.table import Table
 from extractors import artifacts, reliability
 from extractors.candidates import Cost, FieldCandidate, plan_candidates
 from extractors.folds import layout_groups, make_folds
+from extractors.ocr_profiles import choose_profile
 from extractors.plan import Plan, render_module
 from extractors.schema import SampleSet, Schema, discover
 from extractors.scoring import Counts, score_field
@@ -464,7 +465,7 @@ def validate_artifact(source: str, schema: Schema, docs: dict[str, Document], go
 # ---------------------------------------------------------------- the command
 
 COMPILER_MODULES = ("runtime", "plan", "synth", "candidates", "compiler", "folds", "scoring", "llm_candidates", "reliability",
-                    "prompts", "lexicon.yaml")
+                    "prompts", "lexicon.yaml", "ocr_tolerance", "ocr_profiles")
 
 
 def compiler_fingerprint() -> str:
@@ -555,7 +556,8 @@ def _compile_all(sets: list[SampleSet], todo: list[SampleSet], backends: list[st
                 refused.append((s.doc_type, weak))
                 _print_refused(s.doc_type, result, weak)
                 continue
-            _write_result(out, s, result, gens, backends, weak)
+            profile = choose_profile(s, all_docs[s.doc_type], result.source)
+            _write_result(out, s, result, gens, backends, weak, profile)
     _write_classifier(out, sets, all_docs)
     write_report(out)
     return refused
@@ -605,7 +607,7 @@ class _generators:
 
 
 def _write_result(out: Path, s: SampleSet, r: DocTypeResult, gens: Generators, backends: list[str],
-                  accepted_weak: list[str] | None = None) -> None:
+                  accepted_weak: list[str] | None = None, ocr_profile: dict | None = None) -> None:
     entry = {
         "doc_type": s.doc_type,
         "schema_sha256": s.schema_sha256(),
@@ -634,6 +636,8 @@ def _write_result(out: Path, s: SampleSet, r: DocTypeResult, gens: Generators, b
     }
     if accepted_weak:
         entry["accepted_weak"] = accepted_weak
+    if ocr_profile is not None:
+        entry["ocr_profile"] = ocr_profile  # the OCR profile that reads this doc type's scans best
     suite = _runtime_suite(s)
     if suite is not None:
         data = (json.dumps(suite, indent=1, sort_keys=True) + "\n").encode()

@@ -621,6 +621,9 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
         pairs = PairIndex(list(iter_pairs(doc)))
     elif not isinstance(pairs, PairIndex):
         pairs = PairIndex(list(pairs))
+    if any(p.source == "ocr" for p in doc.pages):  # scans: OCR-confusion tolerant reading and voting
+        return _ocr_tolerance.ocr_field(doc, pairs, kind=kind, labels=labels, keywords=keywords, foes=foes, relations=relations,
+                         order=order, system=system, pattern=pattern, min_score=min_score, max_words=max_words)
     for i in pairs.candidates(labels, keywords if min_score > 0 else None):
         pair = pairs.pairs[i]
         if pair.relation not in relations or len(pair.value_words) > max_words * 3:
@@ -1029,3 +1032,8 @@ def section_rows(doc: Document, *, headings: Iterable[str], roles: dict[str, str
         return None
     bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
     return Found(rows, first_page, bbox, "", 0.9)
+
+
+# imported last (it uses this module's helpers at call time): no import happens while
+# generated code runs, which the validation sandbox forbids
+from extractors import ocr_tolerance as _ocr_tolerance  # noqa: E402

@@ -271,6 +271,7 @@ def _load_package(extractors_dir: Path, cache_dir: str | None, dpi: int, mapping
     unknown = sorted(set(model["centroids"]) - set(locked))
     if unknown:
         log.warning("classifier knows doc type(s) with no locked extractor: %s (they go to review)", ", ".join(unknown))
+    from extractors.ocr_profiles import locked_profiles
     from pipeline.gate import alternates_sources, load_gates
 
     gates = {t: g for t, g in load_gates(extractors_dir, lock).items() if t in sources}
@@ -280,7 +281,8 @@ def _load_package(extractors_dir: Path, cache_dir: str | None, dpi: int, mapping
                   fhir_mappings=str(mappings) if mappings is not None else None,
                   extract_cpu_s=float(os.environ.get("DOCC_EXTRACT_CPU_SECONDS", "5")),
                   extract_memory_mb=int(os.environ.get("DOCC_EXTRACT_MEMORY_MB", "512")),
-                  gates=gates, alternates=alts)
+                  gates=gates, alternates=alts,
+                  ocr_profiles=locked_profiles({t: lock["doc_types"].get(t, {}) for t in locked}))
     return pkg, suites
 
 

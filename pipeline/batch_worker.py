@@ -40,6 +40,7 @@ class Package:
     has_checks: dict[str, bool] = field(default_factory=dict)  # doc types with a runtime suite
     gates: dict[str, Any] = field(default_factory=dict)  # doc_type -> pipeline.gate.DocGate
     alternates: dict[str, tuple[str, str]] = field(default_factory=dict)  # doc_type -> (sha256, runner-ups' source)
+    ocr_profiles: dict[str, str] = field(default_factory=dict)  # doc type -> locked OCR profile
     key: str = ""
     fhir_mappings: str | None = None  # the FHIR mapping folder (None: the default setting)
     extract_cpu_s: float = 5.0        # per document, per extractor call (see pipeline.containment)
@@ -56,6 +57,7 @@ class Package:
                 h.update(f"gate:{t}:{g.sha256};".encode())
             for t, (sha, _) in sorted(self.alternates.items()):
                 h.update(f"alt:{t}:{sha};".encode())
+            h.update(repr(sorted(self.ocr_profiles.items())).encode())
             self.key = h.hexdigest()
 
 
@@ -231,6 +233,17 @@ def process_document(path: bytes, sha: str, rt: _Runtime, stats: dict[str, float
     if doc_type not in rt.extract:
         return _record(sha, "review", f"no locked extractor for doc type {doc_type}", doc_type=doc_type,
                        doc_type_score=score, pages=pages)
+    want = rt.pkg.ocr_profiles.get(doc_type)
+    if n_ocr and want and want != doc.meta.get("ocr_profile"):
+        # scans are read again with the OCR profile the compiler chose for this doc type
+        t_re = time.perf_counter()
+        try:
+            doc = ingest(os.fsdecode(path), **kw, profile=want)
+        except IngestError as e:
+            return _record(sha, "quarantined", f"{e.kind}: {e.reason}", error_kind=e.kind, pages=pages)
+        stats["ocr_s"] += time.perf_counter() - t_re
+        stats["ingest_s"] += time.perf_counter() - t_re
+        t2 = time.perf_counter()
     ext_sha = rt.pkg.extractors[doc_type][0]
     base = dict(doc_type=doc_type, doc_type_score=score, extractor_sha256=ext_sha, pages=pages)
     outcome = rt.extract[doc_type](doc)

@@ -232,6 +232,7 @@ def eval_(
     baseline_limit: Annotated[Optional[int], typer.Option(min=1, help="Score the baseline on at most N documents per doc type.")] = None,
     against: Annotated[Optional[Path], typer.Option(help="A previous report.json: fail when a field's F1 drops by more than --tolerance.")] = None,
     tolerance: Annotated[float, typer.Option(min=0.0, help="Allowed F1 drop per field for --against.")] = 0.02,
+    ocr_profile: Annotated[Optional[str], typer.Option(help="OCR every scan with this profile instead of its doc type's locked one (to compare profiles).")] = None,
 ) -> None:
     """Field-extraction and classification accuracy report (JSON, Markdown, HTML), optionally
     against the direct-LLM baseline. Documents without a golden file are skipped with a warning."""
@@ -240,7 +241,7 @@ def eval_(
     check_out_folder(out)
     if against is not None and not against.is_file():
         raise UsageError(f"--against {against} is not a file")
-    raise typer.Exit(eval_command(samples=samples, extractors_dir=extractors, out=out, baseline=baseline, baseline_limit=baseline_limit, against=against, tolerance=tolerance))
+    raise typer.Exit(eval_command(samples=samples, extractors_dir=extractors, out=out, baseline=baseline, baseline_limit=baseline_limit, against=against, tolerance=tolerance, ocr_profile=ocr_profile))
 
 
 @app.command()

@@ -154,12 +154,14 @@ def test_blank_pages_skip_tesseract(tmp_path, monkeypatch):
 def test_blank_check_keeps_a_page_with_one_word():
     from PIL import ImageDraw, ImageFont
 
-    from pipeline.ingest.caps import is_blank
+    import numpy as np
 
-    img = Image.new("L", (1275, 1650), 255)
+    from pipeline.ingest.preprocess import is_blank
+
+    img = Image.new("L", (1275, 1650), 255)  # a letter page at 150 dpi
     ImageDraw.Draw(img).text((600, 800), "Page 2", fill=0, font=ImageFont.load_default(size=24))
-    assert not is_blank(img)
-    assert is_blank(Image.new("L", (1275, 1650), 250))
+    assert not is_blank(np.asarray(img), 150)
+    assert is_blank(np.asarray(Image.new("L", (1275, 1650), 250)), 150)
 
 
 def test_zip_holding_a_pdf_is_not_a_pdf(tmp_path):

@@ -77,11 +77,12 @@ def record(doc_type: str, layout: str, index: int, seed: int = 0) -> dict[str, A
 
 
 def generate(doc_type: str, layout: str, index: int, seed: int = 0, modality: Modality = "text",
-             scan_format: str | None = None) -> tuple[bytes, str, dict[str, Any]]:
+             scan_format: str | None = None, damage: str = "light") -> tuple[bytes, str, dict[str, Any]]:
     """One labeled document: (file bytes, file extension without dot, golden fields).
 
     `scan_format` (scan modality only) is one of pdf, pdf_junk, png, jpg, tiff; by default
-    it is picked from the index. Same arguments give byte-identical output.
+    it is picked from the index; `damage` is "light" or "heavy" (see scan.to_scan).
+    Same arguments give byte-identical output.
     """
     lay = LAYOUTS[layout]
     rec = record(doc_type, layout, index, seed)
@@ -95,7 +96,7 @@ def generate(doc_type: str, layout: str, index: int, seed: int = 0, modality: Mo
         scan_format = SCAN_FORMATS[_seed(seed, layout, index, "fmt") % len(SCAN_FORMATS)]
     r = random.Random(_seed(seed, doc_type, layout, index, "scan"))
     rng = np.random.default_rng(_seed(seed, doc_type, layout, index, "noise"))
-    data, ext = to_scan(pdf, scan_format, r, rng)
+    data, ext = to_scan(pdf, scan_format, r, rng, damage)
     return data, ext, gold
 
 
@@ -150,7 +151,7 @@ def write_corpus(out: Path, heldout: Path | None = None, seed: int = 0) -> list[
 
 def write_bench(out: Path, n: int, modality: Modality = "text", seed: int = 0,
                 doc_types: list[str] | None = None, include_heldout: bool = True,
-                scan_format: str | None = None) -> list[Path]:
+                scan_format: str | None = None, damage: str = "light") -> list[Path]:
     """N documents for benchmarks, cycling over doc types and layouts, with golden JSON.
 
     Indices start at 1000, so benchmark documents never repeat the sample corpus's."""
@@ -166,7 +167,7 @@ def write_bench(out: Path, n: int, modality: Modality = "text", seed: int = 0,
         if not (folder / "schema.yaml").exists():
             (folder / "schema.yaml").write_text(schema_yaml(lay.doc_type), encoding="utf-8")
         data, ext, gold = generate(lay.doc_type, lay.name, idx, seed, modality,
-                                   scan_format if modality == "scan" else None)
+                                   scan_format if modality == "scan" else None, damage)
         stem = f"{lay.name}_{idx:05d}"
         _write(folder, stem, data, ext, gold)
         written.append(folder / f"{stem}.{ext}")

@@ -1,5 +1,5 @@
 """python -m eval.corpus --out data/samples --heldout tests/heldout [--seed N]
-python -m eval.corpus --bench N --modality text|scan --out DIR [--doc-type T ...]"""
+python -m eval.corpus --bench N --modality text|scan [--damage heavy] --out DIR [--doc-type T ...]"""
 from __future__ import annotations
 
 import argparse
@@ -20,12 +20,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--modality", choices=["text", "scan"], default="text", help="benchmark documents' modality")
     ap.add_argument("--scan-format", choices=list(SCAN_FORMATS),
                     help="benchmark scans: one container for all (default: mixed)")
+    ap.add_argument("--damage", choices=["light", "heavy"], default="light",
+                    help="benchmark scans: light (skew, blur, noise) or heavy (fills, inverted cells, holes, fax...)")
     ap.add_argument("--doc-type", action="append", choices=DOC_TYPES, help="benchmark: only these doc types")
     ap.add_argument("--no-heldout-layouts", action="store_true", help="benchmark: sample layouts only")
     a = ap.parse_args(argv)
     if a.bench is not None:
         paths = write_bench(a.out, a.bench, a.modality, a.seed, a.doc_type, not a.no_heldout_layouts,
-                            a.scan_format)
+                            a.scan_format, damage=a.damage)
     else:
         paths = write_corpus(a.out, a.heldout, a.seed)
     counts = Counter((p.parent.parent.name, p.parent.name, p.suffix) for p in paths)

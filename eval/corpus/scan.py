@@ -83,10 +83,21 @@ def image_pdf(pages: list[tuple[Image.Image, float, float]], r: random.Random, j
     return buf.getvalue()
 
 
-def to_scan(pdf: bytes, fmt: str, r: random.Random, rng: np.random.Generator) -> tuple[bytes, str]:
-    """Scan `pdf` into `fmt` (one of SCAN_FORMATS); returns (bytes, file extension)."""
+def to_scan(pdf: bytes, fmt: str, r: random.Random, rng: np.random.Generator,
+            damage: str = "light") -> tuple[bytes, str]:
+    """Scan `pdf` into `fmt` (one of SCAN_FORMATS); returns (bytes, file extension).
+
+    `damage`: "light" (slight skew, blur, noise) or "heavy" (the damage.HEAVY chain:
+    grey fills, inverted cells, moire, shadows, punch holes, fax, JPEG artefacts)."""
     dpi = r.choice([200, 200, 240, 300])
-    pages = [(degrade(img, r, rng), w, h) for img, w, h in rasterize(pdf, dpi)]
+    if damage == "heavy":
+        from .damage import damage as _damage
+
+        pages = [(_damage(img, dpi, r, rng)[0], w, h) for img, w, h in rasterize(pdf, dpi)]
+    elif damage == "light":
+        pages = [(degrade(img, r, rng), w, h) for img, w, h in rasterize(pdf, dpi)]
+    else:
+        raise ValueError(f"unknown damage {damage!r}")
     if fmt in ("png", "jpg") and len(pages) > 1:
         fmt = "tiff"   # single-image formats cannot hold several pages
     quality = r.choice([45, 55, 65])

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import zlib
 
-from PIL import Image
 
 from pipeline.errors import IngestError
 
@@ -77,18 +76,3 @@ def page_image_pixels(page) -> int:
     except Exception:  # noqa: BLE001
         return largest
     return largest
-
-
-def is_blank(img: Image.Image) -> bool:
-    """True when the image holds no ink: no dark pixel survives a 3x box reduction (scanner
-    specks average out; a single printed word does not). Blank pages skip Tesseract."""
-    g = img if img.mode == "L" else img.convert("L")
-    small = g.reduce(3) if min(g.size) >= 12 else g
-    try:
-        hist = small.histogram()
-    finally:
-        if small is not g:
-            small.close()
-        if g is not img:
-            g.close()
-    return sum(hist[:128]) < 5

@@ -27,7 +27,7 @@ from PIL import Image, ImageSequence
 
 from pipeline.document import Document, Line, Page, Word, group_lines
 from pipeline.errors import IngestError
-from pipeline.ingest.caps import check_decompressed, is_blank, page_image_pixels
+from pipeline.ingest.caps import check_decompressed, page_image_pixels
 from pipeline.ingest import ocr as _ocr
 from pipeline.ingest.pdftext import DEFAULT_POLICY, TextLayerPolicy, extract_page, flatten_annotations, needs_ocr, open_pdf
 from pipeline.ingest.sniff import DEFAULT_LIMITS, Limits, RawInput, read_input
@@ -64,6 +64,7 @@ class OcrTask:
     limits: Limits
     reason: str
     data: bytes | None = field(default=None, repr=False)
+    profile: str = _ocr.DEFAULT_PROFILE  # OCR profile name (engine, psm, cleanup chain)
 
 
 @dataclass
@@ -77,6 +78,7 @@ class Plan:
     cache_hits: int = 0
     reasons: dict[int, str] = field(default_factory=dict)
     plan_seconds: float = 0.0
+    profile: str = _ocr.DEFAULT_PROFILE
 
 
 def _resolve_cache_dir(cache_dir) -> Path | None:
@@ -166,6 +168,7 @@ def plan(
     policy: TextLayerPolicy = DEFAULT_POLICY,
     lang: str = _ocr.DEFAULT_LANG,
     keep_data: bool = False,
+    profile: str = _ocr.DEFAULT_PROFILE,
 ) -> Plan:
     t0 = time.perf_counter()
     pages: list[Page | OcrTask] = []
@@ -181,7 +184,7 @@ def plan(
         if budget[0] < 0:
             raise IngestError("too_large", f"pages to OCR need more than {limits.max_document_pixels} pixels "
                               "in all")
-        key = _ocr.cache_key(raw.sha256, index + 1, task_dpi, lang)
+        key = _ocr.cache_key(raw.sha256, index + 1, task_dpi, lang, profile)
         reasons[index + 1] = reason
         hit = _ocr.cache_get(cache_dir, key)
         if hit is not None:
@@ -190,7 +193,7 @@ def plan(
             return
         pages.append(
             OcrTask(str(raw.path), raw.sha256, raw.format, index, task_dpi, width, height,
-                    str(cache_dir) if cache_dir is not None else None, key, lang, limits, reason, data)
+                    str(cache_dir) if cache_dir is not None else None, key, lang, limits, reason, data, profile)
         )
 
     if raw.format == "pdf":
@@ -198,7 +201,8 @@ def plan(
             _plan_pdf(raw, dpi, limits, policy, pages, ocr_or_cached)
     else:
         _plan_image(raw, limits, ocr_or_cached)
-    return Plan(str(raw.path), raw.sha256, raw.format, len(raw.data), pages, dpi, hits, reasons, time.perf_counter() - t0)
+    return Plan(str(raw.path), raw.sha256, raw.format, len(raw.data), pages, dpi, hits, reasons, time.perf_counter() - t0,
+                profile)
 
 
 def _plan_pdf(raw: RawInput, dpi: int, limits: Limits, policy: TextLayerPolicy, pages: list, ocr_or_cached) -> None:
@@ -302,7 +306,7 @@ def run_ocr_task(task: OcrTask) -> Page:
     else:
         img, dpi = _load_frame(data, task.index, task.limits)
     try:
-        words = [] if is_blank(img) else _ocr.ocr_image(img, dpi, task.lang)  # no Tesseract for a blank page
+        words = _ocr.ocr_image(img, dpi, task.lang, profile=task.profile)  # a blank page never reaches Tesseract
     except IngestError:
         raise
     except RuntimeError as e:
@@ -362,6 +366,7 @@ def assemble(p: Plan, pages: list[Page], ocr_seconds: float = 0.0) -> Document:
         "ocr_reasons": dict(p.reasons),
         "dpi": p.dpi,
         "tesseract": _ocr.tesseract_version() if n_ocr else None,
+        "ocr_profile": p.profile if n_ocr else None,
         "seconds": round(p.plan_seconds + ocr_seconds, 4),
     }
     return Document(source=p.path, sha256=p.sha256, pages=tuple(pages), meta=meta)
@@ -379,6 +384,7 @@ def ingest(
     limits: Limits = DEFAULT_LIMITS,
     policy: TextLayerPolicy = DEFAULT_POLICY,
     lang: str = _ocr.DEFAULT_LANG,
+    profile: str = _ocr.DEFAULT_PROFILE,
 ) -> Document:
     """Read one document: text-layer pages through pdfium, the rest through Tesseract.
 
@@ -388,7 +394,8 @@ def ingest(
     """
     cdir = _resolve_cache_dir(cache_dir)
     raw = read_input(Path(path), limits)
-    p = plan(raw, dpi=dpi, cache_dir=cdir, limits=limits, policy=policy, lang=lang, keep_data=ocr_pool is None)
+    p = plan(raw, dpi=dpi, cache_dir=cdir, limits=limits, policy=policy, lang=lang, keep_data=ocr_pool is None,
+             profile=profile)
     t0 = time.perf_counter()
     if ocr_pool is None:
         pages = [pg if isinstance(pg, Page) else run_ocr_task(pg) for pg in p.pages]
@@ -399,11 +406,11 @@ def ingest(
 
 
 def _plan_path(path: str, dpi: int, cache_dir: Path | None, limits: Limits, policy: TextLayerPolicy, lang: str,
-               crash_on: str | None = None) -> Plan:
+               crash_on: str | None = None, profile: str = _ocr.DEFAULT_PROFILE) -> Plan:
     if crash_on and Path(path).name == crash_on:  # test-only fault injection, see _CRASH_ENV
         os._exit(70)
     raw = read_input(Path(path), limits)
-    return plan(raw, dpi=dpi, cache_dir=cache_dir, limits=limits, policy=policy, lang=lang)
+    return plan(raw, dpi=dpi, cache_dir=cache_dir, limits=limits, policy=policy, lang=lang, profile=profile)
 
 
 def _pack_page(pg: Page) -> tuple:
@@ -521,6 +528,7 @@ def ingest_many(
     lang: str = _ocr.DEFAULT_LANG,
     window: int | None = None,
     pool: Executor | None = None,
+    profile: str = _ocr.DEFAULT_PROFILE,
 ) -> Iterator[tuple[Path, Document | IngestError]]:
     """Ingest many documents on `workers` processes; yield (path, Document | IngestError) in input order.
 
@@ -532,7 +540,7 @@ def ingest_many(
         for path in paths:
             path = Path(path)
             try:
-                yield path, ingest(path, dpi=dpi, cache_dir=cdir, limits=limits, policy=policy, lang=lang)
+                yield path, ingest(path, dpi=dpi, cache_dir=cdir, limits=limits, policy=policy, lang=lang, profile=profile)
             except IngestError as e:
                 yield path, e
             except Exception as e:  # a bug, not bad input: account for the file anyway
@@ -552,7 +560,7 @@ def ingest_many(
         slot.waiting = False
         try:
             slot.plan = ex.submit(_in_worker, _plan_path, str(slot.path), dpi, cdir, limits, policy, lang,
-                                  os.environ.get(_CRASH_ENV))
+                                  os.environ.get(_CRASH_ENV), profile)
         except BrokenProcessPool as e:
             slot.error = IngestError("unreadable", f"worker pool broke ({e})")
 

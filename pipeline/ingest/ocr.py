@@ -15,15 +15,53 @@ from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 from PIL import Image, ImageOps
 
 from pipeline.document import Word
+from pipeline.ingest import preprocess as _pre
 
 log = logging.getLogger(__name__)
 
 # Bump when preprocessing or word handling changes: old cache entries stop matching.
-PREPROCESS_VERSION = "gray1"
+PREPROCESS_VERSION = "gray2"
 DEFAULT_LANG = os.environ.get("DOCC_OCR_LANG", "eng")
+
+
+@dataclass(frozen=True)
+class OcrProfile:
+    """How a page is OCR'd: engine, render dpi for PDF pages, Tesseract page segmentation
+    mode and the cleanup chain (a name in preprocess.CHAINS). The compiler picks one per doc
+    type by held-out accuracy on scanned samples; the lock records its name."""
+
+    name: str
+    engine: str = "tesseract"
+    dpi: int = 300
+    psm: int = 3
+    chain: str = "none"
+
+
+# Few on purpose: the compiler tries each on a few scanned samples per doc type. (The
+# "clean_smooth" chain, with halftone smoothing and adaptive thresholding, read the dev set
+# worse than "clean" and is kept out of the default list.)
+PROFILES: dict[str, OcrProfile] = {
+    p.name: p
+    for p in (
+        OcrProfile("default"),                       # Tesseract on the gray page, as before
+        OcrProfile("clean", chain="clean"),          # deskew, inverted cells, background, holes, specks
+        OcrProfile("clean_sparse", psm=11, chain="clean"),  # forms: scattered label/value text
+    )
+}
+DEFAULT_PROFILE = "default"
+
+
+def get_profile(name: str | None) -> OcrProfile:
+    """The named profile; an unknown name is an error (a lock naming one must not run silently)."""
+    name = name or DEFAULT_PROFILE
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise ValueError(f"unknown OCR profile {name!r} (known: {', '.join(PROFILES)})") from None
 
 # Number of Tesseract invocations in this process (tests use it to prove cache hits).
 OCR_CALLS = 0
@@ -90,17 +128,25 @@ def preprocess(img: Image.Image) -> Image.Image:
     return img
 
 
-def ocr_image(img: Image.Image, dpi: float, lang: str = DEFAULT_LANG, timeout: float = 300) -> list[Word]:
-    """OCR a page image; word boxes come back in points (px * 72 / dpi), conf 0..1."""
+def ocr_image(img: Image.Image, dpi: float, lang: str = DEFAULT_LANG, timeout: float = 300,
+              profile: str | None = None) -> list[Word]:
+    """OCR a page image with a profile's cleanup chain and page segmentation mode; word boxes
+    come back in points (px * 72 / dpi), conf 0..1. A blank page returns [] without OCR."""
     global OCR_CALLS
+    prof = get_profile(profile)
     pytesseract = _pytesseract()
     gray = preprocess(img)
+    arr = np.asarray(gray, dtype=np.uint8)
+    if _pre.is_blank(arr, dpi):
+        return []
+    if prof.chain != "none":
+        gray = Image.fromarray(_pre.apply(_pre.CHAINS[prof.chain], arr, dpi), mode="L")
     gray.format = "PPM"  # pytesseract writes an uncompressed PGM: much cheaper than PNG
     OCR_CALLS += 1
     data = pytesseract.image_to_data(
         gray,
         lang=lang,
-        config=f"--psm 3 --dpi {int(round(dpi))}",
+        config=f"--psm {prof.psm} --dpi {int(round(dpi))}",
         output_type=pytesseract.Output.DICT,
         timeout=timeout,
     )
@@ -142,9 +188,13 @@ class OcrPage:
     words: list[Word]
 
 
-def cache_key(sha256: str, page: int, dpi: float, lang: str = DEFAULT_LANG) -> str:
-    """Content hash + page + the dpi the page is OCR'd at + Tesseract version + preprocessing."""
-    extra = f"{float(dpi):.2f}|{tesseract_version()}|{PREPROCESS_VERSION}|{lang}"
+def cache_key(sha256: str, page: int, dpi: float, lang: str = DEFAULT_LANG, profile: str | None = None) -> str:
+    """Content hash + page + the dpi the page is OCR'd at + Tesseract version + preprocessing
+    + OCR profile (its engine, psm and chain) + the cleanup code's fingerprint, so editing a
+    profile or a cleanup step invalidates the entries it would have produced."""
+    prof = get_profile(profile)
+    extra = (f"{float(dpi):.2f}|{tesseract_version()}|{PREPROCESS_VERSION}|{lang}"
+             f"|{prof.name}:{prof.engine}:{prof.psm}:{prof.chain}|{_pre.FINGERPRINT}")
     return f"{sha256}-p{page}-{hashlib.sha256(extra.encode()).hexdigest()[:16]}"
 
 

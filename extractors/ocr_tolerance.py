@@ -1,0 +1,172 @@
+"""Reading OCR'd text despite its usual confusions, and voting across repeated values.
+
+Tesseract confuses shapes: O/0, l/1/I/|, S/5, B/8, Z/2 and reads "m" as "rn". A date
+printed "30/12/1934" can come back "3O/12/1934"; the label "DOB" as "D0B". Two helpers
+undo that where the expected shape makes the reading unambiguous:
+
+- `fix_digits` rewrites confusable letters inside tokens that are otherwise numeric
+  (dates, phone numbers, amounts), never inside words;
+- `label_key` maps a label to a skeleton in which confusable shapes coincide, so a learned
+  label matches its OCR'd variants.
+
+`vote` chooses among several readings of one value (the birth date in the header and in
+the body, the patient name on every page) by OCR confidence, and says how much of the
+weight agreed, so a split vote lowers confidence instead of exporting a coin toss.
+These helpers are used only on OCR'd pages: text layers are read as printed.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Hashable, Iterable
+from decimal import Decimal
+from functools import lru_cache
+
+from extractors import runtime as rt
+
+# letters that OCR returns for digits, as they are read inside a number
+_TO_DIGIT = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "|": "1", "i": "1",
+                           "!": "1", "S": "5", "s": "5", "B": "8", "Z": "2", "z": "2", "G": "6", "b": "6",
+                           "g": "9", "q": "9", "T": "7"})
+_CONFUSABLE_IN_NUMBER = "OoDQlI|i!SsBZzGbgqT"
+# a token of digits, separators and confusable letters holding at least two real digits
+_NUMERIC_TOKEN = re.compile(rf"(?<![A-Za-z])[0-9{re.escape(_CONFUSABLE_IN_NUMBER)}][0-9{re.escape(_CONFUSABLE_IN_NUMBER)}/.,:\-]*(?![A-Za-z])")
+
+# the kinds whose values are numeric in shape, so digit repair is safe
+NUMERIC_KINDS = frozenset({"date", "datetime", "integer", "decimal", "phone"})
+
+
+def _fix_token(tok: str) -> str:
+    digits = sum(c.isdigit() for c in tok)
+    letters = sum(c in _CONFUSABLE_IN_NUMBER for c in tok)
+    if digits < 2 or letters == 0 or letters > digits:
+        return tok  # a word, or too little evidence that this is a number
+    return tok.translate(_TO_DIGIT)
+
+
+@lru_cache(maxsize=16384)
+def fix_digits(text: str) -> str:
+    """Confusable letters inside number-shaped tokens read as digits ('3O/l2/1934' -> '30/12/1934')."""
+    return _NUMERIC_TOKEN.sub(lambda m: _fix_token(m.group(0)), text)
+
+
+# shapes that collapse to one class in a label skeleton (towards letters: labels are words)
+_TO_LETTER = str.maketrans({"0": "o", "1": "l", "|": "l", "i": "l", "!": "l", "5": "s", "8": "b", "2": "z",
+                            "6": "b", "$": "s"})
+
+
+@lru_cache(maxsize=16384)
+def label_key(phrase: str) -> str:
+    """A label's skeleton: lower case, confusable shapes merged, 'rn' as 'm', only letters and spaces.
+
+    'D0B' and 'DOB' share 'dob'; 'Narne' and 'Name' share 'name'; 'Pat1ent' and 'Patient' share 'patlent'."""
+    s = phrase.casefold().translate(_TO_LETTER).replace("rn", "m").replace("vv", "w")
+    s = re.sub(r"[^a-z ]+", "", s)
+    return " ".join(s.split())
+
+
+def vote(readings: Iterable[tuple[Hashable, float]]) -> tuple[Hashable, float, int] | None:
+    """The value with the most confidence weight among (value, confidence) readings.
+
+    Returns (value, share of the total weight that agrees, readings that agree), or None when
+    there are no readings. Ties go to the value read first (the earliest on the page)."""
+    weight: dict[Hashable, float] = {}
+    count: dict[Hashable, int] = {}
+    order: list[Hashable] = []
+    for value, conf in readings:
+        if value not in weight:
+            order.append(value)
+            weight[value] = 0.0
+            count[value] = 0
+        weight[value] += max(float(conf), 0.01)
+        count[value] += 1
+    if not order:
+        return None
+    total = sum(weight.values())
+    best = max(order, key=lambda v: (weight[v], -order.index(v)))
+    return best, weight[best] / total, count[best]
+
+
+# ---------------------------------------------------------------- field reading on OCR'd pages
+
+# a vote whose winner holds less than this share of the weight is reported at lower confidence
+VOTE_AGREEMENT = 0.6
+
+
+def ocr_pages(doc) -> frozenset[int]:
+    """Numbers of the document's pages that were read by OCR."""
+    return frozenset(p.number for p in doc.pages if p.source == "ocr")
+
+
+def tolerant_label_score(label: str, labels: Iterable[str], keywords: dict[str, float],
+                         foes: dict[str, float]) -> float:
+    """`runtime.label_score` on label skeletons: a learned label read with OCR confusions
+    scores just under an exact one (1.9), keywords count through their skeletons."""
+    key = label_key(rt.norm_phrase(label))
+    if not key:
+        return 0.0
+    if key in {label_key(lb) for lb in labels}:
+        return 1.9
+    stems = {rt.stem(t) for t in key.split()}
+    kw: dict[str, float] = {}
+    for s, w in keywords.items():
+        k = label_key(s)
+        kw[k] = max(kw.get(k, 0.0), w)
+    fo = {label_key(s): w for s, w in foes.items()}
+    good = sum(kw.get(s, 0.0) for s in stems)
+    bad = sum(fo.get(s, 0.0) for s in stems if s not in kw)
+    return good - bad
+
+
+def ocr_field(doc, pairs, *, kind: str, labels: set[str], keywords: dict[str, float], foes: dict[str, float],
+              relations: tuple[str, ...], order: str, system: str | None, pattern: str | None,
+              min_score: float, max_words: int):
+    """`runtime.field` for a document with OCR'd pages: labels matched through OCR confusions,
+    numeric values repaired (`fix_digits`), and every mention under the best label quality
+    voted on by OCR confidence. Returns a runtime.Found or None."""
+    scanned = ocr_pages(doc)
+    readings: list[tuple[float, int, object, object]] = []   # (score, index, value, Found)
+    for i, pair in enumerate(pairs.pairs):
+        if pair.relation not in relations or len(pair.value_words) > max_words * 3:
+            continue
+        score = rt.label_score(pair.label, labels, keywords, foes)
+        if score < min_score and pair.page in scanned:
+            score = tolerant_label_score(pair.label, labels, keywords, foes)
+        if score < min_score:
+            continue
+        value_words = pair.value_words[:max_words] if kind not in ("string",) else pair.value_words
+        text = " ".join(w.text for w in value_words)
+        parsed = rt.parse_value(text, kind, order=order, system=system, pattern=pattern)
+        if parsed is None and pair.page in scanned and kind in NUMERIC_KINDS:
+            parsed = rt.parse_value(fix_digits(text), kind, order=order, system=system, pattern=pattern)
+        if parsed is None:
+            continue
+        value, vtext = parsed
+        if isinstance(value, Decimal) and kind == "decimal":
+            value = float(value)
+        conf = min(1.0, score / 2.0) * pair.conf
+        rank = score - rt.RELATION_PENALTY.get(pair.relation, 0.0)
+        readings.append((rank, i, value, rt.Found(value, pair.page, pair.value_bbox, vtext, round(conf, 3))))
+    if not readings:
+        return None
+    top = max(r[0] for r in readings)
+    # mentions under a label exactly as good as the best one (same wording quality and relation) vote
+    group = sorted((r for r in readings if r[0] >= top - 1e-9), key=lambda r: r[1])
+    voted = vote((_vote_key(r[2]), r[3].confidence) for r in group)
+    assert voted is not None
+    key, share, _n = voted
+    winner = max((r for r in group if _vote_key(r[2]) == key), key=lambda r: (r[3].confidence, -r[1]))
+    found = winner[3]
+    if len(group) > 1 and share < VOTE_AGREEMENT:
+        found = rt.Found(found.value, found.page, found.bbox, found.text, round(found.confidence * share, 3))
+    return found
+
+
+def _vote_key(value) -> Hashable:
+    """Values that are the same reading compare equal (names ignore case and spacing)."""
+    if isinstance(value, str):
+        return " ".join(value.casefold().split())
+    try:
+        hash(value)
+        return value
+    except TypeError:
+        return repr(value)

@@ -1,0 +1,220 @@
+"""Scan damage, page cleanup before OCR, OCR profiles, and OCR-tolerant reading with voting.
+
+Real Tesseract on real (generated and damaged) pages; each OCR test reads one small page.
+"""
+from __future__ import annotations
+
+import random
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from eval.corpus import generate, layouts
+from eval.corpus.damage import damage, grey_fills, inverted_cells
+from eval.corpus.scan import rasterize
+from extractors import runtime
+from extractors.ocr_tolerance import fix_digits, label_key, vote
+from pipeline.document import Document, Page, Word, group_lines
+from pipeline.ingest import ocr, preprocess
+
+
+def _text_page(lines: list[str], dpi: int = 200, size=(1100, 700)) -> np.ndarray:
+    """A white page with black Hershey-font text lines (a real raster for Tesseract)."""
+    a = np.full((size[1], size[0]), 255, np.uint8)
+    for i, t in enumerate(lines):
+        cv2.putText(a, t, (60, 90 + i * 70), cv2.FONT_HERSHEY_SIMPLEX, 1.1, 0, 2, cv2.LINE_AA)
+    return a
+
+
+def _ocr_text(a: np.ndarray, dpi: int, profile: str) -> str:
+    return " ".join(w.text for w in ocr.ocr_image(Image.fromarray(a), dpi, profile=profile))
+
+
+# ---------------------------------------------------------------- damage
+
+
+def test_heavy_scan_is_deterministic_and_differs_from_light():
+    lay = layouts("lab_report", heldout=False)[0].name
+    a = generate("lab_report", lay, 7, modality="scan", scan_format="png", damage="heavy")
+    b = generate("lab_report", lay, 7, modality="scan", scan_format="png", damage="heavy")
+    c = generate("lab_report", lay, 7, modality="scan", scan_format="png")
+    assert a[0] == b[0] and a[2] == b[2]
+    assert a[0] != c[0] and a[2] == c[2]
+
+
+def test_damage_steps_shade_and_invert():
+    page = rasterize(generate("lab_report", layouts("lab_report", heldout=False)[0].name, 1)[0], 100)[0][0]
+    a = np.asarray(page, dtype=np.uint8)
+    r, rng = random.Random(3), np.random.default_rng(3)
+    shaded = grey_fills(a, 100, r, rng)
+    assert (shaded < a).sum() > 0.05 * a.size          # paper turned grey somewhere
+    inv = inverted_cells(a, 100, random.Random(3), rng)
+    assert ((a > 200) & (inv < 100)).sum() > 500        # paper turned dark in label cells
+    out, steps = damage(page, 100, random.Random(5), np.random.default_rng(5))
+    assert out.size == page.size and steps
+
+
+# ---------------------------------------------------------------- cleanup and profiles
+
+
+def test_inverted_cell_is_read_only_after_cleanup():
+    a = _text_page(["Patient Name", "Date of Birth"])
+    a[40:110, 40:560] = 255 - a[40:110, 40:560]    # white-on-black label cell
+    a[40:110, 40:560] = np.maximum(a[40:110, 40:560], 35)
+    a[130:190, 40:700] = (a[130:190, 40:700] * 0.7).astype(np.uint8)  # grey fill
+    fixed = preprocess.invert_dark_regions(a, 200)
+    assert fixed[50:100, 50:550].mean() > 180     # the cell is light now
+    assert "Patient" in _ocr_text(a, 200, "clean")
+    assert "Birth" in _ocr_text(a, 200, "clean")
+
+
+def test_blank_page_costs_no_ocr():
+    rng = np.random.default_rng(0)
+    blank = np.clip(rng.normal(205, 6, (1100, 850)), 0, 255).astype(np.uint8)  # grey paper, noise
+    blank[rng.random(blank.shape) < 0.0002] = 0                                 # dust
+    assert preprocess.is_blank(blank, 100)
+    before = ocr.OCR_CALLS
+    assert ocr.ocr_image(Image.fromarray(blank), 100) == []
+    assert ocr.OCR_CALLS == before
+    assert not preprocess.is_blank(_text_page(["x 12"]), 200)
+
+
+def test_skew_angle_is_found_and_undone():
+    a = _text_page(["Patient Name: Jane Doe", "Date of Birth: 03/12/1950", "MRN 4471023"] * 3, size=(1400, 900))
+    m = cv2.getRotationMatrix2D((700, 450), 3.0, 1.0)
+    rot = cv2.warpAffine(a, m, (1400, 900), borderValue=255)
+    assert abs(preprocess.skew_angle(rot, 200) + 3.0) <= 0.3
+    assert abs(preprocess.skew_angle(preprocess.deskew(rot, 200), 200)) <= 0.3
+
+
+def test_holes_and_borders_removed_text_kept():
+    a = _text_page(["Patient Name"], size=(1100, 1400))
+    cv2.circle(a, (60, 700), 25, 0, -1)        # punch hole in the margin
+    a[:, -12:] = 0                             # scanner border
+    out = preprocess.remove_holes_and_borders(a, 200)
+    assert out[700, 60] == 255 and out[500, -5] == 255
+    assert (out[60:110, 60:400] < 128).sum() == (a[60:110, 60:400] < 128).sum()
+
+
+def test_cache_key_depends_on_profile_and_unknown_profile_fails():
+    k = {p: ocr.cache_key("ab" * 32, 1, 300, "eng", p) for p in ocr.PROFILES}
+    assert len(set(k.values())) == len(k)
+    with pytest.raises(ValueError):
+        ocr.get_profile("no-such-profile")
+
+
+# ---------------------------------------------------------------- OCR-tolerant reading
+
+
+def test_fix_digits_only_touches_numbers():
+    assert fix_digits("3O/l2/1934") == "30/12/1934"
+    assert fix_digits("DOB: 3O/12/I934") == "DOB: 30/12/1934"
+    assert fix_digits("Sep 5, 2015 Oliver") == "Sep 5, 2015 Oliver"
+    assert fix_digits("B0B") == "B0B"            # a word, not a number
+    assert label_key("D0B") == label_key("DOB")
+    assert label_key("Narne") == label_key("Name")
+    assert label_key("Pat1ent") == label_key("Patient")
+
+
+def test_vote_weights_by_confidence():
+    assert vote([("a", 0.9), ("b", 0.5), ("b", 0.5)])[0] == "b"
+    assert vote([("a", 0.9), ("b", 0.3), ("b", 0.3)])[0] == "a"
+    assert vote([("a", 0.5), ("b", 0.5)])[0] == "a"
+    assert vote([]) is None
+
+
+def _ocr_doc(lines: list[list[tuple[str, float]]], source: str = "ocr") -> Document:
+    words = []
+    for i, line in enumerate(lines):
+        x = 50.0
+        for text, conf in line:
+            words.append(Word(text, x, 100.0 + 30 * i, x + 8 * len(text), 110.0 + 30 * i, conf))
+            x += 8 * len(text) + 6
+    page = Page(1, 612.0, 792.0, source, tuple(words), group_lines(words))
+    return Document(source="x", sha256="0" * 64, pages=(page,), meta={})
+
+
+def test_field_on_ocr_pages_votes_and_tolerates_confusions():
+    doc = _ocr_doc([
+        [("D0B:", 0.7), ("3O/12/1934", 0.6)],              # label and value with O/0 confusions
+        [("Date", 0.9), ("of", 0.9), ("Birth:", 0.9), ("30/12/1934", 0.9)],
+        [("DOB:", 0.4), ("20/12/1934", 0.4)],              # a misread mention
+    ])
+    found = runtime.field(doc, kind="date", labels=["dob", "date of birth"], keywords={"dob": 1.0, "birt": 1.0})
+    assert found is not None and found.value == "1934-12-30"
+    only_bad = _ocr_doc([[("D0B:", 0.7), ("3O/12/1934", 0.6)]])
+    assert runtime.field(only_bad, kind="date", labels=["dob"], keywords={"dob": 1.0}).value == "1934-12-30"
+    # a text layer is read as printed: no repair, no tolerant labels
+    text = _ocr_doc([[("D0B:", 1.0), ("3O/12/1934", 1.0)]], source="text")
+    assert runtime.field(text, kind="date", labels=["dob"], keywords={"dob": 1.0}) is None
+
+
+def test_split_vote_lowers_confidence():
+    doc = _ocr_doc([[("DOB:", 0.8), ("30/12/1934", 0.8)], [("DOB:", 0.8), ("20/12/1934", 0.8)]])
+    found = runtime.field(doc, kind="date", labels=["dob"], keywords={"dob": 1.0})
+    assert found.value == "1934-12-30" and found.confidence < 0.5
+
+
+# ---------------------------------------------------------------- profile choice at compile time
+
+
+def test_choose_profile_scores_each_profile_on_scanned_samples(tmp_path):
+    import json
+
+    from eval.corpus.schemas import schema_yaml
+    from extractors.ocr_profiles import choose_profile, locked_profiles
+    from extractors.schema import load_sample_set
+    from pipeline.ingest import ingest
+
+    folder = tmp_path / "lab_report"
+    folder.mkdir()
+    (folder / "schema.yaml").write_text(schema_yaml("lab_report"), encoding="utf-8")
+    lay = layouts("lab_report", heldout=False)[0].name
+    data, ext, gold = generate("lab_report", lay, 11, modality="scan", scan_format="png", damage="heavy")
+    (folder / f"s1.{ext}").write_bytes(data)
+    (folder / "s1.json").write_text(json.dumps(gold), encoding="utf-8")
+    sset = load_sample_set(folder)
+    docs = {"s1": ingest(folder / f"s1.{ext}", cache_dir=tmp_path / "cache")}
+    source = (__import__("pathlib").Path("extractors/compiled/lab_report.py")).read_text(encoding="utf-8")
+    choice = choose_profile(sset, docs, source, profiles=["default", "clean"])
+    assert choice["samples"] == 1 and set(choice["scores"]) == {"default", "clean"}
+    assert choice["name"] == max(["default", "clean"], key=lambda p: (choice["scores"][p], p == "default"))
+    assert locked_profiles({"lab_report": {"ocr_profile": choice}, "x": {}}) == {"lab_report": choice["name"], "x": "default"}
+
+
+def test_eval_modality_section_splits_text_and_scans_by_profile(tmp_path):
+    from eval.corpus.schemas import schema_yaml
+    from eval.report import DocRecord, modality_section
+    from extractors.schema import Schema
+
+    (tmp_path / "schema.yaml").write_text(schema_yaml("lab_report"), encoding="utf-8")
+    schema = Schema.load(tmp_path / "schema.yaml")
+    gold = {"patient_name": "Jane Doe"}
+    recs = [
+        DocRecord("s", "lab_report", "t1", gold, {"patient_name": "Jane Doe"}),
+        DocRecord("s", "lab_report", "o1", gold, {"patient_name": "Jane Doe"}, ocr_profile="clean"),
+        DocRecord("s", "lab_report", "o2", gold, {"patient_name": "J4ne"}, ocr_profile="default"),
+    ]
+    mod = modality_section(recs, {("s", "lab_report"): schema})
+    row = mod["s"]["lab_report"]
+    assert row["text"]["n_docs"] == 1 and row["scan"]["n_docs"] == 2
+    assert row["profiles"]["clean"]["micro_f1"] > row["profiles"]["default"]["micro_f1"]
+    assert row["text"]["micro_f1"] >= row["scan"]["micro_f1"]
+
+
+def test_tolerant_reading_runs_inside_the_validation_sandbox():
+    """Generated code runs in a sandbox that forbids imports: OCR pages take the tolerant path there too."""
+    from extractors.compiler import run_sandboxed
+
+    source = (
+        "from extractors import runtime\n\n\n"
+        "def extract(doc):\n"
+        "    return {'birth_date': runtime.field(doc, kind='date', labels=['dob'], keywords={'dob': 1.0})}\n"
+    )
+    doc = _ocr_doc([[("D0B:", 0.7), ("3O/12/1934", 0.6)], [("DOB:", 0.9), ("30/12/1934", 0.9)]])
+    out = run_sandboxed([source], [doc])
+    assert out[0][0] is not None
+    got = out[0][0]["birth_date"]
+    assert (got.get("value") if isinstance(got, dict) else got.value) == "1934-12-30"
