@@ -495,13 +495,21 @@ def phrase_stems(phrase: str) -> frozenset[str]:
     return frozenset(stem(t) for t in phrase.split())
 
 
-def label_score(label: str, labels: Iterable[str], keywords: dict[str, float], foes: dict[str, float]) -> float:
-    """How well a printed label names the field: 2.0 for a learned variant, else keyword evidence."""
+LEXICON_LABEL_SCORE = 1.9
+
+
+def label_score(label: str, labels: Iterable[str], keywords: dict[str, float], foes: dict[str, float],
+                lex_labels: Iterable[str] = ()) -> float:
+    """How well a printed label names the field: 2.0 for a learned variant, 1.9 for a lexicon
+    synonym (so a wording the samples printed always wins over one the lexicon guessed), else
+    keyword evidence."""
     phrase = norm_phrase(label)
     if not phrase:
         return 0.0
     if phrase in labels:
         return 2.0
+    if phrase in lex_labels:
+        return LEXICON_LABEL_SCORE
     stems = phrase_stems(phrase)
     good = sum(keywords.get(s, 0.0) for s in stems)
     bad = sum(foes.get(s, 0.0) for s in stems if s not in keywords)
@@ -587,7 +595,7 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
           foes: dict[str, float] | None = None, relations: Iterable[str] = ("colon", "right", "below", "inline"),
           order: str = "mdy", system: str | None = None, pattern: str | None = None,
           min_score: float = 1.0, max_words: int = 8, pairs: "PairIndex | list[Pair] | None" = None,
-          context: Iterable[str] = ()) -> Found | None:
+          context: Iterable[str] = (), lex_labels: Iterable[str] = ()) -> Found | None:
     """The value of one field: the best-labelled pair whose value parses as `kind`.
 
     Learned label variants score highest; otherwise keywords learned from the samples (and
@@ -597,6 +605,7 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
     """
     context = frozenset(context)
     labels = set(labels)
+    lex_labels = set(lex_labels) - labels
     keywords = keywords or {}
     foes = foes or {}
     relations = tuple(relations)
@@ -606,11 +615,11 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
         pairs = PairIndex(list(iter_pairs(doc)))
     elif not isinstance(pairs, PairIndex):
         pairs = PairIndex(list(pairs))
-    for i in pairs.candidates(labels, keywords if min_score > 0 else None):
+    for i in pairs.candidates(labels | lex_labels, keywords if min_score > 0 else None):
         pair = pairs.pairs[i]
         if pair.relation not in relations or len(pair.value_words) > max_words * 3:
             continue
-        score = label_score(pair.label, labels, keywords, foes)
+        score = label_score(pair.label, labels, keywords, foes, lex_labels)
         if score < min_score:
             continue
         value_words = pair.value_words[:max_words] if kind not in ("string",) else pair.value_words
