@@ -185,6 +185,9 @@ def collapse(text: str) -> str:
     return " ".join(text.split())
 
 
+_NUMBERED_LABEL = re.compile(r"\d{1,2}[A-Za-z]?\.\s+[A-Za-z]{3,}")
+
+
 def parse_value(text: str, kind: str, *, order: str = "mdy", system: str | None = None,
                 pattern: str | None = None) -> tuple[Any, str] | None:
     """Parse a value of `kind` out of `text`; returns (value, the text it came from) or None.
@@ -203,6 +206,8 @@ def parse_value(text: str, kind: str, *, order: str = "mdy", system: str | None 
     if kind in ("date", "datetime"):
         hit = find_date(text, order)
         return (hit[0], text[hit[1]:hit[2]]) if hit else None
+    if kind in ("decimal", "integer") and _NUMBERED_LABEL.match(text):
+        return None  # '29. AMOUNT PAID': the next box's number and label, not an amount
     if kind == "decimal":
         v = parse_decimal(text)
         return (v, text) if v is not None else None
