@@ -62,8 +62,10 @@ def plan_variant(plan: Plan, variant: str) -> Plan:
         fp.min_score = opts["min_score"]
         if not opts.get("shape"):
             fp.shape = None
+        if not opts.get("lexicon"):
+            fp.lex_labels = []
         if opts.get("lexicon"):
-            fp.labels = sorted(set(fp.labels) | set(fp.lex_labels))
+            fp.lex_labels = sorted(set(fp.lex_labels) - set(fp.labels))
             fp.keywords = {**fp.lex_keywords, **fp.keywords}
             fp.foes = {k: v for k, v in fp.foes.items() if k not in fp.keywords}
     return out

@@ -119,7 +119,7 @@ def tolerant_label_score(label: str, labels: Iterable[str], keywords: dict[str, 
 
 def ocr_field(doc, pairs, *, kind: str, labels: set[str], keywords: dict[str, float], foes: dict[str, float],
               relations: tuple[str, ...], order: str, system: str | None, pattern: str | None,
-              min_score: float, max_words: int):
+              min_score: float, max_words: int, lex_labels: set[str] = frozenset(), context: frozenset[str] = frozenset()):
     """`runtime.field` for a document with OCR'd pages: labels matched through OCR confusions,
     numeric values repaired (`fix_digits`), and every mention under the best label quality
     voted on by OCR confidence. Returns a runtime.Found or None."""
@@ -128,7 +128,7 @@ def ocr_field(doc, pairs, *, kind: str, labels: set[str], keywords: dict[str, fl
     for i, pair in enumerate(pairs.pairs):
         if pair.relation not in relations or len(pair.value_words) > max_words * 3:
             continue
-        score = rt.label_score(pair.label, labels, keywords, foes)
+        score = rt.label_score(pair.label, labels, keywords, foes, lex_labels)
         if score < min_score and pair.page in scanned:
             score = tolerant_label_score(pair.label, labels, keywords, foes)
         if score < min_score:
@@ -144,7 +144,8 @@ def ocr_field(doc, pairs, *, kind: str, labels: set[str], keywords: dict[str, fl
         if isinstance(value, Decimal) and kind == "decimal":
             value = float(value)
         conf = min(1.0, score / 2.0) * pair.conf
-        rank = score - rt.RELATION_PENALTY.get(pair.relation, 0.0)
+        bonus = rt.CONTEXT_BONUS if context and rt.block_title(doc, pair) in context else 0.0
+        rank = score - rt.RELATION_PENALTY.get(pair.relation, 0.0) + bonus
         readings.append((rank, i, value, rt.Found(value, pair.page, pair.value_bbox, vtext, round(conf, 3))))
     if not readings:
         return None

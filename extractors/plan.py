@@ -89,6 +89,8 @@ def _lit(value: Any) -> str:
 def render_field(name: str, fp: FieldPlan) -> str:
     """The body of one field function, calling `runtime.field`."""
     args = [f"kind={fp.kind!r}", f"labels={_lit(sorted(fp.labels))}"]
+    if fp.lex_labels:
+        args.append(f"lex_labels={_lit(sorted(fp.lex_labels))}")
     if fp.keywords:
         args.append(f"keywords={_lit(fp.keywords)}")
     if fp.foes:

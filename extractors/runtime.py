@@ -33,6 +33,7 @@ __all__ = (
     "find_date", "parse_date", "parse_decimal", "parse_int", "parse_phone", "npi_valid", "parse_value",
     "split_cells", "page_cells", "iter_pairs", "pair_index", "field", "search", "first", "table",
     "date_order", "heading", "block_title", "CONTEXT_BONUS", "section_rows", "is_heading_line", "ROW_CUTS",
+    "LEXICON_LABEL_SCORE",
 )
 
 
@@ -200,6 +201,9 @@ def collapse(text: str) -> str:
     return " ".join(text.split())
 
 
+_NUMBERED_LABEL = re.compile(r"\d{1,2}[A-Za-z]?\.\s+[A-Za-z]{3,}")
+
+
 def parse_value(text: str, kind: str, *, order: str = "mdy", system: str | None = None,
                 pattern: str | None = None) -> tuple[Any, str] | None:
     """Parse a value of `kind` out of `text`; returns (value, the text it came from) or None.
@@ -218,6 +222,8 @@ def parse_value(text: str, kind: str, *, order: str = "mdy", system: str | None 
     if kind in ("date", "datetime"):
         hit = find_date(text, order)
         return (hit[0], text[hit[1]:hit[2]]) if hit else None
+    if kind in ("decimal", "integer") and _NUMBERED_LABEL.match(text):
+        return None  # '29. AMOUNT PAID': the next box's number and label, not an amount
     if kind == "decimal":
         v = parse_decimal(text)
         return (v, text) if v is not None else None
@@ -510,13 +516,21 @@ def phrase_stems(phrase: str) -> frozenset[str]:
     return frozenset(stem(t) for t in phrase.split())
 
 
-def label_score(label: str, labels: Iterable[str], keywords: dict[str, float], foes: dict[str, float]) -> float:
-    """How well a printed label names the field: 2.0 for a learned variant, else keyword evidence."""
+LEXICON_LABEL_SCORE = 1.9
+
+
+def label_score(label: str, labels: Iterable[str], keywords: dict[str, float], foes: dict[str, float],
+                lex_labels: Iterable[str] = ()) -> float:
+    """How well a printed label names the field: 2.0 for a learned variant, 1.9 for a lexicon
+    synonym (so a wording the samples printed always wins over one the lexicon guessed), else
+    keyword evidence."""
     phrase = norm_phrase(label)
     if not phrase:
         return 0.0
     if phrase in labels:
         return 2.0
+    if phrase in lex_labels:
+        return LEXICON_LABEL_SCORE
     stems = phrase_stems(phrase)
     good = sum(keywords.get(s, 0.0) for s in stems)
     bad = sum(foes.get(s, 0.0) for s in stems if s not in keywords)
@@ -602,7 +616,7 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
           foes: dict[str, float] | None = None, relations: Iterable[str] = ("colon", "right", "below", "inline"),
           order: str = "mdy", system: str | None = None, pattern: str | None = None,
           min_score: float = 1.0, max_words: int = 8, pairs: "PairIndex | list[Pair] | None" = None,
-          context: Iterable[str] = ()) -> Found | None:
+          context: Iterable[str] = (), lex_labels: Iterable[str] = ()) -> Found | None:
     """The value of one field: the best-labelled pair whose value parses as `kind`.
 
     Learned label variants score highest; otherwise keywords learned from the samples (and
@@ -612,6 +626,7 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
     """
     context = frozenset(context)
     labels = set(labels)
+    lex_labels = set(lex_labels) - labels
     keywords = keywords or {}
     foes = foes or {}
     relations = tuple(relations)
@@ -623,12 +638,13 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
         pairs = PairIndex(list(pairs))
     if any(p.source == "ocr" for p in doc.pages):  # scans: OCR-confusion tolerant reading and voting
         return _ocr_tolerance.ocr_field(doc, pairs, kind=kind, labels=labels, keywords=keywords, foes=foes, relations=relations,
-                         order=order, system=system, pattern=pattern, min_score=min_score, max_words=max_words)
-    for i in pairs.candidates(labels, keywords if min_score > 0 else None):
+                                        order=order, system=system, pattern=pattern, min_score=min_score, max_words=max_words,
+                                        lex_labels=lex_labels, context=context)
+    for i in pairs.candidates(labels | lex_labels, keywords if min_score > 0 else None):
         pair = pairs.pairs[i]
         if pair.relation not in relations or len(pair.value_words) > max_words * 3:
             continue
-        score = label_score(pair.label, labels, keywords, foes)
+        score = label_score(pair.label, labels, keywords, foes, lex_labels)
         if score < min_score:
             continue
         value_words = pair.value_words[:max_words] if kind not in ("string",) else pair.value_words

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 from dataclasses import dataclass, field as dc_field
-from typing import Any
+from typing import Any, Iterable
 
 from extractors import runtime
 from extractors.canonical import canonical, values_match
@@ -228,36 +228,52 @@ def _learn(schema: Schema, docs: dict[str, Document], goldens: dict[str, dict], 
 
 
 @lru_cache(maxsize=1)
-def lexicon() -> tuple[tuple[frozenset[str], frozenset[str]], ...]:
-    """Synonym groups from `lexicon.yaml`: (single-word stems, normalised phrases) each."""
+def lexicon() -> tuple[tuple[frozenset[str], frozenset[str], frozenset[str]], ...]:
+    """Synonym groups from `lexicon.yaml`: (single-word stems, normalised phrases, single words) each."""
     data = yaml.safe_load((Path(__file__).with_name("lexicon.yaml")).read_text(encoding="utf-8"))
     groups = []
     for words in data["groups"].values():
         stems = frozenset(runtime.stem(w) for w in words if " " not in str(w) and runtime.norm(str(w)))
         phrases = frozenset(runtime.norm_phrase(str(w)) for w in words)
-        groups.append((stems, phrases))
+        singles = frozenset(runtime.norm(str(w)) for w in words if " " not in str(w) and runtime.norm(str(w)))
+        groups.append((stems, phrases, singles))
     return tuple(groups)
 
 
-def _synonyms(labels: set[str], strong: set[str]) -> tuple[set[str], set[str]]:
-    """Stems and phrases of every lexicon group that one of `strong` (a field's own stems) or
-    one of `labels` (its learned wordings) belongs to."""
+def same_word(a: str, b: str) -> bool:
+    """Two words are inflections of one another ('charge'/'charges', 'bill'/'billed'), not
+    merely sharing a prefix stem ('charge'/'chart')."""
+    if a == b:
+        return True
+    short, long_ = sorted((a, b), key=len)
+    return len(short) >= 3 and long_.startswith(short) and len(long_) - len(short) <= 3
+
+
+def _synonyms(labels: set[str], words: set[str]) -> tuple[set[str], set[str]]:
+    """Stems and phrases of every lexicon group that one of `words` (the field's own label and
+    name words) or one of `labels` (its learned wordings) belongs to. Groups are joined by whole
+    words, never by a shared 4-letter stem: 'charge' must not pull in 'chart' (a record number)."""
     stems: set[str] = set()
     phrases: set[str] = set()
-    for g_stems, g_phrases in lexicon():
-        if (strong & g_stems) or (labels & g_phrases):
+    for g_stems, g_phrases, g_words in lexicon():
+        if (labels & g_phrases) or any(same_word(w, g) for w in words for g in g_words):
             stems |= g_stems
             phrases |= g_phrases
     return stems, phrases
 
 
+def _own_words(labels: Iterable[str], name: str) -> set[str]:
+    return {w for l in labels for w in l.split()} | set(_name_tokens(name))
+
+
 def expand_with_lexicon(plan: Plan) -> None:
     """Give each field the lexicon's other wordings of its own label words, except words that
-    characterise another field."""
+    characterise another field and wordings another field learned: a learned label always
+    belongs to the field that printed it."""
     strong_of = {n: {s for s, w in fp.keywords.items() if w >= 0.5} for n, fp in plan.fields.items()}
     labels_of = {n: set(fp.labels) for n, fp in plan.fields.items()}
     for name, fp in plan.fields.items():
-        stems, phrases = _synonyms(labels_of[name], strong_of[name])
+        stems, phrases = _synonyms(labels_of[name], _own_words(fp.labels, name))
         others = set().union(*(strong_of[o] for o in plan.fields if o != name)) if len(plan.fields) > 1 else set()
         other_labels = set().union(*(labels_of[o] for o in plan.fields if o != name)) if len(plan.fields) > 1 else set()
         fp.lex_keywords = {s: 0.8 for s in sorted(stems - others - set(fp.keywords))}
@@ -266,8 +282,7 @@ def expand_with_lexicon(plan: Plan) -> None:
 
 def expand_columns_with_lexicon(tp: TablePlan) -> None:
     for col in tp.columns:
-        strong = {s for s, w in col.keywords.items() if w >= 0.5}
-        stems, phrases = _synonyms(set(col.labels), strong)
+        stems, phrases = _synonyms(set(col.labels), _own_words(col.labels, col.name))
         others = set().union(*({s for s, w in c.keywords.items() if w >= 0.5} for c in tp.columns if c is not col))
         other_labels = set().union(*(set(c.labels) for c in tp.columns if c is not col))
         col.lex_keywords = {s: 1.0 for s in sorted(stems - others - set(col.keywords))}

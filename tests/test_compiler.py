@@ -113,3 +113,12 @@ def test_compile_with_embedded_model_and_prompt_injection(tmp_path, llm, monkeyp
     extractor = artifacts.load_locked(out)["prescription"]
     got = plain(extractor.extract(ingest(samples / "prescription" / "rx_b_09.pdf")))
     assert all(v != "HACKED" for v in got.values())
+
+
+def test_lexicon_groups_join_on_whole_words_not_shared_stems():
+    from extractors.synth import _synonyms, same_word
+    assert same_word("charge", "charges") and same_word("bill", "billed")
+    assert not same_word("charge", "chart")
+    _, phrases = _synonyms(set(), {"total", "charge"})
+    assert "claim total" in phrases and "billed amount" in phrases
+    assert "mrn" not in phrases and "chart" not in phrases

@@ -110,3 +110,19 @@ def test_block_title_context_picks_the_prescribers_name_over_the_patients():
     assert picked.value == "Sherry D. Cooper"
     titles = {runtime.block_title(doc, p) for p in pairs if runtime.norm_phrase(p.label) == "name"}
     assert titles == {"patient", "prescriber"}
+
+
+def test_learned_label_beats_lexicon_synonym_and_numbered_label_is_no_amount():
+    doc = make_doc([
+        [(40, "Charge: $45.00"), (300, "Total Charges: $390.00")],
+        [(40, "28. TOTAL CHARGE"), (300, "29. AMOUNT PAID")],
+    ])
+    pairs = runtime.pair_index(doc)
+    found = runtime.field(doc, kind="decimal", labels=["total charges"], lex_labels=["charge"], pairs=pairs)
+    assert found.value == 390.0
+    # the lexicon synonym still reads a layout that prints no learned wording
+    only_lex = runtime.field(doc, kind="decimal", labels=["claim total"], lex_labels=["charge"], pairs=pairs)
+    assert only_lex.value == 45.0 and only_lex.confidence < 1.0
+    assert runtime.parse_value("29. AMOUNT PAID", "decimal") is None
+    assert runtime.parse_value("$ 317.00", "decimal")[0] == 317
+

@@ -10,11 +10,13 @@ def field_patient_name(doc, pairs, order):
     return runtime.field(
         doc,
         kind='person_name',
-        labels=['beneficiary', 'client', 'discharge summary', 'member', 'name of patient', 'patient', 'patient name', 'pt', 'pt name', 'resident'],
-        keywords={'bene': 0.8, 'clie': 0.8, 'memb': 0.8, 'name': 0.75, 'pati': 1.0, 'pt': 0.8, 'resi': 0.8, 'summ': 1.0},
+        labels=['discharge summary', 'patient', 'patient name'],
+        lex_labels=['beneficiary', 'client', 'date discharged', 'date out', 'departure', 'discharge', 'member', 'name of patient', 'pt', 'pt name', 'resident', 'separation'],
+        keywords={'bene': 0.8, 'clie': 0.8, 'depa': 0.8, 'memb': 0.8, 'name': 0.75, 'pati': 1.0, 'pt': 0.8, 'resi': 0.8, 'sepa': 0.8, 'summ': 1.0},
         foes={'admi': 1.0, 'atte': 1.0, 'birt': 1.0, 'code': 1.0, 'cond': 1.0, 'cons': 1.0, 'dest': 1.0, 'diag': 0.625, 'disc': 0.5, 'disp': 1.0, 'dob': 1.0, 'faci': 1.0, 'hosp': 1.0, 'mrn': 1.0, 'no': 1.0, 'phys': 1.0, 'prim': 0.5, 'prin': 0.5, 'to': 1.0},
         min_score=0.6,
         max_words=5,
+        context=('discharge summary',),
         order=order,
         pairs=pairs,
     )
@@ -24,7 +26,8 @@ def field_birth_date(doc, pairs, order):
     return runtime.field(
         doc,
         kind='date',
-        labels=['birth', 'birth date', 'birthdate', 'born', 'date of birth', 'dob'],
+        labels=['birth date', 'date of birth', 'dob'],
+        lex_labels=['birth', 'birthdate', 'born'],
         keywords={'birt': 1.0, 'born': 0.8, 'date': 0.333, 'dob': 1.0, 'of': 0.333},
         foes={'admi': 1.0, 'atte': 1.0, 'code': 1.0, 'cond': 1.0, 'cons': 1.0, 'dest': 1.0, 'diag': 0.625, 'disc': 0.5, 'disp': 1.0, 'faci': 1.0, 'hosp': 1.0, 'mrn': 1.0, 'name': 0.75, 'no': 1.0, 'pati': 1.0, 'phys': 1.0, 'prim': 0.5, 'prin': 0.5, 'summ': 1.0, 'to': 1.0},
         min_score=0.6,
@@ -38,8 +41,9 @@ def field_mrn(doc, pairs, order):
     found = runtime.field(
         doc,
         kind='identifier',
-        labels=['center', 'centre', 'chart', 'clinic', 'facility', 'hosp no', 'hosp reg no', 'hospital', 'hospital number', 'lab', 'laboratory', 'medical record', 'mrn', 'patient id', 'performing lab', 'record no', 'record number', 'reg no', 'registration number', 'unit number', 'urn'],
-        keywords={'cent': 0.8, 'char': 0.8, 'clin': 0.8, 'hosp': 1.0, 'lab': 0.8, 'labo': 0.8, 'mrn': 1.0, 'no': 1.0, 'urn': 0.8},
+        labels=['hosp no'],
+        lex_labels=['chart', 'hosp reg no', 'hospital number', 'medical record', 'mrn', 'patient id', 'record no', 'record number', 'reg no', 'registration number', 'unit number', 'urn'],
+        keywords={'char': 0.8, 'hosp': 1.0, 'mrn': 1.0, 'no': 1.0, 'urn': 0.8},
         foes={'admi': 1.0, 'atte': 1.0, 'birt': 1.0, 'code': 1.0, 'cond': 1.0, 'cons': 1.0, 'dest': 1.0, 'diag': 0.75, 'disc': 0.5, 'disp': 1.0, 'faci': 1.0, 'name': 0.75, 'pati': 1.0, 'phys': 1.0, 'prim': 0.5, 'to': 1.0},
         min_score=0.6,
         max_words=3,
@@ -55,7 +59,8 @@ def field_admission_date(doc, pairs, order):
     return runtime.field(
         doc,
         kind='date',
-        labels=['admission', 'admission date', 'admit', 'admit date', 'admitted', 'arrival', 'date admitted', 'date in', 'date of admission'],
+        labels=['admit date', 'admitted', 'date of admission'],
+        lex_labels=['admission', 'admission date', 'admit', 'arrival', 'date admitted', 'date in'],
         keywords={'admi': 1.0, 'arri': 0.8, 'date': 0.333, 'of': 0.333},
         foes={'atte': 1.0, 'birt': 1.0, 'code': 1.0, 'cond': 1.0, 'cons': 1.0, 'dest': 1.0, 'diag': 0.625, 'disc': 0.5, 'disp': 1.0, 'dob': 1.0, 'faci': 1.0, 'hosp': 1.0, 'mrn': 1.0, 'name': 0.75, 'no': 1.0, 'pati': 1.0, 'phys': 1.0, 'prim': 0.5, 'prin': 0.5, 'summ': 1.0, 'to': 1.0},
         min_score=0.6,
@@ -69,11 +74,13 @@ def field_discharge_date(doc, pairs, order):
     return runtime.field(
         doc,
         kind='date',
-        labels=['date discharged', 'date of discharge', 'date out', 'departure', 'discharge', 'discharge date', 'discharged', 'separation'],
+        labels=['date of discharge', 'discharge date', 'discharged'],
+        lex_labels=['date discharged', 'date out', 'departure', 'discharge', 'separation'],
         keywords={'date': 0.333, 'depa': 0.8, 'disc': 0.5, 'of': 0.333, 'sepa': 0.8},
         foes={'admi': 1.0, 'atte': 1.0, 'birt': 1.0, 'code': 1.0, 'cond': 1.0, 'cons': 1.0, 'dest': 1.0, 'diag': 0.625, 'disp': 1.0, 'dob': 1.0, 'faci': 1.0, 'hosp': 1.0, 'mrn': 1.0, 'name': 0.75, 'no': 1.0, 'pati': 1.0, 'phys': 1.0, 'prim': 0.5, 'prin': 0.5, 'summ': 1.0, 'to': 1.0},
         min_score=0.6,
         max_words=5,
+        context=('follow-up', 'medicines on discharge', 'patient instructions'),
         order=order,
         pairs=pairs,
     )
@@ -83,11 +90,13 @@ def field_attending_physician(doc, pairs, order):
     return runtime.field(
         doc,
         kind='person_name',
-        labels=['attending', 'attending physician', 'clinician', 'consultant', 'doctor', 'dr', 'md', 'physician', 'practitioner', 'prescriber', 'provider', 'responsible', 'responsible clinician', 'treating physician'],
+        labels=['attending', 'attending physician', 'consultant'],
+        lex_labels=['clinician', 'doctor', 'dr', 'md', 'physician', 'practitioner', 'prescriber', 'provider', 'responsible', 'responsible clinician', 'treating physician'],
         keywords={'atte': 1.0, 'clin': 0.8, 'cons': 1.0, 'doct': 0.8, 'dr': 0.8, 'md': 0.8, 'phys': 1.0, 'prac': 0.8, 'pres': 0.8, 'prov': 0.8, 'resp': 0.8},
         foes={'admi': 1.0, 'birt': 1.0, 'code': 1.0, 'cond': 1.0, 'dest': 1.0, 'diag': 0.625, 'disc': 0.5, 'disp': 1.0, 'dob': 1.0, 'faci': 1.0, 'hosp': 1.0, 'mrn': 1.0, 'name': 0.75, 'no': 1.0, 'pati': 1.0, 'prim': 0.5, 'prin': 0.5, 'summ': 1.0, 'to': 1.0},
         min_score=0.6,
         max_words=5,
+        context=('follow-up', 'medicines on discharge'),
         order=order,
         pairs=pairs,
     )
@@ -112,11 +121,13 @@ def field_primary_diagnosis(doc, pairs, order):
     return runtime.field(
         doc,
         kind='string',
-        labels=['comorbidity', 'condition', 'diagnosis', 'dx', 'impression', 'primary diagnosis', 'principal diagnosis', 'problem', 'reason for admission'],
+        labels=['condition', 'diagnosis', 'principal diagnosis'],
+        lex_labels=['comorbidity', 'dx', 'impression', 'primary diagnosis', 'problem', 'reason for admission'],
         keywords={'como': 0.8, 'cond': 1.0, 'diag': 0.625, 'dx': 0.8, 'impr': 0.8, 'prim': 0.5, 'prin': 0.5, 'prob': 0.8},
         foes={'admi': 1.0, 'atte': 1.0, 'birt': 1.0, 'code': 1.0, 'cons': 1.0, 'dest': 1.0, 'disc': 0.5, 'disp': 1.0, 'dob': 1.0, 'faci': 1.0, 'hosp': 1.0, 'mrn': 1.0, 'name': 0.75, 'no': 1.0, 'pati': 1.0, 'phys': 1.0, 'summ': 1.0, 'to': 1.0},
         min_score=0.6,
         max_words=12,
+        context=('main condition treated', 'primary diagnosis'),
         order=order,
         pairs=pairs,
     )
@@ -126,7 +137,8 @@ def field_primary_diagnosis_code(doc, pairs, order):
     found = runtime.field(
         doc,
         kind='code',
-        labels=['code', 'comorbidity', 'cpt', 'dx', 'hcpcs', 'icd', 'icd-10', 'icd-10-cm', 'impression', 'loinc', 'primary diagnosis', 'principal diagnosis', 'problem', 'reason for admission'],
+        labels=['principal diagnosis'],
+        lex_labels=['code', 'comorbidity', 'cpt', 'dx', 'hcpcs', 'icd', 'icd-10', 'icd-10-cm', 'impression', 'loinc', 'primary diagnosis', 'problem', 'reason for admission'],
         keywords={'code': 1.0, 'como': 0.8, 'cpt': 0.8, 'diag': 0.375, 'dx': 0.8, 'hcpc': 0.8, 'icd': 0.8, 'icd-': 0.8, 'impr': 0.8, 'loin': 0.8, 'prim': 0.5, 'prin': 0.5, 'prob': 0.8},
         foes={'admi': 1.0, 'atte': 1.0, 'birt': 1.0, 'cond': 1.0, 'cons': 1.0, 'dest': 1.0, 'disc': 0.5, 'disp': 1.0, 'dob': 1.0, 'faci': 1.0, 'hosp': 1.0, 'mrn': 1.0, 'name': 0.75, 'no': 1.0, 'pati': 1.0, 'phys': 1.0, 'summ': 1.0, 'to': 1.0},
         system='icd10cm',
@@ -144,8 +156,8 @@ def field_discharge_disposition(doc, pairs, order):
     return runtime.field(
         doc,
         kind='string',
-        labels=['chemist', 'destination', 'discharge destination', 'discharge disposition', 'discharge status', 'discharged to', 'disp', 'dispense', 'dispense quantity', 'dispenser', 'dispensing pharmacy', 'disposition', 'pharmacy', 'qty', 'quantity', 'quantity dispensed', 'send to', 'supply'],
-        keywords={'chem': 0.8, 'dest': 1.0, 'disc': 0.357, 'disp': 1.0, 'phar': 0.8, 'qty': 0.8, 'quan': 0.8, 'supp': 0.8, 'to': 1.0},
+        labels=['discharge destination', 'discharged to', 'disposition'],
+        keywords={'dest': 1.0, 'disc': 0.357, 'disp': 1.0, 'to': 1.0},
         foes={'admi': 1.0, 'atte': 1.0, 'birt': 1.0, 'code': 1.0, 'cond': 1.0, 'cons': 1.0, 'diag': 0.625, 'dob': 1.0, 'faci': 1.0, 'hosp': 1.0, 'mrn': 1.0, 'name': 0.75, 'no': 1.0, 'pati': 1.0, 'phys': 1.0, 'prim': 0.5, 'prin': 0.5, 'summ': 1.0},
         min_score=0.6,
         max_words=12,
@@ -165,13 +177,13 @@ def field_diagnoses(doc, pairs, order):
 def field_discharge_medications(doc, pairs, order):
     columns = [
         runtime.Column('drug', 'string', ('drug', 'drug name', 'medication', 'medication ordered', 'medicine', 'product', 'rx'), (('drug', 1.0), ('medi', 1.0), ('prod', 1.0), ('rx', 1.0)), required=True),
-        runtime.Column('dose', 'string', ('dosage', 'dosage strength', 'dose', 'potency', 'strength'), (('dosa', 1.0), ('dose', 1.0), ('pote', 1.0), ('stre', 1.0)), required=True),
+        runtime.Column('dose', 'string', ('date of service', 'dos', 'dosage', 'dosage strength', 'dose', 'potency', 'service', 'service date', 'strength'), (('dos', 1.0), ('dosa', 1.0), ('dose', 1.0), ('pote', 1.0), ('serv', 1.0), ('stre', 1.0)), required=True),
         runtime.Column('frequency', 'string', ('directions', 'directions for use', 'freq', 'frequency', 'how', 'how often', 'instructions', 'instructions for use', 'schedule', 'sig', 'usage'), (('dire', 1.0), ('freq', 1.0), ('how', 1.0), ('inst', 1.0), ('ofte', 1.0), ('sche', 1.0), ('sig', 1.0), ('usag', 1.0)), required=True),
     ]
     return runtime.table(doc, columns, order=order, min_columns=2)
 
 
-LABELS = ('admission', 'admission date', 'admit', 'admit date', 'admitted', 'arrival', 'attending', 'attending physician', 'beneficiary', 'birth', 'birth date', 'birthdate', 'born', 'center', 'centre', 'chart', 'chemist', 'client', 'clinic', 'clinician', 'code', 'comorbidity', 'condition', 'consultant', 'cpt', 'date admitted', 'date discharged', 'date in', 'date of admission', 'date of birth', 'date of discharge', 'date out', 'departure', 'destination', 'diagnosis', 'discharge', 'discharge date', 'discharge destination', 'discharge disposition', 'discharge status', 'discharge summary', 'discharged', 'discharged to', 'disp', 'dispense', 'dispense quantity', 'dispenser', 'dispensing pharmacy', 'disposition', 'dob', 'doctor', 'dr', 'dx', 'facility', 'hcpcs', 'hosp no', 'hosp reg no', 'hospital', 'hospital number', 'icd', 'icd-10', 'icd-10-cm', 'impression', 'lab', 'laboratory', 'loinc', 'md', 'medical record', 'member', 'mrn', 'name of patient', 'patient', 'patient id', 'patient name', 'performing lab', 'pharmacy', 'physician', 'practitioner', 'prescriber', 'primary diagnosis', 'principal diagnosis', 'problem', 'provider', 'pt', 'pt name', 'qty', 'quantity', 'quantity dispensed', 'reason for admission', 'record no', 'record number', 'reg no', 'registration number', 'resident', 'responsible', 'responsible clinician', 'send to', 'separation', 'supply', 'treating physician', 'unit number', 'urn')
+LABELS = ('admission', 'admission date', 'admit', 'admit date', 'admitted', 'arrival', 'attending', 'attending physician', 'beneficiary', 'birth', 'birth date', 'birthdate', 'born', 'center', 'centre', 'chart', 'client', 'clinic', 'clinician', 'code', 'comorbidity', 'condition', 'consultant', 'cpt', 'date admitted', 'date discharged', 'date in', 'date of admission', 'date of birth', 'date of discharge', 'date out', 'departure', 'destination', 'diagnosis', 'discharge', 'discharge date', 'discharge destination', 'discharge disposition', 'discharge status', 'discharge summary', 'discharged', 'discharged to', 'disposition', 'dob', 'doctor', 'dr', 'dx', 'facility', 'hcpcs', 'hosp no', 'hosp reg no', 'hospital', 'hospital number', 'icd', 'icd-10', 'icd-10-cm', 'impression', 'lab', 'laboratory', 'loinc', 'md', 'medical record', 'member', 'mrn', 'name of patient', 'patient', 'patient id', 'patient name', 'performing lab', 'physician', 'practitioner', 'prescriber', 'primary diagnosis', 'principal diagnosis', 'problem', 'provider', 'pt', 'pt name', 'reason for admission', 'record no', 'record number', 'reg no', 'registration number', 'resident', 'responsible', 'responsible clinician', 'separation', 'treating physician', 'unit number', 'urn')
 
 
 def extract(doc):

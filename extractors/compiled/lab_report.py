@@ -10,7 +10,8 @@ def field_patient_name(doc, pairs, order):
     return runtime.field(
         doc,
         kind='person_name',
-        labels=['beneficiary', 'client', 'member', 'name of patient', 'patient', 'patient name', 'pt', 'pt name', 'resident'],
+        labels=['patient', 'patient name'],
+        lex_labels=['beneficiary', 'client', 'member', 'name of patient', 'pt', 'pt name', 'resident'],
         keywords={'bene': 0.8, 'clie': 0.8, 'memb': 0.8, 'name': 0.75, 'pati': 0.714, 'pt': 0.8, 'resi': 0.8},
         foes={'aldr': 1.0, 'auth': 1.0, 'birt': 1.0, 'clin': 0.5, 'coll': 1.0, 'dob': 1.0, 'hosp': 0.5, 'id': 1.0, 'lab': 1.0, 'mrn': 1.0, 'npi': 1.0, 'numb': 1.0, 'of': 1.0, 'orde': 0.75, 'phys': 0.667, 'prov': 1.0, 'repo': 1.0, 'requ': 1.0, 'st': 1.0, 'univ': 1.0},
         min_score=0.6,
@@ -24,7 +25,8 @@ def field_birth_date(doc, pairs, order):
     return runtime.field(
         doc,
         kind='date',
-        labels=['birth', 'birth date', 'birthdate', 'born', 'date of birth', 'dob'],
+        labels=['birth date', 'date of birth', 'dob'],
+        lex_labels=['birth', 'birthdate', 'born'],
         keywords={'birt': 1.0, 'born': 0.8, 'date': 0.455, 'dob': 1.0, 'of': 1.0},
         foes={'aldr': 1.0, 'auth': 1.0, 'clin': 0.5, 'coll': 1.0, 'hosp': 0.5, 'id': 1.0, 'lab': 1.0, 'mrn': 1.0, 'name': 0.75, 'npi': 1.0, 'numb': 1.0, 'orde': 0.75, 'pati': 0.714, 'phys': 0.667, 'prov': 1.0, 'repo': 1.0, 'requ': 1.0, 'st': 1.0, 'univ': 1.0},
         min_score=0.6,
@@ -38,8 +40,9 @@ def field_mrn(doc, pairs, order):
     found = runtime.field(
         doc,
         kind='identifier',
-        labels=['center', 'centre', 'chart', 'clinic', 'facility', 'hosp no', 'hosp reg no', 'hospital', 'hospital number', 'lab', 'laboratory', 'medical record', 'mrn', 'patient id', 'performing lab', 'record no', 'record number', 'reg no', 'registration number', 'unit number', 'urn'],
-        keywords={'cent': 0.8, 'char': 0.8, 'faci': 0.8, 'hosp': 0.5, 'id': 1.0, 'labo': 0.8, 'mrn': 1.0, 'numb': 1.0, 'pati': 0.4, 'urn': 0.8},
+        labels=['hospital number', 'patient id'],
+        lex_labels=['beneficiary', 'center', 'centre', 'chart', 'client', 'clinic', 'facility', 'hosp no', 'hosp reg no', 'hospital', 'lab', 'laboratory', 'medical record', 'member', 'mrn', 'name of patient', 'patient name', 'performing lab', 'pt', 'pt name', 'record no', 'record number', 'reg no', 'registration number', 'resident', 'unit number', 'urn'],
+        keywords={'bene': 0.8, 'cent': 0.8, 'char': 0.8, 'clie': 0.8, 'faci': 0.8, 'hosp': 0.5, 'id': 1.0, 'labo': 0.8, 'memb': 0.8, 'mrn': 1.0, 'numb': 1.0, 'pati': 0.4, 'pt': 0.8, 'resi': 0.8, 'urn': 0.8},
         foes={'aldr': 1.0, 'auth': 1.0, 'birt': 1.0, 'clin': 0.5, 'coll': 1.0, 'dob': 1.0, 'lab': 1.0, 'name': 0.5, 'npi': 1.0, 'orde': 0.5, 'phys': 1.0, 'prov': 1.0, 'rece': 1.0, 'repo': 1.0, 'requ': 1.0, 'st': 1.0, 'univ': 1.0},
         min_score=0.6,
         max_words=3,
@@ -55,7 +58,8 @@ def field_collection_date(doc, pairs, order):
     return runtime.field(
         doc,
         kind='date',
-        labels=['collected', 'collection', 'collection date', 'date collected', 'drawn', 'sampled', 'specimen'],
+        labels=['collected', 'date collected'],
+        lex_labels=['collection', 'collection date', 'drawn', 'sampled', 'specimen'],
         keywords={'coll': 1.0, 'date': 0.273, 'draw': 0.8, 'samp': 0.8, 'spec': 0.8},
         foes={'aldr': 1.0, 'auth': 1.0, 'birt': 1.0, 'clin': 0.5, 'dob': 1.0, 'hosp': 0.5, 'id': 1.0, 'lab': 1.0, 'mrn': 1.0, 'name': 0.75, 'npi': 1.0, 'numb': 1.0, 'of': 1.0, 'orde': 0.75, 'pati': 0.714, 'phys': 0.667, 'prov': 1.0, 'repo': 1.0, 'requ': 1.0, 'st': 1.0, 'univ': 1.0},
         min_score=0.6,
@@ -69,7 +73,8 @@ def field_report_date(doc, pairs, order):
     return runtime.field(
         doc,
         kind='date',
-        labels=['authorised', 'authorized', 'date authorised', 'date reported', 'released', 'report date', 'reported', 'result date', 'resulted', 'verified'],
+        labels=['date authorised', 'reported'],
+        lex_labels=['authorised', 'authorized', 'date reported', 'released', 'report date', 'result date', 'resulted', 'verified'],
         keywords={'auth': 1.0, 'date': 0.273, 'rele': 0.8, 'repo': 1.0, 'resu': 0.8, 'veri': 0.8},
         foes={'aldr': 1.0, 'birt': 1.0, 'clin': 0.5, 'coll': 1.0, 'dob': 1.0, 'hosp': 0.5, 'id': 1.0, 'lab': 1.0, 'mrn': 1.0, 'name': 0.75, 'npi': 1.0, 'numb': 1.0, 'of': 1.0, 'orde': 0.75, 'pati': 0.714, 'phys': 0.667, 'prov': 1.0, 'requ': 1.0, 'st': 1.0, 'univ': 1.0},
         min_score=0.6,
@@ -83,7 +88,8 @@ def field_ordering_provider(doc, pairs, order):
     return runtime.field(
         doc,
         kind='person_name',
-        labels=['attending', 'center', 'centre', 'clinic', 'clinician', 'consultant', 'doctor', 'dr', 'facility', 'hospital', 'lab', 'laboratory', 'md', 'ordered', 'ordering', 'ordering physician', 'performing lab', 'physician', 'practitioner', 'prescriber', 'provider', 'referred', 'referring', 'requested', 'requesting', 'requesting clinician', 'responsible', 'responsible clinician', 'treating physician'],
+        labels=['ordering physician', 'physician', 'requesting clinician'],
+        lex_labels=['attending', 'center', 'centre', 'clinic', 'clinician', 'consultant', 'doctor', 'dr', 'facility', 'hospital', 'lab', 'laboratory', 'md', 'ordered', 'ordering', 'performing lab', 'practitioner', 'prescriber', 'provider', 'referred', 'referring', 'requested', 'requesting', 'responsible', 'responsible clinician', 'treating physician'],
         keywords={'atte': 0.8, 'cent': 0.8, 'clin': 0.5, 'cons': 0.8, 'doct': 0.8, 'dr': 0.8, 'faci': 0.8, 'labo': 0.8, 'md': 0.8, 'orde': 0.75, 'phys': 0.667, 'prac': 0.8, 'pres': 0.8, 'prov': 1.0, 'refe': 0.8, 'requ': 1.0, 'resp': 0.8},
         foes={'aldr': 1.0, 'auth': 1.0, 'birt': 1.0, 'coll': 1.0, 'dob': 1.0, 'hosp': 0.5, 'id': 1.0, 'lab': 1.0, 'mrn': 1.0, 'name': 0.75, 'npi': 1.0, 'numb': 1.0, 'of': 1.0, 'pati': 0.714, 'repo': 1.0, 'st': 1.0, 'univ': 1.0},
         min_score=0.6,
@@ -97,8 +103,9 @@ def field_ordering_npi(doc, pairs, order):
     found = runtime.field(
         doc,
         kind='code',
-        labels=['attending', 'center', 'centre', 'clinic', 'clinician', 'clinician npi', 'consultant', 'doctor', 'dr', 'facility', 'hospital', 'lab', 'laboratory', 'md', 'national provider identifier', 'npi', 'performing lab', 'physician npi', 'practitioner', 'prescriber', 'provider', 'responsible', 'responsible clinician', 'treating physician'],
-        keywords={'atte': 0.8, 'cent': 0.8, 'clin': 0.5, 'cons': 0.8, 'doct': 0.8, 'dr': 0.8, 'faci': 0.8, 'labo': 0.8, 'md': 0.8, 'npi': 1.0, 'orde': 0.25, 'phys': 0.333, 'prac': 0.8, 'pres': 0.8, 'resp': 0.8},
+        labels=['clinician npi', 'npi', 'physician npi'],
+        lex_labels=['attending', 'center', 'centre', 'clinic', 'clinician', 'consultant', 'doctor', 'dr', 'facility', 'hospital', 'lab', 'laboratory', 'md', 'national provider identifier', 'ordered', 'ordering', 'performing lab', 'practitioner', 'prescriber', 'provider', 'referred', 'referring', 'requested', 'requesting', 'responsible', 'responsible clinician', 'treating physician'],
+        keywords={'atte': 0.8, 'cent': 0.8, 'clin': 0.5, 'cons': 0.8, 'doct': 0.8, 'dr': 0.8, 'faci': 0.8, 'labo': 0.8, 'md': 0.8, 'npi': 1.0, 'orde': 0.25, 'phys': 0.333, 'prac': 0.8, 'pres': 0.8, 'refe': 0.8, 'resp': 0.8},
         foes={'aldr': 1.0, 'auth': 1.0, 'birt': 1.0, 'coll': 1.0, 'dob': 1.0, 'hosp': 0.5, 'id': 1.0, 'lab': 1.0, 'mrn': 1.0, 'name': 0.75, 'numb': 1.0, 'of': 1.0, 'pati': 0.714, 'prov': 1.0, 'repo': 1.0, 'requ': 1.0, 'st': 1.0, 'univ': 1.0},
         system='npi',
         min_score=0.6,
@@ -131,9 +138,9 @@ def field_results(doc, pairs, order):
         runtime.Column('test_name', 'string', ('analyte', 'assay', 'component', 'exam', 'investigation', 'test', 'test name'), (('anal', 1.0), ('assa', 1.0), ('comp', 1.0), ('exam', 1.0), ('inve', 1.0), ('name', 1.0), ('test', 1.0)), required=True),
         runtime.Column('loinc', 'code', ('code', 'cpt', 'hcpcs', 'icd', 'icd-10', 'icd-10-cm', 'loinc', 'loinc code'), (('code', 1.0), ('cpt', 1.0), ('hcpc', 1.0), ('icd', 1.0), ('icd-', 1.0), ('loin', 1.0)), system='loinc', required=True, shape='(?<![\\w.])(\\d+\\-\\d{1})(?![\\w])'),
         runtime.Column('value', 'string', ('authorised', 'authorized', 'date reported', 'finding', 'observed', 'released', 'report date', 'reported', 'result', 'result date', 'result value', 'resulted', 'value', 'verified', 'your value'), (('auth', 1.0), ('find', 1.0), ('obse', 1.0), ('rele', 1.0), ('repo', 1.0), ('resu', 1.0), ('valu', 1.0), ('veri', 1.0)), required=True),
-        runtime.Column('unit', 'string', ('flag units', 'unit', 'units', 'uom'), (('unit', 0.778), ('uom', 1.0))),
-        runtime.Column('reference_range', 'string', ('expected', 'interval', 'normal', 'normal range', 'ordered', 'ordering', 'range', 'ref', 'ref range', 'reference', 'reference interval', 'reference range', 'referred', 'referring', 'requested', 'requesting', 'standard range'), (('expe', 1.0), ('inte', 1.0), ('norm', 1.0), ('orde', 1.0), ('rang', 1.0), ('ref', 1.0), ('refe', 1.0), ('requ', 1.0)), required=True),
-        runtime.Column('flag', 'string', ('abn', 'abnormal', 'flag', 'flag units', 'indicator'), (('abn', 1.0), ('abno', 1.0), ('flag', 0.714), ('indi', 1.0))),
+        runtime.Column('unit', 'string', ('abn', 'abnormal', 'flag units', 'indicator', 'unit', 'units', 'uom'), (('abn', 1.0), ('abno', 1.0), ('indi', 1.0), ('unit', 0.778), ('uom', 1.0))),
+        runtime.Column('reference_range', 'string', ('expected', 'interval', 'normal', 'normal range', 'range', 'ref', 'ref range', 'reference', 'reference interval', 'reference range', 'refill', 'refills', 'refills allowed', 'refills authorized', 'repeat', 'repeats', 'rpt', 'standard range'), (('expe', 1.0), ('inte', 1.0), ('norm', 1.0), ('rang', 1.0), ('ref', 1.0), ('refe', 1.0), ('refi', 1.0), ('repe', 1.0), ('rpt', 1.0)), required=True),
+        runtime.Column('flag', 'string', ('abn', 'abnormal', 'flag', 'flag units', 'indicator', 'uom'), (('abn', 1.0), ('abno', 1.0), ('flag', 0.714), ('indi', 1.0), ('uom', 1.0))),
     ]
     return runtime.table(doc, columns, order=order, min_columns=2)
 

@@ -10,7 +10,8 @@ def field_patient_name(doc, pairs, order):
     return runtime.field(
         doc,
         kind='person_name',
-        labels=['beneficiary', 'client', 'member', 'name', 'name of patient', 'patient', 'patient name', 'pt', 'pt name', 'resident'],
+        labels=['name', 'patient name'],
+        lex_labels=['beneficiary', 'client', 'member', 'name of patient', 'patient', 'pt', 'pt name', 'resident'],
         keywords={'bene': 0.8, 'clie': 0.8, 'memb': 0.8, 'name': 0.5, 'pati': 1.0, 'pt': 0.8, 'resi': 0.8},
         foes={'birt': 1.0, 'cui': 1.0, 'date': 0.5, 'dea': 1.0, 'dire': 1.0, 'disp': 1.0, 'dob': 1.0, 'drug': 0.75, 'for': 1.0, 'issu': 1.0, 'npi': 1.0, 'of': 1.0, 'phar': 1.0, 'qty': 1.0, 'quan': 1.0, 'refi': 1.0, 'repe': 1.0, 'rxno': 1.0, 'send': 1.0, 'sig': 1.0, 'stre': 1.0, 'to': 1.0, 'use': 1.0, 'writ': 1.0},
         min_score=0.6,
@@ -25,7 +26,8 @@ def field_birth_date(doc, pairs, order):
     return runtime.field(
         doc,
         kind='date',
-        labels=['birth', 'birth date', 'birthdate', 'born', 'date of birth', 'dob'],
+        labels=['birth date', 'date of birth', 'dob'],
+        lex_labels=['birth', 'birthdate', 'born'],
         keywords={'birt': 1.0, 'born': 0.8, 'date': 0.5, 'dob': 1.0, 'of': 1.0},
         foes={'cui': 1.0, 'dea': 1.0, 'dire': 1.0, 'disp': 1.0, 'drug': 0.75, 'for': 1.0, 'issu': 1.0, 'name': 0.5, 'npi': 1.0, 'pati': 1.0, 'phar': 1.0, 'qty': 1.0, 'quan': 1.0, 'refi': 1.0, 'repe': 1.0, 'rxno': 1.0, 'send': 1.0, 'sig': 1.0, 'stre': 1.0, 'to': 1.0, 'use': 1.0, 'writ': 1.0},
         min_score=0.6,
@@ -40,7 +42,8 @@ def field_drug_name(doc, pairs, order):
     return runtime.field(
         doc,
         kind='string',
-        labels=['drug', 'drug name', 'medication', 'medication ordered', 'medicine', 'product', 'rx'],
+        labels=['drug'],
+        lex_labels=['drug name', 'medication', 'medication ordered', 'medicine', 'product', 'rx'],
         keywords={'drug': 0.75, 'medi': 0.8, 'prod': 0.8, 'rx': 0.8},
         foes={'birt': 1.0, 'cui': 1.0, 'date': 0.5, 'dea': 1.0, 'dire': 1.0, 'disp': 1.0, 'dob': 1.0, 'for': 1.0, 'issu': 1.0, 'name': 0.5, 'npi': 1.0, 'of': 1.0, 'pati': 1.0, 'phar': 1.0, 'qty': 1.0, 'quan': 1.0, 'refi': 1.0, 'repe': 1.0, 'rxno': 1.0, 'send': 1.0, 'sig': 1.0, 'stre': 1.0, 'to': 1.0, 'use': 1.0, 'writ': 1.0},
         min_score=0.6,
@@ -87,7 +90,8 @@ def field_sig(doc, pairs, order):
     return runtime.field(
         doc,
         kind='string',
-        labels=['directions', 'directions for use', 'freq', 'frequency', 'how', 'how often', 'instructions', 'instructions for use', 'schedule', 'sig', 'usage'],
+        labels=['directions', 'directions for use', 'sig'],
+        lex_labels=['freq', 'frequency', 'how', 'how often', 'instructions', 'instructions for use', 'schedule', 'usage'],
         keywords={'dire': 1.0, 'for': 1.0, 'freq': 0.8, 'how': 0.8, 'inst': 0.8, 'sche': 0.8, 'sig': 1.0, 'usag': 0.8, 'use': 1.0},
         foes={'birt': 1.0, 'cui': 1.0, 'date': 0.5, 'dea': 1.0, 'disp': 1.0, 'dob': 1.0, 'drug': 0.75, 'issu': 1.0, 'name': 0.5, 'npi': 1.0, 'of': 1.0, 'pati': 1.0, 'phar': 1.0, 'qty': 1.0, 'quan': 1.0, 'refi': 1.0, 'repe': 1.0, 'rxno': 1.0, 'send': 1.0, 'stre': 1.0, 'to': 1.0, 'writ': 1.0},
         min_score=0.6,
@@ -101,8 +105,9 @@ def field_quantity(doc, pairs, order):
     return runtime.field(
         doc,
         kind='integer',
-        labels=['chemist', 'destination', 'discharge disposition', 'discharge status', 'discharged to', 'disp', 'dispense', 'dispense quantity', 'dispenser', 'dispensing pharmacy', 'disposition', 'qty', 'quantity', 'quantity dispensed', 'supply'],
-        keywords={'chem': 0.8, 'dest': 0.8, 'disp': 1.0, 'qty': 1.0, 'quan': 1.0, 'supp': 0.8},
+        labels=['disp', 'qty', 'quantity'],
+        lex_labels=['dispense', 'dispense quantity', 'quantity dispensed', 'supply'],
+        keywords={'disp': 1.0, 'qty': 1.0, 'quan': 1.0, 'supp': 0.8},
         foes={'birt': 1.0, 'cui': 1.0, 'date': 0.5, 'dea': 1.0, 'dire': 1.0, 'dob': 1.0, 'drug': 0.75, 'for': 1.0, 'issu': 1.0, 'name': 0.5, 'npi': 1.0, 'of': 1.0, 'pati': 1.0, 'phar': 1.0, 'refi': 1.0, 'repe': 1.0, 'rxno': 1.0, 'send': 1.0, 'sig': 1.0, 'stre': 1.0, 'to': 1.0, 'use': 1.0, 'writ': 1.0},
         min_score=0.6,
         max_words=3,
@@ -115,7 +120,8 @@ def field_refills(doc, pairs, order):
     return runtime.field(
         doc,
         kind='integer',
-        labels=['refill', 'refills', 'refills allowed', 'refills authorized', 'repeat', 'repeats', 'rpt'],
+        labels=['refills', 'repeats'],
+        lex_labels=['refill', 'refills allowed', 'refills authorized', 'repeat', 'rpt'],
         keywords={'refi': 1.0, 'repe': 1.0, 'rpt': 0.8},
         foes={'birt': 1.0, 'cui': 1.0, 'date': 0.5, 'dea': 1.0, 'dire': 1.0, 'disp': 1.0, 'dob': 1.0, 'drug': 0.75, 'for': 1.0, 'issu': 1.0, 'name': 0.5, 'npi': 1.0, 'of': 1.0, 'pati': 1.0, 'phar': 1.0, 'qty': 1.0, 'quan': 1.0, 'rxno': 1.0, 'send': 1.0, 'sig': 1.0, 'stre': 1.0, 'to': 1.0, 'use': 1.0, 'writ': 1.0},
         min_score=0.6,
@@ -129,7 +135,8 @@ def field_prescriber_name(doc, pairs, order):
     return runtime.field(
         doc,
         kind='person_name',
-        labels=['attending', 'clinician', 'consultant', 'doctor', 'dr', 'md', 'name', 'physician', 'practitioner', 'prescriber', 'provider', 'responsible', 'responsible clinician', 'treating physician'],
+        labels=['name', 'prescriber'],
+        lex_labels=['attending', 'clinician', 'consultant', 'doctor', 'dr', 'md', 'physician', 'practitioner', 'provider', 'responsible', 'responsible clinician', 'treating physician'],
         keywords={'atte': 0.8, 'clin': 0.8, 'cons': 0.8, 'doct': 0.8, 'dr': 0.8, 'md': 0.8, 'name': 0.3, 'phys': 0.8, 'prac': 0.8, 'pres': 0.429, 'prov': 0.8, 'resp': 0.8},
         foes={'birt': 1.0, 'cui': 1.0, 'date': 0.5, 'dea': 1.0, 'dire': 1.0, 'disp': 1.0, 'dob': 1.0, 'drug': 0.75, 'for': 1.0, 'issu': 1.0, 'npi': 1.0, 'of': 1.0, 'pati': 1.0, 'phar': 1.0, 'qty': 1.0, 'quan': 1.0, 'refi': 1.0, 'repe': 1.0, 'rxno': 1.0, 'send': 1.0, 'sig': 1.0, 'stre': 1.0, 'to': 1.0, 'use': 1.0, 'writ': 1.0},
         min_score=0.6,
@@ -144,8 +151,9 @@ def field_prescriber_npi(doc, pairs, order):
     found = runtime.field(
         doc,
         kind='code',
-        labels=['national provider identifier', 'npi', 'prescriber npi'],
-        keywords={'npi': 1.0, 'pres': 0.429},
+        labels=['npi', 'prescriber npi'],
+        lex_labels=['attending', 'clinician', 'consultant', 'doctor', 'dr', 'md', 'national provider identifier', 'physician', 'practitioner', 'provider', 'responsible', 'responsible clinician', 'treating physician'],
+        keywords={'atte': 0.8, 'clin': 0.8, 'cons': 0.8, 'doct': 0.8, 'dr': 0.8, 'md': 0.8, 'npi': 1.0, 'phys': 0.8, 'prac': 0.8, 'pres': 0.429, 'prov': 0.8, 'resp': 0.8},
         foes={'birt': 1.0, 'cui': 1.0, 'date': 0.5, 'dea': 1.0, 'dire': 1.0, 'disp': 1.0, 'dob': 1.0, 'drug': 0.75, 'for': 1.0, 'issu': 1.0, 'name': 0.5, 'of': 1.0, 'pati': 1.0, 'phar': 1.0, 'qty': 1.0, 'quan': 1.0, 'refi': 1.0, 'repe': 1.0, 'rxno': 1.0, 'send': 1.0, 'sig': 1.0, 'stre': 1.0, 'to': 1.0, 'use': 1.0, 'writ': 1.0},
         system='npi',
         min_score=0.6,
@@ -179,7 +187,8 @@ def field_date_written(doc, pairs, order):
     return runtime.field(
         doc,
         kind='date',
-        labels=['date', 'date issued', 'date of issue', 'date written', 'issued', 'prescribed', 'rx date', 'written'],
+        labels=['date', 'date issued', 'written'],
+        lex_labels=['date of issue', 'date written', 'issued', 'prescribed', 'rx date'],
         keywords={'date': 0.5, 'issu': 1.0, 'pres': 0.8, 'writ': 1.0},
         foes={'birt': 1.0, 'cui': 1.0, 'dea': 1.0, 'dire': 1.0, 'disp': 1.0, 'dob': 1.0, 'drug': 0.75, 'for': 1.0, 'name': 0.5, 'npi': 1.0, 'of': 1.0, 'pati': 1.0, 'phar': 1.0, 'qty': 1.0, 'quan': 1.0, 'refi': 1.0, 'repe': 1.0, 'rxno': 1.0, 'send': 1.0, 'sig': 1.0, 'stre': 1.0, 'to': 1.0, 'use': 1.0},
         min_score=0.6,
@@ -208,7 +217,7 @@ def field_pharmacy_name(doc, pairs, order):
     return found
 
 
-LABELS = ('attending', 'beneficiary', 'birth', 'birth date', 'birthdate', 'born', 'chemist', 'client', 'clinician', 'consultant', 'date', 'date issued', 'date of birth', 'date of issue', 'date written', 'dea', 'destination', 'directions', 'directions for use', 'discharge disposition', 'discharge status', 'discharged to', 'disp', 'dispense', 'dispense quantity', 'dispenser', 'dispensing pharmacy', 'disposition', 'dob', 'doctor', 'dosage', 'dosage strength', 'dose', 'dr', 'drug', 'drug name', 'freq', 'frequency', 'how', 'how often', 'instructions', 'instructions for use', 'issued', 'md', 'medication', 'medication ordered', 'medicine', 'member', 'name', 'name of patient', 'national provider identifier', 'npi', 'patient', 'patient name', 'pharmacy', 'physician', 'potency', 'practitioner', 'prescribed', 'prescriber', 'prescriber npi', 'product', 'provider', 'pt', 'pt name', 'qty', 'quantity', 'quantity dispensed', 'refill', 'refills', 'refills allowed', 'refills authorized', 'repeat', 'repeats', 'resident', 'responsible', 'responsible clinician', 'rpt', 'rx', 'rx date', 'rxnorm cui', 'schedule', 'send to', 'sig', 'strength', 'supply', 'treating physician', 'usage', 'written')
+LABELS = ('attending', 'beneficiary', 'birth', 'birth date', 'birthdate', 'born', 'chemist', 'client', 'clinician', 'consultant', 'date', 'date issued', 'date of birth', 'date of issue', 'date written', 'dea', 'directions', 'directions for use', 'disp', 'dispense', 'dispense quantity', 'dispenser', 'dispensing pharmacy', 'dob', 'doctor', 'dosage', 'dosage strength', 'dose', 'dr', 'drug', 'drug name', 'freq', 'frequency', 'how', 'how often', 'instructions', 'instructions for use', 'issued', 'md', 'medication', 'medication ordered', 'medicine', 'member', 'name', 'name of patient', 'national provider identifier', 'npi', 'patient', 'patient name', 'pharmacy', 'physician', 'potency', 'practitioner', 'prescribed', 'prescriber', 'prescriber npi', 'product', 'provider', 'pt', 'pt name', 'qty', 'quantity', 'quantity dispensed', 'refill', 'refills', 'refills allowed', 'refills authorized', 'repeat', 'repeats', 'resident', 'responsible', 'responsible clinician', 'rpt', 'rx', 'rx date', 'rxnorm cui', 'schedule', 'send to', 'sig', 'strength', 'supply', 'treating physician', 'usage', 'written')
 
 
 def extract(doc):
