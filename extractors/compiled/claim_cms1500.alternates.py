@@ -14,7 +14,7 @@ def alt1_payer_name(doc, pairs, order):
         labels=['insurance', 'medicaid x', 'payer'],
         keywords={'insu': 0.5, 'medi': 1.0, 'name': 0.2, 'paye': 1.0, 'x': 1.0},
         foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'memb': 1.0, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'pati': 0.833, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
-        min_score=0.4,
+        min_score=0.6,
         max_words=12,
         order=order,
         pairs=pairs,
@@ -31,7 +31,7 @@ def alt2_payer_name(doc, pairs, order):
         labels=['insurance', 'medicaid x', 'payer'],
         keywords={'insu': 0.5, 'medi': 1.0, 'name': 0.2, 'paye': 1.0, 'x': 1.0},
         foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'memb': 1.0, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'pati': 0.833, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
-        min_score=0.9,
+        min_score=0.4,
         max_words=12,
         order=order,
         pairs=pairs,
@@ -129,8 +129,9 @@ def alt1_patient_account_no(doc, pairs, order):
     return runtime.field(
         doc,
         kind='identifier',
-        labels=['account', 'account no', 'account number', 'acct', 'chart account', 'control', 'patient control no', 'pcn'],
-        keywords={'acco': 1.0, 'acct': 1.0, 'char': 0.4, 'cont': 0.8, 'no': 1.0, 'pcn': 0.8},
+        labels=['acct', 'chart account'],
+        lex_labels=['account', 'account no', 'account number', 'beneficiary', 'chart', 'client', 'control', 'hosp no', 'hosp reg no', 'hospital number', 'medical record', 'member', 'mrn', 'name of patient', 'patient control no', 'patient id', 'pcn', 'pt', 'pt name', 'record no', 'record number', 'reg no', 'registration number', 'resident', 'unit number', 'urn'],
+        keywords={'acco': 1.0, 'acct': 1.0, 'bene': 0.8, 'char': 0.4, 'clie': 0.8, 'cont': 0.8, 'mrn': 0.8, 'no': 1.0, 'pcn': 0.8, 'pt': 0.8, 'resi': 0.8, 'urn': 0.8},
         foes={'ab': 1.0, 'bill': 0.75, 'birt': 1.0, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'medi': 1.0, 'memb': 1.0, 'name': 0.6, 'npi': 0.5, 'numb': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0, 'x': 1.0},
         min_score=0.6,
         max_words=3,
@@ -184,8 +185,9 @@ def alt1_total_charge(doc, pairs, order):
         labels=['ab', 'total charges', 'total due'],
         keywords={'ab': 1.0, 'char': 0.6, 'due': 1.0, 'tota': 1.0},
         foes={'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'date': 1.0, 'dob': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'medi': 1.0, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'x': 1.0},
-        min_score=0.6,
+        min_score=0.4,
         max_words=3,
+        context=('charges', 'services rendered'),
         order=order,
         pairs=pairs,
     )
@@ -198,8 +200,9 @@ def alt2_total_charge(doc, pairs, order):
         labels=['ab', 'total charges', 'total due'],
         keywords={'ab': 1.0, 'char': 0.6, 'due': 1.0, 'tota': 1.0},
         foes={'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'date': 1.0, 'dob': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'medi': 1.0, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'x': 1.0},
-        min_score=0.4,
+        min_score=0.9,
         max_words=3,
+        context=('charges', 'services rendered'),
         order=order,
         pairs=pairs,
     )
@@ -249,6 +252,7 @@ def alt1_rendering_npi(doc, pairs, order):
         system='npi',
         min_score=0.6,
         max_words=3,
+        context=('yes x no',),
         order=order,
         pairs=pairs,
     )
@@ -264,6 +268,7 @@ def alt2_rendering_npi(doc, pairs, order):
         system='npi',
         min_score=0.4,
         max_words=3,
+        context=('yes x no',),
         order=order,
         pairs=pairs,
     )
@@ -301,7 +306,7 @@ def alt2_federal_tax_id(doc, pairs, order):
     return found
 
 
-LABELS = ('ab', 'account', 'account no', 'account number', 'acct', 'amount due', 'anderson primary care', 'attending', 'balance', 'beneficiary', 'billed', 'billed amount', 'billing npi', 'birth', 'birth date', 'birthdate', 'boone medical group', 'born', 'brooks medical group', 'cardholder', 'carrier', 'charge', 'charges', 'chart', 'chart account', 'claim detail report', 'claim total', 'client', 'clinician', 'consultant', 'control', 'cost', 'date of birth', 'dob', 'doctor', 'dr', 'drug', 'drug name', 'ein', 'enrollee', 'federal tax id', 'fee', 'fees', 'health plan', 'hosp no', 'hosp reg no', 'hospital number', 'hudson primary care', 'id number', 'insurance', 'insurance plan', 'insured', 'insured id', 'insurer', 'md', 'medicaid x', 'medical record', 'medicare x', 'medication', 'medication ordered', 'medicine', 'member', 'member id', 'morgan health partners', 'mrn', 'name of patient', 'national provider identifier', 'npi', 'patient', 'patient control no', 'patient id', 'patient name', 'payer', 'payor', 'pcn', 'physician', 'plan name', 'policy holder', 'policy number', 'policyholder', 'practitioner', 'prescriber', 'price', 'product', 'provider', 'pt', 'pt name', 'record no', 'record number', 'reg no', 'registration number', 'rendering npi', 'resident', 'responsible', 'responsible clinician', 'rx', 'stone internal medicine associates', 'subscriber', 'subscriber id', 'sum', 'tax', 'tax id', 'tin', 'total', 'total charge', 'total charges', 'total due', 'treating physician', 'unit number', 'urn')
+LABELS = ('ab', 'account', 'account no', 'account number', 'acct', 'amount due', 'anderson primary care', 'attending', 'balance', 'beneficiary', 'billed', 'billed amount', 'billing npi', 'birth', 'birth date', 'birthdate', 'boone medical group', 'born', 'brooks medical group', 'cardholder', 'carrier', 'charge', 'charges', 'chart', 'chart account', 'claim detail report', 'claim total', 'client', 'clinician', 'consultant', 'control', 'cost', 'date of birth', 'dob', 'doctor', 'dr', 'ein', 'enrollee', 'federal tax id', 'fee', 'fees', 'health plan', 'hosp no', 'hosp reg no', 'hospital number', 'hudson primary care', 'id number', 'insurance', 'insurance plan', 'insured', 'insured id', 'insurer', 'md', 'medicaid x', 'medical record', 'medicare x', 'member', 'member id', 'morgan health partners', 'mrn', 'name of patient', 'national provider identifier', 'npi', 'patient', 'patient control no', 'patient id', 'patient name', 'payer', 'payor', 'pcn', 'physician', 'plan name', 'policy holder', 'policy number', 'policyholder', 'practitioner', 'prescriber', 'price', 'provider', 'pt', 'pt name', 'record no', 'record number', 'reg no', 'registration number', 'rendering npi', 'resident', 'responsible', 'responsible clinician', 'stone internal medicine associates', 'subscriber', 'subscriber id', 'sum', 'tax', 'tax id', 'tin', 'total', 'total charge', 'total charges', 'total due', 'treating physician', 'unit number', 'urn')
 
 
 def extract(doc):

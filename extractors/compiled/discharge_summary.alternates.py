@@ -16,6 +16,7 @@ def alt1_patient_name(doc, pairs, order):
         foes={'admi': 1.0, 'atte': 1.0, 'birt': 1.0, 'code': 1.0, 'cond': 1.0, 'cons': 1.0, 'dest': 1.0, 'diag': 0.625, 'disc': 0.5, 'disp': 1.0, 'dob': 1.0, 'faci': 1.0, 'hosp': 1.0, 'mrn': 1.0, 'no': 1.0, 'phys': 1.0, 'prim': 0.5, 'prin': 0.5, 'to': 1.0},
         min_score=0.6,
         max_words=5,
+        context=('discharge summary',),
         order=order,
         pairs=pairs,
     )
@@ -30,6 +31,7 @@ def alt2_patient_name(doc, pairs, order):
         foes={'admi': 1.0, 'atte': 1.0, 'birt': 1.0, 'code': 1.0, 'cond': 1.0, 'cons': 1.0, 'dest': 1.0, 'diag': 0.625, 'disc': 0.5, 'disp': 1.0, 'dob': 1.0, 'faci': 1.0, 'hosp': 1.0, 'mrn': 1.0, 'no': 1.0, 'phys': 1.0, 'prim': 0.5, 'prin': 0.5, 'to': 1.0},
         min_score=0.4,
         max_words=5,
+        context=('discharge summary',),
         order=order,
         pairs=pairs,
     )
@@ -67,8 +69,9 @@ def alt1_mrn(doc, pairs, order):
     return runtime.field(
         doc,
         kind='identifier',
-        labels=['center', 'centre', 'chart', 'clinic', 'facility', 'hosp no', 'hosp reg no', 'hospital', 'hospital number', 'lab', 'laboratory', 'medical record', 'mrn', 'patient id', 'performing lab', 'record no', 'record number', 'reg no', 'registration number', 'unit number', 'urn'],
-        keywords={'cent': 0.8, 'char': 0.8, 'clin': 0.8, 'hosp': 1.0, 'lab': 0.8, 'labo': 0.8, 'mrn': 1.0, 'no': 1.0, 'urn': 0.8},
+        labels=['hosp no', 'mrn'],
+        lex_labels=['chart', 'hosp reg no', 'hospital number', 'medical record', 'patient id', 'record no', 'record number', 'reg no', 'registration number', 'unit number', 'urn'],
+        keywords={'char': 0.8, 'hosp': 1.0, 'mrn': 1.0, 'no': 1.0, 'urn': 0.8},
         foes={'admi': 1.0, 'atte': 1.0, 'birt': 1.0, 'code': 1.0, 'cond': 1.0, 'cons': 1.0, 'dest': 1.0, 'diag': 0.625, 'disc': 0.5, 'disp': 1.0, 'dob': 1.0, 'faci': 1.0, 'name': 0.75, 'pati': 1.0, 'phys': 1.0, 'prim': 0.5, 'prin': 0.5, 'summ': 1.0, 'to': 1.0},
         min_score=0.6,
         max_words=3,
@@ -128,6 +131,7 @@ def alt1_discharge_date(doc, pairs, order):
         foes={'admi': 1.0, 'atte': 1.0, 'birt': 1.0, 'code': 1.0, 'cond': 1.0, 'cons': 1.0, 'dest': 1.0, 'diag': 0.625, 'disp': 1.0, 'dob': 1.0, 'faci': 1.0, 'hosp': 1.0, 'mrn': 1.0, 'name': 0.75, 'no': 1.0, 'pati': 1.0, 'phys': 1.0, 'prim': 0.5, 'prin': 0.5, 'summ': 1.0, 'to': 1.0},
         min_score=0.4,
         max_words=5,
+        context=('follow-up', 'medicines on discharge', 'patient instructions'),
         order=order,
         pairs=pairs,
     )
@@ -142,6 +146,7 @@ def alt2_discharge_date(doc, pairs, order):
         foes={'admi': 1.0, 'atte': 1.0, 'birt': 1.0, 'code': 1.0, 'cond': 1.0, 'cons': 1.0, 'dest': 1.0, 'diag': 0.625, 'disp': 1.0, 'dob': 1.0, 'faci': 1.0, 'hosp': 1.0, 'mrn': 1.0, 'name': 0.75, 'no': 1.0, 'pati': 1.0, 'phys': 1.0, 'prim': 0.5, 'prin': 0.5, 'summ': 1.0, 'to': 1.0},
         min_score=0.6,
         max_words=5,
+        context=('follow-up', 'medicines on discharge', 'patient instructions'),
         order=order,
         pairs=pairs,
     )
@@ -156,6 +161,7 @@ def alt1_attending_physician(doc, pairs, order):
         foes={'admi': 1.0, 'birt': 1.0, 'code': 1.0, 'cond': 1.0, 'dest': 1.0, 'diag': 0.625, 'disc': 0.5, 'disp': 1.0, 'dob': 1.0, 'faci': 1.0, 'hosp': 1.0, 'mrn': 1.0, 'name': 0.75, 'no': 1.0, 'pati': 1.0, 'prim': 0.5, 'prin': 0.5, 'summ': 1.0, 'to': 1.0},
         min_score=0.6,
         max_words=5,
+        context=('follow-up', 'medicines on discharge'),
         order=order,
         pairs=pairs,
     )
@@ -170,6 +176,7 @@ def alt2_attending_physician(doc, pairs, order):
         foes={'admi': 1.0, 'birt': 1.0, 'code': 1.0, 'cond': 1.0, 'dest': 1.0, 'diag': 0.625, 'disc': 0.5, 'disp': 1.0, 'dob': 1.0, 'faci': 1.0, 'hosp': 1.0, 'mrn': 1.0, 'name': 0.75, 'no': 1.0, 'pati': 1.0, 'prim': 0.5, 'prin': 0.5, 'summ': 1.0, 'to': 1.0},
         min_score=0.4,
         max_words=5,
+        context=('follow-up', 'medicines on discharge'),
         order=order,
         pairs=pairs,
     )
@@ -218,6 +225,7 @@ def alt1_primary_diagnosis(doc, pairs, order):
         foes={'admi': 1.0, 'atte': 1.0, 'birt': 1.0, 'code': 1.0, 'cons': 1.0, 'dest': 1.0, 'disc': 0.5, 'disp': 1.0, 'dob': 1.0, 'faci': 1.0, 'hosp': 1.0, 'mrn': 1.0, 'name': 0.75, 'no': 1.0, 'pati': 1.0, 'phys': 1.0, 'summ': 1.0, 'to': 1.0},
         min_score=0.4,
         max_words=12,
+        context=('main condition treated', 'primary diagnosis'),
         order=order,
         pairs=pairs,
     )
@@ -227,7 +235,8 @@ def alt1_primary_diagnosis_code(doc, pairs, order):
     return runtime.field(
         doc,
         kind='code',
-        labels=['code', 'comorbidity', 'cpt', 'dx', 'hcpcs', 'icd', 'icd-10', 'icd-10-cm', 'impression', 'loinc', 'primary diagnosis', 'principal diagnosis', 'problem', 'reason for admission'],
+        labels=['principal diagnosis'],
+        lex_labels=['code', 'comorbidity', 'cpt', 'dx', 'hcpcs', 'icd', 'icd-10', 'icd-10-cm', 'impression', 'loinc', 'primary diagnosis', 'problem', 'reason for admission'],
         keywords={'code': 1.0, 'como': 0.8, 'cpt': 0.8, 'diag': 0.375, 'dx': 0.8, 'hcpc': 0.8, 'icd': 0.8, 'icd-': 0.8, 'impr': 0.8, 'loin': 0.8, 'prim': 0.5, 'prin': 0.5, 'prob': 0.8},
         foes={'admi': 1.0, 'atte': 1.0, 'birt': 1.0, 'cond': 1.0, 'cons': 1.0, 'dest': 1.0, 'disc': 0.5, 'disp': 1.0, 'dob': 1.0, 'faci': 1.0, 'hosp': 1.0, 'mrn': 1.0, 'name': 0.75, 'no': 1.0, 'pati': 1.0, 'phys': 1.0, 'summ': 1.0, 'to': 1.0},
         system='icd10cm',
@@ -245,7 +254,7 @@ def alt1_discharge_disposition(doc, pairs, order):
         labels=['discharge destination', 'discharged to', 'disposition'],
         keywords={'dest': 1.0, 'disc': 0.357, 'disp': 1.0, 'to': 1.0},
         foes={'admi': 1.0, 'atte': 1.0, 'birt': 1.0, 'code': 1.0, 'cond': 1.0, 'cons': 1.0, 'diag': 0.625, 'dob': 1.0, 'faci': 1.0, 'hosp': 1.0, 'mrn': 1.0, 'name': 0.75, 'no': 1.0, 'pati': 1.0, 'phys': 1.0, 'prim': 0.5, 'prin': 0.5, 'summ': 1.0},
-        min_score=0.6,
+        min_score=0.9,
         max_words=12,
         order=order,
         pairs=pairs,
@@ -257,9 +266,10 @@ def alt2_discharge_disposition(doc, pairs, order):
         doc,
         kind='string',
         labels=['discharge destination', 'discharged to', 'disposition'],
-        keywords={'dest': 1.0, 'disc': 0.357, 'disp': 1.0, 'to': 1.0},
+        lex_labels=['date discharged', 'date out', 'departure', 'destination', 'discharge', 'discharge disposition', 'discharge status', 'separation'],
+        keywords={'depa': 0.8, 'dest': 1.0, 'disc': 0.357, 'disp': 1.0, 'sepa': 0.8, 'to': 1.0},
         foes={'admi': 1.0, 'atte': 1.0, 'birt': 1.0, 'code': 1.0, 'cond': 1.0, 'cons': 1.0, 'diag': 0.625, 'dob': 1.0, 'faci': 1.0, 'hosp': 1.0, 'mrn': 1.0, 'name': 0.75, 'no': 1.0, 'pati': 1.0, 'phys': 1.0, 'prim': 0.5, 'prin': 0.5, 'summ': 1.0},
-        min_score=0.9,
+        min_score=0.6,
         max_words=12,
         order=order,
         pairs=pairs,
@@ -291,7 +301,15 @@ def alt1_discharge_medications(doc, pairs, order):
     return runtime.table(doc, columns, order=order, min_columns=2)
 
 
-LABELS = ('admission', 'admission date', 'admit', 'admit date', 'admitted', 'arrival', 'attending', 'attending physician', 'beneficiary', 'birth', 'birth date', 'birthdate', 'born', 'center', 'centre', 'chart', 'chemist', 'client', 'clinic', 'clinician', 'code', 'comorbidity', 'condition', 'consultant', 'cpt', 'date admitted', 'date discharged', 'date in', 'date of admission', 'date of birth', 'date of discharge', 'date out', 'departure', 'destination', 'diagnosis', 'discharge', 'discharge date', 'discharge destination', 'discharge disposition', 'discharge status', 'discharge summary', 'discharged', 'discharged to', 'disp', 'dispense', 'dispense quantity', 'dispenser', 'dispensing pharmacy', 'disposition', 'dob', 'doctor', 'dr', 'dx', 'facility', 'hcpcs', 'hosp no', 'hosp reg no', 'hospital', 'hospital number', 'icd', 'icd-10', 'icd-10-cm', 'impression', 'lab', 'laboratory', 'loinc', 'md', 'medical record', 'member', 'mrn', 'name of patient', 'patient', 'patient id', 'patient name', 'performing lab', 'pharmacy', 'physician', 'practitioner', 'prescriber', 'primary diagnosis', 'principal diagnosis', 'problem', 'provider', 'pt', 'pt name', 'qty', 'quantity', 'quantity dispensed', 'reason for admission', 'record no', 'record number', 'reg no', 'registration number', 'resident', 'responsible', 'responsible clinician', 'send to', 'separation', 'supply', 'treating physician', 'unit number', 'urn')
+def alt2_discharge_medications(doc, pairs, order):
+    return runtime.section_rows(
+        doc,
+        headings=('discharge medications', 'drug strength directions', 'medication dose frequency', 'medications at discharge', 'medicines on discharge'),
+        roles={'drug': 'name'},
+    )
+
+
+LABELS = ('admission', 'admission date', 'admit', 'admit date', 'admitted', 'arrival', 'attending', 'attending physician', 'beneficiary', 'birth', 'birth date', 'birthdate', 'born', 'center', 'centre', 'chart', 'client', 'clinic', 'clinician', 'code', 'comorbidity', 'condition', 'consultant', 'cpt', 'date admitted', 'date discharged', 'date in', 'date of admission', 'date of birth', 'date of discharge', 'date out', 'departure', 'destination', 'diagnosis', 'discharge', 'discharge date', 'discharge destination', 'discharge disposition', 'discharge status', 'discharge summary', 'discharged', 'discharged to', 'disposition', 'dob', 'doctor', 'dr', 'dx', 'facility', 'hcpcs', 'hosp no', 'hosp reg no', 'hospital', 'hospital number', 'icd', 'icd-10', 'icd-10-cm', 'impression', 'lab', 'laboratory', 'loinc', 'md', 'medical record', 'member', 'mrn', 'name of patient', 'patient', 'patient id', 'patient name', 'performing lab', 'physician', 'practitioner', 'prescriber', 'primary diagnosis', 'principal diagnosis', 'problem', 'provider', 'pt', 'pt name', 'reason for admission', 'record no', 'record number', 'reg no', 'registration number', 'resident', 'responsible', 'responsible clinician', 'separation', 'treating physician', 'unit number', 'urn')
 
 
 def extract(doc):
@@ -309,5 +327,5 @@ def extract(doc):
         'primary_diagnosis_code': [alt1_primary_diagnosis_code(doc, pairs, order)],
         'discharge_disposition': [alt1_discharge_disposition(doc, pairs, order), alt2_discharge_disposition(doc, pairs, order)],
         'diagnoses': [alt1_diagnoses(doc, pairs, order), alt2_diagnoses(doc, pairs, order)],
-        'discharge_medications': [alt1_discharge_medications(doc, pairs, order)],
+        'discharge_medications': [alt1_discharge_medications(doc, pairs, order), alt2_discharge_medications(doc, pairs, order)],
     }

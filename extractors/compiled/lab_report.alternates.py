@@ -67,8 +67,9 @@ def alt1_mrn(doc, pairs, order):
     return runtime.field(
         doc,
         kind='identifier',
-        labels=['center', 'centre', 'chart', 'clinic', 'facility', 'hosp no', 'hosp reg no', 'hospital', 'hospital number', 'lab', 'laboratory', 'medical record', 'mrn', 'patient id', 'performing lab', 'record no', 'record number', 'reg no', 'registration number', 'unit number', 'urn'],
-        keywords={'cent': 0.8, 'char': 0.8, 'faci': 0.8, 'hosp': 0.5, 'id': 1.0, 'labo': 0.8, 'mrn': 1.0, 'numb': 1.0, 'pati': 0.286, 'urn': 0.8},
+        labels=['hospital number', 'mrn', 'patient id'],
+        lex_labels=['beneficiary', 'center', 'centre', 'chart', 'client', 'clinic', 'facility', 'hosp no', 'hosp reg no', 'hospital', 'lab', 'laboratory', 'medical record', 'member', 'name of patient', 'performing lab', 'pt', 'pt name', 'record no', 'record number', 'reg no', 'registration number', 'resident', 'unit number', 'urn'],
+        keywords={'bene': 0.8, 'cent': 0.8, 'char': 0.8, 'clie': 0.8, 'faci': 0.8, 'hosp': 0.5, 'id': 1.0, 'labo': 0.8, 'memb': 0.8, 'mrn': 1.0, 'numb': 1.0, 'pati': 0.286, 'pt': 0.8, 'resi': 0.8, 'urn': 0.8},
         foes={'aldr': 1.0, 'auth': 1.0, 'birt': 1.0, 'clin': 0.5, 'coll': 1.0, 'dob': 1.0, 'lab': 1.0, 'name': 0.75, 'npi': 1.0, 'of': 1.0, 'orde': 0.75, 'phys': 0.667, 'prov': 1.0, 'repo': 1.0, 'requ': 1.0, 'st': 1.0, 'univ': 1.0},
         min_score=0.6,
         max_words=3,

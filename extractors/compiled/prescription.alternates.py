@@ -16,6 +16,7 @@ def alt1_patient_name(doc, pairs, order):
         foes={'birt': 1.0, 'cui': 1.0, 'date': 0.5, 'dea': 1.0, 'dire': 1.0, 'disp': 1.0, 'dob': 1.0, 'drug': 0.75, 'for': 1.0, 'issu': 1.0, 'npi': 1.0, 'of': 1.0, 'phar': 1.0, 'qty': 1.0, 'quan': 1.0, 'refi': 1.0, 'repe': 1.0, 'rxno': 1.0, 'send': 1.0, 'sig': 1.0, 'stre': 1.0, 'to': 1.0, 'use': 1.0, 'writ': 1.0},
         min_score=0.6,
         max_words=5,
+        context=('patient',),
         order=order,
         pairs=pairs,
     )
@@ -30,6 +31,7 @@ def alt2_patient_name(doc, pairs, order):
         foes={'birt': 1.0, 'cui': 1.0, 'date': 0.5, 'dea': 1.0, 'dire': 1.0, 'disp': 1.0, 'dob': 1.0, 'drug': 0.75, 'for': 1.0, 'issu': 1.0, 'npi': 1.0, 'of': 1.0, 'phar': 1.0, 'qty': 1.0, 'quan': 1.0, 'refi': 1.0, 'repe': 1.0, 'rxno': 1.0, 'send': 1.0, 'sig': 1.0, 'stre': 1.0, 'to': 1.0, 'use': 1.0, 'writ': 1.0},
         min_score=0.4,
         max_words=5,
+        context=('patient',),
         order=order,
         pairs=pairs,
     )
@@ -44,6 +46,7 @@ def alt1_birth_date(doc, pairs, order):
         foes={'cui': 1.0, 'dea': 1.0, 'dire': 1.0, 'disp': 1.0, 'drug': 0.75, 'for': 1.0, 'issu': 1.0, 'name': 0.5, 'npi': 1.0, 'pati': 1.0, 'phar': 1.0, 'qty': 1.0, 'quan': 1.0, 'refi': 1.0, 'repe': 1.0, 'rxno': 1.0, 'send': 1.0, 'sig': 1.0, 'stre': 1.0, 'to': 1.0, 'use': 1.0, 'writ': 1.0},
         min_score=0.6,
         max_words=5,
+        context=('harbourview medical centre', 'patient'),
         order=order,
         pairs=pairs,
     )
@@ -58,6 +61,7 @@ def alt2_birth_date(doc, pairs, order):
         foes={'cui': 1.0, 'dea': 1.0, 'dire': 1.0, 'disp': 1.0, 'drug': 0.75, 'for': 1.0, 'issu': 1.0, 'name': 0.5, 'npi': 1.0, 'pati': 1.0, 'phar': 1.0, 'qty': 1.0, 'quan': 1.0, 'refi': 1.0, 'repe': 1.0, 'rxno': 1.0, 'send': 1.0, 'sig': 1.0, 'stre': 1.0, 'to': 1.0, 'use': 1.0, 'writ': 1.0},
         min_score=0.4,
         max_words=5,
+        context=('harbourview medical centre', 'patient'),
         order=order,
         pairs=pairs,
     )
@@ -95,7 +99,8 @@ def alt1_strength(doc, pairs, order):
     found = runtime.field(
         doc,
         kind='string',
-        labels=['dosage', 'dosage strength', 'dose', 'potency', 'strength'],
+        labels=['strength'],
+        lex_labels=['dosage', 'dosage strength', 'dose', 'potency'],
         keywords={'dosa': 0.8, 'dose': 0.8, 'pote': 0.8, 'stre': 1.0},
         foes={'birt': 1.0, 'cui': 1.0, 'date': 0.5, 'dea': 1.0, 'dire': 1.0, 'disp': 1.0, 'dob': 1.0, 'drug': 0.75, 'for': 1.0, 'issu': 1.0, 'name': 0.5, 'npi': 1.0, 'of': 1.0, 'pati': 1.0, 'phar': 1.0, 'qty': 1.0, 'quan': 1.0, 'refi': 1.0, 'repe': 1.0, 'rxno': 1.0, 'send': 1.0, 'sig': 1.0, 'to': 1.0, 'use': 1.0, 'writ': 1.0},
         min_score=0.6,
@@ -112,7 +117,8 @@ def alt2_strength(doc, pairs, order):
     return runtime.field(
         doc,
         kind='string',
-        labels=['dosage', 'dosage strength', 'dose', 'potency', 'strength'],
+        labels=['strength'],
+        lex_labels=['dosage', 'dosage strength', 'dose', 'potency'],
         keywords={'dosa': 0.8, 'dose': 0.8, 'pote': 0.8, 'stre': 1.0},
         foes={'birt': 1.0, 'cui': 1.0, 'date': 0.5, 'dea': 1.0, 'dire': 1.0, 'disp': 1.0, 'dob': 1.0, 'drug': 0.75, 'for': 1.0, 'issu': 1.0, 'name': 0.5, 'npi': 1.0, 'of': 1.0, 'pati': 1.0, 'phar': 1.0, 'qty': 1.0, 'quan': 1.0, 'refi': 1.0, 'repe': 1.0, 'rxno': 1.0, 'send': 1.0, 'sig': 1.0, 'to': 1.0, 'use': 1.0, 'writ': 1.0},
         min_score=0.6,
@@ -240,8 +246,9 @@ def alt1_prescriber_npi(doc, pairs, order):
     return runtime.field(
         doc,
         kind='code',
-        labels=['national provider identifier', 'npi', 'prescriber npi'],
-        keywords={'npi': 1.0, 'pres': 0.429},
+        labels=['npi', 'prescriber npi'],
+        lex_labels=['attending', 'clinician', 'consultant', 'doctor', 'dr', 'md', 'national provider identifier', 'physician', 'practitioner', 'provider', 'responsible', 'responsible clinician', 'treating physician'],
+        keywords={'atte': 0.8, 'clin': 0.8, 'cons': 0.8, 'doct': 0.8, 'dr': 0.8, 'md': 0.8, 'npi': 1.0, 'phys': 0.8, 'prac': 0.8, 'pres': 0.429, 'prov': 0.8, 'resp': 0.8},
         foes={'birt': 1.0, 'cui': 1.0, 'date': 0.5, 'dea': 1.0, 'dire': 1.0, 'disp': 1.0, 'dob': 1.0, 'drug': 0.75, 'for': 1.0, 'issu': 1.0, 'name': 0.5, 'of': 1.0, 'pati': 1.0, 'phar': 1.0, 'qty': 1.0, 'quan': 1.0, 'refi': 1.0, 'repe': 1.0, 'rxno': 1.0, 'send': 1.0, 'sig': 1.0, 'stre': 1.0, 'to': 1.0, 'use': 1.0, 'writ': 1.0},
         system='npi',
         min_score=0.6,
@@ -306,6 +313,7 @@ def alt1_date_written(doc, pairs, order):
         foes={'birt': 1.0, 'cui': 1.0, 'dea': 1.0, 'dire': 1.0, 'disp': 1.0, 'dob': 1.0, 'drug': 0.75, 'for': 1.0, 'name': 0.5, 'npi': 1.0, 'of': 1.0, 'pati': 1.0, 'phar': 1.0, 'qty': 1.0, 'quan': 1.0, 'refi': 1.0, 'repe': 1.0, 'rxno': 1.0, 'send': 1.0, 'sig': 1.0, 'stre': 1.0, 'to': 1.0, 'use': 1.0},
         min_score=0.4,
         max_words=5,
+        context=('electronic prescription record',),
         order=order,
         pairs=pairs,
     )
@@ -320,6 +328,7 @@ def alt2_date_written(doc, pairs, order):
         foes={'birt': 1.0, 'cui': 1.0, 'dea': 1.0, 'dire': 1.0, 'disp': 1.0, 'dob': 1.0, 'drug': 0.75, 'for': 1.0, 'name': 0.5, 'npi': 1.0, 'of': 1.0, 'pati': 1.0, 'phar': 1.0, 'qty': 1.0, 'quan': 1.0, 'refi': 1.0, 'repe': 1.0, 'rxno': 1.0, 'send': 1.0, 'sig': 1.0, 'stre': 1.0, 'to': 1.0, 'use': 1.0},
         min_score=0.6,
         max_words=5,
+        context=('electronic prescription record',),
         order=order,
         pairs=pairs,
     )
@@ -332,6 +341,7 @@ def alt1_pharmacy_name(doc, pairs, order):
         labels=['pharmacy', 'send to'],
         min_score=2.0,
         max_words=12,
+        context=('pharmacy', 'prescriber signature'),
         order=order,
         pairs=pairs,
     )
@@ -344,17 +354,19 @@ def alt2_pharmacy_name(doc, pairs, order):
     return runtime.field(
         doc,
         kind='string',
-        labels=['chemist', 'dispenser', 'dispensing pharmacy', 'pharmacy', 'send to'],
+        labels=['pharmacy', 'send to'],
+        lex_labels=['chemist', 'dispenser', 'dispensing pharmacy'],
         keywords={'chem': 0.8, 'phar': 1.0, 'send': 1.0, 'to': 1.0},
         foes={'birt': 1.0, 'cui': 1.0, 'date': 0.5, 'dea': 1.0, 'dire': 1.0, 'disp': 1.0, 'dob': 1.0, 'drug': 0.75, 'for': 1.0, 'issu': 1.0, 'name': 0.5, 'npi': 1.0, 'of': 1.0, 'pati': 1.0, 'qty': 1.0, 'quan': 1.0, 'refi': 1.0, 'repe': 1.0, 'rxno': 1.0, 'sig': 1.0, 'stre': 1.0, 'use': 1.0, 'writ': 1.0},
         min_score=0.6,
         max_words=12,
+        context=('pharmacy', 'prescriber signature'),
         order=order,
         pairs=pairs,
     )
 
 
-LABELS = ('attending', 'beneficiary', 'birth', 'birth date', 'birthdate', 'born', 'chemist', 'client', 'clinician', 'consultant', 'date', 'date issued', 'date of birth', 'date of issue', 'date written', 'dea', 'destination', 'directions', 'directions for use', 'discharge disposition', 'discharge status', 'discharged to', 'disp', 'dispense', 'dispense quantity', 'dispenser', 'dispensing pharmacy', 'disposition', 'dob', 'doctor', 'dosage', 'dosage strength', 'dose', 'dr', 'drug', 'drug name', 'freq', 'frequency', 'how', 'how often', 'instructions', 'instructions for use', 'issued', 'md', 'medication', 'medication ordered', 'medicine', 'member', 'name', 'name of patient', 'national provider identifier', 'npi', 'patient', 'patient name', 'pharmacy', 'physician', 'potency', 'practitioner', 'prescribed', 'prescriber', 'prescriber npi', 'product', 'provider', 'pt', 'pt name', 'qty', 'quantity', 'quantity dispensed', 'refill', 'refills', 'refills allowed', 'refills authorized', 'repeat', 'repeats', 'resident', 'responsible', 'responsible clinician', 'rpt', 'rx', 'rx date', 'rxnorm cui', 'schedule', 'send to', 'sig', 'strength', 'supply', 'treating physician', 'usage', 'written')
+LABELS = ('attending', 'beneficiary', 'birth', 'birth date', 'birthdate', 'born', 'chemist', 'client', 'clinician', 'consultant', 'date', 'date issued', 'date of birth', 'date of issue', 'date written', 'dea', 'directions', 'directions for use', 'disp', 'dispense', 'dispense quantity', 'dispenser', 'dispensing pharmacy', 'dob', 'doctor', 'dosage', 'dosage strength', 'dose', 'dr', 'drug', 'drug name', 'freq', 'frequency', 'how', 'how often', 'instructions', 'instructions for use', 'issued', 'md', 'medication', 'medication ordered', 'medicine', 'member', 'name', 'name of patient', 'national provider identifier', 'npi', 'patient', 'patient name', 'pharmacy', 'physician', 'potency', 'practitioner', 'prescribed', 'prescriber', 'prescriber npi', 'product', 'provider', 'pt', 'pt name', 'qty', 'quantity', 'quantity dispensed', 'refill', 'refills', 'refills allowed', 'refills authorized', 'repeat', 'repeats', 'resident', 'responsible', 'responsible clinician', 'rpt', 'rx', 'rx date', 'rxnorm cui', 'schedule', 'send to', 'sig', 'strength', 'supply', 'treating physician', 'usage', 'written')
 
 
 def extract(doc):
