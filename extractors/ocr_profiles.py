@@ -55,9 +55,9 @@ def choose_profile(sample_set: SampleSet, docs: dict[str, Document], source: str
     """The lock's `ocr_profile` entry: {"name", "scores" per profile, "samples"}."""
     from extractors.artifacts import load_source
     from pipeline.ingest import ingest_many
-    from pipeline.ingest.ocr import DEFAULT_PROFILE, PROFILES
+    from pipeline.ingest.ocr import AUTO_PROFILES, DEFAULT_PROFILE
 
-    names = profiles or list(PROFILES)
+    names = profiles or list(AUTO_PROFILES)
     ids = _spread(scanned_ids(docs), MAX_SAMPLES)
     if not ids:
         return {"name": DEFAULT_PROFILE, "samples": 0, "scores": {}}
