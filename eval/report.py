@@ -149,11 +149,9 @@ def run_compiled(roots: list[SampleRoot], locked: Mapping[str, Any], *, keep_tex
 
             rec.predicted, _ = classify(dict(classifier), doc)
             rec.classified = True
-        if isinstance(doc, Exception):
-            pass
-        elif ext is None:
+        if ext is None and not isinstance(doc, Exception):
             rec.error = "no compiled extractor for this doc type"
-        else:
+        elif not isinstance(doc, Exception):
             want = ocr_profile or profiles.get(ss.doc_type)
             if doc.meta.get("ocr_profile") and want and want != doc.meta["ocr_profile"]:
                 try:

@@ -310,15 +310,9 @@ def studio(
 def _usage_exceptions() -> tuple[type[BaseException], ...]:
     """Our exceptions that mean "the input is not usable as given" (exit 2)."""
     from extractors.schema import SchemaError
+    from pipeline.fhir_bundle import MappingError
 
-    kinds: list[type[BaseException]] = [UsageError, SchemaError, FileNotFoundError, NotADirectoryError]
-    try:
-        from pipeline.fhir_bundle import MappingError
-
-        kinds.append(MappingError)
-    except ImportError:
-        pass
-    return tuple(kinds)
+    return (UsageError, SchemaError, MappingError, FileNotFoundError, NotADirectoryError)
 
 
 def _say(message: str, command: str | None) -> None:

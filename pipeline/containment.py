@@ -252,7 +252,7 @@ def die_with_parent(driver_pid: int | None = None) -> None:
         if launcher not in (1, driver_pid):
             try:
                 os.kill(launcher, signal.SIGKILL)
-            except OSError:
+            except OSError:  # already gone
                 pass
         os.kill(os.getpid(), signal.SIGKILL)
 

@@ -173,7 +173,7 @@ def test_kill9_of_the_driver_leaves_no_worker(setup):
     family = _children(p.pid)
     os.kill(p.pid, signal.SIGKILL)
     p.wait()
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 300  # generous: a loaded machine may be slow to reap them
     while any(_alive(c) for c in family):
         assert time.monotonic() < deadline, f"orphans: {[c for c in family if _alive(c)]}"
         time.sleep(0.05)

@@ -130,7 +130,7 @@ def test_huge_page_is_small_file():
     assert len(huge_page_pdf()) < 600
 
 
-def test_blank_pages_skip_tesseract(tmp_path, monkeypatch):
+def test_blank_pages_skip_tesseract(tmp_path):
     """Blank scanned pages are detected on the pixels: Tesseract is never called for them."""
     from pipeline.ingest import ocr as _ocr
 
