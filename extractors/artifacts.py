@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import types
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
+
+from extractors.fileio import atomic_write  # noqa: F401  (re-exported: the compiler writes through it)
 
 LOCK_NAME = "extractors.lock"
 LOCK_VERSION = 1
@@ -23,17 +24,6 @@ class ArtifactError(Exception):
 
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write via a temporary file and rename, so readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 def read_lock(folder: Path) -> dict[str, Any]:

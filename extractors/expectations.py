@@ -29,17 +29,14 @@ import re
 from pathlib import Path
 from typing import Any
 
+from extractors.codes import FORMATS, npi_valid
+from extractors.values import number_float
+
 SUITE_VERSION = 1
 SUITE_SUFFIX = ".expectations.json"
 
-# Code-system formats (uppercased, whitespace removed before matching).
-SYSTEM_PATTERNS = {
-    "loinc": r"^\d{1,7}-\d$",
-    "icd10cm": r"^[A-TV-Z]\d[0-9A-Z](?:\.?[0-9A-Z]{1,4})?$",
-    "cpt": r"^\d{4}[0-9A-Z]$",
-    "rxnorm": r"^\d{1,10}$",
-    "npi": r"^\d{10}$",
-}
+# Code-system formats (uppercased, whitespace removed before matching): `extractors.codes`.
+SYSTEM_PATTERNS = FORMATS
 MAX_SHAPES = 4           # distinct value shapes before a pattern falls back to a character class
 VALUE_SET_MAX = 12       # at most this many distinct values ...
 VALUE_SET_MIN_RATIO = 3  # ... each seen on average this many times, to call a field a value set
@@ -58,20 +55,7 @@ class ExpectationsError(Exception):
 # ------------------------------------------------------------------------- helpers
 
 
-def npi_luhn_ok(value: Any) -> bool:
-    """True when `value` is a 10-digit NPI whose check digit is valid (Luhn over 80840 + 9 digits)."""
-    digits = re.sub(r"\s+", "", str(value))
-    if not re.fullmatch(r"\d{10}", digits):
-        return False
-    total = 0
-    for i, ch in enumerate(reversed("80840" + digits[:9])):
-        d = int(ch)
-        if i % 2 == 0:  # rightmost payload digit is doubled (check digit excluded)
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return (10 - total % 10) % 10 == int(digits[9])
+npi_luhn_ok = npi_valid  # the name the runtime suites use for the NPI check digit
 
 
 def _runs(value: str) -> list[tuple[str, int]]:
@@ -136,15 +120,7 @@ def generalise_pattern(values: list[str]) -> str | None:
     return pattern
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    try:
-        return float(str(value).replace(",", "").replace("$", "").strip())
-    except ValueError:
-        return None
+_number = number_float
 
 
 def _plausible_range(nums: list[float]) -> tuple[float, float] | None:

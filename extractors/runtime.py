@@ -24,6 +24,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable, Iterator
 
+from extractors.codes import CODE_PATTERNS, npi_valid  # noqa: F401  (part of the helper API, see __all__)
 from pipeline.document import BBox, Document, Line, Word
 
 __all__ = (
@@ -171,29 +172,6 @@ def parse_phone(text: str) -> str | None:
     return collapse(m.group(0)) if m else None
 
 
-def npi_valid(value: str) -> bool:
-    """NPI check digit: Luhn over '80840' + the first nine digits."""
-    digits = re.sub(r"\D", "", value)
-    if len(digits) != 10:
-        return False
-    total = 0
-    for i, ch in enumerate(reversed("80840" + digits[:9])):
-        d = int(ch)
-        if i % 2 == 0:
-            d *= 2
-            d = d - 9 if d > 9 else d
-        total += d
-    return (10 - total % 10) % 10 == int(digits[9])
-
-
-CODE_PATTERNS = MappingProxyType({
-    "npi": re.compile(r"\b\d{10}\b"),
-    "loinc": re.compile(r"\b\d{1,5}-\d\b"),
-    "icd10cm": re.compile(r"\b[A-TV-Z]\d[0-9A-Z](?:\.[0-9A-Z]{1,4})?\b"),
-    "cpt": re.compile(r"\b\d{4}[0-9FTU]\b"),
-    "rxnorm": re.compile(r"\b\d{2,8}\b"),
-    "ucum": re.compile(r"\S+"),
-})
 _IDENTIFIER = re.compile(r"\b(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{2,}[A-Z0-9]\b", re.I)
 
 

@@ -38,6 +38,7 @@ from typing import Any, Iterator, Sequence
 from rich.console import Console
 
 from pipeline.batch_worker import Package
+from pipeline.pool import CRASH_KIND, CRASH_REASON, WorkerCrashed, kill_workers, new_process_pool
 from pipeline.state import State, atomic_write_many, docc_version, dumps, hash_file
 from pipeline.walk import Entry, display, is_utf8, walk
 
@@ -48,14 +49,6 @@ FLUSH_ROWS = int(os.environ.get("DOCC_BATCH_FLUSH_ROWS", "500"))   # validate wh
 FLUSH_SECONDS = float(os.environ.get("DOCC_BATCH_FLUSH_SECONDS", "10"))  # ... or the oldest waited this long
 EXIT_OK, EXIT_INCOMPLETE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 STATUSES = ("exported", "review", "quarantined")
-
-
-class WorkerCrashed(Exception):
-    """A worker process died (or a Ray task failed) while processing a chunk."""
-
-
-class Interrupted(Exception):
-    pass
 
 
 # ------------------------------------------------------------------------- engines
@@ -71,13 +64,9 @@ class LocalEngine:
         self._new_pool()
 
     def _new_pool(self) -> None:
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
-
         from pipeline.batch_worker import init_worker
 
-        self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("forkserver"),
-                                        initializer=init_worker, initargs=(self.pkg, os.getpid()))
+        self.pool = new_process_pool(self.workers, init_worker, (self.pkg, os.getpid()))
 
     def submit(self, items):
         from concurrent.futures.process import BrokenProcessPool
@@ -114,12 +103,9 @@ class LocalEngine:
 
     def close(self, abandon: bool = False) -> None:
         if abandon:
-            for p in list(getattr(self.pool, "_processes", {}).values()):
-                try:
-                    p.kill()
-                except Exception:
-                    pass
-        self.pool.shutdown(wait=not abandon, cancel_futures=True)
+            kill_workers(self.pool)
+        else:
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 class RayEngine:
@@ -590,8 +576,7 @@ def _run(inputs, out: Path, pkg: Package, suites: dict, workers: int, engine_nam
                                 raise RuntimeError(f"worker processes keep dying before finishing any document ({e})") from None
                             if isolated:
                                 log.warning("a worker died processing one input; quarantined (%s)", e)
-                                rec = _quarantine(items[0][1], "too_large", "the worker process died while processing this file "
-                                                  "(out of memory, an extractor stuck past its CPU-time limit, or a crash in a parser)")
+                                rec = _quarantine(items[0][1], CRASH_KIND, CRASH_REASON)
                                 rec["nocache"] = True
                                 finalize([rec])
                             else:

@@ -19,17 +19,14 @@ import threading
 from datetime import date
 from typing import Any
 
-from extractors.expectations import npi_luhn_ok
+from extractors.codes import npi_valid as npi_luhn_ok
+from extractors.values import number_float as _number, present as _present
 
 log = logging.getLogger(__name__)
 
 
 def _collapse(v: Any) -> str:
     return re.sub(r"\s+", " ", str(v)).strip()
-
-
-def _present(v: Any) -> bool:
-    return v is not None and not (isinstance(v, str) and _collapse(v) == "") and v != []
 
 
 def _valid_date(v: Any) -> bool:
@@ -41,17 +38,6 @@ def _valid_date(v: Any) -> bool:
     except ValueError:
         return False
     return 1900 <= d.year <= 2100
-
-
-def _number(v: Any) -> float | None:
-    if isinstance(v, bool):
-        return None
-    if isinstance(v, (int, float)):
-        return float(v)
-    try:
-        return float(str(v).replace(",", "").replace("$", "").strip())
-    except ValueError:
-        return None
 
 
 def cell(check: dict[str, Any], value: Any) -> Any:

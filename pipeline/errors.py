@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-IngestErrorKind = Literal["corrupt", "encrypted", "empty", "unsupported", "too_large", "unreadable"]
+IngestErrorKind = Literal["corrupt", "encrypted", "empty", "unsupported", "too_large", "unreadable", "crashed"]
 
 
 class IngestError(Exception):

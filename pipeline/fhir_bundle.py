@@ -24,11 +24,10 @@ import json
 import logging
 import os
 import re
-import tempfile
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -36,6 +35,8 @@ from urllib.parse import quote
 
 import yaml
 
+from extractors.fileio import atomic_write, canonical_json
+from extractors.values import number as _number, present as _present
 from pipeline.fhir_codes import assert_bindings
 
 log = logging.getLogger(__name__)
@@ -395,19 +396,6 @@ def _cell(entry: Any) -> Any:
     if isinstance(entry, dict) and "value" in entry:
         return entry["value"]
     return entry
-
-
-def _present(v: Any) -> bool:
-    return v is not None and not (isinstance(v, str) and v.strip() == "") and v != [] and v != {}
-
-
-def _number(v: Any) -> Decimal | None:
-    if isinstance(v, bool) or v is None:
-        return None
-    try:
-        return Decimal(str(v).replace(",", "").replace("$", "").strip())
-    except InvalidOperation:
-        return None
 
 
 def _json_number(d: Decimal) -> int | float:
@@ -965,25 +953,7 @@ def set_source_title(bundle: dict, source: str) -> dict:
 
 # ----------------------------------------------------------------------------- output
 
-def dumps(obj: Any, indent: int | None = None) -> str:
-    """Canonical JSON: sorted keys, UTF-8, no trailing spaces."""
-    return json.dumps(obj, sort_keys=True, ensure_ascii=False, indent=indent,
-                      separators=(",", ": ") if indent else (",", ":"))
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+dumps = canonical_json  # canonical JSON text: sorted keys, UTF-8, no trailing spaces
 
 
 def bundle_path(out_dir: Path, sha256: str) -> Path:
@@ -992,9 +962,9 @@ def bundle_path(out_dir: Path, sha256: str) -> Path:
 
 def write_bundle(bundle: dict, out_dir: Path) -> Path:
     """Write OUT/fhir/<sha256>.json atomically: compact JSON, sorted keys, trailing newline (the
-    same bytes as the batch runner's `pipeline.state.dumps(bundle) + b"\\n"`)."""
+    same bytes as the batch runner's `extractors.fileio.dumps(bundle) + b"\\n"`)."""
     path = bundle_path(out_dir, bundle["identifier"]["value"])
-    _atomic_write(path, dumps(bundle) + "\n")
+    atomic_write(path, (dumps(bundle) + "\n").encode("utf-8"))
     return path
 
 

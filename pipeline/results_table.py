@@ -13,6 +13,8 @@ import os
 from pathlib import Path
 from typing import Any, Iterator
 
+from extractors.fileio import tmp_path
+
 SCHEMA = {"source": "str", "sha256": "str", "doc_type": "str", "status": "str", "reason": "str", "field": "str",
           "row": "int", "column": "str", "value": "str", "confidence": "float", "page": "int"}
 
@@ -54,7 +56,7 @@ def write_results_parquet(out: Path) -> Path | None:
     frame = pl.DataFrame(rows, schema={k: types[v] for k, v in SCHEMA.items()}, orient="row") if rows else \
         pl.DataFrame(schema={k: types[v] for k, v in SCHEMA.items()})
     path = Path(out) / "results.parquet"
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    tmp = tmp_path(path)
     frame.write_parquet(tmp, compression="zstd", statistics=False)
     os.replace(tmp, path)
     return path

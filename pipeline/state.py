@@ -19,6 +19,8 @@ import os
 from pathlib import Path
 from typing import Any, Iterator
 
+from extractors.fileio import atomic_write_many, dumps, fsync_dir  # noqa: F401  (re-exported)
+
 RECORD_VERSION = 1
 
 
@@ -29,45 +31,6 @@ def docc_version() -> str:
         return version("docc")
     except Exception:
         return "0.0.0"
-
-
-def dumps(obj: Any) -> bytes:
-    """Canonical JSON bytes: sorted keys, compact, UTF-8."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
-def fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def atomic_write_many(items: list[tuple[Path, bytes]], fsync: bool = True) -> None:
-    """Write several files atomically: all tmp files, fsync each, then rename each, fsync dirs."""
-    staged = []
-    for path, data in items:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            if fsync:
-                fh.flush()
-                os.fsync(fh.fileno())
-        staged.append((tmp, path))
-    dirs = set()
-    for tmp, path in staged:
-        os.replace(tmp, path)
-        dirs.add(path.parent)
-    if fsync:
-        for d in sorted(dirs):
-            fsync_dir(d)
 
 
 def hash_file(path: bytes, block: int = 1 << 20) -> str:

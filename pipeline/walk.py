@@ -1,4 +1,5 @@
-"""Find the input documents of a batch: files and folders, walked recursively.
+"""Find the input documents: files and folders, walked recursively. The one walking rule of
+`docc run` and `docc ingest` (and `pipeline.ingest.iter_inputs`).
 
 - Paths are handled as bytes end to end, so file names that are not valid UTF-8 work;
   `display(path)` gives a JSON-safe text form (invalid bytes as `\\xNN`).

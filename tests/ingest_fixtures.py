@@ -199,3 +199,19 @@ def word_accuracy(expected: list[str], got: list[str]) -> float:
             cur.append(prev[j] + 1 if e == g else max(prev[j + 1], cur[j]))
         prev = cur
     return prev[-1] / len(expected)
+
+
+def die_on_open(name: str) -> None:
+    """Worker-pool initializer for crash tests: the worker that opens a file called `name` dies
+    at once (`os._exit`), as a worker does on a pdfium segfault or an OOM kill, which cannot be
+    provoked on demand. It lives here, in the tests, and reaches production code only through
+    `ingest_many(initializer=...)`; it hooks the interpreter's own `open` audit event."""
+    import os
+    import sys
+
+    def hook(event: str, args: tuple) -> None:
+        if event == "open" and args and isinstance(args[0], (str, bytes, os.PathLike)):
+            if os.path.basename(os.fsdecode(args[0])) == name:
+                os._exit(70)
+
+    sys.addaudithook(hook)

@@ -508,24 +508,26 @@ def test_threads_share_pdfium_safely(d):
     assert all(doc.pages == expected for doc in docs)
 
 
-def test_worker_crash_fails_only_the_culprit(d, monkeypatch):
+def test_worker_crash_fails_only_the_culprit(d):
     """A worker that dies (pdfium segfault, OOM kill) must not take the other documents in
-    flight with it: they are retried on a fresh pool, one at a time.
+    flight with it: they are retried on a fresh pool, one at a time, and only the file whose
+    worker dies again is reported, as `crashed` (the same rule as `docc run`, pipeline.pool).
 
-    A real pdfium crash or OOM kill cannot be provoked on demand, so a test-only hook makes
-    the worker reading one named file exit abruptly (os._exit), which is what a crash looks
-    like to the pool."""
+    A real pdfium crash or OOM kill cannot be provoked on demand, so the test's own pool
+    initializer (tests/ingest_fixtures.die_on_open) makes the worker that opens one named file
+    exit abruptly (os._exit), which is what a crash looks like to the pool."""
+    from pipeline.pool import CRASH_KIND, CRASH_REASON
+
     paths = []
     for i in range(6):
         p = d / f"crash_{i}.pdf"
         F.text_pdf(p)
         paths.append(p)
-    monkeypatch.setenv("DOCC_INGEST_TEST_CRASH_ON", "crash_2.pdf")
-    out = list(ingest_many(paths, workers=2, cache_dir=None))
+    out = list(ingest_many(paths, workers=2, cache_dir=None, initializer=F.die_on_open, initargs=("crash_2.pdf",)))
     assert [p for p, _ in out] == paths
     for p, r in out:
         if p.name == "crash_2.pdf":
-            assert isinstance(r, IngestError) and r.kind == "corrupt" and "crashed" in r.reason
+            assert isinstance(r, IngestError) and r.kind == CRASH_KIND and r.reason == CRASH_REASON
         else:
             assert isinstance(r, Document) and r.pages[0].source == "text-layer", (p, r)
 

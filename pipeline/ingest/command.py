@@ -13,30 +13,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from pipeline.errors import IngestError
-
-SIDECAR_SUFFIXES = {".json", ".yaml", ".yml"}
-
-
-def _skip(name: str) -> bool:
-    return name.startswith(".") or Path(name).suffix.lower() in SIDECAR_SUFFIXES
+from pipeline.walk import display, walk
 
 
 def iter_inputs(inputs: Iterable[Path]) -> Iterator[Path]:
-    """Files named directly, plus every file under named folders (sorted, recursive).
-
-    Sidecars (.json/.yaml) and hidden files inside folders are skipped; a file named directly
-    is always yielded (so a bad one is reported, not silently dropped), as is a missing path.
-    """
-    for inp in inputs:
-        inp = Path(inp)
-        if inp.is_dir():
-            found: list[Path] = []
-            for root, dirs, files in os.walk(inp, followlinks=False):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                found.extend(Path(root) / f for f in files if not _skip(f))
-            yield from sorted(found)
-        else:
-            yield inp
+    """Every input under `inputs` as `pipeline.walk.walk` finds it (the one walking rule for
+    `docc run` and `docc ingest`: recursive, sorted, symbolic links followed with loops caught,
+    hidden files and sidecars inside folders skipped). Paths that cannot be read are yielded
+    too, so ingest reports them instead of dropping them."""
+    for entry in walk(inputs):
+        yield Path(os.fsdecode(entry.path))
 
 
 def ingest_command(inputs: list[Path], workers: int) -> int:
@@ -48,14 +34,18 @@ def ingest_command(inputs: list[Path], workers: int) -> int:
     from pipeline.ingest.core import ingest_many
 
     console = Console(stderr=False)
-    files = list(iter_inputs(inputs))
-    if not files:
+    entries = list(walk(inputs))
+    files = [Path(os.fsdecode(e.path)) for e in entries if e.error is None]
+    walk_errors = [(display(e.path), *e.error) for e in entries if e.error is not None]
+    if not entries:
         console.print("[yellow]no input files found[/yellow]")
         return 2
 
     pages_by_source: Counter[str] = Counter()
     errors: Counter[str] = Counter()
-    error_rows: list[tuple[str, str, str]] = []
+    error_rows: list[tuple[str, str, str]] = list(walk_errors)
+    for _, kind, _ in walk_errors:
+        errors[kind] += 1
     n_docs = cache_hits = 0
     t0 = time.perf_counter()
     progress = Progress(
@@ -86,7 +76,7 @@ def ingest_command(inputs: list[Path], workers: int) -> int:
     summary = Table(title="docc ingest", show_header=True)
     summary.add_column("measure")
     summary.add_column("value", justify="right")
-    summary.add_row("files", str(len(files)))
+    summary.add_row("files", str(len(entries)))
     summary.add_row("documents read", str(n_docs))
     summary.add_row("pages (text layer)", str(pages_by_source.get("text-layer", 0)))
     summary.add_row("pages (OCR)", str(pages_by_source.get("ocr", 0)))
@@ -107,7 +97,7 @@ def ingest_command(inputs: list[Path], workers: int) -> int:
             et.add_row(escape(f), kind, escape(reason))
         console.print(et)
     accounted = n_docs + sum(errors.values())
-    if accounted != len(files):  # cannot happen: ingest_many yields once per input
-        console.print(f"[red]accounting mismatch: {len(files)} inputs, {accounted} results[/red]")
+    if accounted != len(entries):  # cannot happen: ingest_many yields once per input
+        console.print(f"[red]accounting mismatch: {len(entries)} inputs, {accounted} results[/red]")
         return 1
     return 0

@@ -17,11 +17,12 @@ import time
 import traceback
 import warnings
 from collections import deque
-from collections.abc import Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from PIL import Image, ImageSequence
 
@@ -31,6 +32,7 @@ from pipeline.ingest.caps import check_decompressed, page_image_pixels
 from pipeline.ingest import ocr as _ocr
 from pipeline.ingest.pdftext import DEFAULT_POLICY, TextLayerPolicy, extract_page, flatten_annotations, needs_ocr, open_pdf
 from pipeline.ingest.sniff import DEFAULT_LIMITS, Limits, RawInput, read_input
+from pipeline.pool import MAX_ATTEMPTS, crash_error, new_process_pool
 
 log = logging.getLogger(__name__)
 
@@ -406,9 +408,7 @@ def ingest(
 
 
 def _plan_path(path: str, dpi: int, cache_dir: Path | None, limits: Limits, policy: TextLayerPolicy, lang: str,
-               crash_on: str | None = None, profile: str = _ocr.DEFAULT_PROFILE) -> Plan:
-    if crash_on and Path(path).name == crash_on:  # test-only fault injection, see _CRASH_ENV
-        os._exit(70)
+               profile: str = _ocr.DEFAULT_PROFILE) -> Plan:
     raw = read_input(Path(path), limits)
     return plan(raw, dpi=dpi, cache_dir=cache_dir, limits=limits, policy=policy, lang=lang, profile=profile)
 
@@ -498,23 +498,10 @@ class _Slot:
         return False
 
 
-MAX_ATTEMPTS = 2  # a document in flight when a worker died is retried once, on its own
-
-# Test-only fault injection: a real pdfium segfault or OOM kill cannot be provoked on demand,
-# so tests set this to a file name whose worker then exits abruptly.
-_CRASH_ENV = "DOCC_INGEST_TEST_CRASH_ON"
-
-
 def _broken_future() -> Future:
     f: Future = Future()
     f.set_exception(BrokenProcessPool("worker pool broke"))
     return f
-
-
-def _pool(workers: int) -> ProcessPoolExecutor:
-    import multiprocessing as mp
-
-    return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("forkserver"))
 
 
 def ingest_many(
@@ -529,11 +516,16 @@ def ingest_many(
     window: int | None = None,
     pool: Executor | None = None,
     profile: str = _ocr.DEFAULT_PROFILE,
+    initializer: Callable[..., Any] | None = None,
+    initargs: tuple = (),
 ) -> Iterator[tuple[Path, Document | IngestError]]:
     """Ingest many documents on `workers` processes; yield (path, Document | IngestError) in input order.
 
     Documents and their OCR pages are spread over the pool; at most `window` documents are
     in flight, so memory stays bounded however long `paths` is. Every input yields exactly once.
+    A worker's death is handled by `pipeline.pool`'s rule (retry alone, then `crashed`).
+    `initializer(*initargs)` runs in each worker process as it starts (resource limits, and
+    the tests' fault injection, which lives in the tests).
     """
     cdir = _resolve_cache_dir(cache_dir)
     if pool is None and workers <= 1:
@@ -548,7 +540,7 @@ def ingest_many(
         return
 
     own_pool = pool is None
-    ex = pool if pool is not None else _pool(workers)
+    ex = pool if pool is not None else new_process_pool(workers, initializer, initargs)
     window = window or max(4, 4 * workers)
     it = iter(paths)
     slots: deque[_Slot] = deque()
@@ -559,8 +551,7 @@ def ingest_many(
         slot.attempts += 1
         slot.waiting = False
         try:
-            slot.plan = ex.submit(_in_worker, _plan_path, str(slot.path), dpi, cdir, limits, policy, lang,
-                                  os.environ.get(_CRASH_ENV), profile)
+            slot.plan = ex.submit(_in_worker, _plan_path, str(slot.path), dpi, cdir, limits, policy, lang, profile)
         except BrokenProcessPool as e:
             slot.error = IngestError("unreadable", f"worker pool broke ({e})")
 
@@ -576,7 +567,7 @@ def ingest_many(
             slot.error = e
             return
         except BrokenProcessPool:
-            slot.error = IngestError("corrupt", "a worker process crashed while reading this file")
+            slot.error = crash_error()
             return
         except Exception as e:
             slot.error = _internal_error(slot.path, e)
@@ -601,7 +592,7 @@ def ingest_many(
                 except IngestError as e:
                     return e
                 except BrokenProcessPool:
-                    return IngestError("corrupt", "a worker process crashed on a page of this file")
+                    return crash_error()
                 except Exception as e:
                     return _internal_error(slot.path, e)
             else:
@@ -616,11 +607,11 @@ def ingest_many(
         that was in flight, one at a time, so only the one that crashes again fails."""
         nonlocal ex
         ex.shutdown(wait=False, cancel_futures=True)
-        ex = _pool(workers)
+        ex = new_process_pool(workers, initializer, initargs)
         for s in slots:
             if s.error is None and s.hit_by_crash():
                 if s.attempts >= MAX_ATTEMPTS:
-                    s.error = IngestError("corrupt", "a worker process crashed reading this file (a pdfium crash, or out of memory)")
+                    s.error = crash_error()
                 else:
                     log.warning("a worker process died; retrying %s on its own", s.path.name)
                     s.plan, s.p, s.pages, s.waiting = None, None, [], True

@@ -22,18 +22,19 @@ from pydantic import ValidationError
 
 from extractors.artifacts import atomic_write
 from extractors.canonical import collapse
+from extractors.codes import matches_format, npi_valid
 from extractors.schema import DOCUMENT_SUFFIXES, FieldSpec, Schema
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 INBOX = ".inbox"  # uploaded, not yet labeled documents (skipped by `load_sample_set`: no suffix)
 _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%m-%d-%Y", "%Y/%m/%d", "%b %d, %Y", "%b %d %Y", "%B %d, %Y",
                  "%B %d %Y", "%d %b %Y", "%d %B %Y", "%d-%b-%Y", "%d.%m.%Y", "%Y%m%d", "%b. %d, %Y")
-_CODE_PATTERNS = {
-    "loinc": (re.compile(r"^\d{1,7}-\d$"), "a LOINC code looks like 2345-7"),
-    "icd10cm": (re.compile(r"^[A-Z]\d[0-9A-Z](\.?[0-9A-Z]{1,4})?$"), "an ICD-10-CM code looks like E11.9"),
-    "rxnorm": (re.compile(r"^\d{1,9}$"), "an RxNorm code is digits"),
-    "cpt": (re.compile(r"^\d{4}[0-9A-Z]$"), "a CPT code is five characters, like 99213"),
-    "npi": (re.compile(r"^\d{10}$"), "an NPI is ten digits"),
+_CODE_HINTS = {  # formats: `extractors.codes.FORMATS`
+    "loinc": "a LOINC code looks like 2345-7",
+    "icd10cm": "an ICD-10-CM code looks like E11.9",
+    "rxnorm": "an RxNorm code is digits",
+    "cpt": "a CPT code is five characters, like 99213",
+    "npi": "an NPI is ten digits",
 }
 
 
@@ -49,15 +50,7 @@ class Conflict(Exception):
     """The file changed on disk since the browser loaded it, or the name is taken."""
 
 
-def npi_ok(digits: str) -> bool:
-    """The NPI check digit (Luhn over '80840' + the first nine digits)."""
-    total = 0
-    for i, ch in enumerate(reversed("80840" + digits[:9])):
-        d = int(ch)
-        if i % 2 == 0:
-            d = d * 2 - 9 if d * 2 > 9 else d * 2
-        total += d
-    return (10 - total % 10) % 10 == int(digits[9])
+npi_ok = npi_valid
 
 
 def parse_date(text: str) -> str:
@@ -103,10 +96,9 @@ def canonical_value(value: Any, spec: FieldSpec) -> Any:
     text = collapse(str(value))
     if t in ("code", "identifier"):
         text = text.replace(" ", "") if t == "code" else text
-        if t == "code" and spec.system in _CODE_PATTERNS:
-            pattern, hint = _CODE_PATTERNS[spec.system]
-            if not pattern.match(text.upper() if spec.system == "icd10cm" else text):
-                raise ValueError(f"{value!r}: {hint}")
+        if t == "code" and spec.system in _CODE_HINTS:
+            if not matches_format(spec.system, text):
+                raise ValueError(f"{value!r}: {_CODE_HINTS[spec.system]}")
             if spec.system == "npi" and not npi_ok(text):
                 raise ValueError(f"{value!r}: the NPI check digit is wrong")
         return text

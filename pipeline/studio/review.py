@@ -416,7 +416,6 @@ def _plain_rows(rows: Any) -> Any:
 
 
 def _atomic(path: Path, data: bytes) -> None:
-    from pipeline.state import atomic_write_many
+    from extractors.fileio import atomic_write
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_many([(path, data)])
+    atomic_write(path, data)
