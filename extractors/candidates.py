@@ -34,6 +34,9 @@ class FieldCandidate:
     generator: str
     variant: str = ""
     cost: Cost = dc_field(default_factory=Cost)
+    # Rendered by docc (synthesizer, vetted plan templates): scored in-process. A body the model
+    # wrote itself (free-form, repaired) is False: it is scored only inside the sandbox.
+    trusted: bool = True
 
     @property
     def key(self) -> str:

@@ -214,6 +214,7 @@ class Generators:
         self.cost.add(cost)
         for c in cands:
             c.generator = f"{self.backend}-freeform"
+            c.trusted = False
         return [self._repaired(c, schema, docs, goldens, plan) for c in cands]
 
     def _repaired(self, cand: FieldCandidate, schema: Schema, docs: dict[str, Document], goldens: dict[str, dict],
@@ -228,6 +229,7 @@ class Generators:
             fixed = lc.repair_body(self.client, cand, problems, attempt=attempt, schema=schema)
             self.cost.add(fixed.cost)
             fixed.generator = f"{self.backend}-freeform"
+            fixed.trusted = False
             fixed.variant = f"{cand.variant}+r{attempt + 1}"
             cand = fixed
         return cand
@@ -321,8 +323,8 @@ def compile_doc_type(sample_set: SampleSet, docs: dict[str, Document], gens: Gen
     task = progress.add_task(f"{schema.doc_type}: held-out folds", total=len(folds)) if progress else None
     for fold_no, (train, test) in enumerate(folds):
         plan, cands = gens.propose(schema, {i: docs[i] for i in train}, {i: goldens[i] for i in train})
-        trusted = [c for c in cands if "freeform" not in c.generator]
-        untrusted = [c for c in cands if "freeform" in c.generator]
+        trusted = [c for c in cands if c.trusted]
+        untrusted = [c for c in cands if not c.trusted]
         test_docs = {i: docs[i] for i in test}
         kept: dict[int, list[tuple[str, Any]]] = {}
         scores = score_candidates(trusted, test_docs, goldens, schema, plan, run_trusted, kept)
@@ -369,7 +371,7 @@ def compile_doc_type(sample_set: SampleSet, docs: dict[str, Document], gens: Gen
         if fr.winner is None:
             continue
         # plan-based winners are re-learned from every sample; a free-form winner is kept as validated
-        final = by_key.get((name, fr.winner.key), fr.winner) if "freeform" not in fr.winner.generator else fr.winner
+        final = by_key.get((name, fr.winner.key), fr.winner) if fr.winner.trusted else fr.winner
         fr.winner = final
         bodies[name] = final.source
     cost = Cost(gens.cost.prompt_tokens - cost_before.prompt_tokens, gens.cost.completion_tokens - cost_before.completion_tokens,

@@ -552,7 +552,7 @@ def candidate_from_reply(field: str, text: str, generator: str, variant: str, co
     except CodeError as exc:
         log.info("%s %s: %s", field, variant or generator, exc)
         return None
-    return FieldCandidate(field, source, generator, variant, cost)
+    return FieldCandidate(field, source, generator, variant, cost, trusted=False)  # the model wrote this body
 
 
 def propose_field_bodies(client: Any, schema: Schema, fields: list[str], examples: dict[str, list[tuple[str, Any]]],
@@ -630,4 +630,4 @@ def repair_body(client: Any, candidate: FieldCandidate, problems: list[str], *, 
     log.info("%s: repair %d of %s -> %s (%d requests, %d+%d tokens, %.1f s)", candidate.field, attempt,
              candidate.key, "new code" if fixed else "no change", cost.requests, cost.prompt_tokens,
              cost.completion_tokens, cost.seconds)
-    return fixed or FieldCandidate(candidate.field, candidate.source, GENERATOR_REPAIR, variant, cost)
+    return fixed or FieldCandidate(candidate.field, candidate.source, GENERATOR_REPAIR, variant, cost, trusted=False)

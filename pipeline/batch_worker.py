@@ -23,6 +23,8 @@ from datetime import date, datetime, time as dtime
 from decimal import Decimal
 from typing import Any
 
+from pipeline.records import DocRecord, ErrorKind, ReviewReason, WorkerResult
+
 log = logging.getLogger(__name__)
 
 TEXT_SNIPPET = 200
@@ -180,19 +182,13 @@ def serialise_found(found: Any, doc) -> dict[str, Any] | None:
 # ------------------------------------------------------------------------- per document
 
 
-def _record(sha: str, status: str, reason: str | None, **kw: Any) -> dict[str, Any]:
-    rec = {"sha256": sha, "doc_type": None, "status": status, "reason": reason, "fields": {},
-           "extractor_sha256": None, "doc_type_score": None, "checks_failed": [], "pages": None}
-    rec.update(kw)
-    return rec
-
-
-def process_document(path: bytes, sha: str, rt: _Runtime, stats: dict[str, float]) -> dict[str, Any]:
+def process_document(path: bytes, sha: str, rt: _Runtime, stats: dict[str, float]) -> WorkerResult:
     """Everything for one input up to (not including) runtime validation. Never raises."""
     from extractors.classifier import classify
     from pipeline.errors import IngestError
     from pipeline.ingest import ingest
 
+    Q, R = DocRecord.quarantined, DocRecord.review
     t0 = time.perf_counter()
     try:
         kw = {"dpi": rt.pkg.dpi}
@@ -201,13 +197,13 @@ def process_document(path: bytes, sha: str, rt: _Runtime, stats: dict[str, float
         doc = ingest(os.fsdecode(path), **kw)
     except IngestError as e:
         stats["ingest_s"] += time.perf_counter() - t0
-        return _record(sha, "quarantined", f"{e.kind}: {e.reason}", error_kind=e.kind)
+        return WorkerResult(Q(sha, e.kind, e.reason))
     except MemoryError:
-        return _record(sha, "quarantined", "too_large: out of memory while reading", error_kind="too_large")
+        return WorkerResult(Q(sha, ErrorKind.TOO_LARGE, "out of memory while reading"))
     except Exception as e:  # a bug, not bad input: still account for the file
         log.warning("ingest raised %s unexpectedly (a bug: please report)", type(e).__name__)
         log.debug("ingest failure", exc_info=True)
-        return _record(sha, "quarantined", f"corrupt: unexpected {type(e).__name__} while reading", error_kind="corrupt")
+        return WorkerResult(Q(sha, ErrorKind.CORRUPT, f"unexpected {type(e).__name__} while reading"))
     t1 = time.perf_counter()
     stats["ingest_s"] += t1 - t0
     n_pages = len(doc.pages)
@@ -218,21 +214,21 @@ def process_document(path: bytes, sha: str, rt: _Runtime, stats: dict[str, float
         stats["ocr_s"] += t1 - t0
     pages = {"total": n_pages, "ocr": n_ocr}
     if doc.sha256 != sha:
-        return _record(sha, "quarantined", "unreadable: the file changed while it was being processed; run again",
-                       error_kind="unreadable", pages=pages, nocache=True)
+        return WorkerResult(Q(sha, ErrorKind.UNREADABLE, "the file changed while it was being processed; run again",
+                              pages=pages), cache=False)
 
     try:
         doc_type, score = classify(rt.pkg.classifier, doc)
     except Exception as e:
         log.warning("classifier raised %s", type(e).__name__)
-        return _record(sha, "review", f"classifier error: {type(e).__name__}", pages=pages)
+        return WorkerResult(R(sha, ReviewReason.CLASSIFIER_ERROR, type(e).__name__, pages=pages))
     t2 = time.perf_counter()
     stats["classify_s"] += t2 - t1
     if doc_type is None:
-        return _record(sha, "review", f"unknown document type (best score {score:.3f})", doc_type_score=score, pages=pages)
+        return WorkerResult(R(sha, ReviewReason.UNKNOWN_TYPE, f" (best score {score:.3f})", doc_type_score=score, pages=pages))
     if doc_type not in rt.extract:
-        return _record(sha, "review", f"no locked extractor for doc type {doc_type}", doc_type=doc_type,
-                       doc_type_score=score, pages=pages)
+        return WorkerResult(R(sha, ReviewReason.NO_EXTRACTOR, f" for doc type {doc_type}", doc_type=doc_type,
+                              doc_type_score=score, pages=pages))
     want = rt.pkg.ocr_profiles.get(doc_type)
     if n_ocr and want and want != doc.meta.get("ocr_profile"):
         # scans are read again with the OCR profile the compiler chose for this doc type
@@ -240,7 +236,7 @@ def process_document(path: bytes, sha: str, rt: _Runtime, stats: dict[str, float
         try:
             doc = ingest(os.fsdecode(path), **kw, profile=want)
         except IngestError as e:
-            return _record(sha, "quarantined", f"{e.kind}: {e.reason}", error_kind=e.kind, pages=pages)
+            return WorkerResult(Q(sha, e.kind, e.reason, pages=pages))
         stats["ocr_s"] += time.perf_counter() - t_re
         stats["ingest_s"] += time.perf_counter() - t_re
         t2 = time.perf_counter()
@@ -250,48 +246,50 @@ def process_document(path: bytes, sha: str, rt: _Runtime, stats: dict[str, float
     stats["extract_s"] += time.perf_counter() - t2
     if outcome.kind in ("error",):
         log.debug("extractor %s raised %s", doc_type, outcome.why)
-        return _record(sha, "review", f"extractor error: {outcome.why}", **base)
+        return WorkerResult(R(sha, ReviewReason.EXTRACTOR_ERROR, outcome.why, **base))
     if outcome.kind is not None:
         log.warning("the %s extractor was stopped on a document: %s", doc_type, outcome.why)
-        return _record(sha, "quarantined", f"contained: the locked {doc_type} extractor {outcome.why}",
-                       error_kind="contained", nocache=outcome.kind in ("cpu", "memory"), **base)
+        return WorkerResult(Q(sha, ErrorKind.CONTAINED, f"the locked {doc_type} extractor {outcome.why}", **base),
+                            cache=outcome.kind not in ("cpu", "memory"))
     try:
         out = outcome.out
         fields = {str(k): serialise_found(v, doc) for k, v in sorted(out.items(), key=lambda kv: str(kv[0]))}
     except (TypeError, ValueError) as e:
         log.debug("extractor %s output refused: %s", doc_type, type(e).__name__)
-        return _record(sha, "quarantined", f"contained: the locked {doc_type} extractor returned a value "
-                       "the serializer refuses", error_kind="contained", **base)
+        return WorkerResult(Q(sha, ErrorKind.CONTAINED, f"the locked {doc_type} extractor returned a value "
+                              "the serializer refuses", **base))
     stats["docs_extracted"] += 1
-    rec = _record(sha, "exported", None, fields=fields, **base)
+    needs_checks = rt.pkg.has_checks.get(doc_type, False)
     withheld: list[str] = []
+    gate_items = None
     gate = rt.pkg.gates.get(doc_type)
     if gate is not None:
         assessment = gate_document(gate, rt.alternates.get(doc_type), doc, fields)
-        rec["gate"] = [i.as_dict() for i in assessment.items]
+        gate_items = tuple(i.as_dict() for i in assessment.items)
         if assessment.review:
-            rec.update(status="review", reason=assessment.reason())
             # the runtime checks still run, so the review record names every problem at once
-            rec["needs_checks"] = rt.pkg.has_checks.get(doc_type, False)
-            return rec
+            rec = DocRecord(sha, "review", assessment.reason(), fields=fields, gate=gate_items,
+                            review_kind=ReviewReason.EXPORT_GATE, **base)
+            return WorkerResult(rec, needs_checks=needs_checks)
         withheld = assessment.withheld
-    rec["needs_checks"] = rt.pkg.has_checks.get(doc_type, False)
-    if rt.fhir is not None:
-        t3 = time.perf_counter()
-        try:
-            # State is keyed by content, so the bundle must not depend on the file's path: the
-            # mapper sees a content-derived name (right media type, no path).
-            ext = _EXT.get(str(doc.meta.get("format")), "bin")
-            public = {k: v for k, v in rec.items() if k not in ("needs_checks", "gate")}
-            public["fields"] = {k: (None if k in withheld else v) for k, v in fields.items()}
-            public["source"] = f"{sha}.{ext}"
-            rec["bundle"] = jsonable(rt.fhir.build_bundle(public, mappings=rt.pkg.fhir_mappings))
-        except Exception as e:
-            log.debug("FHIR bundle for a %s document failed: %s", doc_type, type(e).__name__)
-            rec.pop("needs_checks", None)
-            rec.update(status="review", reason=f"fhir mapping error: {type(e).__name__}")
-        stats["fhir_s"] += time.perf_counter() - t3
-    return rec
+    rec = DocRecord(sha, "exported", None, fields=fields, gate=gate_items, **base)
+    if rt.fhir is None:
+        return WorkerResult(rec, needs_checks=needs_checks)
+    t3 = time.perf_counter()
+    try:
+        # State is keyed by content, so the bundle must not depend on the file's path: the
+        # mapper sees a content-derived name (right media type, no path).
+        ext = _EXT.get(str(doc.meta.get("format")), "bin")
+        public = {k: v for k, v in rec.to_json().items() if k not in ("gate", "review_kind")}
+        public["fields"] = {k: (None if k in withheld else v) for k, v in fields.items()}
+        public["source"] = f"{sha}.{ext}"
+        result = WorkerResult(rec, bundle=jsonable(rt.fhir.build_bundle(public, mappings=rt.pkg.fhir_mappings)),
+                              needs_checks=needs_checks)
+    except Exception as e:
+        log.debug("FHIR bundle for a %s document failed: %s", doc_type, type(e).__name__)
+        result = WorkerResult(rec.to_review(ReviewReason.FHIR_ERROR, type(e).__name__))
+    stats["fhir_s"] += time.perf_counter() - t3
+    return result
 
 
 def gate_document(gate, alternates, doc, fields: dict[str, Any]):
@@ -319,7 +317,7 @@ def gate_document(gate, alternates, doc, fields: dict[str, Any]):
     return assessment
 
 
-def process_chunk(items: list[tuple[bytes, str]], pkg: Package | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def process_chunk(items: list[tuple[bytes, str]], pkg: Package | None = None) -> tuple[list[WorkerResult], dict[str, Any]]:
     """Process a chunk of (path, sha256) inputs; returns their records and worker stats."""
     rt = _runtime(pkg)
     stats: dict[str, Any] = {k: 0.0 for k in ("ingest_s", "ocr_s", "classify_s", "extract_s", "fhir_s", "pages", "ocr_pages", "docs_extracted")}

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Any, Iterator
 
-from extractors.fileio import atomic_write_many, dumps, fsync_dir  # noqa: F401  (re-exported)
+from extractors.fileio import atomic_write_many, dumps, fsync_dir  # noqa: F401  (fsync_dir re-exported)
+from pipeline.records import DocRecord
 
-RECORD_VERSION = 1
+RECORD_VERSION = 2  # 2: records carry their review kind (pipeline.records.ReviewReason)
 
 
 def docc_version() -> str:
@@ -67,7 +67,7 @@ class State:
     def path(self, sha: str) -> Path:
         return self.records / sha[:2] / f"{sha}.json"
 
-    def get(self, sha: str) -> dict[str, Any] | None:
+    def get(self, sha: str) -> DocRecord | None:
         """The stored record for this content, if it is still valid under the current fingerprint."""
         try:
             data = self.path(sha).read_bytes()
@@ -79,22 +79,28 @@ class State:
             return None
         if self.reprocess is True or (self.reprocess and rec.get("doc_type") in self.reprocess):
             return None
-        return rec
+        try:
+            return DocRecord.from_json(rec)
+        except (KeyError, ValueError, TypeError):  # not a record of this format: process again
+            return None
 
-    def load(self, sha: str) -> dict[str, Any] | None:
+    def load(self, sha: str) -> DocRecord | None:
         """The stored record without the validity check (used when rebuilding outputs)."""
         try:
             rec = json.loads(self.path(sha).read_bytes())
         except (OSError, ValueError):
             return None
         rec.pop("fingerprint", None)
-        return rec
+        try:
+            return DocRecord.from_json(rec)
+        except (KeyError, ValueError, TypeError):  # not a record of this format
+            return None
 
-    def put_many(self, records: list[dict[str, Any]]) -> None:
+    def put_many(self, records: list[DocRecord]) -> None:
         items = []
         for rec in records:
-            body = {**rec, "fingerprint": self.fingerprint(rec.get("doc_type"))}
-            items.append((self.path(rec["sha256"]), dumps(body) + b"\n"))
+            body = {**rec.to_json(), "fingerprint": self.fingerprint(rec.doc_type)}
+            items.append((self.path(rec.sha256), dumps(body) + b"\n"))
         atomic_write_many(items, fsync=self.fsync)
 
     def shas(self) -> Iterator[str]:

@@ -363,7 +363,7 @@ class ReviewQueue:
     def _update_manifest(self, results: list[dict[str, Any]], ndjson: dict[str, int]) -> dict[str, Any]:
         from collections import Counter, defaultdict
 
-        from pipeline.batch import STATUSES, _review_kind
+        from pipeline.records import STATUSES, ReviewReason
 
         path = self.run / "manifest.json"
         manifest = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
@@ -376,7 +376,7 @@ class ReviewQueue:
             counts[status] += 1
             per_type[line.get("doc_type") or ("unknown" if status == "review" else "-")][status] += 1
             if status == "review":
-                review_kinds[_review_kind(line.get("reason"))] += 1
+                review_kinds[ReviewReason.of_reason(line.get("reason")).value] += 1
                 for name in line.get("checks_failed") or []:
                     check_counts[name] += 1
         inputs = manifest.get("inputs", len(results))

@@ -1,0 +1,522 @@
+"""The mapping interpreter: one extracted document in, one validated FHIR R4 transaction Bundle
+out (`build_bundle`); see `pipeline.fhir_bundle` for the rules it keeps."""
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+
+from extractors.values import number as _number, present as _present
+from pipeline.fhir_codes import assert_bindings
+
+
+from pipeline.fhir_common import BuildError, FHIR_DIR, IDENTIFIER_TYPES, MEDIA_TYPES, MappingError, NAMESPACE, SOURCE_KEYS, V2_0203
+from pipeline.fhir_terminology import Concept, Terminology
+from pipeline.fhir_mapping import Mapping, ResourceSpec, _terminology, default_mapping, load_mapping, mapping_path
+from pipeline.fhir_values import _BOUND, _COMPARATOR, _RANGE, _VALUE, _cell, _json_number, human_name, slug
+
+# ----------------------------------------------------------------------------- the interpreter
+
+def _where(spec: dict) -> str:
+    """Names the field (never its value) for error messages."""
+    if "field" in spec and "column" in spec:
+        return f"{spec['field']}.{spec['column']}"
+    return str(spec.get("field") or spec.get("column") or "value")
+
+
+def _bad(spec: dict, what: str) -> None:
+    raise BuildError(f"{_where(spec)}: not {what}")
+
+
+@dataclass
+class _Instance:
+    spec: ResourceSpec
+    row: int | None
+    full_url: str
+    ident: list[dict]
+    key_identifier: dict
+    alias_of: str | None = None   # full_url of an earlier entry with the same business key
+    match: str | None = None      # conditional-create query when there is no business identifier
+
+
+@dataclass
+class _Ctx:
+    fields: dict
+    row: dict | None = None
+    row_index: int | None = None
+    table: str | None = None
+
+
+class _Builder:
+    def __init__(self, result: dict, mapping: Mapping, term: Terminology) -> None:
+        self.result = result
+        self.mapping = mapping
+        self.term = term
+        self.sha = result["sha256"]
+        self.fields: dict = result.get("fields") or {}
+        self.instances: dict[str, list[_Instance]] = {}
+
+    # ------------------------------------------------------------- field access
+    def field_value(self, name: str) -> Any:
+        return _cell(self.fields.get(name))
+
+    def rows(self, table: str) -> list[dict]:
+        value = self.field_value(table)
+        if not isinstance(value, list):
+            return []
+        return [r if isinstance(r, dict) else {} for r in value]
+
+    def source(self, spec: dict, ctx: _Ctx) -> Any:
+        if "const" in spec:
+            return spec["const"]
+        if "field" in spec:
+            value = self.field_value(spec["field"])
+            if "column" in spec:  # a table column outside a row: all its values (reduced in `value`)
+                return [_cell(r.get(spec["column"])) for r in self.rows(spec["field"])]
+            return value
+        if "column" in spec:
+            if ctx.row is None:
+                raise MappingError(f"'column: {spec['column']}' used outside for_each")
+            return _cell(ctx.row.get(spec["column"]))
+        if "join" in spec:
+            parts = [self.value(p, ctx) for p in spec["join"]]
+            if spec.get("all") and not all(_present(p) for p in parts):
+                return None
+            parts = [str(p) for p in parts if _present(p)]
+            return spec.get("sep", " ").join(parts) if parts else None
+        return None
+
+    # ------------------------------------------------------------- spec evaluation
+    def value(self, spec: Any, ctx: _Ctx) -> Any:
+        """Evaluate one mapping node: constant, source spec, nested element or list."""
+        if isinstance(spec, list):
+            out: list = []
+            for item in spec:
+                v = self.value(item, ctx)
+                if isinstance(item, dict) and "for_each" in item and isinstance(v, list):
+                    out.extend(v)
+                elif isinstance(v, list) and isinstance(item, dict) and "ref" in item:
+                    out.extend(v)
+                elif _present(v):
+                    out.append(v)
+            return out or None
+        if not isinstance(spec, dict):
+            return spec
+        if not self._condition(spec):
+            return None
+        if "for_each" in spec:
+            out = []
+            for i, row in enumerate(self.rows(spec["for_each"])):
+                sub = _Ctx(self.fields, row, i, spec["for_each"])
+                if spec.get("when") and not any(_present(_cell(row.get(c))) for c in spec["when"]):
+                    continue
+                v = self.value(spec.get("elements") or {}, sub)
+                if _present(v):
+                    out.append(v)
+            return out or None
+        if "ref" in spec:
+            return self.reference(spec["ref"], ctx)
+        if "first" in spec:
+            for alt in spec["first"]:
+                v = self.value(alt, ctx)
+                if _present(v):
+                    return v
+            return None
+        if "field" in spec and "column" in spec:  # a table column outside a row, reduced by `pick`
+            values = [self.transform(spec.get("as"), v, spec, ctx) for v in self.source(spec, ctx)]
+            values = [v for v in values if _present(v)]
+            if not values:
+                return None
+            pick = spec.get("pick", "first")
+            if pick not in ("first", "last", "min", "max"):
+                raise MappingError(f"unknown pick {pick!r}")
+            if pick in ("min", "max"):
+                key = (lambda v: (0, v, "")) if all(isinstance(v, (int, float)) for v in values) else (lambda v: (1, 0, str(v)))
+                return (min if pick == "min" else max)(values, key=key)
+            return values[0] if pick == "first" else values[-1]
+        if "const" in spec and "as" not in spec:
+            return spec["const"]
+        if SOURCE_KEYS & spec.keys():
+            raw = self.source(spec, ctx)
+            if isinstance(raw, str):
+                raw = " ".join(raw.split()) or None
+            if "map" in spec and raw is not None:
+                table = {str(k).casefold(): v for k, v in spec["map"].items()}
+                raw = table.get(str(raw).casefold())
+            return self.transform(spec.get("as"), raw, spec, ctx)
+        # a nested element: evaluate its children
+        out_d: dict = {}
+        for k, v in spec.items():
+            if k in ("if", "unless"):
+                continue
+            ev = self.value(v, ctx)
+            if _present(ev):
+                if k.endswith("[x]"):
+                    typ, val = ev
+                    out_d[k[:-3] + typ] = val
+                elif k == "system" and isinstance(ev, str):
+                    out_d[k] = self.term.uri(ev)
+                else:
+                    out_d[k] = ev
+        return out_d or None
+
+    def _condition(self, spec: dict) -> bool:
+        if "if" in spec and not self.instances.get(spec["if"]):
+            return False
+        if "unless" in spec and self.instances.get(spec["unless"]):
+            return False
+        return True
+
+    def reference(self, key: str, ctx: _Ctx) -> Any:
+        if key not in self.instances and key not in {r.key for r in self.mapping.resources}:
+            raise MappingError(f"ref to unknown resource {key!r}")
+        found = self.instances.get(key) or []
+        if not found:
+            return None
+        spec = found[0].spec
+        if spec.for_each:
+            if ctx.table == spec.for_each and ctx.row_index is not None:
+                found = [i for i in found if i.row == ctx.row_index]
+                return {"reference": found[0].alias_of or found[0].full_url} if found else None
+            return [{"reference": i.alias_of or i.full_url} for i in found]
+        return {"reference": found[0].alias_of or found[0].full_url}
+
+    # ------------------------------------------------------------- transforms
+    def transform(self, kind: str | None, raw: Any, spec: dict, ctx: _Ctx) -> Any:
+        if kind == "row_number" or (kind == "pointer" and not _present(raw)):
+            return None if ctx.row_index is None else ctx.row_index + 1
+        if not _present(raw):
+            return None
+        if isinstance(raw, (dict, list)):
+            raise BuildError(f"{_where(spec)}: expected a single value, got a {type(raw).__name__}")
+        if kind in (None, "string"):
+            return raw if isinstance(raw, bool) and kind is None else str(raw)
+        if kind == "date":
+            m = re.match(r"^(\d{4}-\d{2}-\d{2})", str(raw))
+            try:
+                return date.fromisoformat(m.group(1)).isoformat() if m else _bad(spec, "a date")
+            except ValueError:
+                return _bad(spec, "a date")
+        if kind == "dateTime":
+            return str(raw)
+        if kind == "integer":
+            n = _number(raw)
+            return int(n) if n is not None and n.is_finite() and n == n.to_integral_value() else _bad(spec, "an integer")
+        if kind == "decimal":
+            n = _number(raw)
+            return _json_number(n) if n is not None and n.is_finite() else _bad(spec, "a number")
+        if kind == "slug":
+            return slug(raw)
+        if kind == "name":
+            return human_name(str(raw))
+        if kind == "money":
+            n = _number(raw)
+            if n is None or not n.is_finite():
+                _bad(spec, "an amount")
+            return {"value": _json_number(n), "currency": "USD"}
+        if kind == "quantity":
+            n = _number(raw)
+            if n is None or not n.is_finite():
+                _bad(spec, "a number")
+            return self.quantity(n, self.value(spec.get("unit"), ctx), None)
+        if kind == "value":  # value[x]: Quantity when numeric, else string
+            m = _VALUE.match(str(raw))
+            if m:
+                comparator = _COMPARATOR.get(m.group(1), m.group(1))
+                n = Decimal(m.group(2).replace(",", ""))
+                return ("Quantity", self.quantity(n, self.value(spec.get("unit"), ctx), comparator))
+            return ("String", str(raw))
+        if kind == "reference_range":
+            return self.reference_range(str(raw), self.value(spec.get("unit"), ctx))
+        if kind in ("codeable", "coding"):
+            return self.codeable(raw, spec, ctx, kind)
+        if kind == "pointer":
+            s = str(raw).strip().upper()
+            if len(s) == 1 and "A" <= s <= "L":
+                return ord(s) - ord("A") + 1
+            if s.isdigit():
+                return int(s)
+            return None if ctx.row_index is None else ctx.row_index + 1
+        if kind == "pointers":
+            s = str(raw).strip().upper()
+            if re.fullmatch(r"[A-L]+", s):
+                return [ord(c) - ord("A") + 1 for c in s]
+            nums = [int(x) for x in re.findall(r"\d+", s)]
+            return nums or None
+        raise MappingError(f"unknown transform 'as: {kind}'")
+
+    def quantity(self, n: Decimal, unit: Any, comparator: str | None) -> dict:
+        q: dict[str, Any] = {"value": _json_number(n)}
+        if comparator:
+            q["comparator"] = comparator
+        if _present(unit):
+            q["unit"] = str(unit)
+            concept = self.term.lookup("ucum", unit)
+            if concept:
+                q["system"], q["code"] = concept.system, concept.code
+        return q
+
+    def reference_range(self, text: str, unit: Any) -> list[dict]:
+        rng: dict[str, Any] = {"text": text}
+        m = _RANGE.match(text)
+        if m:
+            rng["low"] = self.quantity(Decimal(m.group(1)), unit, None)
+            rng["high"] = self.quantity(Decimal(m.group(2)), unit, None)
+        else:
+            b = _BOUND.match(text)
+            if b:
+                side = "high" if b.group(1) in ("<", "<=", "≤") else "low"
+                rng[side] = self.quantity(Decimal(b.group(2)), unit, None)
+        return [rng]
+
+    def codeable(self, raw: Any, spec: dict, ctx: _Ctx, kind: str) -> dict | None:
+        text = str(raw)
+        system = spec.get("lookup")
+        concept = self.term.lookup(system, text) if system else None
+        if concept is None and spec.get("system"):
+            concept = Concept(self.term.uri(spec["system"]), text, None)
+        if kind == "coding":
+            if concept is None:
+                return None
+            c = {"system": concept.system, "code": concept.code}
+            if concept.display:
+                c["display"] = concept.display
+            return c
+        if concept is None and spec.get("strict"):
+            return None
+        out: dict[str, Any] = {}
+        if concept:
+            coding = {"system": concept.system, "code": concept.code}
+            if concept.display:
+                coding["display"] = concept.display
+            out["coding"] = [coding]
+        label = self.value(spec["text"], ctx) if "text" in spec else None
+        out["text"] = str(label) if _present(label) else (concept.display if concept and concept.display and concept.code == text else text)
+        return out
+
+    # ------------------------------------------------------------- resources
+    def identifiers(self, spec: ResourceSpec, ctx: _Ctx) -> list[dict]:
+        out = []
+        for ident in spec.identifier:
+            value = self.value({k: v for k, v in ident.items() if k not in ("system", "type", "assigner")}, ctx)
+            if not _present(value):
+                continue
+            i: dict[str, Any] = {}
+            system = self.term.uri(ident.get("system")) if ident.get("system") else None
+            if "assigner" in ident:
+                assigner = self.value(ident["assigner"], ctx)
+                if _present(assigner):
+                    system = f"{system}:{slug(assigner)}" if system else None
+                    i["assigner"] = {"display": str(assigner)}
+            if system:
+                i["system"] = system
+            if ident.get("type"):
+                code = ident["type"]
+                i["type"] = {"coding": [{"system": V2_0203, "code": code, "display": IDENTIFIER_TYPES.get(code, code)}]}
+            i["value"] = str(value)
+            out.append(i)
+        return out
+
+    def plan(self) -> None:
+        """Decide which resource instances exist, their fullUrls and conditional-create keys."""
+        seen: dict[tuple[str, str, str], str] = {}
+        derived = self.term.uri("derived")
+        for spec in self.mapping.resources:
+            rows: list[tuple[int | None, _Ctx]]
+            if spec.for_each:
+                rows = [(i, _Ctx(self.fields, r, i, spec.for_each)) for i, r in enumerate(self.rows(spec.for_each))]
+            else:
+                rows = [(None, _Ctx(self.fields))]
+            for row, ctx in rows:
+                if spec.when:
+                    getter = (lambda c: _cell(ctx.row.get(c))) if ctx.row is not None else self.field_value
+                    if not any(_present(getter(c)) for c in spec.when):
+                        continue
+                local = spec.key if row is None else f"{spec.key}/{row}"
+                full_url = f"urn:uuid:{uuid.uuid5(NAMESPACE, f'{self.sha}/{local}')}"
+                ident = self.identifiers(spec, ctx)
+                natural = [i for i in ident if i.get("system")]
+                match = None
+                if spec.key_mode == "document" or not natural:
+                    key_identifier = {"system": derived, "value": f"{self.sha}:{local}"}
+                    match = self.demographics(spec, ctx) if spec.type == "Patient" and spec.key_mode != "document" else None
+                    if match is None:
+                        ident = ident + [key_identifier]
+                else:
+                    key_identifier = natural[0]
+                inst = _Instance(spec, row, full_url, ident, key_identifier, match=match)
+                dedupe = (spec.type, "match", match) if match else (spec.type, key_identifier["system"], key_identifier["value"])
+                if dedupe in seen:
+                    inst.alias_of = seen[dedupe]
+                else:
+                    seen[dedupe] = full_url
+                self.instances.setdefault(spec.key, []).append(inst)
+
+    def demographics(self, spec: ResourceSpec, ctx: _Ctx) -> str | None:
+        """A Patient with no MRN is matched by family + given name + birth date (+ gender when
+        known): `family:exact=..&given:exact=..&birthdate=..[&gender=..]`. None when any of the
+        three is missing: then the Patient is keyed to this document (never a guess)."""
+        names = self.value(spec.elements.get("name"), ctx) if "name" in spec.elements else None
+        name = names[0] if isinstance(names, list) and names else names
+        birth = self.value(spec.elements.get("birthDate"), ctx) if "birthDate" in spec.elements else None
+        if not isinstance(name, dict) or not name.get("family") or not name.get("given") or not birth:
+            return None
+        parts = [("family:exact", name["family"]), ("given:exact", name["given"][0]), ("birthdate", str(birth))]
+        gender = self.value(spec.elements.get("gender"), ctx) if "gender" in spec.elements else None
+        if gender in ("male", "female", "other", "unknown"):
+            parts.append(("gender", gender))
+        return "&".join(f"{k}={quote(str(v), safe='')}" for k, v in parts)
+
+    def build(self) -> list[tuple[_Instance, dict]]:
+        out = []
+        for spec in self.mapping.resources:
+            for inst in self.instances.get(spec.key, []):
+                if inst.alias_of:
+                    continue
+                ctx = _Ctx(self.fields) if inst.row is None else _Ctx(self.fields, self.rows(spec.for_each)[inst.row], inst.row, spec.for_each)
+                body = self.value(spec.elements, ctx) or {}
+                resource = {"resourceType": spec.type, **({"identifier": inst.ident} if inst.ident else {}), **body}
+                out.append((inst, resource))
+        return out
+
+
+def _if_none_exist(identifier: dict) -> str:
+    def esc(s: str) -> str:
+        return re.sub(r"([\\|,$])", r"\\\1", s)
+    return "identifier=" + quote(f"{esc(identifier['system'])}|{esc(identifier['value'])}", safe=":/")
+
+
+def _validate(resource: dict) -> dict:
+    """Validate with the fhir.resources R4B model and the required bindings; return the resource.
+
+    The dict itself is kept (not the model's re-serialisation, which costs as much again): docc's
+    transforms already produce canonical JSON types, and tests check that the model's own JSON
+    equals it for every sample."""
+    from fhir.resources.R4B import get_fhir_model_class
+    from pydantic import ValidationError
+
+    model_cls = get_fhir_model_class(resource["resourceType"])
+    try:
+        model_cls.model_validate(resource)
+    except ValidationError as e:
+        where = sorted({".".join(str(p) for p in err["loc"]) for err in e.errors()})
+        raise BuildError(f"{resource['resourceType']} does not validate at {', '.join(where)}") from None
+    assert_bindings(resource)
+    return resource
+
+
+def _recorded(builder: _Builder, mapping: Mapping) -> str:
+    explicit = builder.result.get("recorded") or builder.result.get("processed_at")
+    if explicit:
+        return str(explicit)
+    spec = mapping.document.get("date")
+    day = builder.transform("date", builder.value(spec, _Ctx(builder.fields)), {}, _Ctx(builder.fields)) if spec else None
+    return f"{day or '1970-01-01'}T00:00:00Z"
+
+
+def build_bundle(result: dict, fhir_dir: Path | None = None, mappings: Path | str | None = None,
+                 mapping: Mapping | None = None) -> dict:
+    """One FHIR R4 transaction Bundle for one results.jsonl record (any status; callers send only
+    `exported` ones). Raises MappingError for a bad mapping, BuildError for fields that do not
+    make valid FHIR. A doc type with no mapping file gets `default_mapping` (Patient,
+    DocumentReference, Provenance and what field names say with certainty)."""
+    if mapping is None:
+        try:
+            mapping = load_mapping(result["doc_type"], Path(fhir_dir) if fhir_dir else None, mappings)
+        except MappingError:
+            if mapping_path(result["doc_type"], Path(fhir_dir) if fhir_dir else None, mappings).exists():
+                raise
+            mapping = default_mapping(result["doc_type"], (result.get("fields") or {}).keys())
+    fhir_dir = Path(fhir_dir or FHIR_DIR)
+    term = _terminology(str(fhir_dir / "terminology"))
+    b = _Builder(result, mapping, term)
+    b.plan()
+    built = b.build()
+    sha = result["sha256"]
+
+    entries: list[dict] = []
+    for inst, resource in built:
+        entries.append({"fullUrl": inst.full_url, "resource": _validate(resource),
+                        "request": {"method": "POST", "url": inst.spec.type,
+                                    "ifNoneExist": inst.match or _if_none_exist(inst.key_identifier)}})
+
+    # the source document
+    doc_system = term.uri("document-sha256")
+    doc_url = f"urn:uuid:{uuid.uuid5(NAMESPACE, f'{sha}/document')}"
+    doc = mapping.document
+    attachment: dict[str, Any] = {"contentType": MEDIA_TYPES.get(Path(result.get("source") or "").suffix.lower(),
+                                                                 "application/octet-stream")}
+    if result.get("source"):
+        attachment["title"] = source_title(result["source"])
+    docref: dict[str, Any] = {
+        "resourceType": "DocumentReference",
+        "identifier": [{"system": doc_system, "value": sha}],
+        "status": "current",
+        "description": f"docc {result['doc_type']}",
+        "content": [{"attachment": attachment}],
+    }
+    if doc.get("type"):
+        docref["type"] = {"coding": [b.value(doc["type"], _Ctx(b.fields))]}
+    if doc.get("subject"):
+        docref["subject"] = b.reference(doc["subject"], _Ctx(b.fields))
+    if doc.get("encounter"):
+        enc = b.reference(doc["encounter"], _Ctx(b.fields))
+        if enc:
+            docref["context"] = {"encounter": [enc]}
+    docref = {k: v for k, v in docref.items() if _present(v)}
+    entries.append({"fullUrl": doc_url, "resource": _validate(docref),
+                    "request": {"method": "POST", "url": "DocumentReference",
+                                "ifNoneExist": _if_none_exist({"system": doc_system, "value": sha})}})
+
+    # provenance: what docc created, from which document, with which extractor
+    entity = [{"role": "source", "what": {"reference": doc_url, "display": f"source document {sha[:12]}"}}]
+    if result.get("extractor_sha256"):
+        entity.append({"role": "derivation", "what": {
+            "identifier": {"system": term.uri("extractor-sha256"), "value": result["extractor_sha256"]},
+            "display": f"docc extractor {result['doc_type']}"}})
+    provenance = {
+        "resourceType": "Provenance",
+        "target": [{"reference": e["fullUrl"]} for e in entries if e["fullUrl"] != doc_url] or [{"reference": doc_url}],
+        "recorded": _recorded(b, mapping),
+        "agent": [{"type": {"coding": [{"system": term.uri("provenance-participant-type"), "code": "assembler",
+                                        "display": "Assembler"}]},
+                   "who": {"display": "docc document compiler"}}],
+        "entity": entity,
+    }
+    entries.append({"fullUrl": f"urn:uuid:{uuid.uuid5(NAMESPACE, f'{sha}/provenance')}",
+                    "resource": _validate(provenance),
+                    "request": {"method": "POST", "url": "Provenance",
+                                "ifNoneExist": "entity:DocumentReference.identifier="
+                                               + quote(f"{doc_system}|{sha}", safe=":/")}})
+
+    bundle = {"resourceType": "Bundle", "type": "transaction",
+              "identifier": {"system": doc_system, "value": sha}, "entry": entries}
+    # the envelope (resources were validated one by one above)
+    from fhir.resources.R4B.bundle import Bundle
+
+    Bundle.model_validate({**bundle, "entry": [{k: v for k, v in e.items() if k != "resource"} for e in entries]})
+    assert_bindings({**bundle, "entry": [{"request": e["request"]} for e in entries]})
+    return bundle
+
+
+def source_title(source: str) -> str:
+    """The DocumentReference title: the source file's name (no folders)."""
+    return Path(str(source).replace("\\", "/")).name
+
+
+def set_source_title(bundle: dict, source: str) -> dict:
+    """Title the Bundle's DocumentReference with the source file name. The batch workers build
+    Bundles from content alone (their state is keyed by sha256); the driver, which knows the
+    path, names the file here."""
+    for entry in bundle.get("entry") or []:
+        res = entry.get("resource") or {}
+        if res.get("resourceType") == "DocumentReference":
+            for content in res.get("content") or []:
+                content.setdefault("attachment", {})["title"] = source_title(source)
+    return bundle
