@@ -19,6 +19,11 @@ Work is streamed: the walk yields paths, the driver hashes each and skips conten
 is still valid, and keeps at most `2 x workers` chunks in flight. Workers (local processes or
 Ray tasks) run `pipeline.batch_worker.process_chunk`; the driver validates extracted documents
 in batches, writes each final record atomically, and rebuilds the listings at the end.
+
+This module is the command (usage checks, the output folder's lock, the run's life cycle); the
+jobs are in `batch_package` (loading), `batch_engines` (where chunks run), `batch_driver` (the
+loop: ledger, validation, dispatch), `batch_worker` (per document), `batch_outputs` (files) and
+`batch_report` (progress and summary); records are typed in `pipeline.records`.
 """
 from __future__ import annotations
 
@@ -28,23 +33,21 @@ import os
 import signal
 import threading
 import time
-from collections import Counter, defaultdict, deque
 from itertools import islice
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Sequence
 
 from rich.console import Console
 
-from pipeline.batch_worker import Package
-from pipeline.records import DocRecord, ErrorKind, ReviewReason, WorkerResult
-from pipeline.pool import CRASH_KIND, CRASH_REASON, WorkerCrashed
-from pipeline.state import State, atomic_write_many, dumps, hash_file
-from pipeline.walk import Entry, display, walk
-
+from pipeline.batch_driver import Dispatch, Ledger, Validation
 from pipeline.batch_engines import LocalEngine, RayEngine
 from pipeline.batch_outputs import RunStats, rebuild as _rebuild, write_run as _write_run
 from pipeline.batch_package import load_package as _load_package, state_keys as _state_keys
 from pipeline.batch_report import Progress as _Progress, summary as _summary, summary_line  # noqa: F401  (public name)
+from pipeline.batch_worker import Package
+from pipeline.records import STATUSES  # noqa: F401  (public name: the three outcomes)
+from pipeline.state import State
+from pipeline.walk import Entry, display, walk
 
 log = logging.getLogger(__name__)
 
@@ -149,135 +152,9 @@ def _run(inputs, out: Path, pkg: Package, suites: dict, workers: int, engine_nam
 
     entries: list[Entry] = list(walk(inputs))
     log.info("docc run: %d input file(s), engine=%s, workers=%d", len(entries), engine_name, workers)
-    path_sha: dict[bytes, str | None] = {}
-    mem_by_path: dict[bytes, DocRecord] = {}   # records never cached (walk errors, unreadable, crashes)
-    mem_by_sha: dict[str, DocRecord] = {}
-    waiting: Counter = Counter()          # sha -> number of input paths with this content
-    unchanged_shas: set[str] = set()
     bar = _Progress(len(entries), show_progress and not quiet)
-
-    def todo() -> Iterator[tuple[bytes, str]]:
-        for e in entries:
-            if e.error:
-                mem_by_path[e.path] = DocRecord.quarantined(None, *e.error)
-                stats.processed[(None, "quarantined")] += 1
-                bar.advance()
-                continue
-            try:
-                sha = hash_file(e.path)
-            except OSError as ex:
-                mem_by_path[e.path] = DocRecord.quarantined(None, ErrorKind.UNREADABLE, f"cannot read file ({ex.strerror or ex})")
-                stats.processed[(None, "quarantined")] += 1
-                bar.advance()
-                continue
-            path_sha[e.path] = sha
-            first_path.setdefault(sha, e.path)
-            if sha in unchanged_shas:
-                rec = state.load(sha)
-                stats.unchanged[rec.doc_type if rec else None] += 1
-                bar.advance(fresh=False)
-                continue
-            if sha in finalized:  # same content as an input already done in this run
-                rec = mem_by_sha.get(sha) or state.load(sha)
-                stats.processed[(rec.doc_type, rec.status) if rec else (None, "quarantined")] += 1
-                bar.advance()
-                continue
-            if sha in waiting:  # same content as an input in flight
-                waiting[sha] += 1
-                continue
-            rec = state.get(sha)
-            if rec is not None:
-                unchanged_shas.add(sha)
-                stats.unchanged[rec.doc_type] += 1
-                bar.advance(fresh=False)
-                continue
-            waiting[sha] = 1
-            yield (e.path, sha)
-
-    finalized: set[str] = set()
-    first_path: dict[str, bytes] = {}
-
-    def finalize(results: list[WorkerResult]) -> None:
-        fhir_items, cacheable = [], []
-        for res in results:
-            rec, bundle = res.record, res.bundle
-            if rec.status == "exported" and bundle is not None:
-                if rec.sha256 in first_path:
-                    from pipeline.fhir_bundle import set_source_title
-
-                    set_source_title(bundle, display(first_path[rec.sha256]))
-                fhir_items.append((out / "fhir" / f"{rec.sha256}.json", dumps(bundle) + b"\n"))
-            if not res.cache or rec.error_kind == ErrorKind.UNREADABLE:
-                mem_by_sha[rec.sha256] = rec
-            else:
-                cacheable.append(rec)
-        if fhir_items:
-            atomic_write_many(fhir_items, fsync=fsync)
-        if cacheable:
-            state.put_many(cacheable)
-        for res in results:
-            n = waiting.get(res.record.sha256, 1)
-            finalized.add(res.record.sha256)
-            stats.processed[(res.record.doc_type, res.record.status)] += n
-            bar.advance(n)
-
-    pending: dict[str, list[WorkerResult]] = defaultdict(list)
-    pending_since: dict[str, float] = {}
-
-    # Runtime validation runs on one background thread (GX is pure Python and slow per call),
-    # so the loop keeps feeding workers meanwhile; results are finalised on the main thread.
-    from concurrent.futures import ThreadPoolExecutor
-
-    validator = ThreadPoolExecutor(max_workers=1, thread_name_prefix="docc-gx")
-    validating: deque = deque()  # (future, recs) in submission order
-
-    def _validate(doc_type: str, fields: list[dict]) -> tuple[list[list[str]], float]:
-        tv = time.perf_counter()
-        return checks.validate(doc_type, fields), time.perf_counter() - tv
-
-    def collect(keep: int = 0) -> None:
-        """Finalise finished validations (in order), waiting until at most `keep` remain."""
-        while validating and (validating[0][0].done() or len(validating) > keep):
-            fut, results = validating.popleft()
-            failed, dt = fut.result()
-            stats.validate_s += dt
-            finalize([WorkerResult(res.record.to_review(ReviewReason.FAILED_CHECKS, ", ".join(names),
-                                                        checks_failed=tuple(names)), cache=res.cache)
-                      if names else res for res, names in zip(results, failed)])
-
-    def flush(doc_type: str) -> None:
-        recs = pending.pop(doc_type, [])
-        pending_since.pop(doc_type, None)
-        if recs:
-            validating.append((validator.submit(_validate, doc_type, [r.record.fields for r in recs]), recs))
-
-    def maybe_flush(force: bool = False) -> None:
-        now = time.perf_counter()
-        for t in sorted(pending):
-            if force or len(pending[t]) >= FLUSH_ROWS or now - pending_since.get(t, now) >= FLUSH_SECONDS:
-                flush(t)
-        collect(keep=0 if force else 2 * max(1, len(checks.suites)))  # bounded backlog
-
-    def accept(results: list[WorkerResult], wstats: dict) -> None:
-        for k, v in wstats.items():
-            if k in ("pid", "maxrss_mb", "rss_mb"):
-                continue
-            stats.worker[k] += v
-        pid = wstats.get("pid")
-        if pid is not None:
-            stats.peak_rss_mb[pid] = max(stats.peak_rss_mb.get(pid, 0.0), wstats.get("maxrss_mb") or 0.0)
-            if wstats.get("rss_mb") is not None:
-                stats.last_rss_mb[pid] = wstats["rss_mb"]
-        direct = []
-        for res in results:
-            if res.needs_checks:
-                t = res.record.doc_type
-                pending[t].append(res)
-                pending_since.setdefault(t, time.perf_counter())
-            else:
-                direct.append(res)
-        if direct:
-            finalize(direct)
+    ledger = Ledger(out, state, stats, bar, fsync)
+    validation = Validation(checks, stats, ledger.finalize, FLUSH_ROWS, FLUSH_SECONDS)
 
     # -- SIGTERM (systemd stop, cron timeout) behaves like Ctrl-C -------------------------
     def on_term(signum, frame):
@@ -287,78 +164,29 @@ def _run(inputs, out: Path, pkg: Package, suites: dict, workers: int, engine_nam
 
     interrupted = False
     engine = None
-    work = todo()
-    inflight: dict[Any, tuple[list, bool]] = {}
-    suspects: deque = deque()
-    ok_chunks = 0
+    dispatch = None
+    work = ledger.todo(entries)
     try:
         try:
             first = list(islice(work, chunk_size))
             if first:
-                if checks.suites:
-                    validator.submit(checks.warm)  # start GX while the first documents are read
+                validation.warm()
                 engine = LocalEngine(pkg, workers) if engine_name == "local" else RayEngine(pkg, workers, ray_address)
-                max_inflight = 2 * workers
-                exhausted = False
-                queue_first = [first]
-                while True:
-                    while not exhausted and not suspects and len(inflight) < max_inflight:
-                        items = queue_first.pop() if queue_first else list(islice(work, chunk_size))
-                        if not items:
-                            exhausted = True
-                            break
-                        inflight[engine.submit(items)] = (items, False)
-                    if suspects and not inflight:
-                        item = suspects.popleft()
-                        inflight[engine.submit([item])] = ([item], True)
-                    if not inflight:
-                        if exhausted and not suspects:
-                            break
-                        continue
-                    for h in engine.wait(list(inflight), timeout=0.5):
-                        if h not in inflight:
-                            continue
-                        items, isolated = inflight.pop(h)
-                        try:
-                            results, wstats = engine.result(h)
-                        except WorkerCrashed as e:
-                            stats.crashes += 1
-                            if not ok_chunks and stats.crashes > 2 + 2 * workers:
-                                raise RuntimeError(f"worker processes keep dying before finishing any document ({e})") from None
-                            if isolated:
-                                log.warning("a worker died processing one input; quarantined (%s)", e)
-                                finalize([WorkerResult(DocRecord.quarantined(items[0][1], CRASH_KIND, CRASH_REASON), cache=False)])
-                            else:
-                                log.warning("a worker died (%s); retrying its inputs one at a time", e)
-                                suspects.extend(items)
-                                if engine.crash_breaks_all:
-                                    for other, (its, _) in list(inflight.items()):
-                                        suspects.extend(its)
-                                    inflight.clear()
-                                    engine.reset()
-                            continue
-                        ok_chunks += 1
-                        accept(results, wstats)
-                    maybe_flush()
-            maybe_flush(force=True)
+                dispatch = Dispatch(engine, work, first, chunk_size, workers, ledger, validation)
+                dispatch.run()
+            validation.maybe_flush(force=True)
         except KeyboardInterrupt:
             interrupted = True
             log.warning("interrupted: finishing the documents in flight (Ctrl-C again to abandon them)")
             try:
-                if engine is not None:
-                    while inflight:
-                        for h in engine.wait(list(inflight), timeout=0.5):
-                            items, _ = inflight.pop(h)
-                            try:
-                                accept(*engine.result(h))
-                            except WorkerCrashed:
-                                pass
-                maybe_flush(force=True)
+                if dispatch is not None:
+                    dispatch.drain()
+                validation.maybe_flush(force=True)
             except KeyboardInterrupt:
                 log.warning("abandoning the documents in flight; they are processed on the next run")
     finally:
         bar.stop()
-        validator.shutdown(wait=True, cancel_futures=True)
+        validation.shutdown()
         if engine is not None:
             engine.close(abandon=interrupted)
         if old_term is not None:
@@ -375,7 +203,7 @@ def _run(inputs, out: Path, pkg: Package, suites: dict, workers: int, engine_nam
         Console(stderr=True).print("[yellow]interrupted[/yellow]: state kept; run again to finish (outputs not rebuilt)")
         return EXIT_INTERRUPTED
 
-    missing = _rebuild(out, entries, path_sha, mem_by_path, mem_by_sha, state, pkg, suites)
+    missing = _rebuild(out, entries, ledger.path_sha, ledger.mem_by_path, ledger.mem_by_sha, state, pkg, suites)
     run = _write_run(out, run_record, stats, len(entries), checks)
     if json_summary:
         print(json.dumps({**run, "missing": missing, "out": str(out)}, sort_keys=True), flush=True)

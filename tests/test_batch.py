@@ -250,6 +250,7 @@ def test_worker_crash_is_isolated(world, tmp_path, monkeypatch):
     names = by_name(results(out), inputs)
     assert names["lab_kill.pdf"]["status"] == "quarantined"
     assert "worker process died" in names["lab_kill.pdf"]["reason"]
+    assert names["lab_kill.pdf"]["error_kind"] == "crashed"  # the same kind `docc ingest` gives (pipeline.pool)
     assert all(names[f"lab_{i}.pdf"]["status"] == "exported" for i in range(5))
     assert last_run(out)["worker_crashes"] >= 2
 

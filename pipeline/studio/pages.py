@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 
 from PIL import Image
 
+from extractors.fileio import atomic_write
 from pipeline.document import Document
 from pipeline.ingest import default_cache_dir, ingest
 
@@ -72,10 +72,7 @@ class Pages:
         img = _render(opened.path, number, opened.doc)
         buf = io.BytesIO()
         img.save(buf, format="PNG", optimize=False)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        tmp.write_bytes(buf.getvalue())
-        os.replace(tmp, target)
+        atomic_write(target, buf.getvalue(), fsync=False)  # a cache: losing it to a crash costs a re-render
         return target
 
 
