@@ -46,7 +46,7 @@ def _tmp_name(path: Path) -> Path:
 def atomic_write_many(items: Iterable[tuple[Path, bytes]], fsync: bool = True) -> None:
     """Write several files atomically: all tmp files, fsync each, then rename each, fsync dirs.
 
-    A crash leaves each file either old or new, plus at most a hidden `.<name>.tmp<pid>`."""
+    A crash leaves each file either old or new, plus at most a hidden `.<name>.tmp<pid>-<thread>`."""
     staged = []
     try:
         for path, data in items:
@@ -80,6 +80,57 @@ def atomic_write(path: Path, data: bytes, fsync: bool = True) -> None:
     atomic_write_many([(Path(path), data)], fsync=fsync)
 
 
-def tmp_path(path: Path) -> Path:
-    """Where a writer that streams (parquet, JSON lines) stages `path` before `os.replace`."""
-    return _tmp_name(Path(path))
+class StagedFiles:
+    """Files written by streaming (JSON lines, NDJSON), each under `.<name>.tmp` beside its
+    target, then fsynced and renamed into place together on `commit` (or on leaving a `with`
+    block normally); `abort` (or an exception) removes them. The tmp name is fixed, so a killed
+    writer leaves at most one stale tmp per file, overwritten next time: callers hold a lock
+    that makes them the folder's only writer."""
+
+    def __init__(self, fsync: bool = True) -> None:
+        self.fsync = fsync
+        self._files: dict[Path, tuple[Path, Any]] = {}
+
+    def open(self, path: Path, text: bool = False):
+        """The handle to write `path` through (opened once; binary unless `text`, then UTF-8)."""
+        path = Path(path)
+        if path not in self._files:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.tmp")
+            fh = open(tmp, "w", encoding="utf-8") if text else open(tmp, "wb")  # noqa: SIM115 - closed in commit/abort
+            self._files[path] = (tmp, fh)
+        return self._files[path][1]
+
+    def paths(self) -> list[Path]:
+        return list(self._files)
+
+    def commit(self) -> None:
+        for tmp, fh in self._files.values():
+            fh.flush()
+            if self.fsync:
+                os.fsync(fh.fileno())
+            fh.close()
+        for path, (tmp, _) in self._files.items():
+            os.replace(tmp, path)
+        if self.fsync:
+            for d in sorted({p.parent for p in self._files}):
+                fsync_dir(d)
+        self._files.clear()
+
+    def abort(self) -> None:
+        for tmp, fh in self._files.values():
+            fh.close()
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        self._files.clear()
+
+    def __enter__(self) -> "StagedFiles":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.abort()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 
+from extractors.fileio import StagedFiles
 from pipeline.batch_worker import Package
 from pipeline.records import STATUSES, DocRecord, ErrorKind, ReviewReason
 from pipeline.state import State, atomic_write_many, docc_version
@@ -50,12 +50,10 @@ def rebuild(out: Path, entries: list[Entry], path_sha, mem_by_path, mem_by_sha, 
     check_counts: Counter = Counter()
     exported: set[str] = set()
     keep: set[str] = set()
-    tmp_results = out / ".results.jsonl.tmp"
-    tmp_review = out / "review" / ".review.jsonl.tmp"
-    tmp_quar = out / "quarantine" / ".quarantine.jsonl.tmp"
-    tmp_review.parent.mkdir(parents=True, exist_ok=True)
-    tmp_quar.parent.mkdir(parents=True, exist_ok=True)
-    with open(tmp_results, "wb") as fr, open(tmp_review, "wb") as fv, open(tmp_quar, "wb") as fq:
+    with StagedFiles() as staged:  # the three listings are replaced together, fsynced
+        fr = staged.open(out / "results.jsonl")
+        fv = staged.open(out / "review" / "review.jsonl")
+        fq = staged.open(out / "quarantine" / "quarantine.jsonl")
         for e in sorted(entries, key=lambda e: e.path):
             sha = path_sha.get(e.path)
             rec = mem_by_path.get(e.path) or (mem_by_sha.get(sha) if sha else None) or (state.load(sha) if sha else None)
@@ -82,12 +80,6 @@ def rebuild(out: Path, entries: list[Entry], path_sha, mem_by_path, mem_by_sha, 
                 if status == "quarantined":
                     fq.write(_line_bytes({"source": line["source"], "sha256": line["sha256"],
                                           "kind": rec.error_kind.value if rec.error_kind else None, "reason": line["reason"]}))
-        for fh in (fr, fv, fq):
-            fh.flush()
-            os.fsync(fh.fileno())
-    os.replace(tmp_results, out / "results.jsonl")
-    os.replace(tmp_review, out / "review" / "review.jsonl")
-    os.replace(tmp_quar, out / "quarantine" / "quarantine.jsonl")
 
     # FHIR: drop bundles of documents no longer exported (removed input, now in review)
     fhir_dir = out / "fhir"

@@ -2,14 +2,12 @@
 (`write_ndjson`), both canonical JSON, written atomically, byte-identical run to run."""
 from __future__ import annotations
 
-import contextlib
-import os
 import uuid
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 
-from extractors.fileio import atomic_write, canonical_json
+from extractors.fileio import StagedFiles, atomic_write, canonical_json
 
 
 from pipeline.fhir_common import NAMESPACE
@@ -81,9 +79,8 @@ def write_ndjson(bundles: Iterable[dict], out_dir: Path, presorted: bool = False
     if not presorted:
         bundles = sorted(bundles, key=lambda b: b.get("identifier", {}).get("value", ""))
     seen: set[tuple[str, str]] = set()
-    handles: dict[str, Any] = {}
     counts: dict[str, int] = {}
-    try:
+    with StagedFiles() as staged:
         for bundle in bundles:
             for res in ndjson_resources(bundle):
                 key = (res["resourceType"], res["id"])
@@ -91,22 +88,9 @@ def write_ndjson(bundles: Iterable[dict], out_dir: Path, presorted: bool = False
                     continue
                 seen.add(key)
                 rtype = res["resourceType"]
-                if rtype not in handles:
-                    handles[rtype] = open(out_dir / f".{rtype}.ndjson.tmp", "w", encoding="utf-8")
-                handles[rtype].write(dumps(res) + "\n")
+                staged.open(out_dir / f"{rtype}.ndjson", text=True).write(dumps(res) + "\n")
                 counts[rtype] = counts.get(rtype, 0) + 1
-    except BaseException:
-        for rtype, fh in handles.items():
-            fh.close()
-            with contextlib.suppress(OSError):
-                os.unlink(out_dir / f".{rtype}.ndjson.tmp")
-        raise
-    for rtype, fh in handles.items():
-        fh.flush()
-        os.fsync(fh.fileno())
-        fh.close()
-        os.replace(out_dir / f".{rtype}.ndjson.tmp", out_dir / f"{rtype}.ndjson")
     for old in out_dir.glob("*.ndjson"):
-        if old.stem not in handles:
+        if old.stem not in counts:
             old.unlink()
     return dict(sorted(counts.items()))

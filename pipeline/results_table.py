@@ -8,12 +8,12 @@ reconcile with results.jsonl.
 """
 from __future__ import annotations
 
+import io
 import json
-import os
 from pathlib import Path
 from typing import Any, Iterator
 
-from extractors.fileio import tmp_path
+from extractors.fileio import atomic_write
 
 SCHEMA = {"source": "str", "sha256": "str", "doc_type": "str", "status": "str", "reason": "str", "field": "str",
           "row": "int", "column": "str", "value": "str", "confidence": "float", "page": "int"}
@@ -56,7 +56,7 @@ def write_results_parquet(out: Path) -> Path | None:
     frame = pl.DataFrame(rows, schema={k: types[v] for k, v in SCHEMA.items()}, orient="row") if rows else \
         pl.DataFrame(schema={k: types[v] for k, v in SCHEMA.items()})
     path = Path(out) / "results.parquet"
-    tmp = tmp_path(path)
-    frame.write_parquet(tmp, compression="zstd", statistics=False)
-    os.replace(tmp, path)
+    buf = io.BytesIO()
+    frame.write_parquet(buf, compression="zstd", statistics=False)
+    atomic_write(path, buf.getvalue(), fsync=False)  # derived from results.jsonl: rebuilt by the next run
     return path

@@ -68,6 +68,20 @@ def test_atomic_write_and_canonical_json(tmp_path):
     assert fileio.canonical_json({"b": [1], "a": None}, indent=2) == json.dumps({"a": None, "b": [1]}, indent=2)
 
 
+def test_staged_files_replace_together_or_not_at_all(tmp_path):
+    (tmp_path / "a.jsonl").write_bytes(b"old\n")
+    with pytest.raises(RuntimeError):
+        with fileio.StagedFiles() as staged:
+            staged.open(tmp_path / "a.jsonl").write(b"new\n")
+            raise RuntimeError("killed half way")
+    assert (tmp_path / "a.jsonl").read_bytes() == b"old\n" and sorted(p.name for p in tmp_path.iterdir()) == ["a.jsonl"]
+    with fileio.StagedFiles() as staged:
+        staged.open(tmp_path / "a.jsonl").write(b"new\n")
+        staged.open(tmp_path / "sub" / "b.ndjson", text=True).write("é\n")
+    assert (tmp_path / "a.jsonl").read_bytes() == b"new\n" and (tmp_path / "sub" / "b.ndjson").read_text("utf-8") == "é\n"
+    assert not [p for p in tmp_path.rglob(".*")]
+
+
 def test_record_round_trip_and_results_line():
     rec = DocRecord.quarantined("ab" * 32, "corrupt", "PDF cannot be opened", pages={"total": 1, "ocr": 0})
     assert rec.reason == "corrupt: PDF cannot be opened" and rec.error_kind is ErrorKind.CORRUPT

@@ -6,7 +6,8 @@ and images (PNG, JPEG, multi-page TIFF; always OCR) into `pipeline.document.Docu
     ingest_command(inputs, workers) -> exit code        (the `docc ingest` CLI)
 
 Bad input raises (or yields) `pipeline.errors.IngestError` with kind corrupt, encrypted,
-empty, unsupported, too_large or unreadable.
+empty, unsupported, too_large or unreadable; `ingest_many` adds crashed (a worker process died
+on the file, also when retried on its own: `pipeline.pool`).
 """
 from __future__ import annotations
 
