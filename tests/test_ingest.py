@@ -552,6 +552,21 @@ def test_iter_inputs_skips_sidecars(d):
     assert [p.relative_to(folder).as_posix() for p in iter_inputs([folder])] == ["a.pdf", "sub/b.pdf"]
 
 
+def test_ingest_walks_like_run(d):
+    """`docc ingest` and `docc run` share one walk (pipeline.walk): a symlinked folder is
+    followed, and a link back to an ancestor is an input to report (per path), not a loop."""
+    from pipeline.walk import walk
+
+    folder = d / "walk_links"
+    (folder / "real").mkdir(parents=True)
+    F.text_pdf(folder / "real" / "c.pdf")
+    (folder / "linked").symlink_to(folder / "real", target_is_directory=True)
+    (folder / "real" / "loop").symlink_to(folder, target_is_directory=True)
+    got = [p.relative_to(folder).as_posix() for p in iter_inputs([folder])]
+    assert got == ["linked/c.pdf", "linked/loop", "real/c.pdf", "real/loop"]
+    assert got == [os.fsdecode(e.path)[len(str(folder)) + 1:] for e in walk([folder])]
+
+
 def test_ingest_command_summary_never_prints_text(d, scan_png, capsys, monkeypatch):
     monkeypatch.setenv("DOCC_CACHE_DIR", str(d / "cli_cache"))
     folder = d / "cli"
