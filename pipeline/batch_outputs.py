@@ -109,8 +109,8 @@ def rebuild(out: Path, entries: list[Entry], path_sha, mem_by_path, mem_by_sha, 
         "review_reasons": dict(sorted(review_kinds.items())),
         "checks_failed": dict(sorted(check_counts.items())),
         "fhir_bundles": len(list(fhir_dir.glob("*.json"))),
-        "fhir_module": ndjson is not None,
-        "ndjson": ndjson or {},
+        "fhir_module": True,  # always, since the FHIR module ships with docc; kept for manifest readers
+        "ndjson": ndjson,
         "results_sha256": hashlib.sha256((out / "results.jsonl").read_bytes()).hexdigest(),
         "note": "Outcome of every current input. This run's own counters (inputs = exported + review + quarantined + unchanged) are in runs/<n>.json.",
     }
@@ -130,14 +130,10 @@ def _review_kind(reason: str | None) -> str:
     return ReviewReason.of_reason(reason).value
 
 
-def _write_ndjson(out: Path, shas: list[str]) -> dict[str, int] | None:
+def _write_ndjson(out: Path, shas: list[str]) -> dict[str, int]:
     """OUT/ndjson/<ResourceType>.ndjson from every exported bundle, streamed in sha256 order
     (`pipeline.fhir_bundle.write_ndjson`: deterministic ids, shared resources written once)."""
-    try:
-        from pipeline import fhir_bundle as fb
-    except ImportError:
-        log.warning("pipeline.fhir_bundle is not available: no FHIR bundles or NDJSON written")
-        return None
+    from pipeline import fhir_bundle as fb
 
     def bundles():
         for sha in shas:

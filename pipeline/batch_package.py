@@ -58,10 +58,8 @@ def state_keys(pkg: Package, extractors_dir: Path) -> dict[str, dict[str, str]]:
 
     entries = read_lock(extractors_dir).get("doc_types", {})
     keys = {t: {"lock_entry": hashlib.sha256(dumps(entries.get(t))).hexdigest()} for t in pkg.extractors}
-    try:
-        from pipeline.fhir_bundle import mapping_sha256, mapping_status
-    except ImportError:
-        return keys
+    from pipeline.fhir_bundle import mapping_sha256, mapping_status
+
     for t in pkg.extractors:
         keys[t]["mapping"] = mapping_sha256(t, pkg.fhir_mappings)
         status = mapping_status(t, pkg.fhir_mappings)

@@ -83,10 +83,8 @@ class _Runtime:
                 raise ArtifactError(f"{doc_type}: alternates source does not match its hash")
             self.alternates[doc_type] = Contained(source, f"{doc_type}_alternates", cpu_seconds=pkg.extract_cpu_s,
                                                   memory_mb=pkg.extract_memory_mb)
-        try:
-            from pipeline import fhir_bundle
-        except ImportError:  # the FHIR module is optional until it lands: documents stay exportable, bundles are skipped
-            fhir_bundle = None
+        from pipeline import fhir_bundle
+
         self.fhir = fhir_bundle
 
 
@@ -273,8 +271,6 @@ def process_document(path: bytes, sha: str, rt: _Runtime, stats: dict[str, float
             return WorkerResult(rec, needs_checks=needs_checks)
         withheld = assessment.withheld
     rec = DocRecord(sha, "exported", None, fields=fields, gate=gate_items, **base)
-    if rt.fhir is None:
-        return WorkerResult(rec, needs_checks=needs_checks)
     t3 = time.perf_counter()
     try:
         # State is keyed by content, so the bundle must not depend on the file's path: the
