@@ -34,6 +34,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from extractors.schema import Schema, SampleSet, discover, load_sample_set
 from eval.metrics import DocTypeScore, overall, plain
+from pipeline.settings import settings
 
 log = logging.getLogger(__name__)
 
@@ -605,7 +606,7 @@ def run_direct_llm(records: list[DocRecord], schemas: Mapping[tuple[str, str], S
         from extractors.llm.client import llm_session
 
         # Generous start-up allowance: the embedded CPU server needs ~55 s alone, minutes when busy.
-        startup = float(os.environ.get("DOCC_LLM_STARTUP_TIMEOUT", "900"))
+        startup = float(settings().llm_startup_timeout or 900)
         with llm_session(startup_timeout=startup) as c:
             run = go(c)
     out = []

@@ -38,14 +38,12 @@ from typing import Any, Iterator, Sequence
 from rich.console import Console
 
 from pipeline.batch_worker import Package
+from pipeline.settings import settings
 from pipeline.state import State, atomic_write_many, docc_version, dumps, hash_file
 from pipeline.walk import Entry, display, is_utf8, walk
 
 log = logging.getLogger(__name__)
 
-CHUNK_SIZE = int(os.environ.get("DOCC_BATCH_CHUNK", "8"))
-FLUSH_ROWS = int(os.environ.get("DOCC_BATCH_FLUSH_ROWS", "500"))   # validate when this many wait ...
-FLUSH_SECONDS = float(os.environ.get("DOCC_BATCH_FLUSH_SECONDS", "10"))  # ... or the oldest waited this long
 EXIT_OK, EXIT_INCOMPLETE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 STATUSES = ("exported", "review", "quarantined")
 
@@ -279,8 +277,8 @@ def _load_package(extractors_dir: Path, cache_dir: str | None, dpi: int, mapping
     pkg = Package(extractors=sources, classifier=model, cache_dir=cache_dir, dpi=dpi,
                   has_checks={t: bool(s) for t, s in suites.items()},
                   fhir_mappings=str(mappings) if mappings is not None else None,
-                  extract_cpu_s=float(os.environ.get("DOCC_EXTRACT_CPU_SECONDS", "5")),
-                  extract_memory_mb=int(os.environ.get("DOCC_EXTRACT_MEMORY_MB", "512")),
+                  extract_cpu_s=settings().extract_cpu_seconds,
+                  extract_memory_mb=settings().extract_memory_mb,
                   gates=gates, alternates=alts,
                   ocr_profiles=locked_profiles({t: lock["doc_types"].get(t, {}) for t in locked}))
     return pkg, suites
@@ -336,7 +334,7 @@ def run_command(
     out = Path(out)
     extractors_dir = Path(extractors_dir)
     workers = max(1, int(workers))
-    chunk_size = chunk_size or CHUNK_SIZE
+    chunk_size = chunk_size or settings().batch_chunk
     if engine not in ("local", "ray"):
         console.print(f"[red]error:[/red] unknown engine {engine!r} (local or ray)")
         return EXIT_USAGE
@@ -392,7 +390,7 @@ def _run(inputs, out: Path, pkg: Package, suites: dict, workers: int, engine_nam
          json_summary: bool = False, state_keys: dict[str, dict[str, str]] | None = None) -> int:
     from pipeline.checks import RuntimeChecks
 
-    started = time.time()
+    started, conf = time.time(), settings()
     t0 = time.perf_counter()
     # a changed gate (thresholds, lock evidence) re-processes its doc type, like a recompiled extractor
     state = State(out, pkg.classifier["sha256"],
@@ -517,7 +515,7 @@ def _run(inputs, out: Path, pkg: Package, suites: dict, workers: int, engine_nam
     def maybe_flush(force: bool = False) -> None:
         now = time.perf_counter()
         for t in sorted(pending):
-            if force or len(pending[t]) >= FLUSH_ROWS or now - pending_since.get(t, now) >= FLUSH_SECONDS:
+            if force or len(pending[t]) >= conf.batch_flush_rows or now - pending_since.get(t, now) >= conf.batch_flush_seconds:
                 flush(t)
         collect(keep=0 if force else 2 * max(1, len(checks.suites)))  # bounded backlog
 

@@ -16,6 +16,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from pipeline.settings import settings
+
 try:  # typer >= 0.29 carries its own copy of click
     from typer._click.exceptions import NoArgsIsHelpError, UsageError as ClickUsageError
 except ImportError:  # pragma: no cover - older typer on top of click
@@ -70,7 +72,7 @@ class _QuietThirdParty(logging.Filter):
 
 
 def setup_logging(verbose: bool, log_level: str | None) -> None:
-    name = "DEBUG" if verbose else (log_level or os.environ.get("DOCC_LOG_LEVEL") or "INFO").upper()
+    name = "DEBUG" if verbose else (log_level or settings().log_level).upper()
     if name not in LOG_LEVELS:
         raise UsageError(f"--log-level must be one of {', '.join(LOG_LEVELS)} (got {name!r})")
     level = getattr(logging, name)
@@ -179,7 +181,7 @@ def compile(
     from pipeline.fhir_draft import prepare_mappings
 
     check_out_folder(out)
-    if Backend.openai in backend and not os.environ.get("DOCC_LLM_URL"):
+    if Backend.openai in backend and not settings().llm_url:
         raise UsageError("--backend openai needs DOCC_LLM_URL (and DOCC_LLM_MODEL, DOCC_LLM_API_KEY) naming the server")
     sets = discover(samples, doc_type or None)
     if not sets:
@@ -259,7 +261,7 @@ def export(
     if fhir_url is not None and ndjson is not None:
         raise UsageError("give one of --fhir-url or --ndjson, not both")
     if fhir_url is None and ndjson is None:
-        fhir_url = os.environ.get("DOCC_FHIR_URL") or None
+        fhir_url = settings().fhir_url or None
         if fhir_url is None:
             raise UsageError("give --fhir-url URL (or set DOCC_FHIR_URL), or --ndjson DIR")
     if fhir_url is not None:

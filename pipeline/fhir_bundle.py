@@ -37,12 +37,12 @@ from urllib.parse import quote
 import yaml
 
 from pipeline.fhir_codes import assert_bindings
+from pipeline.settings import settings
 
 log = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[1]
-FHIR_DIR = Path(os.environ.get("DOCC_FHIR_DIR", ROOT / "fhir"))
-MAPPINGS_DIR = Path(os.environ.get("DOCC_FHIR_MAPPINGS", FHIR_DIR / "mappings"))
+FHIR_DIR = ROOT / "fhir"  # the shipped mappings and terminology (DOCC_FHIR_DIR overrides)
 NAMESPACE = uuid.UUID("6f1b9f7e-3c2a-5d7e-9a41-0d0cc0f4e2b1")  # docc's uuid5 namespace
 V2_0203 = "http://terminology.hl7.org/CodeSystem/v2-0203"
 MEDIA_TYPES = {".pdf": "application/pdf", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
@@ -263,7 +263,7 @@ def mappings_dir(fhir_dir: Path | None = None, mappings: Path | str | None = Non
         return Path(mappings)
     if fhir_dir is not None:
         return Path(fhir_dir) / "mappings"
-    return MAPPINGS_DIR
+    return settings().fhir_mappings or (settings().fhir_dir or FHIR_DIR) / "mappings"
 
 
 def mapping_path(doc_type: str, fhir_dir: Path | None = None, mappings: Path | str | None = None) -> Path:
@@ -874,7 +874,7 @@ def build_bundle(result: dict, fhir_dir: Path | None = None, mappings: Path | st
             if mapping_path(result["doc_type"], Path(fhir_dir) if fhir_dir else None, mappings).exists():
                 raise
             mapping = default_mapping(result["doc_type"], (result.get("fields") or {}).keys())
-    fhir_dir = Path(fhir_dir or FHIR_DIR)
+    fhir_dir = Path(fhir_dir or settings().fhir_dir or FHIR_DIR)
     term = _terminology(str(fhir_dir / "terminology"))
     b = _Builder(result, mapping, term)
     b.plan()

@@ -32,6 +32,8 @@ from typing import Any
 
 import yaml
 
+from pipeline.settings import settings
+
 log = logging.getLogger(__name__)
 
 # From `docc eval`'s sweep (docs/gate.md): the lowest swept threshold at and above which the
@@ -108,7 +110,7 @@ class Thresholds:
     @classmethod
     def load(cls, extractors_dir: Path | None) -> "Thresholds":
         """From DOCC_GATE_THRESHOLDS, else `<extractors_dir>/gate.yaml`, else the defaults."""
-        env = os.environ.get("DOCC_GATE_THRESHOLDS")
+        env = settings().gate_thresholds
         path = Path(env) if env else (Path(extractors_dir) / GATE_FILE if extractors_dir else None)
         if path is None or not path.exists():
             if env:

@@ -36,6 +36,8 @@ import zipfile
 from pathlib import Path
 from typing import Iterator
 
+from pipeline.settings import settings
+
 log = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -87,7 +89,7 @@ class EmbeddedLLMError(RuntimeError):
 
 def cache_dir() -> Path:
     """`$DOCC_CACHE_DIR`, else `~/.cache/docc`."""
-    return Path(os.environ.get("DOCC_CACHE_DIR") or "~/.cache/docc").expanduser()
+    return settings().cache_root()
 
 
 def model_dir() -> Path:
@@ -279,7 +281,7 @@ def setup(*, force: bool = False) -> None:
 
 def default_startup_timeout() -> float:
     """`$DOCC_LLM_STARTUP_TIMEOUT` seconds, else 600."""
-    return float(os.environ.get("DOCC_LLM_STARTUP_TIMEOUT") or DEFAULT_STARTUP_TIMEOUT)
+    return float(settings().llm_startup_timeout or DEFAULT_STARTUP_TIMEOUT)
 
 
 def free_port(host: str = "127.0.0.1") -> int:

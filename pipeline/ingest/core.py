@@ -60,7 +60,7 @@ class OcrTask:
     height: float
     cache_dir: str | None
     key: str
-    lang: str
+    lang: str | None
     limits: Limits
     reason: str
     data: bytes | None = field(default=None, repr=False)
@@ -166,7 +166,7 @@ def plan(
     cache_dir: Path | None,
     limits: Limits,
     policy: TextLayerPolicy = DEFAULT_POLICY,
-    lang: str = _ocr.DEFAULT_LANG,
+    lang: str | None = None,
     keep_data: bool = False,
     profile: str = _ocr.DEFAULT_PROFILE,
 ) -> Plan:
@@ -383,7 +383,7 @@ def ingest(
     ocr_pool: Executor | None = None,
     limits: Limits = DEFAULT_LIMITS,
     policy: TextLayerPolicy = DEFAULT_POLICY,
-    lang: str = _ocr.DEFAULT_LANG,
+    lang: str | None = None,
     profile: str = _ocr.DEFAULT_PROFILE,
 ) -> Document:
     """Read one document: text-layer pages through pdfium, the rest through Tesseract.
@@ -525,7 +525,7 @@ def ingest_many(
     cache_dir: Path | None = _USE_DEFAULT,  # type: ignore[assignment]
     limits: Limits = DEFAULT_LIMITS,
     policy: TextLayerPolicy = DEFAULT_POLICY,
-    lang: str = _ocr.DEFAULT_LANG,
+    lang: str | None = None,
     window: int | None = None,
     pool: Executor | None = None,
     profile: str = _ocr.DEFAULT_PROFILE,
