@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from pipeline.errors import DoccError
+
 LOCK_NAME = "extractors.lock"
 LOCK_VERSION = 1
 
 
-class ArtifactError(Exception):
+class ArtifactError(DoccError):
     """A missing, tampered or unloadable compiled artifact."""
 
 

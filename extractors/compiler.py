@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from pipeline.errors import DoccError
 from extractors import artifacts, reliability
 from extractors.candidates import Cost, FieldCandidate, plan_candidates
 from extractors.folds import layout_groups, make_folds
@@ -67,7 +68,7 @@ class DocTypeResult:
     seen_layouts: list[dict[str, Any]] = dc_field(default_factory=list)
 
 
-class SampleError(Exception):
+class SampleError(DoccError):
     """A labeled sample that cannot be read: compilation stops and says which."""
 
 

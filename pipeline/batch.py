@@ -37,6 +37,7 @@ from typing import Any, Iterator, Sequence
 
 from rich.console import Console
 
+from pipeline.errors import DoccError
 from pipeline.batch_worker import Package
 from pipeline.settings import settings
 from pipeline.state import State, atomic_write_many, docc_version, dumps, hash_file
@@ -48,12 +49,8 @@ EXIT_OK, EXIT_INCOMPLETE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 STATUSES = ("exported", "review", "quarantined")
 
 
-class WorkerCrashed(Exception):
+class WorkerCrashed(DoccError):
     """A worker process died (or a Ray task failed) while processing a chunk."""
-
-
-class Interrupted(Exception):
-    pass
 
 
 # ------------------------------------------------------------------------- engines

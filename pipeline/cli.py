@@ -16,6 +16,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from pipeline.errors import DoccError
 from pipeline.settings import settings
 
 try:  # typer >= 0.29 carries its own copy of click
@@ -42,7 +43,7 @@ app = typer.Typer(
 )
 
 
-class UsageError(Exception):
+class UsageError(DoccError):
     """The command cannot start as asked (exit 2, one line)."""
 
 
@@ -310,7 +311,8 @@ def studio(
 
 
 def _usage_exceptions() -> tuple[type[BaseException], ...]:
-    """Our exceptions that mean "the input is not usable as given" (exit 2)."""
+    """The exceptions that mean "the input is not usable as given" (exit 2). The one place an
+    exception becomes an exit code: every other `DoccError` and any bug exits 1."""
     from extractors.schema import SchemaError
     from pipeline.fhir_bundle import MappingError
 

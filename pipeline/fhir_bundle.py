@@ -36,6 +36,7 @@ from urllib.parse import quote
 
 import yaml
 
+from pipeline.errors import DoccError
 from pipeline.fhir_codes import assert_bindings
 from pipeline.settings import settings
 
@@ -56,11 +57,11 @@ OPTION_KEYS = {"lookup", "text", "unit", "map", "sep", "pick", "system", "strict
                "when", "elements", "type", "assigner", "display"}
 
 
-class MappingError(ValueError):
+class MappingError(DoccError, ValueError):
     """A mapping file that cannot be used."""
 
 
-class BuildError(ValueError):
+class BuildError(DoccError, ValueError):
     """A document whose fields do not make valid FHIR (message names elements, never values)."""
 
 

@@ -38,6 +38,7 @@ from urllib.parse import urlsplit
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
+from pipeline.errors import DoccError
 from pipeline.fhir_codes import BindingError
 from pipeline.fhir_bundle import BuildError, MappingError, build_bundle, bundle_path, write_bundle, write_ndjson
 from pipeline.settings import settings
@@ -49,7 +50,7 @@ RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
 DERIVED_PREFIX = "identifier=urn:docc:derived-id"
 
 
-class RetryableStatus(Exception):
+class RetryableStatus(DoccError):
     def __init__(self, status: int, retry_after: float | None) -> None:
         super().__init__(f"HTTP {status}")
         self.status = status

@@ -30,6 +30,7 @@ import httpx
 from tenacity import (Retrying, retry_if_exception, stop_after_attempt,
                       wait_exponential_jitter)
 
+from pipeline.errors import DoccError
 from pipeline.settings import settings
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ Message = Mapping[str, Any]  # {"role": "system"|"user"|"assistant", "content": 
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 
 
-class LLMError(RuntimeError):
+class LLMError(DoccError, RuntimeError):
     """The server answered with an error, could not be reached after retries, or timed out.
     `status` is the HTTP status when there was one."""
 

@@ -36,6 +36,7 @@ import zipfile
 from pathlib import Path
 from typing import Iterator
 
+from pipeline.errors import DoccError
 from pipeline.settings import settings
 
 log = logging.getLogger(__name__)
@@ -81,7 +82,7 @@ DEFAULT_STARTUP_TIMEOUT = 600.0
 DEFAULT_STOP_GRACE = 20.0
 
 
-class EmbeddedLLMError(RuntimeError):
+class EmbeddedLLMError(DoccError, RuntimeError):
     """Setup or start of the embedded server failed; the message says what to do."""
 
 

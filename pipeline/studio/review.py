@@ -21,6 +21,7 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
+from pipeline.errors import DoccError
 from extractors.schema import Schema
 from pipeline.studio.labels import canonical_value
 
@@ -29,7 +30,7 @@ LOW_CONFIDENCE = 0.9  # flag a field below this when the review record names no 
 _MEDIA_EXT = {".pdf": "pdf", ".png": "png", ".jpg": "jpg", ".jpeg": "jpg", ".tif": "tif", ".tiff": "tif"}
 
 
-class ReviewError(Exception):
+class ReviewError(DoccError):
     """An approval or rejection that cannot be carried out; the message says why."""
 
 
