@@ -21,9 +21,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pipeline.errors import DoccError
 from extractors import artifacts, reliability
 from extractors.candidates import Cost, FieldCandidate, plan_candidates
+from extractors.fingerprint import compiler_fingerprint
 from extractors.folds import layout_groups, make_folds
 from extractors.ocr_profiles import choose_profile
 from extractors.plan import Plan, render_module
@@ -33,6 +33,7 @@ from extractors.synth import learn_plan
 from extractors.tables import strategy_candidates
 from extractors.validation.problems import SandboxUnavailable, ValidationFailed
 from pipeline.document import Document
+from pipeline.errors import DoccError
 
 log = logging.getLogger(__name__)
 console = Console(stderr=True)
@@ -464,23 +465,6 @@ def validate_artifact(source: str, schema: Schema, docs: dict[str, Document], go
 
 
 # ---------------------------------------------------------------- the command
-
-COMPILER_MODULES = ("runtime", "plan", "synth", "candidates", "compiler", "folds", "scoring", "llm_candidates", "reliability",
-                    "prompts", "lexicon.yaml", "ocr_tolerance", "ocr_profiles")
-
-
-def compiler_fingerprint() -> str:
-    """sha256 over the compiler's own sources: a changed compiler recompiles everything."""
-    import hashlib
-
-    h = hashlib.sha256()
-    here = Path(__file__).parent
-    for name in COMPILER_MODULES:
-        path = here / (name if "." in name else f"{name}.py")
-        if path.exists():
-            h.update(path.read_bytes())
-    return h.hexdigest()
-
 
 def _up_to_date(entry: dict | None, sample_set: SampleSet, out: Path, backends: list[str]) -> bool:
     return bool(
