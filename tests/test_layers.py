@@ -14,7 +14,7 @@ PACKAGES = ("pipeline", "extractors", "eval")
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     # the document model, the runtime helper API generated code calls, errors, settings (and the
     # three package __init__ files, which hold only docstrings)
-    ("base", ("pipeline", "extractors", "eval", "pipeline.document", "pipeline.errors", "pipeline.settings",
+    ("base", ("pipeline", "extractors", "eval", "pipeline.document", "pipeline.errors", "pipeline.settings", "pipeline.shipped",
               "extractors.runtime", "extractors.ocr_tolerance")),
     # bytes -> Document (pdfium text layer, OCR): the compiler reads samples exactly as runs read inputs
     ("ingest", ("pipeline.ingest",)),
