@@ -23,6 +23,8 @@ from rich.table import Table
 
 from extractors import artifacts, reliability
 from extractors.candidates import Cost, FieldCandidate, plan_candidates
+from extractors.classifier import build_classifier
+from extractors.expectations import build_runtime_suite
 from extractors.fingerprint import compiler_fingerprint
 from extractors.folds import layout_groups, make_folds
 from extractors.ocr_profiles import choose_profile
@@ -642,18 +644,10 @@ def _write_result(out: Path, s: SampleSet, r: DocTypeResult, gens: Generators, b
 
 def _runtime_suite(s: SampleSet) -> dict | None:
     """The run-time expectations for a doc type, learned from its schema and golden values."""
-    try:
-        from extractors.expectations import build_runtime_suite
-    except ImportError:
-        return None
     return build_runtime_suite(s.schema_, [x.golden for x in s.samples])
 
 
 def _write_classifier(out: Path, sets: list[SampleSet], all_docs: dict[str, dict[str, Document]]) -> None:
-    try:
-        from extractors.classifier import build_classifier
-    except ImportError:
-        return
     model = build_classifier({dt: [docs[i] for i in sorted(docs)] for dt, docs in sorted(all_docs.items())})
     data = (json.dumps(model, sort_keys=True, indent=1) + "\n").encode()
     artifacts.atomic_write(out / "classifier.json", data)

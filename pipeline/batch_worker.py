@@ -81,10 +81,8 @@ class _Runtime:
                 raise ArtifactError(f"{doc_type}: alternates source does not match its hash")
             self.alternates[doc_type] = Contained(source, f"{doc_type}_alternates", cpu_seconds=pkg.extract_cpu_s,
                                                   memory_mb=pkg.extract_memory_mb)
-        try:
-            from pipeline import fhir_bundle
-        except ImportError:  # the FHIR module is optional until it lands: documents stay exportable, bundles are skipped
-            fhir_bundle = None
+        from pipeline import fhir_bundle
+
         self.fhir = fhir_bundle
 
 

@@ -19,10 +19,7 @@ import typer
 from pipeline.errors import DoccError
 from pipeline.settings import settings
 
-try:  # typer >= 0.29 carries its own copy of click
-    from typer._click.exceptions import NoArgsIsHelpError, UsageError as ClickUsageError
-except ImportError:  # pragma: no cover - older typer on top of click
-    from click.exceptions import NoArgsIsHelpError, UsageError as ClickUsageError
+from typer._click.exceptions import NoArgsIsHelpError, UsageError as ClickUsageError  # typer 0.29 carries its own click
 
 EXIT_OK, EXIT_INCOMPLETE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")

@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 from dataclasses import asdict, dataclass, field as dc_field
 from datetime import date
 from decimal import Decimal, InvalidOperation

@@ -499,10 +499,8 @@ def embedded_server(*, setup_if_needed: bool = True, **kwargs) -> Iterator[Embed
 
 def _rss_bytes(pid: int) -> int:
     """RSS of a process and all its descendants (vLLM runs an engine-core child)."""
-    try:
-        import psutil
-    except ImportError:  # pragma: no cover
-        return 0
+    import psutil
+
     try:
         p = psutil.Process(pid)
         procs = [p, *p.children(recursive=True)]

@@ -23,7 +23,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PIL import Image, ImageSequence
+from PIL import Image
 
 from pipeline.document import Document, Line, Page, Word, group_lines
 from pipeline.errors import IngestError

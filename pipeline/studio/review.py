@@ -249,7 +249,6 @@ class ReviewQueue:
             lock.release()
 
     def _approve(self, sha: str, values: dict[str, Any], *, note: str, force: bool, add_sample: bool) -> dict[str, Any]:
-        from pipeline.checks import RuntimeChecks
         from pipeline.fhir_bundle import BuildError, MappingError, build_bundle, write_bundle
 
         rv, res, source = self.item(sha)
