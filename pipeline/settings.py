@@ -6,13 +6,16 @@ from this model (`python -m pipeline.settings --markdown`; a test keeps the READ
 
 Read lazily: call `settings()` where a value is needed, never at import time, so a variable set
 after import (a test, a parent process preparing a worker's environment) is honoured. Each call
-reads the environment afresh; it is cheap next to the work it configures.
+looks at the `DOCC_*` variables as they are now and builds a new `Settings` only when they changed
+(building one costs milliseconds; looking costs microseconds, so per-page callers are fine).
 
 This module sits at the bottom layer: it imports nothing from docc.
 """
 from __future__ import annotations
 
+import os
 import sys
+from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field
@@ -70,7 +73,12 @@ class Settings(BaseSettings):
 
 
 def settings() -> Settings:
-    """The configuration as the environment says now (see the module doc for why not cached)."""
+    """The configuration as the environment says now (see the module doc)."""
+    return _settings_for(tuple(sorted((k, v) for k, v in os.environ.items() if k[:5].upper() == "DOCC_")))
+
+
+@lru_cache(maxsize=16)
+def _settings_for(docc_environ: tuple[tuple[str, str], ...]) -> Settings:
     return Settings()
 
 

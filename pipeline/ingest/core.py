@@ -30,7 +30,8 @@ from pipeline.errors import IngestError
 from pipeline.ingest.caps import check_decompressed, page_image_pixels
 from pipeline.ingest import ocr as _ocr
 from pipeline.ingest.pdftext import DEFAULT_POLICY, TextLayerPolicy, extract_page, flatten_annotations, needs_ocr, open_pdf
-from pipeline.ingest.sniff import DEFAULT_LIMITS, Limits, RawInput, read_input
+from pipeline.ingest.sniff import Limits, RawInput, read_input
+from pipeline.settings import settings
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +43,6 @@ _USE_DEFAULT = object()  # sentinel: "cache_dir not given" (None means "no cache
 # callers may run ingest() from threads (OCR itself runs outside the lock, in Tesseract).
 PDFIUM_LOCK = threading.RLock()
 
-# Pillow's own guard: we check pixel counts ourselves first and keep Pillow's bomb error
-# as a second line, raised for anything over twice our limit.
-Image.MAX_IMAGE_PIXELS = DEFAULT_LIMITS.max_image_pixels
 
 
 @dataclass(frozen=True)
@@ -108,6 +106,9 @@ def _image_dpi(img: Image.Image) -> float:
 
 
 def _open_image(data: bytes, limits: Limits) -> Image.Image:
+    # Pillow's own guard: we check pixel counts ourselves first and keep Pillow's bomb error
+    # as a second line, raised for anything over twice the configured limit.
+    Image.MAX_IMAGE_PIXELS = settings().max_image_pixels
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # e.g. "Corrupt EXIF data": we judge by decoding
@@ -381,7 +382,7 @@ def ingest(
     dpi: int = DEFAULT_DPI,
     cache_dir: Path | None = _USE_DEFAULT,  # type: ignore[assignment]
     ocr_pool: Executor | None = None,
-    limits: Limits = DEFAULT_LIMITS,
+    limits: Limits | None = None,
     policy: TextLayerPolicy = DEFAULT_POLICY,
     lang: str | None = None,
     profile: str = _ocr.DEFAULT_PROFILE,
@@ -392,7 +393,7 @@ def ingest(
     `ocr_pool` (an Executor, typically a ProcessPoolExecutor) spreads OCR pages over processes.
     Raises IngestError for every kind of bad input; nothing else for bad input.
     """
-    cdir = _resolve_cache_dir(cache_dir)
+    cdir, limits = _resolve_cache_dir(cache_dir), limits or Limits()
     raw = read_input(Path(path), limits)
     p = plan(raw, dpi=dpi, cache_dir=cdir, limits=limits, policy=policy, lang=lang, keep_data=ocr_pool is None,
              profile=profile)
@@ -523,7 +524,7 @@ def ingest_many(
     *,
     dpi: int = DEFAULT_DPI,
     cache_dir: Path | None = _USE_DEFAULT,  # type: ignore[assignment]
-    limits: Limits = DEFAULT_LIMITS,
+    limits: Limits | None = None,
     policy: TextLayerPolicy = DEFAULT_POLICY,
     lang: str | None = None,
     window: int | None = None,
@@ -535,7 +536,7 @@ def ingest_many(
     Documents and their OCR pages are spread over the pool; at most `window` documents are
     in flight, so memory stays bounded however long `paths` is. Every input yields exactly once.
     """
-    cdir = _resolve_cache_dir(cache_dir)
+    cdir, limits = _resolve_cache_dir(cache_dir), limits or Limits()
     if pool is None and workers <= 1:
         for path in paths:
             path = Path(path)

@@ -32,8 +32,6 @@ class Limits:
     max_decompressed_bytes: int = field(default_factory=lambda: settings().max_decompressed_bytes)
 
 
-DEFAULT_LIMITS = Limits()
-
 # Formats whose magic bytes we know but do not read: named in the error so people know why.
 _OTHER_MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"GIF87a", "GIF"),
@@ -91,9 +89,9 @@ class RawInput:
     format: Format
 
 
-def read_input(path: Path, limits: Limits = DEFAULT_LIMITS) -> RawInput:
+def read_input(path: Path, limits: Limits | None = None) -> RawInput:
     """Read the whole file, hash it and identify its format; raise IngestError for bad input."""
-    path = Path(path)
+    path, limits = Path(path), limits or Limits()
     try:
         st = path.stat()  # follows symlinks: a loop raises ELOOP here
     except FileNotFoundError as e:
