@@ -39,11 +39,11 @@ import yaml
 from pipeline.errors import DoccError
 from pipeline.fhir_codes import assert_bindings
 from pipeline.settings import settings
-from pipeline.shipped import fhir_dir
+from pipeline.shipped import fhir_dir as shipped_fhir_dir
 
 log = logging.getLogger(__name__)
 
-FHIR_DIR = fhir_dir()  # the shipped mappings and terminology (DOCC_FHIR_DIR overrides)
+FHIR_DIR = shipped_fhir_dir()  # the shipped mappings and terminology (DOCC_FHIR_DIR overrides)
 NAMESPACE = uuid.UUID("6f1b9f7e-3c2a-5d7e-9a41-0d0cc0f4e2b1")  # docc's uuid5 namespace
 V2_0203 = "http://terminology.hl7.org/CodeSystem/v2-0203"
 MEDIA_TYPES = {".pdf": "application/pdf", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
