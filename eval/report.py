@@ -39,7 +39,8 @@ from eval.gx_results import gx_validate
 from eval.markdown import fmt, print_console, render_markdown
 from eval.metrics import overall, plain
 from eval.regression import regression
-from eval.runner import DocRecord, classification, gate_section, load_classifier_or_none, modality_section, resolve_roots, run_compiled, score_records, sets_section
+from eval.runner import (DocRecord, classification, gate_section, load_classifier_or_none, modality_section,
+                         resolve_roots, run_compiled, score_records, sets_section)
 
 log = logging.getLogger(__name__)
 

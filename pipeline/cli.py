@@ -1,9 +1,9 @@
 """The `docc` command line. Each command is a thin shell over one module's entry point.
 
 Exit codes are decided in one place, `cli()`: 0 everything accounted for, 1 the job ran but
-did not finish everything (documents left, a server refusing), 2 a usage error (bad option,
-missing or empty input, invalid schema or mapping: one line on stderr, no traceback), 130
-interrupted. `-v` / `--log-level` are accepted before or after the subcommand.
+did not finish everything (documents left, a server refusing, any other `DoccError`), 2 a usage
+error (bad option, missing or empty input, invalid schema or mapping: one line on stderr, no
+traceback), 130 interrupted. Anything else is a bug: exit 1 with one line, the traceback at -v. `-v` / `--log-level` are accepted before or after the subcommand.
 """
 from __future__ import annotations
 
@@ -341,6 +341,10 @@ def cli(argv: list[str] | None = None) -> int:
     except _usage_exceptions() as e:
         _say(str(e).splitlines()[0] if str(e) else type(e).__name__, command)
         return EXIT_USAGE
+    except DoccError as e:  # a known refusal (server down, artifact refused): one line, not a bug report
+        log.debug("%s", type(e).__name__, exc_info=True)
+        _say(f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}", command)
+        return EXIT_INCOMPLETE
     except Exception as e:  # a bug: one line, the traceback only at DEBUG
         log.debug("unexpected error", exc_info=True)
         _say(f"unexpected {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''} (run with -v for the traceback)", command)
