@@ -3,7 +3,8 @@
 Exit codes are decided in one place, `cli()`: 0 everything accounted for, 1 the job ran but
 did not finish everything (documents left, a server refusing, any other `DoccError`), 2 a usage
 error (bad option, missing or empty input, invalid schema or mapping: one line on stderr, no
-traceback), 130 interrupted. Anything else is a bug: exit 1 with one line, the traceback at -v. `-v` / `--log-level` are accepted before or after the subcommand.
+traceback), 130 interrupted. Anything else is a bug: exit 1 with one line, the traceback at -v.
+`-v` / `--log-level` are accepted before or after the subcommand.
 """
 from __future__ import annotations
 
