@@ -18,7 +18,7 @@ from typing import Annotated, Optional
 import typer
 
 from pipeline.errors import DoccError
-from pipeline.settings import settings
+from pipeline.settings import ConfigError, settings
 
 from typer._click.exceptions import NoArgsIsHelpError, UsageError as ClickUsageError  # typer 0.29 carries its own click
 
@@ -314,7 +314,7 @@ def _usage_exceptions() -> tuple[type[BaseException], ...]:
     from extractors.schema import SchemaError
     from pipeline.fhir_bundle import MappingError
 
-    return (UsageError, SchemaError, MappingError, FileNotFoundError, NotADirectoryError)
+    return (UsageError, ConfigError, SchemaError, MappingError, FileNotFoundError, NotADirectoryError)
 
 
 def _say(message: str, command: str | None) -> None:

@@ -9,7 +9,7 @@ after import (a test, a parent process preparing a worker's environment) is hono
 looks at the `DOCC_*` variables as they are now and builds a new `Settings` only when they changed
 (building one costs milliseconds; looking costs microseconds, so per-page callers are fine).
 
-This module sits at the bottom layer: it imports nothing from docc.
+This module sits at the bottom layer: it imports only `pipeline.errors`.
 """
 from __future__ import annotations
 
@@ -18,8 +18,14 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from pipeline.errors import DoccError
+
+
+class ConfigError(DoccError, ValueError):
+    """A `DOCC_*` variable holds a value of the wrong type (a usage error: exit 2)."""
 
 
 class Settings(BaseSettings):
@@ -79,7 +85,11 @@ def settings() -> Settings:
 
 @lru_cache(maxsize=16)
 def _settings_for(docc_environ: tuple[tuple[str, str], ...]) -> Settings:
-    return Settings()
+    try:
+        return Settings()
+    except ValidationError as e:
+        bad = ", ".join(f"DOCC_{str(err['loc'][0]).upper()}: {err['msg']}" for err in e.errors())
+        raise ConfigError(f"invalid configuration: {bad}") from None
 
 
 def markdown_table() -> str:

@@ -4,7 +4,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pipeline.settings import Settings, markdown_table, render_into, settings
+import pytest
+
+from pipeline.settings import ConfigError, Settings, markdown_table, render_into, settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,3 +47,13 @@ def test_no_module_reads_docc_variables_itself():
             if pattern.search(line) and "DOCC_INGEST_TEST_CRASH_ON" not in line:
                 offenders.append(f"{path.relative_to(ROOT)}:{n}")
     assert offenders == []
+
+
+def test_a_malformed_variable_is_a_usage_error_naming_it(monkeypatch, capsys):
+    from pipeline.cli import cli
+
+    monkeypatch.setenv("DOCC_MAX_PAGES", "many")
+    with pytest.raises(ConfigError, match="DOCC_MAX_PAGES"):
+        settings()
+    assert cli(["eval", "--out", "/nonexistent/x"]) == 2
+    assert "DOCC_MAX_PAGES" in capsys.readouterr().err
