@@ -12,21 +12,19 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from extractors.schema import FieldSpec, Schema
+from pipeline.settings import settings
 
 log = logging.getLogger(__name__)
 
-MAX_MODEL_LEN = int(os.environ.get("DOCC_LLM_MAX_MODEL_LEN", "4096"))
 # Conservative characters per token for document text: Qwen2.5 splits every digit into its own
 # token, and medical documents are full of dates, codes and numbers.
 CHARS_PER_TOKEN = 2.5
 SAFETY_TOKENS = 96
-DEFAULT_CONCURRENCY = int(os.environ.get("DOCC_BASELINE_CONCURRENCY", "4"))
 # JSON-constrained decoding lets a small model emit whitespace until max_tokens (minutes on a
 # CPU). Valid answers never hold these runs, so stop there: the answer is then unparseable and
 # scored as a failed document, quickly.
@@ -84,7 +82,7 @@ def completion_budget(schema: Schema) -> int:
     budget = 48 + 32 * scalars
     for spec in tables.values():
         budget += 40 + 8 * len(spec.columns) * 12  # about a dozen rows of ~8-token cells (key included)
-    return int(min(budget, MAX_MODEL_LEN // 2))
+    return int(min(budget, settings().llm_max_model_len // 2))
 
 
 def truncate_text(text: str, max_chars: int) -> str:
@@ -121,7 +119,7 @@ def build_messages(schema: Schema, text: str, max_tokens: int) -> list[dict[str,
     head = (f"Document type: {schema.doc_type}" + (f" ({schema.description})" if schema.description else "")
             + "\nFields to extract:\n" + "\n".join(field_lines) + "\n\nDocument text:\n")
     overhead = (len(SYSTEM_PROMPT) + len(head)) / 3.0 + 32
-    budget_tokens = MAX_MODEL_LEN - max_tokens - overhead - SAFETY_TOKENS
+    budget_tokens = settings().llm_max_model_len - max_tokens - overhead - SAFETY_TOKENS
     max_chars = max(200, int(budget_tokens * CHARS_PER_TOKEN))
     body = truncate_text(text, max_chars)
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": head + body}]
@@ -178,13 +176,14 @@ def parse_answer(text: str, schema: Schema) -> dict[str, Any]:
 
 
 def run_baseline(client: Any, docs: Sequence[BaselineDoc], schemas: dict[str, Schema], *,
-                 concurrency: int = DEFAULT_CONCURRENCY, determinism_docs: int = 2,
+                 concurrency: int | None = None, determinism_docs: int = 2,
                  progress: Callable[[int], None] | None = None) -> BaselineRun:
     """Send every document to `client` (an `extractors.llm.client.LLMClient`), parse and return the
     answers with token counts and latency. Requests are sent `concurrency` at a time (vLLM batches
     them); each result's `seconds` is that request's latency as the client saw it."""
     from extractors.llm.client import ChatRequest
 
+    concurrency = concurrency or settings().baseline_concurrency
     requests = []
     truncated = []
     for d in docs:

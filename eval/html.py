@@ -14,7 +14,7 @@ from typing import Any, Mapping
 import plotly.graph_objects as go
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from eval.report import COMPARISON_HEADERS, FIELD_HEADERS, comparison_rows, field_rows
+from eval.markdown import COMPARISON_HEADERS, FIELD_HEADERS, comparison_rows, field_rows
 
 TEMPLATES = Path(__file__).parent / "templates"
 SET_COLORS = ["#2563eb", "#ea580c", "#16a34a", "#9333ea", "#0891b2"]

@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import Any, Callable
 
 from extractors.fileio import atomic_write  # noqa: F401  (re-exported: the compiler writes through it)
+from pipeline.errors import DoccError
 
 LOCK_NAME = "extractors.lock"
 LOCK_VERSION = 1
 
 
-class ArtifactError(Exception):
+class ArtifactError(DoccError):
     """A missing, tampered or unloadable compiled artifact."""
 
 

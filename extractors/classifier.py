@@ -39,6 +39,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Iterable
 
+from pipeline.errors import DoccError
 from pipeline.document import Document
 
 MODEL_VERSION = 2
@@ -55,7 +56,7 @@ _ALPHA = re.compile(r"[a-z]+")
 FEATURES = {"max_pages": MAX_PAGES, "stem": STEM, "min_len": 3}  # stored in the model
 
 
-class ClassifierError(Exception):
+class ClassifierError(DoccError):
     """A missing or tampered classifier model."""
 
 

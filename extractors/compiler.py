@@ -23,6 +23,9 @@ from rich.table import Table
 
 from extractors import artifacts, reliability
 from extractors.candidates import Cost, FieldCandidate, plan_candidates
+from extractors.classifier import build_classifier
+from extractors.expectations import build_runtime_suite
+from extractors.fingerprint import compiler_fingerprint
 from extractors.folds import layout_groups, make_folds
 from extractors.ocr_profiles import choose_profile
 from extractors.plan import Plan, render_module
@@ -32,6 +35,7 @@ from extractors.synth import learn_plan
 from extractors.tables import strategy_candidates
 from extractors.validation.problems import SandboxUnavailable, ValidationFailed
 from pipeline.document import Document
+from pipeline.errors import DoccError
 
 log = logging.getLogger(__name__)
 console = Console(stderr=True)
@@ -67,7 +71,7 @@ class DocTypeResult:
     seen_layouts: list[dict[str, Any]] = dc_field(default_factory=list)
 
 
-class SampleError(Exception):
+class SampleError(DoccError):
     """A labeled sample that cannot be read: compilation stops and says which."""
 
 
@@ -466,23 +470,6 @@ def validate_artifact(source: str, schema: Schema, docs: dict[str, Document], go
 
 # ---------------------------------------------------------------- the command
 
-COMPILER_MODULES = ("runtime", "plan", "synth", "candidates", "compiler", "folds", "scoring", "llm_candidates", "reliability",
-                    "prompts", "lexicon.yaml", "ocr_tolerance", "ocr_profiles")
-
-
-def compiler_fingerprint() -> str:
-    """sha256 over the compiler's own sources: a changed compiler recompiles everything."""
-    import hashlib
-
-    h = hashlib.sha256()
-    here = Path(__file__).parent
-    for name in COMPILER_MODULES:
-        path = here / (name if "." in name else f"{name}.py")
-        if path.exists():
-            h.update(path.read_bytes())
-    return h.hexdigest()
-
-
 def _up_to_date(entry: dict | None, sample_set: SampleSet, out: Path, backends: list[str]) -> bool:
     return bool(
         entry
@@ -659,18 +646,10 @@ def _write_result(out: Path, s: SampleSet, r: DocTypeResult, gens: Generators, b
 
 def _runtime_suite(s: SampleSet) -> dict | None:
     """The run-time expectations for a doc type, learned from its schema and golden values."""
-    try:
-        from extractors.expectations import build_runtime_suite
-    except ImportError:
-        return None
     return build_runtime_suite(s.schema_, [x.golden for x in s.samples])
 
 
 def _write_classifier(out: Path, sets: list[SampleSet], all_docs: dict[str, dict[str, Document]]) -> None:
-    try:
-        from extractors.classifier import build_classifier
-    except ImportError:
-        return
     model = build_classifier({dt: [docs[i] for i in sorted(docs)] for dt, docs in sorted(all_docs.items())})
     data = (json.dumps(model, sort_keys=True, indent=1) + "\n").encode()
     artifacts.atomic_write(out / "classifier.json", data)

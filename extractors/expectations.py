@@ -31,6 +31,7 @@ from typing import Any
 
 from extractors.codes import FORMATS, npi_valid
 from extractors.values import number_float
+from pipeline.errors import DoccError
 
 SUITE_VERSION = 1
 SUITE_SUFFIX = ".expectations.json"
@@ -48,7 +49,7 @@ RANGE_FACTOR = 10.0      # plausible max = 10 x the largest golden value (same f
 _OPEN_ENDED = re.compile(r"name|address|description|desc|comment|note|sig|direction|text|title", re.I)
 
 
-class ExpectationsError(Exception):
+class ExpectationsError(DoccError):
     """A missing or tampered runtime suite."""
 
 

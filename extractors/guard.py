@@ -22,6 +22,8 @@ import types
 from decimal import Decimal
 from typing import Any
 
+from pipeline.errors import DoccError
+
 MAX_VALUE_CHARS = 16_384        # one field value or source text; a real value is far shorter
 MAX_ROWS = 2_000                # rows of one table field
 MAX_DEPTH = 6
@@ -31,7 +33,7 @@ _IMMUTABLE_LEAVES = _SCALARS + (_dt.timedelta, _dt.tzinfo, re.Pattern, range, ty
                                 types.BuiltinMethodType, __future__._Feature)
 
 
-class GuardError(Exception):
+class GuardError(DoccError):
     """Generated code built or returned something it must not (message free of document data)."""
 
 

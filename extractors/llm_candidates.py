@@ -29,6 +29,7 @@ from collections import Counter
 from dataclasses import replace
 from typing import Any, Sequence
 
+from pipeline.errors import DoccError
 from extractors import runtime
 from extractors.candidates import Cost, FieldCandidate
 from extractors.llm.client import ChatRequest, ChatResult, LLMError
@@ -229,7 +230,7 @@ def plan_with_labels(plan: Plan, labels: dict[str, list[str]]) -> Plan:
 
 # ================================================================ code from replies
 
-class CodeError(ValueError):
+class CodeError(DoccError, ValueError):
     """A reply holds no usable function."""
 
 

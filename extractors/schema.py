@@ -12,6 +12,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from pipeline.errors import DoccError
+
 log = logging.getLogger(__name__)
 
 FieldType = Literal[
@@ -24,7 +26,7 @@ FHIR_TARGET = re.compile(r"^[A-Z][A-Za-z]+\.[a-z][A-Za-z]*(\.[a-z][A-Za-z]*)*$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-class SchemaError(ValueError):
+class SchemaError(DoccError, ValueError):
     """A schema.yaml or golden JSON file that does not follow the contract; the message names
     the file and the field (never a value beyond what the author typed as a type or key)."""
 

@@ -46,14 +46,12 @@ from pipeline.batch_package import load_package as _load_package, state_keys as 
 from pipeline.batch_report import Progress as _Progress, summary as _summary, summary_line  # noqa: F401  (public name)
 from pipeline.batch_worker import Package
 from pipeline.records import STATUSES  # noqa: F401  (public name: the three outcomes)
+from pipeline.settings import settings
 from pipeline.state import State
 from pipeline.walk import Entry, display, walk
 
 log = logging.getLogger(__name__)
 
-CHUNK_SIZE = int(os.environ.get("DOCC_BATCH_CHUNK", "8"))
-FLUSH_ROWS = int(os.environ.get("DOCC_BATCH_FLUSH_ROWS", "500"))   # validate when this many wait ...
-FLUSH_SECONDS = float(os.environ.get("DOCC_BATCH_FLUSH_SECONDS", "10"))  # ... or the oldest waited this long
 EXIT_OK, EXIT_INCOMPLETE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
@@ -83,7 +81,7 @@ def run_command(
     out = Path(out)
     extractors_dir = Path(extractors_dir)
     workers = max(1, int(workers))
-    chunk_size = chunk_size or CHUNK_SIZE
+    chunk_size = chunk_size or settings().batch_chunk
     if engine not in ("local", "ray"):
         console.print(f"[red]error:[/red] unknown engine {engine!r} (local or ray)")
         return EXIT_USAGE
@@ -154,7 +152,8 @@ def _run(inputs, out: Path, pkg: Package, suites: dict, workers: int, engine_nam
     log.info("docc run: %d input file(s), engine=%s, workers=%d", len(entries), engine_name, workers)
     bar = _Progress(len(entries), show_progress and not quiet)
     ledger = Ledger(out, state, stats, bar, fsync)
-    validation = Validation(checks, stats, ledger.finalize, FLUSH_ROWS, FLUSH_SECONDS)
+    conf = settings()
+    validation = Validation(checks, stats, ledger.finalize, conf.batch_flush_rows, conf.batch_flush_seconds)
 
     # -- SIGTERM (systemd stop, cron timeout) behaves like Ctrl-C -------------------------
     def on_term(signum, frame):

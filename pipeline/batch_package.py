@@ -8,6 +8,7 @@ from pathlib import Path
 
 
 from pipeline.batch_worker import Package
+from pipeline.settings import settings
 from pipeline.state import dumps
 
 
@@ -42,8 +43,8 @@ def load_package(extractors_dir: Path, cache_dir: str | None, dpi: int, mappings
     pkg = Package(extractors=sources, classifier=model, cache_dir=cache_dir, dpi=dpi,
                   has_checks={t: bool(s) for t, s in suites.items()},
                   fhir_mappings=str(mappings) if mappings is not None else None,
-                  extract_cpu_s=float(os.environ.get("DOCC_EXTRACT_CPU_SECONDS", "5")),
-                  extract_memory_mb=int(os.environ.get("DOCC_EXTRACT_MEMORY_MB", "512")),
+                  extract_cpu_s=settings().extract_cpu_seconds,
+                  extract_memory_mb=settings().extract_memory_mb,
                   gates=gates, alternates=alts,
                   ocr_profiles=locked_profiles({t: lock["doc_types"].get(t, {}) for t in locked}))
     return pkg, suites

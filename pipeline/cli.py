@@ -1,9 +1,10 @@
 """The `docc` command line. Each command is a thin shell over one module's entry point.
 
 Exit codes are decided in one place, `cli()`: 0 everything accounted for, 1 the job ran but
-did not finish everything (documents left, a server refusing), 2 a usage error (bad option,
-missing or empty input, invalid schema or mapping: one line on stderr, no traceback), 130
-interrupted. `-v` / `--log-level` are accepted before or after the subcommand.
+did not finish everything (documents left, a server refusing, any other `DoccError`), 2 a usage
+error (bad option, missing or empty input, invalid schema or mapping: one line on stderr, no
+traceback), 130 interrupted. Anything else is a bug: exit 1 with one line, the traceback at -v.
+`-v` / `--log-level` are accepted before or after the subcommand.
 """
 from __future__ import annotations
 
@@ -16,10 +17,10 @@ from typing import Annotated, Optional
 
 import typer
 
-try:  # typer >= 0.29 carries its own copy of click
-    from typer._click.exceptions import NoArgsIsHelpError, UsageError as ClickUsageError
-except ImportError:  # pragma: no cover - older typer on top of click
-    from click.exceptions import NoArgsIsHelpError, UsageError as ClickUsageError
+from pipeline.errors import DoccError
+from pipeline.settings import ConfigError, settings
+
+from typer._click.exceptions import NoArgsIsHelpError, UsageError as ClickUsageError  # typer 0.29 carries its own click
 
 EXIT_OK, EXIT_INCOMPLETE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -40,7 +41,7 @@ app = typer.Typer(
 )
 
 
-class UsageError(Exception):
+class UsageError(DoccError):
     """The command cannot start as asked (exit 2, one line)."""
 
 
@@ -70,7 +71,7 @@ class _QuietThirdParty(logging.Filter):
 
 
 def setup_logging(verbose: bool, log_level: str | None) -> None:
-    name = "DEBUG" if verbose else (log_level or os.environ.get("DOCC_LOG_LEVEL") or "INFO").upper()
+    name = "DEBUG" if verbose else (log_level or settings().log_level).upper()
     if name not in LOG_LEVELS:
         raise UsageError(f"--log-level must be one of {', '.join(LOG_LEVELS)} (got {name!r})")
     level = getattr(logging, name)
@@ -179,7 +180,7 @@ def compile(
     from pipeline.fhir_draft import prepare_mappings
 
     check_out_folder(out)
-    if Backend.openai in backend and not os.environ.get("DOCC_LLM_URL"):
+    if Backend.openai in backend and not settings().llm_url:
         raise UsageError("--backend openai needs DOCC_LLM_URL (and DOCC_LLM_MODEL, DOCC_LLM_API_KEY) naming the server")
     sets = discover(samples, doc_type or None)
     if not sets:
@@ -259,7 +260,7 @@ def export(
     if fhir_url is not None and ndjson is not None:
         raise UsageError("give one of --fhir-url or --ndjson, not both")
     if fhir_url is None and ndjson is None:
-        fhir_url = os.environ.get("DOCC_FHIR_URL") or None
+        fhir_url = settings().fhir_url or None
         if fhir_url is None:
             raise UsageError("give --fhir-url URL (or set DOCC_FHIR_URL), or --ndjson DIR")
     if fhir_url is not None:
@@ -308,11 +309,12 @@ def studio(
 
 
 def _usage_exceptions() -> tuple[type[BaseException], ...]:
-    """Our exceptions that mean "the input is not usable as given" (exit 2)."""
+    """The exceptions that mean "the input is not usable as given" (exit 2). The one place an
+    exception becomes an exit code: every other `DoccError` and any bug exits 1."""
     from extractors.schema import SchemaError
     from pipeline.fhir_bundle import MappingError
 
-    return (UsageError, SchemaError, MappingError, FileNotFoundError, NotADirectoryError)
+    return (UsageError, ConfigError, SchemaError, MappingError, FileNotFoundError, NotADirectoryError)
 
 
 def _say(message: str, command: str | None) -> None:
@@ -340,6 +342,10 @@ def cli(argv: list[str] | None = None) -> int:
     except _usage_exceptions() as e:
         _say(str(e).splitlines()[0] if str(e) else type(e).__name__, command)
         return EXIT_USAGE
+    except DoccError as e:  # a known refusal (server down, artifact refused): one line, not a bug report
+        log.debug("%s", type(e).__name__, exc_info=True)
+        _say(f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}", command)
+        return EXIT_INCOMPLETE
     except Exception as e:  # a bug: one line, the traceback only at DEBUG
         log.debug("unexpected error", exc_info=True)
         _say(f"unexpected {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''} (run with -v for the traceback)", command)

@@ -16,6 +16,7 @@ from extractors.values import number as _number, present as _present
 from pipeline.fhir_codes import assert_bindings
 
 
+from pipeline.settings import settings
 from pipeline.fhir_common import BuildError, FHIR_DIR, IDENTIFIER_TYPES, MEDIA_TYPES, MappingError, NAMESPACE, SOURCE_KEYS, V2_0203
 from pipeline.fhir_terminology import Concept, Terminology
 from pipeline.fhir_mapping import Mapping, ResourceSpec, _terminology, default_mapping, load_mapping, mapping_path
@@ -433,7 +434,7 @@ def build_bundle(result: dict, fhir_dir: Path | None = None, mappings: Path | st
             if mapping_path(result["doc_type"], Path(fhir_dir) if fhir_dir else None, mappings).exists():
                 raise
             mapping = default_mapping(result["doc_type"], (result.get("fields") or {}).keys())
-    fhir_dir = Path(fhir_dir or FHIR_DIR)
+    fhir_dir = Path(fhir_dir or settings().fhir_dir or FHIR_DIR)
     term = _terminology(str(fhir_dir / "terminology"))
     b = _Builder(result, mapping, term)
     b.plan()

@@ -27,12 +27,10 @@ from pipeline.fhir_common import (  # noqa: F401
     BuildError,
     FHIR_DIR,
     IDENTIFIER_TYPES,
-    MAPPINGS_DIR,
     MEDIA_TYPES,
     MappingError,
     NAMESPACE,
     OPTION_KEYS,
-    ROOT,
     SOURCE_KEYS,
     V2_0203,
 )

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
+from pipeline.errors import DoccError
+
 V2_0203 = "http://terminology.hl7.org/CodeSystem/v2-0203"
 CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 CONDITION_VER_STATUS = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
@@ -55,7 +57,7 @@ CODEABLE_SYSTEMS: dict[tuple[str, str], str] = {
 }
 
 
-class BindingError(ValueError):
+class BindingError(DoccError, ValueError):
     """A resource uses a code outside a required value set."""
 
     def __init__(self, problems: list[str]) -> None:

@@ -2,14 +2,12 @@
 types, the mapping keywords, and the two errors (a bad mapping, a document it cannot build)."""
 from __future__ import annotations
 
-import os
 import uuid
-from pathlib import Path
 
+from pipeline.errors import DoccError
+from pipeline.shipped import fhir_dir as shipped_fhir_dir
 
-ROOT = Path(__file__).resolve().parents[1]
-FHIR_DIR = Path(os.environ.get("DOCC_FHIR_DIR", ROOT / "fhir"))
-MAPPINGS_DIR = Path(os.environ.get("DOCC_FHIR_MAPPINGS", FHIR_DIR / "mappings"))
+FHIR_DIR = shipped_fhir_dir()  # the shipped mappings and terminology (DOCC_FHIR_DIR overrides)
 NAMESPACE = uuid.UUID("6f1b9f7e-3c2a-5d7e-9a41-0d0cc0f4e2b1")  # docc's uuid5 namespace
 V2_0203 = "http://terminology.hl7.org/CodeSystem/v2-0203"
 MEDIA_TYPES = {".pdf": "application/pdf", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
@@ -23,9 +21,9 @@ OPTION_KEYS = {"lookup", "text", "unit", "map", "sep", "pick", "system", "strict
                "when", "elements", "type", "assigner", "display"}
 
 
-class MappingError(ValueError):
+class MappingError(DoccError, ValueError):
     """A mapping file that cannot be used."""
 
 
-class BuildError(ValueError):
+class BuildError(DoccError, ValueError):
     """A document whose fields do not make valid FHIR (message names elements, never values)."""

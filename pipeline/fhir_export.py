@@ -38,8 +38,10 @@ from urllib.parse import urlsplit
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
+from pipeline.errors import DoccError
 from pipeline.fhir_codes import BindingError
 from pipeline.fhir_bundle import BuildError, MappingError, build_bundle, bundle_path, write_bundle, write_ndjson
+from pipeline.settings import settings
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +50,7 @@ RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
 DERIVED_PREFIX = "identifier=urn:docc:derived-id"
 
 
-class RetryableStatus(Exception):
+class RetryableStatus(DoccError):
     def __init__(self, status: int, retry_after: float | None) -> None:
         super().__init__(f"HTTP {status}")
         self.status = status
@@ -315,14 +317,14 @@ def export_to_server(out: Path, fhir_url: str, concurrency: int = 4, token: str 
     done = {sha for sha, e in read_export_log(report.log_path).items() if e.get("status") == "accepted"}
     accepted_hash = {sha: e.get("bundle_sha256") for sha, e in read_export_log(report.log_path).items()
                      if e.get("status") == "accepted"}
-    attempts = attempts or int(os.environ.get("DOCC_FHIR_ATTEMPTS", "5"))
+    attempts = attempts or settings().fhir_attempts
     headers = {"Content-Type": FHIR_JSON, "Accept": FHIR_JSON, "Prefer": "return=minimal",
                "User-Agent": "docc-export"}
-    token = token if token is not None else os.environ.get("DOCC_FHIR_TOKEN")
+    token = token if token is not None else settings().fhir_token
     if token:
         headers["Authorization"] = f"Bearer {token}"
     concurrency = max(1, int(concurrency))
-    breaker = breaker or int(os.environ.get("DOCC_FHIR_BREAKER", "5"))
+    breaker = breaker or settings().fhir_breaker
     consecutive_failures = 0
 
     source = exported_bundles(out, report, mappings)

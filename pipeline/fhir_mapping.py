@@ -10,7 +10,8 @@ from typing import Any, Iterable
 import yaml
 
 
-from pipeline.fhir_common import MAPPINGS_DIR, MappingError, OPTION_KEYS, SOURCE_KEYS
+from pipeline.settings import settings
+from pipeline.fhir_common import FHIR_DIR, MappingError, OPTION_KEYS, SOURCE_KEYS
 from pipeline.fhir_terminology import Terminology
 
 # ----------------------------------------------------------------------------- mappings
@@ -104,7 +105,7 @@ def mappings_dir(fhir_dir: Path | None = None, mappings: Path | str | None = Non
         return Path(mappings)
     if fhir_dir is not None:
         return Path(fhir_dir) / "mappings"
-    return MAPPINGS_DIR
+    return settings().fhir_mappings or (settings().fhir_dir or FHIR_DIR) / "mappings"
 
 
 def mapping_path(doc_type: str, fhir_dir: Path | None = None, mappings: Path | str | None = None) -> Path:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 from dataclasses import asdict, dataclass, field as dc_field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -31,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from pipeline.settings import settings
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +109,7 @@ class Thresholds:
     @classmethod
     def load(cls, extractors_dir: Path | None) -> "Thresholds":
         """From DOCC_GATE_THRESHOLDS, else `<extractors_dir>/gate.yaml`, else the defaults."""
-        env = os.environ.get("DOCC_GATE_THRESHOLDS")
+        env = settings().gate_thresholds
         path = Path(env) if env else (Path(extractors_dir) / GATE_FILE if extractors_dir else None)
         if path is None or not path.exists():
             if env:

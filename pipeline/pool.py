@@ -11,7 +11,7 @@ from __future__ import annotations
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Callable
 
-from pipeline.errors import IngestError
+from pipeline.errors import DoccError, IngestError
 
 CRASH_KIND = "crashed"
 CRASH_REASON = ("the worker process died while processing this file (out of memory, a CPU-time limit "
@@ -19,7 +19,7 @@ CRASH_REASON = ("the worker process died while processing this file (out of memo
 MAX_ATTEMPTS = 2  # an input in flight when a worker died is retried once, on its own
 
 
-class WorkerCrashed(Exception):
+class WorkerCrashed(DoccError):
     """A worker process died (or a Ray task failed) while processing some inputs."""
 
 

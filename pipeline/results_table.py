@@ -41,12 +41,9 @@ def _rows(line: dict[str, Any]) -> Iterator[dict[str, Any]]:
                "confidence": entry.get("confidence"), "page": entry.get("page")}
 
 
-def write_results_parquet(out: Path) -> Path | None:
-    """Write OUT/results.parquet from OUT/results.jsonl (atomically); None when polars is missing."""
-    try:
-        import polars as pl
-    except ImportError:
-        return None
+def write_results_parquet(out: Path) -> Path:
+    """Write OUT/results.parquet from OUT/results.jsonl (atomically)."""
+    import polars as pl  # here, not at import: only the end of a run needs it
     types = {"str": pl.Utf8, "int": pl.Int64, "float": pl.Float64}
     rows: list[dict[str, Any]] = []
     with open(Path(out) / "results.jsonl", encoding="utf-8") as fh:

@@ -8,7 +8,8 @@ import re
 import pytest
 
 from eval.metrics import Calibration, DocTypeScore, align_rows, plain, score_documents
-from eval.report import eval_command, regression, run_eval
+from eval.regression import regression
+from eval.report import eval_command, run_eval
 from extractors.runtime import Found
 from extractors.schema import Schema
 from test_eval_support import EXTRACTOR, make_corpus, make_extractors
@@ -250,20 +251,6 @@ def test_report_files_written_and_scored(corpus, tmp_path, caplog):
     logged = " ".join(r.getMessage() for r in caplog.records if r.levelno > logging.DEBUG)
     for secret in ("Gonzalez", "1962", "00482913", "mmol"):
         assert secret not in logged
-
-
-def test_fallback_gx_suite(corpus, tmp_path):
-    from eval.report import _gx_own_suite, resolve_roots, run_compiled
-    from extractors.artifacts import load_locked
-
-    roots = resolve_roots([corpus / "samples"])
-    records = run_compiled(roots, load_locked(corpus / "ext"), workers=1)
-    schemas = {(r.name, ss.doc_type): ss.schema_ for r in roots for ss in r.sets}
-    summary = _gx_own_suite(records, schemas, tmp_path / "gx.json")
-    (suite,) = summary["suites"]
-    assert suite["evaluated"] == 4 and suite["successful"] == 3
-    assert [f["field"] for f in suite["fields"] if not f["success"]] == ["results"]
-    assert json.loads((tmp_path / "gx.json").read_text())["results"][0]["success"] is False
 
 
 def test_regression_guard_fails_on_a_drop_and_passes_within_tolerance(corpus, tmp_path):

@@ -186,7 +186,7 @@ def test_choose_profile_scores_each_profile_on_scanned_samples(tmp_path):
 
 def test_eval_modality_section_splits_text_and_scans_by_profile(tmp_path):
     from eval.corpus.schemas import schema_yaml
-    from eval.report import DocRecord, modality_section
+    from eval.runner import DocRecord, modality_section
     from extractors.schema import Schema
 
     (tmp_path / "schema.yaml").write_text(schema_yaml("lab_report"), encoding="utf-8")

@@ -29,6 +29,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from pipeline.settings import settings
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -151,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", default="1,2", help="worker counts for the scaling run")
     ap.add_argument("--scaling-size", type=int, default=1000, help="corpus size for the workers scaling run")
     ap.add_argument("--extractors", type=Path, default=ROOT / "extractors" / "compiled")
-    ap.add_argument("--work", type=Path, default=Path(os.environ.get("DOCC_BENCH_WORK", Path.home() / ".cache" / "docc" / "bench")))
+    ap.add_argument("--work", type=Path, default=settings().bench_work or Path.home() / ".cache" / "docc" / "bench")
     ap.add_argument("--quick", action="store_true", help="sizes 100, scan 10, scaling size 100")
     ap.add_argument("--out", type=Path, default=RESULTS)
     ap.add_argument("--merge", action="store_true", help="update an existing batch.json: replace only the runs made now")

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -30,6 +29,9 @@ import httpx
 from tenacity import (Retrying, retry_if_exception, stop_after_attempt,
                       wait_exponential_jitter)
 
+from pipeline.errors import DoccError
+from pipeline.settings import settings
+
 log = logging.getLogger(__name__)
 
 Message = Mapping[str, Any]  # {"role": "system"|"user"|"assistant", "content": str}
@@ -37,7 +39,7 @@ Message = Mapping[str, Any]  # {"role": "system"|"user"|"assistant", "content": 
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 
 
-class LLMError(RuntimeError):
+class LLMError(DoccError, RuntimeError):
     """The server answered with an error, could not be reached after retries, or timed out.
     `status` is the HTTP status when there was one."""
 
@@ -255,11 +257,12 @@ def _error_text(resp: httpx.Response, limit: int = 300) -> str:
 def llm_from_env(*, timeout: float = 600.0) -> LLMClient | None:
     """A client for `DOCC_LLM_URL` (with `DOCC_LLM_MODEL`, optional `DOCC_LLM_API_KEY`), or None
     when no URL is set. Without `DOCC_LLM_MODEL` the server's only model is used."""
-    url = os.environ.get("DOCC_LLM_URL", "").strip()
+    conf = settings()
+    url = conf.llm_url.strip()
     if not url:
         return None
-    key = os.environ.get("DOCC_LLM_API_KEY") or None
-    model = os.environ.get("DOCC_LLM_MODEL", "").strip()
+    key = conf.llm_api_key or None
+    model = conf.llm_model.strip()
     client = LLMClient(url, model, api_key=key, timeout=timeout)
     if not model:
         try:

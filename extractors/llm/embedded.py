@@ -36,6 +36,9 @@ import zipfile
 from pathlib import Path
 from typing import Iterator
 
+from pipeline.errors import DoccError
+from pipeline.settings import settings
+
 log = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -79,7 +82,7 @@ DEFAULT_STARTUP_TIMEOUT = 600.0
 DEFAULT_STOP_GRACE = 20.0
 
 
-class EmbeddedLLMError(RuntimeError):
+class EmbeddedLLMError(DoccError, RuntimeError):
     """Setup or start of the embedded server failed; the message says what to do."""
 
 
@@ -87,7 +90,7 @@ class EmbeddedLLMError(RuntimeError):
 
 def cache_dir() -> Path:
     """`$DOCC_CACHE_DIR`, else `~/.cache/docc`."""
-    return Path(os.environ.get("DOCC_CACHE_DIR") or "~/.cache/docc").expanduser()
+    return settings().cache_root()
 
 
 def model_dir() -> Path:
@@ -279,7 +282,7 @@ def setup(*, force: bool = False) -> None:
 
 def default_startup_timeout() -> float:
     """`$DOCC_LLM_STARTUP_TIMEOUT` seconds, else 600."""
-    return float(os.environ.get("DOCC_LLM_STARTUP_TIMEOUT") or DEFAULT_STARTUP_TIMEOUT)
+    return float(settings().llm_startup_timeout or DEFAULT_STARTUP_TIMEOUT)
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -496,10 +499,8 @@ def embedded_server(*, setup_if_needed: bool = True, **kwargs) -> Iterator[Embed
 
 def _rss_bytes(pid: int) -> int:
     """RSS of a process and all its descendants (vLLM runs an engine-core child)."""
-    try:
-        import psutil
-    except ImportError:  # pragma: no cover
-        return 0
+    import psutil
+
     try:
         p = psutil.Process(pid)
         procs = [p, *p.children(recursive=True)]

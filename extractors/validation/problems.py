@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Literal
 
+from pipeline.errors import DoccError
+
 Stage = Literal["static", "security", "execution", "accuracy"]
 STAGES: tuple[Stage, ...] = ("static", "security", "execution", "accuracy")
 
@@ -30,7 +32,7 @@ class Problem:
         return f"[{self.stage}:{self.code}]{where} {self.message}"
 
 
-class ValidationFailed(Exception):
+class ValidationFailed(DoccError):
     """A candidate (typically the assembled artifact) failed a stage; `problems` say why."""
 
     def __init__(self, stage: str, problems: list[Problem]) -> None:
@@ -44,6 +46,6 @@ class ValidationFailed(Exception):
         return (type(self), (self.stage, self.problems))
 
 
-class SandboxUnavailable(Exception):
+class SandboxUnavailable(DoccError):
     """The sandbox child could not start on this machine: an environment problem, not a
     verdict on any candidate. The message is one line: what failed, as which user, what to do."""

@@ -42,6 +42,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
+from pipeline.errors import DoccError
 from extractors.validation.problems import SandboxUnavailable
 from extractors.validation.protocol import HEADER as _HEADER
 
@@ -94,7 +95,7 @@ def _startup_failure(ready: dict | None, stderr: str) -> str:
 
 
 
-class _ChildDied(Exception):
+class _ChildDied(DoccError):
     pass
 
 

@@ -26,7 +26,7 @@ import string
 from functools import lru_cache
 
 from extractors.validation.problems import Problem
-from extractors.validation.static import RUNTIME_MODULE, ModuleInfo, analyse
+from extractors.validation.static import ModuleInfo, analyse
 
 STAGE = "security"
 
@@ -279,7 +279,6 @@ def ast_problems(info: ModuleInfo) -> list[Problem]:
     problems: list[Problem] = []
     allowed = allowed_attributes()
     tree = info.tree
-    runtime_aliases = {k for k, v in info.module_aliases.items() if v == RUNTIME_MODULE}
     module_aliases = set(info.module_aliases)
     literal_format = {
         id(n.func) for n in ast.walk(tree)

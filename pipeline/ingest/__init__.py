@@ -15,7 +15,7 @@ from pipeline.errors import IngestError
 from pipeline.ingest.core import DEFAULT_DPI, OcrTask, ingest, ingest_many, run_ocr_task
 from pipeline.ingest.ocr import PREPROCESS_VERSION, default_cache_dir, tesseract_version
 from pipeline.ingest.pdftext import DEFAULT_POLICY, TextLayerPolicy, text_quality
-from pipeline.ingest.sniff import DEFAULT_LIMITS, Limits, sniff
+from pipeline.ingest.sniff import Limits, sniff
 
 
 def ocr_calls() -> int:
@@ -33,7 +33,6 @@ def ingest_command(inputs, workers: int) -> int:
 
 __all__ = [
     "DEFAULT_DPI",
-    "DEFAULT_LIMITS",
     "DEFAULT_POLICY",
     "IngestError",
     "Limits",

@@ -24,15 +24,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, ImageSequence
+from PIL import Image
 
 from pipeline.document import Document, Line, Page, Word, group_lines
 from pipeline.errors import IngestError
 from pipeline.ingest.caps import check_decompressed, page_image_pixels
 from pipeline.ingest import ocr as _ocr
 from pipeline.ingest.pdftext import DEFAULT_POLICY, TextLayerPolicy, extract_page, flatten_annotations, needs_ocr, open_pdf
-from pipeline.ingest.sniff import DEFAULT_LIMITS, Limits, RawInput, read_input
+from pipeline.ingest.sniff import Limits, RawInput, read_input
 from pipeline.pool import MAX_ATTEMPTS, crash_error, new_process_pool
+from pipeline.settings import settings
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +45,6 @@ _USE_DEFAULT = object()  # sentinel: "cache_dir not given" (None means "no cache
 # callers may run ingest() from threads (OCR itself runs outside the lock, in Tesseract).
 PDFIUM_LOCK = threading.RLock()
 
-# Pillow's own guard: we check pixel counts ourselves first and keep Pillow's bomb error
-# as a second line, raised for anything over twice our limit.
-Image.MAX_IMAGE_PIXELS = DEFAULT_LIMITS.max_image_pixels
 
 
 @dataclass(frozen=True)
@@ -62,7 +60,7 @@ class OcrTask:
     height: float
     cache_dir: str | None
     key: str
-    lang: str
+    lang: str | None
     limits: Limits
     reason: str
     data: bytes | None = field(default=None, repr=False)
@@ -110,6 +108,9 @@ def _image_dpi(img: Image.Image) -> float:
 
 
 def _open_image(data: bytes, limits: Limits) -> Image.Image:
+    # Pillow's own guard: we check pixel counts ourselves first and keep Pillow's bomb error
+    # as a second line, raised for anything over twice the configured limit.
+    Image.MAX_IMAGE_PIXELS = settings().max_image_pixels
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # e.g. "Corrupt EXIF data": we judge by decoding
@@ -168,7 +169,7 @@ def plan(
     cache_dir: Path | None,
     limits: Limits,
     policy: TextLayerPolicy = DEFAULT_POLICY,
-    lang: str = _ocr.DEFAULT_LANG,
+    lang: str | None = None,
     keep_data: bool = False,
     profile: str = _ocr.DEFAULT_PROFILE,
 ) -> Plan:
@@ -383,9 +384,9 @@ def ingest(
     dpi: int = DEFAULT_DPI,
     cache_dir: Path | None = _USE_DEFAULT,  # type: ignore[assignment]
     ocr_pool: Executor | None = None,
-    limits: Limits = DEFAULT_LIMITS,
+    limits: Limits | None = None,
     policy: TextLayerPolicy = DEFAULT_POLICY,
-    lang: str = _ocr.DEFAULT_LANG,
+    lang: str | None = None,
     profile: str = _ocr.DEFAULT_PROFILE,
 ) -> Document:
     """Read one document: text-layer pages through pdfium, the rest through Tesseract.
@@ -394,7 +395,7 @@ def ingest(
     `ocr_pool` (an Executor, typically a ProcessPoolExecutor) spreads OCR pages over processes.
     Raises IngestError for every kind of bad input; nothing else for bad input.
     """
-    cdir = _resolve_cache_dir(cache_dir)
+    cdir, limits = _resolve_cache_dir(cache_dir), limits or Limits()
     raw = read_input(Path(path), limits)
     p = plan(raw, dpi=dpi, cache_dir=cdir, limits=limits, policy=policy, lang=lang, keep_data=ocr_pool is None,
              profile=profile)
@@ -510,9 +511,9 @@ def ingest_many(
     *,
     dpi: int = DEFAULT_DPI,
     cache_dir: Path | None = _USE_DEFAULT,  # type: ignore[assignment]
-    limits: Limits = DEFAULT_LIMITS,
+    limits: Limits | None = None,
     policy: TextLayerPolicy = DEFAULT_POLICY,
-    lang: str = _ocr.DEFAULT_LANG,
+    lang: str | None = None,
     window: int | None = None,
     pool: Executor | None = None,
     profile: str = _ocr.DEFAULT_PROFILE,
@@ -527,7 +528,7 @@ def ingest_many(
     `initializer(*initargs)` runs in each worker process as it starts (resource limits, and
     the tests' fault injection, which lives in the tests).
     """
-    cdir = _resolve_cache_dir(cache_dir)
+    cdir, limits = _resolve_cache_dir(cache_dir), limits or Limits()
     if pool is None and workers <= 1:
         for path in paths:
             path = Path(path)

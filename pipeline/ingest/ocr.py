@@ -20,12 +20,12 @@ from PIL import Image, ImageOps
 
 from pipeline.document import Word
 from pipeline.ingest import preprocess as _pre
+from pipeline.settings import settings
 
 log = logging.getLogger(__name__)
 
 # Bump when preprocessing or word handling changes: old cache entries stop matching.
 PREPROCESS_VERSION = "gray2"
-DEFAULT_LANG = os.environ.get("DOCC_OCR_LANG", "eng")
 
 
 @dataclass(frozen=True)
@@ -115,10 +115,7 @@ def tesseract_version() -> str:
 
 
 def default_cache_dir() -> Path:
-    base = os.environ.get("DOCC_CACHE_DIR")
-    if base:
-        return Path(base) / "ocr"
-    return Path.home() / ".cache" / "docc" / "ocr"
+    return settings().cache_root() / "ocr"
 
 
 def preprocess(img: Image.Image) -> Image.Image:
@@ -134,7 +131,7 @@ def preprocess(img: Image.Image) -> Image.Image:
     return img
 
 
-def ocr_image(img: Image.Image, dpi: float, lang: str = DEFAULT_LANG, timeout: float = 300,
+def ocr_image(img: Image.Image, dpi: float, lang: str | None = None, timeout: float = 300,
               profile: str | None = None) -> list[Word]:
     """OCR a page image with a profile's cleanup chain and page segmentation mode; word boxes
     come back in points (px * 72 / dpi), conf 0..1. A blank page returns [] without OCR."""
@@ -151,7 +148,7 @@ def ocr_image(img: Image.Image, dpi: float, lang: str = DEFAULT_LANG, timeout: f
     OCR_CALLS += 1
     data = pytesseract.image_to_data(
         gray,
-        lang=lang,
+        lang=lang or settings().ocr_lang,
         config=f"--psm {prof.psm} --dpi {int(round(dpi))}",
         output_type=pytesseract.Output.DICT,
         timeout=timeout,
@@ -194,12 +191,12 @@ class OcrPage:
     words: list[Word]
 
 
-def cache_key(sha256: str, page: int, dpi: float, lang: str = DEFAULT_LANG, profile: str | None = None) -> str:
+def cache_key(sha256: str, page: int, dpi: float, lang: str | None = None, profile: str | None = None) -> str:
     """Content hash + page + the dpi the page is OCR'd at + Tesseract version + preprocessing
     + OCR profile (its engine, psm and chain) + the cleanup code's fingerprint, so editing a
     profile or a cleanup step invalidates the entries it would have produced."""
     prof = get_profile(profile)
-    extra = (f"{float(dpi):.2f}|{tesseract_version()}|{PREPROCESS_VERSION}|{lang}"
+    extra = (f"{float(dpi):.2f}|{tesseract_version()}|{PREPROCESS_VERSION}|{lang or settings().ocr_lang}"
              f"|{prof.name}:{prof.engine}:{prof.psm}:{prof.chain}|{_pre.FINGERPRINT}")
     return f"{sha256}-p{page}-{hashlib.sha256(extra.encode()).hexdigest()[:16]}"
 

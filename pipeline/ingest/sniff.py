@@ -7,31 +7,30 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from pipeline.errors import IngestError
+from pipeline.settings import settings
 
 Format = Literal["pdf", "png", "jpeg", "tiff"]
 
 
 @dataclass(frozen=True)
 class Limits:
-    """Guards against inputs that would exhaust memory or time. Override per call or via env."""
+    """Guards against inputs that would exhaust memory or time. Override per call; the defaults are
+    read from the settings (`DOCC_MAX_*`) when a `Limits` is made."""
 
-    max_file_bytes: int = int(os.environ.get("DOCC_MAX_FILE_BYTES", 256 * 1024 * 1024))
-    max_pages: int = int(os.environ.get("DOCC_MAX_PAGES", 300))
+    max_file_bytes: int = field(default_factory=lambda: settings().max_file_bytes)
+    max_pages: int = field(default_factory=lambda: settings().max_pages)
     # 100 Mpx: a letter page at 600 dpi is 34 Mpx, so this only stops absurd images and bombs.
-    max_image_pixels: int = int(os.environ.get("DOCC_MAX_IMAGE_PIXELS", 100_000_000))
+    max_image_pixels: int = field(default_factory=lambda: settings().max_image_pixels)
     # pixels rendered or decoded for one whole document (300 letter pages at 300 dpi = 2.5 Gpx)
-    max_document_pixels: int = int(os.environ.get("DOCC_MAX_DOCUMENT_PIXELS", 3_000_000_000))
+    max_document_pixels: int = field(default_factory=lambda: settings().max_document_pixels)
     # bytes the PDF's compressed streams inflate to (a flate bomb is a few MB that inflate to GBs)
-    max_decompressed_bytes: int = int(os.environ.get("DOCC_MAX_DECOMPRESSED_BYTES", 512 * 1024 * 1024))
+    max_decompressed_bytes: int = field(default_factory=lambda: settings().max_decompressed_bytes)
 
-
-DEFAULT_LIMITS = Limits()
 
 # Formats whose magic bytes we know but do not read: named in the error so people know why.
 _OTHER_MAGIC: tuple[tuple[bytes, str], ...] = (
@@ -90,9 +89,9 @@ class RawInput:
     format: Format
 
 
-def read_input(path: Path, limits: Limits = DEFAULT_LIMITS) -> RawInput:
+def read_input(path: Path, limits: Limits | None = None) -> RawInput:
     """Read the whole file, hash it and identify its format; raise IngestError for bad input."""
-    path = Path(path)
+    path, limits = Path(path), limits or Limits()
     try:
         st = path.stat()  # follows symlinks: a loop raises ELOOP here
     except FileNotFoundError as e:

@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from pipeline.errors import DoccError
 from extractors.artifacts import atomic_write
 from extractors.canonical import collapse
 from extractors.codes import matches_format, npi_valid
@@ -38,7 +39,7 @@ _CODE_HINTS = {  # formats: `extractors.codes.FORMATS`
 }
 
 
-class LabelError(ValueError):
+class LabelError(DoccError, ValueError):
     """Values or a schema that cannot be saved; `problems` maps a field path to a message."""
 
     def __init__(self, problems: dict[str, str]):
@@ -46,7 +47,7 @@ class LabelError(ValueError):
         self.problems = problems
 
 
-class Conflict(Exception):
+class Conflict(DoccError):
     """The file changed on disk since the browser loaded it, or the name is taken."""
 
 

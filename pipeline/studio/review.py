@@ -21,6 +21,7 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
+from pipeline.errors import DoccError
 from extractors.schema import Schema
 from pipeline.studio.labels import canonical_value
 
@@ -29,7 +30,7 @@ LOW_CONFIDENCE = 0.9  # flag a field below this when the review record names no 
 _MEDIA_EXT = {".pdf": "pdf", ".png": "png", ".jpg": "jpg", ".jpeg": "jpg", ".tif": "tif", ".tiff": "tif"}
 
 
-class ReviewError(Exception):
+class ReviewError(DoccError):
     """An approval or rejection that cannot be carried out; the message says why."""
 
 
@@ -248,7 +249,6 @@ class ReviewQueue:
             lock.release()
 
     def _approve(self, sha: str, values: dict[str, Any], *, note: str, force: bool, add_sample: bool) -> dict[str, Any]:
-        from pipeline.checks import RuntimeChecks
         from pipeline.fhir_bundle import BuildError, MappingError, build_bundle, write_bundle
 
         rv, res, source = self.item(sha)
