@@ -466,9 +466,8 @@ def validate_artifact(source: str, schema: Schema, docs: dict[str, Document], go
 
 # ---------------------------------------------------------------- the command
 
-COMPILER_MODULES = ("runtime", "plan", "synth", "candidates", "compiler", "folds", "scoring", "llm_candidates", "llm_labels", "llm_code",
-                    "reliability",
-                    "prompts", "lexicon.yaml", "ocr_tolerance", "ocr_profiles")
+COMPILER_MODULES = ("runtime", "plan", "synth", "candidates", "compiler", "folds", "scoring", "llm_candidates",
+                    "llm_labels", "llm_code", "reliability", "prompts", "lexicon.yaml", "ocr_tolerance", "ocr_profiles")
 
 
 def compiler_fingerprint() -> str:
