@@ -19,7 +19,8 @@ What becomes which resource is data: `fhir/mappings/<doc_type>.yaml` plus termin
 The work is split by job; this module keeps the public names: `pipeline.fhir_common` (paths,
 namespace, errors), `pipeline.fhir_terminology` (terminology tables), `pipeline.fhir_mapping`
 (mapping files, checks, defaults), `pipeline.fhir_values` (value conversion), `pipeline.fhir_build`
-(the interpreter and `build_bundle`), `pipeline.fhir_ndjson` (Bundle and NDJSON files).
+(the interpreter), `pipeline.fhir_assemble` (`build_bundle`: the Bundle around its resources),
+`pipeline.fhir_ndjson` (Bundle and NDJSON files).
 """
 from __future__ import annotations
 
@@ -79,10 +80,12 @@ from pipeline.fhir_build import (  # noqa: F401
     _Ctx,
     _Instance,
     _bad,
+    _where,
+)
+from pipeline.fhir_assemble import (  # noqa: F401
     _if_none_exist,
     _recorded,
     _validate,
-    _where,
     build_bundle,
     set_source_title,
     source_title,
