@@ -255,21 +255,47 @@ def _sets_section(roots: list[SampleRoot], scores: dict[str, dict[str, DocTypeSc
     return out
 
 
-def modality_section(records: list[DocRecord], schemas: Mapping[tuple[str, str], Schema]) -> dict[str, Any]:
-    """Per set and doc type: micro F1 of text-layer documents vs OCR'd ones, and per OCR profile."""
+def modality_section(records: list[DocRecord], schemas: Mapping[tuple[str, str], Schema],
+                     other_profiles: list[DocRecord] | None = None) -> dict[str, Any]:
+    """Per set and doc type: micro F1 of text-layer documents vs OCR'd ones, and per OCR profile.
+
+    With more than one set, an "(all sets)" entry pools each doc type over the sets, so a set of
+    text-layer documents and a set of the same documents scanned compare on one row. Records in
+    `other_profiles` (the scanned documents read again with other profiles, `docc eval
+    --compare-profiles`) add to the per-profile figures only."""
+    extra = [r for r in (other_profiles or []) if r.ocr_profile is not None]
     out: dict[str, Any] = {}
+
+    def row_for(mine: list[DocRecord], more: list[DocRecord]) -> dict[str, Any]:
+        def micro(recs: list[DocRecord]) -> dict[str, Any] | None:
+            if not recs:
+                return None
+            from eval.metrics import Counts
+
+            tot = Counts()  # each record scored against its own set's schema, counts pooled
+            for by_type in score_records(recs, schemas).values():
+                for acc in by_type.values():
+                    tot.add(acc.micro())
+            return {"n_docs": len(recs), "micro_f1": round(tot.f1, 4)}
+
+        row: dict[str, Any] = {"text": micro([r for r in mine if r.ocr_profile is None]),
+                               "scan": micro([r for r in mine if r.ocr_profile is not None])}
+        row["gap"] = (round(row["text"]["micro_f1"] - row["scan"]["micro_f1"], 4)
+                      if row["text"] and row["scan"] else None)
+        scanned = [r for r in mine + more if r.ocr_profile is not None]
+        row["profiles"] = {prof: micro([r for r in scanned if r.ocr_profile == prof])
+                           for prof in sorted({r.ocr_profile for r in scanned})}
+        return row
+
     keys = sorted({(r.set_name, r.doc_type) for r in records})
     for set_name, dt in keys:
         mine = [r for r in records if r.set_name == set_name and r.doc_type == dt]
-        row: dict[str, Any] = {}
-        for label, keep in (("text", lambda r: r.ocr_profile is None), ("scan", lambda r: r.ocr_profile is not None)):
-            sc = score_records([r for r in mine if keep(r)], schemas).get(set_name, {}).get(dt)
-            row[label] = {"n_docs": sc.n_docs, "micro_f1": round(sc.micro().f1, 4)} if sc else None
-        row["profiles"] = {}
-        for prof in sorted({r.ocr_profile for r in mine if r.ocr_profile}):
-            sc = score_records([r for r in mine if r.ocr_profile == prof], schemas)[set_name][dt]
-            row["profiles"][prof] = {"n_docs": sc.n_docs, "micro_f1": round(sc.micro().f1, 4)}
-        out.setdefault(set_name, {})[dt] = row
+        more = [r for r in extra if r.set_name == set_name and r.doc_type == dt]
+        out.setdefault(set_name, {})[dt] = row_for(mine, more)
+    if len({r.set_name for r in records}) > 1:
+        for dt in sorted({r.doc_type for r in records}):
+            out.setdefault("(all sets)", {})[dt] = row_for([r for r in records if r.doc_type == dt],
+                                                           [r for r in extra if r.doc_type == dt])
     return out
 
 
@@ -686,8 +712,10 @@ def comparison(records: list[DocRecord], base_records: list[DocRecord], run: Any
 def run_eval(samples: list[Path] | None, extractors_dir: Path, out: Path, *, baseline: str | None = None,
              baseline_limit: int | None = None, against: Path | None = None, tolerance: float = 0.02,
              llm_client: Any | None = None, gx: bool = True, progress: Any | None = None,
-             ocr_profile: str | None = None) -> dict[str, Any]:
+             ocr_profile: str | None = None, compare_profiles: list[str] | None = None) -> dict[str, Any]:
     """Score, write every report file into `out`, and return the report dict.
+    `compare_profiles`: also read every scanned document with each of these OCR profiles and
+    score it, for the per-profile figures of the text-vs-scan section only.
     Raises FileNotFoundError / ArtifactError / ValueError for unusable inputs."""
     from extractors.artifacts import load_locked
 
@@ -720,6 +748,13 @@ def run_eval(samples: list[Path] | None, extractors_dir: Path, out: Path, *, bas
     alternates = {t: load_alternates(src, t) for t, (_, src) in alternates_sources(Path(extractors_dir), lock).items()}
     records = run_compiled(roots, locked, keep_text=baseline is not None, progress=bar("compiled extractors", n_total),
                            classifier=classifier, gates=gates, alternates=alternates, ocr_profile=ocr_profile)
+    other_profiles: list[DocRecord] = []
+    for prof in dict.fromkeys(compare_profiles or []):
+        from pipeline.ingest.ocr import get_profile
+
+        get_profile(prof)  # an unknown name fails before any OCR
+        other_profiles += [r for r in run_compiled(roots, locked, ocr_profile=prof, progress=bar(f"scans, profile {prof}", n_total))
+                           if r.ocr_profile is not None]
     scores = score_records(records, schemas)
     costs = compile_costs(Path(extractors_dir), locked)
     report: dict[str, Any] = {
@@ -730,7 +765,7 @@ def run_eval(samples: list[Path] | None, extractors_dir: Path, out: Path, *, bas
                                      for dt, e in locked.items()},
                        "compile_costs": costs},
         "sets": _sets_section(roots, scores, records),
-        "modality": modality_section(records, schemas),
+        "modality": modality_section(records, schemas, other_profiles),
         "overall": overall([acc for by_type in scores.values() for acc in by_type.values()]),
         "baseline": None, "comparison": None, "regression": None, "gx": None,
         "classification": classification(records),
@@ -901,16 +936,19 @@ def render_markdown(report: Mapping[str, Any]) -> str:
     mod = report.get("modality")
     if mod:
         parts.append("## Text layer vs scans\n\nMicro F1 of documents read from their text layer and of OCR'd ones, "
-                     "per OCR profile.\n")
+                     "per OCR profile (`--compare-profiles` reads the scans again with other profiles); "
+                     "\"(all sets)\" pools each doc type over the sets.\n")
         rows = []
         for set_name, by_type in mod.items():
             for dt, row in by_type.items():
-                prof = ", ".join(f"{p} {_f(v['micro_f1'])} ({v['n_docs']})" for p, v in row["profiles"].items())
+                prof = ", ".join(f"{p} {_f(v['micro_f1'])} ({v['n_docs']})" for p, v in row["profiles"].items() if v)
                 rows.append([set_name, dt, _f(row["text"]["micro_f1"]) if row["text"] else "",
                              row["text"]["n_docs"] if row["text"] else 0,
                              _f(row["scan"]["micro_f1"]) if row["scan"] else "",
-                             row["scan"]["n_docs"] if row["scan"] else 0, prof])
-        parts.append(_md_table(["set", "doc type", "text F1", "text docs", "scan F1", "scan docs", "by profile"], rows) + "\n")
+                             row["scan"]["n_docs"] if row["scan"] else 0,
+                             _f(row["gap"]) if row.get("gap") is not None else "", prof])
+        parts.append(_md_table(["set", "doc type", "text F1", "text docs", "scan F1", "scan docs", "text − scan",
+                                "scan F1 by profile"], rows) + "\n")
     comp = report.get("comparison")
     if comp:
         parts.append("## Compiled vs direct LLM (same documents)\n")
@@ -1027,7 +1065,7 @@ def print_console(report: Mapping[str, Any], console: Any) -> None:
 
 def eval_command(samples: list[Path] | None, extractors_dir: Path, out: Path, baseline: str | None = None,
                  baseline_limit: int | None = None, against: Path | None = None, tolerance: float = 0.02,
-                 ocr_profile: str | None = None) -> int:
+                 ocr_profile: str | None = None, compare_profiles: list[str] | None = None) -> int:
     """The `docc eval` command: returns the process exit code."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -1042,7 +1080,8 @@ def eval_command(samples: list[Path] | None, extractors_dir: Path, out: Path, ba
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       TimeRemainingColumn(), console=err, transient=False) as progress:
             report = run_eval(samples, extractors_dir, out, baseline=baseline, baseline_limit=baseline_limit,
-                              against=against, tolerance=tolerance, progress=progress, ocr_profile=ocr_profile)
+                              against=against, tolerance=tolerance, progress=progress, ocr_profile=ocr_profile,
+                              compare_profiles=compare_profiles)
     except (FileNotFoundError, ArtifactError, ValueError) as e:
         err.print(f"[red]docc eval: {e}[/]")
         return 2

@@ -204,6 +204,33 @@ def test_eval_modality_section_splits_text_and_scans_by_profile(tmp_path):
     assert row["text"]["micro_f1"] >= row["scan"]["micro_f1"]
 
 
+def test_eval_modality_pools_sets_and_adds_compared_profiles(tmp_path):
+    """A text set and a scan set of the same documents meet on one "(all sets)" row with their
+    gap; records read with another profile count only in that profile's figure."""
+    from eval.corpus.schemas import schema_yaml
+    from eval.report import DocRecord, modality_section
+    from extractors.schema import Schema
+
+    (tmp_path / "schema.yaml").write_text(schema_yaml("lab_report"), encoding="utf-8")
+    schema = Schema.load(tmp_path / "schema.yaml")
+    gold = {"patient_name": "Jane Doe"}
+    recs = [
+        DocRecord("text", "lab_report", "a", gold, {"patient_name": "Jane Doe"}),
+        DocRecord("scan", "lab_report", "a", gold, {"patient_name": "J4ne"}, ocr_profile="clean"),
+    ]
+    other = [DocRecord("scan", "lab_report", "a", gold, {"patient_name": "Jane Doe"}, ocr_profile="default"),
+             DocRecord("text", "lab_report", "a", gold, {"patient_name": "x"})]  # text record: ignored
+    schemas = {("text", "lab_report"): schema, ("scan", "lab_report"): schema}
+    mod = modality_section(recs, schemas, other)
+    pooled = mod["(all sets)"]["lab_report"]
+    assert pooled["text"] == {"n_docs": 1, "micro_f1": 1.0}
+    assert pooled["scan"]["n_docs"] == 1 and pooled["scan"]["micro_f1"] < 1.0
+    assert pooled["gap"] == round(1.0 - pooled["scan"]["micro_f1"], 4)
+    assert pooled["profiles"]["default"] == {"n_docs": 1, "micro_f1": 1.0}
+    assert mod["scan"]["lab_report"]["profiles"]["clean"]["micro_f1"] < 1.0
+    assert mod["text"]["lab_report"]["text"]["micro_f1"] == 1.0 and mod["text"]["lab_report"]["gap"] is None
+
+
 def test_tolerant_reading_runs_inside_the_validation_sandbox():
     """Generated code runs in a sandbox that forbids imports: OCR pages take the tolerant path there too."""
     from extractors.compiler import run_sandboxed
