@@ -105,6 +105,33 @@ def test_cache_key_depends_on_profile_and_unknown_profile_fails():
         ocr.get_profile("no-such-profile")
 
 
+def test_ocr_noise_words_are_dropped_on_a_damaged_page(tmp_path, monkeypatch):
+    """Specks and hole edges that Tesseract reads as "!", "if", "{" between a label and its value
+    are dropped, so the value is the next word after its label (real Tesseract, heavy damage)."""
+    data, ext, gold = generate("prescription", "rx_a", 1000, modality="scan", scan_format="pdf", damage="heavy")
+    (tmp_path / f"rx.{ext}").write_bytes(data)
+    dropped: list[str] = []
+    real = ocr.is_noise
+
+    def spy(text: str, conf: float) -> bool:
+        if real(text, conf):
+            dropped.append(text)
+            return True
+        return False
+
+    monkeypatch.setattr(ocr, "is_noise", spy)
+    from pipeline.ingest import ingest
+
+    doc = ingest(tmp_path / f"rx.{ext}", cache_dir=None, profile="clean")
+    assert dropped, "the damaged page should make Tesseract read some specks"
+    assert not any(real(w.text, w.conf) for p in doc.pages for w in p.words)
+    lines = doc.text.splitlines()
+    assert "Rx" in lines                                   # the label's line holds no junk
+    assert lines[lines.index("Rx") + 1].startswith(gold["drug_name"])
+    assert ocr.is_noise("%", 0.3) is False and ocr.is_noise("12/26/2023,", 0.38) is False
+    assert ocr.is_noise("if", 0.57) and ocr.is_noise("{", 0.81) and not ocr.is_noise("F", 0.92)
+
+
 # ---------------------------------------------------------------- OCR-tolerant reading
 
 

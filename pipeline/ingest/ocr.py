@@ -24,7 +24,7 @@ from pipeline.ingest import preprocess as _pre
 log = logging.getLogger(__name__)
 
 # Bump when preprocessing or word handling changes: old cache entries stop matching.
-PREPROCESS_VERSION = "gray2"
+PREPROCESS_VERSION = "gray3"
 DEFAULT_LANG = os.environ.get("DOCC_OCR_LANG", "eng")
 
 
@@ -134,6 +134,19 @@ def preprocess(img: Image.Image) -> Image.Image:
     return img
 
 
+# symbols that are values or units on their own (a "%" unit column, a "*" or "<" flag)
+_SYMBOLS = frozenset("%#$&*+-/<>=")
+
+
+def is_noise(text: str, conf: float) -> bool:
+    """A word Tesseract made of specks, hole edges or fill borders: no letter or digit at all,
+    or one or two characters read with low confidence. Kept, such words sit between a label
+    and its value ("Rx ! if Atorvastatin") and are taken for the value."""
+    if not any(ch.isalnum() for ch in text):
+        return text not in _SYMBOLS
+    return len(text) <= 2 and conf < 0.6
+
+
 def ocr_image(img: Image.Image, dpi: float, lang: str = DEFAULT_LANG, timeout: float = 300,
               profile: str | None = None) -> list[Word]:
     """OCR a page image with a profile's cleanup chain and page segmentation mode; word boxes
@@ -168,7 +181,7 @@ def ocr_image(img: Image.Image, dpi: float, lang: str = DEFAULT_LANG, timeout: f
         if conf < 0:
             continue
         text = (text or "").strip()
-        if not text:
+        if not text or is_noise(text, conf / 100.0):
             continue
         left, topv, w, h = data["left"][i], data["top"][i], data["width"][i], data["height"][i]
         words.append(
