@@ -132,6 +132,18 @@ def test_ocr_noise_words_are_dropped_on_a_damaged_page(tmp_path, monkeypatch):
     assert ocr.is_noise("if", 0.57) and ocr.is_noise("{", 0.81) and not ocr.is_noise("F", 0.92)
 
 
+def test_ocr_bench_blank_scans_cost_no_ocr(tmp_path):
+    """The OCR benchmark's blank scanned pages (paper tone, shadow, noise) never reach Tesseract,
+    for the default and the cleanup profile."""
+    from eval.bench.ocr_bench import make_pages, one_thread
+
+    scans, blanks = make_pages(tmp_path, docs=0, blank=2, dpi=150)
+    assert scans == [] and len(blanks) == 2
+    for profile in ("default", "clean"):
+        got = one_thread(blanks, set(blanks), profile)
+        assert got["blank_pages"] == 2 and got["blank_pages_ocr_calls"] == 0 and got["pages"] == 0
+
+
 # ---------------------------------------------------------------- OCR-tolerant reading
 
 
