@@ -282,7 +282,9 @@ def modality_section(records: list[DocRecord], schemas: Mapping[tuple[str, str],
                                "scan": micro([r for r in mine if r.ocr_profile is not None])}
         row["gap"] = (round(row["text"]["micro_f1"] - row["scan"]["micro_f1"], 4)
                       if row["text"] and row["scan"] else None)
-        scanned = [r for r in mine + more if r.ocr_profile is not None]
+        seen = {(r.set_name, r.doc_id, r.ocr_profile) for r in mine}
+        scanned = [r for r in mine if r.ocr_profile is not None]
+        scanned += [r for r in more if (r.set_name, r.doc_id, r.ocr_profile) not in seen]  # a profile read once
         row["profiles"] = {prof: micro([r for r in scanned if r.ocr_profile == prof])
                            for prof in sorted({r.ocr_profile for r in scanned})}
         return row

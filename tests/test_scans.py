@@ -258,6 +258,7 @@ def test_eval_modality_pools_sets_and_adds_compared_profiles(tmp_path):
         DocRecord("scan", "lab_report", "a", gold, {"patient_name": "J4ne"}, ocr_profile="clean"),
     ]
     other = [DocRecord("scan", "lab_report", "a", gold, {"patient_name": "Jane Doe"}, ocr_profile="default"),
+             DocRecord("scan", "lab_report", "a", gold, {"patient_name": "J4ne"}, ocr_profile="clean"),  # read twice: once
              DocRecord("text", "lab_report", "a", gold, {"patient_name": "x"})]  # text record: ignored
     schemas = {("text", "lab_report"): schema, ("scan", "lab_report"): schema}
     mod = modality_section(recs, schemas, other)
@@ -267,6 +268,7 @@ def test_eval_modality_pools_sets_and_adds_compared_profiles(tmp_path):
     assert pooled["gap"] == round(1.0 - pooled["scan"]["micro_f1"], 4)
     assert pooled["profiles"]["default"] == {"n_docs": 1, "micro_f1": 1.0}
     assert mod["scan"]["lab_report"]["profiles"]["clean"]["micro_f1"] < 1.0
+    assert pooled["profiles"]["clean"]["n_docs"] == 1
     assert mod["text"]["lab_report"]["text"]["micro_f1"] == 1.0 and mod["text"]["lab_report"]["gap"] is None
 
 
