@@ -130,6 +130,7 @@ def test_ocr_noise_words_are_dropped_on_a_damaged_page(tmp_path, monkeypatch):
     assert lines[lines.index("Rx") + 1].startswith(gold["drug_name"])
     assert ocr.is_noise("%", 0.3) is False and ocr.is_noise("12/26/2023,", 0.38) is False
     assert ocr.is_noise("if", 0.57) and ocr.is_noise("{", 0.81) and not ocr.is_noise("F", 0.92)
+    assert not ocr.is_noise("2,", 0.3)
 
 
 def test_ocr_bench_blank_scans_cost_no_ocr(tmp_path):

@@ -24,7 +24,7 @@ from pipeline.ingest import preprocess as _pre
 log = logging.getLogger(__name__)
 
 # Bump when preprocessing or word handling changes: old cache entries stop matching.
-PREPROCESS_VERSION = "gray3"
+PREPROCESS_VERSION = "gray4"
 DEFAULT_LANG = os.environ.get("DOCC_OCR_LANG", "eng")
 
 
@@ -140,11 +140,12 @@ _SYMBOLS = frozenset("%#$&*+-/<>=")
 
 def is_noise(text: str, conf: float) -> bool:
     """A word Tesseract made of specks, hole edges or fill borders: no letter or digit at all,
-    or one or two characters read with low confidence. Kept, such words sit between a label
+    or one or two letters read with low confidence. Kept, such words sit between a label
     and its value ("Rx ! if Atorvastatin") and are taken for the value."""
     if not any(ch.isalnum() for ch in text):
         return text not in _SYMBOLS
-    return len(text) <= 2 and conf < 0.6
+    # a digit is kept however short and unsure: "2," of a date, "1" refill
+    return len(text) <= 2 and conf < 0.6 and not any(ch.isdigit() for ch in text)
 
 
 def ocr_image(img: Image.Image, dpi: float, lang: str = DEFAULT_LANG, timeout: float = 300,
