@@ -98,15 +98,19 @@ def one_thread(paths: list[Path], blanks: set[Path], profile: str) -> dict:
             "blank_pages": blank_pages, "blank_pages_ocr_calls": blank_ocr_calls, "load_avg_1min_at_start": l0}
 
 
+def _warm() -> None:
+    """Run in a pool worker: import what OCR needs before the clock starts."""
+    import pipeline.ingest.core  # noqa: F401
+
+
 def parallel(paths: list[Path], blanks: set[Path], profile: str, workers: int) -> dict:
     """`ingest_many` on a pool started and warmed (modules imported in each worker) beforehand,
     so a short run measures OCR, not the pool's start-up."""
-    import importlib
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("forkserver")) as pool:
-        for f in [pool.submit(importlib.import_module, "pipeline.ingest.core") for _ in range(workers * 2)]:
+        for f in [pool.submit(_warm) for _ in range(workers * 2)]:
             f.result()
         l0, t0, c0 = _load(), time.perf_counter(), _cpu()
         pages = 0
