@@ -10,7 +10,7 @@ COMPILE_FLAGS ?=
 # ACCEPT_WEAK=1: lock doc types whose required fields score under the held-out floor (named in the compile report)
 ACCEPT_WEAK ?=
 
-.PHONY: help demo test system-deps test-system-deps venv llm-setup compile-extractors report report-baseline bench samples devset report-devset clean
+.PHONY: help demo test system-deps test-system-deps venv llm-setup compile-extractors report report-baseline bench bench-ocr samples devset report-devset clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -82,6 +82,10 @@ bench: venv ## benchmarks: ingest and batch throughput, written to eval/bench/re
 	$(BIN)/python -m eval.bench.extract_bench
 	$(BIN)/python -m eval.bench.ingest_bench
 	$(BIN)/python -m eval.bench.batch_bench
+	$(BIN)/python -m eval.bench.ocr_bench
+
+bench-ocr: venv ## OCR pages/s of the scan profile against its bound (cores / one-thread s per page), beside the default profile
+	$(BIN)/python -m eval.bench.ocr_bench
 
 samples: venv ## regenerate the labeled sample corpus and held-out sets
 	$(BIN)/python -m eval.corpus --out data/samples --heldout tests/heldout

@@ -74,16 +74,19 @@ def render_markdown(report: Mapping[str, Any]) -> str:
     mod = report.get("modality")
     if mod:
         parts.append("## Text layer vs scans\n\nMicro F1 of documents read from their text layer and of OCR'd ones, "
-                     "per OCR profile.\n")
+                     "per OCR profile (`--compare-profiles` reads the scans again with other profiles); "
+                     "\"(all sets)\" pools each doc type over the sets.\n")
         rows = []
         for set_name, by_type in mod.items():
             for dt, row in by_type.items():
-                prof = ", ".join(f"{p} {fmt(v['micro_f1'])} ({v['n_docs']})" for p, v in row["profiles"].items())
+                prof = ", ".join(f"{p} {fmt(v['micro_f1'])} ({v['n_docs']})" for p, v in row["profiles"].items() if v)
                 rows.append([set_name, dt, fmt(row["text"]["micro_f1"]) if row["text"] else "",
                              row["text"]["n_docs"] if row["text"] else 0,
                              fmt(row["scan"]["micro_f1"]) if row["scan"] else "",
-                             row["scan"]["n_docs"] if row["scan"] else 0, prof])
-        parts.append(_md_table(["set", "doc type", "text F1", "text docs", "scan F1", "scan docs", "by profile"], rows) + "\n")
+                             row["scan"]["n_docs"] if row["scan"] else 0,
+                             fmt(row["gap"]) if row.get("gap") is not None else "", prof])
+        parts.append(_md_table(["set", "doc type", "text F1", "text docs", "scan F1", "scan docs", "text − scan",
+                                "scan F1 by profile"], rows) + "\n")
     comp = report.get("comparison")
     if comp:
         parts.append("## Compiled vs direct LLM (same documents)\n")

@@ -53,7 +53,7 @@ REPORT_VERSION = 1
 def run_eval(samples: list[Path] | None, extractors_dir: Path, out: Path, *, baseline: str | None = None,
              baseline_limit: int | None = None, against: Path | None = None, tolerance: float = 0.02,
              llm_client: Any | None = None, gx: bool = True, progress: Any | None = None,
-             ocr_profile: str | None = None) -> dict[str, Any]:
+             ocr_profile: str | None = None, compare_profiles: list[str] | None = None) -> dict[str, Any]:
     """Score, write every report file into `out`, and return the report dict.
     Raises FileNotFoundError / ArtifactError / ValueError for unusable inputs."""
     from extractors.artifacts import load_locked
@@ -87,6 +87,13 @@ def run_eval(samples: list[Path] | None, extractors_dir: Path, out: Path, *, bas
     alternates = {t: load_alternates(src, t) for t, (_, src) in alternates_sources(Path(extractors_dir), lock).items()}
     records = run_compiled(roots, locked, keep_text=baseline is not None, progress=bar("compiled extractors", n_total),
                            classifier=classifier, gates=gates, alternates=alternates, ocr_profile=ocr_profile)
+    other_profiles: list[DocRecord] = []
+    for prof in dict.fromkeys(compare_profiles or []):
+        from pipeline.ingest.ocr import get_profile
+
+        get_profile(prof)  # an unknown name fails before any OCR
+        other_profiles += [r for r in run_compiled(roots, locked, ocr_profile=prof, progress=bar(f"scans, profile {prof}", n_total))
+                           if r.ocr_profile is not None]
     scores = score_records(records, schemas)
     costs = compile_costs(Path(extractors_dir), locked)
     report: dict[str, Any] = {
@@ -97,7 +104,7 @@ def run_eval(samples: list[Path] | None, extractors_dir: Path, out: Path, *, bas
                                      for dt, e in locked.items()},
                        "compile_costs": costs},
         "sets": sets_section(roots, scores, records),
-        "modality": modality_section(records, schemas),
+        "modality": modality_section(records, schemas, other_profiles),
         "overall": overall([acc for by_type in scores.values() for acc in by_type.values()]),
         "baseline": None, "comparison": None, "regression": None, "gx": None,
         "classification": classification(records),
@@ -149,7 +156,7 @@ def write_outputs(report: dict[str, Any], records: list[DocRecord], out: Path, p
 
 def eval_command(samples: list[Path] | None, extractors_dir: Path, out: Path, baseline: str | None = None,
                  baseline_limit: int | None = None, against: Path | None = None, tolerance: float = 0.02,
-                 ocr_profile: str | None = None) -> int:
+                 ocr_profile: str | None = None, compare_profiles: list[str] | None = None) -> int:
     """The `docc eval` command: returns the process exit code."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -164,7 +171,8 @@ def eval_command(samples: list[Path] | None, extractors_dir: Path, out: Path, ba
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       TimeRemainingColumn(), console=err, transient=False) as progress:
             report = run_eval(samples, extractors_dir, out, baseline=baseline, baseline_limit=baseline_limit,
-                              against=against, tolerance=tolerance, progress=progress, ocr_profile=ocr_profile)
+                              against=against, tolerance=tolerance, progress=progress, ocr_profile=ocr_profile,
+                              compare_profiles=compare_profiles)
     except (FileNotFoundError, ArtifactError, ValueError) as e:
         err.print(f"[red]docc eval: {e}[/]")
         return 2

@@ -235,22 +235,53 @@ def sets_section(roots: list[SampleRoot], scores: dict[str, dict[str, DocTypeSco
     return out
 
 
-def modality_section(records: list[DocRecord], schemas: Mapping[tuple[str, str], Schema]) -> dict[str, Any]:
-    """Per set and doc type: micro F1 of text-layer documents vs OCR'd ones, and per OCR profile."""
+def modality_section(records: list[DocRecord], schemas: Mapping[tuple[str, str], Schema],
+                     other_profiles: list[DocRecord] | None = None) -> dict[str, Any]:
+    """Per set and doc type: micro F1 of text-layer documents vs OCR'd ones, and per OCR profile.
+
+    With more than one set, an "(all sets)" entry pools each doc type over the sets, so a set of
+    text-layer documents and a set of the same documents scanned compare on one row. Records in
+    `other_profiles` (the scanned documents read again with other profiles, `docc eval
+    --compare-profiles`) add to the per-profile figures only."""
+    extra = [r for r in (other_profiles or []) if r.ocr_profile is not None]
     out: dict[str, Any] = {}
+
+    def row_for(mine: list[DocRecord], more: list[DocRecord]) -> dict[str, Any]:
+        def micro(recs: list[DocRecord]) -> dict[str, Any] | None:
+            if not recs:
+                return None
+            from eval.metrics import Counts
+
+            tot = Counts()  # each record scored against its own set's schema, counts pooled
+            for by_type in score_records(recs, schemas).values():
+                for acc in by_type.values():
+                    tot.add(acc.micro())
+            return {"n_docs": len(recs), "micro_f1": round(tot.f1, 4)}
+
+        row: dict[str, Any] = {"text": micro([r for r in mine if r.ocr_profile is None]),
+                               "scan": micro([r for r in mine if r.ocr_profile is not None])}
+        row["gap"] = (round(row["text"]["micro_f1"] - row["scan"]["micro_f1"], 4)
+                      if row["text"] and row["scan"] else None)
+        seen = {(r.set_name, r.doc_id, r.ocr_profile) for r in mine}
+        scanned = [r for r in mine if r.ocr_profile is not None]
+        scanned += [r for r in more if (r.set_name, r.doc_id, r.ocr_profile) not in seen]  # a profile read once
+        row["profiles"] = {prof: micro([r for r in scanned if r.ocr_profile == prof])
+                           for prof in sorted({r.ocr_profile for r in scanned})}
+        return row
+
     keys = sorted({(r.set_name, r.doc_type) for r in records})
     for set_name, dt in keys:
         mine = [r for r in records if r.set_name == set_name and r.doc_type == dt]
-        row: dict[str, Any] = {}
-        for label, keep in (("text", lambda r: r.ocr_profile is None), ("scan", lambda r: r.ocr_profile is not None)):
-            sc = score_records([r for r in mine if keep(r)], schemas).get(set_name, {}).get(dt)
-            row[label] = {"n_docs": sc.n_docs, "micro_f1": round(sc.micro().f1, 4)} if sc else None
-        row["profiles"] = {}
-        for prof in sorted({r.ocr_profile for r in mine if r.ocr_profile}):
-            sc = score_records([r for r in mine if r.ocr_profile == prof], schemas)[set_name][dt]
-            row["profiles"][prof] = {"n_docs": sc.n_docs, "micro_f1": round(sc.micro().f1, 4)}
-        out.setdefault(set_name, {})[dt] = row
+        more = [r for r in extra if r.set_name == set_name and r.doc_type == dt]
+        out.setdefault(set_name, {})[dt] = row_for(mine, more)
+    if len({r.set_name for r in records}) > 1:
+        for dt in sorted({r.doc_type for r in records}):
+            out.setdefault("(all sets)", {})[dt] = row_for([r for r in records if r.doc_type == dt],
+                                                           [r for r in extra if r.doc_type == dt])
     return out
+
+
+# ---------------------------------------------------------------- compile cost and generators
 
 
 def load_classifier_or_none(extractors_dir: Path) -> dict[str, Any] | None:

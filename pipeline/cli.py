@@ -234,6 +234,7 @@ def eval_(
     against: Annotated[Optional[Path], typer.Option(help="A previous report.json: fail when a field's F1 drops by more than --tolerance.")] = None,
     tolerance: Annotated[float, typer.Option(min=0.0, help="Allowed F1 drop per field for --against.")] = 0.02,
     ocr_profile: Annotated[Optional[str], typer.Option(help="OCR every scan with this profile instead of its doc type's locked one (to compare profiles).")] = None,
+    compare_profiles: Annotated[Optional[str], typer.Option(help="Comma-separated OCR profiles: also read every scan with each and report its F1 per doc type next to text-layer F1.")] = None,
 ) -> None:
     """Field-extraction and classification accuracy report (JSON, Markdown, HTML), optionally
     against the direct-LLM baseline. Documents without a golden file are skipped with a warning."""
@@ -242,7 +243,8 @@ def eval_(
     check_out_folder(out)
     if against is not None and not against.is_file():
         raise UsageError(f"--against {against} is not a file")
-    raise typer.Exit(eval_command(samples=samples, extractors_dir=extractors, out=out, baseline=baseline, baseline_limit=baseline_limit, against=against, tolerance=tolerance, ocr_profile=ocr_profile))
+    raise typer.Exit(eval_command(samples=samples, extractors_dir=extractors, out=out, baseline=baseline, baseline_limit=baseline_limit, against=against, tolerance=tolerance, ocr_profile=ocr_profile,
+                                    compare_profiles=[p.strip() for p in compare_profiles.split(",") if p.strip()] if compare_profiles else None))
 
 
 @app.command()

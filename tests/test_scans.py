@@ -105,6 +105,46 @@ def test_cache_key_depends_on_profile_and_unknown_profile_fails():
         ocr.get_profile("no-such-profile")
 
 
+def test_ocr_noise_words_are_dropped_on_a_damaged_page(tmp_path, monkeypatch):
+    """Specks and hole edges that Tesseract reads as "!", "if", "{" between a label and its value
+    are dropped, so the value is the next word after its label (real Tesseract, heavy damage)."""
+    data, ext, gold = generate("prescription", "rx_a", 1000, modality="scan", scan_format="pdf", damage="heavy")
+    (tmp_path / f"rx.{ext}").write_bytes(data)
+    dropped: list[str] = []
+    real = ocr.is_noise
+
+    def spy(text: str, conf: float) -> bool:
+        if real(text, conf):
+            dropped.append(text)
+            return True
+        return False
+
+    monkeypatch.setattr(ocr, "is_noise", spy)
+    from pipeline.ingest import ingest
+
+    doc = ingest(tmp_path / f"rx.{ext}", cache_dir=None, profile="clean")
+    assert dropped, "the damaged page should make Tesseract read some specks"
+    assert not any(real(w.text, w.conf) for p in doc.pages for w in p.words)
+    lines = doc.text.splitlines()
+    assert "Rx" in lines                                   # the label's line holds no junk
+    assert lines[lines.index("Rx") + 1].startswith(gold["drug_name"])
+    assert ocr.is_noise("%", 0.3) is False and ocr.is_noise("12/26/2023,", 0.38) is False
+    assert ocr.is_noise("if", 0.57) and ocr.is_noise("{", 0.81) and not ocr.is_noise("F", 0.92)
+    assert not ocr.is_noise("2,", 0.3)
+
+
+def test_ocr_bench_blank_scans_cost_no_ocr(tmp_path):
+    """The OCR benchmark's blank scanned pages (paper tone, shadow, noise) never reach Tesseract,
+    for the default and the cleanup profile."""
+    from eval.bench.ocr_bench import make_pages, one_thread
+
+    scans, blanks = make_pages(tmp_path, docs=0, blank=2, dpi=150)
+    assert scans == [] and len(blanks) == 2
+    for profile in ("default", "clean"):
+        got = one_thread(blanks, set(blanks), profile)
+        assert got["blank_pages"] == 2 and got["blank_pages_ocr_calls"] == 0 and got["pages"] == 0
+
+
 # ---------------------------------------------------------------- OCR-tolerant reading
 
 
@@ -202,6 +242,35 @@ def test_eval_modality_section_splits_text_and_scans_by_profile(tmp_path):
     assert row["text"]["n_docs"] == 1 and row["scan"]["n_docs"] == 2
     assert row["profiles"]["clean"]["micro_f1"] > row["profiles"]["default"]["micro_f1"]
     assert row["text"]["micro_f1"] >= row["scan"]["micro_f1"]
+
+
+def test_eval_modality_pools_sets_and_adds_compared_profiles(tmp_path):
+    """A text set and a scan set of the same documents meet on one "(all sets)" row with their
+    gap; records read with another profile count only in that profile's figure."""
+    from eval.corpus.schemas import schema_yaml
+    from eval.report import DocRecord, modality_section
+    from extractors.schema import Schema
+
+    (tmp_path / "schema.yaml").write_text(schema_yaml("lab_report"), encoding="utf-8")
+    schema = Schema.load(tmp_path / "schema.yaml")
+    gold = {"patient_name": "Jane Doe"}
+    recs = [
+        DocRecord("text", "lab_report", "a", gold, {"patient_name": "Jane Doe"}),
+        DocRecord("scan", "lab_report", "a", gold, {"patient_name": "J4ne"}, ocr_profile="clean"),
+    ]
+    other = [DocRecord("scan", "lab_report", "a", gold, {"patient_name": "Jane Doe"}, ocr_profile="default"),
+             DocRecord("scan", "lab_report", "a", gold, {"patient_name": "J4ne"}, ocr_profile="clean"),  # read twice: once
+             DocRecord("text", "lab_report", "a", gold, {"patient_name": "x"})]  # text record: ignored
+    schemas = {("text", "lab_report"): schema, ("scan", "lab_report"): schema}
+    mod = modality_section(recs, schemas, other)
+    pooled = mod["(all sets)"]["lab_report"]
+    assert pooled["text"] == {"n_docs": 1, "micro_f1": 1.0}
+    assert pooled["scan"]["n_docs"] == 1 and pooled["scan"]["micro_f1"] < 1.0
+    assert pooled["gap"] == round(1.0 - pooled["scan"]["micro_f1"], 4)
+    assert pooled["profiles"]["default"] == {"n_docs": 1, "micro_f1": 1.0}
+    assert mod["scan"]["lab_report"]["profiles"]["clean"]["micro_f1"] < 1.0
+    assert pooled["profiles"]["clean"]["n_docs"] == 1
+    assert mod["text"]["lab_report"]["text"]["micro_f1"] == 1.0 and mod["text"]["lab_report"]["gap"] is None
 
 
 def test_tolerant_reading_runs_inside_the_validation_sandbox():

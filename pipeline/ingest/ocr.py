@@ -25,7 +25,7 @@ from pipeline.settings import settings
 log = logging.getLogger(__name__)
 
 # Bump when preprocessing or word handling changes: old cache entries stop matching.
-PREPROCESS_VERSION = "gray2"
+PREPROCESS_VERSION = "gray4"
 
 
 @dataclass(frozen=True)
@@ -131,6 +131,20 @@ def preprocess(img: Image.Image) -> Image.Image:
     return img
 
 
+# symbols that are values or units on their own (a "%" unit column, a "*" or "<" flag)
+_SYMBOLS = frozenset("%#$&*+-/<>=")
+
+
+def is_noise(text: str, conf: float) -> bool:
+    """A word Tesseract made of specks, hole edges or fill borders: no letter or digit at all,
+    or one or two letters read with low confidence. Kept, such words sit between a label
+    and its value ("Rx ! if Atorvastatin") and are taken for the value."""
+    if not any(ch.isalnum() for ch in text):
+        return text not in _SYMBOLS
+    # a digit is kept however short and unsure: "2," of a date, "1" refill
+    return len(text) <= 2 and conf < 0.6 and not any(ch.isdigit() for ch in text)
+
+
 def ocr_image(img: Image.Image, dpi: float, lang: str | None = None, timeout: float = 300,
               profile: str | None = None) -> list[Word]:
     """OCR a page image with a profile's cleanup chain and page segmentation mode; word boxes
@@ -165,7 +179,7 @@ def ocr_image(img: Image.Image, dpi: float, lang: str | None = None, timeout: fl
         if conf < 0:
             continue
         text = (text or "").strip()
-        if not text:
+        if not text or is_noise(text, conf / 100.0):
             continue
         left, topv, w, h = data["left"][i], data["top"][i], data["width"][i], data["height"][i]
         words.append(

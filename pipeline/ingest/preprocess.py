@@ -35,7 +35,8 @@ def is_blank(gray: np.ndarray, dpi: float = 300.0) -> bool:
     """True when the page has (almost) no ink: then it costs no OCR.
 
     Ink is judged after removing the background (so a grey or shadowed empty page is still
-    blank) and after dropping isolated specks (dust)."""
+    blank), after dropping isolated specks (dust) and ink that touches the page edge (a scanner
+    border, the dark edge of a photocopy)."""
     small = gray
     scale = 100.0 / max(dpi, 1.0)
     if scale < 1.0:
@@ -44,7 +45,12 @@ def is_blank(gray: np.ndarray, dpi: float = 300.0) -> bool:
     diff = bg.astype(np.int16) - small.astype(np.int16)
     ink = (diff > 60).astype(np.uint8)
     ink = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
-    return float(ink.mean()) < BLANK_INK_FRACTION
+    # ink touching the page edge is a scanner border or a photocopy shadow, not content
+    _n, _labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    x, y, w, h, area = (stats[1:, i] for i in range(5))
+    h_img, w_img = ink.shape
+    inner = ~((x == 0) | (y == 0) | (x + w >= w_img) | (y + h >= h_img))
+    return float(area[inner].sum()) / ink.size < BLANK_INK_FRACTION
 
 
 def invert_dark_regions(gray: np.ndarray, dpi: float) -> np.ndarray:
