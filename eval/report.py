@@ -736,6 +736,7 @@ def run_eval(samples: list[Path] | None, extractors_dir: Path, out: Path, *, bas
         "classification": classification(records),
         "gate": _gate_section(roots, records),
     }
+    report["gate_thresholds"] = _gate_thresholds(roots, records)
     base_records = None
     if baseline == "direct-llm":
         factory = (lambda n: bar("direct-LLM baseline", n)) if progress is not None else None
@@ -818,8 +819,30 @@ def _gate_section(roots: list[SampleRoot], records: list[DocRecord]) -> dict[str
     return out
 
 
+def _gate_thresholds(roots: list[SampleRoot], records: list[DocRecord]) -> dict[str, Any] | None:
+    """Per doc type and field thresholds chosen on every scored set at once (each set must keep
+    exported precision >= the target), and what they give per set; written as `gate.yaml`."""
+    from eval.calibration import THRESHOLD_TARGET, choose_thresholds, gate_with, thresholds_yaml
+    from pipeline.gate import DEFAULT_THRESHOLD
+
+    sets = {root.name: [r.gate for r in records if r.set_name == root.name and r.gate is not None] for root in roots}
+    sets = {k: v for k, v in sets.items() if v}
+    if not sets:
+        return None
+    th = choose_thresholds(sets, target=THRESHOLD_TARGET)
+    return {"target_precision": THRESHOLD_TARGET, "chosen_on": sorted(sets),
+            "file": thresholds_yaml(th, DEFAULT_THRESHOLD),
+            "outcome": {name: gate_with(docs, th) for name, docs in sets.items()}}
+
+
 def write_outputs(report: dict[str, Any], records: list[DocRecord], out: Path, previous: Mapping[str, Any] | None = None) -> None:
+    import yaml
+
     from eval.html import render_html
+
+    if report.get("gate_thresholds"):
+        (out / "gate.yaml").write_text("# per-field export thresholds chosen by `docc eval`; copy to <extractors>/gate.yaml to use\n"
+                                       + yaml.safe_dump(report["gate_thresholds"]["file"], sort_keys=True), encoding="utf-8")
 
     (out / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
     with open(out / "extracted.jsonl", "w", encoding="utf-8") as fh:
@@ -898,6 +921,7 @@ def render_markdown(report: Mapping[str, Any]) -> str:
                 ["confidence", "n", "accuracy", "mean confidence"],
                 [[b["bucket"], b["n"], b["accuracy"], b["mean_confidence"]] for b in cal["buckets"]]) + "\n")
     parts.extend(gate_markdown(report.get("gate") or {}))
+    parts.extend(thresholds_markdown(report.get("gate_thresholds")))
     mod = report.get("modality")
     if mod:
         parts.append("## Text layer vs scans\n\nMicro F1 of documents read from their text layer and of OCR'd ones, "
@@ -954,6 +978,22 @@ def gate_markdown(gate: Mapping[str, Any]) -> list[str]:
             [[r["threshold"], r["exported"], r["share_exported"], r["values_exported"], r["wrong_exported"], r["precision"]]
              for r in g["sweep"]]) + "\n")
     return parts
+
+
+def thresholds_markdown(gt: Mapping[str, Any] | None) -> list[str]:
+    """Per-field thresholds chosen from this eval (written to `gate.yaml` beside the report)."""
+    if not gt:
+        return []
+    rows = [[dt, f, t if t <= 1.0 else "never (withheld / review)"]
+            for dt, d in gt["file"]["doc_types"].items() for f, t in d["fields"].items()]
+    out = [f"## Export gate: thresholds chosen from this eval\n\nPer doc type and field, exporting the most documents "
+           f"while exported precision stays >= {gt['target_precision']} on each of {', '.join(gt['chosen_on'])} "
+           "(`gate.yaml` beside this report):\n\n"
+           + _md_table(["set", "docs exported", "share exported", "values sent", "wrong sent", "precision"],
+                       [[k, o["exported"], o["share_exported"], o["values_exported"], o["wrong_exported"], o["precision"]]
+                        for k, o in gt["outcome"].items()]) + "\n"]
+    out.append(_md_table(["doc type", "field", "threshold"], rows) + "\n")
+    return out
 
 
 COMPARISON_HEADERS = ["approach", "docs", "micro F1", "macro F1", "tokens/doc", "compile tokens", "break-even N",
