@@ -124,28 +124,41 @@ def choose_thresholds(sets: dict[str, list[DocOutcome]], target: float = TARGET_
     """Per doc type and field thresholds that keep exported-value precision >= `target` on every
     set while exporting as many documents (then values) as possible.
 
-    Greedy and deterministic: every field starts at NEVER; first each doc type in turn takes the
-    one threshold for all its fields that exports the most, then each round lowers the single
-    field threshold (the smallest step down that helps) that exports the most documents, then
-    sends the most values, without taking any set under the target; it stops when no step helps."""
+    Greedy and deterministic: every field starts at NEVER; an optional field (it never holds a
+    document back) gets the lowest grid threshold at which its own values are right at the target
+    rate on every set; then each doc type in turn takes the one threshold for its required fields
+    (optional ones: at least theirs) that exports the most documents; then each round lowers the
+    single field threshold (its smallest step down that exports more) that exports the most
+    documents, without taking any set under the target; it stops when no step exports more. A
+    step that only sends more values of already exported documents is never taken: lowering an
+    optional field on the strength of a few lucky documents is how per-field thresholds overfit."""
     grid = sorted(set(grid) | {NEVER})
     keys = sorted({(d.doc_type, n) for docs in sets.values() for d in docs for n in d.values})
     th = {k: NEVER for k in keys}
 
-    def score(cand: dict[tuple[str, str], float]) -> tuple[int, int] | None:
-        exported = values = 0
+    def score(cand: dict[tuple[str, str], float]) -> int | None:
+        exported = 0
         for docs in sets.values():
             r = gate_with(docs, cand)
             if r["precision"] is not None and r["precision"] < target:
                 return None
             exported += r["exported"]
-            values += r["values_exported"]
-        return exported, values
+        return exported
 
-    best = score(th) or (0, 0)
+    optional = {(d.doc_type, n) for docs in sets.values() for d in docs for n, v in d.values.items() if not v.required}
+    own = {}
+    for k in sorted(optional):
+        own[k] = NEVER
+        for t in reversed(grid):
+            vals = [[v.correct for d in docs if d.doc_type == k[0] for n, v in d.values.items() if n == k[1] and v.confidence >= t]
+                    for docs in sets.values()]
+            if any(x and sum(x) / len(x) < target for x in vals):
+                break
+            own[k] = t
+    best = score(th) or 0
     for dt in sorted({k[0] for k in keys}):
         for t in reversed(grid):
-            cand = {**th, **{k: t for k in keys if k[0] == dt}}
+            cand = {**th, **{k: (max(t, own[k]) if k in own else t) for k in keys if k[0] == dt}}
             s = score(cand)
             if s is not None and s > best:
                 th, best = cand, s
