@@ -67,6 +67,7 @@ compile-extractors: venv ## compile every doc type under data/samples into a tem
 	if [ -f reports/compiled/report.json ]; then $(DOCC) eval --extractors "$$tmp/compiled" --out "$$tmp/report" --against reports/compiled/report.json; \
 	else $(DOCC) eval --extractors "$$tmp/compiled" --out "$$tmp/report"; fi; \
 	sed -i "s#$$tmp/compiled#extractors/compiled#g" "$$tmp"/report/*.json "$$tmp"/report/*.md "$$tmp"/report/*.html 2>/dev/null || true; \
+	if [ -f "$$tmp/report/gate.yaml" ]; then cp "$$tmp/report/gate.yaml" "$$tmp/compiled/gate.yaml"; fi; \
 	rm -rf extractors/compiled.new && cp -a "$$tmp/compiled" extractors/compiled.new && \
 	rm -rf extractors/compiled && mv extractors/compiled.new extractors/compiled; \
 	mkdir -p reports/compiled && cp -a "$$tmp/report/." reports/compiled/; \

@@ -22,6 +22,7 @@ from extractors.scoring import score_field
 SWEEP = (0.0, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.925, 0.95, 0.97, 0.98, 0.99)
 BINS = 10
 TARGET_PRECISION = 0.99
+THRESHOLD_TARGET = 0.995  # exported-value precision the chosen per-field thresholds must keep on every set
 
 
 @dataclass
@@ -97,6 +98,92 @@ def lowest_safe_threshold(rows: list[dict[str, Any]], target: float = TARGET_PRE
             break
         ok = row["threshold"]
     return ok
+
+
+NEVER = 1.01  # a threshold no confidence reaches: the field is always withheld (required: never exported)
+
+
+def gate_with(docs: list[DocOutcome], thresholds: dict[tuple[str, str], float]) -> dict[str, Any]:
+    """Gate every document with per-(doc type, field) thresholds, as `docc run` would."""
+    exported = right = sent = 0
+    for d in docs:
+        t = {n: thresholds.get((d.doc_type, n), NEVER) for n in d.values}
+        if d.blocked or any(v.required and v.confidence < t[n] for n, v in d.values.items()):
+            continue
+        exported += 1
+        for n, v in d.values.items():
+            if v.confidence >= t[n]:
+                sent += 1
+                right += int(v.correct)
+    return {"docs": len(docs), "exported": exported, "share_exported": round(exported / len(docs), 4) if docs else 0.0,
+            "values_exported": sent, "wrong_exported": sent - right, "precision": round(right / sent, 4) if sent else None}
+
+
+def choose_thresholds(sets: dict[str, list[DocOutcome]], target: float = TARGET_PRECISION,
+                      grid: Iterable[float] = SWEEP, per_field: bool = True) -> dict[tuple[str, str], float]:
+    """Per doc type and field thresholds that keep exported-value precision >= `target` on every
+    set while exporting as many documents (then values) as possible.
+
+    Greedy and deterministic: every field starts at NEVER; an optional field (it never holds a
+    document back) gets the lowest grid threshold at which its own values are right at the target
+    rate on every set; then each doc type in turn takes the one threshold for its required fields
+    (optional ones: at least theirs) that exports the most documents; then each round lowers the
+    single field threshold (its smallest step down that exports more) that exports the most
+    documents, without taking any set under the target; it stops when no step exports more. A
+    step that only sends more values of already exported documents is never taken: lowering an
+    optional field on the strength of a few lucky documents is how per-field thresholds overfit."""
+    grid = sorted(set(grid) | {NEVER})
+    keys = sorted({(d.doc_type, n) for docs in sets.values() for d in docs for n in d.values})
+    th = {k: NEVER for k in keys}
+
+    def score(cand: dict[tuple[str, str], float]) -> int | None:
+        exported = 0
+        for docs in sets.values():
+            r = gate_with(docs, cand)
+            if r["precision"] is not None and r["precision"] < target:
+                return None
+            exported += r["exported"]
+        return exported
+
+    optional = {(d.doc_type, n) for docs in sets.values() for d in docs for n, v in d.values.items() if not v.required}
+    own = {}
+    for k in sorted(optional):
+        own[k] = NEVER
+        for t in reversed(grid):
+            vals = [[v.correct for d in docs if d.doc_type == k[0] for n, v in d.values.items() if n == k[1] and v.confidence >= t]
+                    for docs in sets.values()]
+            if any(x and sum(x) / len(x) < target for x in vals):
+                break
+            own[k] = t
+    best = score(th) or 0
+    for dt in sorted({k[0] for k in keys}):
+        for t in reversed(grid):
+            cand = {**th, **{k: (max(t, own[k]) if k in own else t) for k in keys if k[0] == dt}}
+            s = score(cand)
+            if s is not None and s > best:
+                th, best = cand, s
+    while per_field:
+        moves = []
+        for k in keys:
+            i = grid.index(th[k])
+            for lower in reversed(grid[:i]):  # the smallest step down that helps
+                s = score({**th, k: lower})
+                if s is not None and s > best:
+                    moves.append((s, lower, k))
+                    break
+        if not moves:
+            return th
+        s, lower, k = max(moves, key=lambda m: (m[0], m[1]))  # ties: the higher threshold, then the first field
+        th[k], best = lower, s
+    return th
+
+
+def thresholds_yaml(th: dict[tuple[str, str], float], default: float) -> dict[str, Any]:
+    """`gate.yaml` content for chosen thresholds (NEVER written as 1.01: always withheld)."""
+    out: dict[str, Any] = {"default": default, "optional_below_threshold": "withhold", "doc_types": {}}
+    for (dt, n), t in sorted(th.items()):
+        out["doc_types"].setdefault(dt, {"fields": {}})["fields"][n] = float(t)
+    return out
 
 
 def calibration(values: list[ValueOutcome], bins: int = BINS) -> dict[str, Any]:

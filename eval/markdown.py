@@ -71,6 +71,7 @@ def render_markdown(report: Mapping[str, Any]) -> str:
                 ["confidence", "n", "accuracy", "mean confidence"],
                 [[b["bucket"], b["n"], b["accuracy"], b["mean_confidence"]] for b in cal["buckets"]]) + "\n")
     parts.extend(gate_markdown(report.get("gate") or {}))
+    parts.extend(thresholds_markdown(report.get("gate_thresholds")))
     mod = report.get("modality")
     if mod:
         parts.append("## Text layer vs scans\n\nMicro F1 of documents read from their text layer and of OCR'd ones, "
@@ -111,6 +112,22 @@ def render_markdown(report: Mapping[str, Any]) -> str:
                                [[s["set"], s["doc_type"], s["success"], f"{s['successful']}/{s['evaluated']}",
                                  ", ".join(f["field"] for f in s["fields"] if not f["success"])] for s in gxr["suites"]]) + "\n")
     return "\n".join(parts)
+
+
+def thresholds_markdown(gt: Mapping[str, Any] | None) -> list[str]:
+    """Per-field thresholds chosen from this eval (written to `gate.yaml` beside the report)."""
+    if not gt:
+        return []
+    rows = [[dt, f, t if t <= 1.0 else "never (withheld / review)"]
+            for dt, d in gt["file"]["doc_types"].items() for f, t in d["fields"].items()]
+    out = [f"## Export gate: thresholds chosen from this eval\n\nPer doc type and field, exporting the most documents "
+           f"while exported precision stays >= {gt['target_precision']} on each of {', '.join(gt['chosen_on'])} "
+           "(`gate.yaml` beside this report):\n\n"
+           + _md_table(["set", "docs exported", "share exported", "values sent", "wrong sent", "precision"],
+                       [[k, o["exported"], o["share_exported"], o["values_exported"], o["wrong_exported"], o["precision"]]
+                        for k, o in gt["outcome"].items()]) + "\n"]
+    out.append(_md_table(["doc type", "field", "threshold"], rows) + "\n")
+    return out
 
 
 def gate_markdown(gate: Mapping[str, Any]) -> list[str]:

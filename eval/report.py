@@ -39,7 +39,7 @@ from eval.gx_results import gx_validate
 from eval.markdown import fmt, print_console, render_markdown
 from eval.metrics import overall, plain
 from eval.regression import regression
-from eval.runner import (DocRecord, classification, gate_section, load_classifier_or_none, modality_section,
+from eval.runner import (DocRecord, classification, gate_section, gate_thresholds, load_classifier_or_none, modality_section,
                          resolve_roots, run_compiled, score_records, sets_section)
 
 log = logging.getLogger(__name__)
@@ -110,6 +110,7 @@ def run_eval(samples: list[Path] | None, extractors_dir: Path, out: Path, *, bas
         "classification": classification(records),
         "gate": gate_section(roots, records),
     }
+    report["gate_thresholds"] = gate_thresholds(roots, records)
     base_records = None
     if baseline == "direct-llm":
         factory = (lambda n: bar("direct-LLM baseline", n)) if progress is not None else None
@@ -143,7 +144,13 @@ def run_eval(samples: list[Path] | None, extractors_dir: Path, out: Path, *, bas
 
 
 def write_outputs(report: dict[str, Any], records: list[DocRecord], out: Path, previous: Mapping[str, Any] | None = None) -> None:
+    import yaml
+
     from eval.html import render_html
+
+    if report.get("gate_thresholds"):
+        (out / "gate.yaml").write_text("# per-field export thresholds chosen by `docc eval`; copy to <extractors>/gate.yaml to use\n"
+                                       + yaml.safe_dump(report["gate_thresholds"]["file"], sort_keys=True), encoding="utf-8")
 
     (out / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
     with open(out / "extracted.jsonl", "w", encoding="utf-8") as fh:

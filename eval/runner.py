@@ -322,6 +322,22 @@ def classification(records: list[DocRecord]) -> dict[str, Any] | None:
     return out
 
 
+def gate_thresholds(roots: list[SampleRoot], records: list[DocRecord]) -> dict[str, Any] | None:
+    """Per doc type and field thresholds chosen on every scored set at once (each set must keep
+    exported precision >= the target), and what they give per set; written as `gate.yaml`."""
+    from eval.calibration import THRESHOLD_TARGET, choose_thresholds, gate_with, thresholds_yaml
+    from pipeline.gate import DEFAULT_THRESHOLD
+
+    sets = {root.name: [r.gate for r in records if r.set_name == root.name and r.gate is not None] for root in roots}
+    sets = {k: v for k, v in sets.items() if v}
+    if not sets:
+        return None
+    th = choose_thresholds(sets, target=THRESHOLD_TARGET)
+    return {"target_precision": THRESHOLD_TARGET, "chosen_on": sorted(sets),
+            "file": thresholds_yaml(th, DEFAULT_THRESHOLD),
+            "outcome": {name: gate_with(docs, th) for name, docs in sets.items()}}
+
+
 def gate_section(roots: list[SampleRoot], records: list[DocRecord]) -> dict[str, Any]:
     """Per set: the gate's calibration, threshold sweep and outcome at the configured thresholds."""
     from eval.calibration import summarise

@@ -69,6 +69,8 @@ class DocTypeResult:
     rules: list[dict[str, Any]] = dc_field(default_factory=list)
     alternates: str | None = None  # the runner-up candidates' module (`<doc_type>.alternates.py`)
     seen_layouts: list[dict[str, Any]] = dc_field(default_factory=list)
+    calibrator: dict[str, Any] | None = None  # raw score -> probability, fitted on held-out folds
+    calibration_points: list[list[float]] = dc_field(default_factory=list)  # its data: [raw, values, right]
 
 
 class SampleError(DoccError):
@@ -383,21 +385,25 @@ def compile_doc_type(sample_set: SampleSet, docs: dict[str, Document], gens: Gen
     header = _header(sample_set, gens)
     source = render_module(header, final_plan, schema, bodies)
     validation = validate_artifact(source, schema, docs, goldens)
-    alt_source = _field_reliability(header, schema, fields, per_key, per_doc, by_key, goldens, final_plan)
+    points: list[tuple[float, int]] = []
+    alt_source = _field_reliability(header, schema, fields, per_key, per_doc, by_key, goldens, final_plan, points)
     seen = reliability.seen_layouts(artifacts.load_source(source, schema.doc_type), schema, docs, goldens, groups)
     rules = reliability.learn_rules(schema, [goldens[i] for i in ids])
     rules += [{**r.model_dump(exclude_none=True), "source": "schema"} for r in schema.rules]
     return DocTypeResult(schema.doc_type, source, fields, cost, time.perf_counter() - start, validation, len(groups),
-                         final_plan, rules, alt_source, seen)
+                         final_plan, rules, alt_source, seen, reliability.fit_calibrator(points),
+                         reliability.point_counts(points))
 
 
 def _field_reliability(header: str, schema: Schema, fields: dict[str, FieldResult],
                        per_key: dict[tuple[str, str], list[float]],
                        per_doc: dict[tuple[str, str], dict[tuple[int, str], Any]],
-                       by_key: dict[tuple[str, str], FieldCandidate], goldens: dict[str, dict], plan: Plan) -> str | None:
+                       by_key: dict[tuple[str, str], FieldCandidate], goldens: dict[str, dict], plan: Plan,
+                       points: list[tuple[float, int]] | None = None) -> str | None:
     """Pick each winner's runner-ups (as many as the static limits allow in one module, at most
     `reliability.RUNNER_UPS`), measure the winner's held-out reliability with them (stored on
-    its FieldResult), and return the alternates module's source (None when it cannot pass)."""
+    its FieldResult), add every field's out-of-fold (raw score, right) pairs to `points` (the
+    calibrator's training data) and return the alternates module's source (None when it cannot pass)."""
     from extractors.validation.security import check_security
     from extractors.validation.static import check_static
 
@@ -428,6 +434,8 @@ def _field_reliability(header: str, schema: Schema, fields: dict[str, FieldResul
         rows = [reliability.HeldOut(fold, got, [per_doc[(name, a)].get((fold, sid)) for a in alts], goldens[sid].get(name))
                 for (fold, sid), got in sorted(per_doc.get((name, fr.winner.key), {}).items())]
         fr.reliability = reliability.measure(schema.fields[name], rows).as_dict(alts)
+        if points is not None:
+            points += reliability.calibration_points(schema.fields[name], rows)
     return alt_source
 
 
@@ -618,6 +626,8 @@ def _write_result(out: Path, s: SampleSet, r: DocTypeResult, gens: Generators, b
         },
         "rules": r.rules,
         "seen_layouts": r.seen_layouts,
+        "calibrator": r.calibrator,
+        "calibration_points": r.calibration_points,
         "field_specs": {n: f.model_dump(exclude_none=True, exclude_defaults=True) | {"type": f.type}
                         for n, f in s.schema_.fields.items()},
         "required": sorted(n for n, f in s.schema_.fields.items() if f.required),
@@ -674,7 +684,7 @@ def write_report(out: Path) -> None:
     weak_md = []
     for dt, entry in sorted(lock["doc_types"].items()):
         report["doc_types"][dt] = {k: entry.get(k) for k in ("fields", "cost", "backend", "model", "samples", "layouts",
-                                                             "validation", "rules", "accepted_weak")}
+                                                             "validation", "rules", "accepted_weak", "calibrator")}
         weak = set(entry.get("accepted_weak") or [])
         for name, f in entry.get("fields", {}).items():
             gen = f"{f['generator']}:{f['variant']}" if f.get("variant") else str(f.get("generator"))
@@ -693,6 +703,15 @@ def write_report(out: Path) -> None:
     for dt, entry in sorted(lock["doc_types"].items()):
         for rule in entry.get("rules") or []:
             md.append(f"| {dt} | {reliability.rule_name(rule)} | {rule.get('source', '')} |")
+    md += ["", "## Confidence calibrators (isotonic, out-of-fold held-out values)", "",
+           "| doc type | held-out values | right | raw score -> probability |", "|---|---|---|---|"]
+    for dt, entry in sorted(lock["doc_types"].items()):
+        cal = entry.get("calibrator")
+        if cal:
+            knots = ", ".join(f"{x:.2f}->{y:.2f}" for x, y in zip(cal["x"], cal["y"]))
+            md.append(f"| {dt} | {cal['points']} | {cal['right']} | {knots} |")
+        else:
+            md.append(f"| {dt} | - | - | none (raw score used) |")
     artifacts.atomic_write(out / "compile_report.json", (json.dumps(report, indent=2, sort_keys=True) + "\n").encode())
     artifacts.atomic_write(out / "compile_report.md", ("\n".join(md) + "\n").encode())
     console.print(table)

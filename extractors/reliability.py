@@ -272,3 +272,131 @@ def rule_name(rule: dict[str, Any]) -> str:
 
 def rule_fields(rule: dict[str, Any]) -> list[str]:
     return [rule["field"], rule["table"]] if rule["rule"] == "sum" else list(rule["fields"])
+
+
+# ---------------------------------------------------------------- calibrated confidence
+
+PRIOR = 2.0  # pseudo-documents of the field's overall held-out rate in each agreement bucket
+
+
+def posterior(agreement: dict[str, Any] | None, bucket: str) -> float | None:
+    """The raw score: posterior mean of "the value is right" in this agreement bucket of a
+    held-out record; None without one. Agreeing or lone values are shrunk towards the field's
+    overall held-out rate (itself shrunk towards 1/2); a contradicted value borrows nothing and
+    starts at 1/2."""
+    if not agreement:
+        return None
+    n, k = agreement.get(bucket, [0, 0])
+    if bucket == "disagree":
+        return (k + 1) / (n + 2)
+    n_all = sum(v[0] for v in agreement.values())
+    k_all = sum(v[1] for v in agreement.values())
+    p = (k_all + 1) / (n_all + 2)
+    return (k + PRIOR * p) / (n + PRIOR)
+
+
+def format_ok(value: Any, spec: dict[str, Any]) -> bool:
+    """Cheap shape checks a right value always passes: a real date, a number, an NPI check digit."""
+    from datetime import date
+
+    from extractors.runtime import npi_valid
+
+    t = spec.get("type")
+    if value is None or t == "table":
+        return True
+    text = str(plain(value)).strip()
+    try:
+        if t in ("date", "datetime"):
+            d = date.fromisoformat(text[:10])
+            return 1900 <= d.year <= 2100
+        if t in ("integer", "decimal"):
+            Decimal(text.replace(",", "").replace("$", ""))
+            return True
+    except (ValueError, InvalidOperation):
+        return False
+    if spec.get("system") == "npi":
+        return npi_valid(text)
+    return True
+
+
+def raw_score(agreement: dict[str, Any] | None, value: Any, alternates: list[Any], spec: FieldSpec) -> tuple[float | None, str]:
+    """The score the calibrator maps to a probability, and the agreement bucket: the bucket's
+    posterior, 0 for a value that fails its format check."""
+    bucket = bucket_of(canon(value, spec), [canon(a, spec) for a in alternates])
+    s = posterior(agreement, bucket)
+    if s is not None and not format_ok(value, spec.model_dump(exclude_none=True) | {"type": spec.type}):
+        s = 0.0
+    return s, bucket
+
+
+def calibration_points(spec: FieldSpec, rows: list[HeldOut]) -> list[tuple[float, int]]:
+    """(raw score, right) for every held-out value of one field, each scored with the agreement
+    record of the *other* folds only: the calibrator learns how right a score is on a layout
+    that did not make it."""
+    out = []
+    for fold in sorted({h.fold for h in rows}):
+        others = measure(spec, [h for h in rows if h.fold != fold]).buckets
+        for h in rows:
+            if h.fold != fold or canon(h.got, spec) is None:
+                continue
+            s, _ = raw_score(others, h.got, h.alternates, spec)
+            if s is not None:
+                out.append((round(s, 6), int(score_field(h.got, h.golden, spec).fp == 0)))
+    return out
+
+
+def point_counts(points: list[tuple[float, int]]) -> list[list[float]]:
+    """The calibrator's training data, compact for the lock: `[raw score, values, right]` per distinct score."""
+    counts: dict[float, list[int]] = {}
+    for x, y in points:
+        c = counts.setdefault(x, [0, 0])
+        c[0] += 1
+        c[1] += y
+    return [[x, n, k] for x, (n, k) in sorted(counts.items())]
+
+
+def fit_calibrator(points: list[tuple[float, int]]) -> dict[str, Any] | None:
+    """Isotonic regression (scikit-learn, compile time only) of right/wrong on the raw score,
+    stored as the knots of a piecewise-linear map: plain numbers the run time evaluates
+    without scikit-learn. Each step's rate is shrunk by one right and one wrong pseudo-value
+    (a step of 5 right values says 6/7, not 1.0). None with fewer than 10 points or one class."""
+    if len(points) < 10 or len({y for _, y in points}) < 2:
+        return None
+    from sklearn.isotonic import IsotonicRegression
+
+    xs = [x for x, _ in sorted(points)]
+    ys = [y for _, y in sorted(points)]
+    iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip", increasing=True).fit(xs, ys)
+    fitted = [float(v) for v in iso.predict(xs)]
+    steps: dict[float, list[float]] = {}  # fitted level -> [n, right, lowest x, highest x]
+    for x, y, f in zip(xs, ys, fitted):
+        s = steps.setdefault(round(f, 9), [0, 0, x, x])
+        s[0] += 1
+        s[1] += y
+        s[2], s[3] = min(s[2], x), max(s[3], x)
+    knots_x, knots_y = [], []
+    for _, (n, k, lo, hi) in sorted(steps.items(), key=lambda kv: kv[1][2]):
+        p = round((k + 1) / (n + 2), 4)
+        for x in (lo, hi) if hi > lo else (lo,):
+            knots_x.append(round(x, 6))
+            knots_y.append(p)
+    # non-decreasing after shrinkage (shrinking can reorder neighbouring small steps)
+    for i in range(1, len(knots_y)):
+        knots_y[i] = max(knots_y[i], knots_y[i - 1])
+    return {"method": "isotonic", "points": len(points), "right": sum(ys), "x": knots_x, "y": knots_y}
+
+
+def apply_calibrator(cal: dict[str, Any] | None, score: float) -> float:
+    """The stored piecewise-linear map (clipped at both ends); the raw score without one."""
+    if not cal or not cal.get("x"):
+        return score
+    xs, ys = cal["x"], cal["y"]
+    if score <= xs[0]:
+        return float(ys[0])
+    if score >= xs[-1]:
+        return float(ys[-1])
+    from bisect import bisect_right
+
+    i = bisect_right(xs, score)
+    x0, x1, y0, y1 = xs[i - 1], xs[i], ys[i - 1], ys[i]
+    return float(y0 if x1 == x0 else y0 + (y1 - y0) * (score - x0) / (x1 - x0))

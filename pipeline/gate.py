@@ -23,8 +23,6 @@ import hashlib
 import json
 import logging
 from dataclasses import asdict, dataclass, field as dc_field
-from datetime import date
-from decimal import Decimal, InvalidOperation
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -40,7 +38,7 @@ log = logging.getLogger(__name__)
 # 0.986) and the held-out layouts (0.8).
 DEFAULT_THRESHOLD = 0.9
 SEEN_LAYOUT_MATCH = 0.75  # share of a sample layout's core labels a document must print to count as that layout
-PRIOR = 2.0              # pseudo-documents of the field's overall held-out precision in each agreement bucket
+PRIOR = 2.0              # pseudo-documents of the held-out confidence behind a seen layout's own record
 GATE_FILE = "gate.yaml"
 
 
@@ -141,6 +139,7 @@ class DocGate:
     thresholds: dict[str, float]             # field -> threshold
     optional_policy: str = "withhold"
     seen_layouts: list[dict[str, Any]] = dc_field(default_factory=list)  # the compile's sample layouts
+    calibrator: dict[str, Any] | None = None  # the lock's raw score -> probability map (held-out folds)
 
     @property
     def sha256(self) -> str:
@@ -153,7 +152,8 @@ class DocGate:
                    {n: f.get("reliability") or {} for n, f in fields.items()},
                    list(entry.get("required") or []), list(entry.get("rules") or []),
                    {n: thresholds.of(doc_type, n) for n in sorted(set(fields) | set(entry.get("field_specs") or {}))},
-                   thresholds.optional_below_threshold, list(entry.get("seen_layouts") or []))
+                   thresholds.optional_below_threshold, list(entry.get("seen_layouts") or []),
+                   entry.get("calibrator"))
 
 
 def has_evidence(entry: dict[str, Any]) -> bool:
@@ -203,21 +203,14 @@ def load_alternates(source: str, name: str):
 # ------------------------------------------------------------------------- confidence
 
 
-def calibrated(rel: dict[str, Any], bucket: str) -> float | None:
-    """Posterior mean of "the value is right" in this agreement bucket; None without a held-out
-    record. Agreeing or lone values are shrunk towards the field's overall held-out rate (itself
-    shrunk towards 1/2). A value its runner-ups contradict borrows nothing: it starts at 1/2, so
-    it abstains unless the compile saw the winner stay right when they disagreed."""
-    agreement = rel.get("agreement") if rel else None
-    if not agreement:
-        return None
-    n, k = agreement.get(bucket, [0, 0])
-    if bucket == "disagree":
-        return (k + 1) / (n + 2)
-    n_all = sum(v[0] for v in agreement.values())
-    k_all = sum(v[1] for v in agreement.values())
-    p = (k_all + 1) / (n_all + 2)
-    return (k + PRIOR * p) / (n + PRIOR)
+def calibrated(rel: dict[str, Any], bucket: str, calibrator: dict[str, Any] | None = None) -> float | None:
+    """Probability that a value in this agreement bucket is right: the bucket's posterior from the
+    lock's held-out counts (`extractors.reliability.posterior`), mapped through the lock's
+    calibrator when the compile fitted one; None without a held-out record."""
+    from extractors.reliability import apply_calibrator, posterior
+
+    s = posterior((rel or {}).get("agreement"), bucket)
+    return None if s is None else apply_calibrator(calibrator, s)
 
 
 def seen_layout(gate: DocGate, labels: set[str] | None) -> dict[str, Any] | None:
@@ -236,25 +229,10 @@ def seen_layout(gate: DocGate, labels: set[str] | None) -> dict[str, Any] | None
 
 
 def format_ok(value: Any, spec: dict[str, Any]) -> bool:
-    """Cheap shape checks a right value always passes: a real date, a number, an NPI check digit."""
-    from extractors.runtime import npi_valid
+    """Cheap shape checks a right value always passes (`extractors.reliability.format_ok`)."""
+    from extractors.reliability import format_ok as ok
 
-    t = spec.get("type")
-    if value is None or t == "table":
-        return True
-    text = str(value).strip()
-    try:
-        if t in ("date", "datetime"):
-            d = date.fromisoformat(text[:10])
-            return 1900 <= d.year <= 2100
-        if t in ("integer", "decimal"):
-            Decimal(text.replace(",", "").replace("$", ""))
-            return True
-    except (ValueError, InvalidOperation):
-        return False
-    if spec.get("system") == "npi":
-        return npi_valid(text)
-    return True
+    return ok(value, spec)
 
 
 def assess(gate: DocGate, fields: dict[str, dict | None], alternates: dict[str, list[Any]] | None,
@@ -296,7 +274,7 @@ def assess(gate: DocGate, fields: dict[str, dict | None], alternates: dict[str, 
             continue
         alts = [canon(a, spec) for a in alternates.get(name, [])]
         bucket = bucket_of(canon(f["value"], spec), alts)
-        c = calibrated(gate.reliability.get(name) or {}, bucket)
+        c = calibrated(gate.reliability.get(name) or {}, bucket, gate.calibrator)
         if c is None:
             conf[name] = 0.0
             items.append(item(name, GateCode.NO_EVIDENCE, 0.0, action))
@@ -306,7 +284,7 @@ def assess(gate: DocGate, fields: dict[str, dict | None], alternates: dict[str, 
             c = (k + PRIOR * c) / (n + PRIOR)  # this layout's own record, shrunk towards the held-out one
         code = GateCode.CANDIDATES_DISAGREE if bucket == "disagree" else GateCode.LOW_CONFIDENCE
         if not format_ok(f["value"], gate.fields.get(name, {})):
-            c, code = 0.0, GateCode.FORMAT_INVALID
+            c, code = 0.0, GateCode.FORMAT_INVALID  # whatever the calibrator says about a score of 0
         if ocr.get(name) is not None:
             c = min(c, float(ocr[name]))
         c = round(max(0.0, min(1.0, c)), 4)

@@ -60,6 +60,7 @@ def test_synth_compile_locks_validated_artifact_and_is_reproducible(tmp_path):
     assert {f["generator"] for f in entry["fields"].values()} <= {"synth", None}
     first = (out / "prescription.py").read_bytes()
     assert b"def extract(doc)" in first and b"import os" not in first
+    evidence = {k: entry.get(k) for k in ("calibrator", "calibration_points", "seen_layouts", "rules")}
 
     # unchanged inputs: skipped as up to date
     assert compile_command(samples, [], ["synth"], out, force=False, accept_weak=True) == 0
@@ -67,6 +68,8 @@ def test_synth_compile_locks_validated_artifact_and_is_reproducible(tmp_path):
     # forced recompile: byte-identical artifact
     assert compile_command(samples, [], ["synth"], out, force=True, accept_weak=True) == 0
     assert (out / "prescription.py").read_bytes() == first
+    again = artifacts.read_lock(out)["doc_types"]["prescription"]
+    assert {k: again.get(k) for k in evidence} == evidence and evidence["calibration_points"]  # the gate's evidence too
 
     # the locked extractor reads the samples
     extractor = artifacts.load_locked(out)["prescription"]

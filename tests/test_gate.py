@@ -86,7 +86,8 @@ def test_disagreeing_candidates_abstain(rx):
     assessment = gate_document(g, lambda _doc: alt(other), doc, fields)
     item = next(i for i in assessment.items if i.field == "patient_name")
     assert item.code is GateCode.CANDIDATES_DISAGREE and item.action == "review"
-    assert assessment.confidence["patient_name"] <= 0.5
+    # the calibrator says how often contradicted values were right at compile time: under the bar
+    assert assessment.confidence["patient_name"] < min(agreeing.confidence["patient_name"], g.thresholds["patient_name"])
     assert assessment.review
 
 
@@ -168,6 +169,9 @@ def test_compile_refuses_weak_required_fields_without_the_flag(tmp_path):
     rel = entry["fields"]["patient_name"]["reliability"]
     assert {"precision", "recall", "f1", "coverage", "folds", "agreement"} <= set(rel) and len(rel["folds"]) == 2
     assert "Weak required fields accepted" in (out / "compile_report.md").read_text()
+    # the calibrator's out-of-fold evidence travels with the lock: [raw score, values, right]
+    assert entry["calibration_points"] and all(0 <= k <= n for _, n, k in entry["calibration_points"])
+    assert entry["calibrator"] is None or entry["calibrator"]["y"] == sorted(entry["calibrator"]["y"])
 
 
 def test_calibration_and_sweep_arithmetic():
@@ -188,3 +192,73 @@ def test_calibration_and_sweep_arithmetic():
     assert lowest_safe_threshold(sweep(docs, (0.5, 0.8, 0.9))) == 0.8
     cal = calibration([ValueOutcome(0.95, True, True)] * 9 + [ValueOutcome(0.95, False, True)] + [ValueOutcome(0.15, False, True)] * 2)
     assert cal["values"] == 12 and cal["ece"] == round(10 / 12 * 0.05 + 2 / 12 * 0.15, 4)
+
+
+def _rx_outcomes(rx):
+    """The gate's view (eval.calibration.DocOutcome) of the fixture's real prescriptions."""
+    from eval.calibration import outcome
+    from extractors.schema import load_sample_set
+
+    ext, alt, gate, docs = rx
+    ss = load_sample_set(RX)
+    golden = {s.path.stem: s.golden for s in ss.samples}
+    out = []
+    for stem, doc in docs.items():
+        fields = _fields(ext, doc)
+        a = gate_document(gate, alt, doc, fields)
+        out.append(outcome("samples", "prescription", stem, fields, golden[stem], ss.schema_, a, gate.required))
+    return out
+
+
+def test_calibrator_is_fitted_on_out_of_fold_evidence_from_real_documents(rx):
+    """Real extractor and runner-up values on real prescriptions, one fold per layout: every
+    point is scored with the other folds' agreement record, and the fitted map is a monotone
+    piecewise-linear function into [0, 1] whose steps are the observed (shrunk) rates."""
+    from extractors.reliability import HeldOut, apply_calibrator, calibration_points, fit_calibrator
+    from extractors.schema import load_sample_set
+
+    ext, alt, gate, docs = rx
+    ss = load_sample_set(RX)
+    golden = {s.path.stem: s.golden for s in ss.samples}
+    layouts = sorted({stem.split("_")[1] for stem in docs})
+    points = []
+    for name, spec in ss.schema_.fields.items():
+        rows = []
+        for stem, doc in docs.items():
+            got = ext.extract(doc).get(name)
+            alts = alt(doc).get(name, [])
+            rows.append(HeldOut(layouts.index(stem.split("_")[1]), got, alts, golden[stem].get(name)))
+        points += calibration_points(spec, rows)
+    assert len(points) >= 30 and {y for _, y in points} == {0, 1}
+    cal = fit_calibrator(points)
+    assert cal is not None and cal["points"] == len(points) and cal["right"] == sum(y for _, y in points)
+    assert cal["x"] == sorted(cal["x"]) and cal["y"] == sorted(cal["y"]) and 0.0 < cal["y"][0] and cal["y"][-1] < 1.0
+    assert apply_calibrator(cal, -1.0) == cal["y"][0] and apply_calibrator(cal, 2.0) == cal["y"][-1]
+    # the committed lock carries the compile's calibrator, and the run time applies it
+    assert gate.calibrator and gate.calibrator["method"] == "isotonic" and gate.calibrator["points"] > 50
+
+
+def test_thresholds_chosen_from_the_eval_hold_in_the_run_time_gate(rx, tmp_path, monkeypatch):
+    """Per-field thresholds chosen on real documents keep exported precision >= the target and,
+    written as gate.yaml and loaded as `docc run` loads it, export exactly the predicted documents."""
+    import yaml
+
+    from eval.calibration import choose_thresholds, gate_with, thresholds_yaml
+    from pipeline.gate import DocGate, Thresholds
+
+    ext, alt, gate, docs = rx
+    before = _rx_outcomes(rx)
+    th = choose_thresholds({"samples": before}, target=1.0)
+    predicted = gate_with(before, th)
+    assert predicted["precision"] in (None, 1.0) and predicted["wrong_exported"] == 0
+    uniform = max((gate_with(before, {k: t for k in th})["exported"] for t in (0.5, 0.8, 0.9, 0.95)
+                   if gate_with(before, {k: t for k in th})["wrong_exported"] == 0), default=0)
+    assert predicted["exported"] >= max(uniform, 1)  # rx_b's are read right; never worse than the best safe single threshold
+    path = tmp_path / "gate.yaml"
+    path.write_text(yaml.safe_dump(thresholds_yaml(th, 0.9)))
+    monkeypatch.setenv("DOCC_GATE_THRESHOLDS", str(path))
+    lock = read_lock(COMPILED)
+    tuned = DocGate.from_lock("prescription", lock["doc_types"]["prescription"], Thresholds.load(None))
+    after = _rx_outcomes((ext, alt, tuned, docs))
+    assert sum(d.status == "exported" for d in after) == predicted["exported"]
+    assert all(d.values[n].correct for d in after if d.status == "exported" for n in d.exported_fields)
