@@ -35,13 +35,15 @@ class FieldEvidence:
     sample_labels: dict = dc_field(default_factory=dict)
     observations: list = dc_field(default_factory=list)
     contexts: dict = dc_field(default_factory=dict)  # sample id -> block titles above matching labels
+    titles: dict = dc_field(default_factory=dict)  # (sample id, label) -> block titles (None: none) there
+    trailing: Counter = dc_field(default_factory=Counter)  # labels printed after/below their value
 
 
 def _name_tokens(name: str) -> list[str]:
     return [t for t in re.split(r"[_\W]+", name.lower()) if t]
 
 
-RELATION_PRIOR = {"colon": 2.0, "right": 1.0, "below": 0.8, "inline": 0.5}
+RELATION_PRIOR = {"colon": 2.0, "right": 1.0, "below": 0.8, "inline": 0.5, "before": 0.4, "above": 0.4}
 
 
 def observe_field(doc: Document, pairs: list[runtime.Pair], spec: FieldSpec, golden: Any,
@@ -73,6 +75,7 @@ def observe_field(doc: Document, pairs: list[runtime.Pair], spec: FieldSpec, gol
                 continue
             ev.observations.append((sample_id, label, pair.relation))
             title = runtime.block_title(doc, pair)
+            ev.titles.setdefault((sample_id, label), set()).add(title)
             own = runtime.norm_phrase(str(golden).replace(",", " "))
             printed = {*(golden_texts or ()), own, *(t for t in own.split() if len(t) >= 4)}
             if title and not any(g and (g in title or title in g) for g in printed):
@@ -94,9 +97,12 @@ def choose_labels(ev: FieldEvidence) -> None:
         if cur is None or (score, label) > (cur[0], cur[1]):
             best[sid] = (score, label, relation)
     for sid, (_, label, relation) in sorted(best.items()):
-        ev.labels[label] += 1
         ev.relations[relation] += 1
         ev.found_in.add(sid)
+        if relation in runtime.TRAILING_RELATIONS:  # 'Jill Reyes' over 'Prescriber': a label after its value
+            ev.trailing[label] += 1
+            continue
+        ev.labels[label] += 1
         ev.sample_labels.setdefault(sid, set()).add(label)
 
 
@@ -143,6 +149,40 @@ def learn_plan(schema: Schema, docs: dict[str, Document], goldens: dict[str, dic
     # every wording known to name some field, learned or from the lexicon: none of them is a value
     plan.vocabulary = sorted(vocab | {l for fp in plan.fields.values() for l in (*fp.labels, *fp.lex_labels)})
     return plan
+
+
+def needs_context(ev: FieldEvidence, shared: set[str], context: set[str]) -> list[str]:
+    """Labels another field also prints (`Name` for the patient and the prescriber) that named
+    this field only inside its own blocks (`Prescriber`): elsewhere they name the other field."""
+    if not context:
+        return []
+    out = []
+    for label in sorted(shared):
+        seen = [ev.titles.get((sid, label), {None}) for sid, labels in ev.sample_labels.items() if label in labels]
+        if seen and all(titles <= context for titles in seen):
+            out.append(label)
+    return out
+
+
+def name_order(goldens: list[Any]) -> str | None:
+    """How the samples' labels write this person's name: 'last_first' when every one reads
+    `LAST, First`, 'first_last' when none has a comma; None when they differ or one is a
+    single word (a learned order also tells `field` that a name has two words at least)."""
+    names = [g for g in goldens if isinstance(g, str)]
+    if len(names) < 2 or any(len(g.replace(",", " ").split()) < 2 for g in names):
+        return None
+    commas = sum("," in g for g in names)
+    return "last_first" if commas == len(names) else "first_last" if commas == 0 else None
+
+
+def field_date_order(ev: FieldEvidence, min_votes: int = 2) -> str | None:
+    """The day/month order every sample that settles it prints this field in ('mdy' when each
+    printed a/b/yyyy date reads as its golden value month first); None when they disagree."""
+    votes = {o: n for o, n in ev.orders.items() if n}
+    if len(votes) != 1:
+        return None
+    (order, n), = votes.items()
+    return order if n >= min_votes else None
 
 
 def _contexts(ev: FieldEvidence, min_samples: int = 2) -> list[str]:
@@ -201,6 +241,9 @@ def _learn(schema: Schema, docs: dict[str, Document], goldens: dict[str, dict], 
             context=_contexts(ev),
             shape=value_shape([str(goldens[i][name]) for i in sorted(docs) if goldens[i].get(name) is not None])
             if spec.type in ("string", "identifier", "code") else None,
+            trailing=sorted(ev.trailing),
+            name_order=name_order([goldens[i].get(name) for i in sorted(docs)]) if spec.type == "person_name" else None,
+            date_order=field_date_order(ev),
         )
     # a title that is another field's label is that field's label row, not a block title; a
     # title above many fields' labels (a page banner) tells none of them apart
@@ -210,6 +253,9 @@ def _learn(schema: Schema, docs: dict[str, Document], goldens: dict[str, dict], 
     spread = Counter(t for fp in plan.fields.values() for t in fp.context)
     for fp in plan.fields.values():
         fp.context = [t for t in fp.context if spread[t] <= 2]
+    for name, fp in plan.fields.items():
+        others = {l for n, o in plan.fields.items() if n != name for l in o.labels}
+        fp.needs_context = needs_context(evidence[name], set(fp.labels) & others, set(fp.context))
     expand_with_lexicon(plan)
     for name, spec in schema.table_fields().items():
         cols = []
