@@ -577,7 +577,7 @@ def label_score(label: str, labels: Iterable[str], keywords: dict[str, float], f
     return good - bad
 
 
-RELATION_PENALTY = MappingProxyType({"colon": 0.0, "right": 0.0, "below": 0.05, "inline": 0.1})
+RELATION_PENALTY = MappingProxyType({"colon": 0.0, "right": 0.0, "below": 0.05, "inline": 0.1, "before": 0.2, "above": 0.2})
 CONTEXT_BONUS = 0.5
 
 

@@ -257,6 +257,11 @@ def _learn(schema: Schema, docs: dict[str, Document], goldens: dict[str, dict], 
         others = {l for n, o in plan.fields.items() if n != name for l in o.labels}
         fp.needs_context = needs_context(evidence[name], set(fp.labels) & others, set(fp.context))
     expand_with_lexicon(plan)
+    # a trailing label is a known label (another field's learned or lexicon wording, `NPI`
+    # after the prescriber's name), never a printed value ('August', a name) nor the field's own
+    known = {l for fp in plan.fields.values() for l in (*fp.labels, *fp.lex_labels)}
+    for fp in plan.fields.values():
+        fp.trailing = [l for l in fp.trailing if l in known and l not in fp.labels and l not in fp.lex_labels]
     for name, spec in schema.table_fields().items():
         cols = []
         col_label_sets = {c: set(table_labels[name].get(c, ())) for c in spec.columns}
