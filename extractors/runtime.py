@@ -723,10 +723,20 @@ def _context_allows(doc: Document, pair: Pair, needs_context: frozenset[str], co
     return not needs_context or norm_phrase(pair.label) not in needs_context or block_title(doc, pair) in context
 
 
+_NAME_PARTICLES = frozenset({"van", "von", "der", "den", "de", "del", "della", "da", "di", "du", "la", "le", "bin", "ibn", "y"})
+
+
+def name_shaped(text: str) -> bool:
+    """Two words or more, each capitalised (or a particle such as 'van'): 'Jill Williams',
+    'HENDERSON, JENNIFER S'; not 'signature' nor 'was found to have fever'."""
+    words = [w for w in re.split(r"[\s,]+", text) if w]
+    return len(words) >= 2 and all(w[:1].isupper() or w.casefold() in _NAME_PARTICLES for w in words if w[:1].isalpha())
+
+
 def _name_shaped(value: Any, kind: str, name_order: str | None) -> bool:
-    """A learned name order means every sample's name had a given and a family name: a lone
-    word ('signature' after 'Prescriber') is then no name."""
-    return kind != "person_name" or name_order is None or len(str(value).replace(",", " ").split()) >= 2
+    """A learned name order means every sample's name was name-shaped (`name_shaped`): a lone
+    word ('signature' after 'Prescriber') or a sentence is then no name."""
+    return kind != "person_name" or name_order is None or name_shaped(str(value))
 
 
 def person_name(text: str, order: str | None = None) -> str:

@@ -43,6 +43,8 @@ def _name_tokens(name: str) -> list[str]:
     return [t for t in re.split(r"[_\W]+", name.lower()) if t]
 
 
+_MONTH_WORDS = frozenset("jan january feb february mar march apr april may jun june jul july aug august sep sept "
+                         "september oct october nov november dec december".split())
 RELATION_PRIOR = {"colon": 2.0, "right": 1.0, "below": 0.8, "inline": 0.5, "before": 0.4, "above": 0.4}
 
 
@@ -164,12 +166,23 @@ def needs_context(ev: FieldEvidence, shared: set[str], context: set[str]) -> lis
     return out
 
 
+def closed_values(goldens: list[Any]) -> str | None:
+    """A regex for a field whose samples print one of a few single words (`Female` / `Male`),
+    each at least twice: on an unseen page another label's words (`Marital Status`) are then
+    no value. None for open-ended fields."""
+    values = [str(g).strip() for g in goldens if g is not None and str(g).strip()]
+    seen = Counter(v.casefold() for v in values)
+    if len(values) < 4 or len(seen) > 4 or any(n < 2 for n in seen.values()) or not all(v.isalpha() for v in values):
+        return None
+    return r"(?i)(?<![\w])(" + "|".join(re.escape(v) for v in sorted(seen)) + r")(?![\w])"
+
+
 def name_order(goldens: list[Any]) -> str | None:
     """How the samples' labels write this person's name: 'last_first' when every one reads
-    `LAST, First`, 'first_last' when none has a comma; None when they differ or one is a
-    single word (a learned order also tells `field` that a name has two words at least)."""
+    `LAST, First`, 'first_last' when none has a comma; None when they differ or one is not
+    name-shaped (a learned order also tells `field` to read only name-shaped values)."""
     names = [g for g in goldens if isinstance(g, str)]
-    if len(names) < 2 or any(len(g.replace(",", " ").split()) < 2 for g in names):
+    if len(names) < 2 or any(not runtime.name_shaped(g) for g in names):
         return None
     commas = sum("," in g for g in names)
     return "last_first" if commas == len(names) else "first_last" if commas == 0 else None
@@ -242,6 +255,7 @@ def _learn(schema: Schema, docs: dict[str, Document], goldens: dict[str, dict], 
             shape=value_shape([str(goldens[i][name]) for i in sorted(docs) if goldens[i].get(name) is not None])
             if spec.type in ("string", "identifier", "code") else None,
             trailing=sorted(ev.trailing),
+            pattern=closed_values([goldens[i].get(name) for i in sorted(docs)]) if spec.type == "string" else None,
             name_order=name_order([goldens[i].get(name) for i in sorted(docs)]) if spec.type == "person_name" else None,
             date_order=field_date_order(ev),
         )
@@ -257,11 +271,13 @@ def _learn(schema: Schema, docs: dict[str, Document], goldens: dict[str, dict], 
         others = {l for n, o in plan.fields.items() if n != name for l in o.labels}
         fp.needs_context = needs_context(evidence[name], set(fp.labels) & others, set(fp.context))
     expand_with_lexicon(plan)
-    # a trailing label is a known label (another field's learned or lexicon wording, `NPI`
-    # after the prescriber's name), never a printed value ('August', a name) nor the field's own
-    known = {l for fp in plan.fields.values() for l in (*fp.labels, *fp.lex_labels)}
-    for fp in plan.fields.values():
-        fp.trailing = [l for l in fp.trailing if l in known and l not in fp.labels and l not in fp.lex_labels]
+    # a trailing label (`NPI` after the prescriber's name, a letter's title under the facility)
+    # is printed after the value in two samples at least, is not the field's own wording, and
+    # is no date word ('August' after '12'): a one-off neighbour is no label
+    for name, fp in plan.fields.items():
+        fp.trailing = [l for l in fp.trailing if evidence[name].trailing[l] >= 2 and len(l) >= 3
+                       and l not in fp.labels and l not in fp.lex_labels
+                       and not any(t in _MONTH_WORDS for t in l.split())]
     for name, spec in schema.table_fields().items():
         cols = []
         col_label_sets = {c: set(table_labels[name].get(c, ())) for c in spec.columns}
