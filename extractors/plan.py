@@ -116,7 +116,8 @@ def render_field(name: str, fp: FieldPlan) -> str:
         args.append(f"trailing={_lit(tuple(sorted(fp.trailing)))}")
     if fp.name_order:
         args.append(f"name_order={fp.name_order!r}")
-    order = repr(fp.date_order) if fp.date_order else "order"  # a learned order wins over the page's
+    # the order every sample printed this field in decides ambiguous dates the page leaves open
+    order = f"runtime.date_order(doc, {fp.date_order!r})" if fp.date_order else "order"
     joined = ",\n        ".join(args)
     call = f"runtime.field(\n        doc,\n        {joined},\n        order={order},\n        pairs=pairs,\n    )"
     fallbacks = []

@@ -37,6 +37,7 @@ class FieldEvidence:
     contexts: dict = dc_field(default_factory=dict)  # sample id -> block titles above matching labels
     titles: dict = dc_field(default_factory=dict)  # (sample id, label) -> block titles (None: none) there
     trailing: Counter = dc_field(default_factory=Counter)  # labels printed after/below their value
+    settled: Counter = dc_field(default_factory=Counter)  # day/month orders this field's dates show
 
 
 def _name_tokens(name: str) -> list[str]:
@@ -84,6 +85,10 @@ def observe_field(doc: Document, pairs: list[runtime.Pair], spec: FieldSpec, gol
                 ev.contexts.setdefault(sample_id, set()).add(title)  # a printed value is no title
             if kind == "date" and re.search(r"\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}", text):
                 ev.orders[order] += 1
+                m = re.search(r"(\d{1,2})[-/.](\d{1,2})[-/.]\d{2,4}", text)
+                a, b = int(m.group(1)), int(m.group(2))
+                if a != b:  # 25/06 settles day first by itself; 05/06 by its golden value
+                    ev.settled["dmy" if a > 12 else "mdy" if b > 12 else order] += 1
             break
 
 
@@ -191,7 +196,7 @@ def name_order(goldens: list[Any]) -> str | None:
 def field_date_order(ev: FieldEvidence, min_votes: int = 2) -> str | None:
     """The day/month order every sample that settles it prints this field in ('mdy' when each
     printed a/b/yyyy date reads as its golden value month first); None when they disagree."""
-    votes = {o: n for o, n in ev.orders.items() if n}
+    votes = {o: n for o, n in ev.settled.items() if n}
     if len(votes) != 1:
         return None
     (order, n), = votes.items()

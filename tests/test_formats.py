@@ -117,12 +117,12 @@ def _visit(dob: str, visit: str, footer: str) -> Document:
     return make_doc([[(40, "Date of Birth"), (160, dob)], [(40, "Visit Date"), (160, visit)], [(40, footer)]])
 
 
-def test_day_month_order_is_learned_per_field_and_wins_over_the_page():
-    # birth dates always month first; visit dates printed day first by one sample, month first by another
+def test_day_month_order_is_learned_per_field_for_dates_the_page_leaves_open():
+    # birth dates always month first, visit dates always day first
     docs = {
         "s1": _visit("03/04/1990", "05/06/2024", "Printed 01/02/2024"),
         "s2": _visit("11/05/1985", "25/06/2024", "Printed 01/02/2024"),
-        "s3": _visit("08/14/1979", "07/21/2024", "Printed 01/02/2024"),
+        "s3": _visit("08/14/1979", "21/07/2024", "Printed 01/02/2024"),
     }
     goldens = {
         "s1": {"birth_date": "1990-03-04", "visit_date": "2024-06-05"},
@@ -130,10 +130,12 @@ def test_day_month_order_is_learned_per_field_and_wins_over_the_page():
         "s3": {"birth_date": "1979-08-14", "visit_date": "2024-07-21"},
     }
     plan, source, module = compiled(DATES, docs, goldens)
-    assert plan.fields["birth_date"].date_order == "mdy"
-    assert plan.fields["visit_date"].date_order is None  # the samples disagree: the page decides
-    assert "order='mdy'" in source
-    # an unseen page whose other dates are day first: the birth date still reads month first
-    out = module.extract(_visit("04/05/1991", "02/03/2024", "Printed 28/02/2024"))
+    assert (plan.fields["birth_date"].date_order, plan.fields["visit_date"].date_order) == ("mdy", "dmy")
+    assert "runtime.date_order(doc, 'dmy')" in source and "runtime.date_order(doc, 'mdy')" in source
+    # an unseen page whose dates are all ambiguous: each field reads them its own way
+    out = module.extract(_visit("04/05/1991", "02/03/2024", "Printed 01/02/2024"))
     assert out["birth_date"].value == "1991-04-05"
     assert out["visit_date"].value == "2024-03-02"
+    # a page that settles its order itself (a day > 12) is read that way
+    out = module.extract(_visit("04/05/1991", "02/03/2024", "Printed 28/02/2024"))
+    assert out["birth_date"].value == "1991-05-04"
