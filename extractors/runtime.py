@@ -744,7 +744,8 @@ def person_name(text: str, order: str | None = None) -> str:
     `Jessica Aguilar`); `order='first_last'` turns `LAST, First M` round to `First M LAST`,
     `order='last_first'` prints `LAST, First M`; None keeps the printed order."""
     name = HumanName(" ".join(t for t in text.split() if any(c.isalpha() for c in t)))  # OCR specks ('_') out
-    given = " ".join(p for p in (name.first, name.middle) if p)
+    initials = [t for t in name.suffix.replace(",", " ").split() if len(t.strip(".")) == 1]  # 'V' of 'Wise, Tiffany V'
+    given = " ".join(p for p in (name.first, name.middle, *initials) if p)
     if not name.last or not given:
         return " ".join(p for p in (name.first, name.middle, name.last) if p) or text
     printed_last_first = "," in text and text.split(",")[0].strip().casefold() == name.last.casefold()

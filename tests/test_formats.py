@@ -43,6 +43,7 @@ def test_person_names_lose_titles_and_turn_round_when_asked():
     assert runtime.person_name("HENDERSON, JENNIFER S") == "HENDERSON, JENNIFER S"  # printed order kept
     assert runtime.person_name("HENDERSON, JENNIFER S", "first_last") == "JENNIFER S HENDERSON"
     assert runtime.person_name("Jessica Aguilar", "last_first") == "Aguilar, Jessica"
+    assert runtime.person_name("Wise, Tiffany V") == "Wise, Tiffany V"  # an initial, not a roman numeral
 
 
 def test_whole_name_without_title_on_a_real_vendor_page():
