@@ -119,26 +119,35 @@ def tolerant_label_score(label: str, labels: Iterable[str], keywords: dict[str, 
 
 def ocr_field(doc, pairs, *, kind: str, labels: set[str], keywords: dict[str, float], foes: dict[str, float],
               relations: tuple[str, ...], order: str, system: str | None, pattern: str | None,
-              min_score: float, max_words: int, lex_labels: set[str] = frozenset(), context: frozenset[str] = frozenset()):
+              min_score: float, max_words: int, lex_labels: set[str] = frozenset(), context: frozenset[str] = frozenset(),
+              trailing: frozenset[str] = frozenset(), needs_context: frozenset[str] = frozenset(),
+              name_order: str | None = None):
     """`runtime.field` for a document with OCR'd pages: labels matched through OCR confusions,
     numeric values repaired (`fix_digits`), and every mention under the best label quality
     voted on by OCR confidence. Returns a runtime.Found or None."""
     scanned = ocr_pages(doc)
     readings: list[tuple[float, int, object, object]] = []   # (score, index, value, Found)
     for i, pair in enumerate(pairs.pairs):
-        if pair.relation not in relations or len(pair.value_words) > max_words * 3:
+        if len(pair.value_words) > max_words * 3:
             continue
-        score = rt.label_score(pair.label, labels, keywords, foes, lex_labels)
-        if score < min_score and pair.page in scanned:
-            score = tolerant_label_score(pair.label, labels, keywords, foes)
-        if score < min_score:
+        if pair.relation in rt.TRAILING_RELATIONS:  # a value printed before its label
+            if rt.norm_phrase(pair.label) not in trailing:
+                continue
+            score = 2.0
+        elif pair.relation not in relations:
+            continue
+        else:
+            score = rt.label_score(pair.label, labels, keywords, foes, lex_labels)
+            if score < min_score and pair.page in scanned:
+                score = tolerant_label_score(pair.label, labels, keywords, foes)
+        if score < min_score or not rt._context_allows(doc, pair, needs_context, context):
             continue
         value_words = pair.value_words[:max_words] if kind not in ("string",) else pair.value_words
         text = " ".join(w.text for w in value_words)
         parsed = rt.parse_value(text, kind, order=order, system=system, pattern=pattern)
         if parsed is None and pair.page in scanned and kind in NUMERIC_KINDS:
             parsed = rt.parse_value(fix_digits(text), kind, order=order, system=system, pattern=pattern)
-        if parsed is None:
+        if parsed is None or not rt._name_shaped(parsed[0], kind, name_order):
             continue
         value, vtext = parsed
         if isinstance(value, Decimal) and kind == "decimal":

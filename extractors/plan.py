@@ -39,6 +39,10 @@ class FieldPlan:
     lex_labels: list[str] = dc_field(default_factory=list)  # synonyms from extractors/lexicon.yaml
     lex_keywords: dict[str, float] = dc_field(default_factory=dict)
     context: list[str] = dc_field(default_factory=list)  # block titles above the samples' labels
+    needs_context: list[str] = dc_field(default_factory=list)  # shared labels that count only in `context`
+    trailing: list[str] = dc_field(default_factory=list)  # labels printed after or below their value
+    name_order: str | None = None  # 'first_last' / 'last_first': how the samples' labels write names
+    date_order: str | None = None  # the day/month order every sample printed this field in
 
 
 @dataclass
@@ -106,13 +110,21 @@ def render_field(name: str, fp: FieldPlan) -> str:
         args.append(f"max_words={fp.max_words}")
     if fp.context:
         args.append(f"context={_lit(tuple(sorted(fp.context)))}")
+    if fp.needs_context:
+        args.append(f"needs_context={_lit(tuple(sorted(fp.needs_context)))}")
+    if fp.trailing:
+        args.append(f"trailing={_lit(tuple(sorted(fp.trailing)))}")
+    if fp.name_order:
+        args.append(f"name_order={fp.name_order!r}")
+    # the order every sample printed this field in decides ambiguous dates the page leaves open
+    order = f"runtime.date_order(doc, {fp.date_order!r})" if fp.date_order else "order"
     joined = ",\n        ".join(args)
-    call = f"runtime.field(\n        doc,\n        {joined},\n        order=order,\n        pairs=pairs,\n    )"
+    call = f"runtime.field(\n        doc,\n        {joined},\n        order={order},\n        pairs=pairs,\n    )"
     fallbacks = []
     if fp.heading is not None:
         fallbacks.append(f"runtime.heading(doc, largest={fp.heading['largest']!r}, rank={fp.heading['rank']!r})")
     if fp.shape is not None:
-        fallbacks.append(f"runtime.search(doc, {fp.shape!r}, kind={fp.kind!r}, order=order)")
+        fallbacks.append(f"runtime.search(doc, {fp.shape!r}, kind={fp.kind!r}, order={order})")
     if not fallbacks:
         return f"def field_{name}(doc, pairs, order):\n    return {call}\n"
     lines = [f"def field_{name}(doc, pairs, order):", f"    found = {call}"]

@@ -25,6 +25,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable, Iterator
 
 from extractors.codes import CODE_PATTERNS, npi_valid  # noqa: F401  (part of the helper API, see __all__)
+from nameparser import HumanName
+
 from pipeline.document import BBox, Document, Line, Word
 
 __all__ = (
@@ -414,6 +416,7 @@ def _raw_pairs(doc: Document, vocabulary: frozenset[str], cells: list[list[list[
     for page_lines in cells:
         for li, line_cells in enumerate(page_lines):
             for ci, cell in enumerate(line_cells):
+                yield from _trailing_pairs(page_lines, li, ci, cell)
                 splits = _split_colons(cell.words, vocabulary)
                 if splits:
                     for label, value in splits:
@@ -434,6 +437,40 @@ def _raw_pairs(doc: Document, vocabulary: frozenset[str], cells: list[list[list[
                 below = _cell_below(page_lines, li, cell)
                 if below is not None and not _is_label(below, vocabulary):
                     yield Pair(label_text, label_words, below.words, "below", cell.page)
+
+
+TRAILING_RELATIONS = ("before", "above")
+
+
+def _leading_label(cell: Cell) -> tuple[Word, ...]:
+    """The label words a cell starts with ('NPI' of 'NPI 1014190577', all of 'Prescriber
+    signature'): up to four words, ending before the first word with a digit or at a colon."""
+    out: list[Word] = []
+    for w in cell.words[:4]:
+        if any(ch.isdigit() for ch in w.text):
+            break
+        out.append(w)
+        if w.text.endswith(":"):
+            break
+    return tuple(out) if out and _label_like_text(" ".join(w.text for w in out)) else ()
+
+
+def _trailing_pairs(page_lines: list[list[Cell]], li: int, ci: int, cell: Cell) -> Iterator[Pair]:
+    """A value printed before its label: `cell` read as the value of the label that starts the
+    next cell on its line ('before': 'Darrell Jenkins, MD   NPI 1014190577') or the cell below
+    it ('above': a name over 'Attending physician'). Only fields whose samples print a label
+    after its value read these pairs (`field(trailing=...)`)."""
+    if cell.words[-1].text.endswith(":"):
+        return
+    if ci + 1 < len(page_lines[li]):
+        label = _leading_label(page_lines[li][ci + 1])
+        if label:
+            yield Pair(" ".join(w.text for w in label), label, cell.words, "before", cell.page)
+    below = _cell_below(page_lines, li, cell)
+    if below is not None:
+        label = _leading_label(below)
+        if label:
+            yield Pair(" ".join(w.text for w in label), label, cell.words, "above", cell.page)
 
 
 def _inline_pairs(cell: Cell, vocabulary: frozenset[str]) -> Iterator[Pair]:
@@ -457,6 +494,9 @@ def _inline_pairs(cell: Cell, vocabulary: frozenset[str]) -> Iterator[Pair]:
         else:
             i += 1
     if cuts:
+        if cuts[0][0] > 0:  # 'Darrell Jenkins, MD NPI 1014190577': words before the first label
+            a, b = cuts[0]
+            yield Pair(" ".join(w.text for w in words[a:b]), words[a:b], words[:a], "before", cell.page)
         for k, (a, b) in enumerate(cuts):
             end = cuts[k + 1][0] if k + 1 < len(cuts) else len(words)
             if end > b:
@@ -515,7 +555,7 @@ def label_score(label: str, labels: Iterable[str], keywords: dict[str, float], f
     return good - bad
 
 
-RELATION_PENALTY = MappingProxyType({"colon": 0.0, "right": 0.0, "below": 0.05, "inline": 0.1})
+RELATION_PENALTY = MappingProxyType({"colon": 0.0, "right": 0.0, "below": 0.05, "inline": 0.1, "before": 0.2, "above": 0.2})
 CONTEXT_BONUS = 0.5
 
 
@@ -594,17 +634,23 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
           foes: dict[str, float] | None = None, relations: Iterable[str] = ("colon", "right", "below", "inline"),
           order: str = "mdy", system: str | None = None, pattern: str | None = None,
           min_score: float = 1.0, max_words: int = 8, pairs: "PairIndex | list[Pair] | None" = None,
-          context: Iterable[str] = (), lex_labels: Iterable[str] = ()) -> Found | None:
+          context: Iterable[str] = (), lex_labels: Iterable[str] = (), trailing: Iterable[str] = (),
+          needs_context: Iterable[str] = (), name_order: str | None = None) -> Found | None:
     """The value of one field: the best-labelled pair whose value parses as `kind`.
 
     Learned label variants score highest; otherwise keywords learned from the samples (and
     their stems) must outweigh keywords of other fields. A pair in a block titled as the
     samples' (`context`: `Prescriber` for the prescriber's `Name`) ranks above an equally
-    labelled one elsewhere. Ties go to the earliest pair.
+    labelled one elsewhere; a label in `needs_context` (one another field shares, such as
+    `Name`) counts only inside such a block. `trailing` labels are printed after or below
+    their value. Ties go to the earliest pair. Person names come back without titles and
+    suffixes, in `name_order` when one was learned (see `person_name`).
     """
     context = frozenset(context)
     labels = set(labels)
     lex_labels = set(lex_labels) - labels
+    trailing = frozenset(trailing)
+    needs_context = frozenset(needs_context)
     keywords = keywords or {}
     foes = foes or {}
     relations = tuple(relations)
@@ -615,19 +661,28 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
     elif not isinstance(pairs, PairIndex):
         pairs = PairIndex(list(pairs))
     if any(p.source == "ocr" for p in doc.pages):  # scans: OCR-confusion tolerant reading and voting
-        return _ocr_tolerance.ocr_field(doc, pairs, kind=kind, labels=labels, keywords=keywords, foes=foes, relations=relations,
-                                        order=order, system=system, pattern=pattern, min_score=min_score, max_words=max_words,
-                                        lex_labels=lex_labels, context=context)
-    for i in pairs.candidates(labels | lex_labels, keywords if min_score > 0 else None):
+        found = _ocr_tolerance.ocr_field(doc, pairs, kind=kind, labels=labels, keywords=keywords, foes=foes, relations=relations,
+                                         order=order, system=system, pattern=pattern, min_score=min_score, max_words=max_words,
+                                         lex_labels=lex_labels, context=context, trailing=trailing, needs_context=needs_context,
+                                         name_order=name_order)
+        return _tidy_name(found, kind, name_order)
+    for i in pairs.candidates(labels | lex_labels | trailing, keywords if min_score > 0 else None):
         pair = pairs.pairs[i]
-        if pair.relation not in relations or len(pair.value_words) > max_words * 3:
+        if len(pair.value_words) > max_words * 3:
             continue
-        score = label_score(pair.label, labels, keywords, foes, lex_labels)
-        if score < min_score:
+        if pair.relation in TRAILING_RELATIONS:
+            if norm_phrase(pair.label) not in trailing:
+                continue
+            score = 2.0
+        elif pair.relation not in relations:
+            continue
+        else:
+            score = label_score(pair.label, labels, keywords, foes, lex_labels)
+        if score < min_score or not _context_allows(doc, pair, needs_context, context):
             continue
         value_words = pair.value_words[:max_words] if kind not in ("string",) else pair.value_words
         parsed = parse_value(" ".join(w.text for w in value_words), kind, order=order, system=system, pattern=pattern)
-        if parsed is None:
+        if parsed is None or not _name_shaped(parsed[0], kind, name_order):
             continue
         bonus = CONTEXT_BONUS if context and block_title(doc, pair) in context else 0.0
         rank = (score - RELATION_PENALTY.get(pair.relation, 0.0) + bonus, -i)
@@ -638,7 +693,54 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
                 value = float(value)
             confidence = min(1.0, score / 2.0) * pair.conf
             best_found = Found(value, pair.page, pair.value_bbox, text, round(confidence, 3))
-    return best_found
+    return _tidy_name(best_found, kind, name_order)
+
+
+def _context_allows(doc: Document, pair: Pair, needs_context: frozenset[str], context: frozenset[str]) -> bool:
+    """False for a label shared with another field (`needs_context`) outside the field's blocks."""
+    return not needs_context or norm_phrase(pair.label) not in needs_context or block_title(doc, pair) in context
+
+
+_NAME_PARTICLES = frozenset({"van", "von", "der", "den", "de", "del", "della", "da", "di", "du", "la", "le", "bin", "ibn", "y"})
+
+
+def name_shaped(text: str) -> bool:
+    """Two words or more, each capitalised (or a particle such as 'van'): 'Jill Williams',
+    'HENDERSON, JENNIFER S'; not 'signature' nor 'was found to have fever'."""
+    words = [w for w in re.split(r"[\s,]+", text) if w]
+    return len(words) >= 2 and all(w[:1].isupper() or w.casefold() in _NAME_PARTICLES for w in words if w[:1].isalpha())
+
+
+def _name_shaped(value: Any, kind: str, name_order: str | None) -> bool:
+    """A learned name order means every sample's name was name-shaped (`name_shaped`): a lone
+    word ('signature' after 'Prescriber') or a sentence is then no name."""
+    return kind != "person_name" or name_order is None or name_shaped(str(value))
+
+
+def person_name(text: str, order: str | None = None) -> str:
+    """A printed person name without titles and suffixes (`Dr. Jessica Aguilar, MD` ->
+    `Jessica Aguilar`); `order='first_last'` turns `LAST, First M` round to `First M LAST`,
+    `order='last_first'` prints `LAST, First M`; None keeps the printed order."""
+    name = HumanName(" ".join(t for t in text.split() if any(c.isalpha() for c in t)))  # OCR specks ('_') out
+    initials = [t for t in name.suffix.replace(",", " ").split() if len(t.strip(".")) == 1]  # 'V' of 'Wise, Tiffany V'
+    given = " ".join(p for p in (name.first, name.middle, *initials) if p)
+    if not name.last or not given:
+        return " ".join(p for p in (name.first, name.middle, name.last) if p) or text
+    printed_last_first = "," in text and text.split(",")[0].strip().casefold() == name.last.casefold()
+    if order == "first_last" or (order is None and not printed_last_first):
+        return f"{given} {name.last}"
+    return f"{name.last}, {given}"
+
+
+# nameparser imports its word lists on first use; parse once now so that import happens here,
+# not inside the sandbox that runs candidate code (where any import is refused)
+HumanName("Dr. Ann B. de la Cruz-Lee, Jr., MD")
+
+
+def _tidy_name(found: Found | None, kind: str, order: str | None) -> Found | None:
+    if found is None or kind != "person_name" or not isinstance(found.value, str):
+        return found
+    return Found(person_name(found.value, order), found.page, found.bbox, found.text, found.confidence)
 
 
 def search(doc: Document, pattern: str, *, kind: str = "string", order: str = "mdy", system: str | None = None,

@@ -35,13 +35,18 @@ class FieldEvidence:
     sample_labels: dict = dc_field(default_factory=dict)
     observations: list = dc_field(default_factory=list)
     contexts: dict = dc_field(default_factory=dict)  # sample id -> block titles above matching labels
+    titles: dict = dc_field(default_factory=dict)  # (sample id, label) -> block titles (None: none) there
+    trailing: Counter = dc_field(default_factory=Counter)  # labels printed after/below their value
+    settled: Counter = dc_field(default_factory=Counter)  # day/month orders this field's dates show
 
 
 def _name_tokens(name: str) -> list[str]:
     return [t for t in re.split(r"[_\W]+", name.lower()) if t]
 
 
-RELATION_PRIOR = {"colon": 2.0, "right": 1.0, "below": 0.8, "inline": 0.5}
+_MONTH_WORDS = frozenset("jan january feb february mar march apr april may jun june jul july aug august sep sept "
+                         "september oct october nov november dec december".split())
+RELATION_PRIOR = {"colon": 2.0, "right": 1.0, "below": 0.8, "inline": 0.5, "before": 0.4, "above": 0.4}
 
 
 def observe_field(doc: Document, pairs: list[runtime.Pair], spec: FieldSpec, golden: Any,
@@ -73,12 +78,17 @@ def observe_field(doc: Document, pairs: list[runtime.Pair], spec: FieldSpec, gol
                 continue
             ev.observations.append((sample_id, label, pair.relation))
             title = runtime.block_title(doc, pair)
+            ev.titles.setdefault((sample_id, label), set()).add(title)
             own = runtime.norm_phrase(str(golden).replace(",", " "))
             printed = {*(golden_texts or ()), own, *(t for t in own.split() if len(t) >= 4)}
             if title and not any(g and (g in title or title in g) for g in printed):
                 ev.contexts.setdefault(sample_id, set()).add(title)  # a printed value is no title
             if kind == "date" and re.search(r"\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}", text):
                 ev.orders[order] += 1
+                m = re.search(r"(\d{1,2})[-/.](\d{1,2})[-/.]\d{2,4}", text)
+                a, b = int(m.group(1)), int(m.group(2))
+                if a != b:  # 25/06 settles day first by itself; 05/06 by its golden value
+                    ev.settled["dmy" if a > 12 else "mdy" if b > 12 else order] += 1
             break
 
 
@@ -94,9 +104,12 @@ def choose_labels(ev: FieldEvidence) -> None:
         if cur is None or (score, label) > (cur[0], cur[1]):
             best[sid] = (score, label, relation)
     for sid, (_, label, relation) in sorted(best.items()):
-        ev.labels[label] += 1
         ev.relations[relation] += 1
         ev.found_in.add(sid)
+        if relation in runtime.TRAILING_RELATIONS:  # 'Jill Reyes' over 'Prescriber': a label after its value
+            ev.trailing[label] += 1
+            continue
+        ev.labels[label] += 1
         ev.sample_labels.setdefault(sid, set()).add(label)
 
 
@@ -143,6 +156,51 @@ def learn_plan(schema: Schema, docs: dict[str, Document], goldens: dict[str, dic
     # every wording known to name some field, learned or from the lexicon: none of them is a value
     plan.vocabulary = sorted(vocab | {l for fp in plan.fields.values() for l in (*fp.labels, *fp.lex_labels)})
     return plan
+
+
+def needs_context(ev: FieldEvidence, shared: set[str], context: set[str]) -> list[str]:
+    """Labels another field also prints (`Name` for the patient and the prescriber) that named
+    this field only inside its own blocks (`Prescriber`): elsewhere they name the other field."""
+    if not context:
+        return []
+    out = []
+    for label in sorted(shared):
+        seen = [ev.titles.get((sid, label), {None}) for sid, labels in ev.sample_labels.items() if label in labels]
+        if seen and all(titles <= context for titles in seen):
+            out.append(label)
+    return out
+
+
+def closed_values(goldens: list[Any]) -> str | None:
+    """A regex for a field whose samples print one of a few single words (`Female` / `Male`),
+    each at least twice: on an unseen page another label's words (`Marital Status`) are then
+    no value. None for open-ended fields."""
+    values = [str(g).strip() for g in goldens if g is not None and str(g).strip()]
+    seen = Counter(v.casefold() for v in values)
+    if len(values) < 4 or len(seen) > 4 or any(n < 2 for n in seen.values()) or not all(v.isalpha() for v in values):
+        return None
+    return r"(?i)(?<![\w])(" + "|".join(re.escape(v) for v in sorted(seen)) + r")(?![\w])"
+
+
+def name_order(goldens: list[Any]) -> str | None:
+    """How the samples' labels write this person's name: 'last_first' when every one reads
+    `LAST, First`, 'first_last' when none has a comma; None when they differ or one is not
+    name-shaped (a learned order also tells `field` to read only name-shaped values)."""
+    names = [g for g in goldens if isinstance(g, str)]
+    if len(names) < 2 or any(not runtime.name_shaped(g) for g in names):
+        return None
+    commas = sum("," in g for g in names)
+    return "last_first" if commas == len(names) else "first_last" if commas == 0 else None
+
+
+def field_date_order(ev: FieldEvidence, min_votes: int = 2) -> str | None:
+    """The day/month order every sample that settles it prints this field in ('mdy' when each
+    printed a/b/yyyy date reads as its golden value month first); None when they disagree."""
+    votes = {o: n for o, n in ev.settled.items() if n}
+    if len(votes) != 1:
+        return None
+    (order, n), = votes.items()
+    return order if n >= min_votes else None
 
 
 def _contexts(ev: FieldEvidence, min_samples: int = 2) -> list[str]:
@@ -201,6 +259,10 @@ def _learn(schema: Schema, docs: dict[str, Document], goldens: dict[str, dict], 
             context=_contexts(ev),
             shape=value_shape([str(goldens[i][name]) for i in sorted(docs) if goldens[i].get(name) is not None])
             if spec.type in ("string", "identifier", "code") else None,
+            trailing=sorted(ev.trailing),
+            pattern=closed_values([goldens[i].get(name) for i in sorted(docs)]) if spec.type == "string" else None,
+            name_order=name_order([goldens[i].get(name) for i in sorted(docs)]) if spec.type == "person_name" else None,
+            date_order=field_date_order(ev),
         )
     # a title that is another field's label is that field's label row, not a block title; a
     # title above many fields' labels (a page banner) tells none of them apart
@@ -210,7 +272,17 @@ def _learn(schema: Schema, docs: dict[str, Document], goldens: dict[str, dict], 
     spread = Counter(t for fp in plan.fields.values() for t in fp.context)
     for fp in plan.fields.values():
         fp.context = [t for t in fp.context if spread[t] <= 2]
+    for name, fp in plan.fields.items():
+        others = {l for n, o in plan.fields.items() if n != name for l in o.labels}
+        fp.needs_context = needs_context(evidence[name], set(fp.labels) & others, set(fp.context))
     expand_with_lexicon(plan)
+    # a trailing label (`NPI` after the prescriber's name, a letter's title under the facility)
+    # is printed after the value in two samples at least, is not the field's own wording, and
+    # is no date word ('August' after '12'): a one-off neighbour is no label
+    for name, fp in plan.fields.items():
+        fp.trailing = [l for l in fp.trailing if evidence[name].trailing[l] >= 2 and len(l) >= 3
+                       and l not in fp.labels and l not in fp.lex_labels
+                       and not any(t in _MONTH_WORDS for t in l.split())]
     for name, spec in schema.table_fields().items():
         cols = []
         col_label_sets = {c: set(table_labels[name].get(c, ())) for c in spec.columns}
