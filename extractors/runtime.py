@@ -24,8 +24,9 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable, Iterator
 
-from extractors.codes import CODE_PATTERNS, npi_valid  # noqa: F401  (part of the helper API, see __all__)
 from nameparser import HumanName
+
+from extractors.codes import CODE_PATTERNS, npi_valid  # noqa: F401  (part of the helper API, see __all__)
 
 from pipeline.document import BBox, Document, Line, Word
 
