@@ -51,9 +51,24 @@ def _learn_grid(grid, rows: list[dict], cols: list[str], anchor: str):
                     best[c] = (j, part, hits)
                     if c == anchor:
                         first_hit = first
-    if anchor not in best or not first_hit:
-        return None  # no header row above the first grounded row (a continued grid)
-    return first_hit - 1, {c: (j, p) for c, (j, p, _) in best.items()}
+    if anchor not in best or best[anchor][2] < 2 or not first_hit:
+        # one grounded row is a stray match (a diagnosis inside an encounters table); no
+        # header row above the first grounded row is a continued grid
+        return None
+    j = best[anchor][0]
+    # the header row: the first row above the first grounded row with its own cell in the
+    # anchor's column (a caption box spanning the whole grid is not a header)
+    header = next((r for r in range(first_hit) if j < len(grid.rows[r]) and grid.rows[r][j] is not None
+                   and grid.rows[r][j].words), None)
+    if header is None:
+        return None
+    return header, {c: (jj, p) for c, (jj, p, _) in best.items()}, {c: n for c, (_, _, n) in best.items()}
+
+
+def _header_like(phrase: str) -> bool:
+    """A printed column header: a few words, letters only (not a value that happens to sit there)."""
+    words = phrase.split()
+    return 0 < len(words) <= 4 and not any(ch.isdigit() for ch in phrase)
 
 
 def learn(name: str, spec: FieldSpec, docs: dict, goldens: dict[str, dict]) -> dict | None:
@@ -75,7 +90,7 @@ def learn(name: str, spec: FieldSpec, docs: dict, goldens: dict[str, dict]) -> d
                 got = _learn_grid(grid, rows, cols, anchor)
                 if got is None:
                     continue
-                hr, mapping = got
+                hr, mapping, hits = got
                 header = grid.rows[hr]
                 for c, (j, p) in mapping.items():
                     owner = next((o for o, (oj, _) in mapping.items() if oj == j and o != c
@@ -85,15 +100,19 @@ def learn(name: str, spec: FieldSpec, docs: dict, goldens: dict[str, dict]) -> d
                         continue
                     cell = runtime._grid_cell(header, j)
                     if cell is not None and runtime.norm_phrase(cell.text):
-                        headers[c][runtime.norm_phrase(cell.text)] += 1
+                        headers[c][runtime.norm_phrase(cell.text)] += hits[c]
                     parts[c][p] += 1
-    from extractors.synth import _own_words, _synonyms  # the lexicon lives with the synthesizer
+    from extractors.synth import _name_tokens, _synonyms  # the lexicon lives with the synthesizer
 
     columns: dict[str, dict] = {}
     for c in cols:
-        learned = [h for h, _ in sorted(headers[c].items(), key=lambda kv: (-kv[1], kv[0]))]
-        _, phrases = _synonyms(set(learned), _own_words(learned, c) | set(name.split("_")) if c == anchor
-                               else _own_words(learned, c))
+        top = max(headers[c].values(), default=0)
+        # a header seen far less often than the column's main one grounded a stray value
+        learned = [h for h, n in sorted(headers[c].items(), key=lambda kv: (-kv[1], kv[0]))
+                   if _header_like(h) and n >= 0.3 * top]
+        # the lexicon's wordings of the column's own name, never of another column's header
+        _, phrases = _synonyms(set(), set(_name_tokens(c)))
+        phrases |= {runtime.norm_phrase(c.replace("_", " "))}
         others = {h for o in cols if o != c for h in headers[o]}
         lex = sorted(p for p in phrases if p not in learned and p not in others)
         entry: dict = {"headers": tuple(learned + lex), "learned": len(learned)}
