@@ -45,7 +45,10 @@ GENERATOR_PREFERENCE = {"synth": 0, "vllm-plan": 1, "openai-plan": 1, "vllm-free
 # no worse on unseen layouts, and the next unseen layout may word its labels differently.
 VARIANT_PREFERENCE = {"lex-0.6+shape": 0, "lex-0.6": 1, "keywords-0.6+shape": 2, "keywords-0.6": 3,
                       "keywords-0.4": 4, "keywords-0.9": 5, "labels+shape": 6, "labels": 7,
-                      "table+lex": 0, "table": 1, "table-1": 2, "section": 3}
+                      "table+lex": 0, "table": 1, "table-1": 2, "grid": 3, "section": 4}
+# `grid` before `section` on a tie: it reads a drawn grid when one carries the header and
+# otherwise falls back to the very same section reading, so a tie means the samples could not
+# tell them apart and the grid reading is the stronger evidence of a table's structure.
 
 
 @dataclass

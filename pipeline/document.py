@@ -53,8 +53,35 @@ class Line:
 
 
 @dataclass(frozen=True, slots=True)
+class GridCell:
+    """One cell of a drawn table grid: its box and the page's words whose centre lies in it."""
+
+    bbox: BBox
+    words: tuple[Word, ...]
+
+    @property
+    def lines(self) -> tuple[Line, ...]:
+        return group_lines(self.words)
+
+    @property
+    def text(self) -> str:
+        """The cell's text, its visual lines joined with single spaces."""
+        return " ".join(line.text for line in self.lines)
+
+
+@dataclass(frozen=True, slots=True)
+class Grid:
+    """A table the page draws with ruled or filled borders: rows top to bottom, each row's
+    cells left to right on the grid's columns (None where a neighbouring cell spans it)."""
+
+    bbox: BBox
+    rows: tuple[tuple[GridCell | None, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Page:
-    """One page: its words, its lines in reading order, and where the text came from."""
+    """One page: its words, its lines in reading order, where the text came from, and the
+    table grids it draws (text-layer pages only; empty for OCR pages)."""
 
     number: int  # 1-based
     width: float
@@ -62,6 +89,7 @@ class Page:
     source: PageSource
     words: tuple[Word, ...]
     lines: tuple[Line, ...]
+    tables: tuple[Grid, ...] = ()
 
     @property
     def text(self) -> str:

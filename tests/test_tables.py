@@ -10,7 +10,7 @@ from extractors import runtime
 from extractors.grounding import ground, heading_above
 from extractors.schema import FieldSpec, Schema
 from extractors.scoring import plain, score_table
-from extractors.tables import STRATEGIES, section, strategy_candidates
+from extractors.tables import STRATEGIES, grid, section, strategy_candidates
 from pipeline.document import Document, Page, Word, group_lines
 from pipeline.ingest.core import ingest
 
@@ -102,7 +102,8 @@ def test_section_strategy_on_a_real_vendor_page():
     params = section.learn("results", RESULTS, {"a": doc}, {"a": fields})
     assert "results" in params["headings"] and params["roles"]["value"] == "value"
     cands = strategy_candidates(schema, {"a": doc}, {"a": fields})
-    assert [c.variant for c in cands] == ["section"] and "runtime.section_rows(" in cands[0].source
+    assert [c.variant for c in cands] == ["section", "grid"] and "runtime.section_rows(" in cands[0].source
+    assert "runtime.grid_rows(" in cands[1].source
     got = runtime.section_rows(doc, headings=params["headings"], roles=params["roles"])
     rows = plain(got.value)
     assert {"test_name": "Sp Gr Ur Strip", "value": "1.015", "unit": None} in rows
@@ -111,7 +112,7 @@ def test_section_strategy_on_a_real_vendor_page():
     # gold keeps only rows the page prints under their C-CDA name; the wrapped Glucose and Protein
     # rows are read but have no gold row, so precision stays modest
     assert counts.tp >= 5 and counts.precision >= 0.35, counts
-    assert STRATEGIES == (section,)
+    assert STRATEGIES == (section, grid)
 
 
 def test_one_pairing_rule_for_ranking_validation_and_eval():

@@ -12,7 +12,7 @@ from typing import Protocol
 
 from extractors.candidates import FieldCandidate
 from extractors.schema import Schema
-from extractors.tables import section
+from extractors.tables import grid, section
 
 
 class TableStrategy(Protocol):
@@ -23,7 +23,7 @@ class TableStrategy(Protocol):
 
 # The header-row strategy (lexicon and learned header words, `runtime.table`) is rendered from the
 # extraction plan in `extractors.candidates`, since LLM plans feed it too.
-STRATEGIES: tuple[TableStrategy, ...] = (section,)
+STRATEGIES: tuple[TableStrategy, ...] = (section, grid)
 
 
 def strategy_candidates(schema: Schema, docs: dict, goldens: dict[str, dict]) -> list[FieldCandidate]:

@@ -26,9 +26,12 @@ from typing import Any
 
 from PIL import Image
 
-from pipeline.document import Document, Line, Page, Word, group_lines
+import pypdfium2 as pdfium
+
+from pipeline.document import Document, Grid, GridCell, Line, Page, Word, group_lines
 from pipeline.errors import IngestError
 from pipeline.ingest.caps import check_decompressed, page_image_pixels
+from pipeline.ingest.grids import find_grids
 from pipeline.ingest import ocr as _ocr
 from pipeline.ingest.pdftext import DEFAULT_POLICY, TextLayerPolicy, extract_page, flatten_annotations, needs_ocr, open_pdf
 from pipeline.ingest.sniff import Limits, RawInput, read_input
@@ -87,9 +90,12 @@ def _resolve_cache_dir(cache_dir) -> Path | None:
     return Path(cache_dir) if cache_dir is not None else None
 
 
-def _make_page(number: int, width: float, height: float, source: str, words: list[Word]) -> Page:
+def _make_page(number: int, width: float, height: float, source: str, words: list[Word],
+               pdf_page: pdfium.PdfPage | None = None) -> Page:
     words_t = tuple(words)
-    return Page(number=number, width=round(width, 2), height=round(height, 2), source=source, words=words_t, lines=group_lines(words_t))
+    tables = find_grids(pdf_page, words_t) if pdf_page is not None else ()
+    return Page(number=number, width=round(width, 2), height=round(height, 2), source=source, words=words_t,
+                lines=group_lines(words_t), tables=tables)
 
 
 def _image_dpi(img: Image.Image) -> float:
@@ -232,7 +238,11 @@ def _plan_pdf(raw: RawInput, dpi: int, limits: Limits, policy: TextLayerPolicy, 
                     raise IngestError("corrupt", f"page {i + 1} text cannot be read ({type(e).__name__})") from None
                 why = needs_ocr(pt, page, policy)
                 if why is None:
-                    pages.append(_make_page(i + 1, pt.width, pt.height, "text-layer", pt.words))
+                    try:
+                        page_out = _make_page(i + 1, pt.width, pt.height, "text-layer", pt.words, page)
+                    except Exception:  # an odd drawing must not sink the text layer: no grids then
+                        page_out = _make_page(i + 1, pt.width, pt.height, "text-layer", pt.words)
+                    pages.append(page_out)
                 else:
                     if pt.width <= 0 or pt.height <= 0:
                         raise IngestError("corrupt", f"page {i + 1} has no size")
@@ -421,13 +431,17 @@ def _pack_page(pg: Page) -> tuple:
         pg.number, pg.width, pg.height, pg.source,
         [(w.text, w.x0, w.top, w.x1, w.bottom, w.conf) for w in pg.words],
         [[index[id(w)] for w in line.words] for line in pg.lines],
+        [(g.bbox, [[None if c is None else (c.bbox, [index[id(w)] for w in c.words]) for c in row] for row in g.rows])
+         for g in pg.tables],
     )
 
 
 def _unpack_page(t: tuple) -> Page:
-    number, width, height, source, words, lines = t
+    number, width, height, source, words, lines, grids = t
     ws = tuple(Word(*w) for w in words)
-    return Page(number, width, height, source, ws, tuple(Line(tuple(ws[i] for i in line)) for line in lines))
+    tables = tuple(Grid(bbox, tuple(tuple(None if c is None else GridCell(c[0], tuple(ws[i] for i in c[1])) for c in row)
+                                    for row in rows)) for bbox, rows in grids)
+    return Page(number, width, height, source, ws, tuple(Line(tuple(ws[i] for i in line)) for line in lines), tables)
 
 
 def _pack(result):

@@ -1,0 +1,111 @@
+"""Drawn table grids: detection at ingest on a real vendor page, and the grid table strategy."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from extractors import runtime
+from extractors.schema import Schema
+from extractors.tables import grid as grid_strategy
+from pipeline.document import Document, Grid, GridCell, Page, Word, group_lines
+from pipeline.ingest.core import ingest
+
+FIX = Path(__file__).parent / "fixtures" / "ccda"
+
+
+@pytest.fixture(scope="module")
+def vendor_doc() -> Document:
+    return ingest(FIX / "sophrona_newman.pdf", cache_dir=None)
+
+
+def _texts(g: Grid) -> list[list[str | None]]:
+    return [[None if c is None else c.text for c in row] for row in g.rows]
+
+
+def test_real_vendor_page_grids_keep_multi_line_cells_whole(vendor_doc):
+    grids = [g for p in vendor_doc.pages for g in p.tables]
+    assert len(grids) >= 10
+    meds = next(g for g in grids if any(r[1:4] == ["Medication", "Directions", "Start Date"] for r in _texts(g)))
+    rows = _texts(meds)
+    # the drug name wraps over two lines in its cell; the grid keeps it one cell
+    assert [None, "ceftriaxone (as ceftriaxone sodium) 10 GM per 100 ML Injectable Solution", "two times daily",
+            "June 22, 2015"] in rows
+    # cell words are the page's own words (same objects' text), so text stays consistent
+    page_words = {(w.text, w.x0, w.top) for p in vendor_doc.pages for w in p.words}
+    assert all((w.text, w.x0, w.top) in page_words for r in meds.rows for c in r if c for w in c.words)
+
+
+def test_grid_rows_reads_a_real_vitals_table_splitting_value_and_unit(vendor_doc):
+    cols = {"vital": {"headers": ("vital",), "learned": 1},
+            "value": {"headers": ("value",), "learned": 1, "part": "num"},
+            "unit": {"headers": ("unit",), "learned": 0, "within": ("value", "rest")}}
+    found = runtime.grid_rows(vendor_doc, columns=cols, anchor="vital", required=("value",))
+    rows = [{c: (v.value if v else None) for c, v in r.items()} for r in found.value]
+    assert {"vital": "Blood Pressure Diastolic", "value": "88", "unit": "mm[Hg]"} in rows
+    assert {"vital": "Height", "value": "177", "unit": "cm"} in rows
+    assert all(r["vital"] != "Vital" for r in rows)  # the header row is not a row
+
+
+def _w(text: str, x: float, top: float) -> Word:
+    return Word(text, x, top, x + 6 * len(text), top + 10)
+
+
+def _cell(x0: float, top: float, lines: list[str]) -> GridCell:
+    words = [_w(t, x0 + 2 + 40 * k, top + 2 + 12 * i) for i, line in enumerate(lines) for k, t in enumerate(line.split())]
+    return GridCell((x0, top, x0 + 150, top + 4 + 12 * max(1, len(lines))), tuple(words))
+
+
+def _page(number: int, grids: list[list[list[list[str]]]]) -> Page:
+    built, words = [], []
+    top = 50.0
+    for g in grids:
+        rows = []
+        for r in g:
+            cells = tuple(_cell(50 + 150 * j, top, lines) for j, lines in enumerate(r))
+            rows.append(cells)
+            top += max(c.bbox[3] - c.bbox[1] for c in cells)
+            words += [w for c in cells for w in c.words]
+        built.append(Grid((50, 50, 500, top), tuple(rows)))
+        top += 30
+    ws = tuple(words)
+    return Page(number, 612, 792, "text-layer", ws, group_lines(ws), tuple(built))
+
+
+SCHEMA = Schema.model_validate({"doc_type": "t", "fields": {"results": {"type": "table", "columns": {
+    "test_name": {"type": "string"}, "value": {"type": "string"}, "unit": {"type": "string"}}}}})
+
+
+def _doc(*pages: Page) -> Document:
+    return Document("x.pdf", "0" * 64, tuple(pages))
+
+
+def test_grid_strategy_learns_printed_header_and_reads_continued_table():
+    header = [["Analyte", "name"], ["Observed"], ["Ref"]]
+    train = _doc(_page(1, [[header, [["Sodium"], ["135 mmol/L"], ["135-145"]], [["BMP"], [""], [""]],
+                             [["Glucose", "fasting"], ["5.1 mmol/L"], ["3-6"]]]]))
+    gold = {"results": [{"test_name": "Sodium", "value": "135", "unit": "mmol/L"},
+                        {"test_name": "Glucose fasting", "value": "5.1", "unit": "mmol/L"}]}
+    spec = SCHEMA.fields["results"]
+    params = grid_strategy.learn("results", spec, {"a": train}, {"a": gold})
+    cols = params["columns"]
+    assert cols["test_name"]["headers"][0] == "analyte name"  # the header as printed, first
+    assert cols["value"]["headers"][0] == "observed" and cols["value"]["part"] == "num"
+    assert cols["unit"]["within"] == ("value", "rest")
+    src = grid_strategy.render("results", params)
+    ns = {"runtime": runtime}
+    exec(src, ns)
+    # an unseen document: the table runs over a page break with no repeated header, a panel row
+    test = _doc(_page(1, [[header, [["Potassium"], ["4.1 mmol/L"], ["3.5-5"]], [["Lipid", "panel"], [""], [""]]]]),
+                _page(2, [[[["Chloride", "serum"], ["101 mmol/L"], ["98-107"]]],
+                          [[["Other"], ["x"], ["y"]]]]))
+    rows = [{c: (v.value if v else None) for c, v in r.items()} for r in ns["field_results"](test, None, "mdy").value]
+    assert rows == [{"test_name": "Potassium", "value": "4.1", "unit": "mmol/L"},
+                    {"test_name": "Chloride serum", "value": "101", "unit": "mmol/L"}]
+
+
+def test_cell_part_splits_number_and_unit():
+    assert runtime.cell_part("145/88  mm[Hg]", "num") == "145/88"
+    assert runtime.cell_part("145/88 mm[Hg]", "rest") == "mm[Hg]"
+    assert runtime.cell_part("7.2 H", "num") == "7.2"
+    assert runtime.cell_part("Negative", "num") == "Negative" and runtime.cell_part("Negative", "rest") is None
