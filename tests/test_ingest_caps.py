@@ -172,3 +172,19 @@ def test_zip_holding_a_pdf_is_not_a_pdf(tmp_path):
     with pytest.raises(IngestError) as e:
         ingest(path, cache_dir=None)
     assert e.value.kind == "unsupported" and "ZIP" in e.value.reason
+
+
+def test_inflate_count_stops_at_the_end_of_a_stream(tmp_path):
+    """A flate stream inflating past one read chunk, followed by more of the file than one chunk
+    (a Chromium-printed page's content stream looks like this). zlib keeps the bytes after the
+    stream's end as `unconsumed_tail`; the count once looped on them for ever. Run in a child
+    with a generous bound so that a regression fails instead of hanging the suite."""
+    body = b"".join(b"BT /F1 9 Tf 72 %d Td (line %d of a long page) Tj ET\n" % (i % 700, i) for i in range(4000))
+    pdf = (b"%PDF-1.4\n1 0 obj <</Filter /FlateDecode /Length 0>> stream\n" + zlib.compress(body)
+           + b"\nendstream endobj\n" + b"2 0 obj <</Length 0>> stream\n" + bytes(range(256)) * 600 + b"\nendstream\n%%EOF\n")
+    path = tmp_path / "long_stream.pdf"
+    path.write_bytes(pdf)
+    code = ("import sys; from pipeline.ingest.caps import _STREAM, _inflated; d = open(sys.argv[1], 'rb').read(); "
+            "print(_inflated(d, next(_STREAM.finditer(d)).end(), 1 << 30))")
+    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=300, check=True)
+    assert int(out.stdout) == len(body)

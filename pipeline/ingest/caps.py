@@ -43,7 +43,9 @@ def _inflated(data: bytes, start: int, budget: int) -> int:
                         total += len(piece)
                 else:
                     total += len(piece)
-                if total > budget or not outer.unconsumed_tail:
+                # past the stream's end zlib keeps the rest of the input as `unconsumed_tail`
+                # and returns nothing more: stop there, or this loop never ends
+                if total > budget or outer.eof or not piece or not outer.unconsumed_tail:
                     break
                 piece = outer.decompress(outer.unconsumed_tail, _CHUNK)
     except zlib.error:
