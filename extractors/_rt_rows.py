@@ -1,0 +1,460 @@
+"""Runtime helpers, part of `extractors.runtime`: the rows of a table field, read from aligned
+header columns (`table`), from a list under a section heading (`section_rows`) or from a drawn
+grid (`grid_rows`). A separate module only to keep runtime.py small; base layer imports only."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Iterable
+
+from pipeline.document import BBox, Document, Line, Word
+
+from extractors._rt_cells import Cell, _is_label_like, _line_height, split_cells
+from extractors._rt_values import Found, collapse, norm_phrase, parse_value, phrase_stems, stem
+
+# ---------------------------------------------------------------- tables
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A table column: how its header reads and what its cells hold."""
+
+    name: str
+    kind: str
+    labels: tuple[str, ...] = ()
+    keywords: tuple[tuple[str, float], ...] = ()
+    system: str | None = None
+    required: bool = False
+    shape: str | None = None
+
+
+def _header_matches(cells: list[Cell], columns: list[Column]) -> dict[str, Cell]:
+    """Assign header cells to columns (each cell to at most one column, best score first)."""
+    scored = []
+    for ci, cell in enumerate(cells):
+        phrase = norm_phrase(cell.text)
+        if not phrase:
+            continue
+        stems = {stem(t) for t in phrase.split()}
+        for col in columns:
+            kw = dict(col.keywords)
+            s = 2.0 if phrase in col.labels else sum(kw.get(t, 0.0) for t in stems)
+            if s >= 1.0:
+                scored.append((s, -cell.x0, col.name, ci))
+    scored.sort(key=lambda t: (-t[0], -t[1], t[2]))
+    taken_cells: set[int] = set()
+    out: dict[str, Cell] = {}
+    for s, _, name, ci in scored:
+        if name in out or ci in taken_cells:
+            continue
+        out[name] = cells[ci]
+        taken_cells.add(ci)
+    return out
+
+
+def _split_header_cells(line: Line, page: int, index: int) -> list[Cell]:
+    """Header cells: split at narrower gaps than body text, since headers are short words."""
+    return split_cells(line, page, index, gap=0.8)
+
+
+def table(doc: Document, columns: list[Column], *, order: str = "mdy", min_columns: int = 2,
+          max_gap: float = 3.0) -> Found | None:
+    """Rows of every table whose header names at least `min_columns` of `columns`.
+
+    Column spans come from the header cells; each body word goes to the column whose span it
+    overlaps most. A table ends at a wide vertical gap, a line with no word in a key column,
+    or the page end; a header repeated on a later page continues the table.
+    """
+    rows: list[dict[str, Found | None]] = []
+    first_page: int | None = None
+    boxes: list[BBox] = []
+    need = min(min_columns, len(columns))
+    header_stems = frozenset(t for c in columns for t in (*(k for k, _ in c.keywords), *(x for l in c.labels for x in phrase_stems(l))))
+    for page in doc.pages:
+        lines = page.lines
+        li = 0
+        while li < len(lines):
+            if not any(stem(w.text) in header_stems for w in lines[li].words):
+                li += 1  # no word of any column header: cannot be a header line
+                continue
+            header_cells = _split_header_cells(lines[li], page.number, li)
+            header = _header_matches(header_cells, columns)
+            if len(header) < need:
+                li += 1
+                continue
+            named = _name_unmatched(header, header_cells, columns, lines[li + 1] if li + 1 < len(lines) else None, order)
+            spans = _column_spans(named, page.width)
+            body_start = li + 1
+            li = body_start
+            prev_bottom = lines[body_start - 1].bbox[3]
+            line_h = _line_height(lines[body_start - 1])
+            while li < len(lines):
+                line = lines[li]
+                top = line.bbox[1]
+                if top - prev_bottom > max_gap * line_h:
+                    break
+                if len(_header_matches(_split_header_cells(line, page.number, li), columns)) >= need:
+                    break
+                row = _read_row(line, spans, columns, page.number, order)
+                if row is None:
+                    break
+                rows.append(row)
+                boxes.append(line.bbox)
+                prev_bottom = line.bbox[3]
+                li += 1
+            if first_page is None and rows:
+                first_page = page.number
+    if not rows:
+        return None
+    bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+    return Found(rows, first_page, bbox, "", 1.0)
+
+
+def _name_unmatched(header: dict[str, Cell], cells: list[Cell], columns: list[Column], first_row: Line | None,
+                    order: str) -> dict[str, Cell]:
+    """Give header cells no column claimed (unseen wording) to columns no cell claimed.
+
+    Each unclaimed column takes the first unclaimed cell whose text in the first body row
+    parses as the column's kind (typed columns choose first). Cells left over keep a span
+    named '?<n>', so their words do not spill into a neighbour.
+    """
+    named = dict(header)
+    used = {id_ for id_, c in enumerate(cells) if any(c is h for h in header.values())}
+    free = [i for i in range(len(cells)) if i not in used and _is_label_like(cells[i])]
+    todo = [c for c in columns if c.name not in header]
+    if free and todo and first_row is not None:
+        spans = _column_spans({**named, **{f"?{i}": cells[i] for i in free}}, 1e9)
+        texts: dict[str, str] = {}
+        for w in first_row.words:
+            best = max(spans, key=lambda sp: min(w.x1, sp[2]) - max(w.x0, sp[1]))
+            texts[best[0]] = (texts.get(best[0], "") + " " + w.text).strip()
+        todo.sort(key=lambda c: c.kind in ("string", "person_name"))
+        for col in todo:
+            for i in free:
+                text = texts.get(f"?{i}", "")
+                if col.shape and not re.search(col.shape, text):
+                    continue
+                if text and parse_value(text, col.kind, order=order, system=col.system) is not None:
+                    named[col.name] = cells[i]
+                    free.remove(i)
+                    break
+    for i in free:
+        named[f"?{i}"] = cells[i]
+    return named
+
+
+def _column_spans(header: dict[str, Cell], page_width: float) -> list[tuple[str, float, float]]:
+    """Each column's x-span: from its header's left edge (less a margin) to the next header."""
+    ordered = sorted(header.items(), key=lambda kv: kv[1].x0)
+    spans = []
+    for i, (name, cell) in enumerate(ordered):
+        left = cell.x0 - 4.0 if i else 0.0
+        right = ordered[i + 1][1].x0 - 4.0 if i + 1 < len(ordered) else page_width
+        spans.append((name, left, right))
+    return spans
+
+
+def _read_row(line: Line, spans: list[tuple[str, float, float]], columns: list[Column], page: int,
+              order: str) -> dict[str, Found | None] | None:
+    by_col: dict[str, list[Word]] = {name: [] for name, _, _ in spans}
+    for w in line.words:
+        best, best_overlap = None, -1e9
+        for name, left, right in spans:
+            overlap = min(w.x1, right) - max(w.x0, left)
+            if overlap > best_overlap:
+                best, best_overlap = name, overlap
+        if best is not None:
+            by_col[best].append(w)
+    kinds = {c.name: c for c in columns}
+    row: dict[str, Found | None] = {}
+    parsed_any = 0
+    typed_fail = 0
+    for col in columns:
+        words = by_col.get(col.name, [])
+        if not words:
+            row[col.name] = None
+            continue
+        text = " ".join(w.text for w in words)
+        parsed = parse_value(text, kinds[col.name].kind, order=order, system=col.system)
+        if parsed is None:
+            row[col.name] = None
+            if col.kind not in ("string", "person_name"):
+                typed_fail += 1
+            continue
+        value = float(parsed[0]) if isinstance(parsed[0], Decimal) else parsed[0]
+        bbox = (min(w.x0 for w in words), min(w.top for w in words), max(w.x1 for w in words), max(w.bottom for w in words))
+        row[col.name] = Found(value, page, bbox, parsed[1], round(min(w.conf for w in words), 3))
+        parsed_any += 1
+    required = [c.name for c in columns if c.required and c.name in by_col]
+    if required:
+        return row if all(row.get(name) is not None for name in required) else None
+    real = sum(1 for name, _, _ in spans if not name.startswith("?"))
+    if parsed_any < max(1, (real + 1) // 2) or typed_fail > parsed_any:
+        return None
+    return row
+
+
+
+# ---------------------------------------------------------------- section lists
+
+_ROW_VALUE = re.compile(r"^([<>]?[-+]?\d+(?:\.\d+)?)(?:\s+(\S+))?(?:\s|$)")
+_UNIT = re.compile(r"^(?=.*[A-Za-z%\[\]])(?!\d{1,2}[-/])[\w%\[\]/*^.µμ-]{1,16}$")
+_LEADING_DATE = re.compile(r"^(?:\d{1,2}[-/](?:\d{1,2}|[A-Za-z]{3})[-/]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{8})(?:\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AP]M)?)?\s+")
+ROW_CUTS = (r"\(", r"\s\S+:", r"\s\[", r"\s\d{1,2}[-/]\d", r",\s")
+
+
+def _page_median_height(lines: tuple[Line, ...]) -> float:
+    hs = sorted(_line_height(ln) for ln in lines) or [10.0]
+    return hs[len(hs) // 2]
+
+
+def is_heading_line(line: Line, median_height: float) -> bool:
+    """A section heading: a short line without digits, taller than body text or in capitals."""
+    text = line.text
+    words = text.split()
+    if not words or len(words) > 7 or any(c.isdigit() for c in text) or sum(c.isalpha() for c in text) < 3:
+        return False
+    letters = [c for c in text if c.isalpha()]
+    return _line_height(line) >= 1.1 * median_height or (len(words) <= 5 and all(c.isupper() for c in letters))
+
+
+def _same_style(line: Line, heading: tuple[float, bool], median_height: float) -> bool:
+    """Whether a heading-like `line` is printed like the section's own heading (so it ends the
+    section), rather than a capitalised panel row inside it."""
+    height, caps = heading
+    letters = [c for c in line.text if c.isalpha()]
+    if caps and letters and all(c.isupper() for c in letters):
+        return True
+    return _line_height(line) >= 1.1 * median_height and _line_height(line) >= 0.9 * height
+
+
+def _matches_heading(line: Line, headings: frozenset[str]) -> bool:
+    phrase = norm_phrase(line.text)
+    return any(phrase == h or phrase.startswith(h + " ") for h in headings)
+
+
+def _repeated_lines(doc: Document) -> frozenset[str]:
+    """Texts printed on more than one page (page headers and footers), digits ignored."""
+    seen: dict[str, set[int]] = {}
+    for page in doc.pages:
+        for ln in page.lines:
+            key = re.sub(r"\d+", "#", norm_phrase(ln.text))
+            seen.setdefault(key, set()).add(page.number)
+    return frozenset(k for k, pages in seen.items() if len(pages) > 1 and k)
+
+
+def _value_row(line: Line, page: int, roles: dict[str, str], carry: str) -> dict[str, str | None] | None:
+    """Split `name value unit` the way the samples print it (`135 mmol/L` is value and unit).
+
+    The value is the first number standing alone in a cell after the first cell; the name is
+    the nearest cell before it that is not a date (or, when the value opens the line, the
+    wrapped name carried from the lines above).
+    """
+    cells = split_cells(line, page, 0)
+    for ci, cell in enumerate(cells):
+        m = _ROW_VALUE.match(cell.text)
+        if m is None or _LEADING_DATE.match(cell.text + " "):
+            continue  # no number, or a date
+        names = [c.text for c in cells[:ci] if not _LEADING_DATE.match(c.text + " ")]
+        name = collapse(names[-1] if names else carry)
+        if not re.search(r"[A-Za-z]", name):
+            return None
+        unit = m.group(2) if m.group(2) and _UNIT.match(m.group(2)) else None
+        if unit is None and ci + 1 < len(cells) and _UNIT.match(cells[ci + 1].text) and not m.group(2):
+            unit = cells[ci + 1].text
+        values = {"name": name, "value": m.group(1), "unit": unit}
+        return {col: values.get(role) for col, role in roles.items()}
+    return None
+
+
+def section_rows(doc: Document, *, headings: Iterable[str], roles: dict[str, str], cut: str | None = None,
+                 max_misses: int = 10) -> Found | None:
+    """Rows of the list printed under a section heading, to the next heading.
+
+    `roles` maps each column to 'name', 'value' or 'unit' (learned from where the samples print
+    golden cells). With a value column a row is `name value [unit]` on one line (a name may wrap
+    onto the lines before its value); without one, each row is the leading text of a line that
+    starts at the list's left edge, cut where `cut` (a learned regex) first matches. Page headers
+    and footers are skipped, so a list continues across pages; lines that do not parse (panel
+    rows, repeated header rows) are skipped, up to `max_misses` in a row.
+    """
+    heads = frozenset(norm_phrase(h) for h in headings)
+    has_value = "value" in roles.values()
+    repeated = _repeated_lines(doc)
+    rows: list[dict[str, Found | None]] = []
+    boxes: list[BBox] = []
+    first_page: int | None = None
+    active, misses, carry, left = False, 0, "", None
+    style: tuple[float, bool] = (0.0, False)
+    for page in doc.pages:
+        median = _page_median_height(page.lines)
+        for line in page.lines:
+            if re.sub(r"\d+", "#", norm_phrase(line.text)) in repeated and not _matches_heading(line, heads):
+                continue
+            if _matches_heading(line, heads) and (is_heading_line(line, median) or norm_phrase(line.text) in heads):
+                active, misses, carry, left = True, 0, "", None
+                letters = [c for c in line.text if c.isalpha()]
+                style = (_line_height(line), bool(letters) and all(c.isupper() for c in letters))
+                continue
+            if not active:
+                continue
+            if is_heading_line(line, median) and _same_style(line, style, median):
+                active = False
+                continue
+            if has_value:
+                parsed = _value_row(line, page.number, roles, carry)
+                if parsed is None:
+                    misses += 1
+                    carry = (carry + " " + line.text).strip() if len(line.words) <= 4 else ""
+                    carry = " ".join(carry.split()[-6:])
+                    if misses > max_misses:
+                        active = False
+                    continue
+                carry = ""
+            else:
+                x0 = line.words[0].x0
+                if left is None:
+                    left = x0
+                if x0 > left + 3.0:
+                    continue  # a continuation line or a detail column
+                text = split_cells(line, page.number, 0)[0].text
+                if cut:
+                    m = re.search(cut, text)
+                    if m is not None and m.start() > 0:
+                        text = text[: m.start()]
+                text = collapse(text)
+                if not text:
+                    continue
+                parsed = {col: (text if role == "name" else None) for col, role in roles.items()}
+            misses = 0
+            row = {col: (Found(v, page.number, line.bbox, v, round(line.conf, 3)) if v else None)
+                   for col, v in parsed.items()}
+            rows.append(row)
+            boxes.append(line.bbox)
+            if first_page is None:
+                first_page = page.number
+    if not rows:
+        return None
+    bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+    return Found(rows, first_page, bbox, "", 0.9)
+
+
+# ---------------------------------------------------------------- drawn table grids
+
+GRID_PARTS = ("all", "num", "rest")
+_LEAD_NUMBER = re.compile(r"^([<>≤≥=~]{0,2}\s?[-+]?\d[\d,]*(?:\.\d+)?(?:/\d[\d,]*(?:\.\d+)?)?)(?:\s+|$)(.*)$")
+
+
+def cell_part(text: str, part: str) -> str | None:
+    """One part of a printed cell that holds several columns: 'all' the whole text, 'num' its
+    leading number (`135` of `135 mmol/L`, `145/88` of `145/88 mm[Hg]`; the whole text when it
+    does not start with one), 'rest' what follows that number (None when nothing does)."""
+    text = collapse(text)
+    if part == "all" or not text:
+        return text or None
+    m = _LEAD_NUMBER.match(text)
+    if part == "num":
+        return m.group(1).replace(" ", "") if m else text
+    return (m.group(2).strip() or None) if m else None
+
+
+def _grid_cell(row, j: int):
+    """The cell at grid column j, or the cell spanning it from the left."""
+    for k in range(min(j, len(row) - 1), -1, -1):
+        if row[k] is not None:
+            return row[k]
+    return None
+
+
+def _header_score(text: str, phrases: tuple[str, ...], learned: int) -> int:
+    """3 for a learned header printed as is, 2 for a lexicon wording, 1 for a header that holds
+    one of them as whole words (`Medication Name`), 0 otherwise."""
+    t = norm_phrase(text)
+    if not t:
+        return 0
+    for i, ph in enumerate(phrases):
+        if t == ph:
+            return 3 if i < learned else 2
+    padded = f" {t} "
+    return 1 if any(ph and f" {ph} " in padded for ph in phrases) and len(t.split()) <= 4 else 0
+
+
+def _map_header(row, columns: dict[str, dict], anchor: str) -> dict[str, tuple[int, str]] | None:
+    """Column name -> (grid column, part) when `row` reads as the table's header row."""
+    cells = [(j, c.text) for j, c in enumerate(row) if c is not None and c.words]
+    if not cells:
+        return None
+    found: dict[str, tuple[int, str]] = {}
+    used: set[int] = set()
+    for name in sorted(columns, key=lambda n: n != anchor):
+        spec = columns[name]
+        phrases, learned = tuple(spec["headers"]), int(spec.get("learned", 0))
+        best = max(((_header_score(t, phrases, learned), -j, j) for j, t in cells if j not in used), default=(0, 0, -1))
+        if best[0] > 0:
+            found[name] = (best[2], spec.get("part", "all"))
+            used.add(best[2])
+    if anchor not in found:
+        return None
+    for name, spec in columns.items():  # a column printed inside another's cell (value and unit in one)
+        if name not in found and spec.get("within") and spec["within"][0] in found:
+            found[name] = (found[spec["within"][0]][0], spec["within"][1])
+            if spec["within"][0] != anchor and found[spec["within"][0]][1] == "all":
+                found[spec["within"][0]] = (found[spec["within"][0]][0], "num")
+    return found
+
+
+def grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required: Iterable[str] = (),
+              max_header_row: int = 2) -> Found | None:
+    """Rows of the drawn table grids (Page.tables) whose header row names the field's columns.
+
+    `columns` maps each column to its header wordings (`headers`: learned as printed first,
+    `learned` of them, then the lexicon's), the `part` of its cell it reads (see cell_part) and
+    optionally `within`: (column, part) to read when its own header is not printed. A grid is
+    read when its first rows hold a header naming `anchor`; a multi-line cell is one value. Rows
+    missing a `required` column (panel or group rows) are skipped, as are repeated header rows.
+    The first grid of the next page continues the table when it has no header of its own and
+    the same number of columns; every matching grid in the document is read.
+    """
+    req = tuple(required)
+    rows: list[dict[str, Found | None]] = []
+    boxes: list[BBox] = []
+    first_page: int | None = None
+    active: tuple[dict[str, tuple[int, str]], int] | None = None
+    for page in doc.pages:
+        for gi, grid in enumerate(page.tables):
+            mapping, start = None, 0
+            for r in range(min(max_header_row + 1, len(grid.rows))):
+                mapping = _map_header(grid.rows[r], columns, anchor)
+                if mapping is not None:
+                    start = r + 1
+                    break
+            ncols = max((len(r) for r in grid.rows), default=0)
+            if mapping is None:
+                if active is not None and gi == 0 and ncols == active[1]:
+                    mapping = active[0]
+                else:
+                    active = None
+                    continue
+            active = (mapping, ncols)
+            for row in grid.rows[start:]:
+                if _map_header(row, columns, anchor) is not None:
+                    continue  # a header repeated inside the grid
+                got: dict[str, Found | None] = {}
+                for name in columns:
+                    if name not in mapping:
+                        got[name] = None
+                        continue
+                    j, part = mapping[name]
+                    cell = _grid_cell(row, j)
+                    v = cell_part(cell.text, part) if cell is not None else None
+                    got[name] = Found(v, page.number, cell.bbox, v, 1.0) if v else None
+                if got.get(anchor) is None or any(got.get(c) is None for c in req if c in mapping):
+                    continue
+                rows.append(got)
+                boxes.append(got[anchor].bbox)
+                if first_page is None:
+                    first_page = page.number
+    if not rows:
+        return None
+    bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+    return Found(rows, first_page, bbox, "", 0.9)

@@ -1,0 +1,214 @@
+"""Runtime helpers, part of `extractors.runtime` (generated code names them as `runtime.<name>`):
+`Found`, token normalisation and the value parsers (dates, numbers, phones, codes in text).
+A separate module only to keep runtime.py small; it imports nothing above the base layer."""
+from __future__ import annotations
+
+import re
+from types import MappingProxyType
+from dataclasses import dataclass
+from functools import lru_cache
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from extractors.codes import CODE_PATTERNS, npi_valid
+from pipeline.document import BBox
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A value read from a document, with its provenance."""
+
+    value: Any
+    page: int | None = None
+    bbox: BBox | None = None
+    text: str = ""
+    confidence: float = 1.0
+
+
+# ---------------------------------------------------------------- text normalisation
+
+_EDGE_PUNCT = re.compile(r"^[^\w]+|[^\w]+$")
+
+
+@lru_cache(maxsize=65536)
+def norm(token: str) -> str:
+    """Lower-case a token and strip punctuation at its ends ('Birth:' -> 'birth', 'D.O.B.' -> 'dob')."""
+    t = _EDGE_PUNCT.sub("", token.casefold())
+    return t.replace(".", "") if "." in t and len(t) <= 8 else t
+
+
+@lru_cache(maxsize=65536)
+def stem(token: str) -> str:
+    """A crude prefix stem, so 'admission', 'admit' and 'admitted' share a key."""
+    t = norm(token)
+    return t[:4] if len(t) > 4 else t
+
+
+@lru_cache(maxsize=65536)
+def norm_phrase(text: str) -> str:
+    return " ".join(t for t in (norm(w) for w in text.split()) if t)
+
+
+# ---------------------------------------------------------------- value parsers
+
+_MONTHS = MappingProxyType({
+    m: i + 1
+    for i, names in enumerate(
+        [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
+         ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
+         ("oct", "october"), ("nov", "november"), ("dec", "december")]
+    )
+    for m in names
+})
+_MON = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+DATE_PATTERNS = (
+    re.compile(r"\b(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\b"),                       # ISO y-m-d
+    re.compile(r"\b(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}|\d{2})\b"),                  # a/b/yyyy
+    re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?[\s\-/.]*({_MON})[\s\-/.,]*(\d{{4}})\b", re.I),  # 12 Mar 2024
+    re.compile(rf"\b({_MON})[\s\-/.]*(\d{{1,2}})(?:st|nd|rd|th)?[\s,]*(\d{{4}})\b", re.I),     # Mar 12, 2024
+)
+
+
+def _mk_date(y: int, m: int, d: int) -> str | None:
+    try:
+        return date(y, m, d).isoformat()
+    except ValueError:
+        return None
+
+
+def _year(text: str) -> int:
+    y = int(text)
+    if len(text) == 2:
+        y += 2000 if y < 50 else 1900
+    return y
+
+
+def find_date(text: str, order: str = "mdy") -> tuple[str, int, int] | None:
+    """The first date in `text` as (ISO string, start, end); `order` resolves 03/04/2024."""
+    best: tuple[str, int, int] | None = None
+    for i, pat in enumerate(DATE_PATTERNS):
+        for m in pat.finditer(text):
+            iso: str | None = None
+            if i == 0:
+                iso = _mk_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            elif i == 1:
+                a, b, y = int(m.group(1)), int(m.group(2)), _year(m.group(3))
+                if a > 12 >= b:
+                    iso = _mk_date(y, b, a)
+                elif b > 12 >= a:
+                    iso = _mk_date(y, a, b)
+                else:
+                    iso = _mk_date(y, b, a) if order == "dmy" else _mk_date(y, a, b)
+            elif i == 2:
+                iso = _mk_date(int(m.group(3)), _MONTHS.get(norm(m.group(2))[:3] if norm(m.group(2))[:4] != "sept" else "sep", 0), int(m.group(1)))
+            else:
+                iso = _mk_date(int(m.group(3)), _MONTHS.get(norm(m.group(1))[:3] if norm(m.group(1))[:4] != "sept" else "sep", 0), int(m.group(2)))
+            if iso and (best is None or m.start() < best[1]):
+                best = (iso, m.start(), m.end())
+            if iso:
+                break
+    return best
+
+
+def parse_date(text: str, order: str = "mdy") -> str | None:
+    """ISO `YYYY-MM-DD` for the first date in `text`, or None."""
+    hit = find_date(text, order)
+    return hit[0] if hit else None
+
+
+_DECIMAL = re.compile(r"[-+]?\$?\s?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-+]?\$?\s?\d+(?:\.\d+)?|[-+]?\.\d+")
+
+
+def parse_decimal(text: str) -> Decimal | None:
+    """The first number in `text` ('$1,234.50' -> Decimal('1234.50')), or None."""
+    m = _DECIMAL.search(text)
+    if not m:
+        return None
+    try:
+        return Decimal(m.group(0).replace(",", "").replace("$", "").replace(" ", ""))
+    except InvalidOperation:
+        return None
+
+
+def parse_int(text: str) -> int | None:
+    m = re.search(r"[-+]?\d[\d,]*", text)
+    if not m:
+        return None
+    try:
+        return int(m.group(0).replace(",", ""))
+    except ValueError:
+        return None
+
+
+_PHONE = re.compile(r"(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}")
+
+
+def parse_phone(text: str) -> str | None:
+    m = _PHONE.search(text)
+    return collapse(m.group(0)) if m else None
+
+
+_IDENTIFIER = re.compile(r"\b(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{2,}[A-Z0-9]\b", re.I)
+
+
+def collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+_NUMBERED_LABEL = re.compile(r"\d{1,2}[A-Za-z]?\.\s+[A-Za-z]{3,}")
+
+
+def parse_value(text: str, kind: str, *, order: str = "mdy", system: str | None = None,
+                pattern: str | None = None) -> tuple[Any, str] | None:
+    """Parse a value of `kind` out of `text`; returns (value, the text it came from) or None.
+
+    `pattern`, when given, is a regex learned from the samples; its first group (or whole
+    match) is the value's text.
+    """
+    text = collapse(text)
+    if not text:
+        return None
+    if pattern:
+        m = re.search(pattern, text)
+        if not m:
+            return None
+        text = m.group(1) if m.groups() and m.group(1) is not None else m.group(0)
+    if kind in ("date", "datetime"):
+        hit = find_date(text, order)
+        return (hit[0], text[hit[1]:hit[2]]) if hit else None
+    if kind in ("decimal", "integer") and _NUMBERED_LABEL.match(text):
+        return None  # '29. AMOUNT PAID': the next box's number and label, not an amount
+    if kind == "decimal":
+        v = parse_decimal(text)
+        return (v, text) if v is not None else None
+    if kind == "integer":
+        v = parse_int(text)
+        return (v, text) if v is not None else None
+    if kind == "phone":
+        v = parse_phone(text)
+        return (v, v) if v else None
+    if kind == "code":
+        pat = CODE_PATTERNS.get(system or "", None)
+        if pat is None:
+            m = _IDENTIFIER.search(text)
+            return (m.group(0), m.group(0)) if m else None
+        for m in pat.finditer(text.upper() if system == "icd10cm" else text):
+            if system == "npi" and not npi_valid(m.group(0)):
+                continue
+            return (m.group(0), m.group(0))
+        return None
+    if kind == "identifier":
+        m = _IDENTIFIER.search(text)
+        return (m.group(0), m.group(0)) if m else None
+    if kind == "person_name":
+        cleaned = re.sub(r"[^\w\s,.'-]", "", text).strip(" ,.-")
+        if not re.search(r"[A-Za-z]{2}", cleaned) or re.search(r"\d", cleaned):
+            return None
+        return (cleaned, cleaned)
+    return (text, text)
+
+
+@lru_cache(maxsize=65536)
+def phrase_stems(phrase: str) -> frozenset[str]:
+    return frozenset(stem(t) for t in phrase.split())
