@@ -25,7 +25,7 @@ from pipeline.settings import settings
 log = logging.getLogger(__name__)
 
 # Bump when preprocessing or word handling changes: old cache entries stop matching.
-PREPROCESS_VERSION = "gray4"
+PREPROCESS_VERSION = "gray5"
 
 
 @dataclass(frozen=True)
@@ -136,13 +136,15 @@ _SYMBOLS = frozenset("%#$&*+-/<>=")
 
 
 def is_noise(text: str, conf: float) -> bool:
-    """A word Tesseract made of specks, hole edges or fill borders: no letter or digit at all,
-    or one or two letters read with low confidence. Kept, such words sit between a label
-    and its value ("Rx ! if Atorvastatin") and are taken for the value."""
+    """A word Tesseract made of specks, hole edges or fill borders: no letter or digit at all.
+    Kept, such words sit between a label and its value ("Rx ! Atorvastatin") and are taken for
+    the value. A short word with a letter is kept however unsure: on a lab report `H`, `L` and
+    `s` are a flag and a unit, and losing them loses the value (`conf` is for callers that
+    weigh words; it does not decide here)."""
+    del conf
     if not any(ch.isalnum() for ch in text):
         return text not in _SYMBOLS
-    # a digit is kept however short and unsure: "2," of a date, "1" refill
-    return len(text) <= 2 and conf < 0.6 and not any(ch.isdigit() for ch in text)
+    return False
 
 
 def ocr_image(img: Image.Image, dpi: float, lang: str | None = None, timeout: float = 300,
