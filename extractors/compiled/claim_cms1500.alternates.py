@@ -11,11 +11,12 @@ def alt1_payer_name(doc, pairs, order):
     found = runtime.field(
         doc,
         kind='string',
-        labels=['insurance', 'medicaid x', 'payer'],
-        keywords={'insu': 0.5, 'medi': 1.0, 'name': 0.2, 'paye': 1.0, 'x': 1.0},
-        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'memb': 1.0, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'pati': 0.833, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
+        labels=['insurance', 'payer'],
+        keywords={'insu': 0.5, 'name': 0.2, 'paye': 1.0},
+        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'memb': 1.0, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
         min_score=0.6,
         max_words=12,
+        trailing=('po box',),
         order=order,
         pairs=pairs,
     )
@@ -28,11 +29,12 @@ def alt2_payer_name(doc, pairs, order):
     found = runtime.field(
         doc,
         kind='string',
-        labels=['insurance', 'medicaid x', 'payer'],
-        keywords={'insu': 0.5, 'medi': 1.0, 'name': 0.2, 'paye': 1.0, 'x': 1.0},
-        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'memb': 1.0, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'pati': 0.833, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
+        labels=['insurance', 'payer'],
+        keywords={'insu': 0.5, 'name': 0.2, 'paye': 1.0},
+        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'memb': 1.0, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
         min_score=0.4,
         max_words=12,
+        trailing=('po box',),
         order=order,
         pairs=pairs,
     )
@@ -45,9 +47,9 @@ def alt1_insured_id(doc, pairs, order):
     return runtime.field(
         doc,
         kind='identifier',
-        labels=['member id', 'policy number'],
-        keywords={'id': 0.5, 'insu': 0.25, 'memb': 1.0, 'numb': 1.0, 'poli': 0.5},
-        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'fede': 1.0, 'hold': 1.0, 'medi': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'pati': 0.833, 'paye': 1.0, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0, 'x': 1.0},
+        labels=['feca other', 'member id', 'policy number'],
+        keywords={'feca': 1.0, 'id': 0.5, 'insu': 0.25, 'memb': 1.0, 'numb': 1.0, 'othe': 1.0, 'poli': 0.5},
+        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'fede': 1.0, 'hold': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'pati': 0.833, 'paye': 1.0, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
         min_score=0.4,
         max_words=3,
         order=order,
@@ -59,9 +61,9 @@ def alt2_insured_id(doc, pairs, order):
     return runtime.field(
         doc,
         kind='identifier',
-        labels=['member id', 'policy number'],
-        keywords={'id': 0.5, 'insu': 0.25, 'memb': 1.0, 'numb': 1.0, 'poli': 0.5},
-        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'fede': 1.0, 'hold': 1.0, 'medi': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'pati': 0.833, 'paye': 1.0, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0, 'x': 1.0},
+        labels=['feca other', 'member id', 'policy number'],
+        keywords={'feca': 1.0, 'id': 0.5, 'insu': 0.25, 'memb': 1.0, 'numb': 1.0, 'othe': 1.0, 'poli': 0.5},
+        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'fede': 1.0, 'hold': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'pati': 0.833, 'paye': 1.0, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
         min_score=0.6,
         max_words=3,
         order=order,
@@ -75,7 +77,7 @@ def alt1_patient_name(doc, pairs, order):
         kind='person_name',
         labels=['patient', 'patient name'],
         keywords={'name': 0.6, 'pati': 0.833},
-        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'medi': 1.0, 'memb': 1.0, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0, 'x': 1.0},
+        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'memb': 1.0, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
         min_score=0.6,
         max_words=5,
         order=order,
@@ -89,7 +91,7 @@ def alt2_patient_name(doc, pairs, order):
         kind='person_name',
         labels=['patient', 'patient name'],
         keywords={'name': 0.6, 'pati': 0.833},
-        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'medi': 1.0, 'memb': 1.0, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0, 'x': 1.0},
+        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'memb': 1.0, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
         min_score=0.4,
         max_words=5,
         order=order,
@@ -103,10 +105,10 @@ def alt1_birth_date(doc, pairs, order):
         kind='date',
         labels=['birth date', 'dob'],
         keywords={'birt': 1.0, 'date': 1.0, 'dob': 1.0},
-        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'char': 0.6, 'due': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'medi': 1.0, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0, 'x': 1.0},
+        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'char': 0.6, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
         min_score=0.6,
         max_words=5,
-        order=order,
+        order=runtime.date_order(doc, 'mdy'),
         pairs=pairs,
     )
 
@@ -117,10 +119,10 @@ def alt2_birth_date(doc, pairs, order):
         kind='date',
         labels=['birth date', 'dob'],
         keywords={'birt': 1.0, 'date': 1.0, 'dob': 1.0},
-        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'char': 0.6, 'due': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'medi': 1.0, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0, 'x': 1.0},
+        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'char': 0.6, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
         min_score=0.4,
         max_words=5,
-        order=order,
+        order=runtime.date_order(doc, 'mdy'),
         pairs=pairs,
     )
 
@@ -132,9 +134,10 @@ def alt1_patient_account_no(doc, pairs, order):
         labels=['acct', 'chart account'],
         lex_labels=['account', 'account no', 'account number', 'beneficiary', 'chart', 'client', 'control', 'hosp no', 'hosp reg no', 'hospital number', 'medical record', 'member', 'mrn', 'name of patient', 'patient control no', 'patient id', 'pcn', 'pt', 'pt name', 'record no', 'record number', 'reg no', 'registration number', 'resident', 'unit number', 'urn'],
         keywords={'acco': 1.0, 'acct': 1.0, 'bene': 0.8, 'char': 0.4, 'clie': 0.8, 'cont': 0.8, 'mrn': 0.8, 'no': 1.0, 'pcn': 0.8, 'pt': 0.8, 'resi': 0.8, 'urn': 0.8},
-        foes={'ab': 1.0, 'bill': 0.75, 'birt': 1.0, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'medi': 1.0, 'memb': 1.0, 'name': 0.6, 'npi': 0.5, 'numb': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0, 'x': 1.0},
+        foes={'ab': 1.0, 'bill': 0.75, 'birt': 1.0, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'memb': 1.0, 'name': 0.6, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
         min_score=0.6,
         max_words=3,
+        context=('diagnoses',),
         order=order,
         pairs=pairs,
     )
@@ -146,9 +149,10 @@ def alt2_patient_account_no(doc, pairs, order):
         kind='identifier',
         labels=['acct', 'chart account'],
         keywords={'acco': 1.0, 'acct': 1.0, 'char': 0.4, 'no': 1.0},
-        foes={'ab': 1.0, 'bill': 0.75, 'birt': 1.0, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'medi': 1.0, 'memb': 1.0, 'name': 0.6, 'npi': 0.5, 'numb': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0, 'x': 1.0},
+        foes={'ab': 1.0, 'bill': 0.75, 'birt': 1.0, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'memb': 1.0, 'name': 0.6, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
         min_score=0.6,
         max_words=3,
+        context=('diagnoses',),
         order=order,
         pairs=pairs,
     )
@@ -158,24 +162,24 @@ def alt1_service_lines(doc, pairs, order):
     columns = [
         runtime.Column('date_of_service', 'date', ('dos', 'service date'), (('date', 0.6), ('dos', 0.5), ('of', 1.0), ('serv', 0.6)), required=True),
         runtime.Column('cpt_code', 'code', ('code', 'cpe', 'cpt', 'cpt/hcpcs'), (('code', 1.0), ('cpe', 1.0), ('cpt', 1.0), ('cpt/', 1.0)), system='cpt', required=True, shape='(?<![\\w.])(\\d{5})(?![\\w])'),
-        runtime.Column('modifier', 'string', ('mod', 'modifier', 'modifier description'), (('desc', 1.0), ('mod', 1.0), ('modi', 1.0))),
+        runtime.Column('modifier', 'string', ('mod', 'modifier'), (('mod', 1.0), ('modi', 1.0))),
         runtime.Column('dx_pointer', 'string', ('dx', 'dx ptr', 'pointer'), (('dx', 1.0), ('poin', 1.0), ('ptr', 1.0)), required=True),
-        runtime.Column('units', 'integer', ('_ units', 'dos', 'from mm dd yy', 'or units', 'qty', 'service date', 'units'), (('_', 1.0), ('dd', 1.0), ('dos', 0.5), ('from', 1.0), ('mm', 1.0), ('or', 1.0), ('qty', 1.0), ('unit', 1.0), ('yy', 1.0)), required=True, shape='(?<![\\w.])(\\d+)(?![\\w])'),
+        runtime.Column('units', 'integer', ('dos', 'from mm dd yy', 'or units', 'qty', 'service date', 'units'), (('dd', 1.0), ('dos', 0.5), ('from', 1.0), ('mm', 1.0), ('or', 1.0), ('qty', 1.0), ('unit', 1.0), ('yy', 1.0)), required=True, shape='(?<![\\w.])(\\d+)(?![\\w])'),
         runtime.Column('charge', 'decimal', ('amount', 'charge', 'charges'), (('amou', 1.0), ('char', 1.0)), required=True),
     ]
-    return runtime.table(doc, columns, order=order, min_columns=2)
+    return runtime.table(doc, columns, order=order, min_columns=1)
 
 
 def alt2_service_lines(doc, pairs, order):
     columns = [
         runtime.Column('date_of_service', 'date', ('dos', 'service date'), (('date', 0.6), ('dos', 0.5), ('of', 1.0), ('serv', 0.6)), required=True),
         runtime.Column('cpt_code', 'code', ('code', 'cpe', 'cpt', 'cpt/hcpcs'), (('code', 1.0), ('cpe', 1.0), ('cpt', 1.0), ('cpt/', 1.0)), system='cpt', required=True, shape='(?<![\\w.])(\\d{5})(?![\\w])'),
-        runtime.Column('modifier', 'string', ('mod', 'modifier', 'modifier description'), (('desc', 1.0), ('mod', 1.0), ('modi', 1.0))),
+        runtime.Column('modifier', 'string', ('mod', 'modifier'), (('mod', 1.0), ('modi', 1.0))),
         runtime.Column('dx_pointer', 'string', ('dx', 'dx ptr', 'pointer'), (('dx', 1.0), ('poin', 1.0), ('ptr', 1.0)), required=True),
-        runtime.Column('units', 'integer', ('_ units', 'dos', 'from mm dd yy', 'or units', 'qty', 'service date', 'units'), (('_', 1.0), ('dd', 1.0), ('dos', 0.5), ('from', 1.0), ('mm', 1.0), ('or', 1.0), ('qty', 1.0), ('unit', 1.0), ('yy', 1.0)), required=True, shape='(?<![\\w.])(\\d+)(?![\\w])'),
+        runtime.Column('units', 'integer', ('dos', 'from mm dd yy', 'or units', 'qty', 'service date', 'units'), (('dd', 1.0), ('dos', 0.5), ('from', 1.0), ('mm', 1.0), ('or', 1.0), ('qty', 1.0), ('unit', 1.0), ('yy', 1.0)), required=True, shape='(?<![\\w.])(\\d+)(?![\\w])'),
         runtime.Column('charge', 'decimal', ('amount', 'charge', 'charges'), (('amou', 1.0), ('char', 1.0)), required=True),
     ]
-    return runtime.table(doc, columns, order=order, min_columns=1)
+    return runtime.table(doc, columns, order=order, min_columns=2)
 
 
 def alt1_total_charge(doc, pairs, order):
@@ -184,7 +188,7 @@ def alt1_total_charge(doc, pairs, order):
         kind='decimal',
         labels=['ab', 'total charges', 'total due'],
         keywords={'ab': 1.0, 'char': 0.6, 'due': 1.0, 'tota': 1.0},
-        foes={'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'date': 1.0, 'dob': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'medi': 1.0, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'x': 1.0},
+        foes={'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'date': 1.0, 'dob': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0},
         min_score=0.4,
         max_words=3,
         context=('charges', 'services rendered'),
@@ -199,7 +203,7 @@ def alt2_total_charge(doc, pairs, order):
         kind='decimal',
         labels=['ab', 'total charges', 'total due'],
         keywords={'ab': 1.0, 'char': 0.6, 'due': 1.0, 'tota': 1.0},
-        foes={'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'date': 1.0, 'dob': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'medi': 1.0, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'x': 1.0},
+        foes={'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'date': 1.0, 'dob': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0},
         min_score=0.9,
         max_words=3,
         context=('charges', 'services rendered'),
@@ -209,21 +213,20 @@ def alt2_total_charge(doc, pairs, order):
 
 
 def alt1_billing_npi(doc, pairs, order):
-    found = runtime.field(
+    return runtime.field(
         doc,
         kind='code',
         labels=['billing npi', 'npi'],
+        lex_labels=['national provider identifier'],
         keywords={'bill': 0.75, 'npi': 0.5},
-        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'medi': 1.0, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'numb': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0, 'x': 1.0},
+        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
         system='npi',
         min_score=0.6,
         max_words=3,
+        trailing=('approved',),
         order=order,
         pairs=pairs,
     )
-    if found is None:
-        found = runtime.search(doc, '(?<![\\w.])(\\d{10})(?![\\w])', kind='code', order=order)
-    return found
 
 
 def alt2_billing_npi(doc, pairs, order):
@@ -231,9 +234,12 @@ def alt2_billing_npi(doc, pairs, order):
         doc,
         kind='code',
         labels=['billing npi', 'npi'],
+        keywords={'bill': 0.75, 'npi': 0.5},
+        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
         system='npi',
-        min_score=2.0,
+        min_score=0.6,
         max_words=3,
+        trailing=('approved',),
         order=order,
         pairs=pairs,
     )
@@ -248,7 +254,7 @@ def alt1_rendering_npi(doc, pairs, order):
         kind='code',
         labels=['npi', 'rendering npi'],
         keywords={'npi': 0.5, 'rend': 1.0},
-        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'medi': 1.0, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'numb': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0, 'x': 1.0},
+        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
         system='npi',
         min_score=0.6,
         max_words=3,
@@ -264,7 +270,7 @@ def alt2_rendering_npi(doc, pairs, order):
         kind='code',
         labels=['npi', 'rendering npi'],
         keywords={'npi': 0.5, 'rend': 1.0},
-        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'medi': 1.0, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'numb': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0, 'x': 1.0},
+        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
         system='npi',
         min_score=0.4,
         max_words=3,
@@ -280,7 +286,7 @@ def alt1_federal_tax_id(doc, pairs, order):
         kind='identifier',
         labels=['tax id'],
         keywords={'fede': 1.0, 'id': 0.5, 'tax': 1.0},
-        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'hold': 1.0, 'insu': 0.5, 'medi': 1.0, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tota': 1.0, 'x': 1.0},
+        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'hold': 1.0, 'insu': 0.5, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tota': 1.0},
         min_score=0.6,
         max_words=3,
         order=order,
@@ -306,7 +312,7 @@ def alt2_federal_tax_id(doc, pairs, order):
     return found
 
 
-LABELS = ('ab', 'account', 'account no', 'account number', 'acct', 'amount due', 'anderson primary care', 'attending', 'balance', 'beneficiary', 'billed', 'billed amount', 'billing npi', 'birth', 'birth date', 'birthdate', 'boone medical group', 'born', 'brooks medical group', 'cardholder', 'carrier', 'charge', 'charges', 'chart', 'chart account', 'claim detail report', 'claim total', 'client', 'clinician', 'consultant', 'control', 'cost', 'date of birth', 'dob', 'doctor', 'dr', 'ein', 'enrollee', 'federal tax id', 'fee', 'fees', 'health plan', 'hosp no', 'hosp reg no', 'hospital number', 'hudson primary care', 'id number', 'insurance', 'insurance plan', 'insured', 'insured id', 'insurer', 'md', 'medicaid x', 'medical record', 'medicare x', 'member', 'member id', 'morgan health partners', 'mrn', 'name of patient', 'national provider identifier', 'npi', 'patient', 'patient control no', 'patient id', 'patient name', 'payer', 'payor', 'pcn', 'physician', 'plan name', 'policy holder', 'policy number', 'policyholder', 'practitioner', 'prescriber', 'price', 'provider', 'pt', 'pt name', 'record no', 'record number', 'reg no', 'registration number', 'rendering npi', 'resident', 'responsible', 'responsible clinician', 'stone internal medicine associates', 'subscriber', 'subscriber id', 'sum', 'tax', 'tax id', 'tin', 'total', 'total charge', 'total charges', 'total due', 'treating physician', 'unit number', 'urn')
+LABELS = ('ab', 'account', 'account no', 'account number', 'acct', 'amount due', 'anderson primary care', 'attending', 'balance', 'beneficiary', 'billed', 'billed amount', 'billing npi', 'birth', 'birth date', 'birthdate', 'boone medical group', 'born', 'brooks medical group', 'cardholder', 'carrier', 'charge', 'charges', 'chart', 'chart account', 'claim detail report', 'claim total', 'client', 'clinician', 'consultant', 'control', 'cost', 'date of birth', 'dob', 'doctor', 'dr', 'ein', 'enrollee', 'feca other', 'federal tax id', 'fee', 'fees', 'health plan', 'hosp no', 'hosp reg no', 'hospital number', 'hudson primary care', 'id number', 'insurance', 'insurance plan', 'insured', 'insured id', 'insurer', 'md', 'medical record', 'member', 'member id', 'morgan health partners', 'mrn', 'name of patient', 'national provider identifier', 'npi', 'patient', 'patient control no', 'patient id', 'patient name', 'payer', 'payor', 'pcn', 'physician', 'plan name', 'policy holder', 'policy number', 'policyholder', 'practitioner', 'prescriber', 'price', 'provider', 'pt', 'pt name', 'record no', 'record number', 'reg no', 'registration number', 'rendering npi', 'resident', 'responsible', 'responsible clinician', 'stone internal medicine associates', 'subscriber', 'subscriber id', 'sum', 'tax', 'tax id', 'tin', 'total', 'total charge', 'total charges', 'total due', 'treating physician', 'unit number', 'urn')
 
 
 def extract(doc):

@@ -75,6 +75,7 @@ def alt1_mrn(doc, pairs, order):
         foes={'admi': 1.0, 'atte': 1.0, 'birt': 1.0, 'code': 1.0, 'cond': 1.0, 'cons': 1.0, 'dest': 1.0, 'diag': 0.625, 'disc': 0.5, 'disp': 1.0, 'dob': 1.0, 'faci': 1.0, 'name': 0.75, 'pati': 1.0, 'phys': 1.0, 'prim': 0.5, 'prin': 0.5, 'summ': 1.0, 'to': 1.0},
         min_score=0.6,
         max_words=3,
+        trailing=('consultant',),
         order=order,
         pairs=pairs,
     )
@@ -89,6 +90,7 @@ def alt2_mrn(doc, pairs, order):
         foes={'admi': 1.0, 'atte': 1.0, 'birt': 1.0, 'code': 1.0, 'cond': 1.0, 'cons': 1.0, 'dest': 1.0, 'diag': 0.625, 'disc': 0.5, 'disp': 1.0, 'dob': 1.0, 'faci': 1.0, 'name': 0.75, 'pati': 1.0, 'phys': 1.0, 'prim': 0.5, 'prin': 0.5, 'summ': 1.0, 'to': 1.0},
         min_score=0.6,
         max_words=3,
+        trailing=('consultant',),
         order=order,
         pairs=pairs,
     )
@@ -162,6 +164,7 @@ def alt1_attending_physician(doc, pairs, order):
         min_score=0.6,
         max_words=5,
         context=('follow-up', 'medicines on discharge'),
+        name_order='first_last',
         order=order,
         pairs=pairs,
     )
@@ -177,6 +180,7 @@ def alt2_attending_physician(doc, pairs, order):
         min_score=0.4,
         max_words=5,
         context=('follow-up', 'medicines on discharge'),
+        name_order='first_last',
         order=order,
         pairs=pairs,
     )
@@ -191,6 +195,7 @@ def alt1_facility_name(doc, pairs, order):
         foes={'admi': 1.0, 'atte': 1.0, 'birt': 1.0, 'code': 1.0, 'cond': 1.0, 'cons': 1.0, 'dest': 1.0, 'diag': 0.625, 'disc': 0.5, 'disp': 1.0, 'dob': 1.0, 'hosp': 1.0, 'mrn': 1.0, 'no': 1.0, 'pati': 1.0, 'phys': 1.0, 'prim': 0.5, 'prin': 0.5, 'summ': 1.0, 'to': 1.0},
         min_score=0.6,
         max_words=12,
+        trailing=('continued', 'inpatient discharge letter', 'medications at discharge'),
         order=order,
         pairs=pairs,
     )
@@ -208,6 +213,7 @@ def alt2_facility_name(doc, pairs, order):
         foes={'admi': 1.0, 'atte': 1.0, 'birt': 1.0, 'code': 1.0, 'cond': 1.0, 'cons': 1.0, 'dest': 1.0, 'diag': 0.625, 'disc': 0.5, 'disp': 1.0, 'dob': 1.0, 'hosp': 1.0, 'mrn': 1.0, 'no': 1.0, 'pati': 1.0, 'phys': 1.0, 'prim': 0.5, 'prin': 0.5, 'summ': 1.0, 'to': 1.0},
         min_score=0.4,
         max_words=12,
+        trailing=('continued', 'inpatient discharge letter', 'medications at discharge'),
         order=order,
         pairs=pairs,
     )
@@ -278,7 +284,7 @@ def alt2_discharge_disposition(doc, pairs, order):
 
 def alt1_diagnoses(doc, pairs, order):
     columns = [
-        runtime.Column('description', 'string', ('condition', 'description', 'diagnosis', 'no condition'), (('cond', 1.0), ('desc', 1.0), ('diag', 1.0), ('no', 1.0)), required=True),
+        runtime.Column('description', 'string', ('condition', 'description', 'diagnosis'), (('cond', 1.0), ('desc', 1.0), ('diag', 1.0)), required=True),
         runtime.Column('icd10_code', 'code', ('code', 'icd-10', 'icd-10-cm'), (('code', 1.0), ('icd-', 1.0), ('icd1', 1.0)), system='icd10cm', required=True, shape='(?<![\\w.])([A-Z]{1}\\d{2}\\.\\d+)(?![\\w])'),
     ]
     return runtime.table(doc, columns, order=order, min_columns=1)
@@ -286,7 +292,7 @@ def alt1_diagnoses(doc, pairs, order):
 
 def alt2_diagnoses(doc, pairs, order):
     columns = [
-        runtime.Column('description', 'string', ('condition', 'description', 'diagnosis', 'no condition'), (('cond', 1.0), ('desc', 1.0), ('diag', 1.0), ('no', 1.0)), required=True),
+        runtime.Column('description', 'string', ('condition', 'description', 'diagnosis'), (('cond', 1.0), ('desc', 1.0), ('diag', 1.0)), required=True),
         runtime.Column('icd10_code', 'code', ('code', 'icd-10', 'icd-10-cm'), (('code', 1.0), ('icd-', 1.0), ('icd1', 1.0)), system='icd10cm', required=True, shape='(?<![\\w.])([A-Z]{1}\\d{2}\\.\\d+)(?![\\w])'),
     ]
     return runtime.table(doc, columns, order=order, min_columns=2)
@@ -302,6 +308,14 @@ def alt1_discharge_medications(doc, pairs, order):
 
 
 def alt2_discharge_medications(doc, pairs, order):
+    found = runtime.grid_rows(
+        doc,
+        columns={'dose': {'headers': ('dose', 'date of service', 'dos', 'dosage', 'dosage strength', 'potency', 'service', 'service date', 'strength'), 'learned': 1, 'part': 'all'}, 'drug': {'headers': ('medication', 'drug', 'drug name', 'medication ordered', 'medicine', 'product', 'rx'), 'learned': 1, 'part': 'all'}, 'frequency': {'headers': ('frequency', 'freq', 'how', 'how often', 'schedule', 'sig'), 'learned': 1, 'part': 'all'}},
+        anchor='drug',
+        required=(),
+    )
+    if found is not None:
+        return found
     return runtime.section_rows(
         doc,
         headings=('discharge medications', 'drug strength directions', 'medication dose frequency', 'medications at discharge', 'medicines on discharge'),

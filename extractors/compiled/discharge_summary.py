@@ -47,6 +47,7 @@ def field_mrn(doc, pairs, order):
         foes={'admi': 1.0, 'atte': 1.0, 'birt': 1.0, 'code': 1.0, 'cond': 1.0, 'cons': 1.0, 'dest': 1.0, 'diag': 0.75, 'disc': 0.5, 'disp': 1.0, 'faci': 1.0, 'name': 0.75, 'pati': 1.0, 'phys': 1.0, 'prim': 0.5, 'to': 1.0},
         min_score=0.6,
         max_words=3,
+        trailing=('consultant',),
         order=order,
         pairs=pairs,
     )
@@ -97,6 +98,7 @@ def field_attending_physician(doc, pairs, order):
         min_score=0.6,
         max_words=5,
         context=('follow-up', 'medicines on discharge'),
+        name_order='first_last',
         order=order,
         pairs=pairs,
     )
@@ -109,6 +111,7 @@ def field_facility_name(doc, pairs, order):
         labels=[],
         min_score=2.0,
         max_words=12,
+        trailing=('continued', 'inpatient discharge letter', 'medications at discharge'),
         order=order,
         pairs=pairs,
     )
@@ -168,7 +171,7 @@ def field_discharge_disposition(doc, pairs, order):
 
 def field_diagnoses(doc, pairs, order):
     columns = [
-        runtime.Column('description', 'string', ('comorbidity', 'condition', 'description', 'diagnosis', 'dx', 'impression', 'no condition', 'primary diagnosis', 'principal diagnosis', 'problem', 'reason for admission'), (('como', 1.0), ('cond', 1.0), ('desc', 1.0), ('diag', 1.0), ('dx', 1.0), ('impr', 1.0), ('no', 1.0), ('prob', 1.0)), required=True),
+        runtime.Column('description', 'string', ('comorbidity', 'condition', 'description', 'diagnosis', 'dx', 'impression', 'primary diagnosis', 'principal diagnosis', 'problem', 'reason for admission'), (('como', 1.0), ('cond', 1.0), ('desc', 1.0), ('diag', 1.0), ('dx', 1.0), ('impr', 1.0), ('prob', 1.0)), required=True),
         runtime.Column('icd10_code', 'code', ('code', 'cpt', 'hcpcs', 'icd', 'icd-10', 'icd-10-cm', 'loinc'), (('code', 1.0), ('cpt', 1.0), ('hcpc', 1.0), ('icd', 1.0), ('icd-', 1.0), ('icd1', 1.0), ('loin', 1.0)), system='icd10cm', required=True, shape='(?<![\\w.])([A-Z]{1}\\d{2}\\.\\d+)(?![\\w])'),
     ]
     return runtime.table(doc, columns, order=order, min_columns=2)

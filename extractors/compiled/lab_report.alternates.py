@@ -186,6 +186,7 @@ def alt1_ordering_npi(doc, pairs, order):
         system='npi',
         min_score=0.6,
         max_words=3,
+        context=('results',),
         order=order,
         pairs=pairs,
     )
@@ -202,6 +203,7 @@ def alt2_ordering_npi(doc, pairs, order):
         system='npi',
         min_score=2.0,
         max_words=3,
+        context=('results',),
         order=order,
         pairs=pairs,
     )
@@ -215,9 +217,9 @@ def alt1_results(doc, pairs, order):
         runtime.Column('test_name', 'string', ('analyte', 'test', 'test name'), (('anal', 1.0), ('name', 1.0), ('test', 1.0)), required=True),
         runtime.Column('loinc', 'code', ('loinc', 'loinc code'), (('code', 1.0), ('loin', 1.0)), system='loinc', required=True, shape='(?<![\\w.])(\\d+\\-\\d{1})(?![\\w])'),
         runtime.Column('value', 'string', ('result', 'value'), (('resu', 1.0), ('valu', 1.0)), required=True),
-        runtime.Column('unit', 'string', ('flag units', 'unit', 'units'), (('unit', 0.778),)),
+        runtime.Column('unit', 'string', ('unit', 'units'), (('unit', 1.0),)),
         runtime.Column('reference_range', 'string', ('ref range', 'reference interval', 'reference range'), (('inte', 1.0), ('rang', 1.0), ('ref', 1.0), ('refe', 1.0)), required=True),
-        runtime.Column('flag', 'string', ('flag', 'flag units'), (('flag', 0.714),)),
+        runtime.Column('flag', 'string', ('flag',), (('flag', 1.0),)),
     ]
     return runtime.table(doc, columns, order=order, min_columns=2)
 
@@ -227,9 +229,9 @@ def alt2_results(doc, pairs, order):
         runtime.Column('test_name', 'string', ('analyte', 'test', 'test name'), (('anal', 1.0), ('name', 1.0), ('test', 1.0)), required=True),
         runtime.Column('loinc', 'code', ('loinc', 'loinc code'), (('code', 1.0), ('loin', 1.0)), system='loinc', required=True, shape='(?<![\\w.])(\\d+\\-\\d{1})(?![\\w])'),
         runtime.Column('value', 'string', ('result', 'value'), (('resu', 1.0), ('valu', 1.0)), required=True),
-        runtime.Column('unit', 'string', ('flag units', 'unit', 'units'), (('unit', 0.778),)),
+        runtime.Column('unit', 'string', ('unit', 'units'), (('unit', 1.0),)),
         runtime.Column('reference_range', 'string', ('ref range', 'reference interval', 'reference range'), (('inte', 1.0), ('rang', 1.0), ('ref', 1.0), ('refe', 1.0)), required=True),
-        runtime.Column('flag', 'string', ('flag', 'flag units'), (('flag', 0.714),)),
+        runtime.Column('flag', 'string', ('flag',), (('flag', 1.0),)),
     ]
     return runtime.table(doc, columns, order=order, min_columns=1)
 

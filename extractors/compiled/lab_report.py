@@ -110,6 +110,7 @@ def field_ordering_npi(doc, pairs, order):
         system='npi',
         min_score=0.6,
         max_words=3,
+        context=('results',),
         order=order,
         pairs=pairs,
     )
@@ -125,6 +126,7 @@ def field_lab_name(doc, pairs, order):
         labels=['st aldric university hospital'],
         min_score=2.0,
         max_words=12,
+        trailing=('laboratory report', 'page'),
         order=order,
         pairs=pairs,
     )
@@ -138,9 +140,9 @@ def field_results(doc, pairs, order):
         runtime.Column('test_name', 'string', ('analyte', 'assay', 'component', 'exam', 'investigation', 'test', 'test name'), (('anal', 1.0), ('assa', 1.0), ('comp', 1.0), ('exam', 1.0), ('inve', 1.0), ('name', 1.0), ('test', 1.0)), required=True),
         runtime.Column('loinc', 'code', ('code', 'cpt', 'hcpcs', 'icd', 'icd-10', 'icd-10-cm', 'loinc', 'loinc code'), (('code', 1.0), ('cpt', 1.0), ('hcpc', 1.0), ('icd', 1.0), ('icd-', 1.0), ('loin', 1.0)), system='loinc', required=True, shape='(?<![\\w.])(\\d+\\-\\d{1})(?![\\w])'),
         runtime.Column('value', 'string', ('authorised', 'authorized', 'date reported', 'finding', 'observed', 'released', 'report date', 'reported', 'result', 'result date', 'result value', 'resulted', 'value', 'verified', 'your value'), (('auth', 1.0), ('find', 1.0), ('obse', 1.0), ('rele', 1.0), ('repo', 1.0), ('resu', 1.0), ('valu', 1.0), ('veri', 1.0)), required=True),
-        runtime.Column('unit', 'string', ('abn', 'abnormal', 'flag units', 'indicator', 'unit', 'units', 'uom'), (('abn', 1.0), ('abno', 1.0), ('indi', 1.0), ('unit', 0.778), ('uom', 1.0))),
+        runtime.Column('unit', 'string', ('unit', 'units', 'uom'), (('unit', 1.0), ('uom', 1.0))),
         runtime.Column('reference_range', 'string', ('expected', 'interval', 'normal', 'normal range', 'range', 'ref', 'ref range', 'reference', 'reference interval', 'reference range', 'refill', 'refills', 'refills allowed', 'refills authorized', 'repeat', 'repeats', 'rpt', 'standard range'), (('expe', 1.0), ('inte', 1.0), ('norm', 1.0), ('rang', 1.0), ('ref', 1.0), ('refe', 1.0), ('refi', 1.0), ('repe', 1.0), ('rpt', 1.0)), required=True),
-        runtime.Column('flag', 'string', ('abn', 'abnormal', 'flag', 'flag units', 'indicator', 'uom'), (('abn', 1.0), ('abno', 1.0), ('flag', 0.714), ('indi', 1.0), ('uom', 1.0))),
+        runtime.Column('flag', 'string', ('abn', 'abnormal', 'flag', 'indicator'), (('abn', 1.0), ('abno', 1.0), ('flag', 1.0), ('indi', 1.0))),
     ]
     return runtime.table(doc, columns, order=order, min_columns=2)
 

@@ -96,6 +96,7 @@ def field_sig(doc, pairs, order):
         foes={'birt': 1.0, 'cui': 1.0, 'date': 0.5, 'dea': 1.0, 'disp': 1.0, 'dob': 1.0, 'drug': 0.75, 'issu': 1.0, 'name': 0.5, 'npi': 1.0, 'of': 1.0, 'pati': 1.0, 'phar': 1.0, 'qty': 1.0, 'quan': 1.0, 'refi': 1.0, 'repe': 1.0, 'rxno': 1.0, 'send': 1.0, 'stre': 1.0, 'to': 1.0, 'writ': 1.0},
         min_score=0.6,
         max_words=12,
+        context=('directions for use',),
         order=order,
         pairs=pairs,
     )
@@ -111,6 +112,7 @@ def field_quantity(doc, pairs, order):
         foes={'birt': 1.0, 'cui': 1.0, 'date': 0.5, 'dea': 1.0, 'dire': 1.0, 'dob': 1.0, 'drug': 0.75, 'for': 1.0, 'issu': 1.0, 'name': 0.5, 'npi': 1.0, 'of': 1.0, 'pati': 1.0, 'phar': 1.0, 'refi': 1.0, 'repe': 1.0, 'rxno': 1.0, 'send': 1.0, 'sig': 1.0, 'stre': 1.0, 'to': 1.0, 'use': 1.0, 'writ': 1.0},
         min_score=0.6,
         max_words=3,
+        context=('qty',),
         order=order,
         pairs=pairs,
     )
@@ -141,7 +143,10 @@ def field_prescriber_name(doc, pairs, order):
         foes={'birt': 1.0, 'cui': 1.0, 'date': 0.5, 'dea': 1.0, 'dire': 1.0, 'disp': 1.0, 'dob': 1.0, 'drug': 0.75, 'for': 1.0, 'issu': 1.0, 'npi': 1.0, 'of': 1.0, 'pati': 1.0, 'phar': 1.0, 'qty': 1.0, 'quan': 1.0, 'refi': 1.0, 'repe': 1.0, 'rxno': 1.0, 'send': 1.0, 'sig': 1.0, 'stre': 1.0, 'to': 1.0, 'use': 1.0, 'writ': 1.0},
         min_score=0.6,
         max_words=5,
-        context=('prescriber',),
+        context=('prescriber', 'signature of prescriber'),
+        needs_context=('name',),
+        trailing=('npi',),
+        name_order='first_last',
         order=order,
         pairs=pairs,
     )
@@ -175,6 +180,7 @@ def field_prescriber_dea(doc, pairs, order):
         foes={'birt': 1.0, 'cui': 1.0, 'date': 0.5, 'dire': 1.0, 'disp': 1.0, 'dob': 1.0, 'drug': 0.75, 'for': 1.0, 'issu': 1.0, 'name': 0.5, 'npi': 1.0, 'of': 1.0, 'pati': 1.0, 'phar': 1.0, 'qty': 1.0, 'quan': 1.0, 'refi': 1.0, 'repe': 1.0, 'rxno': 1.0, 'send': 1.0, 'sig': 1.0, 'stre': 1.0, 'to': 1.0, 'use': 1.0, 'writ': 1.0},
         min_score=0.6,
         max_words=3,
+        context=('signature of prescriber',),
         order=order,
         pairs=pairs,
     )
