@@ -133,7 +133,7 @@ def test_run_sends_gated_documents_to_review_with_typed_items(tmp_path, monkeypa
     inputs.mkdir()
     for p in sorted(RX.glob("rx_a_0[1-2].pdf")):
         shutil.copy(p, inputs / p.name)
-    (tmp_path / "gate.yaml").write_text("default: 0.0\ndoc_types:\n  prescription:\n    fields: {quantity: 1.01}\n")
+    (tmp_path / "gate.yaml").write_text("default: 0.0\ndoc_types:\n  prescription:\n    fields: {date_written: 1.01}\n")
     monkeypatch.setenv("DOCC_GATE_THRESHOLDS", str(tmp_path / "gate.yaml"))
     caplog.set_level(logging.INFO)
     out = tmp_path / "out"
@@ -141,7 +141,7 @@ def test_run_sends_gated_documents_to_review_with_typed_items(tmp_path, monkeypa
     review = [json.loads(x) for x in (out / "review" / "review.jsonl").read_text().splitlines()]
     assert len(review) == 2
     for r in review:
-        q = [i for i in r["gate"] if i["field"] == "quantity"]
+        q = [i for i in r["gate"] if i["field"] == "date_written"]  # a required field: it holds the document
         assert q and q[0]["code"] == "low_confidence" and q[0]["threshold"] == 1.01 and q[0]["value"] is not None
         assert r["reason"].startswith("export gate: ")
     assert not list((out / "fhir").glob("*.json"))
