@@ -119,6 +119,7 @@ def test_ocr_noise_words_are_dropped_on_a_damaged_page(tmp_path, monkeypatch):
             return True
         return False
 
+    # a spy, not a mock: it calls the real filter and only records what it drops
     monkeypatch.setattr(ocr, "is_noise", spy)
     from pipeline.ingest import ingest
 

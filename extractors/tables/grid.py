@@ -149,9 +149,4 @@ def render(name: str, params: dict) -> str:
 
 
 def candidates(schema: Schema, docs: dict, goldens: dict[str, dict]) -> list[FieldCandidate]:
-    out = []
-    for name, spec in schema.table_fields().items():
-        params = learn(name, spec, docs, goldens)
-        if params is not None:
-            out.append(FieldCandidate(name, render(name, params), "synth", NAME))
-    return out
+    return section.learned_candidates(schema, docs, goldens, learn, render, NAME)

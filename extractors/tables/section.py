@@ -109,10 +109,17 @@ def render(name: str, params: dict) -> str:
             f"    return runtime.section_rows(\n        doc,\n        {joined},\n    )\n")
 
 
-def candidates(schema: Schema, docs: dict, goldens: dict[str, dict]) -> list[FieldCandidate]:
+def learned_candidates(schema: Schema, docs: dict, goldens: dict[str, dict], learn, render,
+                       name_: str) -> list[FieldCandidate]:
+    """One candidate per table field whose layout `learn` could learn, rendered by `render`
+    (shared by the strategies that learn from grounded golden rows)."""
     out = []
     for name, spec in schema.table_fields().items():
         params = learn(name, spec, docs, goldens)
         if params is not None:
-            out.append(FieldCandidate(name, render(name, params), "synth", NAME))
+            out.append(FieldCandidate(name, render(name, params), "synth", name_))
     return out
+
+
+def candidates(schema: Schema, docs: dict, goldens: dict[str, dict]) -> list[FieldCandidate]:
+    return learned_candidates(schema, docs, goldens, learn, render, NAME)
