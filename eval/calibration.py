@@ -23,6 +23,11 @@ SWEEP = (0.0, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.925, 0.95, 0.97, 0.98, 0.99)
 BINS = 10
 TARGET_PRECISION = 0.99
 THRESHOLD_TARGET = 0.995  # exported-value precision the chosen per-field thresholds must keep on every set
+# A chosen threshold goes below EVIDENCE_FLOOR only where every scored set holding that doc type
+# exports at least MIN_EVIDENCE of the field's values under it: a set that exports none of them
+# cannot vouch for the field, and the samples alone (seen by the compiler) would overfit it.
+EVIDENCE_FLOOR = 0.9
+MIN_EVIDENCE = 3
 
 
 @dataclass
@@ -119,8 +124,22 @@ def gate_with(docs: list[DocOutcome], thresholds: dict[tuple[str, str], float]) 
             "values_exported": sent, "wrong_exported": sent - right, "precision": round(right / sent, 4) if sent else None}
 
 
+def _sent_by_field(docs: list[DocOutcome], thresholds: dict[tuple[str, str], float]) -> dict[tuple[str, str], int]:
+    """(doc type, field) -> how many of its values the gate would export with `thresholds`."""
+    sent: dict[tuple[str, str], int] = {}
+    for d in docs:
+        t = {n: thresholds.get((d.doc_type, n), NEVER) for n in d.values}
+        if d.blocked or any(v.required and v.confidence < t[n] for n, v in d.values.items()):
+            continue
+        for n, v in d.values.items():
+            if v.confidence >= t[n]:
+                sent[(d.doc_type, n)] = sent.get((d.doc_type, n), 0) + 1
+    return sent
+
+
 def choose_thresholds(sets: dict[str, list[DocOutcome]], target: float = TARGET_PRECISION,
-                      grid: Iterable[float] = SWEEP, per_field: bool = True) -> dict[tuple[str, str], float]:
+                      grid: Iterable[float] = SWEEP, per_field: bool = True,
+                      floor: float = EVIDENCE_FLOOR, min_evidence: int = MIN_EVIDENCE) -> dict[tuple[str, str], float]:
     """Per doc type and field thresholds that keep exported-value precision >= `target` on every
     set while exporting as many documents (then values) as possible.
 
@@ -131,17 +150,26 @@ def choose_thresholds(sets: dict[str, list[DocOutcome]], target: float = TARGET_
     single field threshold (its smallest step down that exports more) that exports the most
     documents, without taking any set under the target; it stops when no step exports more. A
     step that only sends more values of already exported documents is never taken: lowering an
-    optional field on the strength of a few lucky documents is how per-field thresholds overfit."""
+    optional field on the strength of a few lucky documents is how per-field thresholds overfit.
+
+    No threshold goes below `floor` unless every set holding the doc type exports at least
+    `min_evidence` of that field's values under it (a silent set is no evidence of safety)."""
     grid = sorted(set(grid) | {NEVER})
     keys = sorted({(d.doc_type, n) for docs in sets.values() for d in docs for n in d.values})
     th = {k: NEVER for k in keys}
+    types_in = {name: {d.doc_type for d in docs} for name, docs in sets.items()}
 
     def score(cand: dict[tuple[str, str], float]) -> int | None:
         exported = 0
-        for docs in sets.values():
+        for name, docs in sets.items():
             r = gate_with(docs, cand)
             if r["precision"] is not None and r["precision"] < target:
                 return None
+            low = [k for k, t in cand.items() if t < floor and k[0] in types_in[name]]
+            if low:
+                sent = _sent_by_field(docs, cand)
+                if any(sent.get(k, 0) < min_evidence for k in low):
+                    return None
             exported += r["exported"]
         return exported
 
@@ -151,8 +179,10 @@ def choose_thresholds(sets: dict[str, list[DocOutcome]], target: float = TARGET_
         own[k] = NEVER
         for t in reversed(grid):
             vals = [[v.correct for d in docs if d.doc_type == k[0] for n, v in d.values.items() if n == k[1] and v.confidence >= t]
-                    for docs in sets.values()]
+                    for name, docs in sets.items() if k[0] in types_in[name]]
             if any(x and sum(x) / len(x) < target for x in vals):
+                break
+            if t < floor and any(len(x) < min_evidence for x in vals):
                 break
             own[k] = t
     best = score(th) or 0

@@ -262,3 +262,24 @@ def test_thresholds_chosen_from_the_eval_hold_in_the_run_time_gate(rx, tmp_path,
     after = _rx_outcomes((ext, alt, tuned, docs))
     assert sum(d.status == "exported" for d in after) == predicted["exported"]
     assert all(d.values[n].correct for d in after if d.status == "exported" for n in d.exported_fields)
+
+
+def test_threshold_search_keeps_the_floor_where_a_set_gives_no_evidence():
+    """A set that exports none of a doc type's documents cannot vouch for lowering its
+    thresholds: they stay at or above the evidence floor, whatever the other set allows."""
+    from eval.calibration import EVIDENCE_FLOOR, DocOutcome, ValueOutcome, choose_thresholds, gate_with
+
+    def doc(set_name, i, conf, blocked=False):
+        return DocOutcome(set_name, "claim", f"{set_name}{i}", {"total": ValueOutcome(conf, True, True)}, blocked)
+
+    seen = [doc("samples", i, 0.55) for i in range(6)]
+    silent = [doc("heldout", i, 0.55, blocked=True) for i in range(4)]  # held by other checks
+    speaking = [doc("heldout", i, 0.55) for i in range(4)]
+
+    th = choose_thresholds({"samples": seen, "heldout": silent})
+    assert th[("claim", "total")] >= EVIDENCE_FLOOR
+    assert gate_with(seen, th)["exported"] == 0
+    # the same values, exported and right in the held-out set too: now the set speaks
+    th = choose_thresholds({"samples": seen, "heldout": speaking})
+    assert th[("claim", "total")] == 0.5
+    assert gate_with(seen, th)["exported"] == 6
