@@ -233,11 +233,15 @@ def _matches_heading(line: Line, headings: frozenset[str]) -> bool:
     return any(phrase == h or phrase.startswith(h + " ") for h in headings)
 
 
-def _repeated_lines(doc: Document) -> frozenset[str]:
-    """Texts printed on more than one page (page headers and footers), digits ignored."""
+def _repeated_lines(doc: Document, margin: float = 0.15) -> frozenset[str]:
+    """Texts printed in the top or bottom margin of more than one page (running headers and
+    footers), digits ignored. Only the margins count: a table of contents or a heading repeated
+    in the body is not a page header."""
     seen: dict[str, set[int]] = {}
     for page in doc.pages:
         for ln in page.lines:
+            if margin * page.height < ln.bbox[1] and ln.bbox[3] < (1 - margin) * page.height:
+                continue
             key = re.sub(r"\d+", "#", norm_phrase(ln.text))
             seen.setdefault(key, set()).add(page.number)
     return frozenset(k for k, pages in seen.items() if len(pages) > 1 and k)
@@ -333,127 +337,6 @@ def section_rows(doc: Document, *, headings: Iterable[str], roles: dict[str, str
             boxes.append(line.bbox)
             if first_page is None:
                 first_page = page.number
-    if not rows:
-        return None
-    bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
-    return Found(rows, first_page, bbox, "", 0.9)
-
-
-# ---------------------------------------------------------------- drawn table grids
-
-GRID_PARTS = ("all", "num", "rest")
-_LEAD_NUMBER = re.compile(r"^([<>≤≥=~]{0,2}\s?[-+]?\d[\d,]*(?:\.\d+)?(?:/\d[\d,]*(?:\.\d+)?)?)(?:\s+|$)(.*)$")
-
-
-def cell_part(text: str, part: str) -> str | None:
-    """One part of a printed cell that holds several columns: 'all' the whole text, 'num' its
-    leading number (`135` of `135 mmol/L`, `145/88` of `145/88 mm[Hg]`; the whole text when it
-    does not start with one), 'rest' what follows that number (None when nothing does)."""
-    text = collapse(text)
-    if part == "all" or not text:
-        return text or None
-    m = _LEAD_NUMBER.match(text)
-    if part == "num":
-        return m.group(1).replace(" ", "") if m else text
-    return (m.group(2).strip() or None) if m else None
-
-
-def _grid_cell(row, j: int):
-    """The cell at grid column j, or the cell spanning it from the left."""
-    for k in range(min(j, len(row) - 1), -1, -1):
-        if row[k] is not None:
-            return row[k]
-    return None
-
-
-def _header_score(text: str, phrases: tuple[str, ...], learned: int) -> int:
-    """3 for a learned header printed as is, 2 for a lexicon wording, 1 for a header that holds
-    one of them as whole words (`Medication Name`), 0 otherwise."""
-    t = norm_phrase(text)
-    if not t:
-        return 0
-    for i, ph in enumerate(phrases):
-        if t == ph:
-            return 3 if i < learned else 2
-    padded = f" {t} "
-    return 1 if any(ph and f" {ph} " in padded for ph in phrases) and len(t.split()) <= 4 else 0
-
-
-def _map_header(row, columns: dict[str, dict], anchor: str) -> dict[str, tuple[int, str]] | None:
-    """Column name -> (grid column, part) when `row` reads as the table's header row."""
-    cells = [(j, c.text) for j, c in enumerate(row) if c is not None and c.words]
-    if not cells:
-        return None
-    found: dict[str, tuple[int, str]] = {}
-    used: set[int] = set()
-    for name in sorted(columns, key=lambda n: n != anchor):
-        spec = columns[name]
-        phrases, learned = tuple(spec["headers"]), int(spec.get("learned", 0))
-        best = max(((_header_score(t, phrases, learned), -j, j) for j, t in cells if j not in used), default=(0, 0, -1))
-        if best[0] > 0:
-            found[name] = (best[2], spec.get("part", "all"))
-            used.add(best[2])
-    if anchor not in found:
-        return None
-    for name, spec in columns.items():  # a column printed inside another's cell (value and unit in one)
-        if name not in found and spec.get("within") and spec["within"][0] in found:
-            found[name] = (found[spec["within"][0]][0], spec["within"][1])
-            if spec["within"][0] != anchor and found[spec["within"][0]][1] == "all":
-                found[spec["within"][0]] = (found[spec["within"][0]][0], "num")
-    return found
-
-
-def grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required: Iterable[str] = (),
-              max_header_row: int = 2) -> Found | None:
-    """Rows of the drawn table grids (Page.tables) whose header row names the field's columns.
-
-    `columns` maps each column to its header wordings (`headers`: learned as printed first,
-    `learned` of them, then the lexicon's), the `part` of its cell it reads (see cell_part) and
-    optionally `within`: (column, part) to read when its own header is not printed. A grid is
-    read when its first rows hold a header naming `anchor`; a multi-line cell is one value. Rows
-    missing a `required` column (panel or group rows) are skipped, as are repeated header rows.
-    The first grid of the next page continues the table when it has no header of its own and
-    the same number of columns; every matching grid in the document is read.
-    """
-    req = tuple(required)
-    rows: list[dict[str, Found | None]] = []
-    boxes: list[BBox] = []
-    first_page: int | None = None
-    active: tuple[dict[str, tuple[int, str]], int] | None = None
-    for page in doc.pages:
-        for gi, grid in enumerate(page.tables):
-            mapping, start = None, 0
-            for r in range(min(max_header_row + 1, len(grid.rows))):
-                mapping = _map_header(grid.rows[r], columns, anchor)
-                if mapping is not None:
-                    start = r + 1
-                    break
-            ncols = max((len(r) for r in grid.rows), default=0)
-            if mapping is None:
-                if active is not None and gi == 0 and ncols == active[1]:
-                    mapping = active[0]
-                else:
-                    active = None
-                    continue
-            active = (mapping, ncols)
-            for row in grid.rows[start:]:
-                if _map_header(row, columns, anchor) is not None:
-                    continue  # a header repeated inside the grid
-                got: dict[str, Found | None] = {}
-                for name in columns:
-                    if name not in mapping:
-                        got[name] = None
-                        continue
-                    j, part = mapping[name]
-                    cell = _grid_cell(row, j)
-                    v = cell_part(cell.text, part) if cell is not None else None
-                    got[name] = Found(v, page.number, cell.bbox, v, 1.0) if v else None
-                if got.get(anchor) is None or any(got.get(c) is None for c in req if c in mapping):
-                    continue
-                rows.append(got)
-                boxes.append(got[anchor].bbox)
-                if first_page is None:
-                    first_page = page.number
     if not rows:
         return None
     bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))

@@ -27,7 +27,7 @@ from extractors.codes import CODE_PATTERNS, npi_valid  # noqa: F401  (part of th
 
 from pipeline.document import Document, Line
 
-# The helpers live in three private base-layer modules to keep this one small; importing them
+# The helpers live in four private base-layer modules to keep this one small; importing them
 # here keeps every name (and `__all__`, the allow-list) exactly where generated code finds it.
 from extractors._rt_values import (  # noqa: F401
     DATE_PATTERNS, Found, collapse, find_date, norm, norm_phrase, parse_date, parse_decimal, parse_int, parse_phone,
@@ -37,9 +37,9 @@ from extractors._rt_cells import (  # noqa: F401
     TRAILING_RELATIONS, Cell, Pair, _is_label_like, _line_height, iter_pairs, page_cells, split_cells,
 )
 from extractors._rt_rows import (  # noqa: F401
-    GRID_PARTS, ROW_CUTS, Column, _grid_cell, _page_median_height, cell_part, grid_rows, is_heading_line,
-    section_rows, table,
+    ROW_CUTS, Column, _page_median_height, is_heading_line, section_rows, table,
 )
+from extractors._rt_grid import GRID_PARTS, _grid_cell, cell_part, grid_rows  # noqa: F401
 
 __all__ = (
     "Found", "Cell", "Pair", "PairIndex", "Column",

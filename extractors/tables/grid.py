@@ -140,8 +140,11 @@ def render(name: str, params: dict) -> str:
             for c, e in params["columns"].items()}
     out = (f"def field_{name}(doc, pairs, order):\n"
            f"    found = runtime.grid_rows(\n        doc,\n        columns={_lit(cols)},\n"
-           f"        anchor={params['anchor']!r},\n        required={_lit(tuple(params['required']))},\n    )\n")
+           f"        anchor={params['anchor']!r},\n        required={_lit(tuple(params['required']))},\n")
     sec = params.get("section")
+    if sec is not None:
+        out += f"        headings={_lit(tuple(sec['headings']))},\n"
+    out += "    )\n"
     if sec is None:
         return out + "    return found\n"
     body = section.render(name, sec).split("\n", 1)[1]

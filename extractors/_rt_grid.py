@@ -1,0 +1,221 @@
+"""Runtime helpers, part of `extractors.runtime`: the rows of a table field read from the grids a
+page draws (`grid_rows`), bounded by the section the table belongs to. A separate module only to
+keep runtime.py small; base layer imports only."""
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+from pipeline.document import BBox, Document, Grid, Line
+
+from extractors._rt_rows import _matches_heading, _page_median_height, _repeated_lines, _same_style, is_heading_line
+from extractors._rt_values import Found, collapse, norm_phrase, phrase_stems
+from extractors._rt_cells import _line_height
+
+GRID_PARTS = ("all", "num", "rest")
+_LEAD_NUMBER = re.compile(r"^([<>≤≥=~]{0,2}\s?[-+]?\d[\d,]*(?:\.\d+)?(?:/\d[\d,]*(?:\.\d+)?)?)(?:\s+|$)(.*)$")
+
+
+def cell_part(text: str, part: str) -> str | None:
+    """One part of a printed cell that holds several columns: 'all' the whole text, 'num' its
+    leading number (`135` of `135 mmol/L`, `145/88` of `145/88 mm[Hg]`; the whole text when it
+    does not start with one), 'rest' what follows that number (None when nothing does)."""
+    text = collapse(text)
+    if part == "all" or not text:
+        return text or None
+    m = _LEAD_NUMBER.match(text)
+    if part == "num":
+        return m.group(1).replace(" ", "") if m else text
+    return (m.group(2).strip() or None) if m else None
+
+
+def _grid_cell(row, j: int):
+    """The cell at grid column j, or the cell spanning it from the left."""
+    for k in range(min(j, len(row) - 1), -1, -1):
+        if row[k] is not None:
+            return row[k]
+    return None
+
+
+def _header_score(text: str, phrases: tuple[str, ...], learned: int) -> int:
+    """3 for a learned header printed as is, 2 for a lexicon wording, 1 for a header that holds
+    one of them as whole words (`Medication Name`), 0 otherwise."""
+    t = norm_phrase(text)
+    if not t:
+        return 0
+    for i, ph in enumerate(phrases):
+        if t == ph:
+            return 3 if i < learned else 2
+    padded = f" {t} "
+    return 1 if any(ph and f" {ph} " in padded for ph in phrases) and len(t.split()) <= 4 else 0
+
+
+def _map_header(row, columns: dict[str, dict], anchor: str) -> dict[str, tuple[int, str]] | None:
+    """Column name -> (grid column, part) when `row` reads as the table's header row."""
+    cells = [(j, c.text) for j, c in enumerate(row) if c is not None and c.words]
+    if not cells:
+        return None
+    found: dict[str, tuple[int, str]] = {}
+    used: set[int] = set()
+    for name in sorted(columns, key=lambda n: n != anchor):
+        spec = columns[name]
+        phrases, learned = tuple(spec["headers"]), int(spec.get("learned", 0))
+        best = max(((_header_score(t, phrases, learned), -j, j) for j, t in cells if j not in used), default=(0, 0, -1))
+        if best[0] > 0:
+            found[name] = (best[2], spec.get("part", "all"))
+            used.add(best[2])
+    if anchor not in found:
+        return None
+    for name, spec in columns.items():  # a column printed inside another's cell (value and unit in one)
+        if name not in found and spec.get("within") and spec["within"][0] in found:
+            found[name] = (found[spec["within"][0]][0], spec["within"][1])
+            if spec["within"][0] != anchor and found[spec["within"][0]][1] == "all":
+                found[spec["within"][0]] = (found[spec["within"][0]][0], "num")
+    return found
+
+
+# ---------------------------------------------------------------- the section a grid belongs to
+
+def names_section(line: Line, headings: frozenset[str]) -> bool:
+    """Whether a heading line names one of the sections `headings`: printed as is, or holding
+    every word of one with at most two more (`Active Problems`, `Problem List` for `problems`)."""
+    if _matches_heading(line, headings):
+        return True
+    words = norm_phrase(line.text).split()
+    stems = phrase_stems(" ".join(words))
+    return any(h and phrase_stems(h) <= stems and len(words) <= len(h.split()) + 2 for h in headings)
+
+
+def _columns(grid: Grid) -> int:
+    return max((len(r) for r in grid.rows), default=0)
+
+
+def _cell_boxes(page) -> list[BBox]:
+    """The boxes of table cells on a page: cells of grid rows with two or more filled cells,
+    as opposed to a row spanning the grid (a caption or a section heading printed in a box).
+    A cell that holds another grid is a layout box around content, not a table cell."""
+    out: list[BBox] = []
+    for g in page.tables:
+        others = [o.bbox for o in page.tables if o is not g]
+        for row in g.rows:
+            cells = [c for c in row if c is not None and c.words]
+            if len(cells) >= 2:
+                out += [c.bbox for c in cells if not any(_inside(o, [c.bbox]) for o in others)]
+    return out
+
+
+def _inside(box: BBox, boxes: list[BBox]) -> bool:
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    return any(b[0] <= cx <= b[2] and b[1] <= cy <= b[3] for b in boxes)
+
+
+def _caption_names(grid: Grid, headings: frozenset[str]) -> bool:
+    """A grid whose first rows hold a single caption cell naming the section (`Results`)."""
+    for row in grid.rows[:2]:
+        cells = [c for c in row if c is not None and c.words]
+        if len(cells) == 1 and norm_phrase(cells[0].text) in headings:
+            return True
+    return False
+
+
+def grids_in_section(doc: Document, headings: Iterable[str]) -> frozenset[tuple[int, int]] | None:
+    """(page number, grid index) of every grid printed under a heading that names one of
+    `headings`, up to the next heading printed in the same style; None when the document prints
+    no such heading (then the section cannot bound the table and every grid is a candidate).
+
+    Lines inside the cells of a grid row with several filled cells are table cells, never
+    headings (a heading printed in a row that spans the grid still is); page headers and footers
+    do not end a section, so a table continued on the next page stays in it.
+    """
+    heads = frozenset(norm_phrase(h) for h in headings if norm_phrase(h))
+    if not heads:
+        return None
+    repeated = _repeated_lines(doc)
+    inside: set[tuple[int, int]] = set()
+    seen_heading, open_, style = False, False, (0.0, False)
+    for page in doc.pages:
+        median = _page_median_height(page.lines)
+        cells = _cell_boxes(page)
+        items: list[tuple[float, int, object]] = [(ln.bbox[1], 0, ln) for ln in page.lines if not _inside(ln.bbox, cells)]
+        items += [(g.bbox[1], 1, gi) for gi, g in enumerate(page.tables)]
+        for _, kind, obj in sorted(items, key=lambda t: (t[0], t[1])):
+            if kind == 1:
+                if open_ or _caption_names(page.tables[obj], heads):
+                    inside.add((page.number, obj))
+                continue
+            line = obj
+            heading_like = is_heading_line(line, median)
+            if (heading_like or norm_phrase(line.text) in heads) and names_section(line, heads):
+                letters = [c for c in line.text if c.isalpha()]
+                seen_heading, open_ = True, True
+                style = (_line_height(line), bool(letters) and all(c.isupper() for c in letters))
+                continue
+            if not open_ or re.sub(r"\d+", "#", norm_phrase(line.text)) in repeated:
+                continue
+            if heading_like and _same_style(line, style, median):
+                open_ = False
+    return frozenset(inside) if seen_heading else None
+
+
+def grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required: Iterable[str] = (),
+              headings: Iterable[str] = (), max_header_row: int = 2) -> Found | None:
+    """Rows of the drawn table grids (Page.tables) whose header row names the field's columns.
+
+    `columns` maps each column to its header wordings (`headers`: learned as printed first,
+    `learned` of them, then the lexicon's), the `part` of its cell it reads (see cell_part) and
+    optionally `within`: (column, part) to read when its own header is not printed. A grid is
+    read when its first rows hold a header naming `anchor`; a multi-line cell is one value. Rows
+    missing a `required` column (panel or group rows) are skipped, as are repeated header rows.
+    The first grid of the next page continues the table when it has no header of its own and
+    the same number of columns; every matching grid in the document is read. When the document
+    prints one of the section `headings`, only grids inside such a section are read (an
+    encounters table's `Diagnosis` column is not the problem list).
+    """
+    req = tuple(required)
+    allowed = grids_in_section(doc, headings)
+    rows: list[dict[str, Found | None]] = []
+    boxes: list[BBox] = []
+    first_page: int | None = None
+    active: tuple[dict[str, tuple[int, str]], int] | None = None
+    for page in doc.pages:
+        for gi, grid in enumerate(page.tables):
+            if allowed is not None and (page.number, gi) not in allowed:
+                if _columns(grid) >= 2:
+                    active = None
+                continue
+            mapping, start = None, 0
+            for r in range(min(max_header_row + 1, len(grid.rows))):
+                mapping = _map_header(grid.rows[r], columns, anchor)
+                if mapping is not None:
+                    start = r + 1
+                    break
+            ncols = _columns(grid)
+            if mapping is None:
+                if active is not None and gi == 0 and ncols == active[1]:
+                    mapping = active[0]
+                else:
+                    active = None
+                    continue
+            active = (mapping, ncols)
+            for row in grid.rows[start:]:
+                if _map_header(row, columns, anchor) is not None:
+                    continue  # a header repeated inside the grid
+                got: dict[str, Found | None] = {}
+                for name in columns:
+                    if name not in mapping:
+                        got[name] = None
+                        continue
+                    j, part = mapping[name]
+                    cell = _grid_cell(row, j)
+                    v = cell_part(cell.text, part) if cell is not None else None
+                    got[name] = Found(v, page.number, cell.bbox, v, 1.0) if v else None
+                if got.get(anchor) is None or any(got.get(c) is None for c in req if c in mapping):
+                    continue
+                rows.append(got)
+                boxes.append(got[anchor].bbox)
+                if first_page is None:
+                    first_page = page.number
+    if not rows:
+        return None
+    bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+    return Found(rows, first_page, bbox, "", 0.9)
