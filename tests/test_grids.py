@@ -109,3 +109,76 @@ def test_cell_part_splits_number_and_unit():
     assert runtime.cell_part("145/88 mm[Hg]", "rest") == "mm[Hg]"
     assert runtime.cell_part("7.2 H", "num") == "7.2"
     assert runtime.cell_part("Negative", "num") == "Negative" and runtime.cell_part("Negative", "rest") is None
+
+
+def _line_words(text: str, top: float, size: float = 10.0) -> list[Word]:
+    out, x = [], 50.0
+    for t in text.split():
+        out.append(Word(t, x, top, x + 0.6 * size * len(t), top + size))
+        x += 0.6 * size * len(t) + 4
+    return out
+
+
+def _sectioned_page(number: int, blocks: list[tuple[str, list[list[str]] | list[str]]]) -> Page:
+    """A page of section headings (capitals, taller), each followed by a drawn grid (a list of
+    rows of one-word-per-column cells) or by plain list lines."""
+    words, grids, top = [], [], 40.0
+    for heading, body in blocks:
+        words += _line_words(heading, top, 14.0)
+        top += 24
+        if body and isinstance(body[0], list):
+            rows = []
+            for r in body:
+                cells = tuple(GridCell((50 + 150 * j, top, 200 + 150 * j, top + 14), tuple(_line_words(t, top + 2)) if t else ())
+                              for j, t in enumerate(r))
+                for j, c in enumerate(cells):  # place each cell's words inside its own column
+                    shifted = tuple(Word(w.text, w.x0 + 150 * j, w.top, w.x1 + 150 * j, w.bottom) for w in c.words)
+                    cells = cells[:j] + (GridCell(c.bbox, shifted),) + cells[j + 1:]
+                rows.append(cells)
+                words += [w for c in cells for w in c.words]
+                top += 14
+            grids.append(Grid((50, rows[0][0].bbox[1], 50 + 150 * len(body[0]), top), tuple(rows)))
+        else:
+            for text in body:
+                words += _line_words(text, top)
+                top += 14
+        top += 20
+    ws = tuple(words)
+    return Page(number, 612, 792, "text-layer", ws, group_lines(ws), tuple(grids))
+
+
+PROBLEM_COLUMNS = {"problem": {"headers": ("problem", "diagnosis", "condition"), "learned": 0}}
+
+
+def _problems(doc: Document, headings=("problems",)) -> list[str] | None:
+    found = runtime.grid_rows(doc, columns=PROBLEM_COLUMNS, anchor="problem", headings=headings)
+    return None if found is None else [r["problem"].value for r in found.value]
+
+
+def test_grid_rows_reads_only_grids_inside_the_fields_section():
+    doc = _doc(_sectioned_page(1, [
+        ("PROBLEMS", ["Essential hypertension (Disorder)", "Overweight (finding)"]),
+        ("ENCOUNTERS", [["Diagnosis", "Location"], ["Anemia", "Clinic"]]),
+    ]))
+    # without a section the encounters table's Diagnosis column reads as a problem list
+    assert _problems(doc, headings=()) == ["Anemia"]
+    # the problems section holds no grid: the grid reading gives way (to the section list)
+    assert _problems(doc) is None
+    # a heading that holds the section's words (`Problem List`) bounds it too, and a table
+    # continued under the next heading of the same style is not part of it
+    doc = _doc(_sectioned_page(1, [
+        ("TABLE OF CONTENTS", ["PROBLEMS", "ENCOUNTERS"]),
+        ("PROBLEM LIST", [["Problem", "Status"], ["Asthma", "Active"], ["Gout", "Resolved"]]),
+        ("ENCOUNTERS", [["Diagnosis", "Location"], ["Anemia", "Clinic"]]),
+    ]))
+    assert _problems(doc) == ["Asthma", "Gout"]
+
+
+def test_a_section_continues_across_pages_past_running_headers():
+    header = "PATIENT RECORD"
+    p1 = _sectioned_page(1, [(header, []), ("PROBLEMS", [["Problem", "Status"], ["Asthma", "Active"]])])
+    p2 = _sectioned_page(2, [(header, []), ("", [["Problem", "Status"], ["Gout", "Resolved"]]),
+                             ("ENCOUNTERS", [["Diagnosis", "Location"], ["Anemia", "Clinic"]])])
+    doc = _doc(p1, p2)
+    # the running header at the top of page 2 does not end the problems section
+    assert _problems(doc) == ["Asthma", "Gout"]
