@@ -5,10 +5,15 @@ Sources, each paired with the C-CDA XML that holds its gold:
 - vendor HTML views, printed to PDF with headless Chromium (paired the same way);
 - C-CDA XML rendered with the CDA stylesheet shipped in the set (lxml XSLT) and printed with
   Chromium: each product's narrative tables are its own layout.
-Gold comes from the XML's structured entries and is cross-checked against the PDF's text layer:
-a value the page does not print is dropped (a table row whose name or value is not printed is
-dropped whole) and the reason goes to `manifest.json`. Documents are split by layout (vendor
-product and rendering): a few layouts to compile on, all others to score on.
+Gold comes from the XML's structured entries, each tied to the narrative row that prints it
+(`eval.devset.ccda`), and is cross-checked against the PDF's text layer: cells are written as the
+page prints them (`Page.printed`); a value the page does not print is dropped (a table row whose
+name or value is not printed is dropped whole) and the reason goes to `manifest.json`
+(`dropped`). A table with a dropped entry that the page still shows in some form is listed in
+the document's `incomplete_tables`: its golden file keeps the labeled rows (the samples contract
+has no "unlabeled" marker), and `eval.devset.summary --manifest` scores tables over complete gold
+only. Documents are split by layout (vendor product and rendering): a few layouts to compile on,
+all others to score on.
 
 Output (samples contract, `docs/eval.md`): OUT/compile/ccd_summary/, OUT/score/ccd_summary/,
 each with schema.yaml, <id>.pdf, <id>.json; OUT/layouts/<layout>/ccd_summary/ (the score
