@@ -202,7 +202,10 @@ def _link(sec: ET.Element, rows: list[dict]) -> list[dict]:
         if link is None:
             continue
         row = link.row
-        r["narrative"] = {"name": link.name, "via": link.via, "value": None, "unit": None}
+        name = link.name
+        if name and "value" in r and value_pattern(r["value"]).fullmatch(name):
+            name = None  # the cell printing the value (a text result) is not its name
+        r["narrative"] = {"name": name, "via": link.via, "value": None, "unit": None}
         if cell is not None:
             text = cell.text
             if (named := name_before_value(text, r["value"])) is not None:  # `Heart Rate 80 /min`
