@@ -111,6 +111,12 @@ _CCDA = """<ClinicalDocument xmlns="urn:hl7-org:v3" xmlns:xsi="http://www.w3.org
 <consumable><manufacturedProduct><manufacturedMaterial><code code="2" displayName="FenoFibric Acid 35 mg"/>
 </manufacturedMaterial></manufacturedProduct></consumable></substanceAdministration></entry>
 </section></component>
+<component><section><templateId root="2.16.840.1.113883.10.20.22.2.5.1"/><title>Problems</title>
+<text><table><thead><tr><th>Problem</th><th>Code</th></tr></thead><tbody>
+<tr><td>Essential hypertension</td><td>59621000</td></tr></tbody></table></text>
+<entry><act classCode="ACT" moodCode="EVN"><entryRelationship typeCode="SUBJ"><observation classCode="OBS" moodCode="EVN">
+<templateId root="2.16.840.1.113883.10.20.22.4.4"/><value xsi:type="CD" code="59621000" codeSystem="2.16.840.1.113883.6.96"/>
+</observation></entryRelationship></act></entry></section></component>
 </structuredBody></component></ClinicalDocument>"""
 
 _PAGE = """Ann Test  Female  May 1, 1970
@@ -123,6 +129,8 @@ Medications
 Medication Instructions
 Vantin 100 mg once daily
 FenoFibric Acid 35mg once daily
+Problems
+Essential hypertension 59621000
 """
 
 
@@ -138,6 +146,8 @@ def test_rows_whose_coded_name_is_not_printed_take_the_narrative_name():
         {"vital": "Heart Rate", "value": "80", "unit": "beats per minute"},
         {"vital": "Blood Pressure", "value": "145/88", "unit": None}]
     assert fields["medications"] == [{"medication": "Vantin 100 mg"}, {"medication": "FenoFibric Acid 35mg"}]
+    # a problem with a code and no name: the narrative row printing that code names it
+    assert fields["problems"] == [{"problem": "Essential hypertension"}]
     # BMI is neither in the narrative nor on the page: dropped, and the table is still complete
     assert "vital_signs[4]: name not printed" in notes and incomplete == []
 

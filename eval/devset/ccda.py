@@ -156,7 +156,7 @@ def _medication_rows(sec: ET.Element, refs: dict[str, str]) -> list[dict]:
         code = sa.find("h:consumable/h:manufacturedProduct/h:manufacturedMaterial/h:code", NS)
         names = _code_name(code, refs)
         if code is not None or names:
-            rows.append({"names": names, "refs": _refs(sa, code)})
+            rows.append({"names": names, "refs": _refs(sa, code), "code": code.get("code") if code is not None else None})
     return rows
 
 
@@ -171,7 +171,7 @@ def _problem_rows(sec: ET.Element, refs: dict[str, str]) -> list[dict]:
         val = obs.find("h:value", NS)
         names = _code_name(val, refs)
         if names or val is not None:
-            rows.append({"names": names, "refs": _refs(obs, val)})
+            rows.append({"names": names, "refs": _refs(obs, val), "code": val.get("code") if val is not None else None})
     return rows
 
 
@@ -199,6 +199,10 @@ def _link(sec: ET.Element, rows: list[dict]) -> list[dict]:
         if cell is not None:
             taken[id(cell)] = taken.get(id(cell), 0) + 1
             cells.setdefault(id(cell), []).append(r)
+        if link is None and r.get("code"):  # the row that prints the entry's code
+            hits = [(row, c) for row in nar.rows() for c in row.cells if c.text == r["code"]]
+            if len({id(h[0]) for h in hits}) == 1:
+                link = Link(hits[0][0], nar.row_name(*hits[0]), None, "code")
         if link is None:
             continue
         row = link.row

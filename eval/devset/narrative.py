@@ -138,7 +138,7 @@ class Link:
     row: Row
     name: str | None        # the row's name as printed
     cell: Cell | None       # the cell that prints the entry's value (observations)
-    via: str                # "reference" | "value" | "position"
+    via: str                # "reference" | "value" | "code" | "position"
 
 
 class Narrative:
