@@ -314,11 +314,12 @@ def _names(r: dict) -> list[str]:
 
 
 def _printed_somewhere(r: dict, page: Page) -> bool:
-    """Whether the page shows the entry in some form (a name, its narrative row, its value)."""
+    """Whether the page shows the entry in some form (a name, its narrative row, its value, a code)."""
     narr = r.get("narrative") or {}
     texts = [*r["names"], narr.get("name"), narr.get("cell")]
     if "value" in r:
         texts.append(r["value"])
+    texts += [c for c in r.get("codes", []) if len(c) >= 4]  # `[ICD9: 780.60]` beside another name
     return any(page.has(t) for t in texts if t)
 
 

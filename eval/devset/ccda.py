@@ -110,6 +110,13 @@ def _refs(el: ET.Element, first: ET.Element | None = None) -> list[str]:
     return out
 
 
+def _codes(code: ET.Element | None) -> list[str]:
+    """The code and its translations' codes (a page may print `[ICD9: 780.60]` for a SNOMED entry)."""
+    if code is None:
+        return []
+    return [c for el in (code, *code.findall("h:translation", NS)) if (c := el.get("code"))]
+
+
 def _sections(root: ET.Element, template_ids: tuple[str, ...]) -> list[ET.Element]:
     out = []
     for sec in root.iterfind(".//h:section", NS):
@@ -156,7 +163,8 @@ def _medication_rows(sec: ET.Element, refs: dict[str, str]) -> list[dict]:
         code = sa.find("h:consumable/h:manufacturedProduct/h:manufacturedMaterial/h:code", NS)
         names = _code_name(code, refs)
         if code is not None or names:
-            rows.append({"names": names, "refs": _refs(sa, code), "code": code.get("code") if code is not None else None})
+            rows.append({"names": names, "refs": _refs(sa, code), "code": code.get("code") if code is not None else None,
+                         "codes": _codes(code)})
     return rows
 
 
@@ -171,7 +179,8 @@ def _problem_rows(sec: ET.Element, refs: dict[str, str]) -> list[dict]:
         val = obs.find("h:value", NS)
         names = _code_name(val, refs)
         if names or val is not None:
-            rows.append({"names": names, "refs": _refs(obs, val), "code": val.get("code") if val is not None else None})
+            rows.append({"names": names, "refs": _refs(obs, val), "code": val.get("code") if val is not None else None,
+                         "codes": _codes(val)})
     return rows
 
 
