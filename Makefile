@@ -101,7 +101,7 @@ report-devset: devset ## compile (synth) on the dev set's compile layouts, score
 	$(DOCC) compile --samples $(DEVSET_DIR)/compile --backend synth --out $(DEVSET_DIR)/extractors --force
 	$(DOCC) eval $$(for d in $(DEVSET_DIR)/layouts/*/; do printf -- '--samples %s ' "$${d%/}"; done) \
 	  --extractors $(DEVSET_DIR)/extractors --out reports/devset
-	$(BIN)/python -m eval.devset.summary reports/devset/report.json --out reports/devset/summary.md
+	$(BIN)/python -m eval.devset.summary reports/devset/report.json --manifest $(DEVSET_DIR)/manifest.json --out reports/devset/summary.md
 
 clean: ## remove outputs (keeps the venvs and caches)
 	rm -rf out reports/latest

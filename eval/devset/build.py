@@ -5,10 +5,15 @@ Sources, each paired with the C-CDA XML that holds its gold:
 - vendor HTML views, printed to PDF with headless Chromium (paired the same way);
 - C-CDA XML rendered with the CDA stylesheet shipped in the set (lxml XSLT) and printed with
   Chromium: each product's narrative tables are its own layout.
-Gold comes from the XML's structured entries and is cross-checked against the PDF's text layer:
-a value the page does not print is dropped (a table row whose name or value is not printed is
-dropped whole) and the reason goes to `manifest.json`. Documents are split by layout (vendor
-product and rendering): a few layouts to compile on, all others to score on.
+Gold comes from the XML's structured entries, each tied to the narrative row that prints it
+(`eval.devset.ccda`), and is cross-checked against the PDF's text layer: cells are written as the
+page prints them (`Page.printed`); a value the page does not print is dropped (a table row whose
+name or value is not printed is dropped whole) and the reason goes to `manifest.json`
+(`dropped`). A table with a dropped entry that the page still shows in some form is listed in
+the document's `incomplete_tables`: its golden file keeps the labeled rows (the samples contract
+has no "unlabeled" marker), and `eval.devset.summary --manifest` scores tables over complete gold
+only. Documents are split by layout (vendor product and rendering): a few layouts to compile on,
+all others to score on.
 
 Output (samples contract, `docs/eval.md`): OUT/compile/ccd_summary/, OUT/score/ccd_summary/,
 each with schema.yaml, <id>.pdf, <id>.json; OUT/layouts/<layout>/ccd_summary/ (the score
@@ -28,6 +33,7 @@ from datetime import date
 from pathlib import Path
 
 from eval.devset.ccda import Gold, read_gold
+from eval.devset.narrative import printed_value_unit
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +126,7 @@ def discover(root: Path, xsl_per_product: int) -> list[Source]:
                     continue
                 if not g.patient_name:
                     continue
-                richness = len(g.results) + len(g.vitals) + len(g.medications) + len(g.problems)
+                richness = g.richness
                 by_product.setdefault(_product(p.relative_to(root)), []).append((richness, p))
         for product, cands in sorted(by_product.items()):
             cands.sort(key=lambda c: (-c[0], str(c[1])))
@@ -179,8 +185,16 @@ class Page:
 
     def __init__(self, text: str):
         self.text = text
-        self.flat = " ".join(text.split()).casefold()
-        self.compact = _compact(text)
+        self.norm = " ".join(text.split())
+        self.flat = self.norm.casefold()
+        chars: list[str] = []
+        self._pos: list[int] = []  # compact character -> its offset in `text`
+        for i, ch in enumerate(text):
+            if not ch.isspace():
+                for c in ch.casefold():
+                    chars.append(c)
+                    self._pos.append(i)
+        self.compact = "".join(chars)
         self.lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
 
     def unit_after(self, name: str, value: str, unit: str) -> str | None:
@@ -195,12 +209,59 @@ class Page:
                     return m.group(1)
         return None
 
+    def _exact_case(self, s: str) -> int:
+        """Compact offset of `s` printed in its own case, or -1."""
+        want = re.sub(r"\s+", "", s)
+        k = self.compact.find(want.casefold())
+        while k >= 0:
+            got = "".join(ch for ch in self.text[self._pos[k]:self._pos[k + len(want) - 1] + 1] if not ch.isspace())
+            if got == want:
+                return k
+            k = self.compact.find(want.casefold(), k + 1)
+        return -1
+
     def has(self, s: str | None) -> bool:
+        return self.printed(s) is not None
+
+    def printed(self, s: str | None) -> str | None:
+        """`s` as the page prints it (its case and spacing: `FenoFibric Acid 35 mg` printed
+        `FenoFibric Acid 35mg`), or None. Long strings match ignoring whitespace; a line break
+        inside the match keeps the spacing `s` has there (a wrapped name is one printed string);
+        short ones must be whole words."""
         if not s:
-            return False
-        if len(_compact(s)) >= 5:
-            return _compact(s) in self.compact
-        return re.search(rf"(?<![\w.]){re.escape(' '.join(s.split()).casefold())}(?![\w])", self.flat) is not None
+            return None
+        cs = _compact(s)
+        if len(cs) < 5:  # the same case first (`g/dL` where `g/dl` is also printed)
+            pat = rf"(?<![\w.]){re.escape(' '.join(s.split()))}(?![\w])"
+            m = re.search(pat, self.norm) or re.search(pat, self.norm, re.I)
+            return m.group(0) if m else None
+        k = self._exact_case(s)
+        if k < 0:
+            k = self.compact.find(cs)
+        if k < 0:
+            return None
+        gaps: set[int] = set()  # compact offsets in `s` preceded by whitespace
+        n, space = 0, False
+        for ch in s:
+            if ch.isspace():
+                space = True
+                continue
+            if space and n:
+                gaps.add(n)
+            space = False
+            n += len(ch.casefold())
+        out: list[str] = []
+        n, ws = 0, ""
+        for ch in self.text[self._pos[k]:self._pos[k + len(cs) - 1] + 1]:
+            if ch.isspace():
+                ws += ch
+                continue
+            if ws and (n in gaps or not ("\n" in ws or "\r" in ws)):
+                out.append(" ")
+            ws = ""
+            out.append(ch)
+            n += len(ch.casefold())
+        return "".join(out)
 
 
 def _number_variants(value: str) -> list[str]:
@@ -239,35 +300,98 @@ def _name(g: Gold, page: Page, notes: list[str]) -> str | None:
     return None
 
 
-def _rows(kind: str, rows: list[dict], page: Page, cols: tuple[str, ...], notes: list[str]) -> list[dict]:
+def _names(r: dict) -> list[str]:
+    """Names to try, in order: the entry's coded names (the clean name where the page prints it,
+    `Overweight` in a cell `Overweight(278.02)`), then the narrative row that prints the entry
+    (`Weight` where `Patient Body Weight - Measured` is not printed)."""
+    narr = r.get("narrative") or {}
+    name = narr.get("name")
+    if not name:
+        return list(r["names"])
+    if narr.get("pair"):  # `145/88` printed under the row's own name only
+        return [name]
+    return list(r["names"]) + ([name] if name not in r["names"] else [])
+
+
+def _printed_somewhere(r: dict, page: Page) -> bool:
+    """Whether the page shows the entry in some form (a name, its narrative row, its value, a code)."""
+    narr = r.get("narrative") or {}
+    texts = [*r["names"], narr.get("name"), narr.get("cell")]
+    if "value" in r:
+        texts.append(r["value"])
+    texts += [c for c in r.get("codes", []) if len(c) >= 4]  # `[ICD9: 780.60]` beside another name
+    return any(page.has(t) for t in texts if t)
+
+
+def _printed_cell(narr: dict, r: dict, page: Page) -> tuple[str, str | None] | None:
+    """(value, unit) as the page prints the entry's narrative value cell, or None."""
+    if not narr.get("value"):
+        return None
+    printed = page.printed(narr["cell"])
+    if printed is not None:
+        if narr.get("pair"):
+            m = re.match(r"^(\S+/\S+)\s*(.*)$", printed)
+            if m:
+                return m.group(1), m.group(2) or None
+        elif (split := printed_value_unit(printed, r["value"], r.get("unit"))) is not None:
+            return split
+    if page.has(narr["value"]) and (not narr.get("unit") or page.has(narr["unit"])):
+        return page.printed(narr["value"]), page.printed(narr.get("unit"))
+    return None
+
+
+def _rows(kind: str, rows: list[dict], page: Page, cols: tuple[str, ...], notes: list[str],
+          incomplete: list[str] | None = None) -> list[dict]:
+    """Gold rows as printed; a row that cannot be labeled is dropped and noted, and when the page
+    still shows that entry in some form the table is named in `incomplete`."""
     out: list[dict] = []
+    unlabeled = 0
     for i, r in enumerate(rows):
-        name = next((n for n in r["names"] if page.has(n)), None)
+        if r.get("merged"):  # printed inside another entry's row (`145/88`)
+            continue
+        narr = r.get("narrative") or {}
+        name = next((p for n in _names(r) if (p := page.printed(n))), None)
         if name is None:
             notes.append(f"{kind}[{i}]: name not printed")
+            unlabeled += _printed_somewhere(r, page)
             continue
         row = {cols[0]: name}
         if "value" in cols:
-            value = next((v for v in _number_variants(r["value"]) if page.has(v)), None)
-            if value is None:
-                notes.append(f"{kind}[{i}]: value not printed")
-                continue
-            row["value"] = value
-            unit = r.get("unit")
-            if unit and not page.has(unit):
-                printed = page.unit_after(name, value, unit)
-                if printed is None:
-                    notes.append(f"{kind}[{i}]: unit not printed")
+            value, unit = None, r.get("unit")
+            cell = _printed_cell(narr, r, page)
+            if cell is not None:
+                # the value cell as printed: `80 beats per minute`, `145/88`, `50mg/dl`, `88` (no unit)
+                value, unit = cell
+                if unit is None and r.get("unit") and not narr.get("pair"):
+                    unit = page.unit_after(name, value, r["unit"])
+            else:  # no narrative value cell (or not printed as the narrative has it): the entry's value
+                value = next((page.printed(v) for v in _number_variants(r["value"]) if page.has(v)), None)
+                if value is None:
+                    notes.append(f"{kind}[{i}]: value not printed")
+                    unlabeled += _printed_somewhere(r, page)
                     continue
-                notes.append(f"{kind}[{i}]: unit {unit!r} printed as {printed!r}")
-                unit = printed
+                if unit and page.has(unit):
+                    unit = page.printed(unit)
+                elif unit:
+                    printed = page.unit_after(name, value, unit)
+                    if printed is None:
+                        notes.append(f"{kind}[{i}]: unit not printed")
+                        unlabeled += 1
+                        continue
+                    notes.append(f"{kind}[{i}]: unit {unit!r} printed as {printed!r}")
+                    unit = printed
+            row["value"] = value
             row["unit"] = unit
         if row not in out:  # the same entry listed twice prints once
             out.append(row)
+    if unlabeled and incomplete is not None:
+        incomplete.append(kind)
     return out
 
 
-def gold_for(g: Gold, page: Page) -> tuple[dict, list[str]]:
+def gold_for(g: Gold, page: Page, incomplete: list[str] | None = None) -> tuple[dict, list[str]]:
+    """Gold fields as the page prints them, the notes on what was dropped, and (into
+    `incomplete`) the tables with an entry the page shows but that could not be labeled."""
     notes: list[str] = []
     fields: dict = {"patient_name": _name(g, page, notes)}
     birth = None
@@ -282,10 +406,10 @@ def gold_for(g: Gold, page: Page) -> tuple[dict, list[str]]:
         notes.append("sex: not printed as a word")
     # an MRN has a digit ("UNK", "AliceN" are placeholders some test documents carry)
     fields["mrn"] = next((i for i in g.ids if len(i) >= 3 and any(c.isdigit() for c in i) and page.has(i)), None)
-    fields["results"] = _rows("results", g.results, page, ("test_name", "value", "unit"), notes)
-    fields["vital_signs"] = _rows("vital_signs", g.vitals, page, ("vital", "value", "unit"), notes)
-    fields["medications"] = _rows("medications", g.medications, page, ("medication",), notes)
-    fields["problems"] = _rows("problems", g.problems, page, ("problem",), notes)
+    fields["results"] = _rows("results", g.results, page, ("test_name", "value", "unit"), notes, incomplete)
+    fields["vital_signs"] = _rows("vital_signs", g.vitals, page, ("vital", "value", "unit"), notes, incomplete)
+    fields["medications"] = _rows("medications", g.medications, page, ("medication",), notes, incomplete)
+    fields["problems"] = _rows("problems", g.problems, page, ("problem",), notes, incomplete)
     return fields, notes
 
 
@@ -363,7 +487,8 @@ def build(root: Path, out: Path, xsl_per_product: int = 1, kinds: tuple[str, ...
                 manifest["skipped"].append({"source": rel, "reason": "same printed text as an earlier document"})
                 continue
             seen_pdf.add(digest)
-            fields, notes = gold_for(g, Page(text))
+            incomplete: list[str] = []
+            fields, notes = gold_for(g, Page(text), incomplete)
             if not fields["patient_name"] or len(_compact(text)) < 200:
                 manifest["skipped"].append({"source": rel, "reason": "patient name not printed or no text layer"})
                 continue
@@ -380,7 +505,7 @@ def build(root: Path, out: Path, xsl_per_product: int = 1, kinds: tuple[str, ...
                 shutil.copyfile(d / f"{doc_id}.json", ld / f"{doc_id}.json")
             manifest["documents"].append({"id": doc_id, "source": rel, "xml": str(src.xml.relative_to(root)),
                                           "kind": src.kind, "layout": src.layout, "split": split,
-                                          "dropped": notes})
+                                          "dropped": notes, "incomplete_tables": incomplete})
     manifest["counts"] = {s: sum(1 for d in manifest["documents"] if d["split"] == s) for s in ("compile", "score")}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     return manifest

@@ -1,7 +1,17 @@
 """Dev-set summary: scalar and table-cell micro F1 per layout and per column, from `docc eval`
 report.json files (one sample root per layout), optionally side by side with an earlier report.
 
-`python -m eval.devset.summary reports/devset/report.json [--before OLD/report.json] [--out X.md]`
+`python -m eval.devset.summary reports/devset/report.json [--before OLD/report.json] [--out X.md]
+[--manifest DEVSET/manifest.json]`
+
+With `--manifest`, a second table scores tables over *complete* gold only. Why: a document's gold
+table can be known incomplete (`incomplete_tables` in the manifest: an entry the page prints that
+the builder could not label), and the samples contract has no "unlabeled" marker, so such a
+table would count the extractor's correct rows as false positives. The golden files keep the rows
+that were labeled (they are still right, and the compiler learns from them); this table re-scores
+`extracted.jsonl` (written by `docc eval` beside report.json, extracted and golden values per
+document) with the one scorer (`eval.metrics`), leaving each incomplete (document, table) out on
+both sides. Scalars are unchanged.
 """
 from __future__ import annotations
 
@@ -9,6 +19,8 @@ import argparse
 import json
 from pathlib import Path
 
+from eval.metrics import DocTypeScore
+from extractors.schema import Schema
 from extractors.scoring import Counts
 
 
@@ -41,6 +53,34 @@ def summarise(report: dict) -> dict:
     return rows
 
 
+def incomplete_tables(manifest: dict) -> dict[str, set[str]]:
+    """doc id -> the table fields whose gold is known incomplete."""
+    return {d["id"]: set(d.get("incomplete_tables") or []) for d in manifest.get("documents", [])}
+
+
+def complete_only(report: dict, records: list[dict], incomplete: dict[str, set[str]]) -> tuple[dict, int]:
+    """The report's sets re-scored from per-document records with every incomplete (document,
+    table) left out on both sides; returns (report-shaped dict, number of tables left out)."""
+    out: dict = {"sets": {}}
+    left_out = 0
+    for name, s in sorted(report["sets"].items()):
+        doc_types = {}
+        for dt in s["doc_types"]:
+            schema = Schema.load(Path(s["root"]) / dt / "schema.yaml")
+            acc = DocTypeScore(schema)
+            for rec in records:
+                if rec["set"] != name or rec["doc_type"] != dt:
+                    continue
+                skip = incomplete.get(rec["doc_id"], set()) & set(schema.fields)
+                left_out += len(skip)
+                got = {k: v for k, v in (rec.get("extracted") or {}).items() if k not in skip}
+                want = {k: v for k, v in (rec.get("golden") or {}).items() if k not in skip}
+                acc.add(rec["doc_id"], got if rec.get("extracted") is not None else None, want, rec.get("error"))
+            doc_types[dt] = acc.as_dict()
+        out["sets"][name] = {"doc_types": doc_types}
+    return out, left_out
+
+
 def _f1(c: Counts | None) -> str:
     return "-" if c is None or (c.tp + c.fp + c.fn) == 0 else f"{c.f1:.2f}"
 
@@ -62,12 +102,20 @@ def markdown(after: dict, before: dict | None = None) -> str:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(prog="python -m eval.devset.summary", description=__doc__)
+    ap = argparse.ArgumentParser(prog="python -m eval.devset.summary", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("report", type=Path)
     ap.add_argument("--before", type=Path)
     ap.add_argument("--out", type=Path)
+    ap.add_argument("--manifest", type=Path, help="the dev set's manifest.json: add table F1 over complete gold tables")
     a = ap.parse_args()
-    text = markdown(json.loads(a.report.read_text()), json.loads(a.before.read_text()) if a.before else None)
+    report = json.loads(a.report.read_text())
+    text = markdown(report, json.loads(a.before.read_text()) if a.before else None)
+    if a.manifest:
+        records = [json.loads(line) for line in (a.report.parent / "extracted.jsonl").read_text().splitlines() if line.strip()]
+        rescored, left_out = complete_only(report, records, incomplete_tables(json.loads(a.manifest.read_text())))
+        text += (f"\n### Complete gold tables only\n\n{left_out} (document, table) pairs whose gold is known "
+                 "incomplete (manifest `incomplete_tables`) are left out of both sides.\n\n" + markdown(rescored))
     if a.out:
         a.out.write_text(text)
     print(text)
