@@ -8,7 +8,9 @@ from typing import Iterable
 
 from pipeline.document import BBox, Document, Grid, Line
 
-from extractors._rt_rows import _matches_heading, _page_median_height, _repeated_lines, _same_style, is_heading_line
+from extractors._rt_rows import (
+    _matches_heading, _page_median_height, _repeated_lines, _same_style, is_heading_line, unit_text,
+)
 from extractors._rt_values import Found, collapse, norm_phrase, phrase_stems
 from extractors._rt_cells import _line_height
 
@@ -19,14 +21,16 @@ _LEAD_NUMBER = re.compile(r"^([<>≤≥=~]{0,2}\s?[-+]?\d[\d,]*(?:\.\d+)?(?:/\d[
 def cell_part(text: str, part: str) -> str | None:
     """One part of a printed cell that holds several columns: 'all' the whole text, 'num' its
     leading number (`135` of `135 mmol/L`, `145/88` of `145/88 mm[Hg]`; the whole text when it
-    does not start with one), 'rest' what follows that number (None when nothing does)."""
+    does not start with one), 'rest' what follows that number: the unit when it starts with one
+    (`cm` of `177 cm (70.0 in)`, `beats per minute`), else all of it (None when nothing does)."""
     text = collapse(text)
     if part == "all" or not text:
         return text or None
     m = _LEAD_NUMBER.match(text)
     if part == "num":
         return m.group(1).replace(" ", "") if m else text
-    return (m.group(2).strip() or None) if m else None
+    rest = m.group(2).strip() if m else ""
+    return (unit_text(rest) or rest) if rest else None
 
 
 def _grid_cell(row, j: int):

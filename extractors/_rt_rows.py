@@ -197,8 +197,25 @@ def _read_row(line: Line, spans: list[tuple[str, float, float]], columns: list[C
 
 # ---------------------------------------------------------------- section lists
 
-_ROW_VALUE = re.compile(r"^([<>]?[-+]?\d+(?:\.\d+)?)(?:\s+(\S+))?(?:\s|$)")
+_ROW_VALUE = re.compile(r"^([<>]?[-+]?\d+(?:\.\d+)?(?:/\d+(?:\.\d+)?)?)(?:\s+(.*))?$")
 _UNIT = re.compile(r"^(?=.*[A-Za-z%\[\]])(?!\d{1,2}[-/])[\w%\[\]/*^.µμ-]{1,16}$")
+_UNIT_WORD = re.compile(r"^[a-zµμ]{2,12}$")
+
+
+def unit_text(rest: str | None) -> str | None:
+    """The unit printed after a value: one unit-shaped token (`mmol/L`, `%`, `[pH]`), extended by
+    up to three lower-case words when the unit is spelled out (`beats per minute`, `degree
+    celsius`); a flag (`H`, `Normal`) or a bracketed conversion (`(70.0 in)`) after it is not
+    part of it. None when what follows the value does not start with a unit."""
+    words = (rest or "").split()
+    if not words or not _UNIT.match(words[0]):
+        return None
+    out = [words[0]]
+    for w in words[1:4]:
+        if not _UNIT_WORD.match(w):
+            break
+        out.append(w)
+    return " ".join(out)
 _LEADING_DATE = re.compile(r"^(?:\d{1,2}[-/](?:\d{1,2}|[A-Za-z]{3})[-/]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{8})(?:\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AP]M)?)?\s+")
 ROW_CUTS = (r"\(", r"\s\S+:", r"\s\[", r"\s\d{1,2}[-/]\d", r",\s")
 
@@ -263,9 +280,9 @@ def _value_row(line: Line, page: int, roles: dict[str, str], carry: str) -> dict
         name = collapse(names[-1] if names else carry)
         if not re.search(r"[A-Za-z]", name):
             return None
-        unit = m.group(2) if m.group(2) and _UNIT.match(m.group(2)) else None
-        if unit is None and ci + 1 < len(cells) and _UNIT.match(cells[ci + 1].text) and not m.group(2):
-            unit = cells[ci + 1].text
+        unit = unit_text(m.group(2))
+        if unit is None and ci + 1 < len(cells) and not m.group(2):
+            unit = unit_text(cells[ci + 1].text)
         values = {"name": name, "value": m.group(1), "unit": unit}
         return {col: values.get(role) for col, role in roles.items()}
     return None

@@ -109,6 +109,28 @@ def test_cell_part_splits_number_and_unit():
     assert runtime.cell_part("145/88 mm[Hg]", "rest") == "mm[Hg]"
     assert runtime.cell_part("7.2 H", "num") == "7.2"
     assert runtime.cell_part("Negative", "num") == "Negative" and runtime.cell_part("Negative", "rest") is None
+    # a unit spelled out in words is one unit; a flag or a conversion after it is not part of it
+    assert runtime.cell_part("80 beats per minute", "rest") == "beats per minute"
+    assert runtime.cell_part("177 cm (70.0 in)", "rest") == "cm"
+    assert runtime.cell_part("10.2 g/dl High", "rest") == "g/dl"
+    assert runtime.cell_part("12.3 (10+3/ul)", "rest") == "(10+3/ul)"  # not unit-shaped: all of it
+
+
+def test_section_rows_read_ratio_values_and_spelled_out_units():
+    words = _line_words("VITAL SIGNS", 40, 14.0)
+    top = 70.0
+    for name, value in (("Heart Rate", "80 beats per minute"), ("Blood Pressure", "145/88"),
+                        ("Body Temperature", "38 degree celsius High")):
+        words += _line_words(name, top)
+        words += [Word(w.text, w.x0 + 200, w.top, w.x1 + 200, w.bottom) for w in _line_words(value, top)]
+        top += 14
+    ws = tuple(words)
+    doc = _doc(Page(1, 612, 792, "text-layer", ws, group_lines(ws), ()))
+    found = runtime.section_rows(doc, headings=("vital signs",), roles={"vital": "name", "value": "value", "unit": "unit"})
+    rows = [{c: (v.value if v else None) for c, v in r.items()} for r in found.value]
+    assert rows == [{"vital": "Heart Rate", "value": "80", "unit": "beats per minute"},
+                    {"vital": "Blood Pressure", "value": "145/88", "unit": None},
+                    {"vital": "Body Temperature", "value": "38", "unit": "degree celsius"}]
 
 
 def _line_words(text: str, top: float, size: float = 10.0) -> list[Word]:
