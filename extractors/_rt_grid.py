@@ -54,8 +54,17 @@ def _header_score(text: str, phrases: tuple[str, ...], learned: int) -> int:
     return 1 if any(ph and f" {ph} " in padded for ph in phrases) and len(t.split()) <= 4 else 0
 
 
-def _map_header(row, columns: dict[str, dict], anchor: str) -> dict[str, tuple[int, str]] | None:
-    """Column name -> (grid column, part) when `row` reads as the table's header row."""
+# Headers any list's name column may carry; read only in a grid inside the field's own section.
+NAME_HEADERS = ("name", "description")
+
+
+def _filled(row) -> int:
+    return sum(1 for c in row if c is not None and c.words)
+
+
+def _map_header(row, columns: dict[str, dict], anchor: str, in_section: bool = False) -> dict[str, tuple[int, str]] | None:
+    """Column name -> (grid column, part) when `row` reads as the table's header row. Inside the
+    field's own section the anchor may also go by a generic name header (`Name`)."""
     cells = [(j, c.text) for j, c in enumerate(row) if c is not None and c.words]
     if not cells:
         return None
@@ -64,6 +73,8 @@ def _map_header(row, columns: dict[str, dict], anchor: str) -> dict[str, tuple[i
     for name in sorted(columns, key=lambda n: n != anchor):
         spec = columns[name]
         phrases, learned = tuple(spec["headers"]), int(spec.get("learned", 0))
+        if in_section and name == anchor:
+            phrases += NAME_HEADERS
         best = max(((_header_score(t, phrases, learned), -j, j) for j, t in cells if j not in used), default=(0, 0, -1))
         if best[0] > 0:
             found[name] = (best[2], spec.get("part", "all"))
@@ -180,30 +191,36 @@ def grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required:
     rows: list[dict[str, Found | None]] = []
     boxes: list[BBox] = []
     first_page: int | None = None
-    active: tuple[dict[str, tuple[int, str]], int] | None = None
+    active: tuple[dict[str, tuple[int, str]], int, str] | None = None  # mapping, columns, header text
     for page in doc.pages:
         for gi, grid in enumerate(page.tables):
             if allowed is not None and (page.number, gi) not in allowed:
                 if _columns(grid) >= 2:
                     active = None
                 continue
+            in_section = allowed is not None
             mapping, start = None, 0
             for r in range(min(max_header_row + 1, len(grid.rows))):
-                mapping = _map_header(grid.rows[r], columns, anchor)
+                mapping = _map_header(grid.rows[r], columns, anchor, in_section)
                 if mapping is not None:
                     start = r + 1
                     break
+                if _filled(grid.rows[r]) >= 2:
+                    break  # the first row of several cells is the header row, or there is none
             ncols = _columns(grid)
             if mapping is None:
-                if active is not None and gi == 0 and ncols == active[1]:
-                    mapping = active[0]
-                else:
+                if active is None or gi != 0 or ncols != active[1]:
                     active = None
                     continue
-            active = (mapping, ncols)
+                mapping, header = active[0], active[2]  # a table continued from the last page
+            else:
+                head = _grid_cell(grid.rows[start - 1], mapping[anchor][0])
+                header = norm_phrase(head.text) if head is not None else ""
+            active = (mapping, ncols, header)
             for row in grid.rows[start:]:
-                if _map_header(row, columns, anchor) is not None:
-                    continue  # a header repeated inside the grid
+                cell = _grid_cell(row, mapping[anchor][0])
+                if cell is not None and header and norm_phrase(cell.text) == header:
+                    continue  # the header row repeated inside the grid
                 got: dict[str, Found | None] = {}
                 for name in columns:
                     if name not in mapping:

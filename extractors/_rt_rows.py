@@ -202,6 +202,10 @@ _UNIT = re.compile(r"^(?=.*[A-Za-z%\[\]])(?!\d{1,2}[-/])[\w%\[\]/*^.µμ-]{1,16}
 _UNIT_WORD = re.compile(r"^[a-zµμ]{2,12}$")
 
 
+_ENUMERATOR = re.compile(r"^(?:\d{1,3}[.)]|[•·▪◦‣*-]|#\d{1,3})\s+(?=\S*[A-Za-z])")
+_ITEM_LABEL = re.compile(r"^[A-Za-z]+\s*#\s*\d{1,3}:?$")
+
+
 def unit_text(rest: str | None) -> str | None:
     """The unit printed after a value: one unit-shaped token (`mmol/L`, `%`, `[pH]`), extended by
     up to three lower-case words when the unit is spelled out (`beats per minute`, `degree
@@ -295,7 +299,8 @@ def section_rows(doc: Document, *, headings: Iterable[str], roles: dict[str, str
     `roles` maps each column to 'name', 'value' or 'unit' (learned from where the samples print
     golden cells). With a value column a row is `name value [unit]` on one line (a name may wrap
     onto the lines before its value); without one, each row is the leading text of a line that
-    starts at the list's left edge, cut where `cut` (a learned regex) first matches. Page headers
+    starts at the list's left edge, without its enumerator (`1.`, `•`; a `Problem #2` line that
+    only numbers the next item is skipped), cut where `cut` (a learned regex) first matches. Page headers
     and footers are skipped, so a list continues across pages; lines that do not parse (panel
     rows, repeated header rows) are skipped, up to `max_misses` in a row.
     """
@@ -339,6 +344,9 @@ def section_rows(doc: Document, *, headings: Iterable[str], roles: dict[str, str
                 if x0 > left + 3.0:
                     continue  # a continuation line or a detail column
                 text = split_cells(line, page.number, 0)[0].text
+                if _ITEM_LABEL.match(text.strip()):
+                    continue  # `Problem #2` above the item it numbers
+                text = _ENUMERATOR.sub("", text.strip())  # `1. Essential hypertension`, `• Asthma`
                 if cut:
                     m = re.search(cut, text)
                     if m is not None and m.start() > 0:

@@ -204,3 +204,27 @@ def test_a_section_continues_across_pages_past_running_headers():
     doc = _doc(p1, p2)
     # the running header at the top of page 2 does not end the problems section
     assert _problems(doc) == ["Asthma", "Gout"]
+
+
+def test_section_list_drops_enumerators_and_item_number_lines():
+    words, top = _line_words("PROBLEMS", 40, 14.0), 70.0
+    for text in ("1. Essential hypertension", "Problem #2", "Overweight (finding)", "• Asthma"):
+        words += _line_words(text, top)
+        top += 14
+    words += _line_words("ENCOUNTERS", top + 10, 14.0)
+    ws = tuple(words)
+    doc = _doc(Page(1, 612, 792, "text-layer", ws, group_lines(ws), ()))
+    found = runtime.section_rows(doc, headings=("problems",), roles={"problem": "name"}, cut=r"\(")
+    assert [r["problem"].value for r in found.value] == ["Essential hypertension", "Overweight", "Asthma"]
+
+
+def test_a_data_row_is_never_taken_for_the_header_row():
+    """`Name | Type` heads the grid; a row whose Type cell reads `Condition` (a lexicon header
+    of the problem column) is data, and inside the problems section `Name` heads the list."""
+    doc = _doc(_sectioned_page(1, [("PROBLEMS", [["Name", "Type"], ["Hypothyroidism", "Condition"],
+                                                  ["Hypertension", "Diagnosis"], ["Fever", "Finding"]])]))
+    assert _problems(doc) == ["Hypothyroidism", "Hypertension", "Fever"]
+    # outside any problems section, `Name` heads nothing and no data row becomes a header
+    doc = _doc(_sectioned_page(1, [("CARE TEAM", [["Name", "Type"], ["Hypothyroidism", "Condition"],
+                                                   ["Fever", "Finding"]])]))
+    assert _problems(doc) is None
