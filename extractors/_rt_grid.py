@@ -10,6 +10,7 @@ from pipeline.document import BBox, Document, Grid, Line
 
 from extractors._rt_rows import (
     _matches_heading, _page_median_height, _repeated_lines, _same_style, is_heading_line, unit_text,
+    without_code_refs,
 )
 from extractors._rt_values import Found, collapse, norm_phrase, phrase_stems
 from extractors._rt_cells import _line_height
@@ -54,8 +55,9 @@ def _header_score(text: str, phrases: tuple[str, ...], learned: int) -> int:
     return 1 if any(ph and f" {ph} " in padded for ph in phrases) and len(t.split()) <= 4 else 0
 
 
-# Headers any list's name column may carry; read only in a grid inside the field's own section.
-NAME_HEADERS = ("name", "description")
+# The header any list's name column may carry, printed alone; read only in a grid inside the
+# field's own section (`Name | Type | Status` under `Problems`).
+NAME_HEADER = "name"
 
 
 def _filled(row) -> int:
@@ -73,9 +75,9 @@ def _map_header(row, columns: dict[str, dict], anchor: str, in_section: bool = F
     for name in sorted(columns, key=lambda n: n != anchor):
         spec = columns[name]
         phrases, learned = tuple(spec["headers"]), int(spec.get("learned", 0))
-        if in_section and name == anchor:
-            phrases += NAME_HEADERS
         best = max(((_header_score(t, phrases, learned), -j, j) for j, t in cells if j not in used), default=(0, 0, -1))
+        if best[0] == 0 and in_section and name == anchor:
+            best = next(((1, -j, j) for j, t in cells if norm_phrase(t) == NAME_HEADER), best)
         if best[0] > 0:
             found[name] = (best[2], spec.get("part", "all"))
             used.add(best[2])
@@ -228,7 +230,11 @@ def grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required:
                         continue
                     j, part = mapping[name]
                     cell = _grid_cell(row, j)
+                    if name != anchor and cell is not None and cell is _grid_cell(row, mapping[anchor][0]):
+                        cell = None  # a panel row's name spans the row: it has no value of its own
                     v = cell_part(cell.text, part) if cell is not None else None
+                    if v is not None and name == anchor:
+                        v = without_code_refs(v)
                     got[name] = Found(v, page.number, cell.bbox, v, 1.0) if v else None
                 if got.get(anchor) is None or any(got.get(c) is None for c in req if c in mapping):
                     continue

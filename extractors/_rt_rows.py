@@ -206,6 +206,18 @@ _ENUMERATOR = re.compile(r"^(?:\d{1,3}[.)]|[•·▪◦‣*-]|#\d{1,3})\s+(?=\S*
 _ITEM_LABEL = re.compile(r"^[A-Za-z]+\s*#\s*\d{1,3}:?$")
 
 
+_CODE_REFS = re.compile(r"\s*[\[(]?\b(?:LOINC|SNOMED(?:[- ]?CT)?|CPT(?:-?4)?|ICD-?(?:9|10)(?:-?CM)?|RxNorm|NDC|HCPCS)\b\s*(?:code)?\s*[:#=].*$",
+                        re.IGNORECASE)
+
+
+def without_code_refs(name: str) -> str:
+    """A table name without the code references printed after it (`Color LOINC: 5778-6`,
+    `Fever SNOMED-CT: 386661006, ICD-9: 780.6`): a code system's name and a code are never part
+    of what the row names. The whole text when nothing precedes the reference."""
+    cut = _CODE_REFS.sub("", name).strip()
+    return cut or name
+
+
 def unit_text(rest: str | None) -> str | None:
     """The unit printed after a value: one unit-shaped token (`mmol/L`, `%`, `[pH]`), extended by
     up to three lower-case words when the unit is spelled out (`beats per minute`, `degree
@@ -281,7 +293,7 @@ def _value_row(line: Line, page: int, roles: dict[str, str], carry: str) -> dict
         if m is None or _LEADING_DATE.match(cell.text + " "):
             continue  # no number, or a date
         names = [c.text for c in cells[:ci] if not _LEADING_DATE.match(c.text + " ")]
-        name = collapse(names[-1] if names else carry)
+        name = without_code_refs(collapse(names[-1] if names else carry))
         if not re.search(r"[A-Za-z]", name):
             return None
         unit = unit_text(m.group(2))
@@ -346,7 +358,7 @@ def section_rows(doc: Document, *, headings: Iterable[str], roles: dict[str, str
                 text = split_cells(line, page.number, 0)[0].text
                 if _ITEM_LABEL.match(text.strip()):
                     continue  # `Problem #2` above the item it numbers
-                text = _ENUMERATOR.sub("", text.strip())  # `1. Essential hypertension`, `• Asthma`
+                text = without_code_refs(_ENUMERATOR.sub("", text.strip()))  # `1. Asthma`, `• Gout ICD-10: J45`
                 if cut:
                     m = re.search(cut, text)
                     if m is not None and m.start() > 0:

@@ -228,3 +228,36 @@ def test_a_data_row_is_never_taken_for_the_header_row():
     doc = _doc(_sectioned_page(1, [("CARE TEAM", [["Name", "Type"], ["Hypothyroidism", "Condition"],
                                                    ["Fever", "Finding"]])]))
     assert _problems(doc) is None
+
+
+def test_grid_panel_rows_and_code_references():
+    """A panel row whose name spans the grid gives no value (it is skipped as a row without its
+    required value), and code references printed after a name are not part of it."""
+    cols = {"test_name": {"headers": ("test",), "learned": 0},
+            "value": {"headers": ("value",), "learned": 0, "part": "num"}}
+    page = _sectioned_page(1, [("RESULTS", [["Test", "Value"], ["Urinalysis panel LOINC: 24357-6", ""],
+                                            ["Color LOINC: 5778-6", "Yellow"], ["Glucose", "50 mg/dL"]])])
+    # make the panel row's name cell span the value column, as a drawn grid prints it
+    grid = page.tables[0]
+    panel = (grid.rows[1][0], None)
+    page = Page(1, page.width, page.height, page.source, page.words, page.lines,
+                (Grid(grid.bbox, (grid.rows[0], panel, *grid.rows[2:])),))
+    found = runtime.grid_rows(_doc(page), columns=cols, anchor="test_name", required=("value",), headings=("results",))
+    assert [(r["test_name"].value, r["value"].value) for r in found.value] == [("Color", "Yellow"), ("Glucose", "50")]
+
+
+def test_a_heading_learned_for_one_table_is_never_another_tables_own_name():
+    from extractors.tables import section
+
+    schema = Schema.model_validate({"doc_type": "t", "fields": {
+        "vital_signs": {"type": "table", "columns": {"vital": {"type": "string"}, "value": {"type": "string"}}},
+        "problems": {"type": "table", "columns": {"problem": {"type": "string"}}}}})
+    # two samples print the vitals right under a `Problems` heading (an empty problem list)
+    docs, golds = {}, {}
+    for k in ("a", "b"):
+        docs[k] = _doc(_sectioned_page(1, [("PROBLEMS", ["Height 177 cm", "Weight 88 kg"])]))
+        golds[k] = {"vital_signs": [{"vital": "Height", "value": "177"}, {"vital": "Weight", "value": "88"}]}
+    params = section.learn("vital_signs", schema.fields["vital_signs"], docs, golds)
+    assert "problems" in params["headings"]  # without knowing the other tables, it is learned
+    params = section.learn("vital_signs", schema.fields["vital_signs"], docs, golds, siblings=("vital_signs", "problems"))
+    assert params["headings"] == ["vital signs"]

@@ -71,7 +71,7 @@ def _header_like(phrase: str) -> bool:
     return 0 < len(words) <= 4 and not any(ch.isdigit() for ch in phrase)
 
 
-def learn(name: str, spec: FieldSpec, docs: dict, goldens: dict[str, dict]) -> dict | None:
+def learn(name: str, spec: FieldSpec, docs: dict, goldens: dict[str, dict], siblings=()) -> dict | None:
     cols = list(spec.columns)
     all_rows = [r for i in docs for r in (goldens[i].get(name) or []) if isinstance(r, dict)]
     if not all_rows:
@@ -132,7 +132,7 @@ def learn(name: str, spec: FieldSpec, docs: dict, goldens: dict[str, dict]) -> d
     filled = {c: sum(1 for r in all_rows if r.get(c) not in (None, "")) for c in cols}
     required = tuple(c for c in cols if roles.get(c) == "value" and filled[c] >= 0.9 * len(all_rows))
     return {"columns": columns, "anchor": anchor, "required": required,
-            "section": section.learn(name, spec, docs, goldens)}
+            "section": section.learn(name, spec, docs, goldens, siblings)}
 
 
 def render(name: str, params: dict) -> str:

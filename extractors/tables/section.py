@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from decimal import Decimal, InvalidOperation
+from typing import Iterable
 
 from extractors import runtime
 from extractors.candidates import FieldCandidate
@@ -64,8 +65,10 @@ def _learn_cut(examples: list[tuple[str, str]]) -> str | None:
     return best
 
 
-def learn(name: str, spec: FieldSpec, docs: dict, goldens: dict[str, dict]) -> dict | None:
-    """Headings, roles and cut for one table field, or None when no sample grounds a row."""
+def learn(name: str, spec: FieldSpec, docs: dict, goldens: dict[str, dict],
+          siblings: Iterable[str] = ()) -> dict | None:
+    """Headings, roles and cut for one table field, or None when no sample grounds a row.
+    `siblings`: the doc type's other table fields, whose own names are never this one's heading."""
     all_rows = [r for i in docs for r in (goldens[i].get(name) or []) if isinstance(r, dict)]
     if not all_rows:
         return None
@@ -95,7 +98,10 @@ def learn(name: str, spec: FieldSpec, docs: dict, goldens: dict[str, dict]) -> d
     own_stems = runtime.phrase_stems(own)
     # a heading seen once may be a neighbouring section's (the first row grounded elsewhere);
     # keep it when another sample agrees or it shares a word with the field's name
-    heads = sorted({own, *(h for h, n in headings.items() if n >= 2 or runtime.phrase_stems(h) & own_stems)})
+    # another table field's own name heads that field's section, never this one's
+    others = {runtime.norm_phrase(o.replace("_", " ")) for o in (siblings or ()) if o != name}
+    heads = sorted({own, *(h for h, n in headings.items()
+                           if (n >= 2 or runtime.phrase_stems(h) & own_stems) and h not in others)})
     cut = None if "value" in roles.values() else _learn_cut(examples)
     return {"headings": heads, "roles": roles, "cut": cut}
 
@@ -114,8 +120,9 @@ def learned_candidates(schema: Schema, docs: dict, goldens: dict[str, dict], lea
     """One candidate per table field whose layout `learn` could learn, rendered by `render`
     (shared by the strategies that learn from grounded golden rows)."""
     out = []
-    for name, spec in schema.table_fields().items():
-        params = learn(name, spec, docs, goldens)
+    tables = schema.table_fields()
+    for name, spec in tables.items():
+        params = learn(name, spec, docs, goldens, siblings=tuple(tables))
         if params is not None:
             out.append(FieldCandidate(name, render(name, params), "synth", name_))
     return out
