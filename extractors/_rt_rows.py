@@ -200,6 +200,8 @@ def _read_row(line: Line, spans: list[tuple[str, float, float]], columns: list[C
 _ROW_VALUE = re.compile(r"^([<>]?[-+]?\d+(?:\.\d+)?(?:/\d+(?:\.\d+)?)?)(?:\s+(.*))?$")
 _UNIT = re.compile(r"^(?=.*[A-Za-z%\[\]])(?!\d{1,2}[-/])[\w%\[\]/*^.µμ-]{1,16}$")
 _UNIT_WORD = re.compile(r"^[a-zµμ]{2,12}$")
+_JOINING_WORDS = frozenset({"of", "in", "by", "for", "and", "the", "to", "with", "on", "at", "per", "&", "-"})
+_NUMBER = re.compile(r"^[<>]?[-+]?\d+(?:\.\d+)?(?:/\d+(?:\.\d+)?)?$")
 
 
 _ENUMERATOR = re.compile(r"^(?:\d{1,3}[.)]|[•·▪◦‣*-]|#\d{1,3})\s+(?=\S*[A-Za-z])")
@@ -301,6 +303,38 @@ def _value_row(line: Line, page: int, roles: dict[str, str], carry: str) -> dict
             unit = unit_text(cells[ci + 1].text)
         values = {"name": name, "value": m.group(1), "unit": unit}
         return {col: values.get(role) for col, role in roles.items()}
+    for cell in cells:  # `Heart Rate 80 /min`: name, value and unit printed in one cell
+        words = cell.text.split()
+        k = next((i for i, w in enumerate(words) if _NUMBER.match(w)), None)
+        if k is None or k == 0 or any(ch.isdigit() for w in words[:k] for ch in w):
+            continue
+        name = without_code_refs(collapse(" ".join(words[:k])))
+        if not re.search(r"[A-Za-z]", name):
+            continue
+        values = {"name": name, "value": words[k], "unit": unit_text(" ".join(words[k + 1:]))}
+        return {col: values.get(role) for col, role in roles.items()}
+    return None
+
+
+def _tail(line: Line, row: dict[str, Found | None], roles: dict[str, str], prev_bottom: float) -> str | None:
+    """Which part of the row above a line without a value continues: 'unit' for a lone unit
+    (`mm[Hg]` under `BP Systolic 145`), 'name' for the rest of a wrapped name (`urine by test
+    strip` under `Glucose 50 mg/dL`): printed tight under the row (closer than half a line) and
+    starting lower-case or with a bracket, or after a name that ends in a joining word
+    (`Appearance of` / `Urine`). None for anything else (a new row's name, a panel)."""
+    height = _line_height(line)
+    if line.bbox[1] - prev_bottom > 0.6 * height:
+        return None
+    text = line.text.strip()
+    unit_col = next((c for c, r in roles.items() if r == "unit"), None)
+    if unit_col and row.get(unit_col) is None and unit_text(text) == text and len(text.split()) == 1 \
+            and (len(text) <= 3 or re.search(r"[^A-Za-z]", text)):
+        return "unit"
+    name_col = next((c for c, r in roles.items() if r == "name"), None)
+    name = row.get(name_col) if name_col else None
+    unfinished = name is not None and str(name.value).split()[-1].casefold() in _JOINING_WORDS
+    if len(text.split()) <= 6 and (text[:1].islower() or text[:1] in "[(" or unfinished):
+        return "name"
     return None
 
 
@@ -323,6 +357,7 @@ def section_rows(doc: Document, *, headings: Iterable[str], roles: dict[str, str
     boxes: list[BBox] = []
     first_page: int | None = None
     active, misses, carry, left = False, 0, "", None
+    prev_bottom, prev_page = 0.0, 0
     style: tuple[float, bool] = (0.0, False)
     for page in doc.pages:
         median = _page_median_height(page.lines)
@@ -341,8 +376,17 @@ def section_rows(doc: Document, *, headings: Iterable[str], roles: dict[str, str
                 continue
             if has_value:
                 parsed = _value_row(line, page.number, roles, carry)
+                tail = _tail(line, rows[-1], roles, prev_bottom) if parsed is None and rows and prev_page == page.number else None
+                if tail is not None:
+                    col = next(c for c, r in roles.items() if r == tail)
+                    old = rows[-1].get(col)
+                    text = collapse(f"{old.value} {line.text}") if tail == "name" and old is not None else collapse(line.text)
+                    rows[-1][col] = Found(text, page.number, line.bbox, text, round(line.conf, 3))
+                    prev_bottom = line.bbox[3]
+                    continue
                 if parsed is None:
                     misses += 1
+                    prev_page = 0  # nothing below an unrelated line continues the row above it
                     carry = (carry + " " + line.text).strip() if len(line.words) <= 4 else ""
                     carry = " ".join(carry.split()[-6:])
                     if misses > max_misses:
@@ -372,6 +416,7 @@ def section_rows(doc: Document, *, headings: Iterable[str], roles: dict[str, str
                    for col, v in parsed.items()}
             rows.append(row)
             boxes.append(line.bbox)
+            prev_bottom, prev_page = line.bbox[3], page.number
             if first_page is None:
                 first_page = page.number
     if not rows:

@@ -261,3 +261,27 @@ def test_a_heading_learned_for_one_table_is_never_another_tables_own_name():
     assert "problems" in params["headings"]  # without knowing the other tables, it is learned
     params = section.learn("vital_signs", schema.fields["vital_signs"], docs, golds, siblings=("vital_signs", "problems"))
     assert params["headings"] == ["vital signs"]
+
+
+def test_section_rows_read_names_wrapped_below_and_values_inside_the_name_cell():
+    """HTML views top-align table cells: a long test name wraps onto the lines under its value,
+    a unit onto the line under its value, and a narrow cell prints `Heart Rate 80 /min` as one."""
+    def line(text, x, top):
+        return [Word(w.text, w.x0 + x - 50, w.top, w.x1 + x - 50, w.bottom) for w in _line_words(text, top)]
+
+    words = _line_words("RESULTS", 40, 14.0)
+    words += line("Glucose", 50, 70) + line("50 mg/dL", 250, 70)
+    words += line("[Mass/volume] in", 50, 83.5) + line("urine by test strip", 50, 97)
+    words += line("Specific gravity of", 50, 120) + line("1.015", 250, 120) + line("Urine", 50, 133.5)
+    words += line("BP Systolic 145", 50, 156) + line("mm[Hg]", 50, 169.5)
+    words += line("Heart Rate 80 /min", 50, 192)
+    words += line("Lipid Panel", 50, 215) + line("Cholesterol", 50, 238) + line("190 mg/dL", 250, 238)
+    ws = tuple(words)
+    doc = _doc(Page(1, 612, 792, "text-layer", ws, group_lines(ws), ()))
+    found = runtime.section_rows(doc, headings=("results",), roles={"test": "name", "value": "value", "unit": "unit"})
+    rows = [{c: (v.value if v else None) for c, v in r.items()} for r in found.value]
+    assert rows == [{"test": "Glucose [Mass/volume] in urine by test strip", "value": "50", "unit": "mg/dL"},
+                    {"test": "Specific gravity of Urine", "value": "1.015", "unit": None},
+                    {"test": "BP Systolic", "value": "145", "unit": "mm[Hg]"},
+                    {"test": "Heart Rate", "value": "80", "unit": "/min"},
+                    {"test": "Cholesterol", "value": "190", "unit": "mg/dL"}]
