@@ -282,14 +282,23 @@ def _repeated_lines(doc: Document, margin: float = 0.15) -> frozenset[str]:
     return frozenset(k for k, pages in seen.items() if len(pages) > 1 and k)
 
 
-def _value_row(line: Line, page: int, roles: dict[str, str], carry: str) -> dict[str, str | None] | None:
-    """Split `name value unit` the way the samples print it (`135 mmol/L` is value and unit).
+def _value_row(line: Line, page: int, roles: dict[str, str], carry: str, value_x: float | None = None
+               ) -> tuple[dict[str, str | None], float | None, bool] | None:
+    """Split `name value unit` the way the samples print it (`135 mmol/L` is value and unit):
+    the row, the left edge of its value cell, and whether the value is a number.
 
     The value is the first number standing alone in a cell after the first cell; the name is
     the nearest cell before it that is not a date (or, when the value opens the line, the
-    wrapped name carried from the lines above).
+    wrapped name carried from the lines above). Failing that, a cell starting at `value_x` (the
+    value column the numbers showed) is a text value, and a cell printing name, number and unit
+    in one (`Heart Rate 80 /min`) is split.
     """
     cells = split_cells(line, page, 0)
+
+    def row(name: str, value: str, unit: str | None) -> dict[str, str | None]:
+        values = {"name": name, "value": value, "unit": unit}
+        return {col: values.get(role) for col, role in roles.items()}
+
     for ci, cell in enumerate(cells):
         m = _ROW_VALUE.match(cell.text)
         if m is None or _LEADING_DATE.match(cell.text + " "):
@@ -301,18 +310,24 @@ def _value_row(line: Line, page: int, roles: dict[str, str], carry: str) -> dict
         unit = unit_text(m.group(2))
         if unit is None and ci + 1 < len(cells) and not m.group(2):
             unit = unit_text(cells[ci + 1].text)
-        values = {"name": name, "value": m.group(1), "unit": unit}
-        return {col: values.get(role) for col, role in roles.items()}
+        return row(name, m.group(1), unit), cell.x0, True
+    if value_x is not None:
+        for ci, cell in enumerate(cells[1:], start=1):
+            if abs(cell.x0 - value_x) > 4.0 or _LEADING_DATE.match(cell.text + " "):
+                continue
+            names = [c.text for c in cells[:ci] if not _LEADING_DATE.match(c.text + " ")]
+            name = without_code_refs(collapse(names[-1])) if names else ""
+            if re.search(r"[A-Za-z]", name) and cell.text[:1].isalpha() and len(cell.text.split()) <= 3:
+                return row(name, collapse(cell.text), None), cell.x0, False
     for cell in cells:  # `Heart Rate 80 /min`: name, value and unit printed in one cell
         words = cell.text.split()
         k = next((i for i, w in enumerate(words) if _NUMBER.match(w)), None)
-        if k is None or k == 0 or any(ch.isdigit() for w in words[:k] for ch in w):
-            continue
+        if k is None or k == 0 or any(ch.isdigit() or ch == ":" for w in words[:k] for ch in w):
+            continue  # no number after a name, or a `Label: value` line
         name = without_code_refs(collapse(" ".join(words[:k])))
         if not re.search(r"[A-Za-z]", name):
             continue
-        values = {"name": name, "value": words[k], "unit": unit_text(" ".join(words[k + 1:]))}
-        return {col: values.get(role) for col, role in roles.items()}
+        return row(name, words[k], unit_text(" ".join(words[k + 1:]))), None, True
     return None
 
 
@@ -328,7 +343,7 @@ def _tail(line: Line, row: dict[str, Found | None], roles: dict[str, str], prev_
     text = line.text.strip()
     unit_col = next((c for c, r in roles.items() if r == "unit"), None)
     if unit_col and row.get(unit_col) is None and unit_text(text) == text and len(text.split()) == 1 \
-            and (len(text) <= 3 or re.search(r"[^A-Za-z]", text)):
+            and (len(text) <= 3 or re.search(r"[\[\]/%^*]", text)):
         return "unit"
     name_col = next((c for c, r in roles.items() if r == "name"), None)
     name = row.get(name_col) if name_col else None
@@ -344,17 +359,36 @@ def section_rows(doc: Document, *, headings: Iterable[str], roles: dict[str, str
 
     `roles` maps each column to 'name', 'value' or 'unit' (learned from where the samples print
     golden cells). With a value column a row is `name value [unit]` on one line (a name may wrap
-    onto the lines before its value); without one, each row is the leading text of a line that
-    starts at the list's left edge, without its enumerator (`1.`, `•`; a `Problem #2` line that
-    only numbers the next item is skipped), cut where `cut` (a learned regex) first matches. Page headers
-    and footers are skipped, so a list continues across pages; lines that do not parse (panel
-    rows, repeated header rows) are skipped, up to `max_misses` in a row.
+    onto the lines before its value, or onto tight lines under it); a value is a number, or, once
+    the numbers show where the value column starts, whatever cell starts there (`YELLOW`,
+    `Negative`). Without a value column, each row is the leading text of a line that starts at
+    the list's left edge, without its enumerator (`1.`, `•`; a `Problem #2` line that only
+    numbers the next item is skipped), cut where `cut` (a learned regex) first matches. Page
+    headers and footers are skipped, so a list continues across pages; lines that do not parse
+    (panel rows, repeated header rows) are skipped, up to `max_misses` in a row.
     """
     heads = frozenset(norm_phrase(h) for h in headings)
+    rows, boxes, first_page, xs = _read_list(doc, heads, roles, cut, max_misses, None)
+    if "value" in roles.values() and len(xs) >= 3:
+        xs = sorted(xs)
+        mid = xs[len(xs) // 2]
+        if sum(1 for x in xs if abs(x - mid) <= 4.0) >= 0.6 * len(xs):  # one value column
+            rows, boxes, first_page, _ = _read_list(doc, heads, roles, cut, max_misses, mid)
+    if not rows:
+        return None
+    bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+    return Found(rows, first_page, bbox, "", 0.9)
+
+
+def _read_list(doc: Document, heads: frozenset[str], roles: dict[str, str], cut: str | None, max_misses: int,
+               value_x: float | None) -> tuple[list[dict[str, Found | None]], list[BBox], int | None, list[float]]:
+    """One pass of `section_rows`: its rows, their boxes, the first row's page and the left
+    edges of the numeric value cells it read (where the value column starts)."""
     has_value = "value" in roles.values()
     repeated = _repeated_lines(doc)
     rows: list[dict[str, Found | None]] = []
     boxes: list[BBox] = []
+    xs: list[float] = []
     first_page: int | None = None
     active, misses, carry, left = False, 0, "", None
     prev_bottom, prev_page = 0.0, 0
@@ -375,7 +409,11 @@ def section_rows(doc: Document, *, headings: Iterable[str], roles: dict[str, str
                 active = False
                 continue
             if has_value:
-                parsed = _value_row(line, page.number, roles, carry)
+                # a text value only right after other rows: a stray line further on is no row
+                read = _value_row(line, page.number, roles, carry, value_x if misses <= 5 and rows else None)
+                parsed = read[0] if read is not None else None
+                if read is not None and read[1] is not None and read[2]:
+                    xs.append(read[1])
                 tail = _tail(line, rows[-1], roles, prev_bottom) if parsed is None and rows and prev_page == page.number else None
                 if tail is not None:
                     col = next(c for c, r in roles.items() if r == tail)
@@ -419,7 +457,4 @@ def section_rows(doc: Document, *, headings: Iterable[str], roles: dict[str, str
             prev_bottom, prev_page = line.bbox[3], page.number
             if first_page is None:
                 first_page = page.number
-    if not rows:
-        return None
-    bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
-    return Found(rows, first_page, bbox, "", 0.9)
+    return rows, boxes, first_page, xs

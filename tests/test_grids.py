@@ -285,3 +285,21 @@ def test_section_rows_read_names_wrapped_below_and_values_inside_the_name_cell()
                     {"test": "BP Systolic", "value": "145", "unit": "mm[Hg]"},
                     {"test": "Heart Rate", "value": "80", "unit": "/min"},
                     {"test": "Cholesterol", "value": "190", "unit": "mg/dL"}]
+
+
+def test_section_rows_read_text_values_in_the_value_column_the_numbers_show():
+    def line(text, x, top):
+        return [Word(w.text, w.x0 + x - 50, w.top, w.x1 + x - 50, w.bottom) for w in _line_words(text, top)]
+
+    words = _line_words("RESULTS", 40, 14.0)
+    printed = [("Sodium", "139 mmol/L"), ("Color", "YELLOW"), ("Glucose", "98 mg/dL"), ("Ketones", "Negative"),
+               ("Potassium", "4.1 mmol/L")]
+    for i, (name, value) in enumerate(printed):
+        words += line(name, 50, 70 + 20 * i) + line(value, 250, 70 + 20 * i)
+    words += line("Location: Value Labs, 2474 Rocky place", 50, 190)  # a label line, not a row
+    words += line("Comment", 50, 210) + line("specimen was hemolysed and redrawn", 250, 210)
+    ws = tuple(words)
+    doc = _doc(Page(1, 612, 792, "text-layer", ws, group_lines(ws), ()))
+    found = runtime.section_rows(doc, headings=("results",), roles={"test": "name", "value": "value", "unit": "unit"})
+    rows = [(r["test"].value, r["value"].value) for r in found.value]
+    assert rows == [("Sodium", "139"), ("Color", "YELLOW"), ("Glucose", "98"), ("Ketones", "Negative"), ("Potassium", "4.1")]
