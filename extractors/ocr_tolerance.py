@@ -121,7 +121,7 @@ def ocr_field(doc, pairs, *, kind: str, labels: set[str], keywords: dict[str, fl
               relations: tuple[str, ...], order: str, system: str | None, pattern: str | None,
               min_score: float, max_words: int, lex_labels: set[str] = frozenset(), context: frozenset[str] = frozenset(),
               trailing: frozenset[str] = frozenset(), needs_context: frozenset[str] = frozenset(),
-              name_order: str | None = None):
+              name_order: str | None = None, prefer: str | None = None, orders=None):
     """`runtime.field` for a document with OCR'd pages: labels matched through OCR confusions,
     numeric values repaired (`fix_digits`), and every mention under the best label quality
     voted on by OCR confidence. Returns a runtime.Found or None."""
@@ -144,9 +144,10 @@ def ocr_field(doc, pairs, *, kind: str, labels: set[str], keywords: dict[str, fl
             continue
         value_words = pair.value_words[:max_words] if kind not in ("string",) else pair.value_words
         text = " ".join(w.text for w in value_words)
-        parsed = rt.parse_value(text, kind, order=order, system=system, pattern=pattern)
+        p_order = orders.of(pair) if orders is not None else order
+        parsed = rt.parse_value(text, kind, order=p_order, system=system, pattern=pattern)
         if parsed is None and pair.page in scanned and kind in NUMERIC_KINDS:
-            parsed = rt.parse_value(fix_digits(text), kind, order=order, system=system, pattern=pattern)
+            parsed = rt.parse_value(fix_digits(text), kind, order=p_order, system=system, pattern=pattern)
         if parsed is None or not rt._name_shaped(parsed[0], kind, name_order):
             continue
         value, vtext = parsed
@@ -154,6 +155,8 @@ def ocr_field(doc, pairs, *, kind: str, labels: set[str], keywords: dict[str, fl
             value = float(value)
         conf = min(1.0, score / 2.0) * pair.conf
         bonus = rt.CONTEXT_BONUS if context and rt.block_title(doc, pair) in context else 0.0
+        if prefer is not None and not rt._of_shape(vtext, prefer):
+            bonus -= rt.SHAPE_PENALTY
         rank = score - rt.RELATION_PENALTY.get(pair.relation, 0.0) + bonus
         readings.append((rank, i, value, rt.Found(value, pair.page, pair.value_bbox, vtext, round(conf, 3))))
     if not readings:

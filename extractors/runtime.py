@@ -156,7 +156,8 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
           order: str = "mdy", system: str | None = None, pattern: str | None = None,
           min_score: float = 1.0, max_words: int = 8, pairs: "PairIndex | list[Pair] | None" = None,
           context: Iterable[str] = (), lex_labels: Iterable[str] = (), trailing: Iterable[str] = (),
-          needs_context: Iterable[str] = (), name_order: str | None = None) -> Found | None:
+          needs_context: Iterable[str] = (), name_order: str | None = None, suffix: str | None = None,
+          prefer: str | None = None, label_orders: dict[str, str] | None = None) -> Found | None:
     """The value of one field: the best-labelled pair whose value parses as `kind`.
 
     Learned label variants score highest; otherwise keywords learned from the samples (and
@@ -165,7 +166,11 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
     labelled one elsewhere; a label in `needs_context` (one another field shares, such as
     `Name`) counts only inside such a block. `trailing` labels are printed after or below
     their value. Ties go to the earliest pair. Person names come back without titles and
-    suffixes, in `name_order` when one was learned (see `person_name`).
+    suffixes, in `name_order` when one was learned (see `person_name`). `suffix` (learned) is
+    what the samples print after the value in the same cell (`40 mg tablet` after the drug):
+    it is cut off. A value of the `prefer` shape ranks above an equally labelled one that is not.
+    `label_orders` (learned) gives the day/month order of dates under a label wording when the
+    page's own dates leave it open.
     """
     context = frozenset(context)
     labels = set(labels)
@@ -175,6 +180,7 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
     keywords = keywords or {}
     foes = foes or {}
     relations = tuple(relations)
+    orders = _LabelOrders(doc, order, label_orders)
     best: tuple[float, int] | None = None
     best_found: Found | None = None
     if pairs is None:
@@ -185,8 +191,9 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
         found = _ocr_tolerance.ocr_field(doc, pairs, kind=kind, labels=labels, keywords=keywords, foes=foes, relations=relations,
                                          order=order, system=system, pattern=pattern, min_score=min_score, max_words=max_words,
                                          lex_labels=lex_labels, context=context, trailing=trailing, needs_context=needs_context,
-                                         name_order=name_order)
-        return _tidy_name(found, kind, name_order)
+                                         name_order=name_order, prefer=prefer,
+                                         orders=_LabelOrders(doc, order, label_orders))
+        return _cut_suffix(_tidy_name(found, kind, name_order), suffix)
     for i in pairs.candidates(labels | lex_labels | trailing, keywords if min_score > 0 else None):
         pair = pairs.pairs[i]
         if len(pair.value_words) > max_words * 3:
@@ -202,10 +209,13 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
         if score < min_score or not _context_allows(doc, pair, needs_context, context):
             continue
         value_words = pair.value_words[:max_words] if kind not in ("string",) else pair.value_words
-        parsed = parse_value(" ".join(w.text for w in value_words), kind, order=order, system=system, pattern=pattern)
+        parsed = parse_value(" ".join(w.text for w in value_words), kind, order=orders.of(pair), system=system,
+                             pattern=pattern)
         if parsed is None or not _name_shaped(parsed[0], kind, name_order):
             continue
         bonus = CONTEXT_BONUS if context and block_title(doc, pair) in context else 0.0
+        if prefer is not None and not _of_shape(parsed[1], prefer):
+            bonus -= SHAPE_PENALTY
         rank = (score - RELATION_PENALTY.get(pair.relation, 0.0) + bonus, -i)
         if best is None or rank > best:
             best = rank
@@ -214,7 +224,47 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
                 value = float(value)
             confidence = min(1.0, score / 2.0) * pair.conf
             best_found = Found(value, pair.page, pair.value_bbox, text, round(confidence, 3))
-    return _tidy_name(best_found, kind, name_order)
+    return _cut_suffix(_tidy_name(best_found, kind, name_order), suffix)
+
+
+SHAPE_PENALTY = 0.25
+
+
+class _LabelOrders:
+    """The day/month order to read a pair's date in: the page's own (`date_order`) when its
+    dates settle one, else the order learned for the pair's label wording, else `order`."""
+
+    __slots__ = ("doc", "order", "by_label", "_page_order")
+
+    def __init__(self, doc: Document, order: str, by_label: dict[str, str] | None):
+        self.doc, self.order, self.by_label = doc, order, by_label or {}
+        self._page_order: str | None = None
+
+    def of(self, pair: Pair) -> str:
+        learned = self.by_label.get(norm_phrase(pair.label)) if self.by_label else None
+        if learned is None or learned == self.order:
+            return self.order
+        if self._page_order is None:  # computed once, only when a label's order could differ
+            self._page_order = date_order(self.doc, "") or ""
+        return self._page_order or learned
+
+
+def _of_shape(text: str, shape: str) -> bool:
+    """Whether `text` is, as a whole, one value of the learned `shape` regex."""
+    m = re.search(shape, text, re.I)
+    return m is not None and (m.group(1) if m.groups() else m.group(0)).strip() == text.strip()
+
+
+def _cut_suffix(found: Found | None, suffix: str | None) -> Found | None:
+    """`found` without a trailing `suffix` match (`Furosemide 40 mg tablet` -> `Furosemide`);
+    unchanged when nothing would be left."""
+    if found is None or not suffix or not isinstance(found.value, str):
+        return found
+    m = re.search(r"\s*(?:" + suffix + r")\s*$", found.value, re.I)
+    if m is None or m.start() == 0:
+        return found
+    value = found.value[:m.start()].rstrip(" ,;-")
+    return Found(value, found.page, found.bbox, found.text, found.confidence) if value else found
 
 
 def _context_allows(doc: Document, pair: Pair, needs_context: frozenset[str], context: frozenset[str]) -> bool:
@@ -289,14 +339,19 @@ def first(*candidates: Found | None) -> Found | None:
     return None
 
 
+# a date that may vote on the page's day/month order: one separator throughout, and no digit or
+# decimal point around it, so a reference range ('0.60-1.30', '4.50-5.90') casts no vote
+_VOTING_DATE = re.compile(r"(?<![\w.])(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})(?![\w]|\.\d)")
+
+
 def date_order(doc: Document, default: str = "mdy") -> str:
     """'dmy' or 'mdy' for this document: decided by any unambiguous a/b/yyyy date, else `default`."""
     votes = {"dmy": 0, "mdy": 0}
-    pat = DATE_PATTERNS[1]
+    pat = _VOTING_DATE
     for page in doc.pages:
         for line in page.lines:
             for m in pat.finditer(line.text):
-                a, b = int(m.group(1)), int(m.group(2))
+                a, b = int(m.group(1)), int(m.group(3))
                 if a > 12 >= b:
                     votes["dmy"] += 1
                 elif b > 12 >= a:

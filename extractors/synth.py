@@ -38,6 +38,10 @@ class FieldEvidence:
     titles: dict = dc_field(default_factory=dict)  # (sample id, label) -> block titles (None: none) there
     trailing: Counter = dc_field(default_factory=Counter)  # labels printed after/below their value
     settled: Counter = dc_field(default_factory=Counter)  # day/month orders this field's dates show
+    rests: dict = dc_field(default_factory=dict)  # (sample id, label, relation) -> words printed after the value
+    label_settled: dict = dc_field(default_factory=dict)  # (sample id, label) -> orders its dates settle
+    label_orders: dict = dc_field(default_factory=dict)  # label -> Counter of settled orders at chosen labels
+    chosen_rests: dict = dc_field(default_factory=dict)  # sample id -> what followed the value at its chosen label
 
 
 def _name_tokens(name: str) -> list[str]:
@@ -66,9 +70,13 @@ def observe_field(doc: Document, pairs: list[runtime.Pair], spec: FieldSpec, gol
         if golden_texts and any(g and (g in label or label in g) for g in golden_texts):
             continue
         text = pair.value_text
+        # a string may be printed with more after it in its cell ('Furosemide 40 mg tablet'):
+        # every prefix is tried, and what follows the value is kept to learn a suffix to cut
+        takes = (range(min(len(pair.value_words), 16), 0, -1) if kind == "string"
+                 else (len(pair.value_words), 8, 4, 3, 2))
         for order in (("mdy", "dmy") if kind == "date" else ("mdy",)):
             matched = False
-            for take in (len(pair.value_words), 8, 4, 3, 2):
+            for take in takes:
                 words = pair.value_words[:take]
                 parsed = runtime.parse_value(" ".join(w.text for w in words), kind, order=order, system=spec.system)
                 if parsed is not None and values_match(parsed[0], golden, spec.type):
@@ -77,6 +85,9 @@ def observe_field(doc: Document, pairs: list[runtime.Pair], spec: FieldSpec, gol
             if not matched:
                 continue
             ev.observations.append((sample_id, label, pair.relation))
+            if kind == "string":
+                rest = " ".join(w.text for w in pair.value_words[take:])
+                ev.rests.setdefault((sample_id, label, pair.relation), rest)
             title = runtime.block_title(doc, pair)
             ev.titles.setdefault((sample_id, label), set()).add(title)
             own = runtime.norm_phrase(str(golden).replace(",", " "))
@@ -88,7 +99,9 @@ def observe_field(doc: Document, pairs: list[runtime.Pair], spec: FieldSpec, gol
                 m = re.search(r"(\d{1,2})[-/.](\d{1,2})[-/.]\d{2,4}", text)
                 a, b = int(m.group(1)), int(m.group(2))
                 if a != b:  # 25/06 settles day first by itself; 05/06 by its golden value
-                    ev.settled["dmy" if a > 12 else "mdy" if b > 12 else order] += 1
+                    settled = "dmy" if a > 12 else "mdy" if b > 12 else order
+                    ev.settled[settled] += 1
+                    ev.label_settled.setdefault((sample_id, label), set()).add(settled)
             break
 
 
@@ -104,6 +117,10 @@ def choose_labels(ev: FieldEvidence) -> None:
         if cur is None or (score, label) > (cur[0], cur[1]):
             best[sid] = (score, label, relation)
     for sid, (_, label, relation) in sorted(best.items()):
+        for order in ev.label_settled.get((sid, label), ()):
+            ev.label_orders.setdefault(label, Counter())[order] += 1
+        if (sid, label, relation) in ev.rests:
+            ev.chosen_rests[sid] = ev.rests[(sid, label, relation)]
         ev.relations[relation] += 1
         ev.found_in.add(sid)
         if relation in runtime.TRAILING_RELATIONS:  # 'Jill Reyes' over 'Prescriber': a label after its value
@@ -203,6 +220,38 @@ def field_date_order(ev: FieldEvidence, min_votes: int = 2) -> str | None:
     return order if n >= min_votes else None
 
 
+def learned_suffix(ev: FieldEvidence, goldens: list[Any], min_samples: int = 3) -> str | None:
+    """A regex for what the samples print after the value in the same cell (`40 mg tablet`
+    after `Furosemide`, `(A41.9)` after a diagnosis), when at least `min_samples` show it and
+    its printed shape is shared (`value_shape`); None when no golden value itself ends in that
+    shape (cutting it would then cut values)."""
+    rests = [r for _, r in sorted(ev.chosen_rests.items()) if r.strip()]
+    if len(rests) < min_samples:
+        return None
+    shape = value_shape(rests)
+    if shape is None:
+        return None
+    tail = re.compile(r"\s*(?:" + shape + r")\s*$", re.I)
+    if any(isinstance(g, str) and tail.search(g) and tail.search(g).start() > 0 for g in goldens):
+        return None
+    return shape
+
+
+def label_date_orders(ev: FieldEvidence, min_votes: int = 2) -> dict[str, str]:
+    """The day/month order per label wording, when the field's samples disagree as a whole
+    (layouts from two locales) but every sample printing that wording settles one order
+    (`Birth Date` day first, `DOB` month first): a page that leaves its dates ambiguous is then
+    read the way its label's samples were."""
+    out = {}
+    for label, votes in sorted(ev.label_orders.items()):
+        settled = {o: n for o, n in votes.items() if n}
+        if len(settled) == 1:
+            (order, n), = settled.items()
+            if n >= min_votes:
+                out[label] = order
+    return out
+
+
 def _contexts(ev: FieldEvidence, min_samples: int = 2) -> list[str]:
     """Block titles seen above the field's matching labels in at least `min_samples` samples."""
     seen: Counter = Counter(t for titles in ev.contexts.values() for t in titles)
@@ -263,6 +312,9 @@ def _learn(schema: Schema, docs: dict[str, Document], goldens: dict[str, dict], 
             pattern=closed_values([goldens[i].get(name) for i in sorted(docs)]) if spec.type == "string" else None,
             name_order=name_order([goldens[i].get(name) for i in sorted(docs)]) if spec.type == "person_name" else None,
             date_order=field_date_order(ev),
+            label_orders=label_date_orders(ev) if field_date_order(ev) is None else {},
+            suffix=learned_suffix(ev, [goldens[i].get(name) for i in sorted(docs)]) if spec.type == "string" else None,
+            prefer_shape=spec.type in ("string", "identifier"),
         )
     # a title that is another field's label is that field's label row, not a block title; a
     # title above many fields' labels (a page banner) tells none of them apart

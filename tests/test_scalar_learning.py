@@ -1,0 +1,76 @@
+"""Scalar values learned from where the samples print them: what a cell prints after the value
+(cut off), the shape a value takes (preferred over a header word), the day/month order per
+label wording, and reference ranges that cast no vote on a page's date order. Small hand-built
+pages only."""
+from __future__ import annotations
+
+from extractors import runtime
+from extractors.schema import Schema
+from tests.test_formats import compiled, make_doc
+
+RX = Schema(doc_type="rx", fields={"patient_name": {"type": "person_name"}, "drug_name": {"type": "string"},
+                                   "strength": {"type": "string"}, "birth_date": {"type": "date"}})
+
+
+def _rx(drug: str, strength: str, form: str, dob_label: str, dob: str, one_cell: bool):
+    rows = [[(50, "Patient"), (250, dob_label)], [(50, "Ann Lee"), (250, dob)]]
+    if one_cell:  # 'Rx' over 'Furosemide 40 mg tablet': drug, strength and form in one cell
+        rows += [[(50, "Rx")], [(50, f"{drug} {strength} {form}")]]
+    else:  # 'Drug  Strength  Form' over their values: 'Form' is right of 'Strength'
+        rows += [[(50, "Drug"), (250, "Strength"), (400, "Form")], [(50, drug), (250, strength), (400, form)]]
+    return make_doc(rows)
+
+
+SAMPLES = {
+    "a1": (("Furosemide", "40 mg", "tablet", "DOB", "11/16/1992", True), "1992-11-16"),
+    "a2": (("Metformin", "500 mg", "tablet", "DOB", "03/25/1980", True), "1980-03-25"),
+    "a3": (("Lisinopril", "10 mg", "tablet", "DOB", "12/30/1975", True), "1975-12-30"),
+    "b1": (("Aspirin", "81 mg", "tablet", "Birth Date", "20/05/1961", False), "1961-05-20"),
+    "b2": (("Atorvastatin", "20 mg", "tablet", "Birth Date", "27/05/1975", False), "1975-05-27"),
+    "b3": (("Gabapentin", "300 mg", "capsule", "Birth Date", "14/02/1969", False), "1969-02-14"),
+}
+
+
+def _learned():
+    docs = {sid: _rx(*args) for sid, (args, _) in SAMPLES.items()}
+    goldens = {sid: {"patient_name": "Ann Lee", "drug_name": args[0], "strength": args[1], "birth_date": dob}
+               for sid, (args, dob) in SAMPLES.items()}
+    return compiled(RX, docs, goldens)
+
+
+def test_what_a_cell_prints_after_the_value_is_learned_and_cut_off():
+    plan, source, module = _learned()
+    assert plan.fields["drug_name"].suffix and "suffix=" in source
+    out = module.extract(_rx("Sertraline", "50 mg", "tablet", "DOB", "01/02/1990", True))
+    assert out["drug_name"].value == "Sertraline"
+    # a value printed alone keeps every word
+    out = module.extract(_rx("Sertraline", "50 mg", "tablet", "Birth Date", "01/02/1990", False))
+    assert out["drug_name"].value == "Sertraline"
+
+
+def test_a_value_of_the_learned_shape_ranks_above_a_header_word_beside_the_label():
+    plan, _, module = _learned()
+    assert plan.fields["strength"].prefer_shape and plan.fields["strength"].shape
+    out = module.extract(_rx("Sertraline", "50 mg", "tablet", "Birth Date", "01/02/1990", False))
+    assert out["strength"].value == "50 mg"  # not 'Form', printed right of 'Strength'
+
+
+def test_day_month_order_is_learned_per_label_when_layouts_disagree():
+    plan, _, module = _learned()
+    fp = plan.fields["birth_date"]
+    assert fp.date_order is None and fp.label_orders == {"birth date": "dmy", "dob": "mdy"}
+    # an unseen page whose dates are all ambiguous: read the way its label's samples were
+    assert module.extract(_rx("X", "1 mg", "tablet", "Birth Date", "01/07/1969", False))["birth_date"].value == "1969-07-01"
+    assert module.extract(_rx("X", "1 mg", "tablet", "DOB", "01/07/1969", True))["birth_date"].value == "1969-01-07"
+    # a page that settles its order itself is read that way, whatever its label
+    doc = make_doc([[(50, "Patient"), (250, "Birth Date")], [(50, "Ann Lee"), (250, "01/07/1969")],
+                    [(50, "Printed"), (250, "12/25/2024")]])
+    assert module.extract(doc)["birth_date"].value == "1969-01-07"
+
+
+def test_reference_ranges_cast_no_vote_on_the_page_date_order():
+    doc = make_doc([[(50, "Collected"), (250, "06/09/2023")],
+                    [(50, "Creatinine"), (250, "0.70"), (350, "0.60-1.30")],
+                    [(50, "RBC"), (250, "6.17"), (350, "4.50-5.90")]])
+    assert runtime.date_order(doc, "mdy") == "mdy"
+    assert runtime.date_order(make_doc([[(50, "Printed 25.06.2024")]]), "mdy") == "dmy"
