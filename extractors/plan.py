@@ -44,6 +44,8 @@ class FieldPlan:
     name_order: str | None = None  # 'first_last' / 'last_first': how the samples' labels write names
     date_order: str | None = None  # the day/month order every sample printed this field in
     label_orders: dict[str, str] = dc_field(default_factory=dict)  # label -> day/month order its samples settle
+    label_relations: dict[str, str] = dc_field(default_factory=dict)  # label -> where every sample put its value
+    no_digits: bool = False  # every sample's value is printed without a digit
     suffix: str | None = None  # a regex for what the samples print after the value in its cell ('40 mg tablet')
     prefer_shape: bool = False  # rank values of `shape` above others (a header word right of 'Strength')
 
@@ -121,6 +123,10 @@ def render_field(name: str, fp: FieldPlan) -> str:
         args.append(f"name_order={fp.name_order!r}")
     if fp.label_orders:
         args.append(f"label_orders={_lit(fp.label_orders)}")
+    if fp.label_relations:
+        args.append(f"label_relations={_lit(fp.label_relations)}")
+    if fp.no_digits:
+        args.append("no_digits=True")
     if fp.suffix:
         args.append(f"suffix={fp.suffix!r}")
     if fp.prefer_shape and fp.shape:

@@ -157,7 +157,8 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
           min_score: float = 1.0, max_words: int = 8, pairs: "PairIndex | list[Pair] | None" = None,
           context: Iterable[str] = (), lex_labels: Iterable[str] = (), trailing: Iterable[str] = (),
           needs_context: Iterable[str] = (), name_order: str | None = None, suffix: str | None = None,
-          prefer: str | None = None, label_orders: dict[str, str] | None = None) -> Found | None:
+          prefer: str | None = None, label_orders: dict[str, str] | None = None,
+          label_relations: dict[str, str] | None = None, no_digits: bool = False) -> Found | None:
     """The value of one field: the best-labelled pair whose value parses as `kind`.
 
     Learned label variants score highest; otherwise keywords learned from the samples (and
@@ -170,7 +171,9 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
     what the samples print after the value in the same cell (`40 mg tablet` after the drug):
     it is cut off. A value of the `prefer` shape ranks above an equally labelled one that is not.
     `label_orders` (learned) gives the day/month order of dates under a label wording when the
-    page's own dates leave it open.
+    page's own dates leave it open. `label_relations` (learned) is where every sample put the
+    value of a label wording (`below` a header row): a pair of that label placed otherwise ranks
+    lower. `no_digits` (learned: no sample's value had one) refuses a reading with a digit.
     """
     context = frozenset(context)
     labels = set(labels)
@@ -191,7 +194,8 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
         found = _ocr_tolerance.ocr_field(doc, pairs, kind=kind, labels=labels, keywords=keywords, foes=foes, relations=relations,
                                          order=order, system=system, pattern=pattern, min_score=min_score, max_words=max_words,
                                          lex_labels=lex_labels, context=context, trailing=trailing, needs_context=needs_context,
-                                         name_order=name_order, prefer=prefer,
+                                         name_order=name_order, prefer=prefer, label_relations=label_relations,
+                                         no_digits=no_digits, suffix=suffix,
                                          orders=_LabelOrders(doc, order, label_orders))
         return _cut_suffix(_tidy_name(found, kind, name_order), suffix)
     for i in pairs.candidates(labels | lex_labels | trailing, keywords if min_score > 0 else None):
@@ -211,11 +215,15 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
         value_words = pair.value_words[:max_words] if kind not in ("string",) else pair.value_words
         parsed = parse_value(" ".join(w.text for w in value_words), kind, order=orders.of(pair), system=system,
                              pattern=pattern)
-        if parsed is None or not _name_shaped(parsed[0], kind, name_order):
+        if parsed is None and kind == "code" and len(pair.value_words) > max_words:
+            # a code printed at the end of its cell, after what it codes: 'Sepsis, unspecified (A41.9)'
+            parsed = parse_value(" ".join(w.text for w in pair.value_words), kind, system=system, pattern=pattern)
+        if parsed is None or not _name_shaped(parsed[0], kind, name_order) or (no_digits and _has_digit(_cut(parsed[1], suffix))):
             continue
         bonus = CONTEXT_BONUS if context and block_title(doc, pair) in context else 0.0
         if prefer is not None and not _of_shape(parsed[1], prefer):
             bonus -= SHAPE_PENALTY
+        bonus -= _relation_penalty(pair, label_relations)
         rank = (score - RELATION_PENALTY.get(pair.relation, 0.0) + bonus, -i)
         if best is None or rank > best:
             best = rank
@@ -228,6 +236,18 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
 
 
 SHAPE_PENALTY = 0.25
+
+
+def _has_digit(text: str) -> bool:
+    return any(ch.isdigit() for ch in text)
+
+
+def _relation_penalty(pair: Pair, label_relations: dict[str, str] | None) -> float:
+    """SHAPE_PENALTY when the samples always put this label's value elsewhere than `pair` does."""
+    if not label_relations:
+        return 0.0
+    learned = label_relations.get(norm_phrase(pair.label))
+    return SHAPE_PENALTY if learned is not None and learned != pair.relation else 0.0
 
 
 class _LabelOrders:
@@ -260,11 +280,18 @@ def _cut_suffix(found: Found | None, suffix: str | None) -> Found | None:
     unchanged when nothing would be left."""
     if found is None or not suffix or not isinstance(found.value, str):
         return found
-    m = re.search(r"\s*(?:" + suffix + r")\s*$", found.value, re.I)
+    value = _cut(found.value, suffix)
+    return found if value == found.value else Found(value, found.page, found.bbox, found.text, found.confidence)
+
+
+def _cut(text: str, suffix: str | None) -> str:
+    """`text` without a trailing `suffix` match, or whole when nothing would be left."""
+    if not suffix:
+        return text
+    m = re.search(r"\s*(?:" + suffix + r")\s*$", text, re.I)
     if m is None or m.start() == 0:
-        return found
-    value = found.value[:m.start()].rstrip(" ,;-")
-    return Found(value, found.page, found.bbox, found.text, found.confidence) if value else found
+        return text
+    return text[:m.start()].rstrip(" ,;-") or text
 
 
 def _context_allows(doc: Document, pair: Pair, needs_context: frozenset[str], context: frozenset[str]) -> bool:

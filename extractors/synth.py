@@ -41,6 +41,7 @@ class FieldEvidence:
     rests: dict = dc_field(default_factory=dict)  # (sample id, label, relation) -> words printed after the value
     label_settled: dict = dc_field(default_factory=dict)  # (sample id, label) -> orders its dates settle
     label_orders: dict = dc_field(default_factory=dict)  # label -> Counter of settled orders at chosen labels
+    label_relations: dict = dc_field(default_factory=dict)  # label -> Counter of relations at chosen labels
     chosen_rests: dict = dc_field(default_factory=dict)  # sample id -> what followed the value at its chosen label
 
 
@@ -117,6 +118,7 @@ def choose_labels(ev: FieldEvidence) -> None:
         if cur is None or (score, label) > (cur[0], cur[1]):
             best[sid] = (score, label, relation)
     for sid, (_, label, relation) in sorted(best.items()):
+        ev.label_relations.setdefault(label, Counter())[relation] += 1
         for order in ev.label_settled.get((sid, label), ()):
             ev.label_orders.setdefault(label, Counter())[order] += 1
         if (sid, label, relation) in ev.rests:
@@ -252,6 +254,35 @@ def label_date_orders(ev: FieldEvidence, min_votes: int = 2) -> dict[str, str]:
     return out
 
 
+def trailing_precision(ev: FieldEvidence, label: str, seen: dict[str, set[str]], goldens: dict[str, dict],
+                       name: str) -> float:
+    """Of the samples with a value that print `label` after some cell, the share where the cell
+    before it is the value."""
+    printed = {sid for sid, labels in seen.items() if label in labels and goldens[sid].get(name) is not None}
+    hits = {sid for sid, l, rel in ev.observations if l == label and rel in runtime.TRAILING_RELATIONS}
+    return len(printed & hits) / len(printed) if printed else 0.0
+
+
+def digit_free(goldens: list[Any], min_samples: int = 3) -> bool:
+    """Whether every sample's value of a text field is printed without a digit (a facility, a
+    payer, a disposition): a reading with digits (a code, a date) is then another field's."""
+    values = [g for g in goldens if isinstance(g, str) and g.strip()]
+    return len(values) >= min_samples and not any(ch.isdigit() for v in values for ch in v)
+
+
+def label_relations(ev: FieldEvidence, min_samples: int = 2) -> dict[str, str]:
+    """Where the value sits for each label wording, when every sample printing it agrees and
+    two at least do (`Discharge Destination` over its value in a row of headers, so the header
+    printed right of it is no value)."""
+    out = {}
+    for label, seen in sorted(ev.label_relations.items()):
+        if len(seen) == 1:
+            (relation, n), = seen.items()
+            if n >= min_samples and relation not in runtime.TRAILING_RELATIONS:
+                out[label] = relation
+    return out
+
+
 def _contexts(ev: FieldEvidence, min_samples: int = 2) -> list[str]:
     """Block titles seen above the field's matching labels in at least `min_samples` samples."""
     seen: Counter = Counter(t for titles in ev.contexts.values() for t in titles)
@@ -264,9 +295,11 @@ def _learn(schema: Schema, docs: dict[str, Document], goldens: dict[str, dict], 
     table_labels: dict[str, dict[str, Counter]] = {n: defaultdict(Counter) for n in schema.table_fields()}
     table_prints: dict[str, dict[str, list[str]]] = {n: defaultdict(list) for n in schema.table_fields()}
     order_votes: Counter = Counter()
+    trailing_seen: dict[str, set[str]] = {}  # sample id -> labels printed after some cell there
     for sid in sorted(docs):
         doc, golden = docs[sid], goldens[sid]
         pairs = list(runtime.iter_pairs(doc, vocab))
+        trailing_seen[sid] = {runtime.norm_phrase(p.label) for p in pairs if p.relation in runtime.TRAILING_RELATIONS}
         gtexts = golden_texts(schema, golden)
         for name, spec in schema.scalar_fields().items():
             observe_field(doc, pairs, spec, golden.get(name), evidence[name], sid, gtexts - _own_texts(spec, golden.get(name)))
@@ -313,6 +346,8 @@ def _learn(schema: Schema, docs: dict[str, Document], goldens: dict[str, dict], 
             name_order=name_order([goldens[i].get(name) for i in sorted(docs)]) if spec.type == "person_name" else None,
             date_order=field_date_order(ev),
             label_orders=label_date_orders(ev) if field_date_order(ev) is None else {},
+            label_relations=label_relations(ev),
+            no_digits=spec.type in ("string", "person_name") and digit_free([goldens[i].get(name) for i in sorted(docs)]),
             suffix=learned_suffix(ev, [goldens[i].get(name) for i in sorted(docs)]) if spec.type == "string" else None,
             prefer_shape=spec.type in ("string", "identifier"),
         )
@@ -331,10 +366,13 @@ def _learn(schema: Schema, docs: dict[str, Document], goldens: dict[str, dict], 
     # a trailing label (`NPI` after the prescriber's name, a letter's title under the facility)
     # is printed after the value in two samples at least, is not the field's own wording, and
     # is no date word ('August' after '12'): a one-off neighbour is no label
+    # and it follows the value in most samples that print it: a section heading that happens to
+    # follow the value at a page break ('Medications at Discharge' under a running header) is not
     for name, fp in plan.fields.items():
         fp.trailing = [l for l in fp.trailing if evidence[name].trailing[l] >= 2 and len(l) >= 3
                        and l not in fp.labels and l not in fp.lex_labels
-                       and not any(t in _MONTH_WORDS for t in l.split())]
+                       and not any(t in _MONTH_WORDS for t in l.split())
+                       and trailing_precision(evidence[name], l, trailing_seen, goldens, name) >= 0.5]
     for name, spec in schema.table_fields().items():
         cols = []
         col_label_sets = {c: set(table_labels[name].get(c, ())) for c in spec.columns}

@@ -74,3 +74,72 @@ def test_reference_ranges_cast_no_vote_on_the_page_date_order():
                     [(50, "RBC"), (250, "6.17"), (350, "4.50-5.90")]])
     assert runtime.date_order(doc, "mdy") == "mdy"
     assert runtime.date_order(make_doc([[(50, "Printed 25.06.2024")]]), "mdy") == "dmy"
+
+
+DS = Schema(doc_type="ds", fields={"patient_name": {"type": "person_name"}, "disposition": {"type": "string"},
+                                   "facility": {"type": "string"}, "dx_code": {"type": "code", "system": "icd10cm"}})
+
+
+def _ds(facility: str, dispo: str, dx: str, code: str, letter: bool):
+    rows = [[(50, facility)]]
+    if letter:  # a header row over a value row: 'Sex' is printed right of 'Destination'
+        rows += [[(50, "Patient"), (250, "Destination"), (400, "Sex")], [(50, "Ann Lee"), (250, dispo), (400, "F")],
+                 [(50, "Condition"), (250, "ICD-10")], [(50, dx), (250, code)]]
+    else:  # labels left of their values; the code printed after the diagnosis in one cell
+        rows += [[(50, "Patient:"), (150, "Ann Lee")], [(50, "Disposition:"), (150, dispo)],
+                 [(50, "PRINCIPAL DIAGNOSIS")], [(50, f"{dx} ({code})")]]
+    rows += [[(50, "Other diagnoses")], [(50, "Code"), (250, "Description")], [(50, "Z87.891"), (250, "History of smoking")],
+             [(50, "Medications")]]  # a heading under a code, as under the facility on some page
+    return make_doc(rows)
+
+
+DS_SAMPLES = {
+    "a1": ("Riverside Hospital", "Home", "Sepsis, unspecified organism", "A41.9", False),
+    "a2": ("Riverside Hospital", "Skilled nursing facility", "Pneumonia, unspecified organism", "J18.9", False),
+    "a3": ("Riverside Hospital", "Home", "Acute pancreatitis, unspecified", "K85.90", False),
+    "b1": ("Kingsbridge General", "Home with self care", "Cerebral infarction, unspecified", "I63.9", True),
+    "b2": ("Kingsbridge General", "Rehabilitation facility", "Essential hypertension", "I10", True),
+    "b3": ("Kingsbridge General", "Home", "Hypothyroidism, unspecified", "E03.9", True),
+}
+
+
+def _ds_learned():
+    docs = {sid: _ds(*args) for sid, args in DS_SAMPLES.items()}
+    goldens = {sid: {"patient_name": "Ann Lee", "facility": a[0], "disposition": a[1], "dx_code": a[3]}
+               for sid, a in DS_SAMPLES.items()}
+    return compiled(DS, docs, goldens)
+
+
+def test_where_a_label_puts_its_value_is_learned_per_wording():
+    plan, _, module = _ds_learned()
+    assert plan.fields["disposition"].label_relations.get("destination") == "below"
+    out = module.extract(_ds("Kingsbridge General", "Assisted living", "Sepsis", "A41.9", True))
+    assert out["disposition"].value == "Assisted living"  # not 'Sex', the header right of 'Destination'
+
+
+def test_a_text_field_never_printed_with_digits_refuses_a_code():
+    plan, _, _ = _ds_learned()
+    assert plan.fields["facility"].no_digits and not plan.fields["dx_code"].no_digits
+    found = runtime.field(_ds("X", "Home", "Sepsis", "A41.9", True), kind="string", trailing=("medications",),
+                          no_digits=True, min_score=2.0)
+    assert found is None  # 'Z87.891' over 'Medications' is no facility
+    found = runtime.field(_ds("X", "Home", "Sepsis", "A41.9", True), kind="string", trailing=("medications",),
+                          min_score=2.0)
+    assert found is not None and found.value == "Z87.891"
+
+
+def test_a_code_printed_at_the_end_of_a_description_cell_is_read():
+    doc = _ds("Riverside Hospital", "Home", "Acute on chronic systolic heart failure", "I50.23", False)
+    found = runtime.field(doc, kind="code", system="icd10cm", labels=["principal diagnosis"], max_words=3, min_score=2.0)
+    assert found is not None and found.value == "I50.23"
+
+
+def test_a_trailing_label_needs_to_follow_the_value_in_most_samples_that_print_it():
+    from extractors.synth import FieldEvidence, trailing_precision
+    ev = FieldEvidence(observations=[("s1", "medications", "above"), ("s2", "attending physician", "above"),
+                                     ("s3", "attending physician", "above")])
+    seen = {"s1": {"medications", "attending physician"}, "s2": {"medications", "attending physician"},
+            "s3": {"medications", "attending physician"}, "s4": {"medications"}}
+    goldens = {s: {"f": "x"} for s in seen}
+    assert trailing_precision(ev, "medications", seen, goldens, "f") == 0.25
+    assert trailing_precision(ev, "attending physician", seen, goldens, "f") == 2 / 3
