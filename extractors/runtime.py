@@ -158,7 +158,8 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
           context: Iterable[str] = (), lex_labels: Iterable[str] = (), trailing: Iterable[str] = (),
           needs_context: Iterable[str] = (), name_order: str | None = None, suffix: str | None = None,
           prefer: str | None = None, label_orders: dict[str, str] | None = None,
-          label_relations: dict[str, str] | None = None, no_digits: bool = False) -> Found | None:
+          label_relations: dict[str, str] | None = None, no_digits: bool = False,
+          max_len: int | None = None) -> Found | None:
     """The value of one field: the best-labelled pair whose value parses as `kind`.
 
     Learned label variants score highest; otherwise keywords learned from the samples (and
@@ -173,7 +174,8 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
     `label_orders` (learned) gives the day/month order of dates under a label wording when the
     page's own dates leave it open. `label_relations` (learned) is where every sample put the
     value of a label wording (`below` a header row): a pair of that label placed otherwise ranks
-    lower. `no_digits` (learned: no sample's value had one) refuses a reading with a digit.
+    lower. `no_digits` (learned: no sample's value had one) refuses a reading with a digit;
+    `max_len` (learned) one with more words.
     """
     context = frozenset(context)
     labels = set(labels)
@@ -195,7 +197,7 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
                                          order=order, system=system, pattern=pattern, min_score=min_score, max_words=max_words,
                                          lex_labels=lex_labels, context=context, trailing=trailing, needs_context=needs_context,
                                          name_order=name_order, prefer=prefer, label_relations=label_relations,
-                                         no_digits=no_digits, suffix=suffix,
+                                         no_digits=no_digits, suffix=suffix, max_len=max_len,
                                          orders=_LabelOrders(doc, order, label_orders))
         return _cut_suffix(_tidy_name(found, kind, name_order), suffix)
     for i in pairs.candidates(labels | lex_labels | trailing, keywords if min_score > 0 else None):
@@ -218,7 +220,7 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
         if parsed is None and kind == "code" and len(pair.value_words) > max_words:
             # a code printed at the end of its cell, after what it codes: 'Sepsis, unspecified (A41.9)'
             parsed = parse_value(" ".join(w.text for w in pair.value_words), kind, system=system, pattern=pattern)
-        if parsed is None or not _name_shaped(parsed[0], kind, name_order) or (no_digits and _has_digit(_cut(parsed[1], suffix))):
+        if parsed is None or not _name_shaped(parsed[0], kind, name_order) or _refused(parsed[1], suffix, no_digits, max_len):
             continue
         bonus = CONTEXT_BONUS if context and block_title(doc, pair) in context else 0.0
         if prefer is not None and not _of_shape(parsed[1], prefer):
@@ -238,8 +240,10 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
 SHAPE_PENALTY = 0.25
 
 
-def _has_digit(text: str) -> bool:
-    return any(ch.isdigit() for ch in text)
+def _refused(text: str, suffix: str | None, no_digits: bool, max_len: int | None) -> bool:
+    """Whether a reading breaks what the samples' values all were: digit-free, at most `max_len` words."""
+    value = _cut(text, suffix)
+    return (no_digits and any(ch.isdigit() for ch in value)) or (max_len is not None and len(value.split()) > max_len)
 
 
 def _relation_penalty(pair: Pair, label_relations: dict[str, str] | None) -> float:

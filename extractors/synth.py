@@ -55,7 +55,8 @@ RELATION_PRIOR = {"colon": 2.0, "right": 1.0, "below": 0.8, "inline": 0.5, "befo
 
 
 def observe_field(doc: Document, pairs: list[runtime.Pair], spec: FieldSpec, golden: Any,
-                  ev: FieldEvidence, sample_id: str, golden_texts: set[str] | None = None) -> None:
+                  ev: FieldEvidence, sample_id: str, golden_texts: set[str] | None = None,
+                  printed_values: frozenset[str] = frozenset()) -> None:
     """Record every pair in `doc` whose value reads as the golden value.
 
     A label that prints another golden value of the same document (a name above a date, say)
@@ -69,6 +70,8 @@ def observe_field(doc: Document, pairs: list[runtime.Pair], spec: FieldSpec, gol
         if not label or any(ch.isdigit() for ch in label) or len(label.split()) > 5:
             continue
         if golden_texts and any(g and (g in label or label in g) for g in golden_texts):
+            continue
+        if label in printed_values:  # 'AB', a table's pointer cell, left of a unit count: a value, no label
             continue
         text = pair.value_text
         # a string may be printed with more after it in its cell ('Furosemide 40 mg tablet'):
@@ -130,6 +133,15 @@ def choose_labels(ev: FieldEvidence) -> None:
             continue
         ev.labels[label] += 1
         ev.sample_labels.setdefault(sid, set()).add(label)
+
+
+def printed_values(schema: Schema, golden: dict) -> frozenset[str]:
+    """Normalised text of every golden value of a sample, table cells included, however short:
+    a word the sample prints as a value is nobody's label there."""
+    values = [golden.get(n) for n in schema.scalar_fields()]
+    for n in schema.table_fields():
+        values += [v for row in (golden.get(n) or []) if isinstance(row, dict) for v in row.values()]
+    return frozenset(p for p in (runtime.norm_phrase(v) for v in values if isinstance(v, str)) if p)
 
 
 def golden_texts(schema: Schema, golden: dict) -> set[str]:
@@ -263,6 +275,17 @@ def trailing_precision(ev: FieldEvidence, label: str, seen: dict[str, set[str]],
     return len(printed & hits) / len(printed) if printed else 0.0
 
 
+def value_length(goldens: list[Any], min_samples: int = 3, cap: int = 12) -> int | None:
+    """The most words a reading of a short text field may have: twice the longest sample value
+    and two more (a payer of one to four words is no 15-word sentence that mentions
+    'insurance'); None for long or unseen values."""
+    values = [g for g in goldens if isinstance(g, str) and g.strip()]
+    if len(values) < min_samples:
+        return None
+    limit = 2 * max(len(v.split()) for v in values) + 2
+    return limit if limit <= cap else None
+
+
 def digit_free(goldens: list[Any], min_samples: int = 3) -> bool:
     """Whether every sample's value of a text field is printed without a digit (a facility, a
     payer, a disposition): a reading with digits (a code, a date) is then another field's."""
@@ -301,8 +324,10 @@ def _learn(schema: Schema, docs: dict[str, Document], goldens: dict[str, dict], 
         pairs = list(runtime.iter_pairs(doc, vocab))
         trailing_seen[sid] = {runtime.norm_phrase(p.label) for p in pairs if p.relation in runtime.TRAILING_RELATIONS}
         gtexts = golden_texts(schema, golden)
+        values = printed_values(schema, golden)
         for name, spec in schema.scalar_fields().items():
-            observe_field(doc, pairs, spec, golden.get(name), evidence[name], sid, gtexts - _own_texts(spec, golden.get(name)))
+            observe_field(doc, pairs, spec, golden.get(name), evidence[name], sid, gtexts - _own_texts(spec, golden.get(name)),
+                          values - _own_texts(spec, golden.get(name)))
         for name, spec in schema.table_fields().items():
             observe_table(doc, spec, golden.get(name), table_labels[name], table_prints[name])
     headings = {n: _heading_evidence(schema.fields[n], docs, goldens, n) for n in schema.scalar_fields()
@@ -348,6 +373,7 @@ def _learn(schema: Schema, docs: dict[str, Document], goldens: dict[str, dict], 
             label_orders=label_date_orders(ev) if field_date_order(ev) is None else {},
             label_relations=label_relations(ev),
             no_digits=spec.type in ("string", "person_name") and digit_free([goldens[i].get(name) for i in sorted(docs)]),
+            max_len=value_length([goldens[i].get(name) for i in sorted(docs)]) if spec.type == "string" else None,
             suffix=learned_suffix(ev, [goldens[i].get(name) for i in sorted(docs)]) if spec.type == "string" else None,
             prefer_shape=spec.type in ("string", "identifier"),
         )

@@ -143,3 +143,18 @@ def test_a_trailing_label_needs_to_follow_the_value_in_most_samples_that_print_i
     goldens = {s: {"f": "x"} for s in seen}
     assert trailing_precision(ev, "medications", seen, goldens, "f") == 0.25
     assert trailing_precision(ev, "attending physician", seen, goldens, "f") == 2 / 3
+
+
+def test_a_printed_value_is_no_label_and_short_fields_refuse_sentences():
+    from extractors.synth import printed_values, value_length
+    schema = Schema(doc_type="c", fields={"payer": {"type": "string"}, "lines": {"type": "table", "columns": {
+        "pointer": {"type": "string"}, "units": {"type": "integer"}}}})
+    values = printed_values(schema, {"payer": "Medicaid", "lines": [{"pointer": "AB", "units": 1}]})
+    assert values == frozenset({"medicaid", "ab"})  # 'AB' left of a unit count is a value, no label
+    assert value_length(["Medicaid", "Blue Cross Blue Shield", "Aetna"]) == 10
+    assert value_length(["Take 1 tablet by mouth once daily", "x", "y"]) is None  # long values: no limit
+    doc = make_doc([[(50, "Insurance: company for reimbursement. Payment is due upon receipt for any amount not covered")],
+                    [(50, "Insurance"), (250, "Medicaid")]])
+    found = runtime.field(doc, kind="string", labels=["insurance"], min_score=2.0, max_len=10)
+    assert found is not None and found.value == "Medicaid"
+    assert runtime.field(doc, kind="string", labels=["insurance"], min_score=2.0).value != "Medicaid"
