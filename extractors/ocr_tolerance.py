@@ -128,6 +128,7 @@ def ocr_field(doc, pairs, *, kind: str, labels: set[str], keywords: dict[str, fl
     numeric values repaired (`fix_digits`), and every mention under the best label quality
     voted on by OCR confidence. Returns a runtime.Found or None."""
     scanned = ocr_pages(doc)
+    placed = rt._placed_as_learned(pairs.pairs, label_relations)
     readings: list[tuple[float, int, object, object]] = []   # (score, index, value, Found)
     for i, pair in enumerate(pairs.pairs):
         if len(pair.value_words) > max_words * 3:
@@ -161,7 +162,7 @@ def ocr_field(doc, pairs, *, kind: str, labels: set[str], keywords: dict[str, fl
         bonus = rt.CONTEXT_BONUS if context and rt.block_title(doc, pair) in context else 0.0
         if prefer is not None and not rt._of_shape(vtext, prefer):
             bonus -= rt.SHAPE_PENALTY
-        bonus -= rt._relation_penalty(pair, label_relations)
+        bonus -= rt._relation_penalty(pair, label_relations, placed)
         rank = score - rt.RELATION_PENALTY.get(pair.relation, 0.0) + bonus
         readings.append((rank, i, value, rt.Found(value, pair.page, pair.value_bbox, vtext, round(conf, 3))))
     if not readings:

@@ -186,6 +186,7 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
     foes = foes or {}
     relations = tuple(relations)
     orders = _LabelOrders(doc, order, label_orders)
+    placed = _placed_as_learned(pairs, label_relations)
     best: tuple[float, int] | None = None
     best_found: Found | None = None
     if pairs is None:
@@ -225,7 +226,7 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
         bonus = CONTEXT_BONUS if context and block_title(doc, pair) in context else 0.0
         if prefer is not None and not _of_shape(parsed[1], prefer):
             bonus -= SHAPE_PENALTY
-        bonus -= _relation_penalty(pair, label_relations)
+        bonus -= _relation_penalty(pair, label_relations, placed)
         rank = (score - RELATION_PENALTY.get(pair.relation, 0.0) + bonus, -i)
         if best is None or rank > best:
             best = rank
@@ -246,12 +247,23 @@ def _refused(text: str, suffix: str | None, no_digits: bool, max_len: int | None
     return (no_digits and any(ch.isdigit() for ch in value)) or (max_len is not None and len(value.split()) > max_len)
 
 
-def _relation_penalty(pair: Pair, label_relations: dict[str, str] | None) -> float:
-    """SHAPE_PENALTY when the samples always put this label's value elsewhere than `pair` does."""
+def _placed_as_learned(pairs: "PairIndex | list[Pair]", label_relations: dict[str, str] | None) -> frozenset:
+    """Label cells that do have a value where the samples put this wording's value."""
+    if not label_relations:
+        return frozenset()
+    return frozenset(p.label_words for p in pairs if label_relations.get(norm_phrase(p.label)) == p.relation)
+
+
+def _relation_penalty(pair: Pair, label_relations: dict[str, str] | None, placed: frozenset = frozenset()) -> float:
+    """SHAPE_PENALTY when the samples always put this label's value elsewhere than `pair` does
+    and this very label cell has a value there too (`Sex` right of `Discharge Destination`,
+    whose value is below it); a layout that places the value otherwise loses nothing."""
     if not label_relations:
         return 0.0
     learned = label_relations.get(norm_phrase(pair.label))
-    return SHAPE_PENALTY if learned is not None and learned != pair.relation else 0.0
+    if learned is None or learned == pair.relation or pair.label_words not in placed:
+        return 0.0
+    return SHAPE_PENALTY
 
 
 class _LabelOrders:
