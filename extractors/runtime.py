@@ -186,7 +186,6 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
     foes = foes or {}
     relations = tuple(relations)
     orders = _LabelOrders(doc, order, label_orders)
-    placed = _placed_as_learned(pairs, label_relations)
     best: tuple[float, int] | None = None
     best_found: Found | None = None
     if pairs is None:
@@ -201,6 +200,7 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
                                          no_digits=no_digits, suffix=suffix, max_len=max_len,
                                          orders=_LabelOrders(doc, order, label_orders))
         return _cut_suffix(_tidy_name(found, kind, name_order), suffix)
+    placed = _placed_as_learned(pairs, label_relations)
     for i in pairs.candidates(labels | lex_labels | trailing, keywords if min_score > 0 else None):
         pair = pairs.pairs[i]
         if len(pair.value_words) > max_words * 3:

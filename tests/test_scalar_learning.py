@@ -158,3 +158,17 @@ def test_a_printed_value_is_no_label_and_short_fields_refuse_sentences():
     found = runtime.field(doc, kind="string", labels=["insurance"], min_score=2.0, max_len=10)
     assert found is not None and found.value == "Medicaid"
     assert runtime.field(doc, kind="string", labels=["insurance"], min_score=2.0).value != "Medicaid"
+
+
+def test_a_known_label_inside_prose_is_no_label_and_placement_demotes_only_on_the_same_cell():
+    prose = make_doc([[(50, "Results were reviewed and released by the laboratory director.")],
+                      [(50, "Name Jill Williams DOB 11/16/1992")]])
+    pairs = list(runtime.iter_pairs(prose, ["laboratory", "dob", "name"]))
+    assert not any(runtime.norm_phrase(p.label) == "laboratory" for p in pairs)
+    assert any(runtime.norm_phrase(p.label) == "dob" and p.relation == "inline" for p in pairs)
+    # the samples put 'Discharged to' right of its value; this layout puts it below: no penalty,
+    # so a lexicon wording elsewhere does not win
+    doc = make_doc([[(50, "Discharged to")], [(50, "Skilled nursing facility")], [(50, "Discharge: the")]])
+    found = runtime.field(doc, kind="string", labels=["discharged to"], lex_labels=["discharge"], min_score=1.0,
+                          label_relations={"discharged to": "right"})
+    assert found.value == "Skilled nursing facility"
