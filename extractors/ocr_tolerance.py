@@ -123,7 +123,7 @@ def ocr_field(doc, pairs, *, kind: str, labels: set[str], keywords: dict[str, fl
               trailing: frozenset[str] = frozenset(), needs_context: frozenset[str] = frozenset(),
               name_order: str | None = None, prefer: str | None = None, orders=None,
               label_relations: dict[str, str] | None = None, no_digits: bool = False, suffix: str | None = None,
-              max_len: int | None = None):
+              max_len: int | None = None, capitalised: bool = False):
     """`runtime.field` for a document with OCR'd pages: labels matched through OCR confusions,
     numeric values repaired (`fix_digits`), and every mention under the best label quality
     voted on by OCR confidence. Returns a runtime.Found or None."""
@@ -153,7 +153,7 @@ def ocr_field(doc, pairs, *, kind: str, labels: set[str], keywords: dict[str, fl
             parsed = rt.parse_value(" ".join(w.text for w in pair.value_words), kind, system=system, pattern=pattern)
         if parsed is None and pair.page in scanned and kind in NUMERIC_KINDS:
             parsed = rt.parse_value(fix_digits(text), kind, order=p_order, system=system, pattern=pattern)
-        if parsed is None or not rt._name_shaped(parsed[0], kind, name_order) or rt._refused(parsed[1], suffix, no_digits, max_len):
+        if parsed is None or not rt._name_shaped(parsed[0], kind, name_order) or rt._refused(parsed[1], suffix, no_digits, max_len, capitalised):
             continue
         value, vtext = parsed
         if isinstance(value, Decimal) and kind == "decimal":

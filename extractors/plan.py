@@ -46,6 +46,7 @@ class FieldPlan:
     label_orders: dict[str, str] = dc_field(default_factory=dict)  # label -> day/month order its samples settle
     label_relations: dict[str, str] = dc_field(default_factory=dict)  # label -> where every sample put its value
     no_digits: bool = False  # every sample's value is printed without a digit
+    capitalised: bool = False  # every sample's value starts with a capital letter
     max_len: int | None = None  # the most words a reading may have (short text fields)
     suffix: str | None = None  # a regex for what the samples print after the value in its cell ('40 mg tablet')
     prefer_shape: bool = False  # rank values of `shape` above others (a header word right of 'Strength')
@@ -128,6 +129,8 @@ def render_field(name: str, fp: FieldPlan) -> str:
         args.append(f"label_relations={_lit(fp.label_relations)}")
     if fp.no_digits:
         args.append("no_digits=True")
+    if fp.capitalised:
+        args.append("capitalised=True")
     if fp.max_len:
         args.append(f"max_len={fp.max_len}")
     if fp.suffix:

@@ -159,7 +159,7 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
           needs_context: Iterable[str] = (), name_order: str | None = None, suffix: str | None = None,
           prefer: str | None = None, label_orders: dict[str, str] | None = None,
           label_relations: dict[str, str] | None = None, no_digits: bool = False,
-          max_len: int | None = None) -> Found | None:
+          max_len: int | None = None, capitalised: bool = False) -> Found | None:
     """The value of one field: the best-labelled pair whose value parses as `kind`.
 
     Learned label variants score highest; otherwise keywords learned from the samples (and
@@ -175,7 +175,7 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
     page's own dates leave it open. `label_relations` (learned) is where every sample put the
     value of a label wording (`below` a header row): a pair of that label placed otherwise ranks
     lower. `no_digits` (learned: no sample's value had one) refuses a reading with a digit;
-    `max_len` (learned) one with more words.
+    `max_len` (learned) one with more words; `capitalised` (learned) one that starts lower-case.
     """
     context = frozenset(context)
     labels = set(labels)
@@ -197,7 +197,7 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
                                          order=order, system=system, pattern=pattern, min_score=min_score, max_words=max_words,
                                          lex_labels=lex_labels, context=context, trailing=trailing, needs_context=needs_context,
                                          name_order=name_order, prefer=prefer, label_relations=label_relations,
-                                         no_digits=no_digits, suffix=suffix, max_len=max_len,
+                                         no_digits=no_digits, suffix=suffix, max_len=max_len, capitalised=capitalised,
                                          orders=_LabelOrders(doc, order, label_orders))
         return _cut_suffix(_tidy_name(found, kind, name_order), suffix)
     placed = _placed_as_learned(pairs, label_relations)
@@ -221,7 +221,7 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
         if parsed is None and kind == "code" and len(pair.value_words) > max_words:
             # a code printed at the end of its cell, after what it codes: 'Sepsis, unspecified (A41.9)'
             parsed = parse_value(" ".join(w.text for w in pair.value_words), kind, system=system, pattern=pattern)
-        if parsed is None or not _name_shaped(parsed[0], kind, name_order) or _refused(parsed[1], suffix, no_digits, max_len):
+        if parsed is None or not _name_shaped(parsed[0], kind, name_order) or _refused(parsed[1], suffix, no_digits, max_len, capitalised):
             continue
         bonus = CONTEXT_BONUS if context and block_title(doc, pair) in context else 0.0
         if prefer is not None and not _of_shape(parsed[1], prefer):
@@ -241,10 +241,12 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
 SHAPE_PENALTY = 0.25
 
 
-def _refused(text: str, suffix: str | None, no_digits: bool, max_len: int | None) -> bool:
-    """Whether a reading breaks what the samples' values all were: digit-free, at most `max_len` words."""
+def _refused(text: str, suffix: str | None, no_digits: bool, max_len: int | None, capitalised: bool = False) -> bool:
+    """Whether a reading breaks what the samples' values all were: digit-free, at most
+    `max_len` words, starting with a capital letter."""
     value = _cut(text, suffix)
-    return (no_digits and any(ch.isdigit() for ch in value)) or (max_len is not None and len(value.split()) > max_len)
+    return ((no_digits and any(ch.isdigit() for ch in value)) or (max_len is not None and len(value.split()) > max_len)
+            or (capitalised and value[:1].isalpha() and not value[:1].isupper()))
 
 
 def _placed_as_learned(pairs: "PairIndex | list[Pair]", label_relations: dict[str, str] | None) -> frozenset:

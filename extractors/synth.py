@@ -275,6 +275,13 @@ def trailing_precision(ev: FieldEvidence, label: str, seen: dict[str, set[str]],
     return len(printed & hits) / len(printed) if printed else 0.0
 
 
+def capitalised(goldens: list[Any], min_samples: int = 3) -> bool:
+    """Whether every sample's value starts with a capital letter (a lab's or a facility's
+    name): a reading that starts lower-case ('director.', 'the') is then a scrap of prose."""
+    values = [g.strip() for g in goldens if isinstance(g, str) and g.strip()]
+    return len(values) >= min_samples and all(v[0].isupper() for v in values)
+
+
 def value_length(goldens: list[Any], min_samples: int = 3, cap: int = 12) -> int | None:
     """The most words a reading of a short text field may have: twice the longest sample value
     and two more (a payer of one to four words is no 15-word sentence that mentions
@@ -373,6 +380,7 @@ def _learn(schema: Schema, docs: dict[str, Document], goldens: dict[str, dict], 
             label_orders=label_date_orders(ev) if field_date_order(ev) is None else {},
             label_relations=label_relations(ev),
             no_digits=spec.type in ("string", "person_name") and digit_free([goldens[i].get(name) for i in sorted(docs)]),
+            capitalised=spec.type == "string" and capitalised([goldens[i].get(name) for i in sorted(docs)]),
             max_len=value_length([goldens[i].get(name) for i in sorted(docs)]) if spec.type == "string" else None,
             suffix=learned_suffix(ev, [goldens[i].get(name) for i in sorted(docs)]) if spec.type == "string" else None,
             prefer_shape=spec.type in ("string", "identifier"),

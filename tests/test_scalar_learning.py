@@ -172,3 +172,14 @@ def test_a_known_label_inside_prose_is_no_label_and_placement_demotes_only_on_th
     found = runtime.field(doc, kind="string", labels=["discharged to"], lex_labels=["discharge"], min_score=1.0,
                           label_relations={"discharged to": "right"})
     assert found.value == "Skilled nursing facility"
+
+
+def test_a_field_whose_values_all_start_with_a_capital_refuses_a_scrap_of_prose():
+    from extractors.synth import capitalised
+    assert capitalised(["Meridian Clinical Laboratories", "St. Aldric Hospital", "Quest"])
+    assert not capitalised(["Home", "home with services", "Hospice"])
+    doc = make_doc([[(50, "Results were released by the")], [(50, "laboratory director.")],
+                    [(50, "Laboratory Meridian Clinical Laboratories")]])
+    found = runtime.field(doc, kind="string", labels=["laboratory"], min_score=2.0, capitalised=True)
+    assert found.value == "Meridian Clinical Laboratories"
+    assert runtime.field(doc, kind="string", labels=["laboratory"], min_score=2.0).value == "director."
