@@ -263,6 +263,9 @@ def _inline_pairs(cell: Cell, vocabulary: frozenset[str]) -> Iterator[Pair]:
         if norm(words[i].text) not in heads:
             i += 1
             continue
+        if i > 0 and not words[i].text[:1].isupper():  # 'released by the laboratory director': prose, no label
+            i += 1
+            continue
         for n in (4, 3, 2, 1):
             if i + n <= len(words) and norm_phrase(" ".join(w.text for w in words[i:i + n])) in vocabulary:
                 cuts.append((i, i + n))

@@ -121,11 +121,14 @@ def ocr_field(doc, pairs, *, kind: str, labels: set[str], keywords: dict[str, fl
               relations: tuple[str, ...], order: str, system: str | None, pattern: str | None,
               min_score: float, max_words: int, lex_labels: set[str] = frozenset(), context: frozenset[str] = frozenset(),
               trailing: frozenset[str] = frozenset(), needs_context: frozenset[str] = frozenset(),
-              name_order: str | None = None):
+              name_order: str | None = None, prefer: str | None = None, orders=None,
+              label_relations: dict[str, str] | None = None, no_digits: bool = False, suffix: str | None = None,
+              max_len: int | None = None, capitalised: bool = False):
     """`runtime.field` for a document with OCR'd pages: labels matched through OCR confusions,
     numeric values repaired (`fix_digits`), and every mention under the best label quality
     voted on by OCR confidence. Returns a runtime.Found or None."""
     scanned = ocr_pages(doc)
+    placed = rt._placed_as_learned(pairs.pairs, label_relations)
     readings: list[tuple[float, int, object, object]] = []   # (score, index, value, Found)
     for i, pair in enumerate(pairs.pairs):
         if len(pair.value_words) > max_words * 3:
@@ -144,16 +147,22 @@ def ocr_field(doc, pairs, *, kind: str, labels: set[str], keywords: dict[str, fl
             continue
         value_words = pair.value_words[:max_words] if kind not in ("string",) else pair.value_words
         text = " ".join(w.text for w in value_words)
-        parsed = rt.parse_value(text, kind, order=order, system=system, pattern=pattern)
+        p_order = orders.of(pair) if orders is not None else order
+        parsed = rt.parse_value(text, kind, order=p_order, system=system, pattern=pattern)
+        if parsed is None and kind == "code" and len(pair.value_words) > max_words:  # 'Sepsis (A41.9)'
+            parsed = rt.parse_value(" ".join(w.text for w in pair.value_words), kind, system=system, pattern=pattern)
         if parsed is None and pair.page in scanned and kind in NUMERIC_KINDS:
-            parsed = rt.parse_value(fix_digits(text), kind, order=order, system=system, pattern=pattern)
-        if parsed is None or not rt._name_shaped(parsed[0], kind, name_order):
+            parsed = rt.parse_value(fix_digits(text), kind, order=p_order, system=system, pattern=pattern)
+        if parsed is None or not rt._name_shaped(parsed[0], kind, name_order) or rt._refused(parsed[1], suffix, no_digits, max_len, capitalised):
             continue
         value, vtext = parsed
         if isinstance(value, Decimal) and kind == "decimal":
             value = float(value)
         conf = min(1.0, score / 2.0) * pair.conf
         bonus = rt.CONTEXT_BONUS if context and rt.block_title(doc, pair) in context else 0.0
+        if prefer is not None and not rt._of_shape(vtext, prefer):
+            bonus -= rt.SHAPE_PENALTY
+        bonus -= rt._relation_penalty(pair, label_relations, placed)
         rank = score - rt.RELATION_PENALTY.get(pair.relation, 0.0) + bonus
         readings.append((rank, i, value, rt.Found(value, pair.page, pair.value_bbox, vtext, round(conf, 3))))
     if not readings:

@@ -43,6 +43,13 @@ class FieldPlan:
     trailing: list[str] = dc_field(default_factory=list)  # labels printed after or below their value
     name_order: str | None = None  # 'first_last' / 'last_first': how the samples' labels write names
     date_order: str | None = None  # the day/month order every sample printed this field in
+    label_orders: dict[str, str] = dc_field(default_factory=dict)  # label -> day/month order its samples settle
+    label_relations: dict[str, str] = dc_field(default_factory=dict)  # label -> where every sample put its value
+    no_digits: bool = False  # every sample's value is printed without a digit
+    capitalised: bool = False  # every sample's value starts with a capital letter
+    max_len: int | None = None  # the most words a reading may have (short text fields)
+    suffix: str | None = None  # a regex for what the samples print after the value in its cell ('40 mg tablet')
+    prefer_shape: bool = False  # rank values of `shape` above others (a header word right of 'Strength')
 
 
 @dataclass
@@ -116,6 +123,20 @@ def render_field(name: str, fp: FieldPlan) -> str:
         args.append(f"trailing={_lit(tuple(sorted(fp.trailing)))}")
     if fp.name_order:
         args.append(f"name_order={fp.name_order!r}")
+    if fp.label_orders:
+        args.append(f"label_orders={_lit(fp.label_orders)}")
+    if fp.label_relations:
+        args.append(f"label_relations={_lit(fp.label_relations)}")
+    if fp.no_digits:
+        args.append("no_digits=True")
+    if fp.capitalised:
+        args.append("capitalised=True")
+    if fp.max_len:
+        args.append(f"max_len={fp.max_len}")
+    if fp.suffix:
+        args.append(f"suffix={fp.suffix!r}")
+    if fp.prefer_shape and fp.shape:
+        args.append(f"prefer={fp.shape!r}")
     # the order every sample printed this field in decides ambiguous dates the page leaves open
     order = f"runtime.date_order(doc, {fp.date_order!r})" if fp.date_order else "order"
     joined = ",\n        ".join(args)

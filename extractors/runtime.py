@@ -156,7 +156,10 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
           order: str = "mdy", system: str | None = None, pattern: str | None = None,
           min_score: float = 1.0, max_words: int = 8, pairs: "PairIndex | list[Pair] | None" = None,
           context: Iterable[str] = (), lex_labels: Iterable[str] = (), trailing: Iterable[str] = (),
-          needs_context: Iterable[str] = (), name_order: str | None = None) -> Found | None:
+          needs_context: Iterable[str] = (), name_order: str | None = None, suffix: str | None = None,
+          prefer: str | None = None, label_orders: dict[str, str] | None = None,
+          label_relations: dict[str, str] | None = None, no_digits: bool = False,
+          max_len: int | None = None, capitalised: bool = False) -> Found | None:
     """The value of one field: the best-labelled pair whose value parses as `kind`.
 
     Learned label variants score highest; otherwise keywords learned from the samples (and
@@ -165,7 +168,14 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
     labelled one elsewhere; a label in `needs_context` (one another field shares, such as
     `Name`) counts only inside such a block. `trailing` labels are printed after or below
     their value. Ties go to the earliest pair. Person names come back without titles and
-    suffixes, in `name_order` when one was learned (see `person_name`).
+    suffixes, in `name_order` when one was learned (see `person_name`). `suffix` (learned) is
+    what the samples print after the value in the same cell (`40 mg tablet` after the drug):
+    it is cut off. A value of the `prefer` shape ranks above an equally labelled one that is not.
+    `label_orders` (learned) gives the day/month order of dates under a label wording when the
+    page's own dates leave it open. `label_relations` (learned) is where every sample put the
+    value of a label wording (`below` a header row): a pair of that label placed otherwise ranks
+    lower. `no_digits` (learned: no sample's value had one) refuses a reading with a digit;
+    `max_len` (learned) one with more words; `capitalised` (learned) one that starts lower-case.
     """
     context = frozenset(context)
     labels = set(labels)
@@ -175,6 +185,7 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
     keywords = keywords or {}
     foes = foes or {}
     relations = tuple(relations)
+    orders = _LabelOrders(doc, order, label_orders)
     best: tuple[float, int] | None = None
     best_found: Found | None = None
     if pairs is None:
@@ -185,8 +196,11 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
         found = _ocr_tolerance.ocr_field(doc, pairs, kind=kind, labels=labels, keywords=keywords, foes=foes, relations=relations,
                                          order=order, system=system, pattern=pattern, min_score=min_score, max_words=max_words,
                                          lex_labels=lex_labels, context=context, trailing=trailing, needs_context=needs_context,
-                                         name_order=name_order)
-        return _tidy_name(found, kind, name_order)
+                                         name_order=name_order, prefer=prefer, label_relations=label_relations,
+                                         no_digits=no_digits, suffix=suffix, max_len=max_len, capitalised=capitalised,
+                                         orders=_LabelOrders(doc, order, label_orders))
+        return _cut_suffix(_tidy_name(found, kind, name_order), suffix)
+    placed = _placed_as_learned(pairs, label_relations)
     for i in pairs.candidates(labels | lex_labels | trailing, keywords if min_score > 0 else None):
         pair = pairs.pairs[i]
         if len(pair.value_words) > max_words * 3:
@@ -202,10 +216,17 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
         if score < min_score or not _context_allows(doc, pair, needs_context, context):
             continue
         value_words = pair.value_words[:max_words] if kind not in ("string",) else pair.value_words
-        parsed = parse_value(" ".join(w.text for w in value_words), kind, order=order, system=system, pattern=pattern)
-        if parsed is None or not _name_shaped(parsed[0], kind, name_order):
+        parsed = parse_value(" ".join(w.text for w in value_words), kind, order=orders.of(pair), system=system,
+                             pattern=pattern)
+        if parsed is None and kind == "code" and len(pair.value_words) > max_words:
+            # a code printed at the end of its cell, after what it codes: 'Sepsis, unspecified (A41.9)'
+            parsed = parse_value(" ".join(w.text for w in pair.value_words), kind, system=system, pattern=pattern)
+        if parsed is None or not _name_shaped(parsed[0], kind, name_order) or _refused(parsed[1], suffix, no_digits, max_len, capitalised):
             continue
         bonus = CONTEXT_BONUS if context and block_title(doc, pair) in context else 0.0
+        if prefer is not None and not _of_shape(parsed[1], prefer):
+            bonus -= SHAPE_PENALTY
+        bonus -= _relation_penalty(pair, label_relations, placed)
         rank = (score - RELATION_PENALTY.get(pair.relation, 0.0) + bonus, -i)
         if best is None or rank > best:
             best = rank
@@ -214,7 +235,81 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
                 value = float(value)
             confidence = min(1.0, score / 2.0) * pair.conf
             best_found = Found(value, pair.page, pair.value_bbox, text, round(confidence, 3))
-    return _tidy_name(best_found, kind, name_order)
+    return _cut_suffix(_tidy_name(best_found, kind, name_order), suffix)
+
+
+SHAPE_PENALTY = 0.25
+
+
+def _refused(text: str, suffix: str | None, no_digits: bool, max_len: int | None, capitalised: bool = False) -> bool:
+    """Whether a reading breaks what the samples' values all were: digit-free, at most
+    `max_len` words, starting with a capital letter."""
+    value = _cut(text, suffix)
+    return ((no_digits and any(ch.isdigit() for ch in value)) or (max_len is not None and len(value.split()) > max_len)
+            or (capitalised and value[:1].isalpha() and not value[:1].isupper()))
+
+
+def _placed_as_learned(pairs: "PairIndex | list[Pair]", label_relations: dict[str, str] | None) -> frozenset:
+    """Label cells that do have a value where the samples put this wording's value."""
+    if not label_relations:
+        return frozenset()
+    return frozenset(p.label_words for p in pairs if label_relations.get(norm_phrase(p.label)) == p.relation)
+
+
+def _relation_penalty(pair: Pair, label_relations: dict[str, str] | None, placed: frozenset = frozenset()) -> float:
+    """SHAPE_PENALTY when the samples always put this label's value elsewhere than `pair` does
+    and this very label cell has a value there too (`Sex` right of `Discharge Destination`,
+    whose value is below it); a layout that places the value otherwise loses nothing."""
+    if not label_relations:
+        return 0.0
+    learned = label_relations.get(norm_phrase(pair.label))
+    if learned is None or learned == pair.relation or pair.label_words not in placed:
+        return 0.0
+    return SHAPE_PENALTY
+
+
+class _LabelOrders:
+    """The day/month order to read a pair's date in: the page's own (`date_order`) when its
+    dates settle one, else the order learned for the pair's label wording, else `order`."""
+
+    __slots__ = ("doc", "order", "by_label", "_page_order")
+
+    def __init__(self, doc: Document, order: str, by_label: dict[str, str] | None):
+        self.doc, self.order, self.by_label = doc, order, by_label or {}
+        self._page_order: str | None = None
+
+    def of(self, pair: Pair) -> str:
+        learned = self.by_label.get(norm_phrase(pair.label)) if self.by_label else None
+        if learned is None or learned == self.order:
+            return self.order
+        if self._page_order is None:  # computed once, only when a label's order could differ
+            self._page_order = date_order(self.doc, "") or ""
+        return self._page_order or learned
+
+
+def _of_shape(text: str, shape: str) -> bool:
+    """Whether `text` is, as a whole, one value of the learned `shape` regex."""
+    m = re.search(shape, text, re.I)
+    return m is not None and (m.group(1) if m.groups() else m.group(0)).strip() == text.strip()
+
+
+def _cut_suffix(found: Found | None, suffix: str | None) -> Found | None:
+    """`found` without a trailing `suffix` match (`Furosemide 40 mg tablet` -> `Furosemide`);
+    unchanged when nothing would be left."""
+    if found is None or not suffix or not isinstance(found.value, str):
+        return found
+    value = _cut(found.value, suffix)
+    return found if value == found.value else Found(value, found.page, found.bbox, found.text, found.confidence)
+
+
+def _cut(text: str, suffix: str | None) -> str:
+    """`text` without a trailing `suffix` match, or whole when nothing would be left."""
+    if not suffix:
+        return text
+    m = re.search(r"\s*(?:" + suffix + r")\s*$", text, re.I)
+    if m is None or m.start() == 0:
+        return text
+    return text[:m.start()].rstrip(" ,;-") or text
 
 
 def _context_allows(doc: Document, pair: Pair, needs_context: frozenset[str], context: frozenset[str]) -> bool:
@@ -289,14 +384,19 @@ def first(*candidates: Found | None) -> Found | None:
     return None
 
 
+# a date that may vote on the page's day/month order: one separator throughout, and no digit or
+# decimal point around it, so a reference range ('0.60-1.30', '4.50-5.90') casts no vote
+_VOTING_DATE = re.compile(r"(?<![\w.])(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})(?![\w]|\.\d)")
+
+
 def date_order(doc: Document, default: str = "mdy") -> str:
     """'dmy' or 'mdy' for this document: decided by any unambiguous a/b/yyyy date, else `default`."""
     votes = {"dmy": 0, "mdy": 0}
-    pat = DATE_PATTERNS[1]
+    pat = _VOTING_DATE
     for page in doc.pages:
         for line in page.lines:
             for m in pat.finditer(line.text):
-                a, b = int(m.group(1)), int(m.group(2))
+                a, b = int(m.group(1)), int(m.group(3))
                 if a > 12 >= b:
                     votes["dmy"] += 1
                 elif b > 12 >= a:

@@ -38,6 +38,11 @@ class FieldEvidence:
     titles: dict = dc_field(default_factory=dict)  # (sample id, label) -> block titles (None: none) there
     trailing: Counter = dc_field(default_factory=Counter)  # labels printed after/below their value
     settled: Counter = dc_field(default_factory=Counter)  # day/month orders this field's dates show
+    rests: dict = dc_field(default_factory=dict)  # (sample id, label, relation) -> words printed after the value
+    label_settled: dict = dc_field(default_factory=dict)  # (sample id, label) -> orders its dates settle
+    label_orders: dict = dc_field(default_factory=dict)  # label -> Counter of settled orders at chosen labels
+    label_relations: dict = dc_field(default_factory=dict)  # label -> Counter of relations at chosen labels
+    chosen_rests: dict = dc_field(default_factory=dict)  # sample id -> what followed the value at its chosen label
 
 
 def _name_tokens(name: str) -> list[str]:
@@ -50,7 +55,8 @@ RELATION_PRIOR = {"colon": 2.0, "right": 1.0, "below": 0.8, "inline": 0.5, "befo
 
 
 def observe_field(doc: Document, pairs: list[runtime.Pair], spec: FieldSpec, golden: Any,
-                  ev: FieldEvidence, sample_id: str, golden_texts: set[str] | None = None) -> None:
+                  ev: FieldEvidence, sample_id: str, golden_texts: set[str] | None = None,
+                  printed_values: frozenset[str] = frozenset()) -> None:
     """Record every pair in `doc` whose value reads as the golden value.
 
     A label that prints another golden value of the same document (a name above a date, say)
@@ -65,10 +71,16 @@ def observe_field(doc: Document, pairs: list[runtime.Pair], spec: FieldSpec, gol
             continue
         if golden_texts and any(g and (g in label or label in g) for g in golden_texts):
             continue
+        if label in printed_values:  # 'AB', a table's pointer cell, left of a unit count: a value, no label
+            continue
         text = pair.value_text
+        # a string may be printed with more after it in its cell ('Furosemide 40 mg tablet'):
+        # every prefix is tried, and what follows the value is kept to learn a suffix to cut
+        takes = (range(min(len(pair.value_words), 16), 0, -1) if kind == "string"
+                 else (len(pair.value_words), 8, 4, 3, 2))
         for order in (("mdy", "dmy") if kind == "date" else ("mdy",)):
             matched = False
-            for take in (len(pair.value_words), 8, 4, 3, 2):
+            for take in takes:
                 words = pair.value_words[:take]
                 parsed = runtime.parse_value(" ".join(w.text for w in words), kind, order=order, system=spec.system)
                 if parsed is not None and values_match(parsed[0], golden, spec.type):
@@ -77,6 +89,9 @@ def observe_field(doc: Document, pairs: list[runtime.Pair], spec: FieldSpec, gol
             if not matched:
                 continue
             ev.observations.append((sample_id, label, pair.relation))
+            if kind == "string":
+                rest = " ".join(w.text for w in pair.value_words[take:])
+                ev.rests.setdefault((sample_id, label, pair.relation), rest)
             title = runtime.block_title(doc, pair)
             ev.titles.setdefault((sample_id, label), set()).add(title)
             own = runtime.norm_phrase(str(golden).replace(",", " "))
@@ -88,7 +103,9 @@ def observe_field(doc: Document, pairs: list[runtime.Pair], spec: FieldSpec, gol
                 m = re.search(r"(\d{1,2})[-/.](\d{1,2})[-/.]\d{2,4}", text)
                 a, b = int(m.group(1)), int(m.group(2))
                 if a != b:  # 25/06 settles day first by itself; 05/06 by its golden value
-                    ev.settled["dmy" if a > 12 else "mdy" if b > 12 else order] += 1
+                    settled = "dmy" if a > 12 else "mdy" if b > 12 else order
+                    ev.settled[settled] += 1
+                    ev.label_settled.setdefault((sample_id, label), set()).add(settled)
             break
 
 
@@ -104,6 +121,11 @@ def choose_labels(ev: FieldEvidence) -> None:
         if cur is None or (score, label) > (cur[0], cur[1]):
             best[sid] = (score, label, relation)
     for sid, (_, label, relation) in sorted(best.items()):
+        ev.label_relations.setdefault(label, Counter())[relation] += 1
+        for order in ev.label_settled.get((sid, label), ()):
+            ev.label_orders.setdefault(label, Counter())[order] += 1
+        if (sid, label, relation) in ev.rests:
+            ev.chosen_rests[sid] = ev.rests[(sid, label, relation)]
         ev.relations[relation] += 1
         ev.found_in.add(sid)
         if relation in runtime.TRAILING_RELATIONS:  # 'Jill Reyes' over 'Prescriber': a label after its value
@@ -111,6 +133,15 @@ def choose_labels(ev: FieldEvidence) -> None:
             continue
         ev.labels[label] += 1
         ev.sample_labels.setdefault(sid, set()).add(label)
+
+
+def printed_values(schema: Schema, golden: dict) -> frozenset[str]:
+    """Normalised text of every golden value of a sample, table cells included, however short:
+    a word the sample prints as a value is nobody's label there."""
+    values = [golden.get(n) for n in schema.scalar_fields()]
+    for n in schema.table_fields():
+        values += [v for row in (golden.get(n) or []) if isinstance(row, dict) for v in row.values()]
+    return frozenset(p for p in (runtime.norm_phrase(v) for v in values if isinstance(v, str)) if p)
 
 
 def golden_texts(schema: Schema, golden: dict) -> set[str]:
@@ -203,6 +234,85 @@ def field_date_order(ev: FieldEvidence, min_votes: int = 2) -> str | None:
     return order if n >= min_votes else None
 
 
+def learned_suffix(ev: FieldEvidence, goldens: list[Any], min_samples: int = 3) -> str | None:
+    """A regex for what the samples print after the value in the same cell (`40 mg tablet`
+    after `Furosemide`, `(A41.9)` after a diagnosis), when at least `min_samples` show it and
+    its printed shape is shared (`value_shape`); None when no golden value itself ends in that
+    shape (cutting it would then cut values)."""
+    rests = [r for _, r in sorted(ev.chosen_rests.items()) if r.strip()]
+    if len(rests) < min_samples:
+        return None
+    shape = value_shape(rests)
+    if shape is None:
+        return None
+    tail = re.compile(r"\s*(?:" + shape + r")\s*$", re.I)
+    if any(isinstance(g, str) and tail.search(g) and tail.search(g).start() > 0 for g in goldens):
+        return None
+    return shape
+
+
+def label_date_orders(ev: FieldEvidence, min_votes: int = 2) -> dict[str, str]:
+    """The day/month order per label wording, when the field's samples disagree as a whole
+    (layouts from two locales) but every sample printing that wording settles one order
+    (`Birth Date` day first, `DOB` month first): a page that leaves its dates ambiguous is then
+    read the way its label's samples were."""
+    out = {}
+    for label, votes in sorted(ev.label_orders.items()):
+        settled = {o: n for o, n in votes.items() if n}
+        if len(settled) == 1:
+            (order, n), = settled.items()
+            if n >= min_votes:
+                out[label] = order
+    return out
+
+
+def trailing_precision(ev: FieldEvidence, label: str, seen: dict[str, set[str]], goldens: dict[str, dict],
+                       name: str) -> float:
+    """Of the samples with a value that print `label` after some cell, the share where the cell
+    before it is the value."""
+    printed = {sid for sid, labels in seen.items() if label in labels and goldens[sid].get(name) is not None}
+    hits = {sid for sid, l, rel in ev.observations if l == label and rel in runtime.TRAILING_RELATIONS}
+    return len(printed & hits) / len(printed) if printed else 0.0
+
+
+def capitalised(goldens: list[Any], min_samples: int = 3) -> bool:
+    """Whether every sample's value starts with a capital letter (a lab's or a facility's
+    name): a reading that starts lower-case ('director.', 'the') is then a scrap of prose."""
+    values = [g.strip() for g in goldens if isinstance(g, str) and g.strip()]
+    return len(values) >= min_samples and all(v[0].isupper() for v in values)
+
+
+def value_length(goldens: list[Any], min_samples: int = 3, cap: int = 12) -> int | None:
+    """The most words a reading of a short text field may have: twice the longest sample value
+    and two more (a payer of one to four words is no 15-word sentence that mentions
+    'insurance'); None for long or unseen values."""
+    values = [g for g in goldens if isinstance(g, str) and g.strip()]
+    if len(values) < min_samples:
+        return None
+    limit = 2 * max(len(v.split()) for v in values) + 2
+    return limit if limit <= cap else None
+
+
+def digit_free(goldens: list[Any], min_samples: int = 3) -> bool:
+    """Whether every sample's value of a text field is printed without a digit (a facility, a
+    payer, a disposition): a reading with digits (a code, a date) is then another field's."""
+    values = [g for g in goldens if isinstance(g, str) and g.strip()]
+    return len(values) >= min_samples and not any(ch.isdigit() for v in values for ch in v)
+
+
+def label_relations(ev: FieldEvidence, min_samples: int = 2) -> dict[str, str]:
+    """Where the value sits for each label wording, when every sample printing it agrees and
+    two at least do (`Discharge Destination` over its value in a row of headers, so the header
+    printed right of it is no value)."""
+    out = {}
+    for label, seen in sorted(ev.label_relations.items()):
+        if len(seen) == 1:
+            (relation, n), = seen.items()
+            if n >= min_samples and relation not in runtime.TRAILING_RELATIONS:
+                out[label] = relation
+    return out
+
+
 def _contexts(ev: FieldEvidence, min_samples: int = 2) -> list[str]:
     """Block titles seen above the field's matching labels in at least `min_samples` samples."""
     seen: Counter = Counter(t for titles in ev.contexts.values() for t in titles)
@@ -215,12 +325,16 @@ def _learn(schema: Schema, docs: dict[str, Document], goldens: dict[str, dict], 
     table_labels: dict[str, dict[str, Counter]] = {n: defaultdict(Counter) for n in schema.table_fields()}
     table_prints: dict[str, dict[str, list[str]]] = {n: defaultdict(list) for n in schema.table_fields()}
     order_votes: Counter = Counter()
+    trailing_seen: dict[str, set[str]] = {}  # sample id -> labels printed after some cell there
     for sid in sorted(docs):
         doc, golden = docs[sid], goldens[sid]
         pairs = list(runtime.iter_pairs(doc, vocab))
+        trailing_seen[sid] = {runtime.norm_phrase(p.label) for p in pairs if p.relation in runtime.TRAILING_RELATIONS}
         gtexts = golden_texts(schema, golden)
+        values = printed_values(schema, golden)
         for name, spec in schema.scalar_fields().items():
-            observe_field(doc, pairs, spec, golden.get(name), evidence[name], sid, gtexts - _own_texts(spec, golden.get(name)))
+            observe_field(doc, pairs, spec, golden.get(name), evidence[name], sid, gtexts - _own_texts(spec, golden.get(name)),
+                          values - _own_texts(spec, golden.get(name)))
         for name, spec in schema.table_fields().items():
             observe_table(doc, spec, golden.get(name), table_labels[name], table_prints[name])
     headings = {n: _heading_evidence(schema.fields[n], docs, goldens, n) for n in schema.scalar_fields()
@@ -263,6 +377,13 @@ def _learn(schema: Schema, docs: dict[str, Document], goldens: dict[str, dict], 
             pattern=closed_values([goldens[i].get(name) for i in sorted(docs)]) if spec.type == "string" else None,
             name_order=name_order([goldens[i].get(name) for i in sorted(docs)]) if spec.type == "person_name" else None,
             date_order=field_date_order(ev),
+            label_orders=label_date_orders(ev) if field_date_order(ev) is None else {},
+            label_relations=label_relations(ev),
+            no_digits=spec.type in ("string", "person_name") and digit_free([goldens[i].get(name) for i in sorted(docs)]),
+            capitalised=spec.type == "string" and capitalised([goldens[i].get(name) for i in sorted(docs)]),
+            max_len=value_length([goldens[i].get(name) for i in sorted(docs)]) if spec.type == "string" else None,
+            suffix=learned_suffix(ev, [goldens[i].get(name) for i in sorted(docs)]) if spec.type == "string" else None,
+            prefer_shape=spec.type in ("string", "identifier"),
         )
     # a title that is another field's label is that field's label row, not a block title; a
     # title above many fields' labels (a page banner) tells none of them apart
@@ -279,10 +400,13 @@ def _learn(schema: Schema, docs: dict[str, Document], goldens: dict[str, dict], 
     # a trailing label (`NPI` after the prescriber's name, a letter's title under the facility)
     # is printed after the value in two samples at least, is not the field's own wording, and
     # is no date word ('August' after '12'): a one-off neighbour is no label
+    # and it follows the value in most samples that print it: a section heading that happens to
+    # follow the value at a page break ('Medications at Discharge' under a running header) is not
     for name, fp in plan.fields.items():
         fp.trailing = [l for l in fp.trailing if evidence[name].trailing[l] >= 2 and len(l) >= 3
                        and l not in fp.labels and l not in fp.lex_labels
-                       and not any(t in _MONTH_WORDS for t in l.split())]
+                       and not any(t in _MONTH_WORDS for t in l.split())
+                       and trailing_precision(evidence[name], l, trailing_seen, goldens, name) >= 0.5]
     for name, spec in schema.table_fields().items():
         cols = []
         col_label_sets = {c: set(table_labels[name].get(c, ())) for c in spec.columns}
