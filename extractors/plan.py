@@ -85,6 +85,13 @@ class Plan:
         return json.dumps(asdict(self), sort_keys=True)
 
 
+# A learned shape that any number or any word has: searching the page for it finds a street
+# number or a page count, not the field (`1010` as the MRN). Such a shape still ranks a
+# labelled field's candidates (`prefer=`), but is never searched for on its own.
+UNSPECIFIC_SHAPES = frozenset({r"(?<![\w.])(\d+)(?![\w])", r"(?<![\w.])([A-Za-z]+)(?![\w])",
+                               r"(?<![\w.])([A-Z]+)(?![\w])"})
+
+
 def _lit(value: Any) -> str:
     """A deterministic Python literal (dicts with sorted keys)."""
     if isinstance(value, dict):
@@ -144,7 +151,7 @@ def render_field(name: str, fp: FieldPlan) -> str:
     fallbacks = []
     if fp.heading is not None:
         fallbacks.append(f"runtime.heading(doc, largest={fp.heading['largest']!r}, rank={fp.heading['rank']!r})")
-    if fp.shape is not None:
+    if fp.shape is not None and fp.shape not in UNSPECIFIC_SHAPES:
         fallbacks.append(f"runtime.search(doc, {fp.shape!r}, kind={fp.kind!r}, order={order})")
     if not fallbacks:
         return f"def field_{name}(doc, pairs, order):\n    return {call}\n"

@@ -62,7 +62,8 @@ def label_score(label: str, labels: Iterable[str], keywords: dict[str, float], f
                 lex_labels: Iterable[str] = ()) -> float:
     """How well a printed label names the field: 2.0 for a learned variant, 1.9 for a lexicon
     synonym (so a wording the samples printed always wins over one the lexicon guessed), else
-    keyword evidence."""
+    keyword evidence, kept below both and costing for each word beyond the first that is no
+    keyword (`Chronic rejection of renal transplant [Start Date:` is no `Date of birth`)."""
     phrase = norm_phrase(label)
     if not phrase:
         return 0.0
@@ -71,11 +72,15 @@ def label_score(label: str, labels: Iterable[str], keywords: dict[str, float], f
     if phrase in lex_labels:
         return LEXICON_LABEL_SCORE
     stems = phrase_stems(phrase)
-    good = sum(keywords.get(s, 0.0) for s in stems)
+    good = min(KEYWORD_SCORE_CAP, sum(keywords.get(s, 0.0) for s in stems))
     bad = sum(foes.get(s, 0.0) for s in stems if s not in keywords)
-    return good - bad
+    # a long printed text that happens to hold a keyword or two is no label for the field
+    unmatched = sum(1 for s in stems if s not in keywords and s not in foes)
+    return good - bad - UNMATCHED_WORD_COST * max(0, unmatched - 1)
 
 
+KEYWORD_SCORE_CAP = 1.8
+UNMATCHED_WORD_COST = 0.25
 RELATION_PENALTY = MappingProxyType({"colon": 0.0, "right": 0.0, "below": 0.05, "inline": 0.1, "before": 0.2, "above": 0.2})
 CONTEXT_BONUS = 0.5
 

@@ -157,12 +157,16 @@ def golden_texts(schema: Schema, golden: dict) -> set[str]:
     return out
 
 
+FUNCTION_WORDS = frozenset({"a", "an", "and", "at", "by", "for", "in", "of", "on", "or", "per", "the", "to", "with"})
+
+
 def keyword_weights(label_sets: dict[str, set[str]]) -> dict[str, dict[str, float]]:
-    """P(field | stem) over each field's label variants (and its name's tokens, at half weight)."""
+    """P(field | stem) over each field's label variants (and its name's tokens, at half weight).
+    Function words (`of`, `the`, ...) are no evidence: every label may hold them."""
     stem_fields: dict[str, Counter] = defaultdict(Counter)
     for fname, labels in label_sets.items():
         for label in labels:
-            for s in {runtime.stem(t) for t in label.split()}:
+            for s in {runtime.stem(t) for t in label.split() if t not in FUNCTION_WORDS}:
                 stem_fields[s][fname] += 1.0
         for s in {runtime.stem(t) for t in _name_tokens(fname)}:
             stem_fields[s][fname] += 0.5

@@ -183,3 +183,24 @@ def test_a_field_whose_values_all_start_with_a_capital_refuses_a_scrap_of_prose(
     found = runtime.field(doc, kind="string", labels=["laboratory"], min_score=2.0, capitalised=True)
     assert found.value == "Meridian Clinical Laboratories"
     assert runtime.field(doc, kind="string", labels=["laboratory"], min_score=2.0).value == "director."
+
+
+def test_an_unspecific_value_shape_is_never_searched_for_on_its_own():
+    """MRNs printed as bare numbers of varying length learn the shape `\\d+`: any street number
+    has it, so the field reads a labelled value or nothing; a specific shape is still searched."""
+    from extractors.plan import FieldPlan, render_field
+    from extractors.synth import value_shape
+
+    bare = value_shape(["12345", "678", "99999999"])
+    src = render_field("mrn", FieldPlan(kind="identifier", labels=["mrn"], shape=bare))
+    assert "runtime.search(" not in src and "runtime.field(" in src
+    specific = value_shape(["AB1234", "CD5678", "EF9012"])
+    src = render_field("mrn", FieldPlan(kind="identifier", labels=["mrn"], shape=specific))
+    assert f"runtime.search(doc, {specific!r}" in src
+
+
+def test_a_long_text_holding_two_keywords_is_no_label():
+    kw = {"date": 1.0, "birt": 1.0}
+    assert runtime.label_score("Date birth", [], kw, {}) >= 1.8
+    assert runtime.label_score("Chronic rejection of renal transplant [Start Date:", [], kw, {}) < 0.6
+    assert runtime.label_score("Date of birth", ["date of birth"], kw, {}) == 2.0
