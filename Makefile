@@ -10,7 +10,7 @@ COMPILE_FLAGS ?=
 # ACCEPT_WEAK=1: lock doc types whose required fields score under the held-out floor (named in the compile report)
 ACCEPT_WEAK ?=
 
-.PHONY: help demo test system-deps test-system-deps venv llm-setup compile-extractors report report-baseline bench bench-ocr samples devset report-devset clean
+.PHONY: help demo test system-deps test-system-deps venv llm-setup compile-extractors report report-baseline bench bench-ocr samples devset report-devset devset-scans report-devset-scans clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -102,6 +102,20 @@ report-devset: devset ## compile (synth) on the dev set's compile layouts, score
 	$(DOCC) eval $$(for d in $(DEVSET_DIR)/layouts/*/; do printf -- '--samples %s ' "$${d%/}"; done) \
 	  --extractors $(DEVSET_DIR)/extractors --out reports/devset
 	$(BIN)/python -m eval.devset.summary reports/devset/report.json --manifest $(DEVSET_DIR)/manifest.json --out reports/devset/summary.md
+
+DEVSET_SCANS_DIR ?= .cache/devset-scans
+
+devset-scans: devset ## the dev set printed and scanned (heavy scan damage, seeded per document) into $(DEVSET_SCANS_DIR)
+	$(BIN)/python -m eval.devset.scans --devset $(DEVSET_DIR) --out $(DEVSET_SCANS_DIR) --workers 2
+
+report-devset-scans: devset-scans ## compile on the compile split with its scans; score every layout as text and as scan: reports/devset-scans/ (summary: text -> scan)
+	$(DOCC) compile --samples $(DEVSET_SCANS_DIR)/compile --backend synth --out $(DEVSET_SCANS_DIR)/extractors --force --accept-weak
+	$(DOCC) eval $$(for d in $(DEVSET_DIR)/layouts/*/; do printf -- '--samples %s ' "$${d%/}"; done) \
+	  --extractors $(DEVSET_SCANS_DIR)/extractors --out reports/devset-scans/text
+	$(DOCC) eval $$(for d in $(DEVSET_SCANS_DIR)/layouts/*/; do printf -- '--samples %s ' "$${d%/}"; done) \
+	  --extractors $(DEVSET_SCANS_DIR)/extractors --out reports/devset-scans/scan
+	$(BIN)/python -m eval.devset.summary reports/devset-scans/scan/report.json --before reports/devset-scans/text/report.json \
+	  --out reports/devset-scans/summary.md
 
 clean: ## remove outputs (keeps the venvs and caches)
 	rm -rf out reports/latest

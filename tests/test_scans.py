@@ -287,3 +287,24 @@ def test_tolerant_reading_runs_inside_the_validation_sandbox():
     assert out[0][0] is not None
     got = out[0][0]["birth_date"]
     assert (got.get("value") if isinstance(got, dict) else got.value) == "1934-12-30"
+
+
+
+def test_stroke_healing_reads_a_faxed_real_vendor_page():
+    """A real vendor page (tests/fixtures/ccda) with grey fills, noise and fax binarisation: the
+    `clean_heal` chain (a stroke-healing blur before `clean`) reads its title, which `clean`
+    reads as letter soup, and reads at least as many of the header's words."""
+    from pathlib import Path
+
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(Path(__file__).parent / "fixtures" / "ccda" / "sophrona_newman.pdf")
+    page = doc[0].render(scale=200 / 72, grayscale=True).to_pil().convert("L")
+    faxed, applied = damage(page, 200, random.Random(1), np.random.default_rng(1),
+                            chain=(("grey_fills", 1.0), ("noise", 1.0), ("fax", 1.0)))
+    assert applied == ["grey_fills", "noise", "fax"]
+    top = faxed.crop((0, 0, faxed.size[0], faxed.size[1] // 3))
+    healed, plain = _ocr_text(np.asarray(top), 200, "clean_heal"), _ocr_text(np.asarray(top), 200, "clean")
+    assert "Health Record" in healed and "Health Record" not in plain
+    header = ("Patient", "Health", "Record", "Newman", "Female", "Caucasian", "White", "2.16.840")
+    assert sum(w in healed for w in header) >= sum(w in plain for w in header)
