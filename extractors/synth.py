@@ -468,8 +468,9 @@ def _own_words(labels: Iterable[str], name: str) -> set[str]:
 
 def expand_with_lexicon(plan: Plan) -> None:
     """Give each field the lexicon's other wordings of its own label words, except words that
-    characterise another field and wordings another field learned: a learned label always
-    belongs to the field that printed it."""
+    characterise another field and wordings another field learned (a learned label always
+    belongs to the field that printed it), and, for a field that is no date, wordings that
+    name a date."""
     strong_of = {n: {s for s, w in fp.keywords.items() if w >= 0.5} for n, fp in plan.fields.items()}
     labels_of = {n: set(fp.labels) for n, fp in plan.fields.items()}
     for name, fp in plan.fields.items():
@@ -477,6 +478,8 @@ def expand_with_lexicon(plan: Plan) -> None:
         others = set().union(*(strong_of[o] for o in plan.fields if o != name)) if len(plan.fields) > 1 else set()
         other_labels = set().union(*(labels_of[o] for o in plan.fields if o != name)) if len(plan.fields) > 1 else set()
         fp.lex_keywords = {s: 0.8 for s in sorted(stems - others - set(fp.keywords))}
+        if fp.kind not in ("date", "datetime"):  # `date out` names a date, never a disposition
+            phrases = {ph for ph in phrases if "date" not in ph.split()}
         fp.lex_labels = sorted(phrases - other_labels - labels_of[name])
 
 

@@ -204,3 +204,16 @@ def test_a_long_text_holding_two_keywords_is_no_label():
     assert runtime.label_score("Date birth", [], kw, {}) >= 1.8
     assert runtime.label_score("Chronic rejection of renal transplant [Start Date:", [], kw, {}) < 0.6
     assert runtime.label_score("Date of birth", ["date of birth"], kw, {}) == 2.0
+
+
+def test_a_field_that_is_no_date_takes_no_date_wording_from_the_lexicon():
+    from extractors.plan import FieldPlan, Plan
+    from extractors.synth import expand_with_lexicon
+
+    plan = Plan(doc_type="t", date_order="mdy")
+    plan.fields["discharge_disposition"] = FieldPlan(kind="string", labels=["discharged to"])
+    plan.fields["discharge_date"] = FieldPlan(kind="date", labels=["discharge date"])
+    expand_with_lexicon(plan)
+    assert "departure" in plan.fields["discharge_disposition"].lex_labels
+    assert not any("date" in p.split() for p in plan.fields["discharge_disposition"].lex_labels)
+    assert "date out" in plan.fields["discharge_date"].lex_labels
