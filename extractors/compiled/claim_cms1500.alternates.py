@@ -11,12 +11,16 @@ def alt1_payer_name(doc, pairs, order):
     found = runtime.field(
         doc,
         kind='string',
-        labels=['insurance', 'payer'],
-        keywords={'insu': 0.5, 'name': 0.2, 'paye': 1.0},
-        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'memb': 1.0, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
+        labels=['insurance', 'medicare', 'payer'],
+        keywords={'insu': 0.5, 'medi': 1.0, 'name': 0.2, 'paye': 1.0},
+        foes={'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.714, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'memb': 1.0, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
         min_score=0.6,
         max_words=12,
         trailing=('po box',),
+        label_relations={'insurance': 'right', 'payer': 'colon'},
+        no_digits=True,
+        capitalised=True,
+        max_len=10,
         order=order,
         pairs=pairs,
     )
@@ -29,12 +33,16 @@ def alt2_payer_name(doc, pairs, order):
     found = runtime.field(
         doc,
         kind='string',
-        labels=['insurance', 'payer'],
-        keywords={'insu': 0.5, 'name': 0.2, 'paye': 1.0},
-        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'memb': 1.0, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
+        labels=['insurance', 'medicare', 'payer'],
+        keywords={'insu': 0.5, 'medi': 1.0, 'name': 0.2, 'paye': 1.0},
+        foes={'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.714, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'memb': 1.0, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
         min_score=0.4,
         max_words=12,
         trailing=('po box',),
+        label_relations={'insurance': 'right', 'payer': 'colon'},
+        no_digits=True,
+        capitalised=True,
+        max_len=10,
         order=order,
         pairs=pairs,
     )
@@ -49,9 +57,10 @@ def alt1_insured_id(doc, pairs, order):
         kind='identifier',
         labels=['feca other', 'member id', 'policy number'],
         keywords={'feca': 1.0, 'id': 0.5, 'insu': 0.25, 'memb': 1.0, 'numb': 1.0, 'othe': 1.0, 'poli': 0.5},
-        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'fede': 1.0, 'hold': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'pati': 0.833, 'paye': 1.0, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
+        foes={'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.714, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'fede': 1.0, 'hold': 1.0, 'medi': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'pati': 0.833, 'paye': 1.0, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
         min_score=0.4,
         max_words=3,
+        label_relations={'member id': 'colon', 'policy number': 'right'},
         order=order,
         pairs=pairs,
     )
@@ -63,9 +72,10 @@ def alt2_insured_id(doc, pairs, order):
         kind='identifier',
         labels=['feca other', 'member id', 'policy number'],
         keywords={'feca': 1.0, 'id': 0.5, 'insu': 0.25, 'memb': 1.0, 'numb': 1.0, 'othe': 1.0, 'poli': 0.5},
-        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'fede': 1.0, 'hold': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'pati': 0.833, 'paye': 1.0, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
+        foes={'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.714, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'fede': 1.0, 'hold': 1.0, 'medi': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'pati': 0.833, 'paye': 1.0, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
         min_score=0.6,
         max_words=3,
+        label_relations={'member id': 'colon', 'policy number': 'right'},
         order=order,
         pairs=pairs,
     )
@@ -77,9 +87,11 @@ def alt1_patient_name(doc, pairs, order):
         kind='person_name',
         labels=['patient', 'patient name'],
         keywords={'name': 0.6, 'pati': 0.833},
-        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'memb': 1.0, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
+        foes={'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.714, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'medi': 1.0, 'memb': 1.0, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
         min_score=0.6,
         max_words=5,
+        label_relations={'patient': 'colon', 'patient name': 'right'},
+        no_digits=True,
         order=order,
         pairs=pairs,
     )
@@ -91,9 +103,11 @@ def alt2_patient_name(doc, pairs, order):
         kind='person_name',
         labels=['patient', 'patient name'],
         keywords={'name': 0.6, 'pati': 0.833},
-        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'memb': 1.0, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
+        foes={'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.714, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'medi': 1.0, 'memb': 1.0, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
         min_score=0.4,
         max_words=5,
+        label_relations={'patient': 'colon', 'patient name': 'right'},
+        no_digits=True,
         order=order,
         pairs=pairs,
     )
@@ -105,9 +119,10 @@ def alt1_birth_date(doc, pairs, order):
         kind='date',
         labels=['birth date', 'dob'],
         keywords={'birt': 1.0, 'date': 1.0, 'dob': 1.0},
-        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'char': 0.6, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
+        foes={'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'char': 0.714, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'medi': 1.0, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
         min_score=0.6,
         max_words=5,
+        label_relations={'birth date': 'right', 'dob': 'colon'},
         order=runtime.date_order(doc, 'mdy'),
         pairs=pairs,
     )
@@ -119,9 +134,10 @@ def alt2_birth_date(doc, pairs, order):
         kind='date',
         labels=['birth date', 'dob'],
         keywords={'birt': 1.0, 'date': 1.0, 'dob': 1.0},
-        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'char': 0.6, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
+        foes={'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'char': 0.714, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'medi': 1.0, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
         min_score=0.4,
         max_words=5,
+        label_relations={'birth date': 'right', 'dob': 'colon'},
         order=runtime.date_order(doc, 'mdy'),
         pairs=pairs,
     )
@@ -132,12 +148,12 @@ def alt1_patient_account_no(doc, pairs, order):
         doc,
         kind='identifier',
         labels=['acct', 'chart account'],
-        lex_labels=['account', 'account no', 'account number', 'beneficiary', 'chart', 'client', 'control', 'hosp no', 'hosp reg no', 'hospital number', 'medical record', 'member', 'mrn', 'name of patient', 'patient control no', 'patient id', 'pcn', 'pt', 'pt name', 'record no', 'record number', 'reg no', 'registration number', 'resident', 'unit number', 'urn'],
-        keywords={'acco': 1.0, 'acct': 1.0, 'bene': 0.8, 'char': 0.4, 'clie': 0.8, 'cont': 0.8, 'mrn': 0.8, 'no': 1.0, 'pcn': 0.8, 'pt': 0.8, 'resi': 0.8, 'urn': 0.8},
-        foes={'ab': 1.0, 'bill': 0.75, 'birt': 1.0, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'memb': 1.0, 'name': 0.6, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
-        min_score=0.6,
+        keywords={'acco': 1.0, 'acct': 1.0, 'char': 0.286, 'no': 1.0},
+        foes={'bill': 0.75, 'birt': 1.0, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'medi': 1.0, 'memb': 1.0, 'name': 0.6, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
+        min_score=0.4,
         max_words=3,
         context=('diagnoses',),
+        label_relations={'chart account': 'right'},
         order=order,
         pairs=pairs,
     )
@@ -148,11 +164,13 @@ def alt2_patient_account_no(doc, pairs, order):
         doc,
         kind='identifier',
         labels=['acct', 'chart account'],
-        keywords={'acco': 1.0, 'acct': 1.0, 'char': 0.4, 'no': 1.0},
-        foes={'ab': 1.0, 'bill': 0.75, 'birt': 1.0, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'memb': 1.0, 'name': 0.6, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
+        lex_labels=['account', 'account no', 'account number', 'beneficiary', 'chart', 'client', 'control', 'hosp no', 'hosp reg no', 'hospital number', 'medical record', 'member', 'mrn', 'name of patient', 'patient control no', 'patient id', 'pcn', 'pt', 'pt name', 'record no', 'record number', 'reg no', 'registration number', 'resident', 'unit number', 'urn'],
+        keywords={'acco': 1.0, 'acct': 1.0, 'bene': 0.8, 'char': 0.286, 'clie': 0.8, 'cont': 0.8, 'mrn': 0.8, 'no': 1.0, 'pcn': 0.8, 'pt': 0.8, 'resi': 0.8, 'urn': 0.8},
+        foes={'bill': 0.75, 'birt': 1.0, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'medi': 1.0, 'memb': 1.0, 'name': 0.6, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
         min_score=0.6,
         max_words=3,
         context=('diagnoses',),
+        label_relations={'chart account': 'right'},
         order=order,
         pairs=pairs,
     )
@@ -164,10 +182,10 @@ def alt1_service_lines(doc, pairs, order):
         runtime.Column('cpt_code', 'code', ('code', 'cpe', 'cpt', 'cpt/hcpcs'), (('code', 1.0), ('cpe', 1.0), ('cpt', 1.0), ('cpt/', 1.0)), system='cpt', required=True, shape='(?<![\\w.])(\\d{5})(?![\\w])'),
         runtime.Column('modifier', 'string', ('mod', 'modifier'), (('mod', 1.0), ('modi', 1.0))),
         runtime.Column('dx_pointer', 'string', ('dx', 'dx ptr', 'pointer'), (('dx', 1.0), ('poin', 1.0), ('ptr', 1.0)), required=True),
-        runtime.Column('units', 'integer', ('dos', 'from mm dd yy', 'or units', 'qty', 'service date', 'units'), (('dd', 1.0), ('dos', 0.5), ('from', 1.0), ('mm', 1.0), ('or', 1.0), ('qty', 1.0), ('unit', 1.0), ('yy', 1.0)), required=True, shape='(?<![\\w.])(\\d+)(?![\\w])'),
+        runtime.Column('units', 'integer', ('dos', 'from mm dd yy', 'or units', 'qty', 'service date', 'units'), (('dd', 1.0), ('dos', 0.5), ('from', 1.0), ('mm', 1.0), ('qty', 1.0), ('unit', 1.0), ('yy', 1.0)), required=True, shape='(?<![\\w.])(\\d+)(?![\\w])'),
         runtime.Column('charge', 'decimal', ('amount', 'charge', 'charges'), (('amou', 1.0), ('char', 1.0)), required=True),
     ]
-    return runtime.table(doc, columns, order=order, min_columns=1)
+    return runtime.table(doc, columns, order=order, min_columns=2)
 
 
 def alt2_service_lines(doc, pairs, order):
@@ -176,22 +194,23 @@ def alt2_service_lines(doc, pairs, order):
         runtime.Column('cpt_code', 'code', ('code', 'cpe', 'cpt', 'cpt/hcpcs'), (('code', 1.0), ('cpe', 1.0), ('cpt', 1.0), ('cpt/', 1.0)), system='cpt', required=True, shape='(?<![\\w.])(\\d{5})(?![\\w])'),
         runtime.Column('modifier', 'string', ('mod', 'modifier'), (('mod', 1.0), ('modi', 1.0))),
         runtime.Column('dx_pointer', 'string', ('dx', 'dx ptr', 'pointer'), (('dx', 1.0), ('poin', 1.0), ('ptr', 1.0)), required=True),
-        runtime.Column('units', 'integer', ('dos', 'from mm dd yy', 'or units', 'qty', 'service date', 'units'), (('dd', 1.0), ('dos', 0.5), ('from', 1.0), ('mm', 1.0), ('or', 1.0), ('qty', 1.0), ('unit', 1.0), ('yy', 1.0)), required=True, shape='(?<![\\w.])(\\d+)(?![\\w])'),
+        runtime.Column('units', 'integer', ('dos', 'from mm dd yy', 'or units', 'qty', 'service date', 'units'), (('dd', 1.0), ('dos', 0.5), ('from', 1.0), ('mm', 1.0), ('qty', 1.0), ('unit', 1.0), ('yy', 1.0)), required=True, shape='(?<![\\w.])(\\d+)(?![\\w])'),
         runtime.Column('charge', 'decimal', ('amount', 'charge', 'charges'), (('amou', 1.0), ('char', 1.0)), required=True),
     ]
-    return runtime.table(doc, columns, order=order, min_columns=2)
+    return runtime.table(doc, columns, order=order, min_columns=1)
 
 
 def alt1_total_charge(doc, pairs, order):
     return runtime.field(
         doc,
         kind='decimal',
-        labels=['ab', 'total charges', 'total due'],
-        keywords={'ab': 1.0, 'char': 0.6, 'due': 1.0, 'tota': 1.0},
-        foes={'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'date': 1.0, 'dob': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0},
+        labels=['charges', 'total charges', 'total due'],
+        keywords={'char': 0.714, 'due': 1.0, 'tota': 1.0},
+        foes={'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'date': 1.0, 'dob': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'medi': 1.0, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0},
         min_score=0.4,
         max_words=3,
         context=('charges', 'services rendered'),
+        label_relations={'total charges': 'colon', 'total due': 'right'},
         order=order,
         pairs=pairs,
     )
@@ -201,12 +220,13 @@ def alt2_total_charge(doc, pairs, order):
     return runtime.field(
         doc,
         kind='decimal',
-        labels=['ab', 'total charges', 'total due'],
-        keywords={'ab': 1.0, 'char': 0.6, 'due': 1.0, 'tota': 1.0},
-        foes={'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'date': 1.0, 'dob': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0},
+        labels=['charges', 'total charges', 'total due'],
+        keywords={'char': 0.714, 'due': 1.0, 'tota': 1.0},
+        foes={'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'date': 1.0, 'dob': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'medi': 1.0, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0},
         min_score=0.9,
         max_words=3,
         context=('charges', 'services rendered'),
+        label_relations={'total charges': 'colon', 'total due': 'right'},
         order=order,
         pairs=pairs,
     )
@@ -219,11 +239,12 @@ def alt1_billing_npi(doc, pairs, order):
         labels=['billing npi', 'npi'],
         lex_labels=['national provider identifier'],
         keywords={'bill': 0.75, 'npi': 0.5},
-        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
+        foes={'acco': 1.0, 'acct': 1.0, 'birt': 1.0, 'char': 0.714, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'medi': 1.0, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
         system='npi',
         min_score=0.6,
         max_words=3,
         trailing=('approved',),
+        label_relations={'billing npi': 'colon'},
         order=order,
         pairs=pairs,
     )
@@ -235,11 +256,12 @@ def alt2_billing_npi(doc, pairs, order):
         kind='code',
         labels=['billing npi', 'npi'],
         keywords={'bill': 0.75, 'npi': 0.5},
-        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
+        foes={'acco': 1.0, 'acct': 1.0, 'birt': 1.0, 'char': 0.714, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'medi': 1.0, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
         system='npi',
         min_score=0.6,
         max_words=3,
         trailing=('approved',),
+        label_relations={'billing npi': 'colon'},
         order=order,
         pairs=pairs,
     )
@@ -254,11 +276,12 @@ def alt1_rendering_npi(doc, pairs, order):
         kind='code',
         labels=['npi', 'rendering npi'],
         keywords={'npi': 0.5, 'rend': 1.0},
-        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
+        foes={'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.714, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'medi': 1.0, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
         system='npi',
         min_score=0.6,
         max_words=3,
         context=('yes x no',),
+        label_relations={'npi': 'right'},
         order=order,
         pairs=pairs,
     )
@@ -270,11 +293,12 @@ def alt2_rendering_npi(doc, pairs, order):
         kind='code',
         labels=['npi', 'rendering npi'],
         keywords={'npi': 0.5, 'rend': 1.0},
-        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
+        foes={'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.714, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'medi': 1.0, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
         system='npi',
         min_score=0.4,
         max_words=3,
         context=('yes x no',),
+        label_relations={'npi': 'right'},
         order=order,
         pairs=pairs,
     )
@@ -286,9 +310,11 @@ def alt1_federal_tax_id(doc, pairs, order):
         kind='identifier',
         labels=['tax id'],
         keywords={'fede': 1.0, 'id': 0.5, 'tax': 1.0},
-        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'hold': 1.0, 'insu': 0.5, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tota': 1.0},
+        foes={'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.714, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'hold': 1.0, 'insu': 0.5, 'medi': 1.0, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tota': 1.0},
         min_score=0.6,
         max_words=3,
+        label_relations={'tax id': 'colon'},
+        prefer='(?<![\\w.])(\\d{2}\\-\\d{7})(?![\\w])',
         order=order,
         pairs=pairs,
     )
@@ -304,6 +330,8 @@ def alt2_federal_tax_id(doc, pairs, order):
         labels=['tax id'],
         min_score=2.0,
         max_words=3,
+        label_relations={'tax id': 'colon'},
+        prefer='(?<![\\w.])(\\d{2}\\-\\d{7})(?![\\w])',
         order=order,
         pairs=pairs,
     )
@@ -312,7 +340,7 @@ def alt2_federal_tax_id(doc, pairs, order):
     return found
 
 
-LABELS = ('ab', 'account', 'account no', 'account number', 'acct', 'amount due', 'anderson primary care', 'attending', 'balance', 'beneficiary', 'billed', 'billed amount', 'billing npi', 'birth', 'birth date', 'birthdate', 'boone medical group', 'born', 'brooks medical group', 'cardholder', 'carrier', 'charge', 'charges', 'chart', 'chart account', 'claim detail report', 'claim total', 'client', 'clinician', 'consultant', 'control', 'cost', 'date of birth', 'dob', 'doctor', 'dr', 'ein', 'enrollee', 'feca other', 'federal tax id', 'fee', 'fees', 'health plan', 'hosp no', 'hosp reg no', 'hospital number', 'hudson primary care', 'id number', 'insurance', 'insurance plan', 'insured', 'insured id', 'insurer', 'md', 'medical record', 'member', 'member id', 'morgan health partners', 'mrn', 'name of patient', 'national provider identifier', 'npi', 'patient', 'patient control no', 'patient id', 'patient name', 'payer', 'payor', 'pcn', 'physician', 'plan name', 'policy holder', 'policy number', 'policyholder', 'practitioner', 'prescriber', 'price', 'provider', 'pt', 'pt name', 'record no', 'record number', 'reg no', 'registration number', 'rendering npi', 'resident', 'responsible', 'responsible clinician', 'stone internal medicine associates', 'subscriber', 'subscriber id', 'sum', 'tax', 'tax id', 'tin', 'total', 'total charge', 'total charges', 'total due', 'treating physician', 'unit number', 'urn')
+LABELS = ('account', 'account no', 'account number', 'acct', 'amount due', 'anderson primary care', 'attending', 'balance', 'beneficiary', 'billed', 'billed amount', 'billing npi', 'birth', 'birth date', 'birthdate', 'boone medical group', 'born', 'brooks medical group', 'cardholder', 'carrier', 'charge', 'charges', 'chart', 'chart account', 'claim detail report', 'claim total', 'client', 'clinician', 'consultant', 'control', 'cost', 'date of birth', 'dob', 'doctor', 'dr', 'ein', 'enrollee', 'feca other', 'federal tax id', 'fee', 'fees', 'health plan', 'hosp no', 'hosp reg no', 'hospital number', 'hudson primary care', 'id number', 'insurance', 'insurance plan', 'insured', 'insured id', 'insurer', 'md', 'medical record', 'medicare', 'member', 'member id', 'morgan health partners', 'mrn', 'name of patient', 'national provider identifier', 'npi', 'patient', 'patient control no', 'patient id', 'patient name', 'payer', 'payor', 'pcn', 'physician', 'plan name', 'policy holder', 'policy number', 'policyholder', 'practitioner', 'prescriber', 'price', 'provider', 'pt', 'pt name', 'record no', 'record number', 'reg no', 'registration number', 'rendering npi', 'resident', 'responsible', 'responsible clinician', 'stone internal medicine associates', 'subscriber', 'subscriber id', 'sum', 'tax', 'tax id', 'tin', 'total', 'total charge', 'total charges', 'total due', 'treating physician', 'unit number', 'urn')
 
 
 def extract(doc):

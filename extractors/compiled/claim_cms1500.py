@@ -10,13 +10,17 @@ def field_payer_name(doc, pairs, order):
     found = runtime.field(
         doc,
         kind='string',
-        labels=['insurance', 'payer'],
+        labels=['insurance', 'medicare', 'payer'],
         lex_labels=['carrier', 'health plan', 'insurance plan', 'insurer', 'payor', 'plan name'],
-        keywords={'carr': 0.8, 'insu': 0.5, 'name': 0.2, 'paye': 1.0, 'payo': 0.8},
-        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'memb': 1.0, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
+        keywords={'carr': 0.8, 'insu': 0.5, 'medi': 1.0, 'name': 0.2, 'paye': 1.0, 'payo': 0.8},
+        foes={'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.714, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'memb': 1.0, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
         min_score=0.6,
         max_words=12,
         trailing=('po box',),
+        label_relations={'insurance': 'right', 'payer': 'colon'},
+        no_digits=True,
+        capitalised=True,
+        max_len=10,
         order=order,
         pairs=pairs,
     )
@@ -32,9 +36,10 @@ def field_insured_id(doc, pairs, order):
         labels=['feca other', 'member id', 'policy number'],
         lex_labels=['beneficiary', 'cardholder', 'client', 'enrollee', 'id number', 'insured', 'insured id', 'member', 'name of patient', 'policyholder', 'pt', 'pt name', 'resident', 'subscriber id'],
         keywords={'bene': 0.8, 'card': 0.8, 'clie': 0.8, 'enro': 0.8, 'feca': 1.0, 'id': 0.5, 'insu': 0.25, 'memb': 1.0, 'numb': 1.0, 'othe': 1.0, 'poli': 0.5, 'pt': 0.8, 'resi': 0.8},
-        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'fede': 1.0, 'hold': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'pati': 0.833, 'paye': 1.0, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
+        foes={'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.714, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'fede': 1.0, 'hold': 1.0, 'medi': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'pati': 0.833, 'paye': 1.0, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
         min_score=0.6,
         max_words=3,
+        label_relations={'member id': 'colon', 'policy number': 'right'},
         order=order,
         pairs=pairs,
     )
@@ -47,9 +52,11 @@ def field_patient_name(doc, pairs, order):
         labels=['patient', 'patient name'],
         lex_labels=['beneficiary', 'client', 'member', 'name of patient', 'pt', 'pt name', 'resident'],
         keywords={'bene': 0.8, 'clie': 0.8, 'name': 0.6, 'pati': 0.833, 'pt': 0.8, 'resi': 0.8},
-        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'memb': 1.0, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
+        foes={'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.714, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'medi': 1.0, 'memb': 1.0, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
         min_score=0.6,
         max_words=5,
+        label_relations={'patient': 'colon', 'patient name': 'right'},
+        no_digits=True,
         order=order,
         pairs=pairs,
     )
@@ -62,9 +69,10 @@ def field_birth_date(doc, pairs, order):
         labels=['birth date', 'dob'],
         lex_labels=['birth', 'birthdate', 'born', 'date of birth'],
         keywords={'birt': 1.0, 'born': 0.8, 'date': 1.0, 'dob': 1.0},
-        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'char': 0.6, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
+        foes={'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'char': 0.714, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'medi': 1.0, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
         min_score=0.6,
         max_words=5,
+        label_relations={'birth date': 'right', 'dob': 'colon'},
         order=runtime.date_order(doc, 'mdy'),
         pairs=pairs,
     )
@@ -77,31 +85,32 @@ def field_insured_name(doc, pairs, order):
         labels=['policy holder', 'subscriber'],
         lex_labels=['cardholder', 'enrollee', 'id number', 'insured', 'insured id', 'policyholder', 'subscriber id'],
         keywords={'card': 0.8, 'enro': 0.8, 'hold': 1.0, 'insu': 0.25, 'name': 0.2, 'poli': 0.5, 'subs': 1.0},
-        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'id': 0.5, 'memb': 1.0, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'prov': 1.0, 'rend': 1.0, 'tax': 1.0, 'tota': 1.0},
+        foes={'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.714, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'id': 0.5, 'medi': 1.0, 'memb': 1.0, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'prov': 1.0, 'rend': 1.0, 'tax': 1.0, 'tota': 1.0},
         min_score=0.6,
         max_words=5,
+        label_relations={'policy holder': 'right', 'subscriber': 'colon'},
+        no_digits=True,
         order=order,
         pairs=pairs,
     )
 
 
 def field_patient_account_no(doc, pairs, order):
-    found = runtime.field(
+    return runtime.field(
         doc,
         kind='identifier',
         labels=['chart account'],
         lex_labels=['account', 'account no', 'account number', 'acct', 'beneficiary', 'chart', 'client', 'control', 'hosp no', 'hosp reg no', 'hospital number', 'medical record', 'member', 'mrn', 'name of patient', 'patient', 'patient control no', 'patient id', 'pcn', 'pt', 'pt name', 'record no', 'record number', 'reg no', 'registration number', 'resident', 'unit number', 'urn'],
-        keywords={'acco': 1.0, 'acct': 0.8, 'bene': 0.8, 'char': 0.667, 'clie': 0.8, 'cont': 0.8, 'memb': 0.8, 'mrn': 0.8, 'no': 1.0, 'pati': 0.25, 'pcn': 0.8, 'pt': 0.8, 'resi': 0.8, 'urn': 0.8},
-        foes={'ab': 1.0, 'bill': 0.5, 'birt': 1.0, 'date': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'name': 0.6, 'npi': 0.625, 'numb': 1.0, 'othe': 1.0, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'tax': 1.0, 'tota': 1.0},
+        keywords={'acco': 1.0, 'acct': 0.8, 'bene': 0.8, 'char': 0.4, 'clie': 0.8, 'cont': 0.8, 'memb': 0.8, 'mrn': 0.8, 'no': 1.0, 'pati': 0.25, 'pcn': 0.8, 'pt': 0.8, 'resi': 0.8, 'urn': 0.8},
+        foes={'bill': 0.5, 'birt': 1.0, 'date': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'medi': 1.0, 'name': 0.6, 'npi': 0.625, 'numb': 1.0, 'othe': 1.0, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'tax': 1.0, 'tota': 1.0},
         min_score=0.6,
         max_words=3,
         context=('diagnoses',),
+        label_relations={'chart account': 'right'},
+        prefer='(?<![\\w.])(\\d+)(?![\\w])',
         order=order,
         pairs=pairs,
     )
-    if found is None:
-        found = runtime.search(doc, '(?<![\\w.])(\\d+)(?![\\w])', kind='identifier', order=order)
-    return found
 
 
 def field_diagnoses(doc, pairs, order):
@@ -118,7 +127,7 @@ def field_service_lines(doc, pairs, order):
         runtime.Column('cpt_code', 'code', ('code', 'cpe', 'cpt', 'cpt/hcpcs', 'hcpcs', 'icd', 'icd-10', 'icd-10-cm', 'loinc'), (('code', 1.0), ('cpe', 1.0), ('cpt', 1.0), ('cpt/', 1.0), ('hcpc', 1.0), ('icd', 1.0), ('icd-', 1.0), ('loin', 1.0)), system='cpt', required=True, shape='(?<![\\w.])(\\d{5})(?![\\w])'),
         runtime.Column('modifier', 'string', ('mod', 'modifier'), (('mod', 1.0), ('modi', 1.0))),
         runtime.Column('dx_pointer', 'string', ('comorbidity', 'condition', 'diagnosis', 'dx', 'dx ptr', 'impression', 'pointer', 'primary diagnosis', 'principal diagnosis', 'problem', 'reason for admission'), (('como', 1.0), ('cond', 1.0), ('diag', 1.0), ('dx', 1.0), ('impr', 1.0), ('poin', 1.0), ('prob', 1.0), ('ptr', 1.0)), required=True),
-        runtime.Column('units', 'integer', ('date of service', 'disp', 'dispense', 'dispense quantity', 'dos', 'dosage', 'dosage strength', 'dose', 'from mm dd yy', 'or units', 'potency', 'qty', 'quantity', 'quantity dispensed', 'service', 'service date', 'strength', 'supply', 'unit', 'units', 'uom'), (('dd', 1.0), ('disp', 1.0), ('dos', 0.5), ('dosa', 1.0), ('dose', 1.0), ('from', 1.0), ('mm', 1.0), ('or', 1.0), ('pote', 1.0), ('qty', 1.0), ('quan', 1.0), ('stre', 1.0), ('supp', 1.0), ('unit', 1.0), ('uom', 1.0), ('yy', 1.0)), required=True, shape='(?<![\\w.])(\\d+)(?![\\w])'),
+        runtime.Column('units', 'integer', ('date of service', 'disp', 'dispense', 'dispense quantity', 'dos', 'dosage', 'dosage strength', 'dose', 'from mm dd yy', 'or units', 'potency', 'qty', 'quantity', 'quantity dispensed', 'service', 'service date', 'strength', 'supply', 'unit', 'units', 'uom'), (('dd', 1.0), ('disp', 1.0), ('dos', 0.5), ('dosa', 1.0), ('dose', 1.0), ('from', 1.0), ('mm', 1.0), ('pote', 1.0), ('qty', 1.0), ('quan', 1.0), ('stre', 1.0), ('supp', 1.0), ('unit', 1.0), ('uom', 1.0), ('yy', 1.0)), required=True, shape='(?<![\\w.])(\\d+)(?![\\w])'),
         runtime.Column('charge', 'decimal', ('amount', 'billed', 'billed amount', 'charge', 'charges', 'cost', 'fee', 'fees', 'price'), (('amou', 1.0), ('bill', 1.0), ('char', 1.0), ('cost', 1.0), ('fee', 1.0), ('fees', 1.0), ('pric', 1.0)), required=True),
     ]
     return runtime.table(doc, columns, order=order, min_columns=2)
@@ -128,12 +137,13 @@ def field_total_charge(doc, pairs, order):
     return runtime.field(
         doc,
         kind='decimal',
-        labels=['ab', 'total charges', 'total due'],
-        keywords={'ab': 1.0, 'char': 0.6, 'due': 1.0, 'tota': 1.0},
-        foes={'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'date': 1.0, 'dob': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0},
+        labels=['charges', 'total charges', 'total due'],
+        keywords={'char': 0.714, 'due': 1.0, 'tota': 1.0},
+        foes={'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'date': 1.0, 'dob': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'medi': 1.0, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0},
         min_score=0.6,
         max_words=3,
         context=('charges', 'services rendered'),
+        label_relations={'total charges': 'colon', 'total due': 'right'},
         order=order,
         pairs=pairs,
     )
@@ -146,9 +156,12 @@ def field_billing_provider(doc, pairs, order):
         labels=[],
         lex_labels=['attending', 'clinician', 'consultant', 'doctor', 'dr', 'md', 'physician', 'practitioner', 'prescriber', 'provider', 'responsible', 'responsible clinician', 'treating physician'],
         keywords={'atte': 0.8, 'bill': 0.25, 'clin': 0.8, 'cons': 0.8, 'doct': 0.8, 'dr': 0.8, 'md': 0.8, 'phys': 0.8, 'prac': 0.8, 'pres': 0.8, 'prov': 1.0, 'resp': 0.8},
-        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
+        foes={'acco': 1.0, 'acct': 1.0, 'birt': 1.0, 'char': 0.714, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'medi': 1.0, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
         min_score=0.6,
         max_words=12,
+        no_digits=True,
+        capitalised=True,
+        max_len=10,
         order=order,
         pairs=pairs,
     )
@@ -164,11 +177,12 @@ def field_billing_npi(doc, pairs, order):
         labels=['billing npi', 'npi'],
         lex_labels=['national provider identifier'],
         keywords={'bill': 0.75, 'npi': 0.5},
-        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
+        foes={'acco': 1.0, 'acct': 1.0, 'birt': 1.0, 'char': 0.714, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'medi': 1.0, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
         system='npi',
         min_score=0.6,
         max_words=3,
         trailing=('approved',),
+        label_relations={'billing npi': 'colon'},
         order=order,
         pairs=pairs,
     )
@@ -184,11 +198,12 @@ def field_rendering_npi(doc, pairs, order):
         labels=['npi', 'rendering npi'],
         lex_labels=['national provider identifier'],
         keywords={'npi': 0.5, 'rend': 1.0},
-        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
+        foes={'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.714, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'medi': 1.0, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
         system='npi',
         min_score=0.6,
         max_words=3,
         context=('yes x no',),
+        label_relations={'npi': 'right'},
         order=order,
         pairs=pairs,
     )
@@ -201,9 +216,11 @@ def field_federal_tax_id(doc, pairs, order):
         labels=['tax id'],
         lex_labels=['ein', 'federal tax id', 'tax', 'tin'],
         keywords={'ein': 0.8, 'fede': 1.0, 'id': 0.5, 'tax': 1.0, 'tin': 0.8},
-        foes={'ab': 1.0, 'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.6, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'hold': 1.0, 'insu': 0.5, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tota': 1.0},
+        foes={'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.714, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'hold': 1.0, 'insu': 0.5, 'medi': 1.0, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tota': 1.0},
         min_score=0.6,
         max_words=3,
+        label_relations={'tax id': 'colon'},
+        prefer='(?<![\\w.])(\\d{2}\\-\\d{7})(?![\\w])',
         order=order,
         pairs=pairs,
     )
@@ -212,7 +229,7 @@ def field_federal_tax_id(doc, pairs, order):
     return found
 
 
-LABELS = ('ab', 'account', 'account no', 'account number', 'acct', 'amount due', 'anderson primary care', 'attending', 'balance', 'beneficiary', 'billed', 'billed amount', 'billing npi', 'birth', 'birth date', 'birthdate', 'boone medical group', 'born', 'brooks medical group', 'cardholder', 'carrier', 'charge', 'charges', 'chart', 'chart account', 'claim detail report', 'claim total', 'client', 'clinician', 'consultant', 'control', 'cost', 'date of birth', 'dob', 'doctor', 'dr', 'ein', 'enrollee', 'feca other', 'federal tax id', 'fee', 'fees', 'health plan', 'hosp no', 'hosp reg no', 'hospital number', 'hudson primary care', 'id number', 'insurance', 'insurance plan', 'insured', 'insured id', 'insurer', 'md', 'medical record', 'member', 'member id', 'morgan health partners', 'mrn', 'name of patient', 'national provider identifier', 'npi', 'patient', 'patient control no', 'patient id', 'patient name', 'payer', 'payor', 'pcn', 'physician', 'plan name', 'policy holder', 'policy number', 'policyholder', 'practitioner', 'prescriber', 'price', 'provider', 'pt', 'pt name', 'record no', 'record number', 'reg no', 'registration number', 'rendering npi', 'resident', 'responsible', 'responsible clinician', 'stone internal medicine associates', 'subscriber', 'subscriber id', 'sum', 'tax', 'tax id', 'tin', 'total', 'total charge', 'total charges', 'total due', 'treating physician', 'unit number', 'urn')
+LABELS = ('account', 'account no', 'account number', 'acct', 'amount due', 'anderson primary care', 'attending', 'balance', 'beneficiary', 'billed', 'billed amount', 'billing npi', 'birth', 'birth date', 'birthdate', 'boone medical group', 'born', 'brooks medical group', 'cardholder', 'carrier', 'charge', 'charges', 'chart', 'chart account', 'claim detail report', 'claim total', 'client', 'clinician', 'consultant', 'control', 'cost', 'date of birth', 'dob', 'doctor', 'dr', 'ein', 'enrollee', 'feca other', 'federal tax id', 'fee', 'fees', 'health plan', 'hosp no', 'hosp reg no', 'hospital number', 'hudson primary care', 'id number', 'insurance', 'insurance plan', 'insured', 'insured id', 'insurer', 'md', 'medical record', 'medicare', 'member', 'member id', 'morgan health partners', 'mrn', 'name of patient', 'national provider identifier', 'npi', 'patient', 'patient control no', 'patient id', 'patient name', 'payer', 'payor', 'pcn', 'physician', 'plan name', 'policy holder', 'policy number', 'policyholder', 'practitioner', 'prescriber', 'price', 'provider', 'pt', 'pt name', 'record no', 'record number', 'reg no', 'registration number', 'rendering npi', 'resident', 'responsible', 'responsible clinician', 'stone internal medicine associates', 'subscriber', 'subscriber id', 'sum', 'tax', 'tax id', 'tin', 'total', 'total charge', 'total charges', 'total due', 'treating physician', 'unit number', 'urn')
 
 
 def extract(doc):

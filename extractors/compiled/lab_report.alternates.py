@@ -13,9 +13,11 @@ def alt1_patient_name(doc, pairs, order):
         kind='person_name',
         labels=['patient', 'patient name'],
         keywords={'name': 0.75, 'pati': 0.714},
-        foes={'aldr': 1.0, 'auth': 1.0, 'birt': 1.0, 'clin': 0.5, 'coll': 1.0, 'dob': 1.0, 'hosp': 0.5, 'id': 1.0, 'lab': 1.0, 'mrn': 1.0, 'npi': 1.0, 'numb': 1.0, 'of': 1.0, 'orde': 0.75, 'phys': 0.667, 'prov': 1.0, 'repo': 1.0, 'requ': 1.0, 'st': 1.0, 'univ': 1.0},
+        foes={'aldr': 1.0, 'auth': 1.0, 'birt': 1.0, 'clin': 0.5, 'coll': 1.0, 'dob': 1.0, 'hosp': 0.5, 'id': 1.0, 'lab': 1.0, 'mrn': 1.0, 'npi': 1.0, 'numb': 1.0, 'orde': 0.75, 'phys': 0.667, 'prov': 1.0, 'repo': 1.0, 'requ': 1.0, 'st': 1.0, 'univ': 1.0},
         min_score=0.6,
         max_words=5,
+        label_relations={'patient name': 'right'},
+        no_digits=True,
         order=order,
         pairs=pairs,
     )
@@ -27,9 +29,11 @@ def alt2_patient_name(doc, pairs, order):
         kind='person_name',
         labels=['patient', 'patient name'],
         keywords={'name': 0.75, 'pati': 0.714},
-        foes={'aldr': 1.0, 'auth': 1.0, 'birt': 1.0, 'clin': 0.5, 'coll': 1.0, 'dob': 1.0, 'hosp': 0.5, 'id': 1.0, 'lab': 1.0, 'mrn': 1.0, 'npi': 1.0, 'numb': 1.0, 'of': 1.0, 'orde': 0.75, 'phys': 0.667, 'prov': 1.0, 'repo': 1.0, 'requ': 1.0, 'st': 1.0, 'univ': 1.0},
+        foes={'aldr': 1.0, 'auth': 1.0, 'birt': 1.0, 'clin': 0.5, 'coll': 1.0, 'dob': 1.0, 'hosp': 0.5, 'id': 1.0, 'lab': 1.0, 'mrn': 1.0, 'npi': 1.0, 'numb': 1.0, 'orde': 0.75, 'phys': 0.667, 'prov': 1.0, 'repo': 1.0, 'requ': 1.0, 'st': 1.0, 'univ': 1.0},
         min_score=0.4,
         max_words=5,
+        label_relations={'patient name': 'right'},
+        no_digits=True,
         order=order,
         pairs=pairs,
     )
@@ -40,10 +44,12 @@ def alt1_birth_date(doc, pairs, order):
         doc,
         kind='date',
         labels=['birth date', 'date of birth', 'dob'],
-        keywords={'birt': 1.0, 'date': 0.455, 'dob': 1.0, 'of': 1.0},
+        keywords={'birt': 1.0, 'date': 0.455, 'dob': 1.0},
         foes={'aldr': 1.0, 'auth': 1.0, 'clin': 0.5, 'coll': 1.0, 'hosp': 0.5, 'id': 1.0, 'lab': 1.0, 'mrn': 1.0, 'name': 0.75, 'npi': 1.0, 'numb': 1.0, 'orde': 0.75, 'pati': 0.714, 'phys': 0.667, 'prov': 1.0, 'repo': 1.0, 'requ': 1.0, 'st': 1.0, 'univ': 1.0},
         min_score=0.6,
         max_words=5,
+        label_orders={'birth date': 'dmy', 'date of birth': 'mdy'},
+        label_relations={'birth date': 'below', 'date of birth': 'right', 'dob': 'colon'},
         order=order,
         pairs=pairs,
     )
@@ -54,10 +60,12 @@ def alt2_birth_date(doc, pairs, order):
         doc,
         kind='date',
         labels=['birth date', 'date of birth', 'dob'],
-        keywords={'birt': 1.0, 'date': 0.455, 'dob': 1.0, 'of': 1.0},
+        keywords={'birt': 1.0, 'date': 0.455, 'dob': 1.0},
         foes={'aldr': 1.0, 'auth': 1.0, 'clin': 0.5, 'coll': 1.0, 'hosp': 0.5, 'id': 1.0, 'lab': 1.0, 'mrn': 1.0, 'name': 0.75, 'npi': 1.0, 'numb': 1.0, 'orde': 0.75, 'pati': 0.714, 'phys': 0.667, 'prov': 1.0, 'repo': 1.0, 'requ': 1.0, 'st': 1.0, 'univ': 1.0},
         min_score=0.4,
         max_words=5,
+        label_orders={'birth date': 'dmy', 'date of birth': 'mdy'},
+        label_relations={'birth date': 'below', 'date of birth': 'right', 'dob': 'colon'},
         order=order,
         pairs=pairs,
     )
@@ -70,9 +78,10 @@ def alt1_mrn(doc, pairs, order):
         labels=['hospital number', 'mrn', 'patient id'],
         lex_labels=['beneficiary', 'center', 'centre', 'chart', 'client', 'clinic', 'facility', 'hosp no', 'hosp reg no', 'hospital', 'lab', 'laboratory', 'medical record', 'member', 'name of patient', 'performing lab', 'pt', 'pt name', 'record no', 'record number', 'reg no', 'registration number', 'resident', 'unit number', 'urn'],
         keywords={'bene': 0.8, 'cent': 0.8, 'char': 0.8, 'clie': 0.8, 'faci': 0.8, 'hosp': 0.5, 'id': 1.0, 'labo': 0.8, 'memb': 0.8, 'mrn': 1.0, 'numb': 1.0, 'pati': 0.286, 'pt': 0.8, 'resi': 0.8, 'urn': 0.8},
-        foes={'aldr': 1.0, 'auth': 1.0, 'birt': 1.0, 'clin': 0.5, 'coll': 1.0, 'dob': 1.0, 'lab': 1.0, 'name': 0.75, 'npi': 1.0, 'of': 1.0, 'orde': 0.75, 'phys': 0.667, 'prov': 1.0, 'repo': 1.0, 'requ': 1.0, 'st': 1.0, 'univ': 1.0},
+        foes={'aldr': 1.0, 'auth': 1.0, 'birt': 1.0, 'clin': 0.5, 'coll': 1.0, 'dob': 1.0, 'lab': 1.0, 'name': 0.75, 'npi': 1.0, 'orde': 0.75, 'phys': 0.667, 'prov': 1.0, 'repo': 1.0, 'requ': 1.0, 'st': 1.0, 'univ': 1.0},
         min_score=0.6,
         max_words=3,
+        label_relations={'hospital number': 'below', 'mrn': 'right', 'patient id': 'colon'},
         order=order,
         pairs=pairs,
     )
@@ -84,9 +93,10 @@ def alt2_mrn(doc, pairs, order):
         kind='identifier',
         labels=['hospital number', 'mrn', 'patient id'],
         keywords={'hosp': 0.5, 'id': 1.0, 'mrn': 1.0, 'numb': 1.0, 'pati': 0.286},
-        foes={'aldr': 1.0, 'auth': 1.0, 'birt': 1.0, 'clin': 0.5, 'coll': 1.0, 'dob': 1.0, 'lab': 1.0, 'name': 0.75, 'npi': 1.0, 'of': 1.0, 'orde': 0.75, 'phys': 0.667, 'prov': 1.0, 'repo': 1.0, 'requ': 1.0, 'st': 1.0, 'univ': 1.0},
+        foes={'aldr': 1.0, 'auth': 1.0, 'birt': 1.0, 'clin': 0.5, 'coll': 1.0, 'dob': 1.0, 'lab': 1.0, 'name': 0.75, 'npi': 1.0, 'orde': 0.75, 'phys': 0.667, 'prov': 1.0, 'repo': 1.0, 'requ': 1.0, 'st': 1.0, 'univ': 1.0},
         min_score=0.6,
         max_words=3,
+        label_relations={'hospital number': 'below', 'mrn': 'right', 'patient id': 'colon'},
         order=order,
         pairs=pairs,
     )
@@ -98,9 +108,11 @@ def alt1_collection_date(doc, pairs, order):
         kind='date',
         labels=['collected', 'date collected'],
         keywords={'coll': 1.0, 'date': 0.273},
-        foes={'aldr': 1.0, 'auth': 1.0, 'birt': 1.0, 'clin': 0.5, 'dob': 1.0, 'hosp': 0.5, 'id': 1.0, 'lab': 1.0, 'mrn': 1.0, 'name': 0.75, 'npi': 1.0, 'numb': 1.0, 'of': 1.0, 'orde': 0.75, 'pati': 0.714, 'phys': 0.667, 'prov': 1.0, 'repo': 1.0, 'requ': 1.0, 'st': 1.0, 'univ': 1.0},
+        foes={'aldr': 1.0, 'auth': 1.0, 'birt': 1.0, 'clin': 0.5, 'dob': 1.0, 'hosp': 0.5, 'id': 1.0, 'lab': 1.0, 'mrn': 1.0, 'name': 0.75, 'npi': 1.0, 'numb': 1.0, 'orde': 0.75, 'pati': 0.714, 'phys': 0.667, 'prov': 1.0, 'repo': 1.0, 'requ': 1.0, 'st': 1.0, 'univ': 1.0},
         min_score=0.6,
         max_words=5,
+        label_orders={'collected': 'mdy', 'date collected': 'dmy'},
+        label_relations={'date collected': 'below'},
         order=order,
         pairs=pairs,
     )
@@ -112,9 +124,11 @@ def alt2_collection_date(doc, pairs, order):
         kind='date',
         labels=['collected', 'date collected'],
         keywords={'coll': 1.0, 'date': 0.273},
-        foes={'aldr': 1.0, 'auth': 1.0, 'birt': 1.0, 'clin': 0.5, 'dob': 1.0, 'hosp': 0.5, 'id': 1.0, 'lab': 1.0, 'mrn': 1.0, 'name': 0.75, 'npi': 1.0, 'numb': 1.0, 'of': 1.0, 'orde': 0.75, 'pati': 0.714, 'phys': 0.667, 'prov': 1.0, 'repo': 1.0, 'requ': 1.0, 'st': 1.0, 'univ': 1.0},
+        foes={'aldr': 1.0, 'auth': 1.0, 'birt': 1.0, 'clin': 0.5, 'dob': 1.0, 'hosp': 0.5, 'id': 1.0, 'lab': 1.0, 'mrn': 1.0, 'name': 0.75, 'npi': 1.0, 'numb': 1.0, 'orde': 0.75, 'pati': 0.714, 'phys': 0.667, 'prov': 1.0, 'repo': 1.0, 'requ': 1.0, 'st': 1.0, 'univ': 1.0},
         min_score=0.4,
         max_words=5,
+        label_orders={'collected': 'mdy', 'date collected': 'dmy'},
+        label_relations={'date collected': 'below'},
         order=order,
         pairs=pairs,
     )
@@ -126,9 +140,11 @@ def alt1_report_date(doc, pairs, order):
         kind='date',
         labels=['date authorised', 'reported'],
         keywords={'auth': 1.0, 'date': 0.273, 'repo': 1.0},
-        foes={'aldr': 1.0, 'birt': 1.0, 'clin': 0.5, 'coll': 1.0, 'dob': 1.0, 'hosp': 0.5, 'id': 1.0, 'lab': 1.0, 'mrn': 1.0, 'name': 0.75, 'npi': 1.0, 'numb': 1.0, 'of': 1.0, 'orde': 0.75, 'pati': 0.714, 'phys': 0.667, 'prov': 1.0, 'requ': 1.0, 'st': 1.0, 'univ': 1.0},
+        foes={'aldr': 1.0, 'birt': 1.0, 'clin': 0.5, 'coll': 1.0, 'dob': 1.0, 'hosp': 0.5, 'id': 1.0, 'lab': 1.0, 'mrn': 1.0, 'name': 0.75, 'npi': 1.0, 'numb': 1.0, 'orde': 0.75, 'pati': 0.714, 'phys': 0.667, 'prov': 1.0, 'requ': 1.0, 'st': 1.0, 'univ': 1.0},
         min_score=0.6,
         max_words=5,
+        label_orders={'date authorised': 'dmy', 'reported': 'mdy'},
+        label_relations={'date authorised': 'below'},
         order=order,
         pairs=pairs,
     )
@@ -140,9 +156,11 @@ def alt2_report_date(doc, pairs, order):
         kind='date',
         labels=['date authorised', 'reported'],
         keywords={'auth': 1.0, 'date': 0.273, 'repo': 1.0},
-        foes={'aldr': 1.0, 'birt': 1.0, 'clin': 0.5, 'coll': 1.0, 'dob': 1.0, 'hosp': 0.5, 'id': 1.0, 'lab': 1.0, 'mrn': 1.0, 'name': 0.75, 'npi': 1.0, 'numb': 1.0, 'of': 1.0, 'orde': 0.75, 'pati': 0.714, 'phys': 0.667, 'prov': 1.0, 'requ': 1.0, 'st': 1.0, 'univ': 1.0},
+        foes={'aldr': 1.0, 'birt': 1.0, 'clin': 0.5, 'coll': 1.0, 'dob': 1.0, 'hosp': 0.5, 'id': 1.0, 'lab': 1.0, 'mrn': 1.0, 'name': 0.75, 'npi': 1.0, 'numb': 1.0, 'orde': 0.75, 'pati': 0.714, 'phys': 0.667, 'prov': 1.0, 'requ': 1.0, 'st': 1.0, 'univ': 1.0},
         min_score=0.4,
         max_words=5,
+        label_orders={'date authorised': 'dmy', 'reported': 'mdy'},
+        label_relations={'date authorised': 'below'},
         order=order,
         pairs=pairs,
     )
@@ -154,9 +172,11 @@ def alt1_ordering_provider(doc, pairs, order):
         kind='person_name',
         labels=['ordering physician', 'physician', 'requesting clinician'],
         keywords={'clin': 0.5, 'orde': 0.75, 'phys': 0.667, 'prov': 1.0, 'requ': 1.0},
-        foes={'aldr': 1.0, 'auth': 1.0, 'birt': 1.0, 'coll': 1.0, 'dob': 1.0, 'hosp': 0.5, 'id': 1.0, 'lab': 1.0, 'mrn': 1.0, 'name': 0.75, 'npi': 1.0, 'numb': 1.0, 'of': 1.0, 'pati': 0.714, 'repo': 1.0, 'st': 1.0, 'univ': 1.0},
+        foes={'aldr': 1.0, 'auth': 1.0, 'birt': 1.0, 'coll': 1.0, 'dob': 1.0, 'hosp': 0.5, 'id': 1.0, 'lab': 1.0, 'mrn': 1.0, 'name': 0.75, 'npi': 1.0, 'numb': 1.0, 'pati': 0.714, 'repo': 1.0, 'st': 1.0, 'univ': 1.0},
         min_score=0.4,
         max_words=5,
+        label_relations={'ordering physician': 'right', 'physician': 'colon', 'requesting clinician': 'below'},
+        no_digits=True,
         order=order,
         pairs=pairs,
     )
@@ -168,9 +188,11 @@ def alt2_ordering_provider(doc, pairs, order):
         kind='person_name',
         labels=['ordering physician', 'physician', 'requesting clinician'],
         keywords={'clin': 0.5, 'orde': 0.75, 'phys': 0.667, 'prov': 1.0, 'requ': 1.0},
-        foes={'aldr': 1.0, 'auth': 1.0, 'birt': 1.0, 'coll': 1.0, 'dob': 1.0, 'hosp': 0.5, 'id': 1.0, 'lab': 1.0, 'mrn': 1.0, 'name': 0.75, 'npi': 1.0, 'numb': 1.0, 'of': 1.0, 'pati': 0.714, 'repo': 1.0, 'st': 1.0, 'univ': 1.0},
+        foes={'aldr': 1.0, 'auth': 1.0, 'birt': 1.0, 'coll': 1.0, 'dob': 1.0, 'hosp': 0.5, 'id': 1.0, 'lab': 1.0, 'mrn': 1.0, 'name': 0.75, 'npi': 1.0, 'numb': 1.0, 'pati': 0.714, 'repo': 1.0, 'st': 1.0, 'univ': 1.0},
         min_score=0.6,
         max_words=5,
+        label_relations={'ordering physician': 'right', 'physician': 'colon', 'requesting clinician': 'below'},
+        no_digits=True,
         order=order,
         pairs=pairs,
     )
@@ -182,11 +204,12 @@ def alt1_ordering_npi(doc, pairs, order):
         kind='code',
         labels=['clinician npi', 'npi', 'physician npi'],
         keywords={'clin': 0.5, 'npi': 1.0, 'orde': 0.25, 'phys': 0.333},
-        foes={'aldr': 1.0, 'auth': 1.0, 'birt': 1.0, 'coll': 1.0, 'dob': 1.0, 'hosp': 0.5, 'id': 1.0, 'lab': 1.0, 'mrn': 1.0, 'name': 0.75, 'numb': 1.0, 'of': 1.0, 'pati': 0.714, 'prov': 1.0, 'repo': 1.0, 'requ': 1.0, 'st': 1.0, 'univ': 1.0},
+        foes={'aldr': 1.0, 'auth': 1.0, 'birt': 1.0, 'coll': 1.0, 'dob': 1.0, 'hosp': 0.5, 'id': 1.0, 'lab': 1.0, 'mrn': 1.0, 'name': 0.75, 'numb': 1.0, 'pati': 0.714, 'prov': 1.0, 'repo': 1.0, 'requ': 1.0, 'st': 1.0, 'univ': 1.0},
         system='npi',
         min_score=0.6,
         max_words=3,
         context=('results',),
+        label_relations={'clinician npi': 'below', 'npi': 'colon', 'physician npi': 'right'},
         order=order,
         pairs=pairs,
     )
@@ -204,11 +227,56 @@ def alt2_ordering_npi(doc, pairs, order):
         min_score=2.0,
         max_words=3,
         context=('results',),
+        label_relations={'clinician npi': 'below', 'npi': 'colon', 'physician npi': 'right'},
         order=order,
         pairs=pairs,
     )
     if found is None:
         found = runtime.search(doc, '(?<![\\w.])(\\d{10})(?![\\w])', kind='code', order=order)
+    return found
+
+
+def alt1_lab_name(doc, pairs, order):
+    found = runtime.field(
+        doc,
+        kind='string',
+        labels=['st aldric university hospital'],
+        keywords={'aldr': 1.0, 'hosp': 0.5, 'lab': 1.0, 'name': 0.25, 'st': 1.0, 'univ': 1.0},
+        foes={'auth': 1.0, 'birt': 1.0, 'clin': 0.5, 'coll': 1.0, 'dob': 1.0, 'id': 1.0, 'mrn': 1.0, 'npi': 1.0, 'numb': 1.0, 'orde': 0.75, 'pati': 0.714, 'phys': 0.667, 'prov': 1.0, 'repo': 1.0, 'requ': 1.0},
+        min_score=0.6,
+        max_words=12,
+        trailing=('laboratory report', 'page'),
+        label_relations={'st aldric university hospital': 'below'},
+        no_digits=True,
+        capitalised=True,
+        max_len=10,
+        order=order,
+        pairs=pairs,
+    )
+    if found is None:
+        found = runtime.heading(doc, largest=True, rank=0)
+    return found
+
+
+def alt2_lab_name(doc, pairs, order):
+    found = runtime.field(
+        doc,
+        kind='string',
+        labels=['st aldric university hospital'],
+        keywords={'aldr': 1.0, 'hosp': 0.5, 'lab': 1.0, 'name': 0.25, 'st': 1.0, 'univ': 1.0},
+        foes={'auth': 1.0, 'birt': 1.0, 'clin': 0.5, 'coll': 1.0, 'dob': 1.0, 'id': 1.0, 'mrn': 1.0, 'npi': 1.0, 'numb': 1.0, 'orde': 0.75, 'pati': 0.714, 'phys': 0.667, 'prov': 1.0, 'repo': 1.0, 'requ': 1.0},
+        min_score=0.4,
+        max_words=12,
+        trailing=('laboratory report', 'page'),
+        label_relations={'st aldric university hospital': 'below'},
+        no_digits=True,
+        capitalised=True,
+        max_len=10,
+        order=order,
+        pairs=pairs,
+    )
+    if found is None:
+        found = runtime.heading(doc, largest=True, rank=0)
     return found
 
 
@@ -250,5 +318,6 @@ def extract(doc):
         'report_date': [alt1_report_date(doc, pairs, order), alt2_report_date(doc, pairs, order)],
         'ordering_provider': [alt1_ordering_provider(doc, pairs, order), alt2_ordering_provider(doc, pairs, order)],
         'ordering_npi': [alt1_ordering_npi(doc, pairs, order), alt2_ordering_npi(doc, pairs, order)],
+        'lab_name': [alt1_lab_name(doc, pairs, order), alt2_lab_name(doc, pairs, order)],
         'results': [alt1_results(doc, pairs, order), alt2_results(doc, pairs, order)],
     }
