@@ -40,7 +40,8 @@ class ValueOutcome:
 @dataclass
 class DocOutcome:
     """One document as the gate saw it: its values' confidence and truth; `blocked` when a
-    threshold-independent item (missing required value, broken cross-field rule) holds it."""
+    threshold-independent item (missing required value, broken cross-field rule, a required
+    value a runner-up contradicts) holds it."""
 
     set_name: str
     doc_type: str
@@ -67,7 +68,8 @@ def outcome(set_name: str, doc_type: str, doc_id: str, fields: dict[str, Any], g
         if f is None or name not in schema.fields:
             continue
         o.values[name] = ValueOutcome(c, correct_value(f.get("value"), golden.get(name), schema.fields[name]), name in required)
-    o.blocked = any(i.code in (GateCode.REQUIRED_MISSING, GateCode.CROSS_FIELD) for i in assessment.items)
+    o.blocked = any(i.code in (GateCode.REQUIRED_MISSING, GateCode.CROSS_FIELD)
+                    or (i.code is GateCode.CANDIDATES_DISAGREE and i.action == "review") for i in assessment.items)
     o.status = "review" if assessment.review else "exported"
     if o.status == "exported":
         o.exported_fields = sorted(set(o.values) - set(assessment.withheld))

@@ -46,7 +46,7 @@ class GateCode(str, Enum):
     """Why a value did not clear the gate."""
 
     LOW_CONFIDENCE = "low_confidence"            # calibrated confidence under the threshold
-    CANDIDATES_DISAGREE = "candidates_disagree"  # ... because a runner-up candidate read another value
+    CANDIDATES_DISAGREE = "candidates_disagree"  # a runner-up candidate read another value (at any confidence)
     FORMAT_INVALID = "format_invalid"            # not a real date, number, or a failed NPI check digit
     REQUIRED_MISSING = "required_missing"        # a required field with no value
     CROSS_FIELD = "cross_field"                  # a cross-field rule does not hold (rule named)
@@ -289,7 +289,9 @@ def assess(gate: DocGate, fields: dict[str, dict | None], alternates: dict[str, 
             c = min(c, float(ocr[name]))
         c = round(max(0.0, min(1.0, c)), 4)
         conf[name] = c
-        if c < gate.thresholds.get(name, DEFAULT_THRESHOLD):
+        # a runner-up that read another value makes the field abstain whatever its threshold:
+        # two readings of one page that disagree cannot both be right
+        if c < gate.thresholds.get(name, DEFAULT_THRESHOLD) or code is GateCode.CANDIDATES_DISAGREE:
             items.append(item(name, code, c, action))
 
     schema = Schema(doc_type=gate.doc_type, fields=specs)

@@ -55,6 +55,9 @@ def test_weak_field_forces_review(rx):
     weak.seen_layouts = []  # judge by the held-out record alone
     # the compile saw this required field right on 2 of 20 unseen-layout documents
     weak.reliability["patient_name"]["agreement"] = {"agree": [20, 2], "disagree": [0, 0], "alone": [0, 0]}
+    # at the default threshold (the eval may have chosen a lower one for this doc type, where the
+    # calibrator's lowest step is already above it: see docs/gate.md)
+    weak.thresholds = {**weak.thresholds, "patient_name": 0.9}
     fields = _fields(ext, doc)
     a = gate_document(weak, alt, doc, fields)
     assert a.review
@@ -86,8 +89,9 @@ def test_disagreeing_candidates_abstain(rx):
     assessment = gate_document(g, lambda _doc: alt(other), doc, fields)
     item = next(i for i in assessment.items if i.field == "patient_name")
     assert item.code is GateCode.CANDIDATES_DISAGREE and item.action == "review"
-    # the calibrator says how often contradicted values were right at compile time: under the bar
-    assert assessment.confidence["patient_name"] < min(agreeing.confidence["patient_name"], g.thresholds["patient_name"])
+    # the calibrator says how often contradicted values were right at compile time: lower than
+    # an agreed value's, and the required field abstains whatever its threshold
+    assert assessment.confidence["patient_name"] < agreeing.confidence["patient_name"]
     assert assessment.review
 
 
@@ -220,6 +224,8 @@ def test_calibrator_is_fitted_on_out_of_fold_evidence_from_real_documents(rx):
     ext, alt, gate, docs = rx
     ss = load_sample_set(RX)
     golden = {s.path.stem: s.golden for s in ss.samples}
+    # the six first prescriptions read right everywhere; add samples the locked code misreads
+    docs = {**docs, **{p.stem: ingest(str(p)) for p in sorted(RX.glob("rx_[cd]_0[5-8].pdf"))}}
     layouts = sorted({stem.split("_")[1] for stem in docs})
     points = []
     for name, spec in ss.schema_.fields.items():
