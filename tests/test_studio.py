@@ -248,7 +248,7 @@ def test_review_fix_and_approve_exports(page, world, fhir):
     page.keyboard.press("a")
     page.wait_for_selector("#approve-anyway")
     assert "prescriber_npi:npi_luhn" in page.inner_text("#status")
-    # fix a low-confidence value by clicking the right word, and the NPI by typing it as written
+    # fix a missing or low-confidence value by clicking the right word, and the NPI by typing it as written
     # on the original prescription
     page.click('.field[data-field="drug_name"] .name')
     click_words(page, "Gabapentin")
@@ -273,7 +273,9 @@ def test_review_fix_and_approve_exports(page, world, fhir):
     assert fix["before"]["value"] == BAD_NPI and fix["after"]["value"] == GOOD_NPI and fix["at"].endswith("Z")
     assert [a["action"] for a in audit][-2:] == ["approve", "add_sample"]
     drug = next(a for a in audit if a["action"] == "correct" and a["field"] == "drug_name")
-    assert drug["before"]["value"] != "Gabapentin" and drug["after"]["value"] == "Gabapentin" and drug["after"]["bbox"]
+    # the locked code reads this fax's drug wrong or not at all (then the record has no `before`)
+    assert (drug.get("before") or {}).get("value") != "Gabapentin"
+    assert drug["after"]["value"] == "Gabapentin" and drug["after"]["bbox"]
     assert count(fhir, "DocumentReference", {"identifier": f"urn:docc:document-sha256|{sha}"}) == 1
     added = json.loads((world["samples"] / "prescription" / "rx_fax_01.json").read_text())
     assert added["prescriber_npi"] == GOOD_NPI and added["birth_date"] == "1951-03-06" and added["drug_name"] == "Gabapentin"
