@@ -368,24 +368,24 @@ def section_rows(doc: Document, *, headings: Iterable[str], roles: dict[str, str
     (panel rows, repeated header rows) are skipped, up to `max_misses` in a row.
     """
     heads = frozenset(norm_phrase(h) for h in headings)
-    rows, boxes, first_page, xs = _read_list(doc, heads, roles, cut, max_misses, None)
+    repeated = _repeated_lines(doc)  # once per call: both passes skip the same running headers
+    rows, boxes, first_page, xs = _read_list(doc, heads, repeated, roles, cut, max_misses, None)
     if "value" in roles.values() and len(xs) >= 3:
         xs = sorted(xs)
         mid = xs[len(xs) // 2]
         if sum(1 for x in xs if abs(x - mid) <= 4.0) >= 0.6 * len(xs):  # one value column
-            rows, boxes, first_page, _ = _read_list(doc, heads, roles, cut, max_misses, mid)
+            rows, boxes, first_page, _ = _read_list(doc, heads, repeated, roles, cut, max_misses, mid)
     if not rows:
         return None
     bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
     return Found(rows, first_page, bbox, "", 0.9)
 
 
-def _read_list(doc: Document, heads: frozenset[str], roles: dict[str, str], cut: str | None, max_misses: int,
-               value_x: float | None) -> tuple[list[dict[str, Found | None]], list[BBox], int | None, list[float]]:
+def _read_list(doc: Document, heads: frozenset[str], repeated: frozenset[str], roles: dict[str, str],
+               cut: str | None, max_misses: int, value_x: float | None) -> tuple[list[dict[str, Found | None]], list[BBox], int | None, list[float]]:
     """One pass of `section_rows`: its rows, their boxes, the first row's page and the left
     edges of the numeric value cells it read (where the value column starts)."""
     has_value = "value" in roles.values()
-    repeated = _repeated_lines(doc)
     rows: list[dict[str, Found | None]] = []
     boxes: list[BBox] = []
     xs: list[float] = []
