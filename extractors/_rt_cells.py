@@ -3,6 +3,8 @@ pairs read from cells (colon, right of, below, inline, trailing labels). A separ
 to keep runtime.py small; it imports nothing above the base layer."""
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Iterator
@@ -140,6 +142,28 @@ def _is_label_like(cell: Cell) -> bool:
     return len(cell.words) <= 6 and _label_like_text(cell.text)
 
 
+_ITEM_NUMBER = re.compile(r"^\(?\d{1,2}[A-Za-z]?[.)]$")
+
+
+def _numbered(cell: Cell) -> bool:
+    """Whether a cell starts with a form's item number ('2.', '1a.', '24.') and words."""
+    return len(cell.words) > 1 and bool(_ITEM_NUMBER.match(cell.words[0].text))
+
+
+def _caption(cell: Cell) -> tuple[Word, ...]:
+    """The label words of a cell that reads as a label (else none). A form box's caption
+    ('2. PATIENT'S NAME (Last Name, First Name, Middle Initial)') loses its item number and, when
+    it is too long for a label, the instructions in brackets after it."""
+    words = cell.words
+    if _numbered(cell):
+        words = words[1:]
+    elif _is_label_like(cell):
+        return cell.words
+    if len(words) > 6:
+        words = words[:next((i for i, w in enumerate(words) if i and w.text.startswith("(")), len(words))]
+    return tuple(words) if len(words) <= 6 and _label_like_text(" ".join(w.text for w in words)) else ()
+
+
 @lru_cache(maxsize=65536)
 def _label_like_text(text: str) -> bool:
     letters = sum(c.isalpha() for c in text)
@@ -205,14 +229,16 @@ def _raw_pairs(doc: Document, vocabulary: frozenset[str], cells: list[list[list[
                     label_words = last_label
                 else:
                     yield from _inline_pairs(cell, vocabulary)
-                    if not _is_label_like(cell):
+                    label_words = _caption(cell)
+                    if not label_words:
                         continue
-                    label_words = cell.words
                 label_text = " ".join(w.text for w in label_words)
-                if ci + 1 < len(line_cells) and not _is_label(line_cells[ci + 1], vocabulary):
-                    yield Pair(label_text, label_words, line_cells[ci + 1].words, "right", cell.page)
+                numbered = _numbered(cell)
+                right = line_cells[ci + 1] if ci + 1 < len(line_cells) else None
+                if right is not None and not _is_label(right, vocabulary) and not (numbered and _numbered(right)):
+                    yield Pair(label_text, label_words, right.words, "right", cell.page)
                 below = _cell_below(page_lines, li, cell)
-                if below is not None and not _is_label(below, vocabulary):
+                if below is not None and not _is_label(below, vocabulary) and not (numbered and _numbered(below)):
                     yield Pair(label_text, label_words, below.words, "below", cell.page)
 
 
@@ -294,14 +320,24 @@ def _is_label(cell: Cell, vocabulary: frozenset[str]) -> bool:
     return cell.words[-1].text.endswith(":") or norm_phrase(cell.text) in vocabulary
 
 
+_FORMAT_HINT = re.compile(r"^(?:MM|DD|YY|YYYY|CCYY)(?:[\s/.-]+(?:MM|DD|YY|YYYY|CCYY)){1,2}$", re.I)  # 'MM DD YYYY' under a caption
+
+
 def _cell_below(page_lines: list[list[Cell]], li: int, cell: Cell) -> Cell | None:
-    """The cell on one of the next two lines that overlaps `cell` horizontally the most."""
-    for lj in range(li + 1, min(li + 3, len(page_lines))):
+    """The cell on one of the next two lines that overlaps `cell` horizontally the most; in a
+    form box whose caption is followed by lines elsewhere on the row (`MM DD YYYY` beside it),
+    the first overlapping cell within two line heights below it."""
+    bottom = max(w.bottom for w in cell.words)
+    height = max(w.bottom - w.top for w in cell.words)
+    for lj in range(li + 1, min(li + 5, len(page_lines))):
         best, best_overlap = None, 0.0
         for other in page_lines[lj]:
             overlap = min(cell.x1, other.x1) - max(cell.x0, other.x0)
             if overlap > best_overlap:
                 best, best_overlap = other, overlap
-        if best is not None:
-            return best if abs(best.x0 - cell.x0) < max(40.0, (cell.x1 - cell.x0)) else None
+        if best is None or _FORMAT_HINT.match(best.text):
+            continue
+        if lj > li + 2 and best.words[0].top - bottom > 2.0 * max(height, best.words[0].bottom - best.words[0].top):
+            return None
+        return best if abs(best.x0 - cell.x0) < max(40.0, (cell.x1 - cell.x0)) else None
     return None

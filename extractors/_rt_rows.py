@@ -62,13 +62,14 @@ def table(doc: Document, columns: list[Column], *, order: str = "mdy", min_colum
     """Rows of every table whose header names at least `min_columns` of `columns`.
 
     Column spans come from the header cells; each body word goes to the column whose span it
-    overlaps most. A table ends at a wide vertical gap, a line with no word in a key column,
-    or the page end; a header repeated on a later page continues the table.
+    overlaps most. When some header of the document names the column that names the rows (the
+    first required one), headers that do not are another table's ('Result Date  Lab Reference'
+    over a date and an accession number). A table ends at a wide vertical gap, a line with no
+    word in a key column, or the page end; a header repeated on a later page continues the table.
     """
-    rows: list[dict[str, Found | None]] = []
-    first_page: int | None = None
-    boxes: list[BBox] = []
+    tables: list[tuple[bool, int, list[dict[str, Found | None]], list[BBox]]] = []
     need = min(min_columns, len(columns))
+    key = next((c.name for c in columns if c.required), None)
     header_stems = frozenset(t for c in columns for t in (*(k for k, _ in c.keywords), *(x for l in c.labels for x in phrase_stems(l))))
     for page in doc.pages:
         lines = page.lines
@@ -88,6 +89,8 @@ def table(doc: Document, columns: list[Column], *, order: str = "mdy", min_colum
             li = body_start
             prev_bottom = lines[body_start - 1].bbox[3]
             line_h = _line_height(lines[body_start - 1])
+            rows: list[dict[str, Found | None]] = []
+            boxes: list[BBox] = []
             while li < len(lines):
                 line = lines[li]
                 top = line.bbox[1]
@@ -102,12 +105,16 @@ def table(doc: Document, columns: list[Column], *, order: str = "mdy", min_colum
                 boxes.append(line.bbox)
                 prev_bottom = line.bbox[3]
                 li += 1
-            if first_page is None and rows:
-                first_page = page.number
+            if rows:
+                tables.append((key in named, page.number, rows, boxes))
+    if any(keyed for keyed, *_ in tables):
+        tables = [t for t in tables if t[0]]
+    rows = [r for t in tables for r in t[2]]
+    boxes = [b for t in tables for b in t[3]]
     if not rows:
         return None
     bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
-    return Found(rows, first_page, bbox, "", 1.0)
+    return Found(rows, tables[0][1], bbox, "", 1.0)
 
 
 def _name_unmatched(header: dict[str, Cell], cells: list[Cell], columns: list[Column], first_row: Line | None,

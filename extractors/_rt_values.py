@@ -67,6 +67,7 @@ DATE_PATTERNS = (
     re.compile(r"\b(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}|\d{2})\b"),                  # a/b/yyyy
     re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?[\s\-/.]*({_MON})[\s\-/.,]*(\d{{4}})\b", re.I),  # 12 Mar 2024
     re.compile(rf"\b({_MON})[\s\-/.]*(\d{{1,2}})(?:st|nd|rd|th)?[\s,]*(\d{{4}})\b", re.I),     # Mar 12, 2024
+    re.compile(r"^(\d{1,2}) (\d{1,2}) (\d{4}|\d{2})$"),                          # form boxes: '11 17 1940' alone
 )
 
 
@@ -92,7 +93,7 @@ def find_date(text: str, order: str = "mdy") -> tuple[str, int, int] | None:
             iso: str | None = None
             if i == 0:
                 iso = _mk_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-            elif i == 1:
+            elif i in (1, 4):
                 a, b, y = int(m.group(1)), int(m.group(2)), _year(m.group(3))
                 if a > 12 >= b:
                     iso = _mk_date(y, b, a)
@@ -156,6 +157,11 @@ def collapse(text: str) -> str:
     return " ".join(text.split())
 
 
+def icd10_dotted(code: str) -> str:
+    """An ICD-10-CM code as the code system writes it: forms print `F329` for `F32.9`."""
+    return code if "." in code or len(code) <= 3 else f"{code[:3]}.{code[3:]}"
+
+
 _NUMBERED_LABEL = re.compile(r"\d{1,2}[A-Za-z]?\.\s+[A-Za-z]{3,}")
 
 
@@ -196,6 +202,8 @@ def parse_value(text: str, kind: str, *, order: str = "mdy", system: str | None 
         for m in pat.finditer(text.upper() if system == "icd10cm" else text):
             if system == "npi" and not npi_valid(m.group(0)):
                 continue
+            if system == "icd10cm":
+                return (icd10_dotted(m.group(0)), m.group(0))
             return (m.group(0), m.group(0))
         return None
     if kind == "identifier":

@@ -22,7 +22,7 @@ NPI_PREFIX = "80840"
 _BODY = {
     "npi": r"\d{10}",
     "loinc": r"\d{1,6}-\d",
-    "icd10cm": r"[A-Z]\d[0-9A-Z](?:\.[0-9A-Z]{1,4})?",
+    "icd10cm": r"[A-Z]\d[0-9A-Z](?:\.?[0-9A-Z]{1,4})?",  # forms print F329 for F32.9
     "cpt": r"\d{4}[0-9FTU]",
     "rxnorm": r"\d{2,8}",
 }
@@ -30,7 +30,6 @@ _BODY = {
 # Whole-value formats (match uppercased, whitespace removed): anchored regex text, JSON-able.
 FORMATS = MappingProxyType({
     **{k: f"^{v}$" for k, v in _BODY.items()},
-    "icd10cm": r"^[A-Z]\d[0-9A-Z](?:\.?[0-9A-Z]{1,4})?$",
 })
 
 # Finding a code inside text: compiled, read-only (generated code may read, never change them).

@@ -38,12 +38,56 @@ def canon(value: Any, spec: FieldSpec) -> Any:
     return tuple(rows) or None
 
 
-def bucket_of(winner: Any, alternates: list[Any]) -> str:
-    """How the runner-ups relate to the winner's (canonical, non-null) value."""
+def bucket_of(winner: Any, alternates: list[Any], key: int | None = None) -> str:
+    """How the runner-ups relate to the winner's (canonical, non-null) value. For a table
+    (`key`: the index of its row-naming column in a canonical row) see `_table_relation`."""
     said = [a for a in alternates if a is not None]
     if not said:
         return "alone"
+    if key is not None:
+        relations = [_table_relation(winner, a, key) for a in said]
+        if "disagree" in relations:
+            return "disagree"
+        return "agree" if "agree" in relations else "alone"
     return "agree" if all(a == winner for a in said) else "disagree"
+
+
+def _table_relation(winner: tuple, alternate: tuple, key: int) -> str:
+    """A runner-up contradicts a table only where both read the same row (rows named alike)
+    and a cell both read differs, or where it names rows and none of them is the winner's (it
+    read another table). Rows or cells only one of them read are no contradiction: a missing
+    cell is withheld, never exported wrong, and the held-out record prices what this misses."""
+    theirs: dict[Any, list[tuple]] = {}
+    for row in alternate:
+        if row[key] is not None:
+            theirs.setdefault(row[key], []).append(row)
+    if not theirs:
+        return "alone"
+    matched = 0
+    for row in winner:
+        others = theirs.get(row[key])
+        if not others:
+            continue
+        other = others.pop(0)
+        matched += 1
+        if any(a is not None and b is not None and a != b for a, b in zip(row, other)):
+            return "disagree"
+    return "agree" if matched else "disagree"
+
+
+def table_key(spec: FieldSpec) -> int | None:
+    """Index, in a canonical row, of the column that names a row: the first required column
+    as declared (else the first column); None for a field that is not a table."""
+    if spec.type != "table" or not spec.columns:
+        return None
+    names = list(spec.columns)
+    first = next((c for c in names if spec.columns[c].required), names[0])
+    return sorted(names).index(first)
+
+
+def agreement_of(value: Any, alternates: list[Any], spec: FieldSpec) -> str:
+    """The agreement bucket of a field value and its runner-ups' values (raw, not canonical)."""
+    return bucket_of(canon(value, spec), [canon(a, spec) for a in alternates], table_key(spec))
 
 
 @dataclass
@@ -95,7 +139,7 @@ def measure(spec: FieldSpec, rows: list[HeldOut]) -> FieldReliability:
             continue
         r.covered += 1
         fold[1] += 1
-        b = bucket_of(w, [canon(a, spec) for a in h.alternates])
+        b = agreement_of(h.got, h.alternates, spec)
         r.buckets[b][0] += 1
         r.buckets[b][1] += int(counts.fp == 0)
     return r
@@ -322,7 +366,7 @@ def format_ok(value: Any, spec: dict[str, Any]) -> bool:
 def raw_score(agreement: dict[str, Any] | None, value: Any, alternates: list[Any], spec: FieldSpec) -> tuple[float | None, str]:
     """The score the calibrator maps to a probability, and the agreement bucket: the bucket's
     posterior, 0 for a value that fails its format check."""
-    bucket = bucket_of(canon(value, spec), [canon(a, spec) for a in alternates])
+    bucket = agreement_of(value, alternates, spec)
     s = posterior(agreement, bucket)
     if s is not None and not format_ok(value, spec.model_dump(exclude_none=True) | {"type": spec.type}):
         s = 0.0

@@ -43,6 +43,7 @@ class FieldEvidence:
     label_orders: dict = dc_field(default_factory=dict)  # label -> Counter of settled orders at chosen labels
     label_relations: dict = dc_field(default_factory=dict)  # label -> Counter of relations at chosen labels
     chosen_rests: dict = dc_field(default_factory=dict)  # sample id -> what followed the value at its chosen label
+    scanned: set = dc_field(default_factory=set)  # samples read by OCR
 
 
 def _name_tokens(name: str) -> list[str]:
@@ -64,6 +65,8 @@ def observe_field(doc: Document, pairs: list[runtime.Pair], spec: FieldSpec, gol
     """
     if golden is None:
         return
+    if any(p.source == "ocr" for p in doc.pages):
+        ev.scanned.add(sample_id)
     kind = kind_of(spec)
     for pair in pairs:
         label = runtime.norm_phrase(pair.label)
@@ -110,7 +113,8 @@ def observe_field(doc: Document, pairs: list[runtime.Pair], spec: FieldSpec, gol
 
 
 def choose_labels(ev: FieldEvidence) -> None:
-    """Per sample keep the best label: explicit relations first, then labels seen in more samples."""
+    """Per sample keep the best label: explicit relations first, then labels seen in more
+    samples; a label only scans chose gives way to text-layer samples' labels."""
     support: Counter = Counter()
     for sid, label in {(sid, label) for sid, label, _ in ev.observations}:
         support[label] += 1
@@ -133,6 +137,13 @@ def choose_labels(ev: FieldEvidence) -> None:
             continue
         ev.labels[label] += 1
         ev.sample_labels.setdefault(sid, set()).add(label)
+    # OCR groups a scan's words less surely than a text layer: a wording only scans chose
+    # ('SIGNATURE OF PHYSICIAN' beside a total OCR read onto its line) is no label when
+    # text-layer samples of the field settle on others
+    printed = {l for sid, ls in ev.sample_labels.items() if sid not in ev.scanned for l in ls}
+    if printed:
+        for label in [l for l in ev.labels if l not in printed]:
+            del ev.labels[label]
 
 
 def printed_values(schema: Schema, golden: dict) -> frozenset[str]:
@@ -158,6 +169,13 @@ def golden_texts(schema: Schema, golden: dict) -> set[str]:
 
 
 FUNCTION_WORDS = frozenset({"a", "an", "and", "at", "by", "for", "in", "of", "on", "or", "per", "the", "to", "with"})
+
+
+FOE_LABEL_WORDS = 2
+
+
+def content_words(label: str) -> list[str]:
+    return [t for t in label.split() if t not in FUNCTION_WORDS]
 
 
 def keyword_weights(label_sets: dict[str, set[str]]) -> dict[str, dict[str, float]]:
@@ -352,13 +370,17 @@ def _learn(schema: Schema, docs: dict[str, Document], goldens: dict[str, dict], 
         for cname, labels in cols.items():
             label_sets.setdefault(f"{tname}.{cname}", set()).update(labels)
     weights = keyword_weights({n: s for n, s in label_sets.items() if "." not in n})
+    # a word names another field only in that field's short labels: each word of a long title or
+    # caption ('Claim Detail Report' beside the billing provider) is no evidence against a field
+    foe_weights = keyword_weights({n: {l for l in s if len(content_words(l)) <= FOE_LABEL_WORDS}
+                                   for n, s in label_sets.items() if "." not in n})
     plan = Plan(doc_type=schema.doc_type, date_order="dmy" if order_votes["dmy"] > order_votes["mdy"] else "mdy")
     for name, spec in schema.scalar_fields().items():
         ev = evidence[name]
         own = weights.get(name, {})
         keywords = {s: w for s, w in own.items() if w >= 0.2}
         foes: dict[str, float] = {}
-        for other, ws in weights.items():
+        for other, ws in foe_weights.items():
             if other == name:
                 continue
             for s, w in ws.items():

@@ -245,7 +245,7 @@ def assess(gate: DocGate, fields: dict[str, dict | None], alternates: dict[str, 
     printed labels (`extractors.reliability.fingerprint`): a document of a sample layout is also
     judged by how the locked code did on that layout's samples.
     """
-    from extractors.reliability import bucket_of, canon, rule_fields, rule_holds, rule_name
+    from extractors.reliability import agreement_of, rule_fields, rule_holds, rule_name
     from extractors.schema import FieldSpec, Schema
 
     specs = {n: FieldSpec.model_validate(s) for n, s in gate.fields.items()}
@@ -272,8 +272,7 @@ def assess(gate: DocGate, fields: dict[str, dict | None], alternates: dict[str, 
             conf[name] = 0.0
             items.append(item(name, GateCode.NO_EVIDENCE, 0.0, action))
             continue
-        alts = [canon(a, spec) for a in alternates.get(name, [])]
-        bucket = bucket_of(canon(f["value"], spec), alts)
+        bucket = agreement_of(f["value"], alternates.get(name, []), spec)
         c = calibrated(gate.reliability.get(name) or {}, bucket, gate.calibrator)
         if c is None:
             conf[name] = 0.0

@@ -289,3 +289,26 @@ def test_threshold_search_keeps_the_floor_where_a_set_gives_no_evidence():
     th = choose_thresholds({"samples": seen, "heldout": speaking})
     assert th[("claim", "total")] == 0.5
     assert gate_with(seen, th)["exported"] == 6
+
+
+def test_table_runner_ups_contradict_only_rows_they_read_alike():
+    """A runner-up that reads fewer rows, fewer cells or stray header lines does not contradict
+    the winner's table; one cell read differently in a row both read does, and so does a
+    runner-up whose rows are all another table's."""
+    from extractors.reliability import agreement_of as agreement
+    from extractors.schema import FieldSpec
+
+    ext = load_locked(COMPILED, ["lab_report"])["lab_report"]
+    doc = ingest(str(ROOT / "data" / "samples" / "lab_report" / "lab_a_01.pdf"))
+    spec = FieldSpec.model_validate(load_gates(COMPILED, read_lock(COMPILED))["lab_report"].fields["results"])
+    rows = [{c: (f.value if f is not None else None) for c, f in r.items()} for r in ext.extract(doc)["results"].value]
+    assert len(rows) >= 3 and all(r["test_name"] and r["value"] for r in rows)
+
+    fewer = [dict(r, unit=None) for r in rows[1:]] + [{"test_name": "Date of Birth", "value": "05/05/1964"}]
+    assert agreement(rows, [fewer], spec) == "agree"
+    assert agreement(rows, [None, []], spec) == "alone"
+    misread = [dict(r) for r in rows]
+    misread[1]["value"] = misread[2]["value"] if misread[2]["value"] != misread[1]["value"] else "999"
+    assert agreement(rows, [fewer, misread], spec) == "disagree"
+    other = [{"test_name": "Sodium", "value": "140"}, {"test_name": "Potassium", "value": "4.1"}]
+    assert agreement(rows, [other], spec) == "disagree"

@@ -1,6 +1,8 @@
 """The runtime helper API on small hand-built pages (positions in PDF points)."""
 from __future__ import annotations
 
+import re
+
 from extractors import runtime
 from pipeline.document import Document, Page, Word, group_lines
 
@@ -26,6 +28,10 @@ def test_dates_both_orders_and_styles():
     assert runtime.parse_date("March 5, 2021") == "2021-03-05"
     assert runtime.parse_date("2020-02-30") is None
     assert runtime.parse_date("no date") is None
+    # a form box prints its date as spaced digits, alone in the box; inside prose they are no date
+    assert runtime.parse_date("11 17 1940") == "1940-11-17"
+    assert runtime.parse_date("05 16 24") == "2024-05-16"
+    assert runtime.parse_date("Room 11 17 1940") is None
 
 
 def test_numbers_and_codes():
@@ -126,3 +132,29 @@ def test_learned_label_beats_lexicon_synonym_and_numbered_label_is_no_amount():
     assert runtime.parse_value("29. AMOUNT PAID", "decimal") is None
     assert runtime.parse_value("$ 317.00", "decimal")[0] == 317
 
+
+
+def test_icd10_codes_printed_without_their_dot_read_as_the_code_system_writes_them():
+    assert runtime.parse_value("F329", "code", system="icd10cm")[0] == "F32.9"
+    assert runtime.parse_value("A. E669  B. I10", "code", system="icd10cm")[0] == "E66.9"
+    assert runtime.parse_value("E66.9", "code", system="icd10cm")[0] == "E66.9"
+
+
+def test_numbered_form_captions_pair_with_the_value_in_their_box():
+    """'2. PATIENT'S NAME (Last Name, First Name)' is the caption 'PATIENT'S NAME'; a format hint
+    and other boxes' lines between it and its value are stepped over; the next box's numbered
+    caption is nobody's value."""
+    doc = make_doc([
+        [(30, "2. PATIENT'S NAME (Last Name, First Name, Middle Initial)"), (330, "3. PATIENT'S BIRTH DATE")],
+        [(330, "MM DD YYYY")],
+        [(500, "M X F")],
+        [(32, "HENDERSON, JENNIFER S"), (332, "11 17 1940")],
+        [(30, "5. PATIENT'S ADDRESS (No., Street)")],
+    ], line_gap=7.0)
+    pairs = {(p.label, p.value_text, p.relation) for p in runtime.iter_pairs(doc)}
+    assert ("PATIENT'S NAME", "HENDERSON, JENNIFER S", "below") in pairs
+    assert ("PATIENT'S BIRTH DATE", "11 17 1940", "below") in pairs
+    captions = {"PATIENT'S NAME", "PATIENT'S BIRTH DATE", "PATIENT'S ADDRESS"}
+    assert not any(label in captions and re.match(r"\d{1,2}[a-z]?\. [A-Z]", v) for label, v, _ in pairs)
+    found = runtime.field(doc, kind="date", labels=["patient s birth date", "patient's birth date"], min_score=0.6)
+    assert found is not None and found.value == "1940-11-17"
