@@ -27,7 +27,7 @@ from extractors.codes import CODE_PATTERNS, npi_valid  # noqa: F401  (part of th
 
 from pipeline.document import Document, Line
 
-# The helpers live in four private base-layer modules to keep this one small; importing them
+# The helpers live in five private base-layer modules to keep this one small; importing them
 # here keeps every name (and `__all__`, the allow-list) exactly where generated code finds it.
 from extractors._rt_values import (  # noqa: F401
     DATE_PATTERNS, Found, collapse, find_date, norm, norm_phrase, parse_date, parse_decimal, parse_int, parse_phone,
@@ -40,6 +40,7 @@ from extractors._rt_rows import (  # noqa: F401
     ROW_CUTS, Column, _page_median_height, is_heading_line, section_rows, table,
 )
 from extractors._rt_grid import GRID_PARTS, _grid_cell, cell_part, grid_rows  # noqa: F401
+from extractors._rt_keyed import KEY_SHAPES, keyed_list  # noqa: F401
 
 __all__ = (
     "Found", "Cell", "Pair", "PairIndex", "Column",
@@ -48,7 +49,7 @@ __all__ = (
     "find_date", "parse_date", "parse_decimal", "parse_int", "parse_phone", "npi_valid", "parse_value",
     "split_cells", "page_cells", "iter_pairs", "pair_index", "field", "search", "first", "table",
     "date_order", "heading", "block_title", "CONTEXT_BONUS", "section_rows", "is_heading_line", "ROW_CUTS",
-    "grid_rows", "cell_part", "GRID_PARTS",
+    "grid_rows", "cell_part", "GRID_PARTS", "keyed_list", "KEY_SHAPES",
     "LEXICON_LABEL_SCORE",
 )
 

@@ -12,7 +12,7 @@ from typing import Protocol
 
 from extractors.candidates import FieldCandidate
 from extractors.schema import Schema
-from extractors.tables import grid, section
+from extractors.tables import grid, keyed, section
 
 
 class TableStrategy(Protocol):
@@ -23,7 +23,7 @@ class TableStrategy(Protocol):
 
 # The header-row strategy (lexicon and learned header words, `runtime.table`) is rendered from the
 # extraction plan in `extractors.candidates`, since LLM plans feed it too.
-STRATEGIES: tuple[TableStrategy, ...] = (section, grid)
+STRATEGIES: tuple[TableStrategy, ...] = (section, grid, keyed)
 
 
 def strategy_candidates(schema: Schema, docs: dict, goldens: dict[str, dict]) -> list[FieldCandidate]:

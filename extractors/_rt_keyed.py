@@ -1,0 +1,60 @@
+"""Keyed inline lists: rows printed as `key value` pairs along a line.
+
+Claim forms print their diagnoses so: `A: J45.909  B: K21.9`, `A. F329  B. E669  C. ____`,
+`(A) I10`, or a `Ref | ICD-10-CM` table whose rows read `A I10 Essential hypertension`. Each
+pair is a short key token (a letter, two letters or a number, bracketed or followed by `.`, `:` or
+`)`) and, right after it, a value that parses as the column's kind. Kept apart from
+`runtime.py` like the other readers; it imports nothing above the base layer.
+"""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from types import MappingProxyType
+
+from pipeline.document import BBox, Document, Word
+
+from extractors._rt_values import Found, parse_value
+
+KEY_SHAPES = MappingProxyType({"letter": r"[A-Za-z]", "letters": r"[A-Za-z]{2}", "number": r"\d{1,2}"})
+
+
+def _key_pattern(shape: str) -> re.Pattern[str]:
+    return re.compile(rf"^\(?({KEY_SHAPES[shape]})\)?[.:)]?$")
+
+
+def keyed_list(doc: Document, *, key: str, value: str, kind: str, key_shape: str = "letter",
+               system: str | None = None, order: str = "mdy") -> Found | None:
+    """Rows `{key: Found, value: Found}` for every key token followed by a value of `kind`, in
+    reading order; a pair printed again (a form repeated on a later page) is read once. The key
+    comes back bare (`(A)` -> `A`). Other columns of the table stay empty."""
+    pattern = _key_pattern(key_shape)
+    rows: list[dict[str, Found | None]] = []
+    boxes: list[BBox] = []
+    first_page: int | None = None
+    seen: set[tuple[str, object]] = set()
+    for page in doc.pages:
+        for line in page.lines:
+            words = line.words
+            for i, w in enumerate(words[:-1]):
+                m = pattern.match(w.text)
+                if m is None or pattern.match(words[i + 1].text):
+                    continue
+                nxt: Word = words[i + 1]
+                parsed = parse_value(nxt.text, kind, order=order, system=system)
+                if parsed is None or parsed[1] != nxt.text.strip(".,;"):
+                    continue  # the value must be the whole next word, not a part of it
+                val = float(parsed[0]) if isinstance(parsed[0], Decimal) else parsed[0]
+                k = m.group(1) if key_shape == "number" else m.group(1).upper()
+                if (k, val) in seen:
+                    continue
+                seen.add((k, val))
+                conf = round(min(w.conf, nxt.conf), 3)
+                rows.append({key: Found(k, page.number, w.bbox, w.text, conf),
+                             value: Found(val, page.number, nxt.bbox, parsed[1], conf)})
+                boxes += [w.bbox, nxt.bbox]
+                first_page = first_page or page.number
+    if not rows:
+        return None
+    bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+    return Found(rows, first_page, bbox, "", 0.9)
