@@ -294,7 +294,11 @@ def assess(gate: DocGate, fields: dict[str, dict | None], alternates: dict[str, 
             items.append(item(name, code, c, action))
 
     schema = Schema(doc_type=gate.doc_type, fields=specs)
-    values = {n: (f or {}).get("value") for n, f in fields.items()}
+    # rules judge what would be sent: an optional value already withheld for its own low
+    # confidence cannot put a contradiction into the EHR (a rendering NPI misread as the
+    # billing one is left out; the billing NPI keeps its own confidence)
+    withheld = {i.field for i in items if i.action == "withhold"}
+    values = {n: (f or {}).get("value") for n, f in fields.items() if n not in withheld}
     for rule in gate.rules:
         if rule_holds(rule, values, schema) is False:
             for name in rule_fields(rule):

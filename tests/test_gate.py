@@ -126,6 +126,13 @@ def test_cross_field_violation_goes_to_review(rx):
     rules = {i.rule for i in a.items if i.code is GateCode.CROSS_FIELD}
     assert "distinct(patient_name, prescriber_name)" in rules
     assert a.review and "cross_field[distinct(patient_name, prescriber_name)]" in a.reason()
+    # an optional value withheld for its own low confidence is not sent, so it contradicts nothing
+    g = copy.deepcopy(gate)
+    g.required = [f for f in g.required if f != "prescriber_name"]
+    g.thresholds = {**g.thresholds, "prescriber_name": 1.01}
+    b = gate_document(g, alt, doc, fields)
+    assert "prescriber_name" in b.withheld
+    assert not any(i.code is GateCode.CROSS_FIELD for i in b.items)
 
 
 def test_run_sends_gated_documents_to_review_with_typed_items(tmp_path, monkeypatch, caplog):
