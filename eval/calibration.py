@@ -126,16 +126,18 @@ def gate_with(docs: list[DocOutcome], thresholds: dict[tuple[str, str], float]) 
             "values_exported": sent, "wrong_exported": sent - right, "precision": round(right / sent, 4) if sent else None}
 
 
-def _sent_by_field(docs: list[DocOutcome], thresholds: dict[tuple[str, str], float]) -> dict[tuple[str, str], int]:
-    """(doc type, field) -> how many of its values the gate would export with `thresholds`."""
-    sent: dict[tuple[str, str], int] = {}
+def _sent_by_field(docs: list[DocOutcome], thresholds: dict[tuple[str, str], float]) -> dict[tuple[str, str], list[int]]:
+    """(doc type, field) -> [values the gate would export with `thresholds`, how many of them are wrong]."""
+    sent: dict[tuple[str, str], list[int]] = {}
     for d in docs:
         t = {n: thresholds.get((d.doc_type, n), NEVER) for n in d.values}
         if d.blocked or any(v.required and v.confidence < t[n] for n, v in d.values.items()):
             continue
         for n, v in d.values.items():
             if v.confidence >= t[n]:
-                sent[(d.doc_type, n)] = sent.get((d.doc_type, n), 0) + 1
+                c = sent.setdefault((d.doc_type, n), [0, 0])
+                c[0] += 1
+                c[1] += int(not v.correct)
     return sent
 
 
@@ -143,7 +145,7 @@ def choose_thresholds(sets: dict[str, list[DocOutcome]], target: float = TARGET_
                       grid: Iterable[float] = SWEEP, per_field: bool = True,
                       floor: float = EVIDENCE_FLOOR, min_evidence: int = MIN_EVIDENCE) -> dict[tuple[str, str], float]:
     """Per doc type and field thresholds that keep exported-value precision >= `target` on every
-    set while exporting as many documents (then values) as possible.
+    set, for every field on its own too, while exporting as many documents (then values) as possible.
 
     Greedy and deterministic: every field starts at NEVER; an optional field (it never holds a
     document back) gets the lowest grid threshold at which its own values are right at the target
@@ -167,11 +169,14 @@ def choose_thresholds(sets: dict[str, list[DocOutcome]], target: float = TARGET_
             r = gate_with(docs, cand)
             if r["precision"] is not None and r["precision"] < target:
                 return None
+            sent = _sent_by_field(docs, cand)
+            # every field on its own: a weak field's wrong values are not hidden among the
+            # strong fields' right ones
+            if any(n and (n - wrong) / n < target for n, wrong in sent.values()):
+                return None
             low = [k for k, t in cand.items() if t < floor and k[0] in types_in[name]]
-            if low:
-                sent = _sent_by_field(docs, cand)
-                if any(sent.get(k, 0) < min_evidence for k in low):
-                    return None
+            if any(sent.get(k, [0, 0])[0] < min_evidence for k in low):
+                return None
             exported += r["exported"]
         return exported
 

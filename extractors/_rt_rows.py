@@ -122,7 +122,8 @@ def _name_unmatched(header: dict[str, Cell], cells: list[Cell], columns: list[Co
     """Give header cells no column claimed (unseen wording) to columns no cell claimed.
 
     Each unclaimed column takes the first unclaimed cell whose text in the first body row
-    parses as the column's kind (typed columns choose first). Cells left over keep a span
+    parses as the column's kind (typed columns choose first; an amount column the first
+    that prints like an amount). Cells left over keep a span
     named '?<n>', so their words do not spill into a neighbour.
     """
     named = dict(header)
@@ -137,17 +138,25 @@ def _name_unmatched(header: dict[str, Cell], cells: list[Cell], columns: list[Co
             texts[best[0]] = (texts.get(best[0], "") + " " + w.text).strip()
         todo.sort(key=lambda c: c.kind in ("string", "person_name"))
         for col in todo:
+            fits = []
             for i in free:
                 text = texts.get(f"?{i}", "")
                 if col.shape and not re.search(col.shape, text):
                     continue
                 if text and parse_value(text, col.kind, order=order, system=col.system) is not None:
-                    named[col.name] = cells[i]
-                    free.remove(i)
-                    break
+                    fits.append((-_amount_like(text) if col.kind == "decimal" else 0, i))
+            if fits:
+                i = min(fits)[1]  # an amount column prefers `$240.00` to a row number `1`
+                named[col.name] = cells[i]
+                free.remove(i)
     for i in free:
         named[f"?{i}"] = cells[i]
     return named
+
+
+def _amount_like(text: str) -> bool:
+    """Printed like an amount (a currency sign or decimals), not like a count or row number."""
+    return bool(re.search(r"[$€£]|\d[.,]\d{2}\b", text))
 
 
 def _column_spans(header: dict[str, Cell], page_width: float) -> list[tuple[str, float, float]]:

@@ -298,6 +298,24 @@ def test_threshold_search_keeps_the_floor_where_a_set_gives_no_evidence():
     assert gate_with(seen, th)["exported"] == 6
 
 
+def test_threshold_search_holds_every_field_to_the_target_on_its_own():
+    """A weak optional field whose one wrong value would hide among many right values of strong
+    fields (set precision 0.998) keeps its threshold above its values: it is withheld."""
+    from eval.calibration import DocOutcome, ValueOutcome, choose_thresholds, gate_with
+
+    def doc(i: int) -> DocOutcome:
+        values = {f"strong{k}": ValueOutcome(0.95, True, True) for k in range(12)}
+        values["weak"] = ValueOutcome(0.67, i != 0, False)
+        return DocOutcome("samples", "ds", f"d{i}", values)
+
+    docs = [doc(i) for i in range(40)]
+    th = choose_thresholds({"samples": docs, "heldout": [doc(i) for i in range(1, 10)]})
+    assert th[("ds", "weak")] > 0.67
+    assert all(th[("ds", f"strong{k}")] <= 0.95 for k in range(12))
+    r = gate_with(docs, th)
+    assert r["exported"] == 40 and r["wrong_exported"] == 0
+
+
 def test_table_runner_ups_contradict_only_rows_they_read_alike():
     """A runner-up that reads fewer rows, fewer cells or stray header lines does not contradict
     the winner's table; one cell read differently in a row both read does, and so does a
