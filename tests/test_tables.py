@@ -129,3 +129,29 @@ def test_one_pairing_rule_for_ranking_validation_and_eval():
                          {"a": {"results": want}}, schema, ["a"])["results"]
     assert (ranking.tp, ranking.fp, ranking.fn) == (stage.tp, stage.fp, stage.fn) == (5, 2, 1)
     assert eval_align(got, want, RESULTS) == align_rows(canon_rows(got, RESULTS), canon_rows(want, RESULTS), RESULTS.columns)
+
+
+def test_name_list_under_group_titles_and_numbered_items_on_a_real_vendor_page():
+    """Medfusion prints problems as `Active Concerns` / `Problem #1` / `Essential Hypertension
+    [Start Date: 10/5/2011] [59621000]`, in type as large as the group title, across a page
+    break; medications under a `Medication  Directions  Start Date` header row, each name with
+    a bracketed code. Group titles, item numbers, header rows and bracketed details are no part
+    of the list."""
+    doc = ingest(FIX / "medfusion_newman.pdf", cache_dir=None)
+    problems = runtime.section_rows(doc, headings=("problems",), roles={"problem": "name"}, cut=r"\(")
+    assert [r["problem"].value for r in problems.value] == [
+        "Essential Hypertension", "Severe Hypothyroidism", "Chronic Rejection Of Renal Transplant", "Fever",
+        "Overweight"]
+    meds = runtime.section_rows(doc, headings=("medications",), roles={"medication": "name"}, cut=r"\s\S+:")
+    assert [r["medication"].value for r in meds.value] == [
+        "Ceftriaxone 100 MG/ML Injectable Solution", "Tylenol 500 MG Oral Tablet", "Aranesp 0.5 MG/ML"]
+
+
+def test_code_references_and_their_separator_are_cut_but_bracketed_words_stay():
+    from extractors._rt_rows import without_code_refs
+
+    assert without_code_refs("FEVER UNSPECIFIED, [ICD9: 780.60]") == "FEVER UNSPECIFIED"
+    assert without_code_refs("clindamycin 300 mg capsule, [RxNorm: 748748]") == "clindamycin 300 mg capsule"
+    assert without_code_refs("Overweight [Start Date: 12/31/2006] [238131007]") == "Overweight"
+    assert without_code_refs("Glucose [Mass/volume] in urine by test strip") == "Glucose [Mass/volume] in urine by test strip"
+    assert without_code_refs("pH [pH]") == "pH [pH]"
