@@ -206,6 +206,7 @@ _NUMBER = re.compile(r"^[<>]?[-+]?\d+(?:\.\d+)?(?:/\d+(?:\.\d+)?)?$")
 
 _ENUMERATOR = re.compile(r"^(?:\d{1,3}[.)]|[•·▪◦‣*-]|#\d{1,3})\s+(?=\S*[A-Za-z])")
 _ITEM_LABEL = re.compile(r"^[A-Za-z]+\s*#\s*\d{1,3}:?$")
+_DETAIL_LINE = re.compile(r"^[A-Za-z]{2,20}:\s*\S")  # `Quantity: 2` under an item: a detail of it, no item
 
 
 _CODE_REFS = re.compile(r"\s*[\[(]?\b(?:LOINC|SNOMED(?:[- ]?CT)?|CPT(?:-?4)?|ICD-?(?:9|10)(?:-?CM)?|RxNorm|NDC|HCPCS)\b\s*(?:code)?\s*[:#=].*$",
@@ -463,8 +464,9 @@ def _read_list(doc: Document, heads: frozenset[str], repeated: frozenset[str], r
                 carry = ""
             else:
                 text = split_cells(line, page.number, 0)[0].text
-                if _ITEM_LABEL.match(text.strip()) or _titles_numbered_items(line, page.lines[li + 1:li + 2]):
-                    continue  # `Problem #2` above the item it numbers; `Active Concerns` above `Problem #1`
+                if (_ITEM_LABEL.match(text.strip()) or _titles_numbered_items(line, page.lines[li + 1:li + 2])
+                        or _DETAIL_LINE.match(text.strip())):
+                    continue  # `Problem #2` above the item it numbers; `Active Concerns` above `Problem #1`; `Refills: 0`
                 x0 = line.words[0].x0
                 if left is None:
                     left = x0

@@ -155,3 +155,20 @@ def test_code_references_and_their_separator_are_cut_but_bracketed_words_stay():
     assert without_code_refs("Overweight [Start Date: 12/31/2006] [238131007]") == "Overweight"
     assert without_code_refs("Glucose [Mass/volume] in urine by test strip") == "Glucose [Mass/volume] in urine by test strip"
     assert without_code_refs("pH [pH]") == "pH [pH]"
+
+
+def test_detail_lines_under_a_listed_item_are_no_items():
+    """`Quantity: 2` and `Refills: 0` printed under a medication at the list's left edge are
+    details of it, not medications."""
+    body = 10.0
+    doc = Document("x.pdf", "0" * 64, (make_page(1, [
+        (14.0, [(40, "MEDICATIONS")]),
+        (body, [(40, "Ceftriaxone 100MG/ML Injection")]),
+        (body, [(40, "Quantity: 2")]),
+        (body, [(40, "Refills: 0")]),
+        (body, [(40, "Tylenol 500mg Oral Tablet")]),
+        (body, [(40, "Quantity: 10")]),
+        (14.0, [(40, "PROBLEMS")]),
+    ]),))
+    found = runtime.section_rows(doc, headings=("medications",), roles={"medication": "name"}, cut=r"\s\S+:")
+    assert [r["medication"].value for r in found.value] == ["Ceftriaxone 100MG/ML Injection", "Tylenol 500mg Oral Tablet"]
