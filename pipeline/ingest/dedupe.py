@@ -22,30 +22,49 @@ CharBox = tuple[float, float, float, float]
 
 
 def _doubled(text: str) -> bool:
-    """`HHeeaalltthh`: (nearly) every character repeated in place."""
+    """`HHeeaalltthh`: (nearly) every character repeated in place. Letters only count: rules
+    (`======`), numbers (`4400`) and placeholders (`YYYY`) are printed so on purpose."""
     n = len(text) // 2
-    if n < 2:
+    if n < 2 or (text[0] != text[1] and text[2] != text[3]) or len({c for c in text[0::2] if c.isalpha()}) < 2:
         return False
     same = sum(1 for k in range(n) if text[2 * k] == text[2 * k + 1])
     return same >= 0.8 * n
+
+
+def _repeated(text: str) -> bool:
+    """`NameName`: one string twice over (with two letters or more)."""
+    h = len(text) // 2
+    return len(text) % 2 == 0 and text[:h] == text[h:] and len({c for c in text[:h] if c.isalpha()}) >= 2
 
 
 def suspect(words: Sequence[Word]) -> bool:
     """True when the page may print characters twice: a word whose letters come in pairs,
     a word that is one string twice, or two equal words over each other. Cheap; a false
     alarm costs only the character-level check."""
-    seen: dict[str, list[Word]] = defaultdict(list)
+    by_text: dict[str, list[Word]] = {}
     for w in words:
         t = w.text
-        if len(t) >= 4 and (_doubled(t) or (len(t) % 2 == 0 and t[: len(t) // 2] == t[len(t) // 2:])):
+        if (len(t) >= 4 and (t[0] == t[1] or t[2] == t[3] or t[0] == t[len(t) // 2])
+                and (_doubled(t) or _repeated(t))):
             return True
-        for o in seen[t]:
-            ix = min(o.x1, w.x1) - max(o.x0, w.x0)
-            iy = min(o.bottom, w.bottom) - max(o.top, w.top)
-            if ix > 0 and iy > 0 and ix * iy >= 0.5 * min((o.x1 - o.x0) * (o.bottom - o.top),
-                                                         (w.x1 - w.x0) * (w.bottom - w.top)):
-                return True
-        seen[t].append(w)
+        got = by_text.get(t)
+        if got is None:
+            by_text[t] = [w]
+        else:
+            got.append(w)
+    for same in by_text.values():
+        if len(same) < 2:
+            continue
+        same = sorted(same, key=lambda w: w.top)
+        for k, o in enumerate(same):
+            for w in same[k + 1:]:
+                if w.top >= o.bottom:
+                    break  # sorted by top: nothing further down overlaps `o`
+                ix = min(o.x1, w.x1) - max(o.x0, w.x0)
+                iy = min(o.bottom, w.bottom) - w.top
+                if ix > 0 and iy > 0 and ix * iy >= 0.5 * min((o.x1 - o.x0) * (o.bottom - o.top),
+                                                             (w.x1 - w.x0) * (w.bottom - w.top)):
+                    return True
     return False
 
 
