@@ -242,7 +242,56 @@ def grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required:
                 boxes.append(got[anchor].bbox)
                 if first_page is None:
                     first_page = page.number
+    if not rows and allowed:
+        for page in doc.pages:
+            for gi, grid in enumerate(page.tables):
+                if (page.number, gi) in allowed:
+                    for got in _transposed_rows(grid, page.number, columns, anchor):
+                        if all(got.get(c) is not None for c in req if c in columns):
+                            rows.append(got)
+                            boxes.append(got[anchor].bbox)
+                            first_page = first_page or page.number
     if not rows:
         return None
     bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
     return Found(rows, first_page, bbox, "", 0.9)
+
+
+def _measured(text: str) -> bool:
+    return bool(_LEAD_NUMBER.match(collapse(text)))
+
+
+def _transposed_rows(grid: Grid, page: int, columns: dict[str, dict], anchor: str) -> list[dict[str, Found | None]]:
+    """Rows of a grid printed the other way round, read only inside the field's own section
+    when no grid there has a header naming the columns: a header row naming what is measured
+    (`Date | Height | Weight | Blood Pressure`, three or more, no fewer than the rows under it,
+    none a header of the other columns) over rows of measurements (`06/15/2017 | 177 cm | 88 kg
+    | 145/88 mm[Hg]`). Each measurement cell is one row: its header cell names it, the cell
+    gives the other columns by their learned part (`135` and `mmol/L` of `135 mmol/L`)."""
+    rows_ = [r for r in grid.rows if _filled(r) >= 1]
+    if len(rows_) < 2 or _columns(grid) < 3:
+        return []
+    head = rows_[0]
+    names = {j: c for j, c in enumerate(head) if c is not None and c.words and j > 0}
+    own = {h for col, spec in columns.items() if col != anchor for h in spec.get("headers", ())}
+    if (len(names) < 3 or len(names) < len(rows_) - 1 or any(_measured(c.text) for c in names.values())
+            or any(norm_phrase(c.text) in own for c in names.values())):
+        return []  # a header naming the other columns (`Type | Value | Taken`) heads a table read as printed
+    out: list[dict[str, Found | None]] = []
+    for row in rows_[1:]:
+        cells = {j: row[j] for j in names if j < len(row) and row[j] is not None and row[j].words}
+        if not cells or sum(1 for c in cells.values() if _measured(c.text)) * 2 < len(cells):
+            continue  # not a row of measurements
+        for j, cell in cells.items():
+            if not _measured(cell.text):
+                continue
+            name = without_code_refs(collapse(names[j].text))
+            got: dict[str, Found | None] = {anchor: Found(name, page, names[j].bbox, name, 1.0)}
+            for col, spec in columns.items():
+                if col == anchor:
+                    continue
+                part = spec.get("part") or (spec.get("within") or (None, None))[1]
+                v = cell_part(cell.text, part) if part in ("num", "rest") else None
+                got[col] = Found(v, page, cell.bbox, v, 1.0) if v else None
+            out.append(got)
+    return out

@@ -222,17 +222,33 @@ _NUMBER = re.compile(r"^[<>]?[-+]?\d+(?:\.\d+)?(?:/\d+(?:\.\d+)?)?$")
 
 _ENUMERATOR = re.compile(r"^(?:\d{1,3}[.)]|[•·▪◦‣*-]|#\d{1,3})\s+(?=\S*[A-Za-z])")
 _ITEM_LABEL = re.compile(r"^[A-Za-z]+\s*#\s*\d{1,3}:?$")
+_DETAIL_LINE = re.compile(r"^[A-Za-z]{2,20}:\s*\S")  # `Quantity: 2` under an item: a detail of it, no item
 
 
 _CODE_REFS = re.compile(r"\s*[\[(]?\b(?:LOINC|SNOMED(?:[- ]?CT)?|CPT(?:-?4)?|ICD-?(?:9|10)(?:-?CM)?|RxNorm|NDC|HCPCS)\b\s*(?:code)?\s*[:#=].*$",
                         re.IGNORECASE)
 
 
+def _names_column(text: str, roles: dict[str, str]) -> bool:
+    """Whether `text` is the printed name of one of the columns (`Medication`, `Problems`): a
+    header cell, not a row."""
+    words = norm_phrase(text).split()
+    return bool(words) and any(
+        [stem(w) for w in words] == [stem(w) for w in col.replace("_", " ").split()] for col in roles)
+
+# a bracketed code (`[59621000]`) or labelled detail (`[Start Date: 10/5/2011]`) after a name, and
+# all after it; a bracketed word is part of the name (`Glucose [Mass/volume] in urine`, `[pH]`)
+_BRACKET_REFS = re.compile(r"\s*\[(?:\d{3,}|[A-Za-z][^\]:\[]{0,30}:[^\]]*)\].*$")
+
+
 def without_code_refs(name: str) -> str:
     """A table name without the code references printed after it (`Color LOINC: 5778-6`,
-    `Fever SNOMED-CT: 386661006, ICD-9: 780.6`): a code system's name and a code are never part
-    of what the row names. The whole text when nothing precedes the reference."""
-    cut = _CODE_REFS.sub("", name).strip()
+    `Fever SNOMED-CT: 386661006, ICD-9: 780.6`, `Fever [Start Date: 6/22/2015] [386661006]`): a
+    code system's name, a code and a labelled detail are never part of what the row names. The
+    whole text when nothing precedes the reference."""
+    cut = _BRACKET_REFS.sub("", _CODE_REFS.sub("", name)).strip()
+    if cut != name.strip():
+        cut = cut.rstrip(",;:").rstrip()  # `FEVER UNSPECIFIED, [ICD9: 780.60]`: the separator goes too
     return cut or name
 
 
@@ -269,14 +285,29 @@ def is_heading_line(line: Line, median_height: float) -> bool:
     return _line_height(line) >= 1.1 * median_height or (len(words) <= 5 and all(c.isupper() for c in letters))
 
 
-def _same_style(line: Line, heading: tuple[float, bool], median_height: float) -> bool:
+def _same_style(line: Line, heading: tuple[float, bool], median_height: float,
+                following: tuple[Line, ...] = ()) -> bool:
     """Whether a heading-like `line` is printed like the section's own heading (so it ends the
-    section), rather than a capitalised panel row inside it."""
+    section), rather than a capitalised panel row inside it. A heading by size stands out from
+    the lines under it too: a group title printed as large as its own rows (`Active Concerns`
+    over the problems, in a page of smaller type) ends nothing."""
     height, caps = heading
     letters = [c for c in line.text if c.isalpha()]
     if caps and letters and all(c.isupper() for c in letters):
         return True
-    return _line_height(line) >= 1.1 * median_height and _line_height(line) >= 0.9 * height
+    h = _line_height(line)
+    if following and h < 1.1 * _page_median_height(following):
+        return False
+    return h >= 1.1 * median_height and h >= 0.9 * height
+
+
+def _titles_numbered_items(line: Line, following: tuple[Line, ...]) -> bool:
+    """`Active Concerns` over `Problem #1`: a line directly above an item number printed right
+    of it titles a group of items; it is no item itself."""
+    if not following:
+        return False
+    nxt = following[0]
+    return bool(_ITEM_LABEL.match(nxt.text.strip())) and nxt.words[0].x0 > line.words[0].x0 + 3.0
 
 
 def _matches_heading(line: Line, headings: frozenset[str]) -> bool:
@@ -411,7 +442,7 @@ def _read_list(doc: Document, heads: frozenset[str], repeated: frozenset[str], r
     style: tuple[float, bool] = (0.0, False)
     for page in doc.pages:
         median = _page_median_height(page.lines)
-        for line in page.lines:
+        for li, line in enumerate(page.lines):
             if re.sub(r"\d+", "#", norm_phrase(line.text)) in repeated and not _matches_heading(line, heads):
                 continue
             if _matches_heading(line, heads) and (is_heading_line(line, median) or norm_phrase(line.text) in heads):
@@ -421,7 +452,7 @@ def _read_list(doc: Document, heads: frozenset[str], repeated: frozenset[str], r
                 continue
             if not active:
                 continue
-            if is_heading_line(line, median) and _same_style(line, style, median):
+            if is_heading_line(line, median) and _same_style(line, style, median, page.lines[li + 1:li + 4]):
                 active = False
                 continue
             if has_value:
@@ -448,22 +479,23 @@ def _read_list(doc: Document, heads: frozenset[str], repeated: frozenset[str], r
                     continue
                 carry = ""
             else:
+                text = split_cells(line, page.number, 0)[0].text
+                if (_ITEM_LABEL.match(text.strip()) or _titles_numbered_items(line, page.lines[li + 1:li + 2])
+                        or _DETAIL_LINE.match(text.strip())):
+                    continue  # `Problem #2` above the item it numbers; `Active Concerns` above `Problem #1`; `Refills: 0`
                 x0 = line.words[0].x0
                 if left is None:
                     left = x0
                 if x0 > left + 3.0:
                     continue  # a continuation line or a detail column
-                text = split_cells(line, page.number, 0)[0].text
-                if _ITEM_LABEL.match(text.strip()):
-                    continue  # `Problem #2` above the item it numbers
                 text = without_code_refs(_ENUMERATOR.sub("", text.strip()))  # `1. Asthma`, `• Gout ICD-10: J45`
                 if cut:
                     m = re.search(cut, text)
                     if m is not None and m.start() > 0:
                         text = text[: m.start()]
                 text = collapse(text)
-                if not text:
-                    continue
+                if not text or (not rows and _names_column(text, roles)):
+                    continue  # the list's header row (`Medication  Directions  Start Date`)
                 parsed = {col: (text if role == "name" else None) for col, role in roles.items()}
             misses = 0
             row = {col: (Found(v, page.number, line.bbox, v, round(line.conf, 3)) if v else None)

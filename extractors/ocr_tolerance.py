@@ -133,10 +133,13 @@ def ocr_field(doc, pairs, *, kind: str, labels: set[str], keywords: dict[str, fl
     for i, pair in enumerate(pairs.pairs):
         if len(pair.value_words) > max_words * 3:
             continue
+        fallback = 0.0
         if pair.relation in rt.TRAILING_RELATIONS:  # a value printed before its label
-            if rt.norm_phrase(pair.label) not in trailing:
+            score = rt._trailing_score(pair, trailing, labels, keywords, foes, lex_labels)
+            if score is None:
                 continue
-            score = 2.0
+            if rt.norm_phrase(pair.label) not in trailing:  # under its value, untaught: the last placement tried
+                fallback = rt.ABOVE_FALLBACK_PENALTY
         elif pair.relation not in relations:
             continue
         else:
@@ -155,14 +158,16 @@ def ocr_field(doc, pairs, *, kind: str, labels: set[str], keywords: dict[str, fl
             parsed = rt.parse_value(fix_digits(text), kind, order=p_order, system=system, pattern=pattern)
         if parsed is None or not rt._name_shaped(parsed[0], kind, name_order) or rt._refused(parsed[1], suffix, no_digits, max_len, capitalised):
             continue
+        if fallback and not rt._label_under_value(doc, pair):
+            continue
         value, vtext = parsed
         if isinstance(value, Decimal) and kind == "decimal":
             value = float(value)
-        conf = min(1.0, score / 2.0) * pair.conf
+        conf = min(1.0, score / 2.0) * pair.conf * (1.0 - fallback)
         bonus = rt.CONTEXT_BONUS if context and rt.block_title(doc, pair) in context else 0.0
         if prefer is not None and not rt._of_shape(vtext, prefer):
             bonus -= rt.SHAPE_PENALTY
-        bonus -= rt._relation_penalty(pair, label_relations, placed)
+        bonus -= rt._relation_penalty(pair, label_relations, placed) + fallback
         rank = score - rt.RELATION_PENALTY.get(pair.relation, 0.0) + bonus
         readings.append((rank, i, value, rt.Found(value, pair.page, pair.value_bbox, vtext, round(conf, 3))))
     if not readings:

@@ -211,10 +211,13 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
         pair = pairs.pairs[i]
         if len(pair.value_words) > max_words * 3:
             continue
+        fallback = 0.0
         if pair.relation in TRAILING_RELATIONS:
-            if norm_phrase(pair.label) not in trailing:
+            score = _trailing_score(pair, trailing, labels, keywords, foes, lex_labels)
+            if score is None:
                 continue
-            score = 2.0
+            if norm_phrase(pair.label) not in trailing:  # under its value, untaught: the last placement tried
+                fallback = ABOVE_FALLBACK_PENALTY
         elif pair.relation not in relations:
             continue
         else:
@@ -232,19 +235,71 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
         bonus = CONTEXT_BONUS if context and block_title(doc, pair) in context else 0.0
         if prefer is not None and not _of_shape(parsed[1], prefer):
             bonus -= SHAPE_PENALTY
-        bonus -= _relation_penalty(pair, label_relations, placed)
+        bonus -= _relation_penalty(pair, label_relations, placed) + fallback
         rank = (score - RELATION_PENALTY.get(pair.relation, 0.0) + bonus, -i)
-        if best is None or rank > best:
+        if (best is None or rank > best) and (not fallback or _label_under_value(doc, pair)):
             best = rank
             value, text = parsed
             if isinstance(value, Decimal) and kind == "decimal":
                 value = float(value)
-            confidence = min(1.0, score / 2.0) * pair.conf
+            confidence = min(1.0, score / 2.0) * pair.conf * (1.0 - fallback)
             best_found = Found(value, pair.page, pair.value_bbox, text, round(confidence, 3))
     return _cut_suffix(_tidy_name(best_found, kind, name_order), suffix)
 
 
 SHAPE_PENALTY = 0.25
+# A label printed under its value (`June 1, 1970` over `Born`) that no sample taught: tried on
+# every page as the last placement, so a label whose value sits where labels usually put it
+# (right, below, after a colon) always wins, and read with less confidence.
+ABOVE_FALLBACK_PENALTY = 0.3
+
+
+def _trailing_score(pair: Pair, trailing: frozenset[str], labels: set[str], keywords: dict[str, float],
+                    foes: dict[str, float], lex_labels: set[str]) -> float | None:
+    """Label score of a pair whose value is printed before or above its label, or None to
+    skip it: 2.0 for a label the samples printed after its value (`trailing`); a label under
+    its value (`above`) scores as any label would (the caller ranks it ABOVE_FALLBACK_PENALTY
+    lower and checks `_label_under_value`); a value before its label on the same line is read
+    only when learned. A label with a colon announces a value after it, never above."""
+    if norm_phrase(pair.label) in trailing:
+        return 2.0
+    if pair.relation != "above" or pair.label_words[-1].text.endswith(":"):
+        return None
+    return label_score(pair.label, labels, keywords, foes, lex_labels)
+
+
+_OWN_LABEL = re.compile(r"[^\W\d]\S*:(\s|$)")
+
+
+def _label_under_value(doc: Document, pair: Pair) -> bool:
+    """Whether an untaught `above` pair (value cell over label cell) reads as a layout that
+    prints labels under their values: the label sits closer to the value over it than to
+    anything printed under it, and the value closer to the label than to anything over it
+    (proximity is what ties a label to its value; in a header-row layout `Result Date` is
+    closer to its own value below), and the value is no `Label: value` of its own."""
+    if _OWN_LABEL.search(pair.value_text) or not 0 < pair.page <= len(doc.pages):
+        return False
+    words = doc.pages[pair.page - 1].words
+    gap = min(w.top for w in pair.label_words) - max(w.bottom for w in pair.value_words)
+    below = _nearest_gap(words, pair.label_words, down=True)
+    above = _nearest_gap(words, pair.value_words, down=False)
+    return (below is None or gap < below) and (above is None or gap < above)
+
+
+def _nearest_gap(words: tuple, group: tuple, down: bool) -> float | None:
+    """Vertical gap from `group` to the nearest page word under (or over) it that overlaps it
+    horizontally, or None when there is none."""
+    x0, x1 = min(w.x0 for w in group), max(w.x1 for w in group)
+    top, bottom = min(w.top for w in group), max(w.bottom for w in group)
+    own = set(map(id, group))
+    best = None
+    for w in words:
+        if id(w) in own or min(x1, w.x1) - max(x0, w.x0) <= 0:
+            continue
+        g = w.top - bottom if down else top - w.bottom
+        if g > -0.5 and (best is None or g < best):
+            best = g
+    return best
 
 
 def _refused(text: str, suffix: str | None, no_digits: bool, max_len: int | None, capitalised: bool = False) -> bool:

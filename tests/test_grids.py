@@ -303,3 +303,27 @@ def test_section_rows_read_text_values_in_the_value_column_the_numbers_show():
     found = runtime.section_rows(doc, headings=("results",), roles={"test": "name", "value": "value", "unit": "unit"})
     rows = [(r["test"].value, r["value"].value) for r in found.value]
     assert rows == [("Sodium", "139"), ("Color", "YELLOW"), ("Glucose", "98"), ("Ketones", "Negative"), ("Potassium", "4.1")]
+
+
+VITAL_COLUMNS = {"vital": {"headers": ("vital",), "learned": 1, "part": "all"},
+                 "value": {"headers": ("value",), "learned": 1, "part": "num"},
+                 "unit": {"headers": ("unit",), "learned": 0, "within": ("value", "rest")}}
+
+
+def test_grid_printed_the_other_way_round_is_read_inside_its_section():
+    """MedConnect prints vital signs as `Date | Height | Weight | ... | Blood Pressure` over one
+    row of measurements (`177 cm`, `145/88 mm[Hg]`): no header names the vital column. Inside
+    the vital signs section each measurement is a row named by its header cell; without a
+    section to bound it, or in a section whose rows are no measurements, nothing is read so."""
+    doc = ingest(FIX / "medconnect_newman.pdf", cache_dir=None)
+    found = runtime.grid_rows(doc, columns=VITAL_COLUMNS, anchor="vital", required=("value",),
+                              headings=("vital signs",))
+    rows = [{c: (v.value if v else None) for c, v in r.items()} for r in found.value]
+    for row in ({"vital": "Height", "value": "177", "unit": "cm"}, {"vital": "Weight", "value": "88", "unit": "kg"},
+                {"vital": "Blood Pressure", "value": "145/88", "unit": "mm[Hg]"},
+                {"vital": "Pulse", "value": "80", "unit": "bpm"}):
+        assert row in rows
+    assert all(r["vital"] != "Date" for r in rows)
+    assert runtime.grid_rows(doc, columns=VITAL_COLUMNS, anchor="vital", required=("value",)) is None
+    assert runtime.grid_rows(doc, columns=VITAL_COLUMNS, anchor="vital", required=("value",),
+                             headings=("medications",)) is None

@@ -112,6 +112,42 @@ def test_text_layer_large_gap_splits_words(d):
     assert words == ["Glucose", "98"]
 
 
+def test_glyphs_printed_twice_are_read_once_on_a_real_vendor_page():
+    """A vendor PDF fakes bold type by drawing each heading twice 0.6 pt apart; pdfium
+    interleaves the copies (`HHeeaalltthh`). Ingest reads each glyph once."""
+    fix = Path(__file__).parent / "fixtures" / "ccda" / "medfusion_newman.pdf"
+    doc = ingest(fix, cache_dir=None)
+    page1 = [line.text for line in doc.pages[0].lines]
+    assert "Health Overview" in page1 and "Basic Information About You" in page1
+    assert "Medication Directions Start Date End Date" in page1
+    assert "Alice Newman May 1, 1970 1357 Amber Dr Beaverton OR" in page1  # regular type untouched
+    words = [w.text for p in doc.pages for w in p.words]
+    assert not [t for t in words if len(t) >= 4 and t[0::2] == t[1::2]]
+
+
+def test_fake_bold_is_deduplicated_but_repeated_words_elsewhere_stay(d):
+    """The same text drawn twice a fraction of a point apart is one word (pdfium itself drops
+    an exact copy, not one whose type size differs by rounding noise or whose string runs on);
+    the same text printed again elsewhere, or a word with real double letters, stays."""
+    from reportlab.pdfgen import canvas
+
+    p = d / "fakebold.pdf"
+    c = canvas.Canvas(str(p))
+    c.setFont("Helvetica", 11)
+    c.drawString(72, 700, "Patient Name")
+    c.setFont("Helvetica", 11.0001)  # the copy's size, as a report writer's float noise
+    c.drawString(72.3, 700.6, "Patient Name")
+    c.setFont("Helvetica", 11)
+    c.drawString(72, 680, "Birth Date")
+    c.drawString(72.3, 680.6, "Birth Date ")
+    c.drawString(72, 660, "Patient Name")  # the same words printed again, lower
+    c.drawString(72, 640, "Committee Moore 1100")
+    c.showPage()
+    c.save()
+    lines = [line.text for line in ingest(p, cache_dir=None).pages[0].lines]
+    assert lines == ["Patient Name", "Birth Date", "Patient Name", "Committee Moore 1100"]
+
+
 def test_filled_form_fields_are_text(d):
     """Values typed into AcroForm fields are part of the page's text, not lost."""
     from reportlab.pdfgen import canvas

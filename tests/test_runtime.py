@@ -158,3 +158,39 @@ def test_numbered_form_captions_pair_with_the_value_in_their_box():
     assert not any(label in captions and re.match(r"\d{1,2}[a-z]?\. [A-Z]", v) for label, v, _ in pairs)
     found = runtime.field(doc, kind="date", labels=["patient s birth date", "patient's birth date"], min_score=0.6)
     assert found is not None and found.value == "1940-11-17"
+
+
+def test_label_printed_under_its_value_is_a_fallback_on_a_real_page():
+    """A vendor header prints each value with its label underneath (`August 1, 1980` over
+    `Born`, `Male` over `Sex`). No sample taught it (no `trailing` label): the runtime still
+    reads it, as the last placement it tries."""
+    from pathlib import Path
+
+    from pipeline.ingest import ingest
+
+    doc = ingest(Path(__file__).parent / "fixtures" / "ccda" / "followmyhealth_bates_p1.pdf", cache_dir=None)
+    born = runtime.field(doc, kind="date", labels=["date of birth"], lex_labels=["born", "dob"],
+                         keywords={"birt": 1.0, "born": 0.8, "dob": 0.8}, min_score=0.6)
+    assert born is not None and born.value == "1980-08-01"
+    assert born.confidence < 0.9  # an untaught placement: read with less confidence
+    sex = runtime.field(doc, kind="string", labels=["sex"], pattern=r"(?i)\b(female|male)\b", min_score=0.6)
+    assert sex is not None and sex.value == "Male"
+
+
+def test_value_above_a_label_is_not_taken_where_labels_head_their_values():
+    """Header-row layout: `Result Date` heads its own value (a dash, no date); the date over it
+    is `Collected`'s value, closer to its own label. A colon label never reads upward. Both
+    stay unread rather than take a neighbour's value."""
+    doc = make_doc([
+        [(60, "Collected"), (225, "Clinician")],
+        [(60, "31 Dec 2023"), (225, "Jeffrey Hudson")],
+        [],
+        [(60, "Result Date"), (225, "Lab")],
+        [(60, "-"), (225, "864988955")],
+        [],
+        [(60, "Take 1 tablet twice daily")],
+        [(60, "Refills:")],
+    ], line_gap=11.0)
+    assert runtime.field(doc, kind="date", labels=["result date"]) is None
+    assert runtime.field(doc, kind="integer", labels=["refills"]) is None
+    assert runtime.field(doc, kind="date", labels=["collected"]).value == "2023-12-31"

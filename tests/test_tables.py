@@ -157,3 +157,46 @@ def test_keyed_list_strategy_reads_diagnosis_pointers_on_a_layout_it_did_not_lea
     assert read(unseen) == [(r["pointer"], r["icd10_code"]) for r in golden]
     table_layout = root / "data" / "samples" / "claim_cms1500" / "claim_c_01.pdf"
     assert read(table_layout) == [(r["pointer"], r["icd10_code"]) for r in json.loads(table_layout.with_suffix(".json").read_text())["diagnoses"]]
+
+
+def test_name_list_under_group_titles_and_numbered_items_on_a_real_vendor_page():
+    """Medfusion prints problems as `Active Concerns` / `Problem #1` / `Essential Hypertension
+    [Start Date: 10/5/2011] [59621000]`, in type as large as the group title, across a page
+    break; medications under a `Medication  Directions  Start Date` header row, each name with
+    a bracketed code. Group titles, item numbers, header rows and bracketed details are no part
+    of the list."""
+    doc = ingest(FIX / "medfusion_newman.pdf", cache_dir=None)
+    problems = runtime.section_rows(doc, headings=("problems",), roles={"problem": "name"}, cut=r"\(")
+    assert [r["problem"].value for r in problems.value] == [
+        "Essential Hypertension", "Severe Hypothyroidism", "Chronic Rejection Of Renal Transplant", "Fever",
+        "Overweight"]
+    meds = runtime.section_rows(doc, headings=("medications",), roles={"medication": "name"}, cut=r"\s\S+:")
+    assert [r["medication"].value for r in meds.value] == [
+        "Ceftriaxone 100 MG/ML Injectable Solution", "Tylenol 500 MG Oral Tablet", "Aranesp 0.5 MG/ML"]
+
+
+def test_code_references_and_their_separator_are_cut_but_bracketed_words_stay():
+    from extractors._rt_rows import without_code_refs
+
+    assert without_code_refs("FEVER UNSPECIFIED, [ICD9: 780.60]") == "FEVER UNSPECIFIED"
+    assert without_code_refs("clindamycin 300 mg capsule, [RxNorm: 748748]") == "clindamycin 300 mg capsule"
+    assert without_code_refs("Overweight [Start Date: 12/31/2006] [238131007]") == "Overweight"
+    assert without_code_refs("Glucose [Mass/volume] in urine by test strip") == "Glucose [Mass/volume] in urine by test strip"
+    assert without_code_refs("pH [pH]") == "pH [pH]"
+
+
+def test_detail_lines_under_a_listed_item_are_no_items():
+    """`Quantity: 2` and `Refills: 0` printed under a medication at the list's left edge are
+    details of it, not medications."""
+    body = 10.0
+    doc = Document("x.pdf", "0" * 64, (make_page(1, [
+        (14.0, [(40, "MEDICATIONS")]),
+        (body, [(40, "Ceftriaxone 100MG/ML Injection")]),
+        (body, [(40, "Quantity: 2")]),
+        (body, [(40, "Refills: 0")]),
+        (body, [(40, "Tylenol 500mg Oral Tablet")]),
+        (body, [(40, "Quantity: 10")]),
+        (14.0, [(40, "PROBLEMS")]),
+    ]),))
+    found = runtime.section_rows(doc, headings=("medications",), roles={"medication": "name"}, cut=r"\s\S+:")
+    assert [r["medication"].value for r in found.value] == ["Ceftriaxone 100MG/ML Injection", "Tylenol 500mg Oral Tablet"]

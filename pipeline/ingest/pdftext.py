@@ -16,6 +16,7 @@ import pypdfium2.raw as pdfium_c
 
 from pipeline.document import Word
 from pipeline.errors import IngestError
+from pipeline.ingest import dedupe as _dedupe
 
 _LIGATURES = {
     "\ufb00": "ff",
@@ -240,36 +241,63 @@ def extract_page(page: pdfium.PdfPage) -> PageText:
                 y0, y1 = y1, y0
             return x0, y0, x1, y1
 
+        fonts: dict[int, tuple[str, float, bool]] = {}
+
+        def font(i: int) -> tuple[str, float, bool]:
+            """(font name, size, upright) of char i's text object, for telling duplicated
+            glyphs apart."""
+            obj = _GetTextObject(tp, i)
+            got = fonts.get(obj)
+            if got is None:
+                buf = ctypes.create_string_buffer(256)
+                k = pdfium_c.FPDFText_GetFontInfo(textpage.raw, i, buf, 256, None)
+                name = buf.raw[: max(0, min(k, 256) - 1)].decode("utf-8", "replace") if k else ""
+                got = fonts[obj] = (name, _GetFontSize(tp, i), info(i).em > 0)
+            return got
+
         fix = _fix if _LIG_RE.search(text) else _same
         if rotation == 0 and _FAST:
             words, n_chars, n_invisible = _words_upright(tp, text, info, box, fix, cl, ct)
-            return PageText(width, height, rotation, words, n_chars, n_invisible)
-        words: list[Word] = []
-        n_chars = n_invisible = 0
-        for m in _TOKEN.finditer(text):
-            s, e = m.span()
-            token = m.group()
-            n_chars += e - s
-            inf = info(s)
-            if inf.invisible:
-                n_invisible += e - s
-            b0 = box(s, inf.em)
-            b1 = box(e - 1, inf.em) if e - 1 > s else b0
-            if b0 is None or b1 is None:
-                words.extend(_split_by_chars(token, s, box))
-                continue
-            x0, x1 = b0[0], b1[2]
-            top = b0[1] if b0[1] < b1[1] else b1[1]
-            bottom = b0[3] if b0[3] > b1[3] else b1[3]
-            h = bottom - top if bottom - top > 1.0 else 1.0
-            if x1 < x0 - 0.5 or (x1 - x0) > (e - s) * h * 1.6 + h or abs(b0[1] - b1[1]) > 0.5 * h:
-                words.extend(_split_by_chars(token, s, box))
-                continue
-            words.append(Word(fix(token), round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2), 1.0))
+        else:
+            words, n_chars, n_invisible = _words_generic(text, info, box, fix)
+        if _dedupe.suspect(words):
+            keep = _dedupe.kept_chars(text, box, font)
+            if keep is not None:  # glyphs printed twice (fake bold): read each once
+                words, n_chars, n_invisible = _words_generic(
+                    "".join(text[i] for i in keep), lambda j: info(keep[j]),
+                    lambda j, em=None: box(keep[j], em), fix)
     finally:
         textpage.close()
 
     return PageText(width, height, rotation, words, n_chars, n_invisible)
+
+
+def _words_generic(text: str, info, box, fix) -> tuple[list[Word], int, int]:
+    """Words of any page (rotated ones too): a token's box from its first and last
+    characters, re-split character by character when that box is implausible."""
+    words: list[Word] = []
+    n_chars = n_invisible = 0
+    for m in _TOKEN.finditer(text):
+        s, e = m.span()
+        token = m.group()
+        n_chars += e - s
+        inf = info(s)
+        if inf.invisible:
+            n_invisible += e - s
+        b0 = box(s, inf.em)
+        b1 = box(e - 1, inf.em) if e - 1 > s else b0
+        if b0 is None or b1 is None:
+            words.extend(_split_by_chars(token, s, box))
+            continue
+        x0, x1 = b0[0], b1[2]
+        top = b0[1] if b0[1] < b1[1] else b1[1]
+        bottom = b0[3] if b0[3] > b1[3] else b1[3]
+        h = bottom - top if bottom - top > 1.0 else 1.0
+        if x1 < x0 - 0.5 or (x1 - x0) > (e - s) * h * 1.6 + h or abs(b0[1] - b1[1]) > 0.5 * h:
+            words.extend(_split_by_chars(token, s, box))
+            continue
+        words.append(Word(fix(token), round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2), 1.0))
+    return words, n_chars, n_invisible
 
 
 _FAST = True
