@@ -10,10 +10,10 @@ def field_payer_name(doc, pairs, order):
     found = runtime.field(
         doc,
         kind='string',
-        labels=['insurance', 'medicare', 'payer'],
+        labels=['insurance', 'payer'],
         lex_labels=['carrier', 'health plan', 'insurance plan', 'insurer', 'payor', 'plan name'],
-        keywords={'carr': 0.8, 'insu': 0.5, 'medi': 1.0, 'name': 0.2, 'paye': 1.0, 'payo': 0.8},
-        foes={'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.714, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'memb': 1.0, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
+        keywords={'carr': 0.8, 'insu': 0.333, 'paye': 1.0, 'payo': 0.8},
+        foes={'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.714, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'memb': 1.0, 'name': 0.556, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'pati': 0.7, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
         min_score=0.6,
         max_words=12,
         trailing=('po box',),
@@ -33,13 +33,13 @@ def field_insured_id(doc, pairs, order):
     return runtime.field(
         doc,
         kind='identifier',
-        labels=['feca other', 'member id', 'policy number'],
+        labels=["insured's id number", 'member id', 'policy number'],
         lex_labels=['beneficiary', 'cardholder', 'client', 'enrollee', 'id number', 'insured', 'insured id', 'member', 'name of patient', 'policyholder', 'pt', 'pt name', 'resident', 'subscriber id'],
-        keywords={'bene': 0.8, 'card': 0.8, 'clie': 0.8, 'enro': 0.8, 'feca': 1.0, 'id': 0.5, 'insu': 0.25, 'memb': 1.0, 'numb': 1.0, 'othe': 1.0, 'poli': 0.5, 'pt': 0.8, 'resi': 0.8},
-        foes={'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.714, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'fede': 1.0, 'hold': 1.0, 'medi': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'pati': 0.833, 'paye': 1.0, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
+        keywords={'bene': 0.8, 'card': 0.8, 'clie': 0.8, 'enro': 0.8, 'id': 0.5, 'insu': 0.5, 'memb': 1.0, 'numb': 0.667, 'poli': 0.5, 'pt': 0.8, 'resi': 0.8},
+        foes={'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.714, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'fede': 1.0, 'hold': 1.0, 'name': 0.556, 'no': 1.0, 'npi': 0.5, 'pati': 0.7, 'paye': 1.0, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
         min_score=0.6,
         max_words=3,
-        label_relations={'member id': 'colon', 'policy number': 'right'},
+        label_relations={"insured's id number": 'below', 'member id': 'colon', 'policy number': 'right'},
         order=order,
         pairs=pairs,
     )
@@ -49,13 +49,13 @@ def field_patient_name(doc, pairs, order):
     return runtime.field(
         doc,
         kind='person_name',
-        labels=['patient', 'patient name'],
+        labels=['patient', 'patient name', "patient's name"],
         lex_labels=['beneficiary', 'client', 'member', 'name of patient', 'pt', 'pt name', 'resident'],
-        keywords={'bene': 0.8, 'clie': 0.8, 'name': 0.6, 'pati': 0.833, 'pt': 0.8, 'resi': 0.8},
-        foes={'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.714, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'medi': 1.0, 'memb': 1.0, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
+        keywords={'bene': 0.8, 'clie': 0.8, 'name': 0.556, 'pati': 0.7, 'pt': 0.8, 'resi': 0.8},
+        foes={'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.714, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'memb': 1.0, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
         min_score=0.6,
         max_words=5,
-        label_relations={'patient': 'colon', 'patient name': 'right'},
+        label_relations={'patient': 'colon', 'patient name': 'right', "patient's name": 'below'},
         no_digits=True,
         order=order,
         pairs=pairs,
@@ -66,13 +66,13 @@ def field_birth_date(doc, pairs, order):
     return runtime.field(
         doc,
         kind='date',
-        labels=['birth date', 'dob'],
+        labels=['birth date', 'dob', 'mm dd yyyy'],
         lex_labels=['birth', 'birthdate', 'born', 'date of birth'],
-        keywords={'birt': 1.0, 'born': 0.8, 'date': 1.0, 'dob': 1.0},
-        foes={'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'char': 0.714, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'medi': 1.0, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
+        keywords={'birt': 1.0, 'born': 0.8, 'date': 1.0, 'dd': 1.0, 'dob': 1.0, 'mm': 1.0, 'yyyy': 1.0},
+        foes={'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'char': 0.714, 'due': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'memb': 1.0, 'name': 0.556, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'pati': 0.7, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
         min_score=0.6,
         max_words=5,
-        label_relations={'birth date': 'right', 'dob': 'colon'},
+        label_relations={'birth date': 'right', 'dob': 'colon', 'mm dd yyyy': 'below'},
         order=runtime.date_order(doc, 'mdy'),
         pairs=pairs,
     )
@@ -82,13 +82,12 @@ def field_insured_name(doc, pairs, order):
     return runtime.field(
         doc,
         kind='person_name',
-        labels=['policy holder', 'subscriber'],
-        lex_labels=['cardholder', 'enrollee', 'id number', 'insured', 'insured id', 'policyholder', 'subscriber id'],
-        keywords={'card': 0.8, 'enro': 0.8, 'hold': 1.0, 'insu': 0.25, 'name': 0.2, 'poli': 0.5, 'subs': 1.0},
-        foes={'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.714, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'id': 0.5, 'medi': 1.0, 'memb': 1.0, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'prov': 1.0, 'rend': 1.0, 'tax': 1.0, 'tota': 1.0},
-        min_score=0.6,
+        labels=["patient's name", 'policy holder', 'subscriber'],
+        keywords={'hold': 1.0, 'name': 0.333, 'pati': 0.2, 'poli': 0.5, 'subs': 1.0},
+        foes={'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.714, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'fede': 1.0, 'id': 0.5, 'insu': 0.5, 'memb': 1.0, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'paye': 1.0, 'prov': 1.0, 'rend': 1.0, 'tax': 1.0, 'tota': 1.0},
+        min_score=0.4,
         max_words=5,
-        label_relations={'policy holder': 'right', 'subscriber': 'colon'},
+        label_relations={"patient's name": 'below', 'policy holder': 'right', 'subscriber': 'colon'},
         no_digits=True,
         order=order,
         pairs=pairs,
@@ -101,8 +100,8 @@ def field_patient_account_no(doc, pairs, order):
         kind='identifier',
         labels=['chart account'],
         lex_labels=['account', 'account no', 'account number', 'acct', 'beneficiary', 'chart', 'client', 'control', 'hosp no', 'hosp reg no', 'hospital number', 'medical record', 'member', 'mrn', 'name of patient', 'patient', 'patient control no', 'patient id', 'pcn', 'pt', 'pt name', 'record no', 'record number', 'reg no', 'registration number', 'resident', 'unit number', 'urn'],
-        keywords={'acco': 1.0, 'acct': 0.8, 'bene': 0.8, 'char': 0.4, 'clie': 0.8, 'cont': 0.8, 'memb': 0.8, 'mrn': 0.8, 'no': 1.0, 'pati': 0.25, 'pcn': 0.8, 'pt': 0.8, 'resi': 0.8, 'urn': 0.8},
-        foes={'bill': 0.5, 'birt': 1.0, 'date': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'medi': 1.0, 'name': 0.6, 'npi': 0.625, 'numb': 1.0, 'othe': 1.0, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'tax': 1.0, 'tota': 1.0},
+        keywords={'acco': 1.0, 'acct': 0.8, 'bene': 0.8, 'char': 0.4, 'clie': 0.8, 'cont': 0.8, 'memb': 0.8, 'mrn': 0.8, 'no': 1.0, 'pcn': 0.8, 'pt': 0.8, 'resi': 0.8, 'urn': 0.8},
+        foes={'bill': 0.5, 'birt': 1.0, 'date': 1.0, 'due': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'name': 0.556, 'npi': 0.625, 'numb': 1.0, 'pati': 0.625, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'tax': 1.0, 'tota': 1.0},
         min_score=0.6,
         max_words=3,
         context=('diagnoses',),
@@ -114,20 +113,24 @@ def field_patient_account_no(doc, pairs, order):
 
 
 def field_diagnoses(doc, pairs, order):
-    columns = [
-        runtime.Column('pointer', 'string', ('ref',), (('poin', 1.0), ('ref', 1.0)), required=True),
-        runtime.Column('icd10_code', 'code', ('icd-10-cm',), (('code', 1.0), ('icd-', 1.0), ('icd1', 1.0)), system='icd10cm', required=True),
-    ]
-    return runtime.table(doc, columns, order=order, min_columns=1)
+    return runtime.keyed_list(
+        doc,
+        key='pointer',
+        value='icd10_code',
+        kind='code',
+        key_shape='letter',
+        system='icd10cm',
+        order=order,
+    )
 
 
 def field_service_lines(doc, pairs, order):
     columns = [
-        runtime.Column('date_of_service', 'date', ('date of service', 'dos', 'dosage', 'dosage strength', 'dose', 'potency', 'service', 'service date', 'strength'), (('date', 0.6), ('dos', 0.5), ('dosa', 1.0), ('dose', 1.0), ('of', 1.0), ('pote', 1.0), ('serv', 0.6), ('stre', 1.0)), required=True),
+        runtime.Column('date_of_service', 'date', ('date of service', 'dos', 'dosage', 'dosage strength', 'dose', 'from mm dd yy', 'potency', 'service', 'service date', 'strength'), (('date', 0.6), ('dd', 0.5), ('dos', 0.5), ('dosa', 1.0), ('dose', 1.0), ('from', 0.5), ('mm', 0.5), ('of', 1.0), ('pote', 1.0), ('serv', 0.6), ('stre', 1.0), ('yy', 0.5)), required=True),
         runtime.Column('cpt_code', 'code', ('code', 'cpe', 'cpt', 'cpt/hcpcs', 'hcpcs', 'icd', 'icd-10', 'icd-10-cm', 'loinc'), (('code', 1.0), ('cpe', 1.0), ('cpt', 1.0), ('cpt/', 1.0), ('hcpc', 1.0), ('icd', 1.0), ('icd-', 1.0), ('loin', 1.0)), system='cpt', required=True, shape='(?<![\\w.])(\\d{5})(?![\\w])'),
         runtime.Column('modifier', 'string', ('mod', 'modifier'), (('mod', 1.0), ('modi', 1.0))),
         runtime.Column('dx_pointer', 'string', ('comorbidity', 'condition', 'diagnosis', 'dx', 'dx ptr', 'impression', 'pointer', 'primary diagnosis', 'principal diagnosis', 'problem', 'reason for admission'), (('como', 1.0), ('cond', 1.0), ('diag', 1.0), ('dx', 1.0), ('impr', 1.0), ('poin', 1.0), ('prob', 1.0), ('ptr', 1.0)), required=True),
-        runtime.Column('units', 'integer', ('date of service', 'disp', 'dispense', 'dispense quantity', 'dos', 'dosage', 'dosage strength', 'dose', 'from mm dd yy', 'or units', 'potency', 'qty', 'quantity', 'quantity dispensed', 'service', 'service date', 'strength', 'supply', 'unit', 'units', 'uom'), (('dd', 1.0), ('disp', 1.0), ('dos', 0.5), ('dosa', 1.0), ('dose', 1.0), ('from', 1.0), ('mm', 1.0), ('pote', 1.0), ('qty', 1.0), ('quan', 1.0), ('stre', 1.0), ('supp', 1.0), ('unit', 1.0), ('uom', 1.0), ('yy', 1.0)), required=True, shape='(?<![\\w.])(\\d+)(?![\\w])'),
+        runtime.Column('units', 'integer', ('date of service', 'disp', 'dispense', 'dispense quantity', 'dos', 'dosage', 'dosage strength', 'dose', 'from mm dd yy', 'or units', 'potency', 'qty', 'quantity', 'quantity dispensed', 'service', 'service date', 'strength', 'supply', 'unit', 'units', 'uom'), (('dd', 0.5), ('disp', 1.0), ('dos', 0.5), ('dosa', 1.0), ('dose', 1.0), ('from', 0.5), ('mm', 0.5), ('pote', 1.0), ('qty', 1.0), ('quan', 1.0), ('stre', 1.0), ('supp', 1.0), ('unit', 1.0), ('uom', 1.0), ('yy', 0.5)), required=True, shape='(?<![\\w.])(\\d+)(?![\\w])'),
         runtime.Column('charge', 'decimal', ('amount', 'billed', 'billed amount', 'charge', 'charges', 'cost', 'fee', 'fees', 'price'), (('amou', 1.0), ('bill', 1.0), ('char', 1.0), ('cost', 1.0), ('fee', 1.0), ('fees', 1.0), ('pric', 1.0)), required=True),
     ]
     return runtime.table(doc, columns, order=order, min_columns=2)
@@ -137,13 +140,13 @@ def field_total_charge(doc, pairs, order):
     return runtime.field(
         doc,
         kind='decimal',
-        labels=['charges', 'total charges', 'total due'],
+        labels=['total charge', 'total charges', 'total due'],
         keywords={'char': 0.714, 'due': 1.0, 'tota': 1.0},
-        foes={'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'date': 1.0, 'dob': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'medi': 1.0, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0},
+        foes={'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'date': 1.0, 'dob': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'memb': 1.0, 'name': 0.556, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'pati': 0.7, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0},
         min_score=0.6,
         max_words=3,
         context=('charges', 'services rendered'),
-        label_relations={'total charges': 'colon', 'total due': 'right'},
+        label_relations={'total charge': 'below', 'total charges': 'colon', 'total due': 'right'},
         order=order,
         pairs=pairs,
     )
@@ -153,12 +156,12 @@ def field_billing_provider(doc, pairs, order):
     found = runtime.field(
         doc,
         kind='string',
-        labels=[],
-        lex_labels=['attending', 'clinician', 'consultant', 'doctor', 'dr', 'md', 'physician', 'practitioner', 'prescriber', 'provider', 'responsible', 'responsible clinician', 'treating physician'],
-        keywords={'atte': 0.8, 'bill': 0.25, 'clin': 0.8, 'cons': 0.8, 'doct': 0.8, 'dr': 0.8, 'md': 0.8, 'phys': 0.8, 'prac': 0.8, 'pres': 0.8, 'prov': 1.0, 'resp': 0.8},
-        foes={'acco': 1.0, 'acct': 1.0, 'birt': 1.0, 'char': 0.714, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'medi': 1.0, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
+        labels=['claim detail report', 'service facility location info'],
+        keywords={'bill': 0.25, 'clai': 1.0, 'deta': 1.0, 'faci': 1.0, 'info': 1.0, 'loca': 1.0, 'prov': 1.0, 'repo': 1.0, 'serv': 1.0},
+        foes={'acco': 1.0, 'acct': 1.0, 'birt': 1.0, 'char': 0.714, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'memb': 1.0, 'name': 0.556, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'pati': 0.7, 'paye': 1.0, 'poli': 0.5, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
         min_score=0.6,
         max_words=12,
+        label_relations={'claim detail report': 'right', 'service facility location info': 'below'},
         no_digits=True,
         capitalised=True,
         max_len=10,
@@ -177,7 +180,7 @@ def field_billing_npi(doc, pairs, order):
         labels=['billing npi', 'npi'],
         lex_labels=['national provider identifier'],
         keywords={'bill': 0.75, 'npi': 0.5},
-        foes={'acco': 1.0, 'acct': 1.0, 'birt': 1.0, 'char': 0.714, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'medi': 1.0, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
+        foes={'acco': 1.0, 'acct': 1.0, 'birt': 1.0, 'char': 0.714, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'memb': 1.0, 'name': 0.556, 'no': 1.0, 'numb': 1.0, 'pati': 0.7, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
         system='npi',
         min_score=0.6,
         max_words=3,
@@ -198,7 +201,7 @@ def field_rendering_npi(doc, pairs, order):
         labels=['npi', 'rendering npi'],
         lex_labels=['national provider identifier'],
         keywords={'npi': 0.5, 'rend': 1.0},
-        foes={'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.714, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'medi': 1.0, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
+        foes={'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.714, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'memb': 1.0, 'name': 0.556, 'no': 1.0, 'numb': 1.0, 'pati': 0.7, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
         system='npi',
         min_score=0.6,
         max_words=3,
@@ -213,13 +216,13 @@ def field_federal_tax_id(doc, pairs, order):
     found = runtime.field(
         doc,
         kind='identifier',
-        labels=['tax id'],
+        labels=['federal tax id number', 'tax id'],
         lex_labels=['ein', 'federal tax id', 'tax', 'tin'],
-        keywords={'ein': 0.8, 'fede': 1.0, 'id': 0.5, 'tax': 1.0, 'tin': 0.8},
-        foes={'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.714, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'feca': 1.0, 'hold': 1.0, 'insu': 0.5, 'medi': 1.0, 'memb': 1.0, 'name': 0.6, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'othe': 1.0, 'pati': 0.833, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tota': 1.0},
+        keywords={'ein': 0.8, 'fede': 1.0, 'id': 0.5, 'numb': 0.333, 'tax': 1.0, 'tin': 0.8},
+        foes={'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.714, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'hold': 1.0, 'insu': 0.5, 'memb': 1.0, 'name': 0.556, 'no': 1.0, 'npi': 0.5, 'pati': 0.7, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tota': 1.0},
         min_score=0.6,
         max_words=3,
-        label_relations={'tax id': 'colon'},
+        label_relations={'federal tax id number': 'below', 'tax id': 'colon'},
         prefer='(?<![\\w.])(\\d{2}\\-\\d{7})(?![\\w])',
         order=order,
         pairs=pairs,
@@ -229,7 +232,7 @@ def field_federal_tax_id(doc, pairs, order):
     return found
 
 
-LABELS = ('account', 'account no', 'account number', 'acct', 'amount due', 'anderson primary care', 'attending', 'balance', 'beneficiary', 'billed', 'billed amount', 'billing npi', 'birth', 'birth date', 'birthdate', 'boone medical group', 'born', 'brooks medical group', 'cardholder', 'carrier', 'charge', 'charges', 'chart', 'chart account', 'claim detail report', 'claim total', 'client', 'clinician', 'consultant', 'control', 'cost', 'date of birth', 'dob', 'doctor', 'dr', 'ein', 'enrollee', 'feca other', 'federal tax id', 'fee', 'fees', 'health plan', 'hosp no', 'hosp reg no', 'hospital number', 'hudson primary care', 'id number', 'insurance', 'insurance plan', 'insured', 'insured id', 'insurer', 'md', 'medical record', 'medicare', 'member', 'member id', 'morgan health partners', 'mrn', 'name of patient', 'national provider identifier', 'npi', 'patient', 'patient control no', 'patient id', 'patient name', 'payer', 'payor', 'pcn', 'physician', 'plan name', 'policy holder', 'policy number', 'policyholder', 'practitioner', 'prescriber', 'price', 'provider', 'pt', 'pt name', 'record no', 'record number', 'reg no', 'registration number', 'rendering npi', 'resident', 'responsible', 'responsible clinician', 'stone internal medicine associates', 'subscriber', 'subscriber id', 'sum', 'tax', 'tax id', 'tin', 'total', 'total charge', 'total charges', 'total due', 'treating physician', 'unit number', 'urn')
+LABELS = ('account', 'account no', 'account number', 'acct', 'amount due', 'attending', 'authorised', 'authorized', 'balance', 'beneficiary', 'billed', 'billed amount', 'billing npi', 'birth', 'birth date', 'birthdate', 'born', 'cardholder', 'carrier', 'center', 'centre', 'charge', 'charges', 'chart', 'chart account', 'claim detail report', 'claim total', 'client', 'clinic', 'clinician', 'consultant', 'control', 'cost', 'date of birth', 'dob', 'doctor', 'dos', 'dr', 'ein', 'enrollee', 'facility', 'federal tax id', 'federal tax id number', 'fee', 'fees', 'health plan', 'hosp no', 'hosp reg no', 'hospital', 'hospital number', 'id number', 'insurance', 'insurance plan', 'insured', 'insured id', "insured's id number", 'insurer', 'lab', 'laboratory', 'md', 'medical record', 'member', 'member id', 'mm dd yyyy', 'mrn', 'name of patient', 'national provider identifier', 'npi', 'patient', 'patient control no', 'patient id', 'patient name', "patient's name", 'payer', 'payor', 'pcn', 'performing lab', 'physician', 'plan name', 'policy holder', 'policy number', 'policyholder', 'practitioner', 'prescriber', 'price', 'provider', 'pt', 'pt name', 'record no', 'record number', 'reg no', 'registration number', 'released', 'rendering npi', 'reported', 'resident', 'responsible', 'responsible clinician', 'resulted', 'service', 'service facility location info', 'subscriber', 'subscriber id', 'sum', 'tax', 'tax id', 'tin', 'total', 'total charge', 'total charges', 'total due', 'treating physician', 'unit number', 'urn', 'verified')
 
 
 def extract(doc):
