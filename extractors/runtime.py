@@ -451,19 +451,22 @@ _VOTING_DATE = re.compile(r"(?<![\w.])(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})(?
 
 
 def date_order(doc: Document, default: str = "mdy") -> str:
-    """'dmy' or 'mdy' for this document: decided by any unambiguous a/b/yyyy date, else `default`."""
+    """'dmy' or 'mdy' for this document: decided by any unambiguous a/b/yyyy date, else by the
+    convention of dotted dates (`01.02.2024` is day first wherever it is written), else `default`."""
     votes = {"dmy": 0, "mdy": 0}
+    separators = {".": 0, "other": 0}
     pat = _VOTING_DATE
     for page in doc.pages:
         for line in page.lines:
             for m in pat.finditer(line.text):
                 a, b = int(m.group(1)), int(m.group(3))
+                separators["." if m.group(2) == "." else "other"] += 1
                 if a > 12 >= b:
                     votes["dmy"] += 1
                 elif b > 12 >= a:
                     votes["mdy"] += 1
     if votes["dmy"] == votes["mdy"]:
-        return default
+        return "dmy" if separators["."] > separators["other"] else default
     return "dmy" if votes["dmy"] > votes["mdy"] else "mdy"
 
 

@@ -98,6 +98,9 @@ def test_date_order_from_unambiguous_dates():
     doc = make_doc([[(40, "Seen 03/04/2024 and 25/04/2024")]])
     assert runtime.date_order(doc, "mdy") == "dmy"
     assert runtime.date_order(make_doc([[(40, "03/04/2024")]]), "dmy") == "dmy"
+    # dotted dates are day first by convention when none settles it; a date that does still wins
+    assert runtime.date_order(make_doc([[(40, "Service 01.02.2024 born 05.01.1934")]]), "mdy") == "dmy"
+    assert runtime.date_order(make_doc([[(40, "01.02.2024 and 02.25.2024")]]), "dmy") == "mdy"
 
 
 def test_block_title_context_picks_the_prescribers_name_over_the_patients():
