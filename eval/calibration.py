@@ -41,7 +41,7 @@ class ValueOutcome:
 class DocOutcome:
     """One document as the gate saw it: its values' confidence and truth; `blocked` when a
     threshold-independent item (missing required value, broken cross-field rule, a required
-    value a runner-up contradicts) holds it."""
+    value a runner-up contradicts or that fails its format check) holds it."""
 
     set_name: str
     doc_type: str
@@ -69,7 +69,8 @@ def outcome(set_name: str, doc_type: str, doc_id: str, fields: dict[str, Any], g
             continue
         o.values[name] = ValueOutcome(c, correct_value(f.get("value"), golden.get(name), schema.fields[name]), name in required)
     o.blocked = any(i.code in (GateCode.REQUIRED_MISSING, GateCode.CROSS_FIELD)
-                    or (i.code is GateCode.CANDIDATES_DISAGREE and i.action == "review") for i in assessment.items)
+                    or (i.code in (GateCode.CANDIDATES_DISAGREE, GateCode.FORMAT_INVALID) and i.action == "review")
+                    for i in assessment.items)
     o.status = "review" if assessment.review else "exported"
     if o.status == "exported":
         o.exported_fields = sorted(set(o.values) - set(assessment.withheld))
@@ -158,7 +159,7 @@ def choose_thresholds(sets: dict[str, list[DocOutcome]], target: float = TARGET_
 
     No threshold goes below `floor` unless every set holding the doc type exports at least
     `min_evidence` of that field's values under it (a silent set is no evidence of safety)."""
-    grid = sorted(set(grid) | {NEVER})
+    grid = sorted({t for t in grid if t > 0} | {NEVER})  # 0 would send a value nothing vouches for
     keys = sorted({(d.doc_type, n) for docs in sets.values() for d in docs for n in d.values})
     th = {k: NEVER for k in keys}
     types_in = {name: {d.doc_type for d in docs} for name, docs in sets.items()}

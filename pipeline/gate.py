@@ -289,8 +289,10 @@ def assess(gate: DocGate, fields: dict[str, dict | None], alternates: dict[str, 
         c = round(max(0.0, min(1.0, c)), 4)
         conf[name] = c
         # a runner-up that read another value makes the field abstain whatever its threshold:
-        # two readings of one page that disagree cannot both be right
-        if c < gate.thresholds.get(name, DEFAULT_THRESHOLD) or code is GateCode.CANDIDATES_DISAGREE:
+        # two readings of one page that disagree cannot both be right; nor is a value that is
+        # no real date, number or check-digit-valid code ever sent
+        if (c < gate.thresholds.get(name, DEFAULT_THRESHOLD)
+                or code in (GateCode.CANDIDATES_DISAGREE, GateCode.FORMAT_INVALID)):
             items.append(item(name, code, c, action))
 
     schema = Schema(doc_type=gate.doc_type, fields=specs)

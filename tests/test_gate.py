@@ -337,3 +337,24 @@ def test_table_runner_ups_contradict_only_rows_they_read_alike():
     assert agreement(rows, [fewer, misread], spec) == "disagree"
     other = [{"test_name": "Sodium", "value": "140"}, {"test_name": "Potassium", "value": "4.1"}]
     assert agreement(rows, [other], spec) == "disagree"
+
+
+def test_a_value_that_fails_its_format_check_is_never_sent_whatever_the_threshold(rx):
+    """An NPI whose check digit fails holds a required field at a threshold of 0 too; the
+    threshold search never chooses 0."""
+    from eval.calibration import DocOutcome, ValueOutcome, choose_thresholds
+
+    ext, alt, gate, docs = rx
+    doc = docs["rx_a_01"]
+    fields = _fields(ext, doc)
+    npi = fields["prescriber_npi"]["value"]
+    fields["prescriber_npi"] = {**fields["prescriber_npi"], "value": npi[:-1] + str((int(npi[-1]) + 1) % 10)}
+    g = copy.deepcopy(gate)
+    g.thresholds = {n: 0.0 for n in g.thresholds}
+    g.required = sorted({*g.required, "prescriber_npi"})
+    a = gate_document(g, alt, doc, fields)
+    item = next(i for i in a.items if i.field == "prescriber_npi")
+    assert item.code is GateCode.FORMAT_INVALID and item.action == "review" and a.review
+
+    docs_ = [DocOutcome("samples", "t", f"d{i}", {"x": ValueOutcome(0.3, True, True)}) for i in range(5)]
+    assert min(choose_thresholds({"samples": docs_, "heldout": docs_}).values()) > 0.0
