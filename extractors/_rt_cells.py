@@ -11,7 +11,7 @@ from typing import Iterable, Iterator
 
 from pipeline.document import BBox, Document, Line, Word
 
-from extractors._rt_values import norm, norm_phrase, stem
+from extractors._rt_values import ITEM_NUMBER, norm, norm_phrase, stem
 
 # ---------------------------------------------------------------- cells and label/value pairs
 
@@ -142,12 +142,9 @@ def _is_label_like(cell: Cell) -> bool:
     return len(cell.words) <= 6 and _label_like_text(cell.text)
 
 
-_ITEM_NUMBER = re.compile(r"^\(?\d{1,2}[A-Za-z]?[.)]$")
-
-
 def _numbered(cell: Cell) -> bool:
     """Whether a cell starts with a form's item number ('2.', '1a.', '24.') and words."""
-    return len(cell.words) > 1 and bool(_ITEM_NUMBER.match(cell.words[0].text))
+    return len(cell.words) > 1 and bool(ITEM_NUMBER.match(cell.words[0].text))
 
 
 def _caption(cell: Cell) -> tuple[Word, ...]:

@@ -17,10 +17,8 @@ from pipeline.document import BBox, Document, Word
 from extractors._rt_values import Found, parse_value
 
 KEY_SHAPES = MappingProxyType({"letter": r"[A-Za-z]", "letters": r"[A-Za-z]{2}", "number": r"\d{1,2}"})
-
-
-def _key_pattern(shape: str) -> re.Pattern[str]:
-    return re.compile(rf"^\(?({KEY_SHAPES[shape]})\)?[.:)]?$")
+# a key token of each shape, bare or bracketed, or followed by `.`, `:` or `)`
+_KEY_TOKENS = MappingProxyType({shape: re.compile(rf"^\(?({body})\)?[.:)]?$") for shape, body in KEY_SHAPES.items()})
 
 
 def keyed_list(doc: Document, *, key: str, value: str, kind: str, key_shape: str = "letter",
@@ -28,7 +26,7 @@ def keyed_list(doc: Document, *, key: str, value: str, kind: str, key_shape: str
     """Rows `{key: Found, value: Found}` for every key token followed by a value of `kind`, in
     reading order; a pair printed again (a form repeated on a later page) is read once. The key
     comes back bare (`(A)` -> `A`). Other columns of the table stay empty."""
-    pattern = _key_pattern(key_shape)
+    pattern = _KEY_TOKENS[key_shape]
     rows: list[dict[str, Found | None]] = []
     boxes: list[BBox] = []
     first_page: int | None = None

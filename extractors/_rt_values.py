@@ -162,6 +162,10 @@ def icd10_dotted(code: str) -> str:
     return code if "." in code or len(code) <= 3 else f"{code[:3]}.{code[3:]}"
 
 
+# Form boxes are numbered: ITEM_NUMBER is the number as one word (`2.`, `1a.`, `(3)`), which
+# `iter_pairs` drops from a caption; _NUMBERED_LABEL is a number and caption read as one value
+# (`29. AMOUNT PAID`), which is never an amount.
+ITEM_NUMBER = re.compile(r"^\(?\d{1,2}[A-Za-z]?[.)]$")
 _NUMBERED_LABEL = re.compile(r"\d{1,2}[A-Za-z]?\.\s+[A-Za-z]{3,}")
 
 

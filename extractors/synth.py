@@ -140,9 +140,9 @@ def choose_labels(ev: FieldEvidence) -> None:
     # OCR groups a scan's words less surely than a text layer: a wording only scans chose
     # ('SIGNATURE OF PHYSICIAN' beside a total OCR read onto its line) is no label when
     # text-layer samples of the field settle on others
-    printed = {l for sid, ls in ev.sample_labels.items() if sid not in ev.scanned for l in ls}
-    if printed:
-        for label in [l for l in ev.labels if l not in printed]:
+    text_layer_labels = {l for sid, ls in ev.sample_labels.items() if sid not in ev.scanned for l in ls}
+    if text_layer_labels:
+        for label in [l for l in ev.labels if l not in text_layer_labels]:
             del ev.labels[label]
 
 

@@ -113,7 +113,7 @@ def test_text_layer_large_gap_splits_words(d):
 
 
 def test_glyphs_printed_twice_are_read_once_on_a_real_vendor_page():
-    """A vendor PDF fakes bold type by drawing each heading twice 0.6 pt apart; pdfium
+    """A vendor PDF imitates bold type by drawing each heading twice 0.6 pt apart; pdfium
     interleaves the copies (`HHeeaalltthh`). Ingest reads each glyph once."""
     fix = Path(__file__).parent / "fixtures" / "ccda" / "medfusion_newman.pdf"
     doc = ingest(fix, cache_dir=None)
@@ -125,13 +125,13 @@ def test_glyphs_printed_twice_are_read_once_on_a_real_vendor_page():
     assert not [t for t in words if len(t) >= 4 and t[0::2] == t[1::2]]
 
 
-def test_fake_bold_is_deduplicated_but_repeated_words_elsewhere_stay(d):
+def test_glyphs_drawn_twice_read_once_but_repeated_words_elsewhere_stay(d):
     """The same text drawn twice a fraction of a point apart is one word (pdfium itself drops
     an exact copy, not one whose type size differs by rounding noise or whose string runs on);
     the same text printed again elsewhere, or a word with real double letters, stays."""
     from reportlab.pdfgen import canvas
 
-    p = d / "fakebold.pdf"
+    p = d / "drawn_twice.pdf"
     c = canvas.Canvas(str(p))
     c.setFont("Helvetica", 11)
     c.drawString(72, 700, "Patient Name")

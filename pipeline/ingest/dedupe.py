@@ -1,6 +1,6 @@
 """Characters a PDF prints twice at (almost) the same place, dropped from the text layer.
 
-Report writers fake bold type by drawing each string a second time a fraction of a point
+Report writers imitate bold type by drawing each string a second time a fraction of a point
 away. Both copies land in the text layer, and pdfium interleaves them (`PPaattiieenntt`) or
 keeps both words, so labels, headers and table cells stop reading as printed. The check is
 pdfplumber's `dedupe_chars` (same text, font and size within a tolerance keep one copy),

@@ -262,7 +262,7 @@ def extract_page(page: pdfium.PdfPage) -> PageText:
             words, n_chars, n_invisible = _words_generic(text, info, box, fix)
         if _dedupe.suspect(words):
             keep = _dedupe.kept_chars(text, box, font)
-            if keep is not None:  # glyphs printed twice (fake bold): read each once
+            if keep is not None:  # glyphs printed twice (bold imitated by a second copy): read each once
                 words, n_chars, n_invisible = _words_generic(
                     "".join(text[i] for i in keep), lambda j: info(keep[j]),
                     lambda j, em=None: box(keep[j], em), fix)
