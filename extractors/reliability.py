@@ -201,15 +201,27 @@ def fingerprint(doc: Any) -> set[str]:
     return {runtime.norm_phrase(p.label) for p in runtime.iter_pairs(doc)} - {""}
 
 
+def reading_of(doc: Any, page: int | None) -> str:
+    """How a value was read: "ocr" when its page was OCR'd (a value without a page: when any page
+    of the document was), else "text". The two readings of one layout fail differently, so each
+    keeps its own record."""
+    pages = list(getattr(doc, "pages", []) or [])
+    if page is not None and 1 <= page <= len(pages):
+        return "ocr" if pages[page - 1].source == "ocr" else "text"
+    return "ocr" if any(p.source == "ocr" for p in pages) else "text"
+
+
 def seen_layouts(extract: Any, schema: Schema, docs: dict[str, Any], goldens: dict[str, dict],
                  groups: list[list[str]]) -> list[dict[str, Any]]:
-    """Per sample layout: its core labels and, per field, how many values the locked extractor
-    returned on its samples and how many were right. A new document of a layout the compile saw
-    is judged by this record too (the held-out folds only speak for unseen layouts)."""
+    """Per sample layout: its core labels and, per field and per reading (text layer in `fields`,
+    OCR in `ocr_fields`), how many values the locked extractor returned on its samples and how
+    many were right. A new document of a layout the compile saw is judged by this record too
+    (the held-out folds only speak for unseen layouts): a layout read right from its text layer
+    can still be misread from its scans."""
     out = []
     for group in groups:
         counts: dict[str, int] = {}
-        fields: dict[str, list[int]] = {n: [0, 0] for n in schema.fields}
+        records: dict[str, dict[str, list[int]]] = {r: {n: [0, 0] for n in schema.fields} for r in ("text", "ocr")}
         for sid in group:
             for label in fingerprint(docs[sid]):
                 counts[label] = counts.get(label, 0) + 1
@@ -221,10 +233,11 @@ def seen_layouts(extract: Any, schema: Schema, docs: dict[str, Any], goldens: di
                 value = got.get(name) if isinstance(got, dict) else None
                 if canon(value, spec) is None:
                     continue
-                fields[name][0] += 1
-                fields[name][1] += int(score_field(value, goldens[sid].get(name), spec).fp == 0)
+                record = records[reading_of(docs[sid], getattr(value, "page", None))][name]
+                record[0] += 1
+                record[1] += int(score_field(value, goldens[sid].get(name), spec).fp == 0)
         core = sorted(label for label, n in counts.items() if n >= CORE_SHARE * len(group))
-        out.append({"docs": len(group), "labels": core, "fields": fields})
+        out.append({"docs": len(group), "labels": core, "fields": records["text"], "ocr_fields": records["ocr"]})
     return out
 
 

@@ -304,9 +304,10 @@ def gate_document(gate, alternates, doc, fields: dict[str, Any]):
         except Exception as e:  # a runner-up that fails has nothing to say: the value counts as unconfirmed
             log.debug("alternates raised %s", type(e).__name__)
     ocr = {n: _ocr_conf(doc, f.get("page"), f.get("bbox")) for n, f in fields.items() if f}
-    from extractors.reliability import fingerprint
+    from extractors.reliability import fingerprint, reading_of
 
-    assessment = assess(gate, fields, alts, ocr, fingerprint(doc) if gate.seen_layouts else None)
+    readings = {n: reading_of(doc, f.get("page")) for n, f in fields.items() if f}
+    assessment = assess(gate, fields, alts, ocr, fingerprint(doc) if gate.seen_layouts else None, readings)
     for name, c in assessment.confidence.items():
         if fields.get(name) is not None:
             fields[name]["confidence"] = c

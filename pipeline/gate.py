@@ -228,6 +228,16 @@ def seen_layout(gate: DocGate, labels: set[str] | None) -> dict[str, Any] | None
     return best if score >= SEEN_LAYOUT_MATCH else None
 
 
+def layout_record(layout: dict[str, Any] | None, reading: str) -> dict[str, list[int]]:
+    """A seen layout's per-field `[values, right]` for values read this way; a lock written
+    before records were kept per reading has one record for both."""
+    if layout is None:
+        return {}
+    if reading == "ocr" and "ocr_fields" in layout:
+        return layout["ocr_fields"]
+    return layout.get("fields") or {}
+
+
 def format_ok(value: Any, spec: dict[str, Any]) -> bool:
     """Cheap shape checks a right value always passes (`extractors.reliability.format_ok`)."""
     from extractors.reliability import format_ok as ok
@@ -236,14 +246,16 @@ def format_ok(value: Any, spec: dict[str, Any]) -> bool:
 
 
 def assess(gate: DocGate, fields: dict[str, dict | None], alternates: dict[str, list[Any]] | None,
-           ocr: dict[str, float | None] | None = None, labels: set[str] | None = None) -> Assessment:
+           ocr: dict[str, float | None] | None = None, labels: set[str] | None = None,
+           readings: dict[str, str] | None = None) -> Assessment:
     """Confidence for every extracted value and the items that hold the document or a value back.
 
     `fields` are serialised fields (`{"value", "page", "bbox", ...}` or None), `alternates` the
     runner-up candidates' outputs per field (from the alternates artifact), `ocr` the lowest OCR
     word confidence in each value's box (None for text-layer values), `labels` the document's
     printed labels (`extractors.reliability.fingerprint`): a document of a sample layout is also
-    judged by how the locked code did on that layout's samples.
+    judged by how the locked code did on that layout's samples, read the same way (`readings`:
+    "ocr" or "text" per field, `extractors.reliability.reading_of`; text when not given).
     """
     from extractors.reliability import agreement_of, rule_fields, rule_holds, rule_name
     from extractors.schema import FieldSpec, Schema
@@ -278,8 +290,9 @@ def assess(gate: DocGate, fields: dict[str, dict | None], alternates: dict[str, 
             conf[name] = 0.0
             items.append(item(name, GateCode.NO_EVIDENCE, 0.0, action))
             continue
-        if layout is not None and name in layout.get("fields", {}):
-            n, k = layout["fields"][name]
+        record = layout_record(layout, (readings or {}).get(name, "text"))
+        if name in record:
+            n, k = record[name]
             c = (k + PRIOR * c) / (n + PRIOR)  # this layout's own record, shrunk towards the held-out one
         code = GateCode.CANDIDATES_DISAGREE if bucket == "disagree" else GateCode.LOW_CONFIDENCE
         if not format_ok(f["value"], gate.fields.get(name, {})):

@@ -114,6 +114,29 @@ def test_seen_layout_record_counts_only_for_documents_of_that_layout(rx):
     assert with_layout > alone
 
 
+def test_seen_layout_keeps_text_and_ocr_records_apart(rx):
+    """Scans of a layout misread where its text layer reads right: a text-layer document is not
+    judged by the scans' record, and an OCR'd one is."""
+    from extractors.reliability import reading_of
+
+    ext, alt, gate, docs = rx
+    assert {"fields", "ocr_fields"} <= set(gate.seen_layouts[0])
+    text = docs["rx_a_01"]
+    scan = ingest(str(RX / "rx_a_06.pdf"))
+    assert {p.source for p in scan.pages} == {"ocr"}
+    assert reading_of(text, 1) == "text" and reading_of(scan, 1) == reading_of(scan, None) == "ocr"
+    g = copy.deepcopy(gate)
+    g.seen_layouts[0]["fields"]["patient_name"] = [5, 5]
+    g.seen_layouts[0]["ocr_fields"]["patient_name"] = [3, 0]
+    on_text = gate_document(g, alt, text, _fields(ext, text)).confidence["patient_name"]
+    scan_fields = _fields(ext, scan)
+    assert scan_fields["patient_name"] is not None
+    on_scan = gate_document(g, alt, scan, scan_fields).confidence["patient_name"]
+    g.seen_layouts[0]["ocr_fields"]["patient_name"] = [3, 3]
+    assert gate_document(g, alt, text, _fields(ext, text)).confidence["patient_name"] == on_text
+    assert on_scan < 0.5 < on_text
+
+
 def test_cross_field_violation_goes_to_review(rx):
     ext, alt, gate, docs = rx
     assert {"rule": "distinct", "fields": ["patient_name", "prescriber_name"]} in [
