@@ -6,28 +6,35 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
-from pipeline.document import BBox, Document, Grid, Line
+from pipeline.document import BBox, Document, Grid
 
 from extractors._rt_rows import (
-    _matches_heading, _page_median_height, _repeated_lines, _same_style, is_heading_line, unit_text,
-    without_code_refs,
+    _page_median_height, _repeated_lines, _same_style, is_heading_line, names_section, row_name, says_none, unit_text,
 )
-from extractors._rt_values import Found, collapse, norm_phrase, phrase_stems
+from extractors._rt_values import Found, collapse, norm_phrase
 from extractors._rt_cells import _line_height
 
 GRID_PARTS = ("all", "num", "rest")
+MAX_NAME_WORDS = 30  # a row's name is a phrase; a cell holding more words is a layout box
 _LEAD_NUMBER = re.compile(r"^([<>≤≥=~]{0,2}\s?[-+]?\d[\d,]*(?:\.\d+)?(?:/\d[\d,]*(?:\.\d+)?)?)(?:\s+|$)(.*)$")
+# a number with its unit printed against it (`50mg/dl`, `5.0[ph]`): split only when a unit follows
+# (never an ordinal, `1st`, or a multiplier, `5x10^9/L`)
+_GLUED_UNIT = re.compile(r"^([<>≤≥=~]{0,2}\s?[-+]?\d[\d,]*(?:\.\d+)?)(?=[A-Za-zµ%\[])(?!(?:st|nd|rd|th)\b|[xX×])(\S+(?:\s.*)?)$")
 
 
 def cell_part(text: str, part: str) -> str | None:
     """One part of a printed cell that holds several columns: 'all' the whole text, 'num' its
     leading number (`135` of `135 mmol/L`, `145/88` of `145/88 mm[Hg]`; the whole text when it
     does not start with one), 'rest' what follows that number: the unit when it starts with one
-    (`cm` of `177 cm (70.0 in)`, `beats per minute`), else all of it (None when nothing does)."""
+    (`cm` of `177 cm (70.0 in)`, `beats per minute`), else all of it (None when nothing does).
+    A unit printed against its number (`50mg/dl`) is split off the same way."""
     text = collapse(text)
     if part == "all" or not text:
         return text or None
     m = _LEAD_NUMBER.match(text)
+    if m is None:
+        g = _GLUED_UNIT.match(text)
+        m = g if g is not None and unit_text(g.group(2)) else None
     if part == "num":
         return m.group(1).replace(" ", "") if m else text
     rest = m.group(2).strip() if m else ""
@@ -92,16 +99,6 @@ def _map_header(row, columns: dict[str, dict], anchor: str, in_section: bool = F
 
 
 # ---------------------------------------------------------------- the section a grid belongs to
-
-def names_section(line: Line, headings: frozenset[str]) -> bool:
-    """Whether a heading line names one of the sections `headings`: printed as is, or holding
-    every word of one with at most two more (`Active Problems`, `Problem List` for `problems`)."""
-    if _matches_heading(line, headings):
-        return True
-    words = norm_phrase(line.text).split()
-    stems = phrase_stems(" ".join(words))
-    return any(h and phrase_stems(h) <= stems and len(words) <= len(h.split()) + 2 for h in headings)
-
 
 def _columns(grid: Grid) -> int:
     return max((len(r) for r in grid.rows), default=0)
@@ -234,7 +231,9 @@ def grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required:
                         cell = None  # a panel row's name spans the row: it has no value of its own
                     v = cell_part(cell.text, part) if cell is not None else None
                     if v is not None and name == anchor:
-                        v = without_code_refs(v)
+                        v = row_name(v)
+                        if says_none(v) or len(v.split()) > MAX_NAME_WORDS:
+                            v = None  # `No known Medications`; a box holding whole sections is no name
                     got[name] = Found(v, page.number, cell.bbox, v, 1.0) if v else None
                 if got.get(anchor) is None or any(got.get(c) is None for c in req if c in mapping):
                     continue
@@ -285,7 +284,7 @@ def _transposed_rows(grid: Grid, page: int, columns: dict[str, dict], anchor: st
         for j, cell in cells.items():
             if not _measured(cell.text):
                 continue
-            name = without_code_refs(collapse(names[j].text))
+            name = row_name(collapse(names[j].text))
             got: dict[str, Found | None] = {anchor: Found(name, page, names[j].bbox, name, 1.0)}
             for col, spec in columns.items():
                 if col == anchor:

@@ -221,8 +221,9 @@ _NUMBER = re.compile(r"^[<>]?[-+]?\d+(?:\.\d+)?(?:/\d+(?:\.\d+)?)?$")
 
 
 _ENUMERATOR = re.compile(r"^(?:\d{1,3}[.)]|[•·▪◦‣*-]|#\d{1,3})\s+(?=\S*[A-Za-z])")
-_ITEM_LABEL = re.compile(r"^[A-Za-z]+\s*#\s*\d{1,3}:?$")
-_DETAIL_LINE = re.compile(r"^[A-Za-z]{2,20}:\s*\S")  # `Quantity: 2` under an item: a detail of it, no item
+_ITEM_LABEL = re.compile(r"^[A-Za-z]+\s*#\s*(\d{1,3}):?$")
+# `Quantity: 2`, `Start Date: 6/22/2015` under an item: a detail of it, no item
+_DETAIL_LINE = re.compile(r"^[A-Za-z]{2,20}(?: [A-Za-z]{2,20}){0,2}:\s*\S")
 
 
 _CODE_REFS = re.compile(r"\s*[\[(]?\b(?:LOINC|SNOMED(?:[- ]?CT)?|CPT(?:-?4)?|ICD-?(?:9|10)(?:-?CM)?|RxNorm|NDC|HCPCS)\b\s*(?:code)?\s*[:#=].*$",
@@ -239,16 +240,75 @@ def _names_column(text: str, roles: dict[str, str]) -> bool:
 # a bracketed code (`[59621000]`) or labelled detail (`[Start Date: 10/5/2011]`) after a name, and
 # all after it; a bracketed word is part of the name (`Glucose [Mass/volume] in urine`, `[pH]`)
 _BRACKET_REFS = re.compile(r"\s*\[(?:\d{3,}|[A-Za-z][^\]:\[]{0,30}:[^\]]*)\].*$")
+# brackets closing a name that hold only numbers: a code (`[5811-5]`, `(test code = 5778-6)`) or a
+# reference range (`(1.005-1.030)`, `( 5.0 - 8.0 )`); brackets with a word stay (`(UA)`, `(Cipro)`)
+_NUMERIC_REFS = re.compile(r"(?:\s*[\[(]\s*(?:(?:test\s+)?code\s*[:=#]?\s*)?\d[\d.,\s-]*[\])])+\s*$", re.IGNORECASE)
+# codes of one letter and digits in brackets closing a name (`(I10)`, `(T86.11) (996.81)`)
+_CLASS_CODES = re.compile(r"(?:\s*[\[(][A-Z]?\d{1,3}(?:\.\w{1,4})?[\])])+\s*$")
+# a code printed before the name, in brackets with its system (`[RxNorm:309090] Ceftriaxone`)
+_LEADING_REF = re.compile(r"^\s*\[(?:LOINC|SNOMED(?:[- ]?CT)?|RxNorm|NDC|CPT|ICD-?(?:9|10)(?:-?CM)?)\s*:?\s*[\w.-]+\]\s*(?=\S)",
+                          re.IGNORECASE)
 
 
 def without_code_refs(name: str) -> str:
     """A table name without the code references printed after it (`Color LOINC: 5778-6`,
-    `Fever SNOMED-CT: 386661006, ICD-9: 780.6`, `Fever [Start Date: 6/22/2015] [386661006]`): a
-    code system's name, a code and a labelled detail are never part of what the row names. The
-    whole text when nothing precedes the reference."""
-    cut = _BRACKET_REFS.sub("", _CODE_REFS.sub("", name)).strip()
+    `Fever SNOMED-CT: 386661006, ICD-9: 780.6`, `Fever [Start Date: 6/22/2015] [386661006]`,
+    `Color of Urine (test code = 5778-6)`, `[RxNorm:309090] Ceftriaxone`) or the reference range
+    closing it (`pH (5.0-8.0)`): a code system's name, a code, a range and a labelled detail are
+    never part of what the row names. The whole text when nothing else is left."""
+    cut = _CLASS_CODES.sub("", _NUMERIC_REFS.sub("", _BRACKET_REFS.sub("", _CODE_REFS.sub("", _LEADING_REF.sub("", name))))).strip()
     if cut != name.strip():
         cut = cut.rstrip(",;:").rstrip()  # `FEVER UNSPECIFIED, [ICD9: 780.60]`: the separator goes too
+    return cut or name
+
+
+# a dose instruction after a product's name: a small count, a dose unit and the rest (`1 unit(s)
+# orally 3 times a day`, `1 (one) Unit two times daily`); never a strength (`100 unit/mL`, `500 MG`)
+_DIRECTIONS = re.compile(r"\s+(?:\d{1,2}(?:\.\d+)?\s+(?:\(\w+\)\s+)?(?:unit|tablet|tab|capsule|cap|puff|drop|spray|patch)s?"
+                         r"(?:\(s\))?(?!\s*/)\b|\d+(?:\.\d+)?\s+[a-z]+\(s\)).*$", re.IGNORECASE)
+# a row that says there is nothing to list (`No known Medications`, `None reported`)
+_NONE_STATEMENT = re.compile(r"^(?:no\b.{0,40}\b(?:known|current|active|information|available|recorded|reported|documented)\b.{0,20}"
+                             r"|none(?:\s+(?:known|reported|recorded))?|(?:\w+\s+){0,3}unknown|not\s+available|n/?a)\.?$",
+                             re.IGNORECASE)
+
+
+def says_none(name: str) -> bool:
+    """Whether a listed name only says that there is nothing to list: no entry of the list."""
+    return bool(_NONE_STATEMENT.match(name.strip()))
+
+
+def row_name(text: str) -> str:
+    """What a row's name cell names: without code references, ranges or dose instructions."""
+    return without_directions(without_code_refs(text))
+
+
+def _cut(text: str, cut: str | None) -> str:
+    """`text` up to where the learned `cut` pattern first matches after its start."""
+    if cut:
+        m = re.search(cut, text)
+        if m is not None and m.start() > 0:
+            text = text[: m.start()]
+    return collapse(text)
+
+
+def _wraps(line: Line, text: str, above: str, gap: float, row_gap: float) -> bool:
+    """Whether a line at the list's left edge is the rest of the item above it (printed as
+    `above`), wrapped in its cell: it sits closer under the item than the item sits under what
+    precedes it (rows are spaced wider than the lines of one cell), and it starts lower-case or
+    with a bracket, or the item's dose instructions have begun, or the item ends on a comma or
+    a joining word (`Appearance of`)."""
+    if not (gap < 0.6 * _line_height(line) and gap < row_gap - 1.0):
+        return False
+    words = above.split()
+    return (text[:1].islower() or text[:1] in "([" or bool(_DIRECTIONS.search(above))
+            or above.rstrip().endswith(",") or (bool(words) and words[-1].casefold() in _JOINING_WORDS))
+
+
+def without_directions(name: str) -> str:
+    """A listed product's name without the dose instructions printed after it in the same cell
+    (`ciprofloxacin 250 mg oral tablet 1 unit(s) orally 3 times a day`): how to take it is not
+    what it is. The whole text when nothing precedes them."""
+    cut = _DIRECTIONS.sub("", name).strip()
     return cut or name
 
 
@@ -303,16 +363,28 @@ def _same_style(line: Line, heading: tuple[float, bool], median_height: float,
 
 def _titles_numbered_items(line: Line, following: tuple[Line, ...]) -> bool:
     """`Active Concerns` over `Problem #1`: a line directly above an item number printed right
-    of it titles a group of items; it is no item itself."""
+    of it, or above the first item number of a group, titles a group of items; it is no item
+    itself."""
     if not following:
         return False
     nxt = following[0]
-    return bool(_ITEM_LABEL.match(nxt.text.strip())) and nxt.words[0].x0 > line.words[0].x0 + 3.0
+    m = _ITEM_LABEL.match(nxt.text.strip())
+    return m is not None and (nxt.words[0].x0 > line.words[0].x0 + 3.0 or int(m.group(1)) == 1)
 
 
 def _matches_heading(line: Line, headings: frozenset[str]) -> bool:
     phrase = norm_phrase(line.text)
     return any(phrase == h or phrase.startswith(h + " ") for h in headings)
+
+
+def names_section(line: Line, headings: frozenset[str]) -> bool:
+    """Whether a heading line names one of the sections `headings`: printed as is, or holding
+    every word of one with at most two more (`Active Problems`, `Problem List` for `problems`)."""
+    if _matches_heading(line, headings):
+        return True
+    words = norm_phrase(line.text).split()
+    stems = phrase_stems(" ".join(words))
+    return any(h and phrase_stems(h) <= stems and len(words) <= len(h.split()) + 2 for h in headings)
 
 
 def _repeated_lines(doc: Document, margin: float = 0.15) -> frozenset[str]:
@@ -351,7 +423,7 @@ def _value_row(line: Line, page: int, roles: dict[str, str], carry: str, value_x
         if m is None or _LEADING_DATE.match(cell.text + " "):
             continue  # no number, or a date
         names = [c.text for c in cells[:ci] if not _LEADING_DATE.match(c.text + " ")]
-        name = without_code_refs(collapse(names[-1] if names else carry))
+        name = row_name(collapse(names[-1] if names else carry))
         if not re.search(r"[A-Za-z]", name):
             return None
         unit = unit_text(m.group(2))
@@ -363,7 +435,7 @@ def _value_row(line: Line, page: int, roles: dict[str, str], carry: str, value_x
             if abs(cell.x0 - value_x) > 4.0 or _LEADING_DATE.match(cell.text + " "):
                 continue
             names = [c.text for c in cells[:ci] if not _LEADING_DATE.match(c.text + " ")]
-            name = without_code_refs(collapse(names[-1])) if names else ""
+            name = row_name(collapse(names[-1])) if names else ""
             if re.search(r"[A-Za-z]", name) and cell.text[:1].isalpha() and len(cell.text.split()) <= 3:
                 return row(name, collapse(cell.text), None), cell.x0, False
     for cell in cells:  # `Heart Rate 80 /min`: name, value and unit printed in one cell
@@ -371,7 +443,7 @@ def _value_row(line: Line, page: int, roles: dict[str, str], carry: str, value_x
         k = next((i for i, w in enumerate(words) if _NUMBER.match(w)), None)
         if k is None or k == 0 or any(ch.isdigit() or ch == ":" for w in words[:k] for ch in w):
             continue  # no number after a name, or a `Label: value` line
-        name = without_code_refs(collapse(" ".join(words[:k])))
+        name = row_name(collapse(" ".join(words[:k])))
         if not re.search(r"[A-Za-z]", name):
             continue
         return row(name, words[k], unit_text(" ".join(words[k + 1:]))), None, True
@@ -439,10 +511,13 @@ def _read_list(doc: Document, heads: frozenset[str], repeated: frozenset[str], r
     first_page: int | None = None
     active, misses, carry, left = False, 0, "", None
     prev_bottom, prev_page = 0.0, 0
+    last_bottom, row_gap = 0.0, 0.0  # the bottom of the line above; the space above the last row
     style: tuple[float, bool] = (0.0, False)
     for page in doc.pages:
         median = _page_median_height(page.lines)
+        last_bottom = 0.0
         for li, line in enumerate(page.lines):
+            above, last_bottom = line.bbox[1] - last_bottom, line.bbox[3]
             if re.sub(r"\d+", "#", norm_phrase(line.text)) in repeated and not _matches_heading(line, heads):
                 continue
             if _matches_heading(line, heads) and (is_heading_line(line, median) or norm_phrase(line.text) in heads):
@@ -488,20 +563,28 @@ def _read_list(doc: Document, heads: frozenset[str], repeated: frozenset[str], r
                     left = x0
                 if x0 > left + 3.0:
                     continue  # a continuation line or a detail column
-                text = without_code_refs(_ENUMERATOR.sub("", text.strip()))  # `1. Asthma`, `• Gout ICD-10: J45`
-                if cut:
-                    m = re.search(cut, text)
-                    if m is not None and m.start() > 0:
-                        text = text[: m.start()]
-                text = collapse(text)
-                if not text or (not rows and _names_column(text, roles)):
-                    continue  # the list's header row (`Medication  Directions  Start Date`)
+                col = next(c for c, r in roles.items() if r == "name")
+                old = rows[-1].get(col) if rows else None
+                if old is not None and prev_page == page.number and _wraps(line, text, old.text, line.bbox[1] - prev_bottom, row_gap):
+                    printed = f"{old.text} {_cut(text, cut)}"  # dose instructions may start on the line above
+                    box = (min(old.bbox[0], line.bbox[0]), old.bbox[1], max(old.bbox[2], line.bbox[2]), line.bbox[3])
+                    rows[-1][col] = Found(row_name(printed), page.number, box, printed, old.confidence)
+                    boxes[-1] = box
+                    prev_bottom = line.bbox[3]
+                    continue
+                if _CLASS_CODES.fullmatch(text) or _NUMERIC_REFS.fullmatch(text):
+                    continue  # `(I10) (401.9)` under an item: its codes, no item
+                printed = _cut(without_code_refs(_ENUMERATOR.sub("", text.strip())), cut)  # `1. Asthma`, `• Gout ICD-10: J45`
+                text = without_directions(printed)
+                if not text or (not rows and _names_column(text, roles)) or says_none(text):
+                    continue  # the list's header row (`Medication  Directions  Start Date`), or `No known Medications`
                 parsed = {col: (text if role == "name" else None) for col, role in roles.items()}
             misses = 0
-            row = {col: (Found(v, page.number, line.bbox, v, round(line.conf, 3)) if v else None)
+            row = {col: (Found(v, page.number, line.bbox, v if has_value else printed, round(line.conf, 3)) if v else None)
                    for col, v in parsed.items()}
             rows.append(row)
             boxes.append(line.bbox)
+            row_gap = above
             prev_bottom, prev_page = line.bbox[3], page.number
             if first_page is None:
                 first_page = page.number

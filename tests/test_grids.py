@@ -114,6 +114,10 @@ def test_cell_part_splits_number_and_unit():
     assert runtime.cell_part("177 cm (70.0 in)", "rest") == "cm"
     assert runtime.cell_part("10.2 g/dl High", "rest") == "g/dl"
     assert runtime.cell_part("12.3 (10+3/ul)", "rest") == "(10+3/ul)"  # not unit-shaped: all of it
+    # a unit printed against its number; an ordinal or a multiplier is no unit
+    assert runtime.cell_part("50mg/dl", "num") == "50" and runtime.cell_part("50mg/dl", "rest") == "mg/dl"
+    assert runtime.cell_part("5.0[ph]", "rest") == "[ph]"
+    assert runtime.cell_part("1st", "num") == "1st" and runtime.cell_part("5x10^9/L", "num") == "5x10^9/L"
 
 
 def test_section_rows_read_ratio_values_and_spelled_out_units():

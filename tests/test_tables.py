@@ -185,6 +185,94 @@ def test_code_references_and_their_separator_are_cut_but_bracketed_words_stay():
     assert without_code_refs("pH [pH]") == "pH [pH]"
 
 
+def test_codes_and_ranges_closing_a_name_and_dose_instructions_are_cut():
+    from extractors._rt_rows import row_name, without_code_refs, without_directions
+
+    assert without_code_refs("Color of Urine (test code = 5778-6)") == "Color of Urine"
+    assert without_code_refs("pH of Urine by Test Strip [5803-2]") == "pH of Urine by Test Strip"
+    assert without_code_refs("Specific gravity of Urine by Test strip ( 1.005 - 1.03 )") == \
+        "Specific gravity of Urine by Test strip"
+    assert without_code_refs("[RxNorm:309090] Ceftriaxone 100MG/ML") == "Ceftriaxone 100MG/ML"
+    assert without_code_refs("Appearance (UA)") == "Appearance (UA)"  # a bracketed word is part of the name
+    assert without_code_refs("(5.0-8.0)") == "(5.0-8.0)"            # nothing else to name the row
+    assert without_directions("prednisoLONE 5 mg oral tablet 1 unit(s) orally once a day") == \
+        "prednisoLONE 5 mg oral tablet"
+    assert without_directions("CefTRIAXone Sodium 100 GM Injection Solution 1 (one) Unit two times daily") == \
+        "CefTRIAXone Sodium 100 GM Injection Solution"
+    # strengths are part of the product
+    for name in ("Insulin glargine 100 unit/mL", "Heparin 5000 units in 500 mL", "Aranesp 0.5 MG/1 ML SOL"):
+        assert without_directions(name) == name
+    assert row_name("Tylenol 500mg Oral Tablet 1 unit(s) [RxNorm: 209459]") == "Tylenol 500mg Oral Tablet"
+    assert without_directions("Aranesp 500 mcg/mL injectable solution 500 microgram(s) injectable once a week") == \
+        "Aranesp 500 mcg/mL injectable solution"
+
+
+def test_a_row_saying_there_is_nothing_to_list_is_no_entry():
+    from extractors._rt_rows import says_none
+
+    for text in ("No known Medications", "No Current Medications", "No Medication Information", "None",
+                 "Drug Treatment Unknown", "N/A"):
+        assert says_none(text), text
+    for text in ("Nonspecific chest pain", "Noonan syndrome", "Unknown etiology fever", "Norovirus infection"):
+        assert not says_none(text), text
+
+
+def test_a_wrapped_list_item_is_one_item():
+    """A borderless list whose cells wrap: the tight lower-case line under an item is the rest of
+    its cell (rows sit further apart than the lines of one cell); evenly spaced one-line items
+    that start lower-case stay items."""
+    words: list[Word] = []
+
+    def put(top: float, x: float, text: str, height: float = 10.0) -> None:
+        for k, token in enumerate(text.split()):
+            x0 = x + sum(len(t) * 5 + 3 for t in text.split()[:k])
+            words.append(Word(token, x0, top, x0 + len(token) * 5, top + height))
+
+    put(40, 40, "MEDICATIONS", 14.0)
+    put(64, 40, "ciprofloxacin 250 mg oral tablet 1")
+    put(64, 300, "Ordered: 11-Jul")
+    put(75.5, 40, "unit(s) orally 3 times a day")
+    put(87, 40, "Quantity: 90")
+    put(107, 40, "cefTRIAXone 10 g injection 1 unit(s)")
+    put(118.5, 40, "injectable 2 times a day")
+    put(130, 40, "Quantity: 1")
+    put(150, 40, "Tylenol 500mg Oral Tablet 1 unit(s)")
+    put(161.5, 40, "(RxNorm: 209459)")
+    put(173, 40, "Orally, As Needed")
+    put(200, 40, "PROBLEMS", 14.0)
+    put(220, 40, "essential hypertension")
+    put(236, 40, "fever")
+    put(252, 40, "overweight")
+    doc = Document("x.pdf", "0" * 64, (Page(1, 612, 792, "text-layer", tuple(words), group_lines(words)),))
+    meds = runtime.section_rows(doc, headings=("medications",), roles={"medication": "name"}, cut=r"\s\S+:")
+    assert [r["medication"].value for r in meds.value] == [
+        "ciprofloxacin 250 mg oral tablet", "cefTRIAXone 10 g injection", "Tylenol 500mg Oral Tablet"]
+    problems = runtime.section_rows(doc, headings=("problems",), roles={"problem": "name"})
+    assert [r["problem"].value for r in problems.value] == ["essential hypertension", "fever", "overweight"]
+
+
+def test_group_titles_code_lines_and_labelled_details_are_no_items():
+    """`Active Concerns` over `Problem #1` (same indent) titles a group; a line of bracketed codes
+    and a `Start Date: ...` line under an item belong to it."""
+    body = 10.0
+    doc = Document("x.pdf", "0" * 64, (make_page(1, [
+        (14.0, [(40, "PROBLEMS")]),
+        (body, [(40, "Active Concerns")]),
+        (body, [(40, "Problem #1")]),
+        (body, [(40, "Essential hypertension")]),
+        (body, [(40, "Start Date: Wed Oct 05 2011")]),
+        (body, [(40, "Problem #2")]),
+        (body, [(40, "Fever")]),
+        (body, [(40, "(T86.11) (996.81)")]),
+        (body, [(40, "Resolved Concerns")]),
+        (body, [(40, "Problem #1")]),
+        (body, [(40, "Overweight (E66.3)")]),
+        (14.0, [(40, "MEDICATIONS")]),
+    ]),))
+    problems = runtime.section_rows(doc, headings=("problems",), roles={"problem": "name"})
+    assert [r["problem"].value for r in problems.value] == ["Essential hypertension", "Fever", "Overweight"]
+
+
 def test_detail_lines_under_a_listed_item_are_no_items():
     """`Quantity: 2` and `Refills: 0` printed under a medication at the list's left edge are
     details of it, not medications."""
