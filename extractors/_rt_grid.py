@@ -178,7 +178,9 @@ def grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required:
     `columns` maps each column to its header wordings (`headers`: learned as printed first,
     `learned` of them, then the lexicon's), the `part` of its cell it reads (see cell_part) and
     optionally `within`: (column, part) to read when its own header is not printed. A grid is
-    read when its first rows hold a header naming `anchor`; a multi-line cell is one value. Rows
+    read when its first rows hold a header naming `anchor` (inside the field's section, after any
+    number of caption rows of one cell: `LABORATORY RESULTS`, `ORDER 400: ...`); a multi-line cell
+    is one value. Rows
     missing a `required` column (panel or group rows) are skipped, as are repeated header rows.
     The first grid of the next page continues the table when it has no header of its own and
     the same number of columns; every matching grid in the document is read. When the document
@@ -199,13 +201,17 @@ def grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required:
                 continue
             in_section = allowed is not None
             mapping, start = None, 0
-            for r in range(min(max_header_row + 1, len(grid.rows))):
+            captions = 0
+            for r in range(len(grid.rows)):
                 mapping = _map_header(grid.rows[r], columns, anchor, in_section)
                 if mapping is not None:
                     start = r + 1
                     break
                 if _filled(grid.rows[r]) >= 2:
                     break  # the first row of several cells is the header row, or there is none
+                captions += 1
+                if captions > max_header_row and not in_section:
+                    break  # outside a known section, a table's caption is short
             ncols = _columns(grid)
             if mapping is None:
                 if active is None or gi != 0 or ncols != active[1]:

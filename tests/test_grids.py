@@ -250,6 +250,19 @@ def test_grid_panel_rows_and_code_references():
     assert [(r["test_name"].value, r["value"].value) for r in found.value] == [("Color", "Yellow"), ("Glucose", "50")]
 
 
+def test_inside_its_section_a_grid_header_may_follow_any_number_of_caption_rows():
+    """`LABORATORY RESULTS`, the order and its comment printed in rows of one cell above the
+    header row: inside the results section they are captions; elsewhere three are too many."""
+    cols = {"test_name": {"headers": ("test",), "learned": 0},
+            "value": {"headers": ("result",), "learned": 0, "part": "num"}}
+    rows = [["LABORATORY RESULTS", ""], ["ORDER 400: URINALYSIS", ""], ["Result Comment: final", ""],
+            ["Test", "Result"], ["Color of Urine", "YELLOW"], ["Glucose", "50 mg/dL"]]
+    doc = _doc(_sectioned_page(1, [("RESULTS", rows)]))
+    found = runtime.grid_rows(doc, columns=cols, anchor="test_name", required=("value",), headings=("results",))
+    assert [(r["test_name"].value, r["value"].value) for r in found.value] == [("Color of Urine", "YELLOW"), ("Glucose", "50")]
+    assert runtime.grid_rows(doc, columns=cols, anchor="test_name", required=("value",)) is None
+
+
 def test_a_heading_learned_for_one_table_is_never_another_tables_own_name():
     from extractors.tables import section
 
