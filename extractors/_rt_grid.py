@@ -41,6 +41,20 @@ def cell_part(text: str, part: str) -> str | None:
     return (unit_text(rest) or rest) if rest else None
 
 
+_TRAILING_BRACKET = re.compile(r"\s*\(([^()]{1,40})\)\s*$")
+
+
+def _without_echo(name: str, row, own) -> str:
+    """A row's name without a closing bracket that repeats another cell of its row (`Color of
+    Urine (YELLOW)` beside `YELLOW`): the name does not hold its own result."""
+    m = _TRAILING_BRACKET.search(name)
+    if m is None or m.start() == 0:
+        return name
+    inner = norm_phrase(m.group(1))
+    others = {norm_phrase(c.text) for c in row if c is not None and c is not own and c.words}
+    return name[: m.start()].rstrip() if inner and inner in others else name
+
+
 def _grid_cell(row, j: int):
     """The cell at grid column j, or the cell spanning it from the left."""
     for k in range(min(j, len(row) - 1), -1, -1):
@@ -237,7 +251,7 @@ def grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required:
                         cell = None  # a panel row's name spans the row: it has no value of its own
                     v = cell_part(cell.text, part) if cell is not None else None
                     if v is not None and name == anchor:
-                        v = row_name(v)
+                        v = _without_echo(row_name(v), row, cell)
                         if says_none(v) or len(v.split()) > MAX_NAME_WORDS:
                             v = None  # `No known Medications`; a box holding whole sections is no name
                     got[name] = Found(v, page.number, cell.bbox, v, 1.0) if v else None

@@ -236,18 +236,22 @@ def test_a_data_row_is_never_taken_for_the_header_row():
 
 def test_grid_panel_rows_and_code_references():
     """A panel row whose name spans the grid gives no value (it is skipped as a row without its
-    required value), and code references printed after a name are not part of it."""
+    required value), and code references or the row's own result printed after a name are not
+    part of it."""
     cols = {"test_name": {"headers": ("test",), "learned": 0},
             "value": {"headers": ("value",), "learned": 0, "part": "num"}}
     page = _sectioned_page(1, [("RESULTS", [["Test", "Value"], ["Urinalysis panel LOINC: 24357-6", ""],
-                                            ["Color LOINC: 5778-6", "Yellow"], ["Glucose", "50 mg/dL"]])])
+                                            ["Color LOINC: 5778-6", "Yellow"], ["Glucose", "50 mg/dL"],
+                                            ["Clarity (Clear)", "Clear"], ["Hepatitis B (HBsAg)", "Negative"]])])
     # make the panel row's name cell span the value column, as a drawn grid prints it
     grid = page.tables[0]
     panel = (grid.rows[1][0], None)
     page = Page(1, page.width, page.height, page.source, page.words, page.lines,
                 (Grid(grid.bbox, (grid.rows[0], panel, *grid.rows[2:])),))
     found = runtime.grid_rows(_doc(page), columns=cols, anchor="test_name", required=("value",), headings=("results",))
-    assert [(r["test_name"].value, r["value"].value) for r in found.value] == [("Color", "Yellow"), ("Glucose", "50")]
+    # a closing bracket that repeats the row's own result is no part of the name; another stays
+    assert [(r["test_name"].value, r["value"].value) for r in found.value] == [
+        ("Color", "Yellow"), ("Glucose", "50"), ("Clarity", "Clear"), ("Hepatitis B (HBsAg)", "Negative")]
 
 
 def test_inside_its_section_a_grid_header_may_follow_any_number_of_caption_rows():
