@@ -150,7 +150,9 @@ def parse_phone(text: str) -> str | None:
     return collapse(m.group(0)) if m else None
 
 
-_IDENTIFIER = re.compile(r"\b(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{2,}[A-Z0-9]\b", re.I)
+# an identifier token with a digit, three characters or more; never a piece of a dotted OID or
+# number (`113883` of `2.16.840.1.113883.4.1`)
+_IDENTIFIER = re.compile(r"(?<![\w.])(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{1,}[A-Z0-9](?!\w|\.\d)", re.I)
 
 
 def collapse(text: str) -> str:

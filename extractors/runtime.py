@@ -394,19 +394,26 @@ def _name_shaped(value: Any, kind: str, name_order: str | None) -> bool:
     return kind != "person_name" or name_order is None or name_shaped(str(value))
 
 
+_GENERATIONS = frozenset({"jr", "sr", "ii", "iii", "iv"})
+
+
 def person_name(text: str, order: str | None = None) -> str:
-    """A printed person name without titles and suffixes (`Dr. Jessica Aguilar, MD` ->
-    `Jessica Aguilar`); `order='first_last'` turns `LAST, First M` round to `First M LAST`,
+    """A printed person name without titles and degrees (`Dr. Jessica Aguilar, MD` ->
+    `Jessica Aguilar`); a generation is part of the name and stays as printed (`Jeremy Bates
+    Jr`). `order='first_last'` turns `LAST, First M` round to `First M LAST`,
     `order='last_first'` prints `LAST, First M`; None keeps the printed order."""
     name = HumanName(" ".join(t for t in text.split() if any(c.isalpha() for c in t)))  # OCR specks ('_') out
-    initials = [t for t in name.suffix.replace(",", " ").split() if len(t.strip(".")) == 1]  # 'V' of 'Wise, Tiffany V'
+    suffixes = name.suffix.replace(",", " ").split()
+    initials = [t for t in suffixes if len(t.strip(".")) == 1]  # 'V' of 'Wise, Tiffany V'
+    generation = " ".join(t for t in suffixes if t.strip(".").casefold() in _GENERATIONS)
     given = " ".join(p for p in (name.first, name.middle, *initials) if p)
     if not name.last or not given:
-        return " ".join(p for p in (name.first, name.middle, name.last) if p) or text
-    printed_last_first = "," in text and text.split(",")[0].strip().casefold() == name.last.casefold()
+        return " ".join(p for p in (name.first, name.middle, name.last, generation) if p) or text
+    lead = text.split(",")[0].strip().casefold()
+    printed_last_first = "," in text and lead in (name.last.casefold(), f"{name.last} {generation}".casefold())
     if order == "first_last" or (order is None and not printed_last_first):
-        return f"{given} {name.last}"
-    return f"{name.last}, {given}"
+        return " ".join(p for p in (given, name.last, generation) if p)
+    return f"{name.last}, {' '.join(p for p in (given, generation) if p)}"
 
 
 # nameparser imports its word lists on first use; parse once now so that import happens here,

@@ -44,6 +44,18 @@ def test_person_names_lose_titles_and_turn_round_when_asked():
     assert runtime.person_name("HENDERSON, JENNIFER S", "first_last") == "JENNIFER S HENDERSON"
     assert runtime.person_name("Jessica Aguilar", "last_first") == "Aguilar, Jessica"
     assert runtime.person_name("Wise, Tiffany V") == "Wise, Tiffany V"  # an initial, not a roman numeral
+    # a generation is part of the name, a degree is not
+    assert runtime.person_name("Jeremy V Bates Jr") == "Jeremy V Bates Jr"
+    assert runtime.person_name("BATES JR, JEREMY", "first_last") == "JEREMY BATES JR"
+    assert runtime.person_name("Dr. John Wright III, MD") == "John Wright III"
+
+
+def test_identifiers_are_whole_tokens_never_pieces_of_an_oid():
+    from extractors._rt_values import parse_value
+
+    assert parse_value("UNK [ 2.16.840.1.113883.4.1 ]", "identifier") is None
+    assert parse_value("290 [ 2.16.840.1.113883.3.493 ]", "identifier") == ("290", "290")
+    assert parse_value("T-10118", "identifier") == ("T-10118", "T-10118")
 
 
 def test_whole_name_without_title_on_a_real_vendor_page():
