@@ -49,6 +49,24 @@ def fix_digits(text: str) -> str:
     return _NUMERIC_TOKEN.sub(lambda m: _fix_token(m.group(0)), text)
 
 
+# a UUID (8-4-4-4-12 hexadecimal digits, as C-CDA and FHIR exports print record ids)
+_UUID_SHAPE = re.compile(r"[0-9A-Za-z]{8}-[0-9A-Za-z]{4}-[0-9A-Za-z]{4}-[0-9A-Za-z]{4}-[0-9A-Za-z]{12}")
+_HEX = frozenset("0123456789abcdefABCDEF-")
+# letters OCR returns for digits that are not hexadecimal digits themselves (B, D stay as read)
+_TO_HEX = str.maketrans({"O": "0", "o": "0", "Q": "0", "l": "1", "I": "1", "i": "1", "S": "5", "s": "5",
+                         "G": "6", "g": "9", "Z": "2", "z": "2", "T": "7"})
+
+
+def fix_uuid(value: str) -> str:
+    """A UUID-shaped identifier whose only non-hexadecimal characters are digit look-alikes,
+    with those read as the digits ('...A90DA78D3COF' -> '...A90DA78D3C0F'): in a UUID an O can
+    only be a 0. Anything else, or a token that still is not hexadecimal, is returned as read."""
+    if not _UUID_SHAPE.fullmatch(value) or set(value) <= _HEX:
+        return value
+    fixed = value.translate(_TO_HEX)
+    return fixed if set(fixed) <= _HEX else value
+
+
 # shapes that collapse to one class in a label skeleton (towards letters: labels are words)
 _TO_LETTER = str.maketrans({"0": "o", "1": "l", "|": "l", "i": "l", "!": "l", "5": "s", "8": "b", "2": "z",
                             "6": "b", "$": "s"})
@@ -200,6 +218,8 @@ def ocr_field(doc, pairs, *, kind: str, labels: set[str], keywords: dict[str, fl
         if fallback and not rt._label_under_value(doc, pair):
             continue
         value, vtext = parsed
+        if kind == "identifier" and pair.page in scanned and isinstance(value, str):
+            value = fix_uuid(value)
         if isinstance(value, Decimal) and kind == "decimal":
             value = float(value)
         conf = min(1.0, score / 2.0) * pair.conf * (1.0 - fallback)

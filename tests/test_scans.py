@@ -350,3 +350,16 @@ def test_devscan_judges_extracted_header_values():
                     "birth_date": f("2015-07-22", 1, (0, 0, 1, 1), "", 1.0), "mrn": None})
     assert got == {"patient_name": "right", "birth_date": "wrong", "mrn": "missing"}
     assert judge(d, {"patient_name": f("_Alice Newman", 1, (0, 0, 1, 1), "", 1.0)})["patient_name"] == "wrong"
+
+
+def test_uuid_identifier_read_on_a_scan_gets_its_zero_back():
+    """In a UUID an O can only be a 0: an identifier read by OCR is repaired, a text layer's is not."""
+    from extractors.ocr_tolerance import fix_uuid
+
+    assert fix_uuid("5970DFDD-FE04-47BB-9548-A90DA78D3COF") == "5970DFDD-FE04-47BB-9548-A90DA78D3C0F"
+    assert fix_uuid("5970DFDD-FE04-47BB-9548-A90DA78D3CXF") == "5970DFDD-FE04-47BB-9548-A90DA78D3CXF"  # not a look-alike
+    assert fix_uuid("MRN-00O12") == "MRN-00O12"                                                          # not a UUID
+    lines = [[("Patient", 0.9), ("ID:", 0.9), ("5970DFDD-FE04-47BB-9548-A90DA78D3COF", 0.8)]]
+    spec = dict(kind="identifier", labels=["patient id"], keywords={"pati": 0.4})
+    assert runtime.field(_ocr_doc(lines), **spec).value == "5970DFDD-FE04-47BB-9548-A90DA78D3C0F"
+    assert runtime.field(_ocr_doc(lines, source="text"), **spec).value == "5970DFDD-FE04-47BB-9548-A90DA78D3COF"
