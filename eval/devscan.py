@@ -9,10 +9,16 @@ were printed from. For each PDF this tool
 2. renders the first pages with pdfium, applies seeded scan damage (`eval.corpus.damage`),
    optionally writes the damaged pages as an image PDF;
 3. OCRs the damaged pages with each OCR profile and reports gold-string recall, next to the
-   text layer's recall on the same pages.
+   text layer's recall on the same pages;
+4. with `--extractor FILE` (a compiled extractor for these documents, e.g. the dev set's
+   `ccd_summary.py`), also runs it on the text layer and on each profile's OCR of the same
+   pages and counts, per header field, values that are right, wrong and missing: OCR text
+   that holds a string is not yet a value the extractor exports, and a wrong value is worse
+   than a missing one.
 
     python -m eval.devscan --src /work/shared/devsets/onc-2015-ccda --pages 1 \
-        --profiles default,clean --out reports/devscan
+        --profiles default,clean --out reports/devscan \
+        --extractor .cache/devset/extractors/ccd_summary.py
 
 Deterministic: the damage seed is the PDF's content hash.
 """
@@ -49,6 +55,7 @@ class Patient:
 class DevDoc:
     pdf: Path
     gold: dict[str, str]          # field -> printed gold string
+    birth: date | None = None     # the XML birth date (what an extractor should return)
     why_dropped: dict[str, str] = field(default_factory=dict)
 
 
@@ -131,7 +138,7 @@ def gold_for(pdf: Path, candidates: list[Patient], pages: int) -> DevDoc | None:
             break
     if best is None:
         return None
-    doc = DevDoc(pdf, {})
+    doc = DevDoc(pdf, {}, birth=best.birth)
     doc.gold["given"] = best.given
     doc.gold["family"] = best.family
     if best.birth:
@@ -198,10 +205,96 @@ def recall(gold: dict[str, str], text: str) -> dict[str, bool]:
     return {k: norm(v) in t for k, v in gold.items()}
 
 
-def measure(docs: list[DevDoc], profiles: list[str], pages: int, dpi: int, out: Path | None) -> dict:
+# header fields an extractor returns, and the gold strings they are judged against
+EXTRACTED = ("patient_name", "birth_date", "mrn")
+
+
+def load_extractor(path: Path):
+    """The `extract(doc)` function of a compiled extractor file."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"devscan_{path.stem}", path)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.extract
+
+
+def judge(d: DevDoc, found: dict) -> dict[str, str]:
+    """Per header field with gold: 'right', 'wrong' or 'missing' for an extractor's output."""
+    out: dict[str, str] = {}
+    gold: dict[str, object] = {}
+    if "given" in d.gold and "family" in d.gold:
+        gold["patient_name"] = (norm(d.gold["given"]), norm(d.gold["family"]))
+    if "birth_date" in d.gold and d.birth is not None:
+        gold["birth_date"] = d.birth.isoformat()
+    if "mrn" in d.gold:
+        gold["mrn"] = norm(d.gold["mrn"])
+    for k, g in gold.items():
+        f = found.get(k)
+        if f is None or getattr(f, "value", None) in (None, ""):
+            out[k] = "missing"
+            continue
+        v = str(f.value)
+        if k == "patient_name":
+            toks = set(re.findall(r"[\w'-]+", norm(v)))
+            ok = all(part in toks for part in g)  # type: ignore[union-attr]
+        elif k == "birth_date":
+            ok = v[:10] == g
+        else:
+            ok = norm(v) == g
+        out[k] = "right" if ok else "wrong"
+    return out
+
+
+def _ocr_document(pdf: Path, imgs: list, words_per_page: list, dpi: int):
+    from pipeline.document import Document, Page, group_lines
+
+    pages = []
+    for i, (img, words) in enumerate(zip(imgs, words_per_page)):
+        w, h = img.size
+        pages.append(Page(i + 1, round(w * 72 / dpi, 2), round(h * 72 / dpi, 2), "ocr", tuple(words),
+                          group_lines(words)))
+    return Document(source=str(pdf), sha256="0" * 64, pages=tuple(pages), meta={})
+
+
+def _text_document(pdf: Path, pages: int):
+    import dataclasses
+
+    from pipeline.ingest.single import ingest
+
+    doc = ingest(pdf, cache_dir=None)
+    return dataclasses.replace(doc, pages=doc.pages[:pages])
+
+
+def _tally(acc: dict, verdicts: dict[str, str]) -> None:
+    for k, v in verdicts.items():
+        acc.setdefault(k, {"right": 0, "wrong": 0, "missing": 0})[v] += 1
+
+
+def _extraction_summary(acc: dict) -> dict:
+    out = {}
+    tot = {"right": 0, "wrong": 0, "missing": 0}
+    for k in sorted(acc):
+        c = acc[k]
+        for x in tot:
+            tot[x] += c[x]
+        out[k] = dict(c)
+    n = sum(tot.values())
+    out["all"] = dict(tot, recall=round(tot["right"] / n, 4) if n else None,
+                      precision=round(tot["right"] / (tot["right"] + tot["wrong"]), 4)
+                      if tot["right"] + tot["wrong"] else None)
+    return out
+
+
+def measure(docs: list[DevDoc], profiles: list[str], pages: int, dpi: int, out: Path | None,
+            extractor: Path | None = None) -> dict:
     from pipeline.ingest import ocr as _ocr
 
-    per_profile: dict[str, dict] = {p: {"hits": 0, "n": 0, "seconds": 0.0, "pages": 0, "fields": {}} for p in profiles}
+    extract = load_extractor(extractor) if extractor is not None else None
+    per_profile: dict[str, dict] = {p: {"hits": 0, "n": 0, "seconds": 0.0, "pages": 0, "fields": {}, "extracted": {}}
+                                    for p in profiles}
+    text_extracted: dict = {}
     text_hits = text_n = 0
     rows = []
     for d in docs:
@@ -216,11 +309,14 @@ def measure(docs: list[DevDoc], profiles: list[str], pages: int, dpi: int, out: 
             stem = hashlib.sha256(str(d.pdf).encode()).hexdigest()[:10]
             imgs[0].save(out / f"{stem}.pdf", save_all=True, append_images=imgs[1:], resolution=dpi)
         row = {"pdf": str(d.pdf), "fields": sorted(d.gold), "text": rt}
+        if extract is not None:
+            verdict = judge(d, extract(_text_document(d.pdf, pages)))
+            _tally(text_extracted, verdict)
+            row["text_extracted"] = verdict
         for prof in profiles:
             t0 = time.perf_counter()
-            words = []
-            for img in imgs:
-                words += _ocr.ocr_image(img, dpi, profile=prof)
+            per_page = [_ocr.ocr_image(img, dpi, profile=prof) for img in imgs]
+            words = [w for ws in per_page for w in ws]
             sec = time.perf_counter() - t0
             ro = recall(d.gold, " ".join(w.text for w in words))
             acc = per_profile[prof]
@@ -233,6 +329,10 @@ def measure(docs: list[DevDoc], profiles: list[str], pages: int, dpi: int, out: 
                 f[0] += ok
                 f[1] += 1
             row[prof] = ro
+            if extract is not None:
+                verdict = judge(d, extract(_ocr_document(d.pdf, imgs, per_page, dpi)))
+                _tally(acc["extracted"], verdict)
+                row[f"{prof}_extracted"] = verdict
         rows.append(row)
         print(f"[{len(rows)}/{len(docs)}] " + " ".join(f"{p}={sum(row[p].values())}/{len(d.gold)}" for p in profiles),
               file=sys.stderr, flush=True)
@@ -248,6 +348,11 @@ def measure(docs: list[DevDoc], profiles: list[str], pages: int, dpi: int, out: 
             for p, a in per_profile.items()
         },
     }
+    if extract is not None:
+        summary["extractor"] = str(extractor)
+        summary["text_layer_extracted"] = _extraction_summary(text_extracted)
+        for p, a in per_profile.items():
+            summary["profiles"][p]["extracted"] = _extraction_summary(a["extracted"])
     return {"summary": summary, "documents": rows}
 
 
@@ -260,11 +365,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, help="at most N documents")
     ap.add_argument("--scans", type=Path, help="also write the damaged pages as image PDFs here")
     ap.add_argument("--out", type=Path, help="write devscan.json here")
+    ap.add_argument("--extractor", type=Path,
+                    help="a compiled extractor file: also count right/wrong/missing header values it extracts")
     a = ap.parse_args(argv)
     docs = find_devdocs(a.src, a.pages)
     if a.limit:
         docs = docs[: a.limit]
-    res = measure(docs, [p for p in a.profiles.split(",") if p], a.pages, a.dpi, a.scans)
+    res = measure(docs, [p for p in a.profiles.split(",") if p], a.pages, a.dpi, a.scans, a.extractor)
     print(json.dumps(res["summary"], indent=2))
     if a.out:
         a.out.mkdir(parents=True, exist_ok=True)

@@ -49,6 +49,24 @@ def fix_digits(text: str) -> str:
     return _NUMERIC_TOKEN.sub(lambda m: _fix_token(m.group(0)), text)
 
 
+# a UUID (8-4-4-4-12 hexadecimal digits, as C-CDA and FHIR exports print record ids)
+_UUID_SHAPE = re.compile(r"[0-9A-Za-z]{8}-[0-9A-Za-z]{4}-[0-9A-Za-z]{4}-[0-9A-Za-z]{4}-[0-9A-Za-z]{12}")
+_HEX = frozenset("0123456789abcdefABCDEF-")
+# letters OCR returns for digits that are not hexadecimal digits themselves (B, D stay as read)
+_TO_HEX = str.maketrans({"O": "0", "o": "0", "Q": "0", "l": "1", "I": "1", "i": "1", "S": "5", "s": "5",
+                         "G": "6", "g": "9", "Z": "2", "z": "2", "T": "7"})
+
+
+def fix_uuid(value: str) -> str:
+    """A UUID-shaped identifier whose only non-hexadecimal characters are digit look-alikes,
+    with those read as the digits ('...A90DA78D3COF' -> '...A90DA78D3C0F'): in a UUID an O can
+    only be a 0. Anything else, or a token that still is not hexadecimal, is returned as read."""
+    if not _UUID_SHAPE.fullmatch(value) or set(value) <= _HEX:
+        return value
+    fixed = value.translate(_TO_HEX)
+    return fixed if set(fixed) <= _HEX else value
+
+
 # shapes that collapse to one class in a label skeleton (towards letters: labels are words)
 _TO_LETTER = str.maketrans({"0": "o", "1": "l", "|": "l", "i": "l", "!": "l", "5": "s", "8": "b", "2": "z",
                             "6": "b", "$": "s"})
@@ -100,7 +118,10 @@ def ocr_pages(doc) -> frozenset[int]:
 def tolerant_label_score(label: str, labels: Iterable[str], keywords: dict[str, float],
                          foes: dict[str, float]) -> float:
     """`runtime.label_score` on label skeletons: a learned label read with OCR confusions
-    scores just under an exact one (1.9), keywords count through their skeletons."""
+    scores just under an exact one (1.9); otherwise keywords and foes count through their
+    skeletons under exactly the text-layer rules (cap, foes, a cost for each word beyond the
+    first that is no keyword), so OCR confusions are forgiven but a long printed text holding
+    one keyword (`Essential Hypertension [Start Date:`) is no more a label here than on text."""
     key = label_key(rt.norm_phrase(label))
     if not key:
         return 0.0
@@ -112,9 +133,42 @@ def tolerant_label_score(label: str, labels: Iterable[str], keywords: dict[str, 
         k = label_key(s)
         kw[k] = max(kw.get(k, 0.0), w)
     fo = {label_key(s): w for s, w in foes.items()}
-    good = sum(kw.get(s, 0.0) for s in stems)
+    good = min(rt.KEYWORD_SCORE_CAP, sum(kw.get(s, 0.0) for s in stems))
     bad = sum(fo.get(s, 0.0) for s in stems if s not in kw)
-    return good - bad
+    unmatched = sum(1 for s in stems if s not in kw and s not in fo)
+    return good - bad - rt.UNMATCHED_WORD_COST * max(0, unmatched - 1)
+
+
+# Words that name only the kind of a value, not which field it is: a label whose only evidence
+# for the field is one of these ("Date:", "Date / Time:", "[Start Date:") ties any value of
+# that kind to it. On a text layer the field's own label is printed and outranks it; on a scan
+# that label may be unreadable, and such a label would hand over another date or number.
+KIND_WORDS: dict[str, frozenset[str]] = {
+    "date": frozenset({"date", "dt", "time", "day"}),
+    "datetime": frozenset({"date", "dt", "time", "day"}),
+    "person_name": frozenset({"name"}),
+    "identifier": frozenset({"numb", "no", "nr", "num", "id", "ids", "code"}),
+    "integer": frozenset({"numb", "no", "nr", "num", "coun"}),
+    "phone": frozenset({"numb", "no", "nr", "num"}),
+}
+
+
+def names_only_kind(label: str, labels: Iterable[str], lex_labels: Iterable[str], keywords: dict[str, float],
+                    kind: str) -> bool:
+    """True when `label` is neither a learned or lexicon wording (nor an OCR-confused reading of
+    one) and every keyword it carries only names the value's kind (see KIND_WORDS)."""
+    words = KIND_WORDS.get(kind)
+    if not words:
+        return False
+    phrase = rt.norm_phrase(label)
+    if phrase in labels or phrase in lex_labels:
+        return False
+    key = label_key(phrase)
+    if key in {label_key(lb) for lb in labels} or key in {label_key(lb) for lb in lex_labels}:
+        return False
+    kw = {label_key(s) for s, w in keywords.items() if w > 0}
+    hit = {s for s in (rt.stem(t) for t in key.split()) if s in kw}
+    return bool(hit) and hit <= {label_key(w) for w in words}
 
 
 def ocr_field(doc, pairs, *, kind: str, labels: set[str], keywords: dict[str, float], foes: dict[str, float],
@@ -148,6 +202,9 @@ def ocr_field(doc, pairs, *, kind: str, labels: set[str], keywords: dict[str, fl
                 score = tolerant_label_score(pair.label, labels, keywords, foes)
         if score < min_score or not rt._context_allows(doc, pair, needs_context, context):
             continue
+        if pair.page in scanned and pair.relation not in rt.TRAILING_RELATIONS and names_only_kind(
+                pair.label, labels, lex_labels, keywords, kind):
+            continue  # "Date:" is no tie to the birth date when the birth date's own label was lost
         value_words = pair.value_words[:max_words] if kind not in ("string",) else pair.value_words
         text = " ".join(w.text for w in value_words)
         p_order = orders.of(pair) if orders is not None else order
@@ -161,6 +218,8 @@ def ocr_field(doc, pairs, *, kind: str, labels: set[str], keywords: dict[str, fl
         if fallback and not rt._label_under_value(doc, pair):
             continue
         value, vtext = parsed
+        if kind == "identifier" and pair.page in scanned and isinstance(value, str):
+            value = fix_uuid(value)
         if isinstance(value, Decimal) and kind == "decimal":
             value = float(value)
         conf = min(1.0, score / 2.0) * pair.conf * (1.0 - fallback)

@@ -308,3 +308,81 @@ def test_stroke_healing_reads_a_faxed_real_vendor_page():
     assert "Health Record" in healed and "Health Record" not in plain
     header = ("Patient", "Health", "Record", "Newman", "Female", "Caucasian", "White", "2.16.840")
     assert sum(w in healed for w in header) >= sum(w in plain for w in header)
+
+
+def _ocr_page_doc(lines: list[str], source: str = "ocr") -> Document:
+    """A real page OCR'd by Tesseract (profile `clean`) as a one-page document; `source="text"`
+    gives the same words as if a text layer had printed them."""
+    words = ocr.ocr_image(Image.fromarray(_text_page(lines, size=(1500, 90 + 70 * len(lines)))), 200, profile="clean")
+    page = Page(1, 540.0, 400.0, source, tuple(words), group_lines(words))
+    return Document(source="x", sha256="0" * 64, pages=(page,), meta={})
+
+
+def test_scan_date_is_not_taken_from_a_label_that_only_says_date():
+    """A birth date whose own label a scan lost is left empty, not read from `Date:` or from a
+    long line holding `Start Date:`; with its label printed it is read; a text layer is read as
+    before (there a lone `Date:` label still counts, as it always did)."""
+    spec = dict(kind="date", labels=["date of birth"], lex_labels=["dob", "birth date"],
+                keywords={"birt": 1.0, "date": 1.0, "dob": 0.8}, foes={"name": 1.0}, min_score=0.6, max_words=5)
+    lost = ["Essential Hypertension [Start Date: 10/5/2011]", "Visit Date: 07/22/2015"]
+    doc = _ocr_page_doc(lost)
+    assert "07/22/2015" in doc.text and "10/5/2011" in doc.text     # the dates are read...
+    assert runtime.field(doc, **spec) is None                        # ...and none is taken for the birth date
+    shown = _ocr_page_doc(lost + ["Date of Birth: 05/01/1970"])
+    found = runtime.field(shown, **spec)
+    assert found is not None and found.value == "1970-05-01"
+    as_text = Document(source="x", sha256="0" * 64, pages=(doc.pages[0].__class__(
+        1, 540.0, 400.0, "text", doc.pages[0].words, doc.pages[0].lines),), meta={})
+    assert runtime.field(as_text, **spec).value == "2015-07-22"     # text layers: unchanged behaviour
+
+
+def test_devscan_judges_extracted_header_values():
+    """`eval.devscan --extractor` counts a value right, wrong (another date, a misread name) or missing."""
+    from datetime import date
+    from pathlib import Path
+
+    from eval.devscan import DevDoc, judge
+
+    d = DevDoc(Path("x.pdf"), {"given": "Alice", "family": "Newman", "birth_date": "May 1, 1970", "mrn": "3368"},
+               birth=date(1970, 5, 1))
+    f = runtime.Found
+    got = judge(d, {"patient_name": f("Alice J Newman", 1, (0, 0, 1, 1), "", 1.0),
+                    "birth_date": f("2015-07-22", 1, (0, 0, 1, 1), "", 1.0), "mrn": None})
+    assert got == {"patient_name": "right", "birth_date": "wrong", "mrn": "missing"}
+    assert judge(d, {"patient_name": f("_Alice Newman", 1, (0, 0, 1, 1), "", 1.0)})["patient_name"] == "wrong"
+
+
+def test_uuid_identifier_read_on_a_scan_gets_its_zero_back():
+    """In a UUID an O can only be a 0: an identifier read by OCR is repaired, a text layer's is not."""
+    from extractors.ocr_tolerance import fix_uuid
+
+    assert fix_uuid("5970DFDD-FE04-47BB-9548-A90DA78D3COF") == "5970DFDD-FE04-47BB-9548-A90DA78D3C0F"
+    assert fix_uuid("5970DFDD-FE04-47BB-9548-A90DA78D3CXF") == "5970DFDD-FE04-47BB-9548-A90DA78D3CXF"  # not a look-alike
+    assert fix_uuid("MRN-00O12") == "MRN-00O12"                                                          # not a UUID
+    lines = [[("Patient", 0.9), ("ID:", 0.9), ("5970DFDD-FE04-47BB-9548-A90DA78D3COF", 0.8)]]
+    spec = dict(kind="identifier", labels=["patient id"], keywords={"pati": 0.4})
+    assert runtime.field(_ocr_doc(lines), **spec).value == "5970DFDD-FE04-47BB-9548-A90DA78D3C0F"
+    assert runtime.field(_ocr_doc(lines, source="text"), **spec).value == "5970DFDD-FE04-47BB-9548-A90DA78D3COF"
+
+
+def test_rule_fragments_are_not_words_on_a_damaged_real_page():
+    """A real vendor page (tests/fixtures/ccda) with heavy damage: Tesseract reads one-pixel
+    slivers of rules as symbols (`-`); `ocr_image` drops them, since `group_lines` would join
+    the text lines above and below through them. Text of the page is still read."""
+    from pathlib import Path
+
+    import pypdfium2 as pdfium
+    import pytesseract
+
+    doc = pdfium.PdfDocument(Path(__file__).parent / "fixtures" / "ccda" / "medconnect_newman.pdf")
+    page = doc[0].render(scale=300 / 72, grayscale=True).to_pil().convert("L")
+    dmg, _ = damage(page, 300, random.Random(1), np.random.default_rng(1))
+    cleaned = Image.fromarray(preprocess.apply(preprocess.CHAINS["clean"], np.asarray(dmg, dtype=np.uint8), 300))
+    raw = pytesseract.image_to_data(cleaned, config="--psm 3 --dpi 300", output_type=pytesseract.Output.DICT)
+    slivers = [t for i, t in enumerate(raw["text"]) if raw["level"][i] == 5 and t.strip()
+               and float(raw["conf"][i]) >= 0 and ocr.is_rule_fragment(t.strip(), raw["height"][i])
+               and not ocr.is_noise(t.strip(), 0.0)]
+    assert slivers                                      # Tesseract does return them on this page
+    words = ocr.ocr_image(dmg, 300, profile="clean")
+    assert not [w for w in words if w.bottom - w.top <= 72 / 300 + 1e-6 and not any(c.isalnum() for c in w.text)]
+    assert "NEWMAN" in " ".join(w.text for w in words).upper()

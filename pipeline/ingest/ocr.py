@@ -25,7 +25,7 @@ from pipeline.settings import settings
 log = logging.getLogger(__name__)
 
 # Bump when preprocessing or word handling changes: old cache entries stop matching.
-PREPROCESS_VERSION = "gray7"
+PREPROCESS_VERSION = "gray8"
 
 
 @dataclass(frozen=True)
@@ -150,6 +150,14 @@ def is_noise(text: str, conf: float) -> bool:
     return False
 
 
+def is_rule_fragment(text: str, height_px: int) -> bool:
+    """A symbol read from a sliver of a ruled or dotted line: no letter or digit, one pixel
+    tall. No printed glyph is one pixel tall after rendering; kept, such a word (`=` from a
+    dotted row separator) sits between two text lines and `group_lines` joins them through it,
+    so a birth date lands in the line of the name above it."""
+    return height_px <= 1 and not any(ch.isalnum() for ch in text)
+
+
 def ocr_image(img: Image.Image, dpi: float, lang: str | None = None, timeout: float = 300,
               profile: str | None = None) -> list[Word]:
     """OCR a page image with a profile's cleanup chain and page segmentation mode; word boxes
@@ -187,6 +195,8 @@ def ocr_image(img: Image.Image, dpi: float, lang: str | None = None, timeout: fl
         if not text or is_noise(text, conf / 100.0):
             continue
         left, topv, w, h = data["left"][i], data["top"][i], data["width"][i], data["height"][i]
+        if is_rule_fragment(text, h):
+            continue
         words.append(
             Word(
                 text,
