@@ -222,7 +222,7 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
             continue
         else:
             score = label_score(pair.label, labels, keywords, foes, lex_labels)
-        if score < min_score or not _context_allows(doc, pair, needs_context, context):
+        if score < min_score or not _context_allows(doc, pair, needs_context, context) or _in_title(doc, pair):
             continue
         value_words = pair.value_words[:max_words] if kind not in ("string",) else pair.value_words
         parsed = parse_value(" ".join(w.text for w in value_words), kind, order=orders.of(pair), system=system,
@@ -371,6 +371,19 @@ def _cut(text: str, suffix: str | None) -> str:
     if m is None or m.start() == 0:
         return text
     return text[:m.start()].rstrip(" ,;-") or text
+
+
+TITLE_SIZE = 1.25  # words this much taller than the page's body text print a title
+
+
+def _in_title(doc: Document, pair: Pair) -> bool:
+    """A label and value printed on one line in a title's size (`Patient Summary Document`):
+    the document's title, never a `label value` pair."""
+    if pair.relation not in ("right", "inline") or not 0 < pair.page <= len(doc.pages):
+        return False
+    heights = sorted(w.bottom - w.top for w in doc.pages[pair.page - 1].words)
+    body = heights[len(heights) // 2] if heights else 0.0
+    return body > 0 and min(w.bottom - w.top for w in (*pair.label_words, *pair.value_words)) >= TITLE_SIZE * body
 
 
 def _context_allows(doc: Document, pair: Pair, needs_context: frozenset[str], context: frozenset[str]) -> bool:

@@ -50,6 +50,21 @@ def test_person_names_lose_titles_and_turn_round_when_asked():
     assert runtime.person_name("Dr. John Wright III, MD") == "John Wright III"
 
 
+def test_a_title_line_is_no_label_value_pair():
+    """`Patient Summary Document` printed as the page title reads like `Patient <name>`; the
+    body's own `Patient Jane Doe` line is the patient."""
+    words: list[Word] = []
+    for top, height, text in ((30, 14.0, "Patient Summary Document"), (60, 10.0, "Patient Jane Doe"),
+                              (76, 10.0, "Sex Female"), (92, 10.0, "Language English")):
+        x = 40.0
+        for token in text.split():
+            words.append(Word(token, x, top, x + 0.6 * height * len(token), top + height))
+            x += 0.6 * height * len(token) + 4
+    doc = Document("x.pdf", "0" * 64, (Page(1, 612, 792, "text-layer", tuple(words), group_lines(tuple(words))),))
+    found = runtime.field(doc, kind="person_name", labels=["patient"], min_score=0.6, max_words=5)
+    assert found is not None and found.value == "Jane Doe"
+
+
 def test_identifiers_are_whole_tokens_never_pieces_of_an_oid():
     from extractors._rt_values import parse_value
 
