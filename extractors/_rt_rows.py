@@ -267,7 +267,7 @@ def without_code_refs(name: str) -> str:
 _DIRECTIONS = re.compile(r"\s+(?:\d{1,2}(?:\.\d+)?\s+(?:\(\w+\)\s+)?(?:unit|tablet|tab|capsule|cap|puff|drop|spray|patch)s?"
                          r"(?:\(s\))?(?!\s*/)\b|\d+(?:\.\d+)?\s+[a-z]+\(s\)).*$", re.IGNORECASE)
 # a row that says there is nothing to list (`No known Medications`, `None reported`)
-_NONE_STATEMENT = re.compile(r"^(?:no\b.{0,40}\b(?:known|current|active|information|available|recorded|reported|documented)\b.{0,20}"
+_NONE_STATEMENT = re.compile(r"^(?:(?:the\s+|this\s+)?patient\s+(?:has|reports)\s+)?(?:no\b.{0,40}\b(?:known|current|active|information|available|recorded|reported|documented)\b.{0,20}"
                              r"|none(?:\s+(?:known|reported|recorded))?|(?:\w+\s+){0,3}unknown|not\s+available|n/?a)\.?$",
                              re.IGNORECASE)
 
@@ -387,6 +387,19 @@ def names_section(line: Line, headings: frozenset[str]) -> bool:
     return any(h and phrase_stems(h) <= stems and len(words) <= len(h.split()) + 2 for h in headings)
 
 
+def _heading_texts(doc: Document) -> frozenset[str]:
+    """The texts of the document's section headings printed larger than its body text, digits
+    as `#` (the form `_repeated_lines` keys lines by): a line reading the same elsewhere, in a
+    table of contents, names a section, not an item."""
+    out = set()
+    for page in doc.pages:
+        median = _page_median_height(page.lines)
+        for line in page.lines:
+            if is_heading_line(line, median) and _line_height(line) >= 1.1 * median:
+                out.add(re.sub(r"\d+", "#", norm_phrase(line.text)))
+    return frozenset(out)
+
+
 def _repeated_lines(doc: Document, margin: float = 0.15) -> frozenset[str]:
     """Texts printed in the top or bottom margin of more than one page (running headers and
     footers), digits ignored. Only the margins count: a table of contents or a heading repeated
@@ -488,12 +501,13 @@ def section_rows(doc: Document, *, headings: Iterable[str], roles: dict[str, str
     """
     heads = frozenset(norm_phrase(h) for h in headings)
     repeated = _repeated_lines(doc)  # once per call: both passes skip the same running headers
-    rows, boxes, first_page, xs = _read_list(doc, heads, repeated, roles, cut, max_misses, None)
+    sections = _heading_texts(doc)  # a table of contents under the heading lists headings, no items
+    rows, boxes, first_page, xs = _read_list(doc, heads, repeated, roles, cut, max_misses, None, sections)
     if "value" in roles.values() and len(xs) >= 3:
         xs = sorted(xs)
         mid = xs[len(xs) // 2]
         if sum(1 for x in xs if abs(x - mid) <= 4.0) >= 0.6 * len(xs):  # one value column
-            rows, boxes, first_page, _ = _read_list(doc, heads, repeated, roles, cut, max_misses, mid)
+            rows, boxes, first_page, _ = _read_list(doc, heads, repeated, roles, cut, max_misses, mid, sections)
     if not rows:
         return None
     bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
@@ -501,7 +515,7 @@ def section_rows(doc: Document, *, headings: Iterable[str], roles: dict[str, str
 
 
 def _read_list(doc: Document, heads: frozenset[str], repeated: frozenset[str], roles: dict[str, str],
-               cut: str | None, max_misses: int, value_x: float | None) -> tuple[list[dict[str, Found | None]], list[BBox], int | None, list[float]]:
+               cut: str | None, max_misses: int, value_x: float | None, sections: frozenset[str] = frozenset()) -> tuple[list[dict[str, Found | None]], list[BBox], int | None, list[float]]:
     """One pass of `section_rows`: its rows, their boxes, the first row's page and the left
     edges of the numeric value cells it read (where the value column starts)."""
     has_value = "value" in roles.values()
@@ -576,8 +590,9 @@ def _read_list(doc: Document, heads: frozenset[str], repeated: frozenset[str], r
                     continue  # `(I10) (401.9)` under an item: its codes, no item
                 printed = _cut(without_code_refs(_ENUMERATOR.sub("", text.strip())), cut)  # `1. Asthma`, `• Gout ICD-10: J45`
                 text = without_directions(printed)
-                if not text or (not rows and _names_column(text, roles)) or says_none(text):
-                    continue  # the list's header row (`Medication  Directions  Start Date`), or `No known Medications`
+                if (not text or (not rows and _names_column(text, roles)) or says_none(text)
+                        or re.sub(r"\d+", "#", norm_phrase(text)) in sections):
+                    continue  # the list's header row (`Medication  Directions  Start Date`), `No known Medications`, a contents entry
                 parsed = {col: (text if role == "name" else None) for col, role in roles.items()}
             misses = 0
             row = {col: (Found(v, page.number, line.bbox, v if has_value else printed, round(line.conf, 3)) if v else None)

@@ -211,7 +211,7 @@ def test_a_row_saying_there_is_nothing_to_list_is_no_entry():
     from extractors._rt_rows import says_none
 
     for text in ("No known Medications", "No Current Medications", "No Medication Information", "None",
-                 "Drug Treatment Unknown", "N/A"):
+                 "Drug Treatment Unknown", "N/A", "This patient has no known medications."):
         assert says_none(text), text
     for text in ("Nonspecific chest pain", "Noonan syndrome", "Unknown etiology fever", "Norovirus infection"):
         assert not says_none(text), text
@@ -271,6 +271,26 @@ def test_group_titles_code_lines_and_labelled_details_are_no_items():
     ]),))
     problems = runtime.section_rows(doc, headings=("problems",), roles={"problem": "name"})
     assert [r["problem"].value for r in problems.value] == ["Essential hypertension", "Fever", "Overweight"]
+
+
+def test_a_table_of_contents_under_the_heading_lists_no_items():
+    """`Medications` in a contents list is followed by the other sections' names: those are the
+    document's headings (printed larger further on), not medications."""
+    body, head = 10.0, 14.0
+    doc = Document("x.pdf", "0" * 64, (make_page(1, [
+        (body, [(40, "Contents")]),
+        (body, [(40, "Medications")]),
+        (body, [(40, "Problems")]),
+        (body, [(40, "Results")]),
+        (head, [(40, "Problems")]),
+        (body, [(40, "Fever")]),
+        (head, [(40, "Results")]),
+        (body, [(40, "Glucose 90 mg/dL")]),
+    ]),))
+    meds = runtime.section_rows(doc, headings=("medications",), roles={"medication": "name"})
+    assert meds is None or [r["medication"].value for r in meds.value] == []
+    problems = runtime.section_rows(doc, headings=("problems",), roles={"problem": "name"})
+    assert [r["problem"].value for r in problems.value] == ["Fever"]
 
 
 def test_detail_lines_under_a_listed_item_are_no_items():
