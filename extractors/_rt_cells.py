@@ -79,6 +79,7 @@ class Pair:
     value_words: tuple[Word, ...]
     relation: str
     page: int
+    mid: bool = False  # the label follows other words of its own cell (`HEALTH INSURANCE CLAIM FORM`)
 
     @property
     def value_text(self) -> str:
@@ -303,7 +304,8 @@ def _inline_pairs(cell: Cell, vocabulary: frozenset[str]) -> Iterator[Pair]:
         for k, (a, b) in enumerate(cuts):
             end = cuts[k + 1][0] if k + 1 < len(cuts) else len(words)
             if end > b:
-                yield Pair(" ".join(w.text for w in words[a:b]), words[a:b], words[b:end], "inline", cell.page)
+                yield Pair(" ".join(w.text for w in words[a:b]), words[a:b], words[b:end], "inline", cell.page,
+                           mid=k == 0 and a > 0)
         return
     for k in range(1, min(3, len(words) - 1) + 1):
         label = words[:k]

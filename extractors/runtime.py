@@ -218,7 +218,7 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
                 continue
             if norm_phrase(pair.label) not in trailing:  # under its value, untaught: the last placement tried
                 fallback = ABOVE_FALLBACK_PENALTY
-        elif pair.relation not in relations:
+        elif pair.relation not in relations or _mid_phrase(pair, label_relations, lex_labels):
             continue
         else:
             score = label_score(pair.label, labels, keywords, foes, lex_labels)
@@ -315,6 +315,18 @@ def _placed_as_learned(pairs: "PairIndex | list[Pair]", label_relations: dict[st
     if not label_relations:
         return frozenset()
     return frozenset(p.label_words for p in pairs if label_relations.get(norm_phrase(p.label)) == p.relation)
+
+
+def _mid_phrase(pair: Pair, label_relations: dict[str, str] | None, lex_labels: Iterable[str] = ()) -> bool:
+    """A label read inline after other words of its own cell (`HEALTH INSURANCE CLAIM FORM`: a
+    title, not `Insurance` with the value `CLAIM FORM`; `GROUP HEALTH PLAN FECA` on a form's
+    check-box row) that no sample printed so: a lexicon wording (no sample printed it at all),
+    or a learned one whose value every sample put in a place of its own (right of it, below
+    it, after a colon)."""
+    if not pair.mid or pair.relation != "inline":
+        return False
+    label = norm_phrase(pair.label)
+    return label in lex_labels or (label_relations or {}).get(label) in ("colon", "right", "below")
 
 
 def _relation_penalty(pair: Pair, label_relations: dict[str, str] | None, placed: frozenset = frozenset()) -> float:
