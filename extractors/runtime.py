@@ -77,7 +77,22 @@ def label_score(label: str, labels: Iterable[str], keywords: dict[str, float], f
     bad = sum(foes.get(s, 0.0) for s in stems if s not in keywords)
     # a long printed text that happens to hold a keyword or two is no label for the field
     unmatched = sum(1 for s in stems if s not in keywords and s not in foes)
-    return good - bad - UNMATCHED_WORD_COST * max(0, unmatched - 1)
+    return max(good - bad - UNMATCHED_WORD_COST * max(0, unmatched - 1), _widened(phrase, stems, labels))
+
+
+def _widened(phrase: str, stems: frozenset[str], labels: Iterable[str]) -> float:
+    """A learned label of two words or more printed in order with one word more (`Billing
+    Provider NPI` for `Billing NPI`): the inserted word may name another field (`provider`), yet
+    every word the samples printed is there in order, so it scores as the best keyword evidence."""
+    words = phrase.split()
+    for label in labels:
+        want = label.split()
+        if len(want) < 2 or len(words) != len(want) + 1:
+            continue
+        it = iter(stem(w) for w in words)
+        if all(any(s == stem(w) for s in it) for w in want):
+            return KEYWORD_SCORE_CAP
+    return 0.0
 
 
 KEYWORD_SCORE_CAP = 1.8

@@ -81,3 +81,13 @@ def test_a_learned_label_inside_a_form_title_is_no_label(claim):
     # (`GROUP HEALTH PLAN FECA ...` on the form's check-box row)
     assert runtime.field(claim, kind="string", labels=["health plan"], min_score=0.6, pairs=pairs) is not None
     assert runtime.field(claim, kind="string", lex_labels=["health plan"], min_score=0.6, pairs=pairs) is None
+
+
+def test_a_learned_label_printed_with_one_word_more_outweighs_that_words_foe():
+    foes = {"prov": 1.0}
+    keywords = {"bill": 0.75, "npi": 0.5}
+    widened = runtime.label_score("Billing Provider NPI", {"billing npi", "npi"}, keywords, foes)
+    assert widened == runtime.KEYWORD_SCORE_CAP  # `provider` names another field, yet every learned word is there
+    assert runtime.label_score("Billing Provider NPI", {"npi"}, keywords, foes) < 0.6  # a one-word label widens nothing
+    assert runtime.label_score("NPI Billing Provider", {"billing npi"}, keywords, foes) < 0.6  # out of order
+    assert runtime.label_score("Rendering Provider NPI", {"billing npi"}, keywords, foes) < 0.6
