@@ -226,7 +226,8 @@ def _raw_pairs(doc: Document, vocabulary: frozenset[str], cells: list[list[list[
                         continue
                     label_words = last_label
                 else:
-                    yield from _inline_pairs(cell, vocabulary)
+                    left = line_cells[ci - 1] if ci else None
+                    yield from _inline_pairs(cell, vocabulary, guess=left is None or not _is_label(left, vocabulary))
                     label_words = _caption(cell)
                     if not label_words:
                         continue
@@ -274,9 +275,11 @@ def _trailing_pairs(page_lines: list[list[Cell]], li: int, ci: int, cell: Cell) 
             yield Pair(" ".join(w.text for w in label), label, cell.words, "above", cell.page)
 
 
-def _inline_pairs(cell: Cell, vocabulary: frozenset[str]) -> Iterator[Pair]:
+def _inline_pairs(cell: Cell, vocabulary: frozenset[str], guess: bool = True) -> Iterator[Pair]:
     """'Name Jill Williams DOB 11/16/1992' with no colons: known labels split the cell; failing
-    that, its first one to three words are tried as a label for the rest."""
+    that, its first one to three words are tried as a label for the rest, unless (`guess`
+    False) the cell is the value of a known label left of it (`Patient Name | Preston R.
+    Atkins`: `Preston` is no label)."""
     words = cell.words
     if len(words) < 2:
         return
@@ -306,6 +309,8 @@ def _inline_pairs(cell: Cell, vocabulary: frozenset[str]) -> Iterator[Pair]:
             if end > b:
                 yield Pair(" ".join(w.text for w in words[a:b]), words[a:b], words[b:end], "inline", cell.page,
                            mid=k == 0 and a > 0)
+        return
+    if not guess:
         return
     for k in range(1, min(3, len(words) - 1) + 1):
         label = words[:k]

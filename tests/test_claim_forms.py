@@ -91,3 +91,10 @@ def test_a_learned_label_printed_with_one_word_more_outweighs_that_words_foe():
     assert runtime.label_score("Billing Provider NPI", {"npi"}, keywords, foes) < 0.6  # a one-word label widens nothing
     assert runtime.label_score("NPI Billing Provider", {"billing npi"}, keywords, foes) < 0.6  # out of order
     assert runtime.label_score("Rendering Provider NPI", {"billing npi"}, keywords, foes) < 0.6
+
+
+def test_the_value_cell_of_a_known_label_gives_no_guessed_label():
+    doc = ingest(CLAIM.with_name("claim_c_03.pdf"), cache_dir=None)
+    pairs = list(runtime.iter_pairs(doc, ("patient name", "insurance")))
+    assert any(p.label == "Patient Name" and p.value_text == "Preston R. Atkins" for p in pairs)
+    assert not any(p.label.startswith("Preston") for p in pairs)  # `Preston` is no label of `R. Atkins`
