@@ -79,6 +79,7 @@ class Pair:
     value_words: tuple[Word, ...]
     relation: str
     page: int
+    mid: bool = False  # the label follows other words of its own cell (`HEALTH INSURANCE CLAIM FORM`)
 
     @property
     def value_text(self) -> str:
@@ -225,7 +226,8 @@ def _raw_pairs(doc: Document, vocabulary: frozenset[str], cells: list[list[list[
                         continue
                     label_words = last_label
                 else:
-                    yield from _inline_pairs(cell, vocabulary)
+                    left = line_cells[ci - 1] if ci else None
+                    yield from _inline_pairs(cell, vocabulary, guess=left is None or not _is_label(left, vocabulary))
                     label_words = _caption(cell)
                     if not label_words:
                         continue
@@ -273,9 +275,11 @@ def _trailing_pairs(page_lines: list[list[Cell]], li: int, ci: int, cell: Cell) 
             yield Pair(" ".join(w.text for w in label), label, cell.words, "above", cell.page)
 
 
-def _inline_pairs(cell: Cell, vocabulary: frozenset[str]) -> Iterator[Pair]:
+def _inline_pairs(cell: Cell, vocabulary: frozenset[str], guess: bool = True) -> Iterator[Pair]:
     """'Name Jill Williams DOB 11/16/1992' with no colons: known labels split the cell; failing
-    that, its first one to three words are tried as a label for the rest."""
+    that, its first one to three words are tried as a label for the rest, unless (`guess`
+    False) the cell is the value of a known label left of it (`Patient Name | Preston R.
+    Atkins`: `Preston` is no label)."""
     words = cell.words
     if len(words) < 2:
         return
@@ -303,7 +307,10 @@ def _inline_pairs(cell: Cell, vocabulary: frozenset[str]) -> Iterator[Pair]:
         for k, (a, b) in enumerate(cuts):
             end = cuts[k + 1][0] if k + 1 < len(cuts) else len(words)
             if end > b:
-                yield Pair(" ".join(w.text for w in words[a:b]), words[a:b], words[b:end], "inline", cell.page)
+                yield Pair(" ".join(w.text for w in words[a:b]), words[a:b], words[b:end], "inline", cell.page,
+                           mid=k == 0 and a > 0)
+        return
+    if not guess:
         return
     for k in range(1, min(3, len(words) - 1) + 1):
         label = words[:k]

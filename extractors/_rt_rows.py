@@ -99,6 +99,11 @@ def table(doc: Document, columns: list[Column], *, order: str = "mdy", min_colum
                 if len(_header_matches(_split_header_cells(line, page.number, li), columns)) >= need:
                     break
                 row = _read_row(line, spans, columns, page.number, order)
+                if row is None and _stray_line(line, lines[li + 1] if li + 1 < len(lines) else None,
+                                               spans, columns, page.number, order, max_gap * line_h):
+                    prev_bottom = line.bbox[3]
+                    li += 1  # a row number printed in a margin column over its row (form line items)
+                    continue
                 if row is None:
                     break
                 rows.append(row)
@@ -115,6 +120,18 @@ def table(doc: Document, columns: list[Column], *, order: str = "mdy", min_colum
         return None
     bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
     return Found(rows, tables[0][1], bbox, "", 1.0)
+
+
+def _stray_line(line: Line, nxt: Line | None, spans, columns: list[Column], page: int, order: str,
+                max_gap: float) -> bool:
+    """A line of one short word between table rows (a form's line number, `1`, printed in a
+    margin column over its row) that is no row itself: skipped when the next line, close
+    under it, reads as a row; anything else still ends the table."""
+    if len(line.words) != 1 or len(line.words[0].text) > 3 or nxt is None:
+        return False
+    if nxt.bbox[1] - line.bbox[3] > max_gap:
+        return False
+    return _read_row(nxt, spans, columns, page, order) is not None
 
 
 def _name_unmatched(header: dict[str, Cell], cells: list[Cell], columns: list[Column], first_row: Line | None,

@@ -194,7 +194,7 @@ def ocr_field(doc, pairs, *, kind: str, labels: set[str], keywords: dict[str, fl
                 continue
             if rt.norm_phrase(pair.label) not in trailing:  # under its value, untaught: the last placement tried
                 fallback = rt.ABOVE_FALLBACK_PENALTY
-        elif pair.relation not in relations:
+        elif pair.relation not in relations or rt._mid_phrase(pair, label_relations, lex_labels):
             continue
         else:
             score = rt.label_score(pair.label, labels, keywords, foes, lex_labels)

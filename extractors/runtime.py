@@ -77,7 +77,22 @@ def label_score(label: str, labels: Iterable[str], keywords: dict[str, float], f
     bad = sum(foes.get(s, 0.0) for s in stems if s not in keywords)
     # a long printed text that happens to hold a keyword or two is no label for the field
     unmatched = sum(1 for s in stems if s not in keywords and s not in foes)
-    return good - bad - UNMATCHED_WORD_COST * max(0, unmatched - 1)
+    return max(good - bad - UNMATCHED_WORD_COST * max(0, unmatched - 1), _widened(phrase, stems, labels))
+
+
+def _widened(phrase: str, stems: frozenset[str], labels: Iterable[str]) -> float:
+    """A learned label of two words or more printed in order with one word more (`Billing
+    Provider NPI` for `Billing NPI`): the inserted word may name another field (`provider`), yet
+    every word the samples printed is there in order, so it scores as the best keyword evidence."""
+    words = phrase.split()
+    for label in labels:
+        want = label.split()
+        if len(want) < 2 or len(words) != len(want) + 1:
+            continue
+        it = iter(stem(w) for w in words)
+        if all(any(s == stem(w) for s in it) for w in want):
+            return KEYWORD_SCORE_CAP
+    return 0.0
 
 
 KEYWORD_SCORE_CAP = 1.8
@@ -218,7 +233,7 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
                 continue
             if norm_phrase(pair.label) not in trailing:  # under its value, untaught: the last placement tried
                 fallback = ABOVE_FALLBACK_PENALTY
-        elif pair.relation not in relations:
+        elif pair.relation not in relations or _mid_phrase(pair, label_relations, lex_labels):
             continue
         else:
             score = label_score(pair.label, labels, keywords, foes, lex_labels)
@@ -315,6 +330,18 @@ def _placed_as_learned(pairs: "PairIndex | list[Pair]", label_relations: dict[st
     if not label_relations:
         return frozenset()
     return frozenset(p.label_words for p in pairs if label_relations.get(norm_phrase(p.label)) == p.relation)
+
+
+def _mid_phrase(pair: Pair, label_relations: dict[str, str] | None, lex_labels: Iterable[str] = ()) -> bool:
+    """A label read inline after other words of its own cell (`HEALTH INSURANCE CLAIM FORM`: a
+    title, not `Insurance` with the value `CLAIM FORM`; `GROUP HEALTH PLAN FECA` on a form's
+    check-box row) that no sample printed so: a lexicon wording (no sample printed it at all),
+    or a learned one whose value every sample put in a place of its own (right of it, below
+    it, after a colon)."""
+    if not pair.mid or pair.relation != "inline":
+        return False
+    label = norm_phrase(pair.label)
+    return label in lex_labels or (label_relations or {}).get(label) in ("colon", "right", "below")
 
 
 def _relation_penalty(pair: Pair, label_relations: dict[str, str] | None, placed: frozenset = frozenset()) -> float:

@@ -435,7 +435,7 @@ def _learn(schema: Schema, docs: dict[str, Document], goldens: dict[str, dict], 
                        and trailing_precision(evidence[name], l, trailing_seen, goldens, name) >= 0.5]
     for name, spec in schema.table_fields().items():
         cols = []
-        col_label_sets = {c: set(table_labels[name].get(c, ())) for c in spec.columns}
+        col_label_sets = own_headers(table_labels[name], list(spec.columns))
         col_weights = keyword_weights(col_label_sets)
         all_rows = [r for sid in docs for r in (goldens[sid].get(name) or []) if isinstance(r, dict)]
         for cname, cspec in spec.columns.items():
@@ -503,6 +503,18 @@ def expand_with_lexicon(plan: Plan) -> None:
         if fp.kind not in ("date", "datetime"):  # `date out` names a date, never a disposition
             phrases = {ph for ph in phrases if "date" not in ph.split()}
         fp.lex_labels = sorted(phrases - other_labels - labels_of[name])
+
+
+def own_headers(seen: dict[str, Counter], columns: list[str]) -> dict[str, set[str]]:
+    """Each column's header wordings, where a wording seen above two columns belongs to the one
+    it stood over more often: a golden `1` (units) found inside a date `05 01 24` once must not
+    teach `DOS` as a units header, which would then claim the date column's header cell."""
+    out: dict[str, set[str]] = {}
+    for c in columns:
+        mine = seen.get(c, Counter())
+        out[c] = {l for l, n in mine.items()
+                  if not any(seen.get(o, Counter()).get(l, 0) > n for o in columns if o != c)}
+    return out
 
 
 def expand_columns_with_lexicon(tp: TablePlan) -> None:

@@ -1,0 +1,100 @@
+"""Claim forms read as printed: service lines under a form's column captions with a line number
+printed alone over each row, header wordings owned by the column they stood over most, and a
+learned label inside a form's title or check-box row that is no label. A real sample page
+(text layer) and small hand-built pages."""
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from extractors import runtime
+from extractors.synth import own_headers
+from pipeline.document import Document, Page, Word, group_lines
+from pipeline.ingest.core import ingest
+
+CLAIM = Path(__file__).resolve().parents[1] / "data" / "samples" / "claim_cms1500" / "claim_a_01.pdf"
+
+COLUMNS = [
+    runtime.Column("date_of_service", "date", ("from mm dd yy",), (("from", 1.0),), required=True),
+    runtime.Column("cpt_code", "code", ("cpt/hcpcs",), (("cpt/", 1.0),), system="cpt", required=True,
+                   shape=r"(?<![\w.])(\d{5})(?![\w])"),
+    runtime.Column("dx_pointer", "string", ("pointer",), (("poin", 1.0),), required=True),
+    runtime.Column("units", "integer", ("or units",), (("unit", 1.0),), required=True),
+    runtime.Column("charge", "decimal", ("charges",), (("char", 1.0),), required=True),
+]
+
+
+@pytest.fixture(scope="module")
+def claim() -> Document:
+    return ingest(CLAIM, cache_dir=None)
+
+
+def _rows(found):
+    return [{k: (c.value if c is not None else None) for k, c in r.items()} for r in found.value]
+
+
+def test_service_lines_read_past_the_line_number_printed_over_each_row(claim):
+    found = runtime.table(claim, COLUMNS, order="mdy")
+    assert found is not None
+    assert [(r["cpt_code"], r["charge"], r["units"], r["date_of_service"]) for r in _rows(found)] == [
+        ("99396", 240.0, 1, "2024-05-16"), ("80061", 45.0, 1, "2024-05-16"), ("85025", 32.0, 1, "2024-05-16")]
+
+
+def _page(rows: list[list[tuple[float, str]]]) -> Document:
+    words, top = [], 40.0
+    for cells in rows:
+        for x, text in cells:
+            for k, token in enumerate(text.split()):
+                x0 = x + sum(len(t) * 5 + 3 for t in text.split()[:k])
+                words.append(Word(token, x0, top, x0 + len(token) * 5, top + 10))
+        top += 16
+    return Document("mem", "0" * 64, (Page(1, 612, 792, "text-layer", tuple(words), group_lines(words)),))
+
+
+def test_a_lone_word_ends_the_table_when_no_row_follows_it():
+    cols = [runtime.Column("cpt_code", "code", ("cpt",), (("cpt", 1.0),), system="cpt", required=True),
+            runtime.Column("charge", "decimal", ("charge",), (("char", 1.0),), required=True)]
+    head, row = [(40, "CPT"), (200, "Charge")], [(40, "99213"), (200, "125.00")]
+    doc = _page([head, [(300, "1")], row, [(300, "2")], [(40, "Signed"), (200, "Dr Lee")], row])
+    assert [r["cpt_code"] for r in _rows(runtime.table(doc, cols))] == ["99213"]
+
+
+def test_a_header_wording_belongs_to_the_column_it_stood_over_most():
+    seen = {"date_of_service": Counter({"dos": 8, "service date": 7}),
+            "units": Counter({"units": 8, "dos": 1, "qty": 7})}
+    own = own_headers(seen, ["date_of_service", "units"])
+    assert own == {"date_of_service": {"dos", "service date"}, "units": {"units", "qty"}}
+    tie = own_headers({"a": Counter({"x": 1}), "b": Counter({"x": 1})}, ["a", "b"])
+    assert tie == {"a": {"x"}, "b": {"x"}}  # no evidence either way: both keep it
+
+
+def test_a_learned_label_inside_a_form_title_is_no_label(claim):
+    # `HEALTH INSURANCE CLAIM FORM`: read inline, `Insurance` would give `CLAIM FORM`
+    pairs = runtime.pair_index(claim, ("insurance", "health plan"))
+    args = dict(kind="string", labels=["insurance"], min_score=0.6, no_digits=True, pairs=pairs)
+    untaught = runtime.field(claim, **args)
+    assert untaught is not None and untaught.value == "CLAIM FORM"  # no sample said where its value goes
+    assert runtime.field(claim, **args, label_relations={"insurance": "right"}) is None
+    # a lexicon wording no sample printed is never read after other words of its cell
+    # (`GROUP HEALTH PLAN FECA ...` on the form's check-box row)
+    assert runtime.field(claim, kind="string", labels=["health plan"], min_score=0.6, pairs=pairs) is not None
+    assert runtime.field(claim, kind="string", lex_labels=["health plan"], min_score=0.6, pairs=pairs) is None
+
+
+def test_a_learned_label_printed_with_one_word_more_outweighs_that_words_foe():
+    foes = {"prov": 1.0}
+    keywords = {"bill": 0.75, "npi": 0.5}
+    widened = runtime.label_score("Billing Provider NPI", {"billing npi", "npi"}, keywords, foes)
+    assert widened == runtime.KEYWORD_SCORE_CAP  # `provider` names another field, yet every learned word is there
+    assert runtime.label_score("Billing Provider NPI", {"npi"}, keywords, foes) < 0.6  # a one-word label widens nothing
+    assert runtime.label_score("NPI Billing Provider", {"billing npi"}, keywords, foes) < 0.6  # out of order
+    assert runtime.label_score("Rendering Provider NPI", {"billing npi"}, keywords, foes) < 0.6
+
+
+def test_the_value_cell_of_a_known_label_gives_no_guessed_label():
+    doc = ingest(CLAIM.with_name("claim_c_03.pdf"), cache_dir=None)
+    pairs = list(runtime.iter_pairs(doc, ("patient name", "insurance")))
+    assert any(p.label == "Patient Name" and p.value_text == "Preston R. Atkins" for p in pairs)
+    assert not any(p.relation == "inline" and p.label.startswith("Preston") for p in pairs)  # no label of `R. Atkins`
