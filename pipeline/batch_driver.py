@@ -126,6 +126,13 @@ class Ledger:
             self.finalize(direct)
 
 
+def sent_fields(record: Any) -> dict[str, Any]:
+    """The fields a document would send: a value the export gate withholds (left out of FHIR)
+    is not checked, as it cannot put a wrong value into the EHR; everything else is."""
+    withheld = {i.get("field") for i in (record.gate or ()) if i.get("action") == "withhold"}
+    return {k: (None if k in withheld else v) for k, v in (record.fields or {}).items()}
+
+
 class Validation:
     """Runtime checks on one background thread (GX is pure Python and slow per call), so the
     loop keeps feeding workers meanwhile; results are finalised on the main thread, in order."""
@@ -167,7 +174,7 @@ class Validation:
         results = self.pending.pop(doc_type, [])
         self.pending_since.pop(doc_type, None)
         if results:
-            self.validating.append((self.thread.submit(self._validate, doc_type, [r.record.fields for r in results]),
+            self.validating.append((self.thread.submit(self._validate, doc_type, [sent_fields(r.record) for r in results]),
                                     results))
 
     def maybe_flush(self, force: bool = False) -> None:

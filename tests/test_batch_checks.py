@@ -89,3 +89,20 @@ def test_gx_validation_per_document(checks):
     assert checks.validate("lab_report", [bad_npi]) == [["ordering_npi:npi_luhn"]]
     assert checks.validate("lab_report", good[:1]) == [[]]
     assert checks.validate("prescription", good[:1]) == [[]]  # no suite: nothing to fail
+
+
+def test_a_withheld_value_is_not_checked(checks):
+    """The checks judge what a document would send: an optional value the export gate withholds
+    is left out of FHIR, so its failed pattern does not hold the document; a sent one does."""
+    import random
+
+    from pipeline.batch_driver import sent_fields
+    from pipeline.records import DocRecord
+
+    rng = random.Random(11)
+    fields = _fields(F.lab_doc(rng, mrn="12-AB")[1])
+    withheld = {"field": "mrn", "code": "low_confidence", "action": "withhold"}
+    held = DocRecord("ab" * 32, "exported", doc_type="lab_report", fields=fields, gate=(withheld,))
+    sent = DocRecord("ab" * 32, "exported", doc_type="lab_report", fields=fields, gate=())
+    assert sent_fields(held)["mrn"] is None and sent_fields(held)["patient_name"] == fields["patient_name"]
+    assert checks.validate("lab_report", [sent_fields(held), sent_fields(sent)]) == [[], ["mrn:pattern"]]
