@@ -14,7 +14,7 @@ def alt1_payer_name(doc, pairs, order):
         labels=['insurance', 'payer'],
         keywords={'insu': 0.333, 'paye': 1.0},
         foes={'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.714, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'memb': 1.0, 'name': 0.556, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'pati': 0.7, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
-        min_score=0.6,
+        min_score=0.9,
         max_words=12,
         trailing=('po box',),
         label_relations={'insurance': 'right', 'payer': 'colon'},
@@ -97,9 +97,10 @@ def alt1_patient_account_no(doc, pairs, order):
         doc,
         kind='identifier',
         labels=['acct', 'chart account'],
-        keywords={'acco': 1.0, 'acct': 1.0, 'char': 0.286, 'no': 1.0},
+        lex_labels=['account', 'account no', 'account number', 'beneficiary', 'chart', 'client', 'control', 'hosp no', 'hosp reg no', 'hospital number', 'medical record', 'member', 'mrn', 'name of patient', 'patient control no', 'patient id', 'pcn', 'pt', 'pt name', 'record no', 'record number', 'reg no', 'registration number', 'resident', 'unit number', 'urn'],
+        keywords={'acco': 1.0, 'acct': 1.0, 'bene': 0.8, 'char': 0.286, 'clie': 0.8, 'cont': 0.8, 'mrn': 0.8, 'no': 1.0, 'pcn': 0.8, 'pt': 0.8, 'resi': 0.8, 'urn': 0.8},
         foes={'bill': 0.75, 'birt': 1.0, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'memb': 1.0, 'name': 0.556, 'npi': 0.5, 'numb': 1.0, 'pati': 0.7, 'paye': 1.0, 'poli': 0.5, 'prov': 1.0, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
-        min_score=0.4,
+        min_score=0.6,
         max_words=3,
         context=('diagnoses',),
         label_relations={'chart account': 'right'},
@@ -118,11 +119,11 @@ def alt1_diagnoses(doc, pairs, order):
 
 def alt1_service_lines(doc, pairs, order):
     columns = [
-        runtime.Column('date_of_service', 'date', ('dos', 'from mm dd yy', 'service date'), (('date', 0.6), ('dd', 0.5), ('dos', 0.5), ('from', 0.5), ('mm', 0.5), ('of', 1.0), ('serv', 0.6), ('yy', 0.5)), required=True),
+        runtime.Column('date_of_service', 'date', ('dos', 'from mm dd yy', 'service date'), (('date', 1.0), ('dd', 1.0), ('dos', 1.0), ('from', 1.0), ('mm', 1.0), ('of', 1.0), ('serv', 1.0), ('yy', 1.0)), required=True),
         runtime.Column('cpt_code', 'code', ('code', 'cpe', 'cpt', 'cpt/hcpcs'), (('code', 1.0), ('cpe', 1.0), ('cpt', 1.0), ('cpt/', 1.0)), system='cpt', required=True, shape='(?<![\\w.])(\\d{5})(?![\\w])'),
         runtime.Column('modifier', 'string', ('mod', 'modifier'), (('mod', 1.0), ('modi', 1.0))),
         runtime.Column('dx_pointer', 'string', ('dx', 'dx ptr', 'pointer'), (('dx', 1.0), ('poin', 1.0), ('ptr', 1.0)), required=True),
-        runtime.Column('units', 'integer', ('dos', 'from mm dd yy', 'or units', 'qty', 'service date', 'units'), (('dd', 0.5), ('dos', 0.5), ('from', 0.5), ('mm', 0.5), ('qty', 1.0), ('unit', 1.0), ('yy', 0.5)), required=True, shape='(?<![\\w.])(\\d+)(?![\\w])'),
+        runtime.Column('units', 'integer', ('or units', 'qty', 'units'), (('qty', 1.0), ('unit', 1.0)), required=True, shape='(?<![\\w.])(\\d+)(?![\\w])'),
         runtime.Column('charge', 'decimal', ('amount', 'charge', 'charges'), (('amou', 1.0), ('char', 1.0)), required=True),
     ]
     return runtime.table(doc, columns, order=order, min_columns=2)
@@ -151,7 +152,7 @@ def alt1_billing_provider(doc, pairs, order):
         labels=['claim detail report', 'service facility location info'],
         keywords={'bill': 0.25, 'clai': 1.0, 'deta': 1.0, 'faci': 1.0, 'info': 1.0, 'loca': 1.0, 'prov': 1.0, 'repo': 1.0, 'serv': 1.0},
         foes={'acco': 1.0, 'acct': 1.0, 'birt': 1.0, 'char': 0.714, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'memb': 1.0, 'name': 0.556, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'pati': 0.7, 'paye': 1.0, 'poli': 0.5, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
-        min_score=0.4,
+        min_score=0.6,
         max_words=12,
         label_relations={'claim detail report': 'right', 'service facility location info': 'below'},
         no_digits=True,

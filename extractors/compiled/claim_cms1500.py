@@ -126,11 +126,11 @@ def field_diagnoses(doc, pairs, order):
 
 def field_service_lines(doc, pairs, order):
     columns = [
-        runtime.Column('date_of_service', 'date', ('date of service', 'dos', 'dosage', 'dosage strength', 'dose', 'from mm dd yy', 'potency', 'service', 'service date', 'strength'), (('date', 0.6), ('dd', 0.5), ('dos', 0.5), ('dosa', 1.0), ('dose', 1.0), ('from', 0.5), ('mm', 0.5), ('of', 1.0), ('pote', 1.0), ('serv', 0.6), ('stre', 1.0), ('yy', 0.5)), required=True),
+        runtime.Column('date_of_service', 'date', ('date of service', 'dos', 'dosage', 'dosage strength', 'dose', 'from mm dd yy', 'potency', 'service', 'service date', 'strength'), (('date', 1.0), ('dd', 1.0), ('dos', 1.0), ('dosa', 1.0), ('dose', 1.0), ('from', 1.0), ('mm', 1.0), ('of', 1.0), ('pote', 1.0), ('serv', 1.0), ('stre', 1.0), ('yy', 1.0)), required=True),
         runtime.Column('cpt_code', 'code', ('code', 'cpe', 'cpt', 'cpt/hcpcs', 'hcpcs', 'icd', 'icd-10', 'icd-10-cm', 'loinc'), (('code', 1.0), ('cpe', 1.0), ('cpt', 1.0), ('cpt/', 1.0), ('hcpc', 1.0), ('icd', 1.0), ('icd-', 1.0), ('loin', 1.0)), system='cpt', required=True, shape='(?<![\\w.])(\\d{5})(?![\\w])'),
         runtime.Column('modifier', 'string', ('mod', 'modifier'), (('mod', 1.0), ('modi', 1.0))),
         runtime.Column('dx_pointer', 'string', ('comorbidity', 'condition', 'diagnosis', 'dx', 'dx ptr', 'impression', 'pointer', 'primary diagnosis', 'principal diagnosis', 'problem', 'reason for admission'), (('como', 1.0), ('cond', 1.0), ('diag', 1.0), ('dx', 1.0), ('impr', 1.0), ('poin', 1.0), ('prob', 1.0), ('ptr', 1.0)), required=True),
-        runtime.Column('units', 'integer', ('date of service', 'disp', 'dispense', 'dispense quantity', 'dos', 'dosage', 'dosage strength', 'dose', 'from mm dd yy', 'or units', 'potency', 'qty', 'quantity', 'quantity dispensed', 'service', 'service date', 'strength', 'supply', 'unit', 'units', 'uom'), (('dd', 0.5), ('disp', 1.0), ('dos', 0.5), ('dosa', 1.0), ('dose', 1.0), ('from', 0.5), ('mm', 0.5), ('pote', 1.0), ('qty', 1.0), ('quan', 1.0), ('stre', 1.0), ('supp', 1.0), ('unit', 1.0), ('uom', 1.0), ('yy', 0.5)), required=True, shape='(?<![\\w.])(\\d+)(?![\\w])'),
+        runtime.Column('units', 'integer', ('disp', 'dispense', 'dispense quantity', 'or units', 'qty', 'quantity', 'quantity dispensed', 'supply', 'unit', 'units', 'uom'), (('disp', 1.0), ('qty', 1.0), ('quan', 1.0), ('supp', 1.0), ('unit', 1.0), ('uom', 1.0)), required=True, shape='(?<![\\w.])(\\d+)(?![\\w])'),
         runtime.Column('charge', 'decimal', ('amount', 'billed', 'billed amount', 'charge', 'charges', 'cost', 'fee', 'fees', 'price'), (('amou', 1.0), ('bill', 1.0), ('char', 1.0), ('cost', 1.0), ('fee', 1.0), ('fees', 1.0), ('pric', 1.0)), required=True),
     ]
     return runtime.table(doc, columns, order=order, min_columns=2)
@@ -157,7 +157,8 @@ def field_billing_provider(doc, pairs, order):
         doc,
         kind='string',
         labels=['claim detail report', 'service facility location info'],
-        keywords={'bill': 0.25, 'clai': 1.0, 'deta': 1.0, 'faci': 1.0, 'info': 1.0, 'loca': 1.0, 'prov': 1.0, 'repo': 1.0, 'serv': 1.0},
+        lex_labels=['attending', 'authorised', 'authorized', 'center', 'centre', 'clinic', 'clinician', 'consultant', 'doctor', 'dos', 'dr', 'facility', 'hospital', 'lab', 'laboratory', 'md', 'performing lab', 'physician', 'practitioner', 'prescriber', 'provider', 'released', 'reported', 'responsible', 'responsible clinician', 'resulted', 'service', 'treating physician', 'verified'],
+        keywords={'atte': 0.8, 'auth': 0.8, 'bill': 0.25, 'cent': 0.8, 'clai': 1.0, 'clin': 0.8, 'cons': 0.8, 'deta': 1.0, 'doct': 0.8, 'dos': 0.8, 'dr': 0.8, 'faci': 1.0, 'hosp': 0.8, 'info': 1.0, 'lab': 0.8, 'labo': 0.8, 'loca': 1.0, 'md': 0.8, 'phys': 0.8, 'prac': 0.8, 'pres': 0.8, 'prov': 1.0, 'rele': 0.8, 'repo': 1.0, 'resp': 0.8, 'resu': 0.8, 'serv': 1.0, 'veri': 0.8},
         foes={'acco': 1.0, 'acct': 1.0, 'birt': 1.0, 'char': 0.714, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'memb': 1.0, 'name': 0.556, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'pati': 0.7, 'paye': 1.0, 'poli': 0.5, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
         min_score=0.6,
         max_words=12,
