@@ -106,3 +106,7 @@ def test_a_withheld_value_is_not_checked(checks):
     sent = DocRecord("ab" * 32, "exported", doc_type="lab_report", fields=fields, gate=())
     assert sent_fields(held)["mrn"] is None and sent_fields(held)["patient_name"] == fields["patient_name"]
     assert checks.validate("lab_report", [sent_fields(held), sent_fields(sent)]) == [[], ["mrn:pattern"]]
+    # a value withheld because it fails its own format is a printed defect: it is still checked
+    invalid = DocRecord("ab" * 32, "exported", doc_type="lab_report", fields=fields,
+                        gate=({**withheld, "code": "format_invalid"},))
+    assert checks.validate("lab_report", [sent_fields(invalid)]) == [["mrn:pattern"]]
