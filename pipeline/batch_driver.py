@@ -127,13 +127,12 @@ class Ledger:
 
 
 def sent_fields(record: Any) -> dict[str, Any]:
-    """The fields the runtime checks judge: a value the export gate withholds for low confidence
-    (left out of FHIR) is not checked, as it cannot put a wrong value into the EHR; a value that
-    fails its own format (an NPI whose check digit fails) still is, so the printed defect
-    reaches a person."""
-    withheld = {i.get("field") for i in (record.gate or ())
-                if i.get("action") == "withhold" and i.get("code") != "format_invalid"}
-    return {k: (None if k in withheld else v) for k, v in (record.fields or {}).items()}
+    """The fields the runtime checks judge: the record's values less those the gate leaves
+    unchecked (`pipeline.gate.unchecked`)."""
+    from pipeline.gate import unchecked
+
+    skip = unchecked(record.gate or ())
+    return {k: (None if k in skip else v) for k, v in (record.fields or {}).items()}
 
 
 class Validation:

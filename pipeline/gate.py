@@ -25,7 +25,7 @@ import logging
 from dataclasses import asdict, dataclass, field as dc_field
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import yaml
 
@@ -89,6 +89,15 @@ class Assessment:
     def reason(self) -> str:
         parts = sorted({f"{i.field}:{i.code.value}" + (f"[{i.rule}]" if i.rule else "") for i in self.items if i.action == "review"})
         return "export gate: " + ", ".join(parts)
+
+
+def unchecked(items: Iterable[dict[str, Any]]) -> set[str]:
+    """Fields the runtime checks leave alone, from a record's serialised gate items: a value
+    withheld for low confidence is left out of FHIR and cannot put a wrong value into the EHR;
+    a value withheld because it fails its own format (an NPI whose check digit fails) is still
+    checked, so the printed defect reaches a person."""
+    return {i.get("field") for i in items
+            if i.get("action") == "withhold" and i.get("code") != GateCode.FORMAT_INVALID.value}
 
 
 # ------------------------------------------------------------------------- thresholds
