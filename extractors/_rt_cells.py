@@ -183,9 +183,10 @@ def iter_pairs(doc: Document, vocabulary: Iterable[str] = (), cells: list[list[l
     'Billing Provider') is another label, not a value, and is left out.
     """
     vocabulary = frozenset(vocabulary)
-    label_stems = _vocabulary_stems(vocabulary)
+    label_stems, label_words = _vocabulary_stems(vocabulary), _vocabulary_words(vocabulary)
     for pair in _raw_pairs(doc, vocabulary, cells):
-        if pair.relation != "colon" and label_stems and _label_words(pair.value_words, label_stems):
+        if pair.relation != "colon" and label_stems and _label_words(
+                pair.value_words, label_stems, label_words if pair.relation in ("right", "below") else None):
             continue
         yield pair
 
@@ -196,16 +197,28 @@ def _vocabulary_stems(vocabulary: frozenset[str]) -> frozenset[str]:
 
 
 @lru_cache(maxsize=64)
+def _vocabulary_words(vocabulary: frozenset[str]) -> frozenset[str]:
+    return frozenset(norm(t) for phrase in vocabulary for t in phrase.split())
+
+
+@lru_cache(maxsize=64)
 def _vocabulary_heads(vocabulary: frozenset[str]) -> frozenset[str]:
     """First words of the known labels: where a label can start."""
     return frozenset(phrase.split()[0] for phrase in vocabulary if phrase)
 
 
-def _label_words(words: tuple[Word, ...], label_stems: frozenset[str]) -> bool:
-    """Whether `words` read as label text: no digits, and most words are known label stems."""
+def _label_words(words: tuple[Word, ...], label_stems: frozenset[str], label_words: frozenset[str] | None) -> bool:
+    """Whether `words` read as label text: no digits, and most words are known label stems.
+    One word alone in a cell of its own (`label_words` given) reads as a label only when it is
+    a known label word itself (plural or not): a payer `Medicaid` or `UnitedHealthcare` beside
+    `Insurance` merely shares a prefix with `medical` and `unit`; inside the label's own cell
+    (`Lab Reference`) a shared stem is enough, as the cell is one caption."""
     if any(ch.isdigit() for w in words for ch in w.text):
         return False
     alpha = [w for w in words if norm(w.text)]
+    if len(alpha) == 1 and label_words is not None:
+        t = norm(alpha[0].text)
+        return bool({t, t.removesuffix("s")} & label_words)
     hits = sum(1 for w in alpha if stem(w.text) in label_stems)
     return bool(alpha) and hits * 2 > len(alpha)
 

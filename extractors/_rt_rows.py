@@ -58,7 +58,7 @@ def _split_header_cells(line: Line, page: int, index: int) -> list[Cell]:
 
 
 def table(doc: Document, columns: list[Column], *, order: str = "mdy", min_columns: int = 2,
-          max_gap: float = 3.0) -> Found | None:
+          max_gap: float = 3.0, sections: tuple[str, ...] = ()) -> Found | None:
     """Rows of every table whose header names at least `min_columns` of `columns`.
 
     Column spans come from the header cells; each body word goes to the column whose span it
@@ -66,11 +66,13 @@ def table(doc: Document, columns: list[Column], *, order: str = "mdy", min_colum
     first required one), headers that do not are another table's ('Result Date  Lab Reference'
     over a date and an accession number). A table ends at a wide vertical gap, a line with no
     word in a key column, or the page end; a header repeated on a later page continues the table.
+    `sections`: headings the samples print over the field's table (`_in_sections`).
     """
-    tables: list[tuple[bool, int, list[dict[str, Found | None]], list[BBox]]] = []
+    tables: list[_Read] = []
     need = min(min_columns, len(columns))
     key = next((c.name for c in columns if c.required), None)
     header_stems = frozenset(t for c in columns for t in (*(k for k, _ in c.keywords), *(x for l in c.labels for x in phrase_stems(l))))
+    repeated = _repeated_lines(doc)
     for page in doc.pages:
         lines = page.lines
         li = 0
@@ -94,7 +96,7 @@ def table(doc: Document, columns: list[Column], *, order: str = "mdy", min_colum
             while li < len(lines):
                 line = lines[li]
                 top = line.bbox[1]
-                if top - prev_bottom > max_gap * line_h:
+                if top - prev_bottom > max_gap * line_h or _running_line(line, page.height, repeated):
                     break
                 if len(_header_matches(_split_header_cells(line, page.number, li), columns)) >= need:
                     break
@@ -111,15 +113,48 @@ def table(doc: Document, columns: list[Column], *, order: str = "mdy", min_colum
                 prev_bottom = line.bbox[3]
                 li += 1
             if rows:
-                tables.append((key in named, page.number, rows, boxes))
-    if any(keyed for keyed, *_ in tables):
-        tables = [t for t in tables if t[0]]
-    rows = [r for t in tables for r in t[2]]
-    boxes = [b for t in tables for b in t[3]]
+                header_line = lines[body_start - 1]
+                tables.append(_Read(key in named, page.number, rows, boxes, norm_phrase(header_line.text),
+                                    heading_over(page.lines, body_start - 1)))
+    if any(t.keyed for t in tables):
+        tables = [t for t in tables if t.keyed]
+    if sections:
+        tables = _in_sections(tables, frozenset(sections))
+    rows = [r for t in tables for r in t.rows]
+    boxes = [b for t in tables for b in t.boxes]
     if not rows:
         return None
     bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
-    return Found(rows, tables[0][1], bbox, "", 1.0)
+    return Found(rows, tables[0].page, bbox, "", 1.0)
+
+
+@dataclass(frozen=True)
+class _Read:
+    """One table `table` read under one header row."""
+
+    keyed: bool                     # its header names the column that names the rows
+    page: int
+    rows: list[dict[str, Found | None]]
+    boxes: list[BBox]
+    header: str                     # the header row's text, normalised
+    heading: Line | None            # the section heading above it (`heading_over`)
+
+
+def _in_sections(tables: list[_Read], sections: frozenset[str]) -> list[_Read]:
+    """When some table sits under a heading naming one of the field's sections, a table under
+    another heading is another section's (`Main condition treated` over the same `Condition
+    ICD-10` header as `Other diagnoses`). A table with no heading above it, or repeating the
+    header of the table kept before it on the previous page, continues that one; without any
+    table in a named section (an unseen layout's headings) every table stays."""
+    inside = [t.heading is not None and names_section(t.heading, sections) for t in tables]
+    if not any(inside):
+        return tables
+    kept: list[_Read] = []
+    for t, ok in zip(tables, inside):
+        continues = bool(kept) and kept[-1].page == t.page - 1 and kept[-1].header == t.header
+        if ok or t.heading is None or continues:
+            kept.append(t)
+    return kept
 
 
 def _stray_line(line: Line, nxt: Line | None, spans, columns: list[Column], page: int, order: str,
@@ -394,6 +429,21 @@ def _matches_heading(line: Line, headings: frozenset[str]) -> bool:
     return any(phrase == h or phrase.startswith(h + " ") for h in headings)
 
 
+def heading_over(lines: tuple[Line, ...], index: int, max_lines: int = 12) -> Line | None:
+    """The nearest section heading above line `index` of a page: a line in larger type first,
+    else a line in capitals (a capitalised panel row is not a heading when a larger heading
+    sits above it)."""
+    median = _page_median_height(lines)
+    caps = None
+    for li in range(index - 1, max(-1, index - 1 - max_lines), -1):
+        line = lines[li]
+        if is_heading_line(line, median) and norm_phrase(line.text):
+            if _line_height(line) >= 1.1 * median:
+                return line
+            caps = caps or line
+    return caps
+
+
 def names_section(line: Line, headings: frozenset[str]) -> bool:
     """Whether a heading line names one of the sections `headings`: printed as is, or holding
     every word of one with at most two more (`Active Problems`, `Problem List` for `problems`)."""
@@ -415,6 +465,14 @@ def _heading_texts(doc: Document) -> frozenset[str]:
             if is_heading_line(line, median) and _line_height(line) >= 1.1 * median:
                 out.add(re.sub(r"\d+", "#", norm_phrase(line.text)))
     return frozenset(out)
+
+
+def _running_line(line: Line, page_height: float, repeated: frozenset[str], margin: float = 0.15) -> bool:
+    """A running header or footer (`Page 1 of 2 - CONFIDENTIAL`): a margin line of
+    `_repeated_lines`. It ends the page's part of a table, never a row."""
+    if margin * page_height < line.bbox[1] and line.bbox[3] < (1 - margin) * page_height:
+        return False
+    return re.sub(r"\d+", "#", norm_phrase(line.text)) in repeated
 
 
 def _repeated_lines(doc: Document, margin: float = 0.15) -> frozenset[str]:

@@ -50,16 +50,7 @@ def ground(doc: Document, text: str, *, min_ratio: float = MIN_RATIO) -> list[Pl
 
 
 def heading_above(doc: Document, place: Place, max_lines: int = 12) -> str | None:
-    """The normalised text of the nearest section heading above `place` on its page: a line in
-    larger type first, else a line in capitals (a capitalised panel row is not a heading when a
-    larger heading sits above it)."""
-    page = doc.pages[place.page - 1]
-    median = runtime._page_median_height(page.lines)
-    caps = None
-    for li in range(place.index - 1, max(-1, place.index - 1 - max_lines), -1):
-        line = page.lines[li]
-        if runtime.is_heading_line(line, median):
-            if runtime._line_height(line) >= 1.1 * median:
-                return runtime.norm_phrase(line.text) or None
-            caps = caps or runtime.norm_phrase(line.text) or None
-    return caps
+    """The normalised text of the nearest section heading above `place` on its page
+    (`runtime.heading_over`)."""
+    line = runtime.heading_over(doc.pages[place.page - 1].lines, place.index, max_lines)
+    return runtime.norm_phrase(line.text) if line is not None else None

@@ -69,6 +69,7 @@ class ColumnPlan:
 class TablePlan:
     columns: list[ColumnPlan]
     min_columns: int = 2
+    sections: list[str] = dc_field(default_factory=list)  # headings the samples print over the table
 
 
 @dataclass
@@ -174,10 +175,11 @@ def render_table(name: str, tp: TablePlan) -> str:
             parts.append(f"shape={c.shape!r}")
         cols.append("        runtime.Column(" + ", ".join(parts) + "),")
     body = "\n".join(cols)
+    sections = f", sections={_lit(tuple(tp.sections))}" if tp.sections else ""
     return (
         f"def field_{name}(doc, pairs, order):\n"
         f"    columns = [\n{body}\n    ]\n"
-        f"    return runtime.table(doc, columns, order=order, min_columns={tp.min_columns})\n"
+        f"    return runtime.table(doc, columns, order=order, min_columns={tp.min_columns}{sections})\n"
     )
 
 

@@ -37,7 +37,7 @@ from extractors._rt_cells import (  # noqa: F401
     TRAILING_RELATIONS, Cell, Pair, _is_label_like, _line_height, iter_pairs, page_cells, split_cells,
 )
 from extractors._rt_rows import (  # noqa: F401
-    ROW_CUTS, Column, _page_median_height, is_heading_line, section_rows, table,
+    ROW_CUTS, Column, _page_median_height, heading_over, is_heading_line, section_rows, table,
 )
 from extractors._rt_grid import GRID_PARTS, _grid_cell, cell_part, grid_rows  # noqa: F401
 from extractors._rt_keyed import KEY_SHAPES, keyed_list  # noqa: F401
@@ -404,11 +404,17 @@ TITLE_SIZE = 1.25  # words this much taller than the page's body text print a ti
 
 
 def _in_title(doc: Document, pair: Pair) -> bool:
-    """A label and value printed on one line in a title's size (`Patient Summary Document`):
-    the document's title, never a `label value` pair."""
+    """A label and value printed on one line in a title's size (`Patient Summary Document`),
+    the document's title, or a label read inside a section heading (`DISCHARGE EXAM`): neither
+    is a `label value` pair."""
     if pair.relation not in ("right", "inline") or not 0 < pair.page <= len(doc.pages):
         return False
-    heights = sorted(w.bottom - w.top for w in doc.pages[pair.page - 1].words)
+    page = doc.pages[pair.page - 1]
+    if pair.relation == "inline":
+        line = next((ln for ln in page.lines if pair.label_words[0] in ln.words), None)
+        if line is not None and is_heading_line(line, _page_median_height(page.lines)):
+            return True
+    heights = sorted(w.bottom - w.top for w in page.words)
     body = heights[len(heights) // 2] if heights else 0.0
     return body > 0 and min(w.bottom - w.top for w in (*pair.label_words, *pair.value_words)) >= TITLE_SIZE * body
 

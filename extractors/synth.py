@@ -21,6 +21,8 @@ from extractors import runtime
 from extractors.canonical import canonical, values_match
 from extractors.plan import ColumnPlan, FieldPlan, Plan, TablePlan, kind_of
 from extractors.schema import FieldSpec, Schema
+from extractors.scoring import score_field
+from extractors.tables import section as section_strategy
 from pipeline.document import Document
 
 
@@ -445,8 +447,35 @@ def _learn(schema: Schema, docs: dict[str, Document], goldens: dict[str, dict], 
             shape = value_shape(table_prints[name].get(cname, [])) if cspec.type not in ("string", "person_name") else None
             cols.append(ColumnPlan(cname, kind_of(cspec), sorted(col_label_sets[cname]), kws, cspec.system, required, shape))
         plan.tables[name] = TablePlan(cols, min_columns=min(2, len(cols)))
+        plan.tables[name].sections = table_sections(name, spec, plan.tables[name], docs, goldens,
+                                                     tuple(schema.table_fields()), plan.date_order)
         expand_columns_with_lexicon(plan.tables[name])
     return plan
+
+
+def table_sections(name: str, spec: FieldSpec, tp: TablePlan, docs: dict[str, Document], goldens: dict[str, dict],
+                   siblings: tuple[str, ...], order: str = "mdy") -> list[str]:
+    """The headings over the field's rows (as the `section` strategy learns them), kept only
+    when the samples need them: reading only the tables under them gets some sample's rows
+    more right and none less (`Main condition treated` prints the primary diagnosis under the
+    same header as `Other diagnoses`). Without that evidence, every table the header names
+    is read, as a layout that prints one table per panel under changing headings needs."""
+    learned = section_strategy.learn(name, spec, docs, goldens, siblings=siblings)
+    if not learned:
+        return []
+    columns = [runtime.Column(c.name, c.kind, tuple(sorted(c.labels)), tuple(sorted(c.keywords.items())), c.system,
+                              c.required, c.shape) for c in tp.columns]
+    better = False
+    for sid in sorted(docs):
+        errors = []
+        for sections in ((), tuple(learned["headings"])):
+            found = runtime.table(docs[sid], columns, order=order, min_columns=tp.min_columns, sections=sections)
+            c = score_field(found.value if found else None, goldens[sid].get(name), spec)
+            errors.append(c.fp + c.fn)
+        if errors[1] > errors[0]:
+            return []
+        better = better or errors[1] < errors[0]
+    return list(learned["headings"]) if better else []
 
 
 @lru_cache(maxsize=1)

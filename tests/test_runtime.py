@@ -197,3 +197,34 @@ def test_value_above_a_label_is_not_taken_where_labels_head_their_values():
     assert runtime.field(doc, kind="date", labels=["result date"]) is None
     assert runtime.field(doc, kind="integer", labels=["refills"]) is None
     assert runtime.field(doc, kind="date", labels=["collected"]).value == "2023-12-31"
+
+
+def test_one_word_value_sharing_a_prefix_with_a_label_word_is_still_a_value():
+    from pathlib import Path
+
+    from pipeline.ingest.core import ingest
+
+    doc = ingest(Path(__file__).parents[1] / "data" / "samples" / "claim_cms1500" / "claim_c_05.pdf")
+    vocabulary = ("insurance", "medical record", "patient name", "unit number")
+    values = {" ".join(w.text for w in p.value_words) for p in runtime.iter_pairs(doc, vocabulary)
+              if p.label == "Insurance" and p.relation == "right"}
+    assert values == {"Medicaid"}  # `Medicaid` is no `medical`
+    # a value made of label words is still another label, one word or several
+    values = {" ".join(w.text for w in p.value_words) for p in runtime.iter_pairs(doc, (*vocabulary, "medicaid"))
+              if p.label == "Insurance" and p.relation == "right"}
+    assert values == set()
+
+
+def test_a_label_read_inside_a_section_heading_is_no_pair():
+    from pathlib import Path
+
+    from pipeline.ingest.core import ingest
+
+    doc = ingest(Path(__file__).parents[1] / "data" / "samples" / "discharge_summary" / "ds_a_03.pdf")
+    labels = ["discharge destination", "discharged to", "disposition"]
+    pairs = runtime.pair_index(doc, (*labels, "discharge"))
+    inline = [p for p in runtime.iter_pairs(doc, (*labels, "discharge")) if p.relation == "inline" and p.value_text == "EXAM"]
+    assert inline and all(runtime._in_title(doc, p) for p in inline)
+    # `DISCHARGE EXAM` heads the exam notes; this letter prints no disposition at all
+    assert runtime.field(doc, kind="string", labels=labels, lex_labels=["discharge"], keywords={"disc": 0.357, "disp": 1.0},
+                         min_score=0.6, max_words=12, no_digits=True, capitalised=True, pairs=pairs) is None

@@ -308,3 +308,65 @@ def test_detail_lines_under_a_listed_item_are_no_items():
     ]),))
     found = runtime.section_rows(doc, headings=("medications",), roles={"medication": "name"}, cut=r"\s\S+:")
     assert [r["medication"].value for r in found.value] == ["Ceftriaxone 100MG/ML Injection", "Tylenol 500mg Oral Tablet"]
+
+
+def two_tables_doc() -> Document:
+    body, head = 10.0, 14.0
+    p1 = make_page(1, [
+        (head, [(40, "Main condition treated")]),
+        (body, [(40, "Condition"), (300, "ICD-10")]),
+        (body, [(40, "Sepsis, unspecified organism"), (300, "A41.9")]),
+        (head, [(40, "Other diagnoses")]),
+        (body, [(40, "Condition"), (300, "ICD-10")]),
+        (body, [(40, "Hypothyroidism, unspecified"), (300, "E03.9")]),
+    ])
+    p2 = make_page(2, [
+        (body, [(40, "CONTINUED")]),                               # a caption in capitals, not the section
+        (body, [(40, "Condition"), (300, "ICD-10")]),              # the header repeated after the break
+        (body, [(40, "Gastro-esophageal reflux disease"), (300, "K21.9")]),
+    ])
+    return Document("mem", "0" * 64, (p1, p2))
+
+
+DIAGNOSES = [runtime.Column("description", "string", ("condition",), (("cond", 1.0),), required=True),
+             runtime.Column("icd10_code", "code", ("icd-10",), (("icd-", 1.0),), system="icd10cm", required=True)]
+
+
+def test_a_learned_section_keeps_only_its_own_table_of_a_shared_header():
+    doc = two_tables_doc()
+    names = lambda found: [r["description"].value for r in found.value]  # noqa: E731
+    assert names(runtime.table(doc, DIAGNOSES)) == [
+        "Sepsis, unspecified organism", "Hypothyroidism, unspecified", "Gastro-esophageal reflux disease"]
+    # the samples print the field's rows under `Other diagnoses`: the table under another
+    # heading goes, the one continued on the next page under the same header stays
+    assert names(runtime.table(doc, DIAGNOSES, sections=("other diagnoses",))) == [
+        "Hypothyroidism, unspecified", "Gastro-esophageal reflux disease"]
+    # an unseen layout whose headings name none of the learned sections keeps every table
+    assert len(runtime.table(doc, DIAGNOSES, sections=("secondary diagnoses",)).value) == 3
+
+
+def test_the_header_strategy_learns_its_section_from_real_samples():
+    from extractors.plan import render_table
+    from extractors.schema import load_sample_set
+    from extractors.synth import learn_plan
+
+    ss = load_sample_set(Path(__file__).parents[1] / "data" / "samples" / "discharge_summary")
+    train = [s for s in ss.samples if s.id in ("ds_c_02", "ds_c_03", "ds_c_04")]
+    docs = {s.id: ingest(s.path) for s in train}
+    plan = learn_plan(ss.schema_, docs, {s.id: s.golden for s in train})
+    assert "other diagnoses" in plan.tables["diagnoses"].sections
+    ns = {"runtime": runtime}
+    exec(render_table("diagnoses", plan.tables["diagnoses"]), ns)  # the generated field function
+    found = ns["field_diagnoses"](ingest(ss.folder / "ds_c_01.pdf"), None, "mdy")
+    # `Main condition treated` prints the primary diagnosis under the same header: not a row
+    assert [r["icd10_code"].value for r in found.value] == ["Z87.891", "E03.9", "K21.9"]
+
+
+def test_a_running_footer_ends_a_table_on_a_real_sample():
+    doc = ingest(Path(__file__).parents[1] / "data" / "samples" / "discharge_summary" / "ds_a_02.pdf")
+    columns = [runtime.Column("drug", "string", ("medication",), (("medi", 1.0),), required=True),
+               runtime.Column("dose", "string", ("dose",), (("dose", 1.0),), required=True),
+               runtime.Column("frequency", "string", ("frequency",), (("freq", 1.0),), required=True)]
+    found = runtime.table(doc, columns)
+    # `Page 1 of 2 - CONFIDENTIAL PATIENT INFORMATION` prints under the last row on both pages
+    assert [r["drug"].value for r in found.value] == ["Sertraline", "Furosemide", "Apixaban"]
