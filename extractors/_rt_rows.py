@@ -11,7 +11,7 @@ from typing import Iterable
 from pipeline.document import BBox, Document, Line, Word
 
 from extractors._rt_cells import Cell, _is_label_like, _line_height, split_cells
-from extractors._rt_values import Found, collapse, norm_phrase, parse_value, phrase_stems, stem
+from extractors._rt_values import Found, collapse, norm_phrase, ocr_cell_digits, parse_value, phrase_stems, stem
 
 # ---------------------------------------------------------------- tables
 
@@ -90,7 +90,9 @@ def table(doc: Document, columns: list[Column], *, order: str = "mdy", min_colum
             body_start = li + 1
             li = body_start
             prev_bottom = lines[body_start - 1].bbox[3]
-            line_h = _line_height(lines[body_start - 1])
+            # gaps are measured in the rows' type when it is larger than the header's (a form
+            # prints 6 pt captions over 10 pt entries)
+            line_h = max(_line_height(lines[body_start - 1]), _line_height(lines[body_start]) if body_start < len(lines) else 0.0)
             rows: list[dict[str, Found | None]] = []
             boxes: list[BBox] = []
             while li < len(lines):
@@ -244,6 +246,8 @@ def _read_row(line: Line, spans: list[tuple[str, float, float]], columns: list[C
             continue
         text = " ".join(w.text for w in words)
         parsed = parse_value(text, kinds[col.name].kind, order=order, system=col.system)
+        if parsed is None and col.kind in ("date", "datetime", "integer", "decimal") and min(w.conf for w in words) < 1.0:
+            parsed = parse_value(ocr_cell_digits(text, col.kind), col.kind, order=order, system=col.system)
         if parsed is None:
             row[col.name] = None
             if col.kind not in ("string", "person_name"):

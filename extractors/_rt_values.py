@@ -50,6 +50,26 @@ def norm_phrase(text: str) -> str:
     return " ".join(t for t in (norm(w) for w in text.split()) if t)
 
 
+# ---------------------------------------------------------------- OCR digit confusions
+
+# letters OCR returns for digits, as they are read inside a number
+OCR_TO_DIGIT = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "|": "1", "i": "1",
+                              "!": "1", "S": "5", "s": "5", "B": "8", "Z": "2", "z": "2", "G": "6", "b": "6",
+                              "g": "9", "q": "9", "T": "7"})
+OCR_CONFUSABLE = "OoDQlI|i!SsBZzGbgqT"
+_CONFUSED_TOKEN = re.compile(rf"^[0-9{re.escape(OCR_CONFUSABLE)}][0-9{re.escape(OCR_CONFUSABLE)}/.,:\-]*$")
+
+
+def ocr_cell_digits(text: str, kind: str) -> str:
+    """An OCR'd cell of a typed column (date, number) with confusable letters read as digits in
+    every token made only of digits, separators and such letters (`08 O1 24`, `Ol Mar 2025`):
+    the column says a number is printed there. A cell with no real digit is left alone, except
+    an integer cell of one such letter (a quantity `l`)."""
+    if not any(c.isdigit() for c in text) and not (kind == "integer" and len(text) == 1 and text in OCR_CONFUSABLE):
+        return text
+    return " ".join(t.translate(OCR_TO_DIGIT) if _CONFUSED_TOKEN.match(t) else t for t in text.split())
+
+
 # ---------------------------------------------------------------- value parsers
 
 _MONTHS = MappingProxyType({

@@ -22,12 +22,8 @@ from decimal import Decimal
 from functools import lru_cache
 
 from extractors import runtime as rt
+from extractors._rt_values import OCR_CONFUSABLE as _CONFUSABLE_IN_NUMBER, OCR_TO_DIGIT as _TO_DIGIT
 
-# letters that OCR returns for digits, as they are read inside a number
-_TO_DIGIT = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "|": "1", "i": "1",
-                           "!": "1", "S": "5", "s": "5", "B": "8", "Z": "2", "z": "2", "G": "6", "b": "6",
-                           "g": "9", "q": "9", "T": "7"})
-_CONFUSABLE_IN_NUMBER = "OoDQlI|i!SsBZzGbgqT"
 # a token of digits, separators and confusable letters holding at least two real digits
 _NUMERIC_TOKEN = re.compile(rf"(?<![A-Za-z])[0-9{re.escape(_CONFUSABLE_IN_NUMBER)}][0-9{re.escape(_CONFUSABLE_IN_NUMBER)}/.,:\-]*(?![A-Za-z])")
 

@@ -98,3 +98,26 @@ def test_the_value_cell_of_a_known_label_gives_no_guessed_label():
     pairs = list(runtime.iter_pairs(doc, ("patient name", "insurance")))
     assert any(p.label == "Patient Name" and p.value_text == "Preston R. Atkins" for p in pairs)
     assert not any(p.relation == "inline" and p.label.startswith("Preston") for p in pairs)  # no label of `R. Atkins`
+
+
+def test_service_lines_on_a_real_scan_read_digits_ocr_took_for_letters():
+    """Real Tesseract on a sample scan. The row prints `Ol Mar 2025` and a quantity `l`: in a date
+    or number column those letters are digits. Under the 6 pt captions of a form, the gap to
+    the first 10 pt row is measured in the rows' type."""
+    from extractors._rt_values import ocr_cell_digits
+
+    assert ocr_cell_digits("08 O1 24", "date") == "08 01 24"
+    assert ocr_cell_digits("Ol Mar 2025", "date") == "01 Mar 2025"
+    assert ocr_cell_digits("l", "integer") == "1" and ocr_cell_digits("l", "decimal") == "l"
+    assert ocr_cell_digits("Office", "date") == "Office"
+    samples = CLAIM.parent
+    columns = COLUMNS[:2] + [runtime.Column("units", "integer", ("qty",), (("qty", 1.0),), required=True),
+                             runtime.Column("charge", "decimal", ("amount", "charges"), (("amou", 1.0), ("char", 1.0)), required=True),
+                             runtime.Column("date_of_service", "date", ("service date", "from mm dd yy"), (("date", 1.0), ("from", 1.0)), required=True)]
+    scan = ingest(samples / "claim_c_07.png", profile="clean")
+    assert scan.pages[0].source == "ocr"
+    rows = _rows(runtime.table(scan, columns[1:], order="dmy"))
+    assert [(r["date_of_service"], r["cpt_code"], r["units"], r["charge"]) for r in rows] == [("2025-03-01", "99203", 1, 165.0)]
+    form = ingest(samples / "claim_a_08.pdf", profile="clean")
+    rows = _rows(runtime.table(form, COLUMNS, order="mdy"))
+    assert [(r["cpt_code"], r["charge"]) for r in rows] == [("99214", 185.0), ("71046", 110.0)]
