@@ -69,6 +69,16 @@ def _header_score(text: str, phrases: tuple[str, ...], learned: int) -> int:
     t = norm_phrase(text)
     if not t:
         return 0
+    bare = norm_phrase(_QUALIFIER.sub(" ", text))
+    if bare and bare != t:  # `Test(Normal Range)`, `Weight (kg)`: the bracket qualifies the header
+        return max(_header_score(bare, phrases, learned), _header_score_as_is(t, phrases, learned))
+    return _header_score_as_is(t, phrases, learned)
+
+
+_QUALIFIER = re.compile(r"\s*[(\[][^()\[\]]*(?:[)\]]|$)")
+
+
+def _header_score_as_is(t: str, phrases: tuple[str, ...], learned: int) -> int:
     for i, ph in enumerate(phrases):
         if t == ph:
             return 3 if i < learned else 2
@@ -138,12 +148,20 @@ def _inside(box: BBox, boxes: list[BBox]) -> bool:
 
 
 def _caption_names(grid: Grid, headings: frozenset[str]) -> bool:
-    """A grid whose first rows hold a single caption cell naming the section (`Results`)."""
+    """A grid whose first rows hold a single caption cell naming the section (`Results`,
+    `Laboratory Results`: as a heading line names it)."""
     for row in grid.rows[:2]:
         cells = [c for c in row if c is not None and c.words]
-        if len(cells) == 1 and norm_phrase(cells[0].text) in headings:
+        if len(cells) == 1 and (norm_phrase(cells[0].text) in headings
+                                or (len(cells[0].lines) == 1 and _caption_like(cells[0].text)
+                                    and names_section(cells[0].lines[0], headings))):
             return True
     return False
+
+
+def _caption_like(text: str) -> bool:
+    """A short title without digits (`Laboratory Results`), not an item (`Problem #3 ...`)."""
+    return len(text.split()) <= 5 and not any(c.isdigit() for c in text)
 
 
 def grids_in_section(doc: Document, headings: Iterable[str]) -> frozenset[tuple[int, int]] | None:
@@ -206,13 +224,18 @@ def grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required:
     rows: list[dict[str, Found | None]] = []
     boxes: list[BBox] = []
     first_page: int | None = None
-    active: tuple[dict[str, tuple[int, str]], int, str] | None = None  # mapping, columns, header text
+    # mapping, columns, header text, x-centre of each mapped column's header cell
+    active: tuple[dict[str, tuple[int, str]], int, str, dict[str, float]] | None = None
     for page in doc.pages:
+        tabled = False  # a grid of several columns already read on this page
         for gi, grid in enumerate(page.tables):
             if allowed is not None and (page.number, gi) not in allowed:
                 if _columns(grid) >= 2:
                     active = None
                 continue
+            if _columns(grid) < 2:
+                continue  # a box around content (a page frame) neither heads nor ends a table
+            first_table, tabled = not tabled, True
             in_section = allowed is not None
             mapping, start = None, 0
             captions = 0
@@ -228,14 +251,16 @@ def grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required:
                     break  # outside a known section, a table's caption is short
             ncols = _columns(grid)
             if mapping is None:
-                if active is None or gi != 0 or ncols != active[1]:
+                carried = _continued(grid, active) if active is not None and first_table else None
+                if carried is None:
                     active = None
                     continue
-                mapping, header = active[0], active[2]  # a table continued from the last page
+                mapping, header, centres = carried, active[2], active[3]  # a table continued from the last page
             else:
                 head = _grid_cell(grid.rows[start - 1], mapping[anchor][0])
                 header = norm_phrase(head.text) if head is not None else ""
-            active = (mapping, ncols, header)
+                centres = {n: _centre(_grid_cell(grid.rows[start - 1], j)) for n, (j, _) in mapping.items()}
+            active = (mapping, ncols, header, centres)
             for row in grid.rows[start:]:
                 cell = _grid_cell(row, mapping[anchor][0])
                 if cell is not None and header and norm_phrase(cell.text) == header:
@@ -274,6 +299,38 @@ def grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required:
         return None
     bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
     return Found(rows, first_page, bbox, "", 0.9)
+
+
+def _centre(cell) -> float:
+    return (cell.bbox[0] + cell.bbox[2]) / 2 if cell is not None else -1.0
+
+
+def _continued(grid: Grid, active) -> dict[str, tuple[int, str]] | None:
+    """The last page's column mapping carried onto a grid with no header of its own that
+    continues the table on a new page: the same number of columns, or (a grid drawn with empty
+    margin columns, `| | Name | Value | |`) the same filled columns, each found under the x-centre
+    of its header cell. None when a mapped column has no grid column there."""
+    mapping, ncols, _, centres = active
+    if _columns(grid) == ncols:
+        return mapping
+    spans: dict[int, tuple[float, float]] = {}
+    for row in grid.rows:
+        if _filled(row) < 2:
+            continue
+        for j, c in enumerate(row):
+            if c is not None and c.words:
+                x0, x1 = spans.get(j, (c.bbox[0], c.bbox[2]))
+                spans[j] = (min(x0, c.bbox[0]), max(x1, c.bbox[2]))
+    if len(spans) != ncols:
+        return None
+    out: dict[str, tuple[int, str]] = {}
+    for name, (j, part) in mapping.items():
+        x = centres.get(name, -1.0)
+        hit = [k for k, (x0, x1) in spans.items() if x0 <= x <= x1]
+        if len(hit) != 1:
+            return None
+        out[name] = (hit[0], part)
+    return out
 
 
 def _measured(text: str) -> bool:
