@@ -95,9 +95,11 @@ def _filled(row) -> int:
     return sum(1 for c in row if c is not None and c.words)
 
 
-def _map_header(row, columns: dict[str, dict], anchor: str, in_section: bool = False) -> dict[str, tuple[int, str]] | None:
+def _map_header(row, columns: dict[str, dict], anchor: str, in_section: bool = False,
+                body=()) -> dict[str, tuple[int, str]] | None:
     """Column name -> (grid column, part) when `row` reads as the table's header row. Inside the
-    field's own section the anchor may also go by a generic name header (`Name`)."""
+    field's own section the anchor may also go by a generic name header (`Name`), and a header
+    no lexicon names is placed by what the `body` rows under it print (see `_by_content`)."""
     cells = [(j, c.text) for j, c in enumerate(row) if c is not None and c.words]
     if not cells:
         return None
@@ -112,6 +114,8 @@ def _map_header(row, columns: dict[str, dict], anchor: str, in_section: bool = F
         if best[0] > 0:
             found[name] = (best[2], spec.get("part", "all"))
             used.add(best[2])
+    if in_section and body:
+        _by_content(found, cells, columns, anchor, body)
     if anchor not in found:
         return None
     for name, spec in columns.items():  # a column printed inside another's cell (value and unit in one)
@@ -120,6 +124,46 @@ def _map_header(row, columns: dict[str, dict], anchor: str, in_section: bool = F
             if spec["within"][0] != anchor and found[spec["within"][0]][1] == "all":
                 found[spec["within"][0]] = (found[spec["within"][0]][0], "num")
     return found
+
+
+def _share(body, j: int, test) -> float:
+    """Share of the body rows' filled cells in grid column j that pass `test`."""
+    texts = [row[j].text for row in body if j < len(row) and row[j] is not None and row[j].words and _filled(row) >= 2]
+    return sum(1 for t in texts if test(t)) / len(texts) if texts else 0.0
+
+
+def _wordy(text: str) -> bool:
+    """A name cell: letters, not a measurement, a code or a date (`Heart Rate`, `O2 % BldC`)."""
+    letters, digits = sum(c.isalpha() for c in text), sum(c.isdigit() for c in text)
+    return letters >= 3 and digits * 2 <= letters and not _measured(text)
+
+
+def _by_content(found: dict[str, tuple[int, str]], cells: list[tuple[int, str]], columns: dict[str, dict],
+                anchor: str, body) -> None:
+    """Inside the field's own section, complete a header whose wordings the lexicon misses by
+    what its columns print, when exactly one of the name and the measured value is placed: the
+    value goes to the one header column whose cells are mostly measurements (`80 /min`; also
+    when the name's header took it, `Item | Measurement`), the name to the leftmost other
+    header column of mostly words (`Observation | LOINC Code | Result Value`)."""
+    nums = [n for n, spec in columns.items() if n != anchor and spec.get("part") == "num"]
+    if len(nums) != 1:
+        return
+    num = nums[0]
+    if (anchor in found) == (num in found):
+        return
+    body = [row for row in body[:20]]
+    if anchor in found and _share(body, found[anchor][0], _measured) >= 0.5:
+        found[num] = (found.pop(anchor)[0], columns[num]["part"])  # the name's header heads the values
+    taken = {j for j, _ in found.values()}
+    free = [j for j, _ in cells if j not in taken]
+    if num not in found:
+        hits = [j for j in free if _share(body, j, _measured) >= 0.5]
+        if len(hits) == 1:
+            found[num] = (hits[0], columns[num]["part"])
+    if anchor not in found and num in found:
+        hit = next((j for j in free if j != found[num][0] and _share(body, j, _wordy) >= 0.5), None)
+        if hit is not None:
+            found[anchor] = (hit, columns[anchor].get("part", "all"))
 
 
 # ---------------------------------------------------------------- the section a grid belongs to
@@ -145,6 +189,13 @@ def _cell_boxes(page) -> list[BBox]:
 def _inside(box: BBox, boxes: list[BBox]) -> bool:
     cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
     return any(b[0] <= cx <= b[2] and b[1] <= cy <= b[3] for b in boxes)
+
+
+def _holds(outer: BBox, inner: BBox, tol: float = 1.0) -> bool:
+    """Whether box `inner` lies wholly inside the larger box `outer`."""
+    return (inner[0] >= outer[0] - tol and inner[1] >= outer[1] - tol and inner[2] <= outer[2] + tol
+            and inner[3] <= outer[3] + tol and (inner[2] - inner[0]) * (inner[3] - inner[1])
+            < (outer[2] - outer[0]) * (outer[3] - outer[1]))
 
 
 def _caption_names(grid: Grid, headings: frozenset[str]) -> bool:
@@ -237,10 +288,12 @@ def grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required:
                 continue  # a box around content (a page frame) neither heads nor ends a table
             first_table, tabled = not tabled, True
             in_section = allowed is not None
+            # a box drawn around other grids lays out a page (several sections), it is no table
+            frame = any(o is not grid and _holds(grid.bbox, o.bbox) for o in page.tables)
             mapping, start = None, 0
             captions = 0
             for r in range(len(grid.rows)):
-                mapping = _map_header(grid.rows[r], columns, anchor, in_section)
+                mapping = _map_header(grid.rows[r], columns, anchor, in_section, () if frame else grid.rows[r + 1:])
                 if mapping is not None:
                     start = r + 1
                     break

@@ -44,3 +44,33 @@ def test_a_header_qualified_in_brackets_still_names_its_column():
     assert rows[:2] == [{"test_name": "Color of Urine", "value": "YELLOW", "unit": None},
                         {"test_name": "Appearance of Urine", "value": "CLEAR", "unit": None}]
     assert {"test_name": "pH of Urine by Test strip", "value": "5", "unit": "[pH]"} in rows
+
+
+VITALS = {
+    "vital": {"headers": ("vital", "vital sign", "vital signs", "measurement"), "learned": 0, "part": "all"},
+    "value": {"headers": ("value", "result", "result value"), "learned": 0, "part": "num"},
+    "unit": {"headers": ("unit", "units"), "learned": 0, "within": ("value", "rest")},
+}
+
+
+def _vitals(name: str) -> list[dict[str, str | None]]:
+    doc = ingest(FIX / name, cache_dir=None)
+    found = runtime.grid_rows(doc, columns=VITALS, anchor="vital", required=("value",), headings=("vital signs",))
+    return [{c: (v.value if v else None) for c, v in r.items()} for r in (found.value if found else [])]
+
+
+def test_inside_its_section_a_header_no_lexicon_names_is_placed_by_what_its_columns_print():
+    # `Observation | LOINC Code | Date | Result Value | Result Unit`: the name column is the one of words
+    rows = _vitals("ipatientcare_vitals_p4.pdf")
+    assert rows[0] == {"vital": "Body Temperature", "value": "38", "unit": "Cel"}
+    assert {"vital": "BP Systolic", "value": "145", "unit": "mm[Hg]"} in rows and len(rows) == 10
+    # `Item | Measurement | Date`: `Measurement` heads the measured values, not the names
+    rows = _vitals("ehealthpartners_vitals_p3.pdf")
+    assert {"vital": "Respiratory Rate", "value": "18", "unit": "/min"} in rows
+    assert {"vital": "Height", "value": "177", "unit": "cm"} in rows
+
+
+def test_a_box_around_several_sections_is_never_read_by_its_contents():
+    # page 3 draws a frame holding the vitals' last rows and the results table under `RESULTS`
+    rows = _vitals("chartlogic_p2-3.pdf")
+    assert not any("Urine" in (r["vital"] or "") for r in rows)
