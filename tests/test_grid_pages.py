@@ -74,3 +74,12 @@ def test_a_box_around_several_sections_is_never_read_by_its_contents():
     # page 3 draws a frame holding the vitals' last rows and the results table under `RESULTS`
     rows = _vitals("chartlogic_p2-3.pdf")
     assert not any("Urine" in (r["vital"] or "") for r in rows)
+
+
+def test_a_compound_unit_printed_in_brackets_is_the_rows_unit():
+    # `WBC 12.3 (10*3/uL) N/A - 500,000 06/22/2015`: a results list without drawn grid
+    doc = ingest(FIX / "followmyhealth_marshall_p3.pdf", cache_dir=None)
+    found = runtime.section_rows(doc, headings=("results",), roles={"test_name": "name", "value": "value", "unit": "unit"})
+    rows = [{c: (v.value if v else None) for c, v in r.items()} for r in found.value]
+    assert {"test_name": "WBC", "value": "12.3", "unit": "(10*3/uL)"} in rows
+    assert {"test_name": "Color of Urine", "value": "YELLOW", "unit": None} in rows  # a flag is no unit
