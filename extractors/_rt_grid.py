@@ -210,6 +210,15 @@ def _caption_names(grid: Grid, headings: frozenset[str]) -> bool:
     return False
 
 
+def _table_top(grid: Grid) -> float:
+    """Where a grid's table starts: its first row of several filled cells (a box drawn from the
+    page top around a heading and the table under it starts under that heading)."""
+    for row in grid.rows:
+        if _filled(row) >= 2:
+            return min(c.bbox[1] for c in row if c is not None and c.words)
+    return grid.bbox[1]
+
+
 def _caption_like(text: str) -> bool:
     """A short title without digits (`Laboratory Results`), not an item (`Problem #3 ...`)."""
     return len(text.split()) <= 5 and not any(c.isdigit() for c in text)
@@ -233,8 +242,11 @@ def grids_in_section(doc: Document, headings: Iterable[str]) -> frozenset[tuple[
     for page in doc.pages:
         median = _page_median_height(page.lines)
         cells = _cell_boxes(page)
+        # a grid's caption rows, above its first row of cells, in a grid that is no page frame
+        captions = [(g.bbox[0], g.bbox[1], g.bbox[2], _table_top(g)) for g in page.tables
+                    if not any(o is not g and _holds(g.bbox, o.bbox) for o in page.tables)]
         items: list[tuple[float, int, object]] = [(ln.bbox[1], 0, ln) for ln in page.lines if not _inside(ln.bbox, cells)]
-        items += [(g.bbox[1], 1, gi) for gi, g in enumerate(page.tables)]
+        items += [(_table_top(g), 1, gi) for gi, g in enumerate(page.tables)]
         for _, kind, obj in sorted(items, key=lambda t: (t[0], t[1])):
             if kind == 1:
                 if open_ or _caption_names(page.tables[obj], heads):
@@ -249,8 +261,8 @@ def grids_in_section(doc: Document, headings: Iterable[str]) -> frozenset[tuple[
                 continue
             if not open_ or re.sub(r"\d+", "#", norm_phrase(line.text)) in repeated:
                 continue
-            if heading_like and _same_style(line, style, median):
-                open_ = False
+            if heading_like and _same_style(line, style, median) and not _inside(line.bbox, captions):
+                open_ = False  # a grid's own caption (`URINALYSIS, AUTO W/SCOPE`) ends no section
     return frozenset(inside) if seen_heading else None
 
 

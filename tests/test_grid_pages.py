@@ -1,5 +1,6 @@
 """Results tables on real vendor pages (dev-set renderings cut to the pages that hold them,
-see tests/fixtures/ccda/README.md): read with the lexicon's headers only, as an unseen layout is."""
+see tests/fixtures/ccda/README.md): read with the lexicon's headers (and the one header the dev
+set's compile layouts teach, `Result Type`), as an unseen layout is."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,7 +12,7 @@ from pipeline.ingest.core import ingest
 
 FIX = Path(__file__).parent / "fixtures" / "ccda"
 RESULTS = {
-    "test_name": {"headers": ("test", "test name", "component", "analyte"), "learned": 0, "part": "all"},
+    "test_name": {"headers": ("result type", "test", "test name", "component", "analyte"), "learned": 1, "part": "all"},
     "value": {"headers": ("result", "value", "result value"), "learned": 0, "part": "num"},
     "unit": {"headers": ("unit", "units"), "learned": 0, "within": ("value", "rest")},
 }
@@ -83,3 +84,17 @@ def test_a_compound_unit_printed_in_brackets_is_the_rows_unit():
     rows = [{c: (v.value if v else None) for c, v in r.items()} for r in found.value]
     assert {"test_name": "WBC", "value": "12.3", "unit": "(10*3/uL)"} in rows
     assert {"test_name": "Color of Urine", "value": "YELLOW", "unit": None} in rows  # a flag is no unit
+
+
+def test_a_section_heading_printed_inside_a_page_frame_opens_the_table_under_it():
+    # page 3: a frame drawn from the page top holds `RESULTS` and, under it, the results grid
+    rows = _results("chartlogic_p2-3.pdf")
+    assert {"test_name": "Color of Urine", "value": "YELLOW", "unit": None} in rows
+    assert {"test_name": "Glucose [Mass/volume] in urine by test strip", "value": "50", "unit": "mg/dl"} in rows
+
+
+def test_a_grids_own_caption_in_capitals_does_not_end_the_section():
+    # `URINALYSIS, AUTO W/SCOPE` captions the third results grid, printed like the `RESULTS` heading
+    rows = _results("successehs_results_p5.pdf")
+    assert {"test_name": "Specific gravity", "value": "1.015", "unit": None} in rows
+    assert {"test_name": "Glucose", "value": "50", "unit": "mg/dL"} in rows
