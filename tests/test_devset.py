@@ -202,3 +202,10 @@ def test_a_unit_printed_in_its_own_column_is_the_rows_unit():
                 "Glucose Ur Strip-mCnc 50 A Neg mg/dL\n")
     fields, _ = gold_for(read_gold(ccda.encode()), page, [])
     assert fields["results"] == [{"test_name": "Glucose Ur Strip-mCnc", "value": "50", "unit": "mg/dL"}]
+
+
+def test_a_flag_printed_after_the_unit_is_not_part_of_it():
+    from eval.devset.narrative import printed_value_unit
+    assert printed_value_unit("100 mg/dL (Normal)", "100", "mg/dL") == ("100", "mg/dL")
+    assert printed_value_unit("5.0 [pH] (Normal)", "5.0", "[pH]") == ("5.0", "[pH]")
+    assert printed_value_unit("80 beats per minute", "80", "/min") == ("80", "beats per minute")
