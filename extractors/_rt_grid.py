@@ -362,6 +362,7 @@ def grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required:
                             first_page = first_page or page.number
     if not rows:
         return None
+    _drop_footnote_marks(rows, anchor)
     bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
     return Found(rows, first_page, bbox, "", 0.9)
 
@@ -396,6 +397,25 @@ def _continued(grid: Grid, active) -> dict[str, tuple[int, str]] | None:
             return None
         out[name] = (hit[0], part)
     return out
+
+
+_FOOTNOTE = re.compile(r"^(\d)(?=[A-Za-z])")
+
+
+def _drop_footnote_marks(rows: list[dict[str, Found | None]], anchor: str) -> None:
+    """`1Color Ur`, `1SPEC GRAV`, ...: a footnote number printed raised against every name of a
+    table reaches the text layer glued to it. When all (three or more) names start with the same
+    digit glued to a letter, it is a mark, not part of the names (a name of its own, `25OH
+    Vitamin D`, is never shared by a whole table)."""
+    names = [r[anchor].value for r in rows if r.get(anchor) is not None]
+    marks = {m.group(1) if (m := _FOOTNOTE.match(n)) else None for n in names}
+    if len(names) < 3 or len(marks) != 1 or None in marks:
+        return
+    for r in rows:
+        f = r[anchor]
+        if f is not None:
+            v = f.value[1:]
+            r[anchor] = Found(v, f.page, f.bbox, v, f.confidence)
 
 
 def _measured(text: str) -> bool:

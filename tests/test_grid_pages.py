@@ -98,3 +98,11 @@ def test_a_grids_own_caption_in_capitals_does_not_end_the_section():
     rows = _results("successehs_results_p5.pdf")
     assert {"test_name": "Specific gravity", "value": "1.015", "unit": None} in rows
     assert {"test_name": "Glucose", "value": "50", "unit": "mg/dL"} in rows
+
+
+def test_a_footnote_mark_raised_against_every_name_is_dropped():
+    # `1Color Ur`, `1SPEC GRAV`: a raised `1` beside each test name reaches the text layer glued to it
+    rows = _results("mckesson_results_p4.pdf")
+    assert {"test_name": "Color Ur", "value": "YELLOW", "unit": None} in rows
+    assert {"test_name": "Glucose Ur Strip-mCnc", "value": "50", "unit": "mg/dL"} in rows
+    assert not any(r["test_name"][0].isdigit() for r in rows)
