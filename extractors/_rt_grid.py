@@ -315,6 +315,8 @@ def grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required:
                 if captions > max_header_row and not in_section:
                     break  # outside a known section, a table's caption is short
             ncols = _columns(grid)
+            if mapping is not None and any(c not in mapping for c in req):
+                mapping = None  # a table without the field's required column (orders, pending tests)
             if mapping is None:
                 carried = _continued(grid, active) if active is not None and first_table else None
                 if carried is None:

@@ -106,3 +106,10 @@ def test_a_footnote_mark_raised_against_every_name_is_dropped():
     assert {"test_name": "Color Ur", "value": "YELLOW", "unit": None} in rows
     assert {"test_name": "Glucose Ur Strip-mCnc", "value": "50", "unit": "mg/dL"} in rows
     assert not any(r["test_name"][0].isdigit() for r in rows)
+
+
+def test_a_table_without_the_fields_required_column_is_not_read():
+    # `Test Name | Date ordered` under the plan of treatment lists orders: no result value column
+    doc = ingest(FIX / "meditech_orders_p6.pdf", cache_dir=None)
+    found = runtime.grid_rows(doc, columns=RESULTS, anchor="test_name", required=("value",), headings=("results",))
+    assert found is None or not any("URINE" in r["test_name"].value for r in found.value)
