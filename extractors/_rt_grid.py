@@ -69,6 +69,16 @@ def _header_score(text: str, phrases: tuple[str, ...], learned: int) -> int:
     t = norm_phrase(text)
     if not t:
         return 0
+    bare = norm_phrase(_QUALIFIER.sub(" ", text))
+    if bare and bare != t:  # `Test(Normal Range)`, `Weight (kg)`: the bracket qualifies the header
+        return max(_header_score(bare, phrases, learned), _header_score_as_is(t, phrases, learned))
+    return _header_score_as_is(t, phrases, learned)
+
+
+_QUALIFIER = re.compile(r"\s*[(\[][^()\[\]]*(?:[)\]]|$)")
+
+
+def _header_score_as_is(t: str, phrases: tuple[str, ...], learned: int) -> int:
     for i, ph in enumerate(phrases):
         if t == ph:
             return 3 if i < learned else 2
@@ -85,9 +95,11 @@ def _filled(row) -> int:
     return sum(1 for c in row if c is not None and c.words)
 
 
-def _map_header(row, columns: dict[str, dict], anchor: str, in_section: bool = False) -> dict[str, tuple[int, str]] | None:
+def _map_header(row, columns: dict[str, dict], anchor: str, in_section: bool = False,
+                body=()) -> dict[str, tuple[int, str]] | None:
     """Column name -> (grid column, part) when `row` reads as the table's header row. Inside the
-    field's own section the anchor may also go by a generic name header (`Name`)."""
+    field's own section the anchor may also go by a generic name header (`Name`), and a header
+    no lexicon names is placed by what the `body` rows under it print (see `_by_content`)."""
     cells = [(j, c.text) for j, c in enumerate(row) if c is not None and c.words]
     if not cells:
         return None
@@ -102,6 +114,8 @@ def _map_header(row, columns: dict[str, dict], anchor: str, in_section: bool = F
         if best[0] > 0:
             found[name] = (best[2], spec.get("part", "all"))
             used.add(best[2])
+    if in_section and body:
+        _by_content(found, cells, columns, anchor, body)
     if anchor not in found:
         return None
     for name, spec in columns.items():  # a column printed inside another's cell (value and unit in one)
@@ -110,6 +124,46 @@ def _map_header(row, columns: dict[str, dict], anchor: str, in_section: bool = F
             if spec["within"][0] != anchor and found[spec["within"][0]][1] == "all":
                 found[spec["within"][0]] = (found[spec["within"][0]][0], "num")
     return found
+
+
+def _share(body, j: int, test) -> float:
+    """Share of the body rows' filled cells in grid column j that pass `test`."""
+    texts = [row[j].text for row in body if j < len(row) and row[j] is not None and row[j].words and _filled(row) >= 2]
+    return sum(1 for t in texts if test(t)) / len(texts) if texts else 0.0
+
+
+def _wordy(text: str) -> bool:
+    """A name cell: letters, not a measurement, a code or a date (`Heart Rate`, `O2 % BldC`)."""
+    letters, digits = sum(c.isalpha() for c in text), sum(c.isdigit() for c in text)
+    return letters >= 3 and digits * 2 <= letters and not _measured(text)
+
+
+def _by_content(found: dict[str, tuple[int, str]], cells: list[tuple[int, str]], columns: dict[str, dict],
+                anchor: str, body) -> None:
+    """Inside the field's own section, complete a header whose wordings the lexicon misses by
+    what its columns print, when exactly one of the name and the measured value is placed: the
+    value goes to the one header column whose cells are mostly measurements (`80 /min`; also
+    when the name's header took it, `Item | Measurement`), the name to the leftmost other
+    header column of mostly words (`Observation | LOINC Code | Result Value`)."""
+    nums = [n for n, spec in columns.items() if n != anchor and spec.get("part") == "num"]
+    if len(nums) != 1:
+        return
+    num = nums[0]
+    if (anchor in found) == (num in found):
+        return
+    body = [row for row in body[:20]]
+    if anchor in found and _share(body, found[anchor][0], _measured) >= 0.5:
+        found[num] = (found.pop(anchor)[0], columns[num]["part"])  # the name's header heads the values
+    taken = {j for j, _ in found.values()}
+    free = [j for j, _ in cells if j not in taken]
+    if num not in found:
+        hits = [j for j in free if _share(body, j, _measured) >= 0.5]
+        if len(hits) == 1:
+            found[num] = (hits[0], columns[num]["part"])
+    if anchor not in found and num in found:
+        hit = next((j for j in free if j != found[num][0] and _share(body, j, _wordy) >= 0.5), None)
+        if hit is not None:
+            found[anchor] = (hit, columns[anchor].get("part", "all"))
 
 
 # ---------------------------------------------------------------- the section a grid belongs to
@@ -137,13 +191,37 @@ def _inside(box: BBox, boxes: list[BBox]) -> bool:
     return any(b[0] <= cx <= b[2] and b[1] <= cy <= b[3] for b in boxes)
 
 
+def _holds(outer: BBox, inner: BBox, tol: float = 1.0) -> bool:
+    """Whether box `inner` lies wholly inside the larger box `outer`."""
+    return (inner[0] >= outer[0] - tol and inner[1] >= outer[1] - tol and inner[2] <= outer[2] + tol
+            and inner[3] <= outer[3] + tol and (inner[2] - inner[0]) * (inner[3] - inner[1])
+            < (outer[2] - outer[0]) * (outer[3] - outer[1]))
+
+
 def _caption_names(grid: Grid, headings: frozenset[str]) -> bool:
-    """A grid whose first rows hold a single caption cell naming the section (`Results`)."""
+    """A grid whose first rows hold a single caption cell naming the section (`Results`,
+    `Laboratory Results`: as a heading line names it)."""
     for row in grid.rows[:2]:
         cells = [c for c in row if c is not None and c.words]
-        if len(cells) == 1 and norm_phrase(cells[0].text) in headings:
+        if len(cells) == 1 and (norm_phrase(cells[0].text) in headings
+                                or (len(cells[0].lines) == 1 and _caption_like(cells[0].text)
+                                    and names_section(cells[0].lines[0], headings))):
             return True
     return False
+
+
+def _table_top(grid: Grid) -> float:
+    """Where a grid's table starts: its first row of several filled cells (a box drawn from the
+    page top around a heading and the table under it starts under that heading)."""
+    for row in grid.rows:
+        if _filled(row) >= 2:
+            return min(c.bbox[1] for c in row if c is not None and c.words)
+    return grid.bbox[1]
+
+
+def _caption_like(text: str) -> bool:
+    """A short title without digits (`Laboratory Results`), not an item (`Problem #3 ...`)."""
+    return len(text.split()) <= 5 and not any(c.isdigit() for c in text)
 
 
 def grids_in_section(doc: Document, headings: Iterable[str]) -> frozenset[tuple[int, int]] | None:
@@ -164,8 +242,11 @@ def grids_in_section(doc: Document, headings: Iterable[str]) -> frozenset[tuple[
     for page in doc.pages:
         median = _page_median_height(page.lines)
         cells = _cell_boxes(page)
+        # a grid's caption rows, above its first row of cells, in a grid that is no page frame
+        captions = [(g.bbox[0], g.bbox[1], g.bbox[2], _table_top(g)) for g in page.tables
+                    if not any(o is not g and _holds(g.bbox, o.bbox) for o in page.tables)]
         items: list[tuple[float, int, object]] = [(ln.bbox[1], 0, ln) for ln in page.lines if not _inside(ln.bbox, cells)]
-        items += [(g.bbox[1], 1, gi) for gi, g in enumerate(page.tables)]
+        items += [(_table_top(g), 1, gi) for gi, g in enumerate(page.tables)]
         for _, kind, obj in sorted(items, key=lambda t: (t[0], t[1])):
             if kind == 1:
                 if open_ or _caption_names(page.tables[obj], heads):
@@ -180,8 +261,8 @@ def grids_in_section(doc: Document, headings: Iterable[str]) -> frozenset[tuple[
                 continue
             if not open_ or re.sub(r"\d+", "#", norm_phrase(line.text)) in repeated:
                 continue
-            if heading_like and _same_style(line, style, median):
-                open_ = False
+            if heading_like and _same_style(line, style, median) and not _inside(line.bbox, captions):
+                open_ = False  # a grid's own caption (`URINALYSIS, AUTO W/SCOPE`) ends no section
     return frozenset(inside) if seen_heading else None
 
 
@@ -206,18 +287,25 @@ def grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required:
     rows: list[dict[str, Found | None]] = []
     boxes: list[BBox] = []
     first_page: int | None = None
-    active: tuple[dict[str, tuple[int, str]], int, str] | None = None  # mapping, columns, header text
+    # mapping, columns, header text, x-centre of each mapped column's header cell
+    active: tuple[dict[str, tuple[int, str]], int, str, dict[str, float]] | None = None
     for page in doc.pages:
+        tabled = False  # a grid of several columns already read on this page
         for gi, grid in enumerate(page.tables):
             if allowed is not None and (page.number, gi) not in allowed:
                 if _columns(grid) >= 2:
                     active = None
                 continue
+            if _columns(grid) < 2:
+                continue  # a box around content (a page frame) neither heads nor ends a table
+            first_table, tabled = not tabled, True
             in_section = allowed is not None
+            # a box drawn around other grids lays out a page (several sections), it is no table
+            frame = any(o is not grid and _holds(grid.bbox, o.bbox) for o in page.tables)
             mapping, start = None, 0
             captions = 0
             for r in range(len(grid.rows)):
-                mapping = _map_header(grid.rows[r], columns, anchor, in_section)
+                mapping = _map_header(grid.rows[r], columns, anchor, in_section, () if frame else grid.rows[r + 1:])
                 if mapping is not None:
                     start = r + 1
                     break
@@ -227,15 +315,19 @@ def grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required:
                 if captions > max_header_row and not in_section:
                     break  # outside a known section, a table's caption is short
             ncols = _columns(grid)
+            if mapping is not None and any(c not in mapping for c in req):
+                mapping = None  # a table without the field's required column (orders, pending tests)
             if mapping is None:
-                if active is None or gi != 0 or ncols != active[1]:
+                carried = _continued(grid, active) if active is not None and first_table else None
+                if carried is None:
                     active = None
                     continue
-                mapping, header = active[0], active[2]  # a table continued from the last page
+                mapping, header, centres = carried, active[2], active[3]  # a table continued from the last page
             else:
                 head = _grid_cell(grid.rows[start - 1], mapping[anchor][0])
                 header = norm_phrase(head.text) if head is not None else ""
-            active = (mapping, ncols, header)
+                centres = {n: _centre(_grid_cell(grid.rows[start - 1], j)) for n, (j, _) in mapping.items()}
+            active = (mapping, ncols, header, centres)
             for row in grid.rows[start:]:
                 cell = _grid_cell(row, mapping[anchor][0])
                 if cell is not None and header and norm_phrase(cell.text) == header:
@@ -272,8 +364,60 @@ def grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required:
                             first_page = first_page or page.number
     if not rows:
         return None
+    _drop_footnote_marks(rows, anchor)
     bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
     return Found(rows, first_page, bbox, "", 0.9)
+
+
+def _centre(cell) -> float:
+    return (cell.bbox[0] + cell.bbox[2]) / 2 if cell is not None else -1.0
+
+
+def _continued(grid: Grid, active) -> dict[str, tuple[int, str]] | None:
+    """The last page's column mapping carried onto a grid with no header of its own that
+    continues the table on a new page: the same number of columns, or (a grid drawn with empty
+    margin columns, `| | Name | Value | |`) the same filled columns, each found under the x-centre
+    of its header cell. None when a mapped column has no grid column there."""
+    mapping, ncols, _, centres = active
+    if _columns(grid) == ncols:
+        return mapping
+    spans: dict[int, tuple[float, float]] = {}
+    for row in grid.rows:
+        if _filled(row) < 2:
+            continue
+        for j, c in enumerate(row):
+            if c is not None and c.words:
+                x0, x1 = spans.get(j, (c.bbox[0], c.bbox[2]))
+                spans[j] = (min(x0, c.bbox[0]), max(x1, c.bbox[2]))
+    if len(spans) != ncols:
+        return None
+    out: dict[str, tuple[int, str]] = {}
+    for name, (j, part) in mapping.items():
+        x = centres.get(name, -1.0)
+        hit = [k for k, (x0, x1) in spans.items() if x0 <= x <= x1]
+        if len(hit) != 1:
+            return None
+        out[name] = (hit[0], part)
+    return out
+
+
+_FOOTNOTE = re.compile(r"^(\d)(?=[A-Za-z])")
+
+
+def _drop_footnote_marks(rows: list[dict[str, Found | None]], anchor: str) -> None:
+    """`1Color Ur`, `1SPEC GRAV`, ...: a footnote number printed raised against every name of a
+    table reaches the text layer glued to it. When all (three or more) names start with the same
+    digit glued to a letter, it is a mark, not part of the names (a name of its own, `25OH
+    Vitamin D`, is never shared by a whole table)."""
+    names = [r[anchor].value for r in rows if r.get(anchor) is not None]
+    marks = {m.group(1) if (m := _FOOTNOTE.match(n)) else None for n in names}
+    if len(names) < 3 or len(marks) != 1 or None in marks:
+        return
+    for r in rows:
+        f = r[anchor]
+        if f is not None:
+            v = f.value[1:]
+            r[anchor] = Found(v, f.page, f.bbox, v, f.confidence)
 
 
 def _measured(text: str) -> bool:

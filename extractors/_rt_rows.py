@@ -272,6 +272,7 @@ def _read_row(line: Line, spans: list[tuple[str, float, float]], columns: list[C
 _ROW_VALUE = re.compile(r"^([<>]?[-+]?\d+(?:\.\d+)?(?:/\d+(?:\.\d+)?)?)(?:\s+(.*))?$")
 _UNIT = re.compile(r"^(?=.*[A-Za-z%\[\]])(?!\d{1,2}[-/])[\w%\[\]/*^.µμ-]{1,16}$")
 _UNIT_WORD = re.compile(r"^[a-zµμ]{2,12}$")
+_BRACKETED_UNIT = re.compile(r"^\(([^()\s]*[/*^][^()\s]*)\)$")
 _JOINING_WORDS = frozenset({"of", "in", "by", "for", "and", "the", "to", "with", "on", "at", "per", "&", "-"})
 _NUMBER = re.compile(r"^[<>]?[-+]?\d+(?:\.\d+)?(?:/\d+(?:\.\d+)?)?$")
 
@@ -374,6 +375,8 @@ def unit_text(rest: str | None) -> str | None:
     celsius`); a flag (`H`, `Normal`) or a bracketed conversion (`(70.0 in)`) after it is not
     part of it. None when what follows the value does not start with a unit."""
     words = (rest or "").split()
+    if words and (m := _BRACKETED_UNIT.match(words[0])) and _UNIT.match(m.group(1)):
+        return words[0]  # `(10*3/uL)`: a compound unit printed in brackets (never a flag, `(H)`)
     if not words or not _UNIT.match(words[0]):
         return None
     out = [words[0]]

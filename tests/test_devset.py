@@ -183,3 +183,29 @@ def test_summary_scores_complete_tables_only(tmp_path):
     assert (cells[0].tp, cells[0].fp) == (3, 1)  # d1's correct Vantin row counts as a false positive
     assert (cells[1].tp, cells[1].fp, left_out) == (2, 0, 1)
     assert summarise(only)["all layouts"]["scalar"].tp == 2  # scalars unchanged
+
+
+def test_a_unit_printed_in_its_own_column_is_the_rows_unit():
+    """`Test | Result | Flag | Range | Units`: the value cell holds the number alone and the unit
+    sits in the row's unit column, not right after the value (a flag does)."""
+    head, tail = _CCDA.split("<component><structuredBody>")
+    ccda = head + """<component><structuredBody>
+<component><section><templateId root="2.16.840.1.113883.10.20.22.2.3.1"/><title>Results</title>
+<text><table><thead><tr><th>Test</th><th>Result</th><th>Flag</th><th>Range</th><th>Units</th></tr></thead><tbody>
+<tr><td ID="lab1">Glucose Ur Strip-mCnc</td><td>50</td><td>A</td><td>Neg</td><td>mg/dL</td></tr>
+</tbody></table></text>
+<entry><organizer classCode="BATTERY" moodCode="EVN">
+<component><observation classCode="OBS" moodCode="EVN"><code code="5792-7" displayName="Glucose Ur Strip-mCnc"/>
+<text><reference value="#lab1"/></text><value xsi:type="PQ" value="50" unit="mg/dL"/></observation></component>
+</organizer></entry></section></component>""" + tail.split("<component><structuredBody>")[-1]
+    page = Page("Ann Test  Female  May 1, 1970\nResults\nTest Result Flag Range Units\n"
+                "Glucose Ur Strip-mCnc 50 A Neg mg/dL\n")
+    fields, _ = gold_for(read_gold(ccda.encode()), page, [])
+    assert fields["results"] == [{"test_name": "Glucose Ur Strip-mCnc", "value": "50", "unit": "mg/dL"}]
+
+
+def test_a_flag_printed_after_the_unit_is_not_part_of_it():
+    from eval.devset.narrative import printed_value_unit
+    assert printed_value_unit("100 mg/dL (Normal)", "100", "mg/dL") == ("100", "mg/dL")
+    assert printed_value_unit("5.0 [pH] (Normal)", "5.0", "[pH]") == ("5.0", "[pH]")
+    assert printed_value_unit("80 beats per minute", "80", "/min") == ("80", "beats per minute")

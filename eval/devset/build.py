@@ -362,7 +362,9 @@ def _rows(kind: str, rows: list[dict], page: Page, cols: tuple[str, ...], notes:
             if cell is not None:
                 # the value cell as printed: `80 beats per minute`, `145/88`, `50mg/dl`, `88` (no unit)
                 value, unit = cell
-                if unit is None and r.get("unit") and not narr.get("pair"):
+                if unit is None and narr.get("unit") and not narr.get("pair") and page.has(narr["unit"]):
+                    unit = page.printed(narr["unit"])  # a unit column beside the value cell
+                elif unit is None and r.get("unit") and not narr.get("pair"):
                     unit = page.unit_after(name, value, r["unit"])
             else:  # no narrative value cell (or not printed as the narrative has it): the entry's value
                 value = next((page.printed(v) for v in _number_variants(r["value"]) if page.has(v)), None)

@@ -249,6 +249,8 @@ def printed_value_unit(cell_text: str, value: str, unit: str | None) -> tuple[st
         if k != 0:
             return None
         rest = rest[:len(unit)]
+    if rest.casefold().startswith(unit.casefold()) and len(rest) > len(unit) and rest[len(unit)].isspace():
+        rest = rest[:len(unit)]  # `mg/dL (Normal)`: a flag or note after the unit is not part of it
     if len(rest.split()) > 4:
         return None
     return m.group(0), rest

@@ -1,0 +1,115 @@
+"""Results tables on real vendor pages (dev-set renderings cut to the pages that hold them,
+see tests/fixtures/ccda/README.md): read with the lexicon's headers (and the one header the dev
+set's compile layouts teach, `Result Type`), as an unseen layout is."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from extractors import runtime
+from pipeline.ingest.core import ingest
+
+FIX = Path(__file__).parent / "fixtures" / "ccda"
+RESULTS = {
+    "test_name": {"headers": ("result type", "test", "test name", "component", "analyte"), "learned": 1, "part": "all"},
+    "value": {"headers": ("result", "value", "result value"), "learned": 0, "part": "num"},
+    "unit": {"headers": ("unit", "units"), "learned": 0, "within": ("value", "rest")},
+}
+
+
+def _results(name: str) -> list[dict[str, str | None]]:
+    doc = ingest(FIX / name, cache_dir=None)
+    found = runtime.grid_rows(doc, columns=RESULTS, anchor="test_name", required=("value",), headings=("results",))
+    assert found is not None
+    return [{c: (v.value if v else None) for c, v in r.items()} for r in found.value]
+
+
+@pytest.mark.parametrize("name, first_continued", [
+    # the page-2 grid is continued by the second grid of page 3 (the first is the page's frame)
+    ("medhost_results_p2-3.pdf", {"test_name": "Erythrocytes [Presence] in Urine sediment by Light microscopy",
+                                  "value": "NEGATIVE", "unit": None}),
+    # the page-3 grid draws empty margin columns: its columns are found under the header's
+    ("yourcareuniverse_results_p2-3.pdf", {"test_name": "Basophils [#/volume] in Blood", "value": "0.3",
+                                           "unit": "x10*3/uL"}),
+])
+def test_a_results_table_continues_on_the_next_page_without_its_header(name, first_continued):
+    rows = _results(name)
+    assert first_continued in rows
+    assert {"test_name": "Hemoglobin [Mass/volume] in Arterial blood", "value": "10.2", "unit": "g/dl"} in rows
+    assert all(r["test_name"] not in ("TEST", "LOINC") for r in rows)  # repeated header rows are no rows
+
+
+def test_a_header_qualified_in_brackets_still_names_its_column():
+    rows = _results("bizmatics_results_p2.pdf")  # `LOINC Code | Test(Normal Range) | Interpretation | Result`
+    assert rows[:2] == [{"test_name": "Color of Urine", "value": "YELLOW", "unit": None},
+                        {"test_name": "Appearance of Urine", "value": "CLEAR", "unit": None}]
+    assert {"test_name": "pH of Urine by Test strip", "value": "5", "unit": "[pH]"} in rows
+
+
+VITALS = {
+    "vital": {"headers": ("vital", "vital sign", "vital signs", "measurement"), "learned": 0, "part": "all"},
+    "value": {"headers": ("value", "result", "result value"), "learned": 0, "part": "num"},
+    "unit": {"headers": ("unit", "units"), "learned": 0, "within": ("value", "rest")},
+}
+
+
+def _vitals(name: str) -> list[dict[str, str | None]]:
+    doc = ingest(FIX / name, cache_dir=None)
+    found = runtime.grid_rows(doc, columns=VITALS, anchor="vital", required=("value",), headings=("vital signs",))
+    return [{c: (v.value if v else None) for c, v in r.items()} for r in (found.value if found else [])]
+
+
+def test_inside_its_section_a_header_no_lexicon_names_is_placed_by_what_its_columns_print():
+    # `Observation | LOINC Code | Date | Result Value | Result Unit`: the name column is the one of words
+    rows = _vitals("ipatientcare_vitals_p4.pdf")
+    assert rows[0] == {"vital": "Body Temperature", "value": "38", "unit": "Cel"}
+    assert {"vital": "BP Systolic", "value": "145", "unit": "mm[Hg]"} in rows and len(rows) == 10
+    # `Item | Measurement | Date`: `Measurement` heads the measured values, not the names
+    rows = _vitals("ehealthpartners_vitals_p3.pdf")
+    assert {"vital": "Respiratory Rate", "value": "18", "unit": "/min"} in rows
+    assert {"vital": "Height", "value": "177", "unit": "cm"} in rows
+
+
+def test_a_box_around_several_sections_is_never_read_by_its_contents():
+    # page 3 draws a frame holding the vitals' last rows and the results table under `RESULTS`
+    rows = _vitals("chartlogic_p2-3.pdf")
+    assert not any("Urine" in (r["vital"] or "") for r in rows)
+
+
+def test_a_compound_unit_printed_in_brackets_is_the_rows_unit():
+    # `WBC 12.3 (10*3/uL) N/A - 500,000 06/22/2015`: a results list without drawn grid
+    doc = ingest(FIX / "followmyhealth_marshall_p3.pdf", cache_dir=None)
+    found = runtime.section_rows(doc, headings=("results",), roles={"test_name": "name", "value": "value", "unit": "unit"})
+    rows = [{c: (v.value if v else None) for c, v in r.items()} for r in found.value]
+    assert {"test_name": "WBC", "value": "12.3", "unit": "(10*3/uL)"} in rows
+    assert {"test_name": "Color of Urine", "value": "YELLOW", "unit": None} in rows  # a flag is no unit
+
+
+def test_a_section_heading_printed_inside_a_page_frame_opens_the_table_under_it():
+    # page 3: a frame drawn from the page top holds `RESULTS` and, under it, the results grid
+    rows = _results("chartlogic_p2-3.pdf")
+    assert {"test_name": "Color of Urine", "value": "YELLOW", "unit": None} in rows
+    assert {"test_name": "Glucose [Mass/volume] in urine by test strip", "value": "50", "unit": "mg/dl"} in rows
+
+
+def test_a_grids_own_caption_in_capitals_does_not_end_the_section():
+    # `URINALYSIS, AUTO W/SCOPE` captions the third results grid, printed like the `RESULTS` heading
+    rows = _results("successehs_results_p5.pdf")
+    assert {"test_name": "Specific gravity", "value": "1.015", "unit": None} in rows
+    assert {"test_name": "Glucose", "value": "50", "unit": "mg/dL"} in rows
+
+
+def test_a_footnote_mark_raised_against_every_name_is_dropped():
+    # `1Color Ur`, `1SPEC GRAV`: a raised `1` beside each test name reaches the text layer glued to it
+    rows = _results("mckesson_results_p4.pdf")
+    assert {"test_name": "Color Ur", "value": "YELLOW", "unit": None} in rows
+    assert {"test_name": "Glucose Ur Strip-mCnc", "value": "50", "unit": "mg/dL"} in rows
+    assert not any(r["test_name"][0].isdigit() for r in rows)
+
+
+def test_a_table_without_the_fields_required_column_is_not_read():
+    # `Test Name | Date ordered` under the plan of treatment lists orders: no result value column
+    doc = ingest(FIX / "meditech_orders_p6.pdf", cache_dir=None)
+    found = runtime.grid_rows(doc, columns=RESULTS, anchor="test_name", required=("value",), headings=("results",))
+    assert found is None or not any("URINE" in r["test_name"].value for r in found.value)
