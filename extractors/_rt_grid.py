@@ -76,9 +76,14 @@ def _header_score(text: str, phrases: tuple[str, ...], learned: int) -> int:
     return 1 if any(ph and f" {ph} " in padded for ph in phrases) and len(t.split()) <= 4 else 0
 
 
-# The header any list's name column may carry, printed alone; read only in a grid inside the
-# field's own section (`Name | Type | Status` under `Problems`).
-NAME_HEADER = "name"
+# The headers any list's name column may carry (`Name`, `Description`, `Description/Comments`);
+# read only in a grid inside the field's own section (`Code | Description | Status` under
+# `Problems`), where no other column names the rows.
+_GENERIC_NAME = re.compile(r"^(?:name|description)(?:\s*/\s*\w+)?$")
+
+
+def _generic_name(text: str) -> bool:
+    return bool(_GENERIC_NAME.match(norm_phrase(text)))
 
 
 def _filled(row) -> int:
@@ -98,7 +103,7 @@ def _map_header(row, columns: dict[str, dict], anchor: str, in_section: bool = F
         phrases, learned = tuple(spec["headers"]), int(spec.get("learned", 0))
         best = max(((_header_score(t, phrases, learned), -j, j) for j, t in cells if j not in used), default=(0, 0, -1))
         if best[0] == 0 and in_section and name == anchor:
-            best = next(((1, -j, j) for j, t in cells if norm_phrase(t) == NAME_HEADER), best)
+            best = next(((1, -j, j) for j, t in cells if j not in used and _generic_name(t)), best)
         if best[0] > 0:
             found[name] = (best[2], spec.get("part", "all"))
             used.add(best[2])
@@ -185,6 +190,11 @@ def grids_in_section(doc: Document, headings: Iterable[str]) -> frozenset[tuple[
     return frozenset(inside) if seen_heading else None
 
 
+def _names_heads(text: str, heads: frozenset[str]) -> bool:
+    words = norm_phrase(text).split()
+    return any(h and set(h.split()) <= set(words) for h in heads)
+
+
 def grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required: Iterable[str] = (),
               headings: Iterable[str] = (), max_header_row: int = 2) -> Found | None:
     """Rows of the drawn table grids (Page.tables) whose header row names the field's columns.
@@ -207,6 +217,7 @@ def grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required:
     boxes: list[BBox] = []
     first_page: int | None = None
     active: tuple[dict[str, tuple[int, str]], int, str] | None = None  # mapping, columns, header text
+    heads = frozenset(norm_phrase(h) for h in headings if norm_phrase(h))
     for page in doc.pages:
         for gi, grid in enumerate(page.tables):
             if allowed is not None and (page.number, gi) not in allowed:
@@ -216,13 +227,17 @@ def grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required:
             in_section = allowed is not None
             mapping, start = None, 0
             captions = 0
+            generic = in_section  # a generic name header (`Description`) under no caption of another list
             for r in range(len(grid.rows)):
-                mapping = _map_header(grid.rows[r], columns, anchor, in_section)
+                mapping = _map_header(grid.rows[r], columns, anchor, generic)
                 if mapping is not None:
                     start = r + 1
                     break
                 if _filled(grid.rows[r]) >= 2:
                     break  # the first row of several cells is the header row, or there is none
+                cap = next((c for c in grid.rows[r] if c is not None and c.words), None)
+                if cap is not None and not _names_heads(cap.text, heads):
+                    generic = False  # `PATIENT OPEN ORDERS` over `Code | Description` in a medications section
                 captions += 1
                 if captions > max_header_row and not in_section:
                     break  # outside a known section, a table's caption is short

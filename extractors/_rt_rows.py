@@ -239,6 +239,11 @@ _NUMBER = re.compile(r"^[<>]?[-+]?\d+(?:\.\d+)?(?:/\d+(?:\.\d+)?)?$")
 
 _ENUMERATOR = re.compile(r"^(?:\d{1,3}[.)]|[•·▪◦‣*-]|#\d{1,3})\s+(?=\S*[A-Za-z])")
 _ITEM_LABEL = re.compile(r"^[A-Za-z]+\s*#\s*(\d{1,3}):?$")
+# `Active Concerns`, `Resolved Problems`, `Inactive Medications`: a title over a group of the
+# list's items (by their status), no item itself
+_GROUP_TITLE = re.compile(r"^(?:active|inactive|resolved|current|past|historical|discontinued|completed|ongoing)\s+"
+                          r"(?:concerns?|problems?|issues?|conditions?|diagnos[ie]s|medications?|meds|prescriptions?)$",
+                          re.IGNORECASE)
 # `Quantity: 2`, `Start Date: 6/22/2015` under an item: a detail of it, no item
 _DETAIL_LINE = re.compile(r"^[A-Za-z]{2,20}(?: [A-Za-z]{2,20}){0,2}:\s*\S")
 
@@ -394,14 +399,21 @@ def _matches_heading(line: Line, headings: frozenset[str]) -> bool:
     return any(phrase == h or phrase.startswith(h + " ") for h in headings)
 
 
+def _same_word(a: str, b: str) -> bool:
+    """One word in two forms (`problem`/`problems`, `result`/`results`); never two words that
+    only share a prefix (`medical`/`medications`, `med`/`medications`)."""
+    return a == b or (min(len(a), len(b)) >= 5 and (a.startswith(b) or b.startswith(a)))
+
+
 def names_section(line: Line, headings: frozenset[str]) -> bool:
     """Whether a heading line names one of the sections `headings`: printed as is, or holding
-    every word of one with at most two more (`Active Problems`, `Problem List` for `problems`)."""
+    every word of one with at most two more (`Active Problems`, `Problem List`, `MED PROBLEMS`
+    for `problems`; `MEDICAL EQUIPMENT` does not name `medications`)."""
     if _matches_heading(line, headings):
         return True
     words = norm_phrase(line.text).split()
-    stems = phrase_stems(" ".join(words))
-    return any(h and phrase_stems(h) <= stems and len(words) <= len(h.split()) + 2 for h in headings)
+    return any(h and all(any(_same_word(w, x) for x in words) for w in h.split()) and len(words) <= len(h.split()) + 2
+               for h in headings)
 
 
 def _heading_texts(doc: Document) -> frozenset[str]:
@@ -551,14 +563,16 @@ def _read_list(doc: Document, heads: frozenset[str], repeated: frozenset[str], r
             above, last_bottom = line.bbox[1] - last_bottom, line.bbox[3]
             if re.sub(r"\d+", "#", norm_phrase(line.text)) in repeated and not _matches_heading(line, heads):
                 continue
-            if _matches_heading(line, heads) and (is_heading_line(line, median) or norm_phrase(line.text) in heads):
+            heading_like = is_heading_line(line, median)
+            if ((_matches_heading(line, heads) and (heading_like or norm_phrase(line.text) in heads))
+                    or (heading_like and names_section(line, heads) and not says_none(line.text))):
                 active, misses, carry, left = True, 0, "", None
                 letters = [c for c in line.text if c.isalpha()]
                 style = (_line_height(line), bool(letters) and all(c.isupper() for c in letters))
                 continue
             if not active:
                 continue
-            if is_heading_line(line, median) and _same_style(line, style, median, page.lines[li + 1:li + 4]):
+            if heading_like and _same_style(line, style, median, page.lines[li + 1:li + 4]):
                 active = False
                 continue
             if has_value:
@@ -587,8 +601,8 @@ def _read_list(doc: Document, heads: frozenset[str], repeated: frozenset[str], r
             else:
                 text = split_cells(line, page.number, 0)[0].text
                 if (_ITEM_LABEL.match(text.strip()) or _titles_numbered_items(line, page.lines[li + 1:li + 2])
-                        or _DETAIL_LINE.match(text.strip())):
-                    continue  # `Problem #2` above the item it numbers; `Active Concerns` above `Problem #1`; `Refills: 0`
+                        or _DETAIL_LINE.match(text.strip()) or _GROUP_TITLE.match(collapse(line.text))):
+                    continue  # `Problem #2` above the item it numbers; `Active Concerns` above `Problem #1`; `Refills: 0`; `Resolved Concerns`
                 x0 = line.words[0].x0
                 if left is None:
                     left = x0
