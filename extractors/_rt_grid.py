@@ -285,10 +285,74 @@ def grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required:
                             rows.append(got)
                             boxes.append(got[anchor].bbox)
                             first_page = first_page or page.number
+    if not rows and allowed and len(columns) == 1:
+        for page in doc.pages:
+            layout = _layout_grids(page)
+            for gi, grid in enumerate(page.tables):
+                if (page.number, gi) in allowed and gi not in layout:
+                    for got in _headless_rows(grid, page.number, anchor):
+                        rows.append(got)
+                        boxes.append(got[anchor].bbox)
+                        first_page = first_page or page.number
     if not rows:
         return None
     bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
     return Found(rows, first_page, bbox, "", 0.9)
+
+
+def _layout_grids(page) -> set[int]:
+    """Grids that hold another grid of the page: layout boxes around content, not tables."""
+    return {gi for gi, g in enumerate(page.tables)
+            if any(o is not g and g.bbox[0] <= o.bbox[0] + 1 and g.bbox[1] <= o.bbox[1] + 1 and o.bbox[2] <= g.bbox[2] + 1
+                   and o.bbox[3] <= g.bbox[3] + 1 for o in page.tables)}
+
+
+def _header_row(row) -> bool:
+    """A row of three or more short labels without digits (`Material | RXnormCode | SIG`)."""
+    cells = [c.text for c in row if c is not None and c.words]
+    return len(cells) >= 3 and all(len(t.split()) <= 3 and not any(ch.isdigit() for ch in t) for t in cells)
+
+
+# a labelled detail after the name in its cell (`Quantity: 4`, `Refills: 0`) and all after it
+_DETAIL = re.compile(r"\s+[A-Za-z]{3,}:\s.*$")
+
+
+def _parallel_lines(row, cell) -> bool:
+    """A row whose name cell holds three or more lines, each beside a line of every other cell:
+    items printed without rules between them (`Ceftriaxone | Two times daily`, line by line), not one
+    wrapped name."""
+    tops = [round(ln.bbox[1]) for ln in cell.lines]
+    others = [o for o in row if o is not None and o is not cell and o.words]
+    if len(tops) < 3 or not others:
+        return False
+    return all(len(o.lines) == len(tops) and all(abs(a - round(ln.bbox[1])) <= 2 for a, ln in zip(tops, o.lines))
+               for o in others)
+
+
+def _headless_rows(grid: Grid, page: int, anchor: str) -> list[dict[str, Found | None]]:
+    """A name-only list printed as a grid without a header row, read only inside the field's own
+    section when no grid there has a header naming the column: each row's first cell, wrapped
+    lines and all, names it (`Darbepoetin Alfa 500 MCG/ML Injection Solution Prefilled Syringe`
+    over its dose instructions, beside `Start: 22-Jun-2015`). A grid of labelled records (first
+    cells repeating: `Name`, `Start`, `Name`, ...) or of single-cell rows is no such list."""
+    body = [r for r in grid.rows if _filled(r) >= 1]
+    if body and _header_row(body[0]):
+        body = body[1:]
+    # the name column: the leftmost most rows fill (a layout column left of it stays empty)
+    j = next((j for j in range(_columns(grid))
+              if sum(1 for r in body if j < len(r) and r[j] is not None and r[j].words) * 2 > len(body)), None)
+    firsts = [r[j] for r in body if j is not None and j < len(r) and r[j] is not None and r[j].words]
+    if (not firsts or _columns(grid) < 2 or sum(1 for r in body if _filled(r) >= 2) * 2 < len(body)
+            or len({norm_phrase(c.text) for c in firsts}) < len(firsts)
+            or any(_parallel_lines(r, r[j]) for r in body if j < len(r) and r[j] is not None)):
+        return []
+    out: list[dict[str, Found | None]] = []
+    for cell in firsts:
+        v = row_name(_DETAIL.sub("", collapse(cell.text)))
+        if says_none(v) or len(v.split()) > MAX_NAME_WORDS or not re.search(r"[A-Za-z]{2}", v) or _LEAD_NUMBER.match(v):
+            continue
+        out.append({anchor: Found(v, page, cell.bbox, v, 1.0)})
+    return out
 
 
 def _measured(text: str) -> bool:

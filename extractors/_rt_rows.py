@@ -286,8 +286,10 @@ def without_code_refs(name: str) -> str:
 
 # a dose instruction after a product's name: a small count, a dose unit and the rest (`1 unit(s)
 # orally 3 times a day`, `1 (one) Unit two times daily`); never a strength (`100 unit/mL`, `500 MG`)
+# or an instruction's verb (`Take three times a day`, `INJECT 1 ML Weekly`)
 _DIRECTIONS = re.compile(r"\s+(?:\d{1,2}(?:\.\d+)?\s+(?:\(\w+\)\s+)?(?:unit|tablet|tab|capsule|cap|puff|drop|spray|patch)s?"
-                         r"(?:\(s\))?(?!\s*/)\b|\d+(?:\.\d+)?\s+[a-z]+\(s\)).*$", re.IGNORECASE)
+                         r"(?:\(s\))?(?!\s*/)\b|\d+(?:\.\d+)?\s+[a-z]+\(s\)|(?:take|inject|inhale|instill|chew|dissolve)\b).*$",
+                         re.IGNORECASE)
 # a row that says there is nothing to list (`No known Medications`, `None reported`)
 _NONE_STATEMENT = re.compile(r"^(?:(?:the\s+|this\s+)?patient\s+(?:has|reports)\s+)?(?:no\b.{0,40}\b(?:known|current|active|information|available|recorded|reported|documented)\b.{0,20}"
                              r"|none(?:\s+(?:known|reported|recorded))?|(?:\w+\s+){0,3}unknown|not\s+available|n/?a)\.?$",
