@@ -9,7 +9,8 @@ from typing import Iterable
 from pipeline.document import BBox, Document, Grid
 
 from extractors._rt_rows import (
-    _page_median_height, _repeated_lines, _same_style, is_heading_line, names_section, row_name, says_none, unit_text,
+    _page_median_height, _repeated_lines, _same_style, distinct_rows, is_heading_line, names_section, row_name, says_none,
+    unit_text,
 )
 from extractors._rt_values import Found, collapse, norm_phrase
 from extractors._rt_cells import _line_height
@@ -151,6 +152,15 @@ def _caption_names(grid: Grid, headings: frozenset[str]) -> bool:
     return False
 
 
+def _caption_holds(grid: Grid, line) -> bool:
+    """Whether a row of one filled cell of `grid` holds `line`, with a row of several cells below."""
+    for ri, row in enumerate(grid.rows):
+        cells = [c for c in row if c is not None and c.words]
+        if len(cells) == 1 and _inside(line.bbox, [cells[0].bbox]):
+            return any(_filled(r) >= 2 for r in grid.rows[ri + 1:])
+    return False
+
+
 def grids_in_section(doc: Document, headings: Iterable[str]) -> frozenset[tuple[int, int]] | None:
     """(page number, grid index) of every grid printed under a heading that names one of
     `headings`, up to the next heading printed in the same style; None when the document prints
@@ -182,6 +192,10 @@ def grids_in_section(doc: Document, headings: Iterable[str]) -> frozenset[tuple[
                 letters = [c for c in line.text if c.isalpha()]
                 seen_heading, open_ = True, True
                 style = (_line_height(line), bool(letters) and all(c.isupper() for c in letters))
+                # a grid that prints the heading in one of its caption rows holds the section's
+                # table in its rows below (`MEDICATIONS` over `Medication | Status | Dose`)
+                inside.update((page.number, gi) for gi, g in enumerate(page.tables)
+                              if _caption_holds(g, line))
                 continue
             if not open_ or re.sub(r"\d+", "#", norm_phrase(line.text)) in repeated:
                 continue
@@ -294,6 +308,7 @@ def grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required:
                         rows.append(got)
                         boxes.append(got[anchor].bbox)
                         first_page = first_page or page.number
+    rows, boxes = distinct_rows(rows, boxes)
     if not rows:
         return None
     bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))

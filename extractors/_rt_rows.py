@@ -539,10 +539,27 @@ def section_rows(doc: Document, *, headings: Iterable[str], roles: dict[str, str
         mid = xs[len(xs) // 2]
         if sum(1 for x in xs if abs(x - mid) <= 4.0) >= 0.6 * len(xs):  # one value column
             rows, boxes, first_page, _ = _read_list(doc, heads, repeated, roles, cut, max_misses, mid, sections)
+    rows, boxes = distinct_rows(rows, boxes)
     if not rows:
         return None
     bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
     return Found(rows, first_page, bbox, "", 0.9)
+
+
+def distinct_rows(rows: list[dict[str, Found | None]], boxes: list[BBox]
+                  ) -> tuple[list[dict[str, Found | None]], list[BBox]]:
+    """The rows without repeats of an earlier row (every cell equal, case aside): an entry a
+    document lists in several tables (home and discharge medications) is one entry."""
+    seen: set[tuple] = set()
+    out_rows, out_boxes = [], []
+    for row, box in zip(rows, boxes):
+        key = tuple(collapse(str(v.value)).casefold() if v is not None else None for v in row.values())
+        if key in seen:
+            continue
+        seen.add(key)
+        out_rows.append(row)
+        out_boxes.append(box)
+    return out_rows, out_boxes
 
 
 def _read_list(doc: Document, heads: frozenset[str], repeated: frozenset[str], roles: dict[str, str],
