@@ -269,6 +269,9 @@ def grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required:
                 cell = _grid_cell(row, mapping[anchor][0])
                 if cell is not None and header and norm_phrase(cell.text) == header:
                     continue  # the header row repeated inside the grid
+                ja = mapping[anchor][0]
+                if ja < len(row) and row[ja] is None and _filled(row) == 1 and cell is not None:
+                    break  # a caption spanning the grid from left of the table (`PROCEDURES ...`): the next block
                 got: dict[str, Found | None] = {}
                 for name in columns:
                     if name not in mapping:

@@ -315,16 +315,19 @@ def _cut(text: str, cut: str | None) -> str:
     return collapse(text)
 
 
-def _wraps(line: Line, text: str, above: str, gap: float, row_gap: float) -> bool:
+def _wraps(line: Line, text: str, above: str, gap: float, row_gap: float, between_items: bool = False) -> bool:
     """Whether a line at the list's left edge is the rest of the item above it (printed as
     `above`), wrapped in its cell: it sits closer under the item than the item sits under what
     precedes it (rows are spaced wider than the lines of one cell), and it starts lower-case or
     with a bracket, or the item's dose instructions have begun, or the item ends on a comma or
-    a joining word (`Appearance of`)."""
+    a joining word (`Appearance of`). When that space was measured between two items (not under
+    a heading) and the line sits at under half of it, it wraps whatever its case
+    (`Darbepoetin Alfa 0.5 MG/ML Injectable` / `Solution 1 unit(s) ...`)."""
     if not (gap < 0.6 * _line_height(line) and gap < row_gap - 1.0):
         return False
     words = above.split()
     return (text[:1].islower() or text[:1] in "([" or bool(_DIRECTIONS.search(above))
+            or (between_items and gap < 0.5 * row_gap)
             or above.rstrip().endswith(",") or (bool(words) and words[-1].casefold() in _JOINING_WORDS))
 
 
@@ -629,7 +632,8 @@ def _read_list(doc: Document, heads: frozenset[str], repeated: frozenset[str], r
                     continue  # a continuation line or a detail column
                 col = next(c for c, r in roles.items() if r == "name")
                 old = rows[-1].get(col) if rows else None
-                if old is not None and prev_page == page.number and _wraps(line, text, old.text, line.bbox[1] - prev_bottom, row_gap):
+                if old is not None and prev_page == page.number and _wraps(line, text, old.text, line.bbox[1] - prev_bottom, row_gap,
+                                                                      len(rows) >= 2):
                     printed = f"{old.text} {_cut(text, cut)}"  # dose instructions may start on the line above
                     box = (min(old.bbox[0], line.bbox[0]), old.bbox[1], max(old.bbox[2], line.bbox[2]), line.bbox[3])
                     rows[-1][col] = Found(row_name(printed), page.number, box, printed, old.confidence)
