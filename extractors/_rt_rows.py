@@ -301,9 +301,16 @@ def says_none(name: str) -> bool:
     return bool(_NONE_STATEMENT.match(name.strip()))
 
 
+# a date after a name, in its cell or the next one printed too close to split (`Essential
+# hypertension 2011-10-05`, `Fever (finding) -20171030`), and all after it: never part of a name
+_TRAILING_DATE = re.compile(r"\s+-?(?:\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{4}|(?:19|20)\d{6})\b.*$")
+
+
 def row_name(text: str) -> str:
-    """What a row's name cell names: without code references, ranges or dose instructions."""
-    return without_directions(without_code_refs(text))
+    """What a row's name cell names: without code references, ranges, dose instructions or a
+    date printed after it."""
+    cut = _TRAILING_DATE.sub("", text).strip()
+    return without_directions(without_code_refs(cut or text))
 
 
 def _cut(text: str, cut: str | None) -> str:
@@ -643,7 +650,7 @@ def _read_list(doc: Document, heads: frozenset[str], repeated: frozenset[str], r
                 if _CLASS_CODES.fullmatch(text) or _NUMERIC_REFS.fullmatch(text):
                     continue  # `(I10) (401.9)` under an item: its codes, no item
                 printed = _cut(without_code_refs(_ENUMERATOR.sub("", text.strip())), cut)  # `1. Asthma`, `• Gout ICD-10: J45`
-                text = without_directions(printed)
+                text = row_name(printed)
                 if (not text or (not rows and _names_column(text, roles)) or says_none(text)
                         or re.sub(r"\d+", "#", norm_phrase(text)) in sections):
                     continue  # the list's header row (`Medication  Directions  Start Date`), `No known Medications`, a contents entry
