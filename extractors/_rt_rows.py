@@ -411,10 +411,19 @@ def _matches_heading(line: Line, headings: frozenset[str]) -> bool:
     return any(phrase == h or phrase.startswith(h + " ") for h in headings)
 
 
+_ENDINGS = frozenset({"", "s", "es", "is", "y", "ies"})
+
+
 def _same_word(a: str, b: str) -> bool:
-    """One word in two forms (`problem`/`problems`, `result`/`results`); never two words that
-    only share a prefix (`medical`/`medications`, `med`/`medications`)."""
-    return a == b or (min(len(a), len(b)) >= 5 and (a.startswith(b) or b.startswith(a)))
+    """One word in two forms (`problem`/`problems`, `diagnosis`/`diagnoses`, `allergy`/
+    `allergies`); never two words that only share a prefix (`medical`/`medications`, `med`/
+    `medications`)."""
+    if a == b:
+        return True
+    k = 0
+    while k < min(len(a), len(b)) and a[k] == b[k]:
+        k += 1
+    return k >= 4 and a[k:] in _ENDINGS and b[k:] in _ENDINGS
 
 
 def names_section(line: Line, headings: frozenset[str]) -> bool:

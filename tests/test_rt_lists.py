@@ -75,6 +75,7 @@ def test_a_heading_holding_the_lists_name_among_other_words():
     assert names_section(_line("Problem List", 0), heads)
     assert not names_section(_line("MEDICAL EQUIPMENT", 0), frozenset({"medications"}))
     assert not names_section(_line("MED PROBLEMS", 0), frozenset({"medications"}))
+    assert names_section(_line("DISCHARGE DIAGNOSES", 0), frozenset({"diagnosis"}))
     # a list under such a heading is read; a `No known problems` line opens nothing
     words: list[Word] = []
     for top, text, h in ((40, "MED PROBLEMS", 14.0), (60, "Asthma", 10.0), (74, "Gout", 10.0),
