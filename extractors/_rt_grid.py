@@ -9,7 +9,8 @@ from typing import Iterable
 from pipeline.document import BBox, Document, Grid
 
 from extractors._rt_rows import (
-    _page_median_height, _repeated_lines, _same_style, is_heading_line, names_section, row_name, says_none, unit_text,
+    _page_median_height, _repeated_lines, _same_style, distinct_rows, is_heading_line, names_section, row_name, says_none,
+    unit_text,
 )
 from extractors._rt_values import Found, collapse, norm_phrase
 from extractors._rt_cells import _line_height
@@ -86,9 +87,14 @@ def _header_score_as_is(t: str, phrases: tuple[str, ...], learned: int) -> int:
     return 1 if any(ph and f" {ph} " in padded for ph in phrases) and len(t.split()) <= 4 else 0
 
 
-# The header any list's name column may carry, printed alone; read only in a grid inside the
-# field's own section (`Name | Type | Status` under `Problems`).
-NAME_HEADER = "name"
+# The headers any list's name column may carry (`Name`, `Description`, `Description/Comments`);
+# read only in a grid inside the field's own section (`Code | Description | Status` under
+# `Problems`), where no other column names the rows.
+_GENERIC_NAME = re.compile(r"^(?:name|description)(?:\s*/\s*\w+)?$")
+
+
+def _generic_name(text: str) -> bool:
+    return bool(_GENERIC_NAME.match(norm_phrase(text)))
 
 
 def _filled(row) -> int:
@@ -110,7 +116,7 @@ def _map_header(row, columns: dict[str, dict], anchor: str, in_section: bool = F
         phrases, learned = tuple(spec["headers"]), int(spec.get("learned", 0))
         best = max(((_header_score(t, phrases, learned), -j, j) for j, t in cells if j not in used), default=(0, 0, -1))
         if best[0] == 0 and in_section and name == anchor:
-            best = next(((1, -j, j) for j, t in cells if norm_phrase(t) == NAME_HEADER), best)
+            best = next(((1, -j, j) for j, t in cells if j not in used and _generic_name(t)), best)
         if best[0] > 0:
             found[name] = (best[2], spec.get("part", "all"))
             used.add(best[2])
@@ -224,6 +230,15 @@ def _caption_like(text: str) -> bool:
     return len(text.split()) <= 5 and not any(c.isdigit() for c in text)
 
 
+def _caption_holds(grid: Grid, line) -> bool:
+    """Whether a row of one filled cell of `grid` holds `line`, with a row of several cells below."""
+    for ri, row in enumerate(grid.rows):
+        cells = [c for c in row if c is not None and c.words]
+        if len(cells) == 1 and _inside(line.bbox, [cells[0].bbox]):
+            return any(_filled(r) >= 2 for r in grid.rows[ri + 1:])
+    return False
+
+
 def grids_in_section(doc: Document, headings: Iterable[str]) -> frozenset[tuple[int, int]] | None:
     """(page number, grid index) of every grid printed under a heading that names one of
     `headings`, up to the next heading printed in the same style; None when the document prints
@@ -258,12 +273,25 @@ def grids_in_section(doc: Document, headings: Iterable[str]) -> frozenset[tuple[
                 letters = [c for c in line.text if c.isalpha()]
                 seen_heading, open_ = True, True
                 style = (_line_height(line), bool(letters) and all(c.isupper() for c in letters))
+                # a grid that prints the heading in one of its caption rows holds the section's
+                # table in its rows below (`MEDICATIONS` over `Medication | Status | Dose`)
+                inside.update((page.number, gi) for gi, g in enumerate(page.tables)
+                              if _caption_holds(g, line))
                 continue
             if not open_ or re.sub(r"\d+", "#", norm_phrase(line.text)) in repeated:
                 continue
             if heading_like and _same_style(line, style, median) and not _inside(line.bbox, captions):
                 open_ = False  # a grid's own caption (`URINALYSIS, AUTO W/SCOPE`) ends no section
     return frozenset(inside) if seen_heading else None
+
+
+# a caption that labels what follows (`ORDER 600: ...`): a colon within its first four words
+_LABELLED = re.compile(r"^(?:\S+\s+){0,3}\S*:")
+
+
+def _names_heads(text: str, heads: frozenset[str]) -> bool:
+    words = norm_phrase(text).split()
+    return any(h and set(h.split()) <= set(words) for h in heads)
 
 
 def grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required: Iterable[str] = (),
@@ -289,6 +317,7 @@ def grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required:
     first_page: int | None = None
     # mapping, columns, header text, x-centre of each mapped column's header cell
     active: tuple[dict[str, tuple[int, str]], int, str, dict[str, float]] | None = None
+    heads = frozenset(norm_phrase(h) for h in headings if norm_phrase(h))
     for page in doc.pages:
         tabled = False  # a grid of several columns already read on this page
         for gi, grid in enumerate(page.tables):
@@ -304,13 +333,17 @@ def grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required:
             frame = any(o is not grid and _holds(grid.bbox, o.bbox) for o in page.tables)
             mapping, start = None, 0
             captions = 0
+            generic = in_section  # a generic name header (`Description`) under no caption of another list
             for r in range(len(grid.rows)):
-                mapping = _map_header(grid.rows[r], columns, anchor, in_section, () if frame else grid.rows[r + 1:])
+                mapping = _map_header(grid.rows[r], columns, anchor, generic, () if frame or not generic else grid.rows[r + 1:])
                 if mapping is not None:
                     start = r + 1
                     break
                 if _filled(grid.rows[r]) >= 2:
                     break  # the first row of several cells is the header row, or there is none
+                cap = next((c for c in grid.rows[r] if c is not None and c.words), None)
+                if cap is not None and not _names_heads(cap.text, heads):
+                    generic = False  # `PATIENT OPEN ORDERS` over `Code | Description` in a medications section
                 captions += 1
                 if captions > max_header_row and not in_section:
                     break  # outside a known section, a table's caption is short
@@ -332,6 +365,12 @@ def grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required:
                 cell = _grid_cell(row, mapping[anchor][0])
                 if cell is not None and header and norm_phrase(cell.text) == header:
                     continue  # the header row repeated inside the grid
+                ja = mapping[anchor][0]
+                if (ja < len(row) and row[ja] is None and _filled(row) == 1 and cell is not None
+                        and not _names_heads(cell.text, heads) and not _LABELLED.match(cell.text)):
+                    break  # a caption spanning the grid from left of the table (`PROCEDURES ...`): the next
+                    # block; the section's own caption (`LABORATORY RESULTS`) or a labelled one inside the
+                    # list (`ORDER 600: EVEROLIMUS`, `Result Comment: Final`) goes on
                 got: dict[str, Found | None] = {}
                 for name in columns:
                     if name not in mapping:
@@ -362,6 +401,16 @@ def grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required:
                             rows.append(got)
                             boxes.append(got[anchor].bbox)
                             first_page = first_page or page.number
+    if not rows and allowed and len(columns) == 1:
+        for page in doc.pages:
+            layout = _layout_grids(page)
+            for gi, grid in enumerate(page.tables):
+                if (page.number, gi) in allowed and gi not in layout:
+                    for got in _headless_rows(grid, page.number, anchor):
+                        rows.append(got)
+                        boxes.append(got[anchor].bbox)
+                        first_page = first_page or page.number
+    rows, boxes = distinct_rows(rows, boxes)
     if not rows:
         return None
     _drop_footnote_marks(rows, anchor)
@@ -418,6 +467,59 @@ def _drop_footnote_marks(rows: list[dict[str, Found | None]], anchor: str) -> No
         if f is not None:
             v = f.value[1:]
             r[anchor] = Found(v, f.page, f.bbox, v, f.confidence)
+
+
+def _layout_grids(page) -> set[int]:
+    """Grids that hold another grid of the page: layout boxes around content, not tables."""
+    return {gi for gi, g in enumerate(page.tables) if any(o is not g and _holds(g.bbox, o.bbox) for o in page.tables)}
+
+
+def _header_row(row) -> bool:
+    """A row of three or more short labels without digits (`Material | RXnormCode | SIG`)."""
+    cells = [c.text for c in row if c is not None and c.words]
+    return len(cells) >= 3 and all(len(t.split()) <= 3 and not any(ch.isdigit() for ch in t) for t in cells)
+
+
+# a labelled detail after the name in its cell (`Quantity: 4`, `Refills: 0`) and all after it
+_DETAIL = re.compile(r"\s+[A-Za-z]{3,}:\s.*$")
+
+
+def _parallel_lines(row, cell) -> bool:
+    """A row whose name cell holds three or more lines, each beside a line of every other cell:
+    items printed without rules between them (`Ceftriaxone | Two times daily`, line by line), not one
+    wrapped name."""
+    tops = [round(ln.bbox[1]) for ln in cell.lines]
+    others = [o for o in row if o is not None and o is not cell and o.words]
+    if len(tops) < 3 or not others:
+        return False
+    return all(len(o.lines) == len(tops) and all(abs(a - round(ln.bbox[1])) <= 2 for a, ln in zip(tops, o.lines))
+               for o in others)
+
+
+def _headless_rows(grid: Grid, page: int, anchor: str) -> list[dict[str, Found | None]]:
+    """A name-only list printed as a grid without a header row, read only inside the field's own
+    section when no grid there has a header naming the column: each row's first cell, wrapped
+    lines and all, names it (`Darbepoetin Alfa 500 MCG/ML Injection Solution Prefilled Syringe`
+    over its dose instructions, beside `Start: 22-Jun-2015`). A grid of labelled records (first
+    cells repeating: `Name`, `Start`, `Name`, ...) or of single-cell rows is no such list."""
+    body = [r for r in grid.rows if _filled(r) >= 1]
+    if body and _header_row(body[0]):
+        body = body[1:]
+    # the name column: the leftmost most rows fill (a layout column left of it stays empty)
+    j = next((j for j in range(_columns(grid))
+              if sum(1 for r in body if j < len(r) and r[j] is not None and r[j].words) * 2 > len(body)), None)
+    firsts = [r[j] for r in body if j is not None and j < len(r) and r[j] is not None and r[j].words]
+    if (not firsts or _columns(grid) < 2 or sum(1 for r in body if _filled(r) >= 2) * 2 < len(body)
+            or len({norm_phrase(c.text) for c in firsts}) < len(firsts)
+            or any(_parallel_lines(r, r[j]) for r in body if j < len(r) and r[j] is not None)):
+        return []
+    out: list[dict[str, Found | None]] = []
+    for cell in firsts:
+        v = row_name(_DETAIL.sub("", collapse(cell.text)))
+        if says_none(v) or len(v.split()) > MAX_NAME_WORDS or not re.search(r"[A-Za-z]{2}", v) or _LEAD_NUMBER.match(v):
+            continue
+        out.append({anchor: Found(v, page, cell.bbox, v, 1.0)})
+    return out
 
 
 def _measured(text: str) -> bool:

@@ -279,6 +279,11 @@ _NUMBER = re.compile(r"^[<>]?[-+]?\d+(?:\.\d+)?(?:/\d+(?:\.\d+)?)?$")
 
 _ENUMERATOR = re.compile(r"^(?:\d{1,3}[.)]|[•·▪◦‣*-]|#\d{1,3})\s+(?=\S*[A-Za-z])")
 _ITEM_LABEL = re.compile(r"^[A-Za-z]+\s*#\s*(\d{1,3}):?$")
+# `Active Concerns`, `Resolved Problems`, `Inactive Medications`: a title over a group of the
+# list's items (by their status), no item itself
+_GROUP_TITLE = re.compile(r"^(?:active|inactive|resolved|current|past|historical|discontinued|completed|ongoing)\s+"
+                          r"(?:concerns?|problems?|issues?|conditions?|diagnos[ie]s|medications?|meds|prescriptions?)$",
+                          re.IGNORECASE)
 # `Quantity: 2`, `Start Date: 6/22/2015` under an item: a detail of it, no item
 _DETAIL_LINE = re.compile(r"^[A-Za-z]{2,20}(?: [A-Za-z]{2,20}){0,2}:\s*\S")
 
@@ -321,8 +326,10 @@ def without_code_refs(name: str) -> str:
 
 # a dose instruction after a product's name: a small count, a dose unit and the rest (`1 unit(s)
 # orally 3 times a day`, `1 (one) Unit two times daily`); never a strength (`100 unit/mL`, `500 MG`)
+# or an instruction's verb (`Take three times a day`, `INJECT 1 ML Weekly`)
 _DIRECTIONS = re.compile(r"\s+(?:\d{1,2}(?:\.\d+)?\s+(?:\(\w+\)\s+)?(?:unit|tablet|tab|capsule|cap|puff|drop|spray|patch)s?"
-                         r"(?:\(s\))?(?!\s*/)\b|\d+(?:\.\d+)?\s+[a-z]+\(s\)).*$", re.IGNORECASE)
+                         r"(?:\(s\))?(?!\s*/)\b|\d+(?:\.\d+)?\s+[a-z]+\(s\)|(?:take|inject|inhale|instill|chew|dissolve)\b).*$",
+                         re.IGNORECASE)
 # a row that says there is nothing to list (`No known Medications`, `None reported`)
 _NONE_STATEMENT = re.compile(r"^(?:(?:the\s+|this\s+)?patient\s+(?:has|reports)\s+)?(?:no\b.{0,40}\b(?:known|current|active|information|available|recorded|reported|documented)\b.{0,20}"
                              r"|none(?:\s+(?:known|reported|recorded))?|(?:\w+\s+){0,3}unknown|not\s+available|n/?a)\.?$",
@@ -334,9 +341,16 @@ def says_none(name: str) -> bool:
     return bool(_NONE_STATEMENT.match(name.strip()))
 
 
+# a date after a name, in its cell or the next one printed too close to split (`Essential
+# hypertension 2011-10-05`, `Fever (finding) -20171030`), and all after it: never part of a name
+_TRAILING_DATE = re.compile(r"\s+-?(?:\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{4}|(?:19|20)\d{6})\b.*$")
+
+
 def row_name(text: str) -> str:
-    """What a row's name cell names: without code references, ranges or dose instructions."""
-    return without_directions(without_code_refs(text))
+    """What a row's name cell names: without code references, ranges, dose instructions or a
+    date printed after it."""
+    cut = _TRAILING_DATE.sub("", text).strip()
+    return without_directions(without_code_refs(cut or text))
 
 
 def _cut(text: str, cut: str | None) -> str:
@@ -348,16 +362,19 @@ def _cut(text: str, cut: str | None) -> str:
     return collapse(text)
 
 
-def _wraps(line: Line, text: str, above: str, gap: float, row_gap: float) -> bool:
+def _wraps(line: Line, text: str, above: str, gap: float, row_gap: float, between_items: bool = False) -> bool:
     """Whether a line at the list's left edge is the rest of the item above it (printed as
     `above`), wrapped in its cell: it sits closer under the item than the item sits under what
     precedes it (rows are spaced wider than the lines of one cell), and it starts lower-case or
     with a bracket, or the item's dose instructions have begun, or the item ends on a comma or
-    a joining word (`Appearance of`)."""
+    a joining word (`Appearance of`). When that space was measured between two items (not under
+    a heading) and the line sits at under half of it, it wraps whatever its case
+    (`Darbepoetin Alfa 0.5 MG/ML Injectable` / `Solution 1 unit(s) ...`)."""
     if not (gap < 0.6 * _line_height(line) and gap < row_gap - 1.0):
         return False
     words = above.split()
     return (text[:1].islower() or text[:1] in "([" or bool(_DIRECTIONS.search(above))
+            or (between_items and gap < 0.5 * row_gap)
             or above.rstrip().endswith(",") or (bool(words) and words[-1].casefold() in _JOINING_WORDS))
 
 
@@ -451,14 +468,30 @@ def heading_over(lines: tuple[Line, ...], index: int, max_lines: int = 12) -> Li
     return caps
 
 
+_ENDINGS = frozenset({"", "s", "es", "is", "y", "ies"})
+
+
+def _same_word(a: str, b: str) -> bool:
+    """One word in two forms (`problem`/`problems`, `diagnosis`/`diagnoses`, `allergy`/
+    `allergies`); never two words that only share a prefix (`medical`/`medications`, `med`/
+    `medications`)."""
+    if a == b:
+        return True
+    k = 0
+    while k < min(len(a), len(b)) and a[k] == b[k]:
+        k += 1
+    return k >= 4 and a[k:] in _ENDINGS and b[k:] in _ENDINGS
+
+
 def names_section(line: Line, headings: frozenset[str]) -> bool:
     """Whether a heading line names one of the sections `headings`: printed as is, or holding
-    every word of one with at most two more (`Active Problems`, `Problem List` for `problems`)."""
+    every word of one with at most two more (`Active Problems`, `Problem List`, `MED PROBLEMS`
+    for `problems`; `MEDICAL EQUIPMENT` does not name `medications`)."""
     if _matches_heading(line, headings):
         return True
     words = norm_phrase(line.text).split()
-    stems = phrase_stems(" ".join(words))
-    return any(h and phrase_stems(h) <= stems and len(words) <= len(h.split()) + 2 for h in headings)
+    return any(h and all(any(_same_word(w, x) for x in words) for w in h.split()) and len(words) <= len(h.split()) + 2
+               for h in headings)
 
 
 def _heading_texts(doc: Document) -> frozenset[str]:
@@ -590,10 +623,27 @@ def section_rows(doc: Document, *, headings: Iterable[str], roles: dict[str, str
         mid = xs[len(xs) // 2]
         if sum(1 for x in xs if abs(x - mid) <= 4.0) >= 0.6 * len(xs):  # one value column
             rows, boxes, first_page, _ = _read_list(doc, heads, repeated, roles, cut, max_misses, mid, sections)
+    rows, boxes = distinct_rows(rows, boxes)
     if not rows:
         return None
     bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
     return Found(rows, first_page, bbox, "", 0.9)
+
+
+def distinct_rows(rows: list[dict[str, Found | None]], boxes: list[BBox]
+                  ) -> tuple[list[dict[str, Found | None]], list[BBox]]:
+    """The rows without repeats of an earlier row (every cell equal, case aside): an entry a
+    document lists in several tables (home and discharge medications) is one entry."""
+    seen: set[tuple] = set()
+    out_rows, out_boxes = [], []
+    for row, box in zip(rows, boxes):
+        key = tuple(collapse(str(v.value)).casefold() if v is not None else None for v in row.values())
+        if key in seen:
+            continue
+        seen.add(key)
+        out_rows.append(row)
+        out_boxes.append(box)
+    return out_rows, out_boxes
 
 
 def _read_list(doc: Document, heads: frozenset[str], repeated: frozenset[str], roles: dict[str, str],
@@ -616,14 +666,16 @@ def _read_list(doc: Document, heads: frozenset[str], repeated: frozenset[str], r
             above, last_bottom = line.bbox[1] - last_bottom, line.bbox[3]
             if re.sub(r"\d+", "#", norm_phrase(line.text)) in repeated and not _matches_heading(line, heads):
                 continue
-            if _matches_heading(line, heads) and (is_heading_line(line, median) or norm_phrase(line.text) in heads):
+            heading_like = is_heading_line(line, median)
+            if ((_matches_heading(line, heads) and (heading_like or norm_phrase(line.text) in heads))
+                    or (heading_like and names_section(line, heads) and not says_none(line.text))):
                 active, misses, carry, left = True, 0, "", None
                 letters = [c for c in line.text if c.isalpha()]
                 style = (_line_height(line), bool(letters) and all(c.isupper() for c in letters))
                 continue
             if not active:
                 continue
-            if is_heading_line(line, median) and _same_style(line, style, median, page.lines[li + 1:li + 4]):
+            if heading_like and _same_style(line, style, median, page.lines[li + 1:li + 4]):
                 active = False
                 continue
             if has_value:
@@ -652,8 +704,8 @@ def _read_list(doc: Document, heads: frozenset[str], repeated: frozenset[str], r
             else:
                 text = split_cells(line, page.number, 0)[0].text
                 if (_ITEM_LABEL.match(text.strip()) or _titles_numbered_items(line, page.lines[li + 1:li + 2])
-                        or _DETAIL_LINE.match(text.strip())):
-                    continue  # `Problem #2` above the item it numbers; `Active Concerns` above `Problem #1`; `Refills: 0`
+                        or _DETAIL_LINE.match(text.strip()) or _GROUP_TITLE.match(collapse(line.text))):
+                    continue  # `Problem #2` above the item it numbers; `Active Concerns` above `Problem #1`; `Refills: 0`; `Resolved Concerns`
                 x0 = line.words[0].x0
                 if left is None:
                     left = x0
@@ -661,7 +713,8 @@ def _read_list(doc: Document, heads: frozenset[str], repeated: frozenset[str], r
                     continue  # a continuation line or a detail column
                 col = next(c for c, r in roles.items() if r == "name")
                 old = rows[-1].get(col) if rows else None
-                if old is not None and prev_page == page.number and _wraps(line, text, old.text, line.bbox[1] - prev_bottom, row_gap):
+                if old is not None and prev_page == page.number and _wraps(line, text, old.text, line.bbox[1] - prev_bottom, row_gap,
+                                                                      len(rows) >= 2):
                     printed = f"{old.text} {_cut(text, cut)}"  # dose instructions may start on the line above
                     box = (min(old.bbox[0], line.bbox[0]), old.bbox[1], max(old.bbox[2], line.bbox[2]), line.bbox[3])
                     rows[-1][col] = Found(row_name(printed), page.number, box, printed, old.confidence)
@@ -671,7 +724,7 @@ def _read_list(doc: Document, heads: frozenset[str], repeated: frozenset[str], r
                 if _CLASS_CODES.fullmatch(text) or _NUMERIC_REFS.fullmatch(text):
                     continue  # `(I10) (401.9)` under an item: its codes, no item
                 printed = _cut(without_code_refs(_ENUMERATOR.sub("", text.strip())), cut)  # `1. Asthma`, `• Gout ICD-10: J45`
-                text = without_directions(printed)
+                text = row_name(printed)
                 if (not text or (not rows and _names_column(text, roles)) or says_none(text)
                         or re.sub(r"\d+", "#", norm_phrase(text)) in sections):
                     continue  # the list's header row (`Medication  Directions  Start Date`), `No known Medications`, a contents entry
