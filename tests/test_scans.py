@@ -422,3 +422,35 @@ def test_dark_band_between_text_rows_inverts_only_the_band_on_a_damaged_real_pag
     text = _ocr_text(np.asarray(top), 300, "clean")
     assert "ALICE NEWMAN" in text
     assert "May 1, 1970" in text
+
+
+# Words Tesseract 5.3 read in the patient header of a scanned vendor C-CDA page (ONC sample,
+# Get Well Clinic rendering, page 1 with the `eval.devscan` damage, profile `clean`): a row of
+# values, a row separator read as flat words (`7`, `eee`, `“=a`, `_..Payers`), the labels row.
+_HEADER_WORDS = [
+    ("Female", 189.1, 203.0, 217.4, 0.96), ("103888", 486.5, 204.0, 216.7, 0.38), ("1,", 48.0, 203.0, 218.9, 0.31),
+    ("1970", 59.3, 204.0, 217.9, 0.31), ("May", 25.2, 205.9, 217.7, 0.96), ("excluded/not_", 388.6, 205.9, 217.9, 0.91),
+    ("7", 127.7, 216.0, 216.5, 0.39), ("_..Payers", 339.6, 216.2, 216.5, 0.25), ("eee", 99.8, 216.0, 217.7, 0.36),
+    ("ee", 235.9, 216.0, 217.7, 0.1), ("eee", 291.8, 216.0, 217.9, 0.04), ("“=a", 456.5, 216.0, 217.9, 0.0),
+    ("7", 57.1, 216.2, 217.9, 0.45), ("Born", 23.0, 216.0, 223.7, 0.54), ('"Patient', 500.6, 216.0, 223.9, 0.0),
+    ("Be", 187.7, 216.2, 223.7, 0.63), ("id", 564.5, 216.2, 223.7, 0.59), ("available", 336.0, 216.0, 226.6, 0.04),
+]
+
+
+def test_words_flattened_from_a_rule_do_not_join_a_value_row_to_its_label_row():
+    """Tesseract reads a row separator as flat words with letters (boxes 1-2 points tall);
+    `group_lines` chains the row of values and the row of labels under it into one line through
+    them, so the value's cell is cut (`May 1, 7 1970 eee 7`). `drop_flat_words` removes words
+    flatter than a quarter of the page's median word height: the two rows come apart. On a page
+    Tesseract reads now (two rows of real text), it drops nothing."""
+    words = [Word(t, x0, top, x0 + 6.0 * len(t), bottom, c) for t, x0, top, bottom, c in _HEADER_WORDS]
+    assert len(group_lines(words)) == 1
+    lines = group_lines(ocr.drop_flat_words(words))
+    assert [[w.text for w in ln.words] for ln in lines] == [
+        ["May", "1,", "1970", "Female", "excluded/not_", "103888"], ["Born", "Be", "available", '"Patient', "id"]]
+    a = np.full((200, 1500), 255, np.uint8)
+    cv2.putText(a, "1970     FEMALE     103888     ALICE", (40, 80), cv2.FONT_HERSHEY_SIMPLEX, 1.4, 0, 3, cv2.LINE_AA)
+    cv2.putText(a, "BORN          SEX          PATIENT ID     NAME", (40, 112), cv2.FONT_HERSHEY_SIMPLEX, 0.7, 0, 2, cv2.LINE_AA)
+    read = ocr.ocr_image(Image.fromarray(a), 200, profile="clean")
+    assert {"FEMALE", "BORN", "SEX"} <= {w.text for w in read}
+    assert ocr.drop_flat_words(read) == read and len(group_lines(read)) == 2
