@@ -25,7 +25,7 @@ from pipeline.settings import settings
 log = logging.getLogger(__name__)
 
 # Bump when preprocessing or word handling changes: old cache entries stop matching.
-PREPROCESS_VERSION = "gray8"
+PREPROCESS_VERSION = "gray9"
 
 
 @dataclass(frozen=True)
@@ -158,6 +158,25 @@ def is_rule_fragment(text: str, height_px: int) -> bool:
     return height_px <= 1 and not any(ch.isalnum() for ch in text)
 
 
+# a word with a letter or digit whose box is flatter than this share of the page's median word
+# height is read from a rule, not printed: the smallest glyph with a letter (an `x` of a footnote)
+# stands taller than a quarter of body text's word height
+FLAT_WORD_SHARE = 0.25
+
+
+def drop_flat_words(words: list[Word]) -> list[Word]:
+    """Words Tesseract read from a ruled line or a row separator (`eee`, `7`, `“=a`, a box 1–2
+    points tall at y of the rule). Kept, they sit between a row of values and the row of labels
+    under it, and `group_lines` (which joins words by vertical centre) chains both rows into one
+    line through them, so a value's cell is cut or glued to the next label. Measured against the
+    page's median word height, so no print size is assumed."""
+    heights = sorted(w.bottom - w.top for w in words if any(ch.isalnum() for ch in w.text))
+    if len(heights) < 5:
+        return words
+    floor = FLAT_WORD_SHARE * heights[len(heights) // 2]
+    return [w for w in words if w.bottom - w.top >= floor or not any(ch.isalnum() for ch in w.text)]
+
+
 def ocr_image(img: Image.Image, dpi: float, lang: str | None = None, timeout: float = 300,
               profile: str | None = None) -> list[Word]:
     """OCR a page image with a profile's cleanup chain and page segmentation mode; word boxes
@@ -207,7 +226,7 @@ def ocr_image(img: Image.Image, dpi: float, lang: str | None = None, timeout: fl
                 round(min(max(conf / 100.0, 0.0), 1.0), 4),
             )
         )
-    return words
+    return drop_flat_words(words)
 
 
 # --- cache --------------------------------------------------------------------------------

@@ -72,16 +72,26 @@ def invert_dark_regions(gray: np.ndarray, dpi: float) -> np.ndarray:
     # around it) read the dev set worse, see docs/scans.md
     for depth in (60,):
         cand = ((med < paper - depth) & (done == 0)).astype(np.uint8)
-        n, _labels, stats, _ = cv2.connectedComponentsWithStats(cand, connectivity=8)
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(cand, connectivity=8)
         for i in range(1, n):
-            if _invert_cell(gray, out, [int(v) * f for v in stats[i][:4]], int(stats[i][4]) * f * f, dpi):
-                x, y, w, h = (int(v) for v in stats[i][:4])
+            x, y, w, h = (int(v) for v in stats[i][:4])
+            region = labels[y:y + h, x:x + w] == i
+            if _invert_cell(gray, out, [x * f, y * f, w * f, h * f], int(stats[i][4]) * f * f, dpi,
+                            region, float(np.median(paper[y:y + h, x:x + w][region]))):
                 done[y:y + h, x:x + w] = 1
     return out
 
 
-def _invert_cell(gray: np.ndarray, out: np.ndarray, box_xywh: list[int], area: int, dpi: float) -> bool:
-    """Invert one candidate box of `gray` into `out` when it is a filled cell holding light text."""
+def _invert_cell(gray: np.ndarray, out: np.ndarray, box_xywh: list[int], area: int, dpi: float,
+                 small_mask: np.ndarray | None = None, paper: float = 255.0) -> bool:
+    """Invert one candidate region of `gray` into `out` when it is a filled cell holding light text.
+
+    Only the region itself is inverted (`small_mask`, the candidate at the finding resolution,
+    scaled to the box), not its bounding box: a fill beside or under a line of dark text on
+    paper (a dark label column next to its values, a band touching the rows around it) would
+    otherwise turn that text light on dark. A cell must also have solid rows of fill (the
+    padding above and below its text): large bold type has dark blobs as wide as a word but
+    every row of them has paper between the letters, and inverting it hollows the glyphs."""
     x, y, w, h = box_xywh
     h_img, w_img = gray.shape
     if h < dpi * 0.06 or w < dpi * 0.25 or area < 0.6 * w * h:
@@ -89,17 +99,88 @@ def _invert_cell(gray: np.ndarray, out: np.ndarray, box_xywh: list[int], area: i
     if x <= 0 or y <= 0 or x + w >= w_img or y + h >= h_img:
         return False  # touches the page edge: a scanner border or shadow, not a cell
     box = gray[y:y + h, x:x + w]
-    fill = float(np.median(box))
-    light = float((box > fill + 50).mean())
-    dark = float((box < fill - 50).mean())
+    if small_mask is None:
+        mask = np.ones(box.shape, bool)
+    else:  # the region at full resolution, holes (light text wider than the median) closed
+        m = cv2.resize(small_mask.astype(np.uint8), (box.shape[1], box.shape[0]), interpolation=cv2.INTER_NEAREST)
+        k = _odd(dpi * 0.1)
+        m = cv2.morphologyEx(m, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+        mask = m.astype(bool)
+    # rows of the region whose median is paper are dark text on paper beside or against the
+    # fill (the median that found the region spreads over them): they are not inverted
+    with np.errstate(all="ignore"):
+        row_med = np.nan_to_num(np.nanmedian(np.where(mask, box.astype(np.float32), np.nan), axis=1), nan=255.0)
+    keep = row_med < paper - 40
+    mask &= keep[:, None]
+    # each band of kept rows of one tone is judged alone: a white-on-dark label row can touch a
+    # rule, a dithered band or a grey band of values whose dark text must stay dark
+    done = False
+    for r0, r1 in _bands(row_med, keep):
+        if _light_on_dark(box[r0:r1], mask[r0:r1], row_med[r0:r1], dpi):
+            done = True
+            _invert_rows(gray, out, x, y + r0, mask[r0:r1], dpi)
+    return done
+
+
+def _bands(row_med: np.ndarray, keep: np.ndarray, step: float = 40.0) -> list[tuple[int, int]]:
+    """Runs of kept rows whose median tone stays within `step` of the run's first rows."""
+    bands: list[tuple[int, int]] = []
+    start, ref = -1, 0.0
+    for i, (k, v) in enumerate(zip(keep.tolist(), row_med.tolist())):
+        if start >= 0 and (not k or abs(v - ref) > step):
+            bands.append((start, i))
+            start = -1
+        if k and start < 0:
+            start, ref = i, v
+        elif k and i - start < 4:  # the tone of a band: the median of its first rows
+            ref = float(np.median(row_med[start:i + 1]))
+    if start >= 0:
+        bands.append((start, len(keep)))
+    return bands
+
+
+def _light_on_dark(box: np.ndarray, mask: np.ndarray, row_med: np.ndarray, dpi: float) -> bool:
+    """Whether rows of a dark region hold light text on a solid fill (see `_invert_cell`)."""
+    px = box[mask]
+    if px.size == 0:
+        return False
+    fill = float(np.median(px))
+    # light pixels count as text when they form strokes: the white dots of a dithered (faxed)
+    # grey fill are specks, and a dithered band under dark text is no white-on-dark cell
+    light_px = ((box > fill + 50) & mask).astype(np.uint8)
+    _n, _lab, lstats, _ = cv2.connectedComponentsWithStats(light_px, connectivity=8)
+    sizes = lstats[1:, cv2.CC_STAT_AREA]
+    light = float(sizes[sizes >= max(4, int((dpi / 300.0) ** 2 * 30))].sum()) / float(px.size)
+    # dark outliers count as text on the fill, except in rows darker than the fill as a whole
+    # (a ruled border along the fill's edge, a table rule through it)
+    in_row = mask.sum(axis=1)
+    dark_row = ((box < fill - 50) & mask).sum(axis=1)
+    rule = row_med < fill - 30
+    dark = float(dark_row[~rule].sum()) / float(px.size)
     if light < 0.02 or light < 2 * dark:
         return False  # no light strokes, or dark text on a grey fill
+    # solid rows: rows at least half the region wide and ≥ 95 % fill (not light): the padding
+    # of a cell. Bold type and dithered fills have paper or white dots on every row
+    solid_px = ((box <= fill + 50) & mask).sum(axis=1)
+    solid = (in_row >= 0.5 * in_row.max()) & (solid_px >= 0.95 * np.maximum(in_row, 1)) & ~rule
+    return int(solid.sum()) >= 2
+
+
+def _invert_rows(gray: np.ndarray, out: np.ndarray, x: int, y: int, mask: np.ndarray, dpi: float) -> None:
+    """Invert the masked pixels of `gray` at (x, y) into `out`; the fill's rim becomes paper."""
+    h, w = mask.shape
+    h_img, w_img = gray.shape
+    box = gray[y:y + h, x:x + w]
+    fill = float(np.median(box[mask]))
     rim = max(2, int(dpi * 0.02))
     x0, y0, x1, y1 = max(0, x - rim), max(0, y - rim), min(w_img, x + w + rim), min(h_img, y + h + rim)
+    grown = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    grown[y - y0:y - y0 + h, x - x0:x - x0 + w] = mask
+    grown = cv2.dilate(grown, np.ones((2 * rim + 1, 2 * rim + 1), np.uint8)).astype(bool)
     ring = out[y0:y1, x0:x1]
-    ring[np.abs(ring.astype(np.int16) - fill) < 40] = 255   # the fill's rim becomes paper
-    out[y:y + h, x:x + w] = 255 - box
-    return True
+    ring[grown & (np.abs(ring.astype(np.int16) - fill) < 40)] = 255   # the fill's rim becomes paper
+    cell = out[y:y + h, x:x + w]
+    cell[mask] = 255 - box[mask]
 
 
 def normalize_background(gray: np.ndarray, dpi: float) -> np.ndarray:
@@ -163,6 +244,14 @@ def remove_holes_and_borders(gray: np.ndarray, dpi: float) -> np.ndarray:
     aspect = w / np.maximum(h, 1)
     roundish = (aspect > 0.7) & (aspect < 1.4) & (area > 0.6 * w * h)
     hole = in_margin & roundish & (w * h >= (dpi * 0.15) ** 2) & (w * h <= (dpi * 0.45) ** 2)
+    # a hole is a solid disc (convex); a large bold capital in the margin (a name heading's
+    # `N`, `E`) is as big and as dense but not convex
+    for i in np.flatnonzero(hole):
+        xi, yi, wi, hi = (int(v) for v in stats[i][:4])
+        comp = (labels[yi:yi + hi, xi:xi + wi] == i).astype(np.uint8)
+        contours, _ = cv2.findContours(comp, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        hull = cv2.contourArea(cv2.convexHull(np.vstack(contours))) if contours else 0.0
+        hole[i] = hull > 0 and area[i] >= 0.9 * hull
     drop = big_edge | hole
     drop[0] = False
     out = gray.copy()
