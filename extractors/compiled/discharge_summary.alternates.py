@@ -324,7 +324,7 @@ def alt1_diagnoses(doc, pairs, order):
         runtime.Column('description', 'string', ('condition', 'description', 'diagnosis'), (('cond', 1.0), ('desc', 1.0), ('diag', 1.0)), required=True),
         runtime.Column('icd10_code', 'code', ('code', 'icd-10', 'icd-10-cm'), (('code', 1.0), ('icd-', 1.0), ('icd1', 1.0)), system='icd10cm', required=True, shape='(?<![\\w.])([A-Z]{1}\\d{2}\\.\\d+)(?![\\w])'),
     ]
-    return runtime.table(doc, columns, order=order, min_columns=1)
+    return runtime.table(doc, columns, order=order, min_columns=1, sections=('code description', 'diagnoses', 'diagnosis', 'discharge summary', 'other diagnoses'))
 
 
 def alt2_diagnoses(doc, pairs, order):
@@ -332,7 +332,7 @@ def alt2_diagnoses(doc, pairs, order):
         runtime.Column('description', 'string', ('condition', 'description', 'diagnosis'), (('cond', 1.0), ('desc', 1.0), ('diag', 1.0)), required=True),
         runtime.Column('icd10_code', 'code', ('code', 'icd-10', 'icd-10-cm'), (('code', 1.0), ('icd-', 1.0), ('icd1', 1.0)), system='icd10cm', required=True, shape='(?<![\\w.])([A-Z]{1}\\d{2}\\.\\d+)(?![\\w])'),
     ]
-    return runtime.table(doc, columns, order=order, min_columns=2)
+    return runtime.table(doc, columns, order=order, min_columns=2, sections=('code description', 'diagnoses', 'diagnosis', 'discharge summary', 'other diagnoses'))
 
 
 def alt1_discharge_medications(doc, pairs, order):
