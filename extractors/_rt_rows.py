@@ -85,7 +85,10 @@ def table(doc: Document, columns: list[Column], *, order: str = "mdy", min_colum
             if len(header) < need:
                 li += 1
                 continue
-            named = _name_unmatched(header, header_cells, columns, lines[li + 1] if li + 1 < len(lines) else None, order)
+            # the first row names the header cells no column claimed; a form's line number printed
+            # alone over its row (`1`) is no row
+            first = next((ln for ln in lines[li + 1:li + 3] if len(ln.words) > 1), lines[li + 1] if li + 1 < len(lines) else None)
+            named = _name_unmatched(header, header_cells, columns, first, order)
             spans = _column_spans(named, page.width)
             body_start = li + 1
             li = body_start

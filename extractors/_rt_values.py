@@ -63,11 +63,13 @@ _CONFUSED_TOKEN = re.compile(rf"^[0-9{re.escape(OCR_CONFUSABLE)}][0-9{re.escape(
 def ocr_cell_digits(text: str, kind: str) -> str:
     """An OCR'd cell of a typed column (date, number) with confusable letters read as digits in
     every token made only of digits, separators and such letters (`08 O1 24`, `Ol Mar 2025`):
-    the column says a number is printed there. A cell with no real digit is left alone, except
-    an integer cell of one such letter (a quantity `l`)."""
+    the column says a number is printed there; a speck read as a lone other letter goes
+    (`12 04 23 a`). A cell with no real digit is left alone, except an integer cell of one
+    such letter (a quantity `l`)."""
     if not any(c.isdigit() for c in text) and not (kind == "integer" and len(text) == 1 and text in OCR_CONFUSABLE):
         return text
-    return " ".join(t.translate(OCR_TO_DIGIT) if _CONFUSED_TOKEN.match(t) else t for t in text.split())
+    tokens = [t for t in text.split() if not (len(t) == 1 and t.isalpha() and t not in OCR_CONFUSABLE)]
+    return " ".join(t.translate(OCR_TO_DIGIT) if _CONFUSED_TOKEN.match(t) else t for t in tokens) or text
 
 
 # ---------------------------------------------------------------- value parsers

@@ -110,6 +110,7 @@ def test_service_lines_on_a_real_scan_read_digits_ocr_took_for_letters():
     assert ocr_cell_digits("Ol Mar 2025", "date") == "01 Mar 2025"
     assert ocr_cell_digits("l", "integer") == "1" and ocr_cell_digits("l", "decimal") == "l"
     assert ocr_cell_digits("Office", "date") == "Office"
+    assert ocr_cell_digits("12 04 23 a", "date") == "12 04 23"  # a speck read as a lone letter
     samples = CLAIM.parent
     columns = COLUMNS[:2] + [runtime.Column("units", "integer", ("qty",), (("qty", 1.0),), required=True),
                              runtime.Column("charge", "decimal", ("amount", "charges"), (("amou", 1.0), ("char", 1.0)), required=True),
@@ -121,3 +122,17 @@ def test_service_lines_on_a_real_scan_read_digits_ocr_took_for_letters():
     form = ingest(samples / "claim_a_08.pdf", profile="clean")
     rows = _rows(runtime.table(form, COLUMNS, order="mdy"))
     assert [(r["cpt_code"], r["charge"]) for r in rows] == [("99214", 185.0), ("71046", 110.0)]
+
+
+def test_a_line_number_over_the_first_row_does_not_name_the_header_cells():
+    """A header cell no column claimed (`EMG|CPTHCPCS`, as OCR glues it) is named by what the
+    first row prints under it; a form's line number printed alone above that row is no row."""
+    doc = _page([
+        [(40, "From MM DD YY"), (160, "EMG|CPTHCPCS"), (260, "POINTER"), (340, "OR UNITS"), (420, "CHARGES")],
+        [(20, "1")],
+        [(40, "05 16 24"), (160, "99213"), (260, "A"), (340, "1"), (420, "125.00")],
+        [(20, "2")],
+        [(40, "05 16 24"), (160, "80061"), (260, "A"), (340, "1"), (420, "45.00")],
+    ])
+    rows = _rows(runtime.table(doc, COLUMNS, order="mdy"))
+    assert [(r["cpt_code"], r["charge"]) for r in rows] == [("99213", 125.0), ("80061", 45.0)]
