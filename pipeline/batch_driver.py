@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from pipeline.batch_outputs import RunStats
+from pipeline.gate import unchecked
 from pipeline.pool import CRASH_KIND, CRASH_REASON, WorkerCrashed
 from pipeline.records import DocRecord, ErrorKind, ReviewReason, WorkerResult
 from pipeline.state import State, atomic_write_many, dumps, hash_file
@@ -129,8 +130,6 @@ class Ledger:
 def sent_fields(record: Any) -> dict[str, Any]:
     """The fields the runtime checks judge: the record's values less those the gate leaves
     unchecked (`pipeline.gate.unchecked`)."""
-    from pipeline.gate import unchecked
-
     skip = unchecked(record.gate or ())
     return {k: (None if k in skip else v) for k, v in (record.fields or {}).items()}
 
