@@ -240,7 +240,8 @@ def _raw_pairs(doc: Document, vocabulary: frozenset[str], cells: list[list[list[
                     label_words = last_label
                 else:
                     left = line_cells[ci - 1] if ci else None
-                    yield from _inline_pairs(cell, vocabulary, guess=left is None or not _is_label(left, vocabulary))
+                    yield from _inline_pairs(cell, vocabulary, guess=left is None or not _is_label(left, vocabulary),
+                                             announced=left is not None and left.words[-1].text.endswith(":"))
                     label_words = _caption(cell)
                     if not label_words:
                         continue
@@ -288,11 +289,13 @@ def _trailing_pairs(page_lines: list[list[Cell]], li: int, ci: int, cell: Cell) 
             yield Pair(" ".join(w.text for w in label), label, cell.words, "above", cell.page)
 
 
-def _inline_pairs(cell: Cell, vocabulary: frozenset[str], guess: bool = True) -> Iterator[Pair]:
+def _inline_pairs(cell: Cell, vocabulary: frozenset[str], guess: bool = True, announced: bool = False) -> Iterator[Pair]:
     """'Name Jill Williams DOB 11/16/1992' with no colons: known labels split the cell; failing
     that, its first one to three words are tried as a label for the rest, unless (`guess`
     False) the cell is the value of a known label left of it (`Patient Name | Preston R.
-    Atkins`: `Preston` is no label)."""
+    Atkins`: `Preston` is no label). In a cell a colon label left of it announces as its value
+    (`announced`), a known label after the cell's first words is part of that value
+    (`Preferred pharmacy: | Kroger Pharmacy #7424`: `Pharmacy` labels nothing)."""
     words = cell.words
     if len(words) < 2:
         return
@@ -313,6 +316,8 @@ def _inline_pairs(cell: Cell, vocabulary: frozenset[str], guess: bool = True) ->
                 break
         else:
             i += 1
+    if cuts and announced and cuts[0][0] > 0:
+        cuts = cuts[1:]
     if cuts:
         if cuts[0][0] > 0:  # 'Darrell Jenkins, MD NPI 1014190577': words before the first label
             a, b = cuts[0]

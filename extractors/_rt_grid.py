@@ -12,6 +12,7 @@ from extractors._rt_rows import (
     _page_median_height, _repeated_lines, _same_style, distinct_rows, is_heading_line, names_section, row_name, says_none,
     unit_text,
 )
+from extractors._rt_units import snap_unit_columns
 from extractors._rt_values import Found, collapse, norm_phrase
 from extractors._rt_cells import _line_height
 
@@ -415,7 +416,7 @@ def grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required:
         return None
     _drop_footnote_marks(rows, anchor)
     bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
-    return Found(rows, first_page, bbox, "", 0.9)
+    return snap_unit_columns(doc, Found(rows, first_page, bbox, "", 0.9))
 
 
 def _centre(cell) -> float:

@@ -11,6 +11,7 @@ from typing import Iterable
 from pipeline.document import BBox, Document, Line, Word
 
 from extractors._rt_cells import Cell, _is_label_like, _line_height, split_cells
+from extractors._rt_units import snap_unit_columns
 from extractors._rt_values import Found, collapse, norm_phrase, ocr_cell_digits, parse_value, phrase_stems, stem
 
 # ---------------------------------------------------------------- tables
@@ -130,7 +131,7 @@ def table(doc: Document, columns: list[Column], *, order: str = "mdy", min_colum
     if not rows:
         return None
     bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
-    return Found(rows, tables[0].page, bbox, "", 1.0)
+    return snap_unit_columns(doc, Found(rows, tables[0].page, bbox, "", 1.0))
 
 
 @dataclass(frozen=True)
@@ -630,7 +631,7 @@ def section_rows(doc: Document, *, headings: Iterable[str], roles: dict[str, str
     if not rows:
         return None
     bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
-    return Found(rows, first_page, bbox, "", 0.9)
+    return snap_unit_columns(doc, Found(rows, first_page, bbox, "", 0.9))
 
 
 def distinct_rows(rows: list[dict[str, Found | None]], boxes: list[BBox]

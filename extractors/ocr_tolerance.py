@@ -63,6 +63,19 @@ def fix_uuid(value: str) -> str:
     return fixed if set(fixed) <= _HEX else value
 
 
+# an ICD-10-CM code whose second character, always a digit, was read as a letter ('LO3.115')
+_ICD10_MISREAD = re.compile(rf"(?<![\w])([A-Za-z])([{re.escape(_CONFUSABLE_IN_NUMBER)}])(\d)")
+
+
+def fix_icd10(text: str) -> str:
+    """ICD-10-CM codes with the digit after the chapter letter repaired ('LO3.115' -> 'L03.115')."""
+    return _ICD10_MISREAD.sub(lambda m: m.group(1) + m.group(2).translate(_TO_DIGIT) + m.group(3), text)
+
+
+# repairs for coded values, by code system: the system's own shape says which letters are digits
+CODE_FIXES = {"icd10cm": fix_icd10, "npi": fix_digits}
+
+
 # shapes that collapse to one class in a label skeleton (towards letters: labels are words)
 _TO_LETTER = str.maketrans({"0": "o", "1": "l", "|": "l", "i": "l", "!": "l", "5": "s", "8": "b", "2": "z",
                             "6": "b", "$": "s"})
@@ -183,19 +196,21 @@ def ocr_field(doc, pairs, *, kind: str, labels: set[str], keywords: dict[str, fl
     for i, pair in enumerate(pairs.pairs):
         if len(pair.value_words) > max_words * 3:
             continue
-        fallback = 0.0
+        fallback = qualified = 0.0
         if pair.relation in rt.TRAILING_RELATIONS:  # a value printed before its label
             score = rt._trailing_score(pair, trailing, labels, keywords, foes, lex_labels)
             if score is None:
                 continue
             if rt.norm_phrase(pair.label) not in trailing:  # under its value, untaught: the last placement tried
                 fallback = rt.ABOVE_FALLBACK_PENALTY
-        elif pair.relation not in relations or rt._mid_phrase(pair, label_relations, lex_labels):
+        elif pair.relation not in relations or rt._not_a_label(pair, label_relations, lex_labels):
             continue
         else:
             score = rt.label_score(pair.label, labels, keywords, foes, lex_labels)
             if score < min_score and pair.page in scanned:
                 score = tolerant_label_score(pair.label, labels, keywords, foes)
+            if score < rt.LEXICON_LABEL_SCORE and rt.qualified_label(pair.label, keywords, foes):
+                qualified = rt.QUALIFIED_LABEL_PENALTY
         if score < min_score or not rt._context_allows(doc, pair, needs_context, context) or rt._in_title(doc, pair):
             continue
         if pair.page in scanned and pair.relation not in rt.TRAILING_RELATIONS and names_only_kind(
@@ -209,6 +224,10 @@ def ocr_field(doc, pairs, *, kind: str, labels: set[str], keywords: dict[str, fl
             parsed = rt.parse_value(" ".join(w.text for w in pair.value_words), kind, system=system, pattern=pattern)
         if parsed is None and pair.page in scanned and kind in NUMERIC_KINDS:
             parsed = rt.parse_value(fix_digits(text), kind, order=p_order, system=system, pattern=pattern)
+        if parsed is None and pair.page in scanned and kind == "code" and system in CODE_FIXES:
+            fix = CODE_FIXES[system]
+            parsed = (rt.parse_value(fix(text), kind, system=system, pattern=pattern)
+                      or rt.parse_value(fix(" ".join(w.text for w in pair.value_words)), kind, system=system, pattern=pattern))
         if parsed is None or not rt._name_shaped(parsed[0], kind, name_order) or rt._refused(parsed[1], suffix, no_digits, max_len, capitalised):
             continue
         if fallback and not rt._label_under_value(doc, pair):
@@ -218,26 +237,41 @@ def ocr_field(doc, pairs, *, kind: str, labels: set[str], keywords: dict[str, fl
             value = fix_uuid(value)
         if isinstance(value, Decimal) and kind == "decimal":
             value = float(value)
-        conf = min(1.0, score / 2.0) * pair.conf * (1.0 - fallback)
+        conf = min(1.0, score / 2.0) * _kept_conf(pair, vtext, suffix) * (1.0 - fallback)
         bonus = rt.CONTEXT_BONUS if context and rt.block_title(doc, pair) in context else 0.0
         if prefer is not None and not rt._of_shape(vtext, prefer):
             bonus -= rt.SHAPE_PENALTY
         bonus -= rt._relation_penalty(pair, label_relations, placed) + fallback
-        rank = score - rt.RELATION_PENALTY.get(pair.relation, 0.0) + bonus
+        rank = score - rt.RELATION_PENALTY.get(pair.relation, 0.0) - qualified + bonus
         readings.append((rank, i, value, rt.Found(value, pair.page, pair.value_bbox, vtext, round(conf, 3))))
     if not readings:
         return None
     top = max(r[0] for r in readings)
-    # mentions under a label exactly as good as the best one (same wording quality and relation) vote
     group = sorted((r for r in readings if r[0] >= top - 1e-9), key=lambda r: r[1])
-    voted = vote((_vote_key(r[2]), r[3].confidence) for r in group)
+    # As on a text layer, the earliest of equally good labels names the field; the mentions
+    # under that same wording (a header repeated on every page) vote on its reading.
+    wording = rt.norm_phrase(pairs.pairs[group[0][1]].label)
+    mentions = [r for r in group if rt.norm_phrase(pairs.pairs[r[1]].label) == wording]
+    voted = vote((_vote_key(r[2]), r[3].confidence) for r in mentions)
     assert voted is not None
-    key, share, _n = voted
-    winner = max((r for r in group if _vote_key(r[2]) == key), key=lambda r: (r[3].confidence, -r[1]))
+    key = voted[0]
+    winner = max((r for r in mentions if _vote_key(r[2]) == key), key=lambda r: (r[3].confidence, -r[1]))
     found = winner[3]
+    # every equally good reading counts against it when they disagree
+    total = sum(max(r[3].confidence, 0.01) for r in group)
+    share = sum(max(r[3].confidence, 0.01) for r in group if _vote_key(r[2]) == key) / total
     if len(group) > 1 and share < VOTE_AGREEMENT:
         found = rt.Found(found.value, found.page, found.bbox, found.text, round(found.confidence * share, 3))
     return found
+
+
+def _kept_conf(pair, text: str, suffix: str | None) -> float:
+    """OCR confidence of the words the reading keeps: a learned suffix cut off after the vote
+    (`(L03.115)` after a diagnosis) does not count against the value."""
+    kept = rt._cut(text, suffix, ocr=True)
+    if kept == text:
+        return pair.conf
+    return min(w.conf for w in pair.value_words[:max(1, len(kept.split()))])
 
 
 def _vote_key(value) -> Hashable:

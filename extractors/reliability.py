@@ -415,8 +415,10 @@ def point_counts(points: list[tuple[float, int]]) -> list[list[float]]:
 def fit_calibrator(points: list[tuple[float, int]]) -> dict[str, Any] | None:
     """Isotonic regression (scikit-learn, compile time only) of right/wrong on the raw score,
     stored as the knots of a piecewise-linear map: plain numbers the run time evaluates
-    without scikit-learn. Each step's rate is shrunk by one right and one wrong pseudo-value
-    (a step of 5 right values says 6/7, not 1.0). None with fewer than 10 points or one class."""
+    without scikit-learn. Each step's rate is shrunk by half a right and half a wrong
+    pseudo-value, the Jeffreys prior (a step of 5 right values says 5.5/6, not 1.0): one whole
+    pseudo-value each left every step under-confident on layouts the compile did not see.
+    None with fewer than 10 points or one class."""
     if len(points) < 10 or len({y for _, y in points}) < 2:
         return None
     from sklearn.isotonic import IsotonicRegression
@@ -433,7 +435,7 @@ def fit_calibrator(points: list[tuple[float, int]]) -> dict[str, Any] | None:
         s[2], s[3] = min(s[2], x), max(s[3], x)
     knots_x, knots_y = [], []
     for _, (n, k, lo, hi) in sorted(steps.items(), key=lambda kv: kv[1][2]):
-        p = round((k + 1) / (n + 2), 4)
+        p = round((k + 0.5) / (n + 1), 4)
         for x in (lo, hi) if hi > lo else (lo,):
             knots_x.append(round(x, 6))
             knots_y.append(p)

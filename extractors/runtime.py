@@ -30,7 +30,7 @@ from pipeline.document import Document, Line
 # The helpers live in five private base-layer modules to keep this one small; importing them
 # here keeps every name (and `__all__`, the allow-list) exactly where generated code finds it.
 from extractors._rt_values import (  # noqa: F401
-    DATE_PATTERNS, Found, collapse, find_date, norm, norm_phrase, parse_date, parse_decimal, parse_int, parse_phone,
+    DATE_PATTERNS, OCR_TO_DIGIT, Found, collapse, find_date, norm, norm_phrase, parse_date, parse_decimal, parse_int, parse_phone,
     parse_value, phrase_stems, stem,
 )
 from extractors._rt_cells import (  # noqa: F401
@@ -64,7 +64,9 @@ def label_score(label: str, labels: Iterable[str], keywords: dict[str, float], f
     """How well a printed label names the field: 2.0 for a learned variant, 1.9 for a lexicon
     synonym (so a wording the samples printed always wins over one the lexicon guessed), else
     keyword evidence, kept below both and costing for each word beyond the first that is no
-    keyword (`Chronic rejection of renal transplant [Start Date:` is no `Date of birth`)."""
+    keyword (`Chronic rejection of renal transplant [Start Date:` is no `Date of birth`). Text
+    whose first word ends in a comma is part of a list or an address (`Charlotte, NC`), never a
+    label found by keywords."""
     phrase = norm_phrase(label)
     if not phrase:
         return 0.0
@@ -73,11 +75,21 @@ def label_score(label: str, labels: Iterable[str], keywords: dict[str, float], f
     if phrase in lex_labels:
         return LEXICON_LABEL_SCORE
     stems = phrase_stems(phrase)
+    widened = _widened(phrase, stems, labels)
+    if label.split()[0].endswith(","):
+        return widened
     good = min(KEYWORD_SCORE_CAP, sum(keywords.get(s, 0.0) for s in stems))
     bad = sum(foes.get(s, 0.0) for s in stems if s not in keywords)
     # a long printed text that happens to hold a keyword or two is no label for the field
     unmatched = sum(1 for s in stems if s not in keywords and s not in foes)
-    return max(good - bad - UNMATCHED_WORD_COST * max(0, unmatched - 1), _widened(phrase, stems, labels))
+    return max(good - bad - UNMATCHED_WORD_COST * max(0, unmatched - 1), widened)
+
+
+def qualified_label(label: str, keywords: dict[str, float], foes: dict[str, float]) -> bool:
+    """A keyword label with a word that is neither keyword nor foe (`Lab Name` for a `Name`
+    field): it names something more particular than the field, so among labels of equal
+    score it ranks below the bare wording (`Name`)."""
+    return any(s not in keywords and s not in foes for s in phrase_stems(norm_phrase(label)))
 
 
 def _widened(phrase: str, stems: frozenset[str], labels: Iterable[str]) -> float:
@@ -97,6 +109,7 @@ def _widened(phrase: str, stems: frozenset[str], labels: Iterable[str]) -> float
 
 KEYWORD_SCORE_CAP = 1.8
 UNMATCHED_WORD_COST = 0.25
+QUALIFIED_LABEL_PENALTY = 0.1
 RELATION_PENALTY = MappingProxyType({"colon": 0.0, "right": 0.0, "below": 0.05, "inline": 0.1, "before": 0.2, "above": 0.2})
 CONTEXT_BONUS = 0.5
 
@@ -220,23 +233,25 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
                                          name_order=name_order, prefer=prefer, label_relations=label_relations,
                                          no_digits=no_digits, suffix=suffix, max_len=max_len, capitalised=capitalised,
                                          orders=_LabelOrders(doc, order, label_orders))
-        return _cut_suffix(_tidy_name(found, kind, name_order), suffix)
+        return _cut_suffix(_tidy_name(found, kind, name_order), suffix, ocr=True)
     placed = _placed_as_learned(pairs, label_relations)
     for i in pairs.candidates(labels | lex_labels | trailing, keywords if min_score > 0 else None):
         pair = pairs.pairs[i]
         if len(pair.value_words) > max_words * 3:
             continue
-        fallback = 0.0
+        fallback = qualified = 0.0
         if pair.relation in TRAILING_RELATIONS:
             score = _trailing_score(pair, trailing, labels, keywords, foes, lex_labels)
             if score is None:
                 continue
             if norm_phrase(pair.label) not in trailing:  # under its value, untaught: the last placement tried
                 fallback = ABOVE_FALLBACK_PENALTY
-        elif pair.relation not in relations or _mid_phrase(pair, label_relations, lex_labels):
+        elif pair.relation not in relations or _not_a_label(pair, label_relations, lex_labels):
             continue
         else:
             score = label_score(pair.label, labels, keywords, foes, lex_labels)
+            if score < LEXICON_LABEL_SCORE and qualified_label(pair.label, keywords, foes):
+                qualified = QUALIFIED_LABEL_PENALTY
         if score < min_score or not _context_allows(doc, pair, needs_context, context) or _in_title(doc, pair):
             continue
         value_words = pair.value_words[:max_words] if kind not in ("string",) else pair.value_words
@@ -251,7 +266,7 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
         if prefer is not None and not _of_shape(parsed[1], prefer):
             bonus -= SHAPE_PENALTY
         bonus -= _relation_penalty(pair, label_relations, placed) + fallback
-        rank = (score - RELATION_PENALTY.get(pair.relation, 0.0) + bonus, -i)
+        rank = (score - RELATION_PENALTY.get(pair.relation, 0.0) - qualified + bonus, -i)
         if (best is None or rank > best) and (not fallback or _label_under_value(doc, pair)):
             best = rank
             value, text = parsed
@@ -332,6 +347,20 @@ def _placed_as_learned(pairs: "PairIndex | list[Pair]", label_relations: dict[st
     return frozenset(p.label_words for p in pairs if label_relations.get(norm_phrase(p.label)) == p.relation)
 
 
+def _not_a_label(pair: Pair, label_relations: dict[str, str] | None, lex_labels: Iterable[str] = ()) -> bool:
+    """Whether the pair's label is no label at all here: a wording read mid-phrase
+    (`_mid_phrase`), or a cell that starts with a learned label the samples read on the same
+    line and goes on with a value holding digits (`Patient IDs AliceN [ 1.3.6 ]` labels nothing
+    under it; `Directions for use` is a label of its own)."""
+    if _mid_phrase(pair, label_relations, lex_labels):
+        return True
+    if pair.relation != "below" or not label_relations:
+        return False
+    phrase = norm_phrase(pair.label)
+    return any(phrase.startswith(f"{label} ") and any(c.isdigit() for c in phrase[len(label):])
+               for label, relation in label_relations.items() if relation in ("colon", "right", "inline"))
+
+
 def _mid_phrase(pair: Pair, label_relations: dict[str, str] | None, lex_labels: Iterable[str] = ()) -> bool:
     """A label read inline after other words of its own cell (`HEALTH INSURANCE CLAIM FORM`: a
     title, not `Insurance` with the value `CLAIM FORM`; `GROUP HEALTH PLAN FECA` on a form's
@@ -381,20 +410,24 @@ def _of_shape(text: str, shape: str) -> bool:
     return m is not None and (m.group(1) if m.groups() else m.group(0)).strip() == text.strip()
 
 
-def _cut_suffix(found: Found | None, suffix: str | None) -> Found | None:
+def _cut_suffix(found: Found | None, suffix: str | None, ocr: bool = False) -> Found | None:
     """`found` without a trailing `suffix` match (`Furosemide 40 mg tablet` -> `Furosemide`);
     unchanged when nothing would be left."""
     if found is None or not suffix or not isinstance(found.value, str):
         return found
-    value = _cut(found.value, suffix)
+    value = _cut(found.value, suffix, ocr)
     return found if value == found.value else Found(value, found.page, found.bbox, found.text, found.confidence)
 
 
-def _cut(text: str, suffix: str | None) -> str:
-    """`text` without a trailing `suffix` match, or whole when nothing would be left."""
+def _cut(text: str, suffix: str | None, ocr: bool = False) -> str:
+    """`text` without a trailing `suffix` match, or whole when nothing would be left. On OCR
+    text the suffix is also sought with letters read for digits (`(LO3.115)`)."""
     if not suffix:
         return text
-    m = re.search(r"\s*(?:" + suffix + r")\s*$", text, re.I)
+    pattern = r"\s*(?:" + suffix + r")\s*$"
+    m = re.search(pattern, text, re.I)
+    if m is None and ocr:
+        m = re.search(pattern, text.translate(OCR_TO_DIGIT), re.I)  # same length: positions hold
     if m is None or m.start() == 0:
         return text
     return text[:m.start()].rstrip(" ,;-") or text
@@ -431,7 +464,8 @@ def name_shaped(text: str) -> bool:
     """Two words or more, each capitalised (or a particle such as 'van'): 'Jill Williams',
     'HENDERSON, JENNIFER S'; not 'signature' nor 'was found to have fever'."""
     words = [w for w in re.split(r"[\s,]+", text) if w]
-    return len(words) >= 2 and all(w[:1].isupper() or w.casefold() in _NAME_PARTICLES for w in words if w[:1].isalpha())
+    return len(words) >= 2 and all(w[:1].isupper() or w.casefold() in _NAME_PARTICLES or w.strip(".").casefold() in _GENERATIONS
+                                   for w in words if w[:1].isalpha())
 
 
 def _name_shaped(value: Any, kind: str, name_order: str | None) -> bool:

@@ -228,3 +228,59 @@ def test_a_label_read_inside_a_section_heading_is_no_pair():
     # `DISCHARGE EXAM` heads the exam notes; this letter prints no disposition at all
     assert runtime.field(doc, kind="string", labels=labels, lex_labels=["discharge"], keywords={"disc": 0.357, "disp": 1.0},
                          min_score=0.6, max_words=12, no_digits=True, capitalised=True, pairs=pairs) is None
+
+
+def test_bare_label_outranks_a_qualified_one_in_a_header_row():
+    """`Name` over its value in a header-row layout against `Lab Name` with a neighbour cell to
+    its right: the bare wording names the field, the qualified one something more particular."""
+    doc = make_doc([
+        [(40, "Name"), (160, "Date Of Birth")],
+        [(40, "Alice Newman"), (160, "May 1, 1970")],
+        [],
+        [(40, "Lab Name"), (160, "Lab Address")],
+    ], line_gap=12.0)
+    pairs = runtime.pair_index(doc, ("date of birth", "patient", "patient name"))
+    found = runtime.field(doc, kind="person_name", keywords={"name": 1.0, "pati": 0.6}, min_score=0.6,
+                          name_order="first_last", pairs=pairs)
+    assert found is not None and found.value == "Alice Newman"
+
+
+def test_generation_suffix_printed_in_lower_case_is_part_of_a_name():
+    assert runtime.name_shaped("Jeremy Bates jr")
+    assert not runtime.name_shaped("was found to have fever")
+
+
+def test_a_learned_label_with_its_own_value_labels_nothing_under_it():
+    """`Patient IDs AliceN [ 1.3.6 ]` is the learned label and its value on one line; the
+    `Document Id` line under it is no patient identifier."""
+    doc = make_doc([
+        [(40, "Patient IDs"), (160, "[ 2.16.840.1.113883.4.1 ]")],
+        [(40, "Document Id"), (160, "C3AC2777-2549-4CF6-ACC8-BBB58AB70910")],
+    ], line_gap=12.0)
+    found = runtime.field(doc, kind="identifier", labels=["patient ids"], keywords={"ids": 1.0, "pati": 0.4},
+                          min_score=0.6, max_words=3, label_relations={"patient ids": "right"})
+    assert found is None
+    # a learned label of its own (`Directions for use`) still heads the value under it
+    doc = make_doc([[(40, "Directions for use")], [(40, "Take 1 tablet daily")]], line_gap=12.0)
+    found = runtime.field(doc, kind="string", labels=["directions", "directions for use"],
+                          label_relations={"directions": "right", "directions for use": "below"})
+    assert found is not None and found.value == "Take 1 tablet daily"
+
+
+def test_text_ending_in_a_comma_is_no_keyword_label():
+    """`Charlotte, NC 28277`: an address part, not the `char` of `chart` naming a record number."""
+    assert runtime.label_score("Charlotte,", (), {"char": 0.8}, {}) == 0.0
+    assert runtime.label_score("Charlotte, NC", (), {"char": 0.8}, {}) == 0.0
+    assert runtime.label_score("Patient Name (Last, First)", (), {"name": 1.0, "pati": 0.6}, {}) > 0.6
+    assert runtime.label_score("Chart", (), {"char": 0.8}, {}) == 0.8
+
+
+def test_a_label_word_inside_an_announced_value_is_part_of_the_value():
+    """`Preferred pharmacy: | Kroger Pharmacy #7424`: the colon label announces the cell as its
+    value, so the learned label `Pharmacy` inside it labels nothing (it took `#7424`)."""
+    doc = make_doc([[(40, "Preferred pharmacy:"), (180, "Kroger Pharmacy #7424")]])
+    pairs = runtime.pair_index(doc, ("pharmacy", "send to"))
+    assert not [p for p in runtime.iter_pairs(doc, ("pharmacy", "send to")) if p.relation == "inline"]
+    found = runtime.field(doc, kind="string", labels=["pharmacy", "send to"], keywords={"phar": 1.0}, min_score=0.6,
+                          pairs=pairs)
+    assert found is not None and found.value == "Kroger Pharmacy #7424"

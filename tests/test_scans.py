@@ -454,3 +454,51 @@ def test_words_flattened_from_a_rule_do_not_join_a_value_row_to_its_label_row():
     read = ocr.ocr_image(Image.fromarray(a), 200, profile="clean")
     assert {"FEMALE", "BORN", "SEX"} <= {w.text for w in read}
     assert ocr.drop_flat_words(read) == read and len(group_lines(read)) == 2
+
+
+def test_equally_good_labels_on_a_scan_go_to_the_earliest_as_on_a_text_layer():
+    """`PRINCIPAL DIAGNOSIS` and a table's `Diagnosis` header are both learned labels with the
+    value under them. OCR read the principal diagnosis's code with low confidence; a vote over
+    both labels would take the secondary diagnosis. The earliest label wins, as on a text
+    layer, and the disagreement lowers the confidence."""
+    doc = _ocr_doc([
+        [("PRINCIPAL", 0.95), ("DIAGNOSIS", 0.95)],
+        [("Cellulitis", 0.9), ("of", 0.9), ("right", 0.9), ("lower", 0.9), ("limb", 0.9), ("(LO3.115)", 0.3)],
+        [("Diagnosis", 0.95)],
+        [("Anemia,", 0.95), ("unspecified", 0.95)],
+    ])
+    found = runtime.field(doc, kind="string", labels=["principal diagnosis", "diagnosis"], min_score=0.6,
+                          suffix=r"(?<![\w.])(\([A-Z]+\d+\.\d+\))(?![\w])",
+                          label_relations={"principal diagnosis": "below", "diagnosis": "right"})
+    assert found is not None and found.value == "Cellulitis of right lower limb"  # the misread code is cut too
+    assert found.confidence < 0.6
+    code = runtime.field(doc, kind="code", system="icd10cm", labels=["principal diagnosis"], min_score=0.6, max_words=3)
+    assert code is not None and code.value == "L03.115" and code.confidence < 0.5  # read off a doubtful word
+
+
+def test_icd10_repair_touches_only_the_digit_after_the_chapter_letter():
+    from extractors.ocr_tolerance import fix_icd10
+
+    assert fix_icd10("Cellulitis (LO3.115)") == "Cellulitis (L03.115)"
+    assert fix_icd10("Sl2.3 Lol 3") == "S12.3 Lol 3"
+
+
+def test_unit_column_cells_misread_by_ocr_are_read_as_the_known_unit():
+    from extractors._rt_units import nearest_unit, snap_unit_columns
+
+    assert nearest_unit("1043/uL") == "10^3/uL" and nearest_unit("mg/dL.") == "mg/dL"
+    assert nearest_unit("mU/min/1.73m2") == "mL/min/1.73m2" and nearest_unit("mg/dl") == "mg/dL"
+    assert nearest_unit("g/d") is None  # as near g/L as g/dL: left as read
+    assert nearest_unit("Negative") is None
+    doc = _ocr_doc([[("x", 0.9)]])
+    cell = lambda v: runtime.Found(v, 1, (0, 0, 1, 1), v, 1.0)  # noqa: E731
+    rows = [{"test": cell("WBC"), "unit": cell("1043/uL")}, {"test": cell("Sodium"), "unit": cell("mmol/L")},
+            {"test": cell("Glucose"), "unit": cell("mg/dL.")}, {"test": cell("BUN"), "unit": cell("mg/dL")}]
+    snapped = snap_unit_columns(doc, runtime.Found(rows, 1, (0, 0, 1, 1), "", 0.9))
+    assert [r["unit"].value for r in snapped.value] == ["10^3/uL", "mmol/L", "mg/dL", "mg/dL"]
+    assert snapped.value[0]["unit"].text == "1043/uL"  # the reading stays as provenance
+    assert [r["test"].value for r in snapped.value] == ["WBC", "Sodium", "Glucose", "BUN"]
+    # a text layer prints what it prints
+    text = _ocr_doc([[("x", 1.0)]], source="text")
+    rows = [{"unit": cell("1043/uL")}, {"unit": cell("mmol/L")}, {"unit": cell("mg/dL")}]
+    assert snap_unit_columns(text, runtime.Found(rows, 1, (0, 0, 1, 1), "", 0.9)).value[0]["unit"].value == "1043/uL"

@@ -1,0 +1,79 @@
+"""Units of measure on OCR'd pages, part of `extractors.runtime`.
+
+A scanned unit cell is often one OCR slip away from what was printed (`1043/uL` for `10^3/uL`,
+`mg/dL.`, `£L`). A column that prints known units in most of its cells is a unit column; its
+other cells on OCR'd pages are read as the one known unit they are a single edit from (two
+for a long unit). A text layer is never touched, and an unknown unit that is close to no known
+one, or as close to two, stays as read.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from rapidfuzz.distance import Levenshtein
+
+from extractors._rt_values import Found
+from pipeline.document import Document
+
+# Units laboratories and vital-sign tables print (UCUM and its common printed forms): general
+# domain knowledge, not any one sender's vocabulary.
+KNOWN_UNITS = (
+    "%", "/hpf", "/lpf", "/min", "/uL", "[degF]", "[pH]", "10^12/L", "10^3/uL", "10^6/uL", "10^9/L",
+    "IU/L", "IU/mL", "K/uL", "M/uL", "U/L", "U/mL", "bpm", "beats/min", "breaths/min", "cells/uL",
+    "cm", "copies/mL", "fL", "g", "g/L", "g/dL", "in", "kg", "kg/m2", "kU/L", "L", "lb", "lbs",
+    "m", "mEq/L", "mIU/L", "mIU/mL", "mL", "mL/min", "mL/min/1.73m2", "mOsm/kg", "mcg", "mcg/mL",
+    "mg", "mg/L", "mg/dL", "mm", "mm/hr", "mm[Hg]", "mmHg", "mmol/L", "nmol/L", "ng/L", "ng/dL",
+    "ng/mL", "pg", "pg/mL", "pmol/L", "ratio", "s", "sec", "ug/L", "ug/dL", "ug/mL", "uIU/mL",
+    "umol/L", "µg/dL", "µg/L", "µmol/L", "°C", "°F",
+)
+_BY_FOLD = {u.casefold(): u for u in KNOWN_UNITS}
+# a column is a unit column when at least this share of its filled cells is a known unit
+UNIT_COLUMN_SHARE = 0.5
+LONG_UNIT = 8  # characters from which a reading may be two edits from its unit
+
+
+def known_unit(text: str) -> str | None:
+    """The known unit `text` prints, in its usual case (`mg/dl` -> `mg/dL`), or None."""
+    return _BY_FOLD.get(text.strip().casefold())
+
+
+def nearest_unit(text: str) -> str | None:
+    """The known unit an OCR reading is one slip from, or None when none is, or two are as
+    near (`g/d` is as near `g/L` as `g/dL`)."""
+    read = text.strip().rstrip(".")
+    if not read:
+        return None
+    exact = known_unit(read)
+    if exact is not None:
+        return exact
+    limit = 2 if len(read) >= LONG_UNIT else 1
+    ranked = sorted((Levenshtein.distance(read, u), u) for u in KNOWN_UNITS)
+    best = ranked[0]
+    if best[0] > limit or ranked[1][0] == best[0]:
+        return None
+    return best[1]
+
+
+def snap_unit_columns(doc: Document, found: Found | None) -> Found | None:
+    """Table rows with the misread cells of their unit columns read as known units, on OCR'd
+    pages only (see the module docstring)."""
+    if found is None or not isinstance(found.value, list) or not any(p.source == "ocr" for p in doc.pages):
+        return found
+    rows: list[dict[str, Found | None]] = found.value
+    scanned = frozenset(p.number for p in doc.pages if p.source == "ocr")
+    names = {n for row in rows for n, cell in row.items() if cell is not None and isinstance(cell.value, str)}
+    changed = False
+    for name in sorted(names):
+        cells = [row[name] for row in rows if row.get(name) is not None and isinstance(row[name].value, str)]
+        units = sum(1 for c in cells if len(c.value.strip()) > 1 and known_unit(c.value))  # `L` may be a flag
+        if units < max(2, UNIT_COLUMN_SHARE * len(cells)):
+            continue
+        for row in rows:
+            cell = row.get(name)
+            if cell is None or not isinstance(cell.value, str) or cell.page not in scanned:
+                continue
+            unit = nearest_unit(cell.value)
+            if unit is not None and unit != cell.value:
+                row[name] = replace(cell, value=unit)
+                changed = True
+    return replace(found, value=rows) if changed else found
