@@ -252,10 +252,21 @@ def _raw_pairs(doc: Document, vocabulary: frozenset[str], cells: list[list[list[
                     yield Pair(label_text, label_words, right.words, "right", cell.page)
                 below = _cell_below(page_lines, li, cell)
                 if below is not None and not _is_label(below, vocabulary) and not (numbered and _numbered(below)):
-                    yield Pair(label_text, label_words, below.words, "below", cell.page)
+                    yield Pair(label_text, label_words, _in_column(below.words, right), "below", cell.page)
 
 
 TRAILING_RELATIONS = ("before", "above")
+
+
+def _in_column(words: tuple[Word, ...], right: Cell | None) -> tuple[Word, ...]:
+    """The words of a value row under a label that stay left of the next label of the label's
+    row: in a header row over a value row, `Morales Internal Medicine Associates 2456346826`
+    printed tight under `Billing Provider | Billing Provider NPI` is the provider and the NPI."""
+    if right is None or not _label_like_text(right.text):
+        return words
+    edge = right.words[0].x0 - 1.0
+    kept = tuple(w for w in words if w.x0 < edge)
+    return kept if kept and len(kept) < len(words) and words[len(kept)].x0 >= edge else words
 
 
 def _leading_label(cell: Cell) -> tuple[Word, ...]:

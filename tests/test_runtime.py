@@ -284,3 +284,15 @@ def test_a_label_word_inside_an_announced_value_is_part_of_the_value():
     found = runtime.field(doc, kind="string", labels=["pharmacy", "send to"], keywords={"phar": 1.0}, min_score=0.6,
                           pairs=pairs)
     assert found is not None and found.value == "Kroger Pharmacy #7424"
+
+
+def test_a_value_row_printed_tight_under_a_header_row_is_cut_at_the_next_label():
+    """`Morales Internal Medicine Associates 2456346826` printed with a narrow gap under
+    `Billing Provider | Billing Provider NPI`: the provider's value stops where the NPI's
+    column starts."""
+    doc = make_doc([
+        [(50, "Billing Provider"), (215, "Billing Provider NPI")],
+        [(50, "Morales Internal Medicine Associates 2456346826")],
+    ], line_gap=12.0)
+    below = {p.value_text for p in runtime.iter_pairs(doc) if p.relation == "below" and p.label == "Billing Provider"}
+    assert below == {"Morales Internal Medicine Associates"}
