@@ -12,7 +12,7 @@ from pipeline.document import BBox, Document, Line, Word
 
 from extractors._rt_cells import Cell, _is_label_like, _line_height, split_cells
 from extractors._rt_units import snap_unit_columns
-from extractors._rt_values import Found, collapse, norm_phrase, ocr_cell_digits, parse_value, phrase_stems, stem
+from extractors._rt_values import Found, collapse, fix_icd10, norm_phrase, ocr_cell_digits, parse_value, phrase_stems, stem
 
 # ---------------------------------------------------------------- tables
 
@@ -81,8 +81,14 @@ def table(doc: Document, columns: list[Column], *, order: str = "mdy", min_colum
             if not any(stem(w.text) in header_stems for w in lines[li].words):
                 li += 1  # no word of any column header: cannot be a header line
                 continue
-            header_cells = _split_header_cells(lines[li], page.number, li)
+            header_line, header_at = lines[li], li
+            header_cells = _split_header_cells(header_line, page.number, li)
             header = _header_matches(header_cells, columns)
+            if len(header) < need and (split := _split_row(header_line, lines[li + 1] if li + 1 < len(lines) else None)):
+                split_cells_ = _split_header_cells(split, page.number, li)
+                if len(split_header := _header_matches(split_cells_, columns)) >= need:
+                    header_line, header_cells, header = split, split_cells_, split_header  # a header cut in two
+                    li += 1
             if len(header) < need:
                 li += 1
                 continue
@@ -93,12 +99,13 @@ def table(doc: Document, columns: list[Column], *, order: str = "mdy", min_colum
             spans = _column_spans(named, page.width)
             body_start = li + 1
             li = body_start
-            prev_bottom = lines[body_start - 1].bbox[3]
+            prev_bottom = header_line.bbox[3]
             # gaps are measured in the rows' type when it is larger than the header's (a form
             # prints 6 pt captions over 10 pt entries)
-            line_h = max(_line_height(lines[body_start - 1]), _line_height(lines[body_start]) if body_start < len(lines) else 0.0)
+            line_h = max(_line_height(header_line), _line_height(lines[body_start]) if body_start < len(lines) else 0.0)
             rows: list[dict[str, Found | None]] = []
             boxes: list[BBox] = []
+            misread = False  # the last line was an unreadable row
             while li < len(lines):
                 line = lines[li]
                 top = line.bbox[1]
@@ -107,21 +114,30 @@ def table(doc: Document, columns: list[Column], *, order: str = "mdy", min_colum
                 if len(_header_matches(_split_header_cells(line, page.number, li), columns)) >= need:
                     break
                 row = _read_row(line, spans, columns, page.number, order)
+                split = _split_row(line, lines[li + 1] if li + 1 < len(lines) else None) if row is None else None
+                if split is not None:  # one printed row the line grouping cut in two
+                    row, line = _read_row(split, spans, columns, page.number, order), split
+                    li += 1
                 if row is None and _stray_line(line, lines[li + 1] if li + 1 < len(lines) else None,
                                                spans, columns, page.number, order, max_gap * line_h):
                     prev_bottom = line.bbox[3]
                     li += 1  # a row number printed in a margin column over its row (form line items)
                     continue
+                if row is None and not misread and _misread_row(line, spans, columns):
+                    misread = True  # an OCR'd row whose code did not read (`503.9`): lost, the table goes on
+                    prev_bottom = line.bbox[3]
+                    li += 1
+                    continue
                 if row is None:
                     break
+                misread = False
                 rows.append(row)
                 boxes.append(line.bbox)
                 prev_bottom = line.bbox[3]
                 li += 1
             if rows:
-                header_line = lines[body_start - 1]
                 tables.append(_Read(key in named, page.number, rows, boxes, norm_phrase(header_line.text),
-                                    heading_over(page.lines, body_start - 1)))
+                                    heading_over(page.lines, header_at)))
     if any(t.keyed for t in tables):
         tables = [t for t in tables if t.keyed]
     if sections:
@@ -161,6 +177,28 @@ def _in_sections(tables: list[_Read], sections: frozenset[str]) -> list[_Read]:
         if ok or t.heading is None or continues:
             kept.append(t)
     return kept
+
+
+def _split_row(line: Line, nxt: Line | None) -> Line | None:
+    """`line` and the next line as one, when they overlap vertically (by a tenth of the
+    shorter one's height or more) and not horizontally: one printed row the line grouping cut in two
+    (a skewed scan prints a right-hand code a few pixels off its description), or None."""
+    if nxt is None:
+        return None
+    (ax0, at, ax1, ab), (bx0, bt, bx1, bb) = line.bbox, nxt.bbox
+    overlap = min(ab, bb) - max(at, bt)
+    if overlap < 0.1 * min(ab - at, bb - bt) or min(ax1, bx1) - max(ax0, bx0) > 0:
+        return None
+    return Line(tuple(sorted((*line.words, *nxt.words), key=lambda w: w.x0)))
+
+
+def _misread_row(line: Line, spans, columns: list[Column]) -> bool:
+    """An OCR'd line shaped like a row (words in every required column, as many cells as
+    columns at most) that did not read as one: one such line is skipped, a second ends the table."""
+    if line.conf >= 1.0:
+        return False
+    filled = {name for name, left, right in spans for w in line.words if min(w.x1, right) - max(w.x0, left) > 0}
+    return all(c.name in filled for c in columns if c.required) and len(split_cells(line, 0, 0)) <= len(spans)
 
 
 def _stray_line(line: Line, nxt: Line | None, spans, columns: list[Column], page: int, order: str,
@@ -252,6 +290,8 @@ def _read_row(line: Line, spans: list[tuple[str, float, float]], columns: list[C
         parsed = parse_value(text, kinds[col.name].kind, order=order, system=col.system)
         if parsed is None and col.kind in ("date", "datetime", "integer", "decimal") and min(w.conf for w in words) < 1.0:
             parsed = parse_value(ocr_cell_digits(text, col.kind), col.kind, order=order, system=col.system)
+        if parsed is None and col.system == "icd10cm" and min(w.conf for w in words) < 1.0:
+            parsed = parse_value(fix_icd10(text), col.kind, order=order, system=col.system)  # OCR'd code cell
         if parsed is None:
             row[col.name] = None
             if col.kind not in ("string", "person_name"):

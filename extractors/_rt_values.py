@@ -72,6 +72,22 @@ def ocr_cell_digits(text: str, kind: str) -> str:
     return " ".join(t.translate(OCR_TO_DIGIT) if _CONFUSED_TOKEN.match(t) else t for t in tokens) or text
 
 
+# an ICD-10-CM code whose second character, always a digit, was read as a letter ('LO3.115')
+_ICD10_LETTER_FOR_DIGIT = re.compile(rf"(?<![\w])([A-Za-z])([{re.escape(OCR_CONFUSABLE)}])(\d)")
+# one whose chapter letter I was read as the digit 1 ('125.10' for 'I25.10'); other digits
+# stand for more than one letter (a 5 is read for an S and for an E) and are left alone
+_ICD10_ONE_FOR_I = re.compile(r"(?<![\w.])1(\d{2}\.\d{1,4})(?![\w.])")
+
+
+def fix_icd10(text: str) -> str:
+    """ICD-10-CM codes read by OCR with their shape repaired: the chapter letter I read as 1
+    (`125.10` -> `I25.10`, only with the code's dot), the digit after the letter read as a
+    letter (`LO3.115` -> `L03.115`). Used only where an ICD-10-CM code is expected and the
+    reading as printed is none."""
+    text = _ICD10_ONE_FOR_I.sub(lambda m: "I" + m.group(1), text)
+    return _ICD10_LETTER_FOR_DIGIT.sub(lambda m: m.group(1) + m.group(2).translate(OCR_TO_DIGIT) + m.group(3), text)
+
+
 # ---------------------------------------------------------------- value parsers
 
 _MONTHS = MappingProxyType({

@@ -22,7 +22,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from extractors import runtime as rt
-from extractors._rt_values import OCR_CONFUSABLE as _CONFUSABLE_IN_NUMBER, OCR_TO_DIGIT as _TO_DIGIT
+from extractors._rt_values import OCR_CONFUSABLE as _CONFUSABLE_IN_NUMBER, OCR_TO_DIGIT as _TO_DIGIT, fix_icd10
 
 # a token of digits, separators and confusable letters holding at least two real digits
 _NUMERIC_TOKEN = re.compile(rf"(?<![A-Za-z])[0-9{re.escape(_CONFUSABLE_IN_NUMBER)}][0-9{re.escape(_CONFUSABLE_IN_NUMBER)}/.,:\-]*(?![A-Za-z])")
@@ -61,15 +61,6 @@ def fix_uuid(value: str) -> str:
         return value
     fixed = value.translate(_TO_HEX)
     return fixed if set(fixed) <= _HEX else value
-
-
-# an ICD-10-CM code whose second character, always a digit, was read as a letter ('LO3.115')
-_ICD10_MISREAD = re.compile(rf"(?<![\w])([A-Za-z])([{re.escape(_CONFUSABLE_IN_NUMBER)}])(\d)")
-
-
-def fix_icd10(text: str) -> str:
-    """ICD-10-CM codes with the digit after the chapter letter repaired ('LO3.115' -> 'L03.115')."""
-    return _ICD10_MISREAD.sub(lambda m: m.group(1) + m.group(2).translate(_TO_DIGIT) + m.group(3), text)
 
 
 # repairs for coded values, by code system: the system's own shape says which letters are digits

@@ -476,11 +476,13 @@ def test_equally_good_labels_on_a_scan_go_to_the_earliest_as_on_a_text_layer():
     assert code is not None and code.value == "L03.115" and code.confidence < 0.5  # read off a doubtful word
 
 
-def test_icd10_repair_touches_only_the_digit_after_the_chapter_letter():
+def test_icd10_repair_touches_only_the_chapter_letter_and_the_digit_after_it():
     from extractors.ocr_tolerance import fix_icd10
 
     assert fix_icd10("Cellulitis (LO3.115)") == "Cellulitis (L03.115)"
     assert fix_icd10("Sl2.3 Lol 3") == "S12.3 Lol 3"
+    assert fix_icd10("125.10") == "I25.10" and fix_icd10("BP 120/80, SG 1.025, 125") == "BP 120/80, SG 1.025, 125"
+    assert fix_icd10("503.9") == "503.9"  # an E or an S: not guessed
 
 
 def test_unit_column_cells_misread_by_ocr_are_read_as_the_known_unit():
@@ -502,3 +504,28 @@ def test_unit_column_cells_misread_by_ocr_are_read_as_the_known_unit():
     text = _ocr_doc([[("x", 1.0)]], source="text")
     rows = [{"unit": cell("1043/uL")}, {"unit": cell("mmol/L")}, {"unit": cell("mg/dL")}]
     assert snap_unit_columns(text, runtime.Found(rows, 1, (0, 0, 1, 1), "", 0.9)).value[0]["unit"].value == "1043/uL"
+
+
+def test_a_table_on_a_skewed_scan_reads_rows_the_line_grouping_cut_in_two():
+    """On a slightly skewed scan the right-hand code column prints a few pixels above its
+    description, and the line grouping cuts the header and every row in two. Each pair is read
+    as one row; a row whose code OCR misread (`503.9`) is lost, not the rest of the table."""
+    def line(y_left, left, y_right, right, conf=0.9):
+        out = [Word(t, 74 + 40 * i, y_left, 74 + 40 * i + 36, y_left + 10, conf) for i, t in enumerate(left.split())]
+        return out + [Word(right, 454, y_right, 500, y_right + 8, conf)]
+    words = [Word("Comorbidities", 60, 240, 160, 250, 0.95)]
+    words += line(274, "Diagnosis", 268, "ICD-10-CM")
+    words += line(290, "Anemia, unspecified", 284, "D64.9")
+    words += line(306, "Hypothyroidism, unspecified", 300, "503.9")
+    words += line(322, "Hypo-osmolality and hyponatremia", 316, "E87.1")
+    words += line(338, "Dehydration", 332, "I25.10")
+    page = Page(1, 612.0, 792.0, "ocr", tuple(words), group_lines(words))
+    assert len(page.lines) > 6  # the grouping did cut the rows
+    doc = Document(source="x", sha256="0" * 64, pages=(page,), meta={})
+    columns = [runtime.Column("description", "string", ("diagnosis",), (("diag", 1.0),), required=True),
+               runtime.Column("icd10_code", "code", ("icd-10-cm", "code"), (("icd-", 1.0), ("code", 1.0)),
+                              system="icd10cm", required=True)]
+    found = runtime.table(doc, columns, min_columns=2)
+    assert found is not None
+    assert [(r["description"].value, r["icd10_code"].value) for r in found.value] == [
+        ("Anemia, unspecified", "D64.9"), ("Hypo-osmolality and hyponatremia", "E87.1"), ("Dehydration", "I25.10")]
