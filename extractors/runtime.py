@@ -290,8 +290,13 @@ def _trailing_score(pair: Pair, trailing: frozenset[str], labels: set[str], keyw
     skip it: 2.0 for a label the samples printed after its value (`trailing`); a label under
     its value (`above`) scores as any label would (the caller ranks it ABOVE_FALLBACK_PENALTY
     lower and checks `_label_under_value`); a value before its label on the same line is read
-    only when learned. A label with a colon announces a value after it, never above."""
-    if norm_phrase(pair.label) in trailing:
+    only when learned. A label with a colon announces a value after it, never above; a value
+    that prints the label itself (`Kathleen M. Howard (continued)` over an OCR'd `(continued)`)
+    is that label's own line."""
+    label = norm_phrase(pair.label)
+    if label and f" {label} " in f" {norm_phrase(pair.value_text)} ":
+        return None
+    if label in trailing:
         return 2.0
     if pair.relation != "above" or pair.label_words[-1].text.endswith(":"):
         return None

@@ -296,3 +296,13 @@ def test_a_value_row_printed_tight_under_a_header_row_is_cut_at_the_next_label()
     ], line_gap=12.0)
     below = {p.value_text for p in runtime.iter_pairs(doc) if p.relation == "below" and p.label == "Billing Provider"}
     assert below == {"Morales Internal Medicine Associates"}
+
+
+def test_a_value_printing_its_own_trailing_label_is_that_labels_line():
+    """The samples print the facility before `(continued)` on later pages. A page that prints
+    `Kathleen M. Howard (continued)` over a stray `(continued)` gives no facility."""
+    doc = make_doc([[(56, "Kathleen M. Howard (continued)")], [(56, "(continued)")]], line_gap=12.0)
+    assert runtime.field(doc, kind="string", trailing=("continued",), keywords={"faci": 1.0}, min_score=0.9) is None
+    doc = make_doc([[(56, "Mercy Valley Regional Medical Center")], [(56, "(continued)")]], line_gap=12.0)
+    found = runtime.field(doc, kind="string", trailing=("continued",), keywords={"faci": 1.0}, min_score=0.9)
+    assert found is not None and found.value == "Mercy Valley Regional Medical Center"
