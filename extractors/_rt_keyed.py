@@ -14,11 +14,37 @@ from types import MappingProxyType
 
 from pipeline.document import BBox, Document, Word
 
-from extractors._rt_values import Found, parse_value
+from extractors._rt_values import Found, fix_icd10, parse_value
 
 KEY_SHAPES = MappingProxyType({"letter": r"[A-Za-z]", "letters": r"[A-Za-z]{2}", "number": r"\d{1,2}"})
 # a key token of each shape, bare or bracketed, or followed by `.`, `:` or `)`
 _KEY_TOKENS = MappingProxyType({shape: re.compile(rf"^\(?({body})\)?[.:)]?$") for shape, body in KEY_SHAPES.items()})
+# a key and its value printed without a space between them (`B:E78.5`)
+_GLUED = MappingProxyType({shape: re.compile(rf"^\(?({body})\)?[.:)](\S+)$") for shape, body in KEY_SHAPES.items()})
+
+
+def _pairs(words: tuple[Word, ...], key_shape: str):
+    """(key match, key word, value text, value word) for every key token followed by a value
+    word, and every key glued to its value in one word."""
+    pattern, glued = _KEY_TOKENS[key_shape], _GLUED[key_shape]
+    for i, w in enumerate(words):
+        m = pattern.match(w.text)
+        if m is not None and i + 1 < len(words) and not pattern.match(words[i + 1].text):
+            yield m, w, words[i + 1].text, words[i + 1]
+        elif m is None and (g := glued.match(w.text)) is not None:
+            yield g, w, g.group(2), w
+
+
+def _read(text: str, word: Word, kind: str, system: str | None, order: str):
+    """The value a word prints, whole (not a part of it); an OCR'd ICD-10-CM code with its
+    shape repaired (`RO7.9`) when it does not read as printed."""
+    for candidate in (text, fix_icd10(text) if system == "icd10cm" and word.conf < 1.0 else None):
+        if candidate is None:
+            continue
+        parsed = parse_value(candidate, kind, order=order, system=system)
+        if parsed is not None and parsed[1] == candidate.strip(".,;"):
+            return parsed
+    return None
 
 
 def keyed_list(doc: Document, *, key: str, value: str, kind: str, key_shape: str = "letter",
@@ -26,22 +52,16 @@ def keyed_list(doc: Document, *, key: str, value: str, kind: str, key_shape: str
     """Rows `{key: Found, value: Found}` for every key token followed by a value of `kind`, in
     reading order; a pair printed again (a form repeated on a later page) is read once. The key
     comes back bare (`(A)` -> `A`). Other columns of the table stay empty."""
-    pattern = _KEY_TOKENS[key_shape]
     rows: list[dict[str, Found | None]] = []
     boxes: list[BBox] = []
     first_page: int | None = None
     seen: set[tuple[str, object]] = set()
     for page in doc.pages:
         for line in page.lines:
-            words = line.words
-            for i, w in enumerate(words[:-1]):
-                m = pattern.match(w.text)
-                if m is None or pattern.match(words[i + 1].text):
+            for m, w, text, nxt in _pairs(line.words, key_shape):
+                parsed = _read(text, nxt, kind, system, order)
+                if parsed is None:
                     continue
-                nxt: Word = words[i + 1]
-                parsed = parse_value(nxt.text, kind, order=order, system=system)
-                if parsed is None or parsed[1] != nxt.text.strip(".,;"):
-                    continue  # the value must be the whole next word, not a part of it
                 val = float(parsed[0]) if isinstance(parsed[0], Decimal) else parsed[0]
                 k = m.group(1) if key_shape == "number" else m.group(1).upper()
                 if (k, val) in seen:

@@ -291,7 +291,7 @@ def _read_row(line: Line, spans: list[tuple[str, float, float]], columns: list[C
         if parsed is None and col.kind in ("date", "datetime", "integer", "decimal") and min(w.conf for w in words) < 1.0:
             parsed = parse_value(ocr_cell_digits(text, col.kind), col.kind, order=order, system=col.system)
         if parsed is None and col.system == "icd10cm" and min(w.conf for w in words) < 1.0:
-            parsed = parse_value(fix_icd10(text), col.kind, order=order, system=col.system)  # OCR'd code cell
+            parsed = parse_value(fix_icd10(text, chapter=True), col.kind, order=order, system=col.system)  # OCR'd code cell
         if parsed is None:
             row[col.name] = None
             if col.kind not in ("string", "person_name"):

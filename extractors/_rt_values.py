@@ -79,12 +79,14 @@ _ICD10_LETTER_FOR_DIGIT = re.compile(rf"(?<![\w])([A-Za-z])([{re.escape(OCR_CONF
 _ICD10_ONE_FOR_I = re.compile(r"(?<![\w.])1(\d{2}\.\d{1,4})(?![\w.])")
 
 
-def fix_icd10(text: str) -> str:
-    """ICD-10-CM codes read by OCR with their shape repaired: the chapter letter I read as 1
-    (`125.10` -> `I25.10`, only with the code's dot), the digit after the letter read as a
-    letter (`LO3.115` -> `L03.115`). Used only where an ICD-10-CM code is expected and the
-    reading as printed is none."""
-    text = _ICD10_ONE_FOR_I.sub(lambda m: "I" + m.group(1), text)
+def fix_icd10(text: str, chapter: bool = False) -> str:
+    """ICD-10-CM codes read by OCR with their shape repaired: the digit after the chapter
+    letter read as a letter (`LO3.115` -> `L03.115`) and, with `chapter` (a cell of a code
+    column, where no amount can stand), the chapter letter I read as 1 (`125.10` -> `I25.10`,
+    only with the code's dot; elsewhere `125.00` is an amount). Used only where an ICD-10-CM
+    code is expected and the reading as printed is none."""
+    if chapter:
+        text = _ICD10_ONE_FOR_I.sub(lambda m: "I" + m.group(1), text)
     return _ICD10_LETTER_FOR_DIGIT.sub(lambda m: m.group(1) + m.group(2).translate(OCR_TO_DIGIT) + m.group(3), text)
 
 

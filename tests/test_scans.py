@@ -481,8 +481,10 @@ def test_icd10_repair_touches_only_the_chapter_letter_and_the_digit_after_it():
 
     assert fix_icd10("Cellulitis (LO3.115)") == "Cellulitis (L03.115)"
     assert fix_icd10("Sl2.3 Lol 3") == "S12.3 Lol 3"
-    assert fix_icd10("125.10") == "I25.10" and fix_icd10("BP 120/80, SG 1.025, 125") == "BP 120/80, SG 1.025, 125"
-    assert fix_icd10("503.9") == "503.9"  # an E or an S: not guessed
+    assert fix_icd10("125.10") == "125.10"  # an amount as much as a code, unless a code column holds it
+    assert fix_icd10("125.10", chapter=True) == "I25.10"
+    assert fix_icd10("BP 120/80, SG 1.025, 125", chapter=True) == "BP 120/80, SG 1.025, 125"
+    assert fix_icd10("503.9", chapter=True) == "503.9"  # an E or an S: not guessed
 
 
 def test_unit_column_cells_misread_by_ocr_are_read_as_the_known_unit():
@@ -529,3 +531,15 @@ def test_a_table_on_a_skewed_scan_reads_rows_the_line_grouping_cut_in_two():
     assert found is not None
     assert [(r["description"].value, r["icd10_code"].value) for r in found.value] == [
         ("Anemia, unspecified", "D64.9"), ("Hypo-osmolality and hyponatremia", "E87.1"), ("Dehydration", "I25.10")]
+
+
+def test_keyed_diagnoses_on_a_scan_glued_keys_and_a_letter_for_a_digit():
+    """`A: RO7.9 B:E78.5` as OCR read a claim's diagnosis line: the key glued to its code is
+    split, the O after the chapter letter is a 0. An amount after a key (`L 165.00`) stays no
+    code, and a text layer is read as printed."""
+    doc = _ocr_doc([[("A:", 0.9), ("RO7.9", 0.8), ("B:E78.5", 0.9)], [("L", 0.9), ("165.00", 0.9)]])
+    found = runtime.keyed_list(doc, key="pointer", value="icd10_code", kind="code", system="icd10cm")
+    assert [(r["pointer"].value, r["icd10_code"].value) for r in found.value] == [("A", "R07.9"), ("B", "E78.5")]
+    text = _ocr_doc([[("A:", 1.0), ("RO7.9", 1.0), ("B:E78.5", 1.0)]], source="text")
+    found = runtime.keyed_list(text, key="pointer", value="icd10_code", kind="code", system="icd10cm")
+    assert [(r["pointer"].value, r["icd10_code"].value) for r in found.value] == [("B", "E78.5")]
