@@ -161,19 +161,22 @@ def alt1_prescriber_npi(doc, pairs, order):
 
 
 def alt1_prescriber_dea(doc, pairs, order):
-    return runtime.field(
+    found = runtime.field(
         doc,
         kind='identifier',
         labels=['dea'],
-        lex_labels=['attending', 'clinician', 'consultant', 'doctor', 'dr', 'md', 'physician', 'practitioner', 'provider', 'responsible', 'responsible clinician', 'treating physician'],
-        keywords={'atte': 0.8, 'clin': 0.8, 'cons': 0.8, 'dea': 1.0, 'doct': 0.8, 'dr': 0.8, 'md': 0.8, 'phys': 0.8, 'prac': 0.8, 'pres': 0.8, 'prov': 0.8, 'resp': 0.8},
+        keywords={'dea': 1.0},
         foes={'birt': 1.0, 'cui': 1.0, 'date': 0.5, 'dire': 1.0, 'disp': 1.0, 'dob': 1.0, 'drug': 0.75, 'issu': 1.0, 'name': 0.5, 'npi': 1.0, 'pati': 1.0, 'phar': 1.0, 'qty': 1.0, 'quan': 1.0, 'refi': 1.0, 'repe': 1.0, 'rx': 1.0, 'rxno': 1.0, 'send': 1.0, 'sig': 1.0, 'stre': 1.0, 'use': 1.0, 'writ': 1.0},
         min_score=0.6,
         max_words=3,
         context=('signature of prescriber',),
+        prefer='(?<![\\w.])([A-Z]{2}\\d{7})(?![\\w])',
         order=order,
         pairs=pairs,
     )
+    if found is None:
+        found = runtime.search(doc, '(?<![\\w.])([A-Z]{2}\\d{7})(?![\\w])', kind='identifier', order=order)
+    return found
 
 
 def alt1_date_written(doc, pairs, order):
