@@ -3,7 +3,11 @@
 Scans of one document type share their damage (a clinic's fax, a lab's grey-filled
 tables), so the profile that reads them best is learned per doc type: the compiled
 extractor is run over a few of the doc type's scanned samples OCR'd with each profile, and
-the profile with the best field F1 wins (ties go to the earlier, cheaper profile). The lock
+the profile with the best field F1 wins (ties go to the earlier, cheaper profile), except
+that a profile without cleanup must beat the best cleaning one by more than `RAW_MARGIN`: the
+samples' scans are few and lightly damaged, so a few values read better on clean pages cannot
+outweigh what the cleanup rescues on damaged ones (heavy-damage discharge summaries: 0.39 F1
+read raw, 0.88 cleaned, where the four samples had scored raw 0.926, cleaned 0.900). The lock
 records it under `ocr_profile`; the batch and `docc eval` OCR that doc type's scans with it.
 Cost is bounded: at most `MAX_SAMPLES` scanned samples and `MAX_PAGES` pages each.
 """
@@ -17,6 +21,7 @@ from pipeline.document import Document
 
 MAX_SAMPLES = 4
 MAX_PAGES = 2
+RAW_MARGIN = 0.03  # field F1 a profile without cleanup must win by over the best cleaning one
 
 
 def scanned_ids(docs: dict[str, Document]) -> list[str]:
@@ -75,8 +80,20 @@ def choose_profile(sample_set: SampleSet, docs: dict[str, Document], source: str
         for sid in ids:
             read.setdefault(sid, Document(source="", sha256="", pages=(), meta={}))
         scores[name] = round(_f1(extract, read, sample_set), 4)
-    best = min(names, key=lambda n: (-round(scores[n], 3), names.index(n)))
-    return {"name": best, "samples": len(ids), "scores": scores}
+    return {"name": pick_profile(scores, names), "samples": len(ids), "scores": scores}
+
+
+def pick_profile(scores: dict[str, float], names: list[str]) -> str:
+    """The best-scoring profile (ties to the earlier one), a cleaning one unless a raw one
+    beats it by more than RAW_MARGIN."""
+    from pipeline.ingest.ocr import get_profile
+
+    rank = sorted(names, key=lambda n: (-round(scores[n], 3), names.index(n)))
+    cleaning = [n for n in rank if get_profile(n).chain != "none"]
+    best = rank[0]
+    if get_profile(best).chain == "none" and cleaning and scores[best] - scores[cleaning[0]] <= RAW_MARGIN:
+        return cleaning[0]
+    return best
 
 
 def locked_profiles(entries: dict[str, Any]) -> dict[str, str]:

@@ -220,8 +220,19 @@ def test_choose_profile_scores_each_profile_on_scanned_samples(tmp_path):
     source = (__import__("pathlib").Path("extractors/compiled/lab_report.py")).read_text(encoding="utf-8")
     choice = choose_profile(sset, docs, source, profiles=["default", "clean"])
     assert choice["samples"] == 1 and set(choice["scores"]) == {"default", "clean"}
-    assert choice["name"] == max(["default", "clean"], key=lambda p: (choice["scores"][p], p == "default"))
+    raw, cleaned = choice["scores"]["default"], choice["scores"]["clean"]
+    assert choice["name"] == ("default" if raw - cleaned > 0.03 else "clean")
     assert locked_profiles({"lab_report": {"ocr_profile": choice}, "x": {}}) == {"lab_report": choice["name"], "x": "default"}
+
+
+def test_a_raw_profile_must_beat_the_best_cleaning_one_by_a_margin():
+    from extractors.ocr_profiles import pick_profile
+
+    names = ["default", "clean", "clean_heal"]
+    assert pick_profile({"default": 0.926, "clean": 0.900, "clean_heal": 0.819}, names) == "clean"
+    assert pick_profile({"default": 0.97, "clean": 0.90, "clean_heal": 0.82}, names) == "default"
+    assert pick_profile({"default": 0.80, "clean": 0.90, "clean_heal": 0.93}, names) == "clean_heal"
+    assert pick_profile({"default": 0.9, "clean": 0.9, "clean_heal": 0.9}, names) == "clean"
 
 
 def test_eval_modality_section_splits_text_and_scans_by_profile(tmp_path):
