@@ -184,6 +184,7 @@ def ocr_field(doc, pairs, *, kind: str, labels: set[str], keywords: dict[str, fl
     scanned = ocr_pages(doc)
     placed = rt._placed_as_learned(pairs.pairs, label_relations)
     readings: list[tuple[float, int, object, object]] = []   # (score, index, value, Found)
+    own_unread = False  # a learned label was read, and its value was not
     for i, pair in enumerate(pairs.pairs):
         if len(pair.value_words) > max_words * 3:
             continue
@@ -219,6 +220,8 @@ def ocr_field(doc, pairs, *, kind: str, labels: set[str], keywords: dict[str, fl
             fix = CODE_FIXES[system]
             parsed = (rt.parse_value(fix(text), kind, system=system, pattern=pattern)
                       or rt.parse_value(fix(" ".join(w.text for w in pair.value_words)), kind, system=system, pattern=pattern))
+        if parsed is None and score >= 2.0 and pair.page in scanned and rt.norm_phrase(pair.label) in labels:
+            own_unread = True
         if parsed is None or not rt._name_shaped(parsed[0], kind, name_order) or rt._refused(parsed[1], suffix, no_digits, max_len, capitalised):
             continue
         if fallback and not rt._label_under_value(doc, pair):
@@ -253,7 +256,21 @@ def ocr_field(doc, pairs, *, kind: str, labels: set[str], keywords: dict[str, fl
     share = sum(max(r[3].confidence, 0.01) for r in group if _vote_key(r[2]) == key) / total
     if len(group) > 1 and share < VOTE_AGREEMENT:
         found = rt.Found(found.value, found.page, found.bbox, found.text, round(found.confidence * share, 3))
+    if (own_unread and rt.norm_phrase(pairs.pairs[winner[1]].label) not in labels) or misread_glyph(found.text, kind):
+        # the field's own label was read and its value was not, so another label's value is a
+        # guess; or the value holds a glyph no word does (`NSTEM!`): either way, for review
+        found = rt.Found(found.value, found.page, found.bbox, found.text, round(found.confidence * DOUBT, 3))
     return found
+
+
+DOUBT = 0.5  # confidence kept by a reading with evidence against it (see ocr_field)
+# a word with a letter and a glyph OCR returns for a stroke it could not read (`NSTEM!`, `£L`)
+_MISREAD_GLYPH = re.compile(r"[A-Za-z][!|£¢¥§™©®]|[!|£¢¥§™©®][A-Za-z]")
+
+
+def misread_glyph(text: str, kind: str) -> bool:
+    """Whether a text value holds a word OCR garbled: a letter beside a glyph no word holds."""
+    return kind in ("string", "person_name") and bool(_MISREAD_GLYPH.search(text))
 
 
 def _kept_conf(pair, text: str, suffix: str | None) -> float:

@@ -30,7 +30,7 @@ from pipeline.document import Document, Line
 # The helpers live in five private base-layer modules to keep this one small; importing them
 # here keeps every name (and `__all__`, the allow-list) exactly where generated code finds it.
 from extractors._rt_values import (  # noqa: F401
-    DATE_PATTERNS, OCR_TO_DIGIT, Found, collapse, find_date, norm, norm_phrase, parse_date, parse_decimal, parse_int, parse_phone,
+    DATE_PATTERNS, OCR_TO_DIGIT, Found, collapse, fix_icd10, find_date, norm, norm_phrase, parse_date, parse_decimal, parse_int, parse_phone,
     parse_value, phrase_stems, stem,
 )
 from extractors._rt_cells import (  # noqa: F401
@@ -431,8 +431,9 @@ def _cut(text: str, suffix: str | None, ocr: bool = False) -> str:
         return text
     pattern = r"\s*(?:" + suffix + r")\s*$"
     m = re.search(pattern, text, re.I)
-    if m is None and ocr:
-        m = re.search(pattern, text.translate(OCR_TO_DIGIT), re.I)  # same length: positions hold
+    if m is None and ocr:  # repairs of the same length: positions hold
+        m = (re.search(pattern, text.translate(OCR_TO_DIGIT), re.I)
+             or re.search(pattern, fix_icd10(text, chapter=True), re.I))
     if m is None or m.start() == 0:
         return text
     return text[:m.start()].rstrip(" ,;-") or text

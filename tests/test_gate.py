@@ -381,3 +381,22 @@ def test_a_value_that_fails_its_format_check_is_never_sent_whatever_the_threshol
 
     docs_ = [DocOutcome("samples", "t", f"d{i}", {"x": ValueOutcome(0.3, True, True)}) for i in range(5)]
     assert min(choose_thresholds({"samples": docs_, "heldout": docs_}).values()) > 0.0
+
+
+def test_a_scanned_value_is_capped_by_its_own_reading_confidence(rx):
+    """On an OCR'd page the reading's own confidence (word confidence lowered by its doubts:
+    a split vote, an unreadable value under the field's own label) caps the calibrated one;
+    a text-layer value is judged by the calibration alone."""
+    ext, alt, gate, docs = rx
+    scan = ingest(str(RX / "rx_a_06.pdf"))
+    fields = _fields(ext, scan)
+    assert fields["patient_name"] is not None
+    full = gate_document(gate, alt, scan, copy.deepcopy(fields)).confidence["patient_name"]
+    doubted = copy.deepcopy(fields)
+    doubted["patient_name"]["confidence"] = 0.3
+    assert gate_document(gate, alt, scan, doubted).confidence["patient_name"] == 0.3 < full
+    text = docs["rx_a_01"]
+    fields = _fields(ext, text)
+    calibrated = gate_document(gate, alt, text, copy.deepcopy(fields)).confidence["patient_name"]
+    fields["patient_name"]["confidence"] = 0.3
+    assert gate_document(gate, alt, text, fields).confidence["patient_name"] == calibrated > 0.3

@@ -554,3 +554,21 @@ def test_keyed_diagnoses_on_a_scan_glued_keys_and_a_letter_for_a_digit():
     text = _ocr_doc([[("A:", 1.0), ("RO7.9", 1.0), ("B:E78.5", 1.0)]], source="text")
     found = runtime.keyed_list(text, key="pointer", value="icd10_code", kind="code", system="icd10cm")
     assert [(r["pointer"].value, r["icd10_code"].value) for r in found.value] == [("B", "E78.5")]
+
+
+def test_a_scanned_value_with_evidence_against_it_is_doubted():
+    """The field's own label was read and its value was not, so another label's value is a
+    guess; a value holding a glyph no word holds (`NSTEM!`) was garbled. Both keep half their
+    confidence."""
+    from extractors.ocr_tolerance import misread_glyph
+
+    assert misread_glyph("Non-ST elevation (NSTEM!) myocardial infarction", "string")
+    assert not misread_glyph("Hypertension, unspecified!", "code") and not misread_glyph("Anemia, unspecified", "string")
+    lines = [[("PRINCIPAL", 0.95), ("DIAGNOSIS", 0.95)], [("Myocardial", 0.9), ("infarction", 0.9), ("(1Z1.4)", 0.9)],
+             [("ICD-10-CM", 0.95)], [("J45.909", 0.95)]]
+    found = runtime.field(_ocr_doc(lines), kind="code", system="icd10cm", labels=["principal diagnosis"],
+                          lex_labels=["icd-10-cm"], min_score=0.6, max_words=3)
+    assert found is not None and found.value == "J45.909" and found.confidence < 0.5
+    without_own = runtime.field(_ocr_doc(lines[2:]), kind="code", system="icd10cm", labels=["principal diagnosis"],
+                                lex_labels=["icd-10-cm"], min_score=0.6, max_words=3)
+    assert without_own is not None and without_own.confidence > 0.9
