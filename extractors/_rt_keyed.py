@@ -38,13 +38,14 @@ def _pairs(words: tuple[Word, ...], key_shape: str):
 def _read(text: str, word: Word, kind: str, system: str | None, order: str):
     """The value a word prints, whole (not a part of it); an OCR'd ICD-10-CM code with its
     shape repaired (`RO7.9`) when it does not read as printed."""
-    for candidate in (text, fix_icd10(text) if system == "icd10cm" and word.conf < 1.0 else None):
-        if candidate is None:
-            continue
+    def whole(candidate: str):
         parsed = parse_value(candidate, kind, order=order, system=system)
-        if parsed is not None and parsed[1] == candidate.strip(".,;"):
-            return parsed
-    return None
+        return parsed if parsed is not None and parsed[1] == candidate.strip(".,;") else None
+
+    parsed = whole(text)
+    if parsed is None and system == "icd10cm" and word.conf < 1.0:
+        parsed = whole(fix_icd10(text))
+    return parsed
 
 
 def keyed_list(doc: Document, *, key: str, value: str, kind: str, key_shape: str = "letter",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from extractors._rt_values import Found
@@ -46,12 +47,10 @@ def nearest_unit(text: str) -> str | None:
     exact = known_unit(read)
     if exact is not None:
         return exact
-    limit = 2 if len(read) >= LONG_UNIT else 1
-    ranked = sorted((Levenshtein.distance(read, u), u) for u in KNOWN_UNITS)
-    best = ranked[0]
-    if best[0] > limit or ranked[1][0] == best[0]:
+    (unit, distance, _), (_, runner_up, _) = process.extract(read, KNOWN_UNITS, scorer=Levenshtein.distance, limit=2)
+    if distance > (2 if len(read) >= LONG_UNIT else 1) or runner_up == distance:
         return None
-    return best[1]
+    return unit
 
 
 def snap_unit_columns(doc: Document, found: Found | None) -> Found | None:

@@ -201,8 +201,7 @@ def ocr_field(doc, pairs, *, kind: str, labels: set[str], keywords: dict[str, fl
             score = rt.label_score(pair.label, labels, keywords, foes, lex_labels)
             if score < min_score and pair.page in scanned:
                 score = tolerant_label_score(pair.label, labels, keywords, foes)
-            if score < rt.LEXICON_LABEL_SCORE and rt.qualified_label(pair.label, keywords, foes):
-                qualified = rt.QUALIFIED_LABEL_PENALTY
+            qualified = rt.qualified_penalty(pair.label, score, keywords, foes)
         if score < min_score or not rt._context_allows(doc, pair, needs_context, context) or rt._in_title(doc, pair):
             continue
         if pair.page in scanned and pair.relation not in rt.TRAILING_RELATIONS and names_only_kind(

@@ -85,11 +85,14 @@ def label_score(label: str, labels: Iterable[str], keywords: dict[str, float], f
     return max(good - bad - UNMATCHED_WORD_COST * max(0, unmatched - 1), widened)
 
 
-def qualified_label(label: str, keywords: dict[str, float], foes: dict[str, float]) -> bool:
-    """A keyword label with a word that is neither keyword nor foe (`Lab Name` for a `Name`
-    field): it names something more particular than the field, so among labels of equal
-    score it ranks below the bare wording (`Name`)."""
-    return any(s not in keywords and s not in foes for s in phrase_stems(norm_phrase(label)))
+def qualified_penalty(label: str, score: float, keywords: dict[str, float], foes: dict[str, float]) -> float:
+    """QUALIFIED_LABEL_PENALTY for a keyword label with a word that is neither keyword nor foe
+    (`Lab Name` for a `Name` field): it names something more particular than the field, so
+    among labels of equal score it ranks below the bare wording (`Name`). Rank only: the
+    score that `min_score` tests is `label_score`'s."""
+    if score >= LEXICON_LABEL_SCORE:
+        return 0.0
+    return QUALIFIED_LABEL_PENALTY if any(s not in keywords and s not in foes for s in phrase_stems(norm_phrase(label))) else 0.0
 
 
 def _widened(phrase: str, stems: frozenset[str], labels: Iterable[str]) -> float:
@@ -250,8 +253,7 @@ def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dic
             continue
         else:
             score = label_score(pair.label, labels, keywords, foes, lex_labels)
-            if score < LEXICON_LABEL_SCORE and qualified_label(pair.label, keywords, foes):
-                qualified = QUALIFIED_LABEL_PENALTY
+            qualified = qualified_penalty(pair.label, score, keywords, foes)
         if score < min_score or not _context_allows(doc, pair, needs_context, context) or _in_title(doc, pair):
             continue
         value_words = pair.value_words[:max_words] if kind not in ("string",) else pair.value_words

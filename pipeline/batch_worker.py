@@ -303,14 +303,14 @@ def gate_document(gate, alternates, doc, fields: dict[str, Any]):
             alts = {str(k): list(v) for k, v in out.items()} if isinstance(out, dict) else {}
         except Exception as e:  # a runner-up that fails has nothing to say: the value counts as unconfirmed
             log.debug("alternates raised %s", type(e).__name__)
+    from extractors.reliability import fingerprint, reading_of
+
+    readings = {n: reading_of(doc, f.get("page")) for n, f in fields.items() if f}
     # on an OCR'd page the reading's own confidence caps the calibrated one: it is the lowest
     # word confidence in the value's box (serialise_found), lowered by the reading's doubts
     # (a split vote, the field's own label read with an unreadable value, a garbled word)
     ocr = {n: f.get("confidence") for n, f in fields.items()
-           if f and _ocr_conf(doc, f.get("page"), f.get("bbox")) is not None}
-    from extractors.reliability import fingerprint, reading_of
-
-    readings = {n: reading_of(doc, f.get("page")) for n, f in fields.items() if f}
+           if f and f.get("page") is not None and f.get("bbox") is not None and readings[n] == "ocr"}
     assessment = assess(gate, fields, alts, ocr, fingerprint(doc) if gate.seen_layouts else None, readings)
     for name, c in assessment.confidence.items():
         if fields.get(name) is not None:
