@@ -30,17 +30,21 @@ Runner = Callable[[list[str], list[Document]], list[list[dict | None]]]
 
 
 def run_trusted(sources: list[str], docs: list[Document]) -> list[list[dict | None]]:
-    """Run template-rendered candidates in process (their code is docc's own template)."""
+    """Run template-rendered candidates in process (their code is docc's own template); they
+    share each document's pair index (`runtime.shared_pair_index`)."""
+    from extractors.runtime import shared_pair_index
+
     outputs = []
-    for src in sources:
-        fn = artifacts.load_source(src, "candidate")
-        rows = []
-        for doc in docs:
-            try:
-                rows.append(fn(doc))
-            except Exception:  # a candidate that raises simply scores nothing on that doc
-                rows.append(None)
-        outputs.append(rows)
+    with shared_pair_index():
+        for src in sources:
+            fn = artifacts.load_source(src, "candidate")
+            rows = []
+            for doc in docs:
+                try:
+                    rows.append(fn(doc))
+                except Exception:  # a candidate that raises simply scores nothing on that doc
+                    rows.append(None)
+            outputs.append(rows)
     return outputs
 
 

@@ -17,6 +17,8 @@ another's results by mutating them.
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 from types import MappingProxyType
 from decimal import Decimal
 from typing import Any, Iterable, Iterator
@@ -183,9 +185,35 @@ class PairIndex:
         return sorted(found)
 
 
+# (document, vocabulary) -> (document, index) while `shared_pair_index` is open; the document
+# is held so that its id cannot be reused by another one inside the block
+_SHARED_PAIRS: ContextVar[dict[tuple[int, frozenset[str]], tuple[Document, PairIndex]] | None] = ContextVar(
+    "docc_shared_pairs", default=None)
+
+
+@contextmanager
+def shared_pair_index() -> Iterator[None]:
+    """Inside this block `pair_index` builds each document's index once per vocabulary. The
+    compile runs hundreds of one-field modules of its own templates over the same samples;
+    generated code cannot open the block (it is not in `__all__`), so at run time every call
+    builds its own index."""
+    token = _SHARED_PAIRS.set({})
+    try:
+        yield
+    finally:
+        _SHARED_PAIRS.reset(token)
+
+
 def pair_index(doc: Document, vocabulary: Iterable[str] = ()) -> PairIndex:
     """Every pair of `doc` (see `iter_pairs`), indexed for `field`."""
-    return PairIndex(list(iter_pairs(doc, vocabulary)))
+    shared = _SHARED_PAIRS.get()
+    if shared is None:
+        return PairIndex(list(iter_pairs(doc, vocabulary)))
+    key = (id(doc), frozenset(vocabulary))
+    hit = shared.get(key)
+    if hit is None or hit[0] is not doc:
+        hit = shared[key] = (doc, PairIndex(list(iter_pairs(doc, vocabulary))))
+    return hit[1]
 
 
 def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dict[str, float] | None = None,

@@ -70,6 +70,7 @@ def observe_field(doc: Document, pairs: list[runtime.Pair], spec: FieldSpec, gol
     if any(p.source == "ocr" for p in doc.pages):
         ev.scanned.add(sample_id)
     kind = kind_of(spec)
+    want = canonical(golden, spec.type)
     for pair in pairs:
         label = runtime.norm_phrase(pair.label)
         if not label or any(ch.isdigit() for ch in label) or len(label.split()) > 5:
@@ -87,8 +88,8 @@ def observe_field(doc: Document, pairs: list[runtime.Pair], spec: FieldSpec, gol
             matched = False
             for take in takes:
                 words = pair.value_words[:take]
-                parsed = runtime.parse_value(" ".join(w.text for w in words), kind, order=order, system=spec.system)
-                if parsed is not None and values_match(parsed[0], golden, spec.type):
+                hit = _parsed_canonical(" ".join(w.text for w in words), kind, order, spec.system, spec.type)
+                if hit is not None and hit[0] == want:
                     matched = True
                     break
             if not matched:
@@ -112,6 +113,14 @@ def observe_field(doc: Document, pairs: list[runtime.Pair], spec: FieldSpec, gol
                     ev.settled[settled] += 1
                     ev.label_settled.setdefault((sample_id, label), set()).add(settled)
             break
+
+
+@lru_cache(maxsize=1 << 17)
+def _parsed_canonical(text: str, kind: str, order: str, system: str | None, field_type: str) -> tuple[str | None, int] | None:
+    """The canonical form of the value `text` parses to, and the length of the text it was read
+    from (None: no value). Memoised: every fold and field re-reads the same printed spans."""
+    parsed = runtime.parse_value(text, kind, order=order, system=system)
+    return None if parsed is None else (canonical(parsed[0], field_type), len(parsed[1]))
 
 
 def choose_labels(ev: FieldEvidence) -> None:
@@ -690,7 +699,7 @@ def _find_span(words: tuple, want: str | None, cspec: FieldSpec) -> list | None:
     for size in (1, 2, 3, 4, 5, 6):
         for i in range(0, n - size + 1):
             text = " ".join(w.text for w in words[i:i + size])
-            parsed = runtime.parse_value(text, kind, system=cspec.system)
-            if parsed is not None and canonical(parsed[0], cspec.type) == want and len(parsed[1]) >= 0.6 * len(text):
+            hit = _parsed_canonical(text, kind, "mdy", cspec.system, cspec.type)
+            if hit is not None and hit[0] == want and hit[1] >= 0.6 * len(text):
                 return list(words[i:i + size])
     return None
