@@ -169,6 +169,8 @@ def _write_result(out: Path, s: SampleSet, r: DocTypeResult, gens: Generators, b
         "seen_layouts": r.seen_layouts,
         "calibrator": r.calibrator,
         "calibration_points": r.calibration_points,
+        "reading_calibrator": r.reading_calibrator,
+        "reading_calibration_points": r.reading_points,
         "field_specs": {n: f.model_dump(exclude_none=True, exclude_defaults=True) | {"type": f.type}
                         for n, f in s.schema_.fields.items()},
         "required": sorted(n for n, f in s.schema_.fields.items() if f.required),
@@ -225,7 +227,8 @@ def write_report(out: Path) -> None:
     weak_md = []
     for dt, entry in sorted(lock["doc_types"].items()):
         report["doc_types"][dt] = {k: entry.get(k) for k in ("fields", "cost", "backend", "model", "samples", "layouts",
-                                                             "validation", "rules", "accepted_weak", "calibrator")}
+                                                             "validation", "rules", "accepted_weak", "calibrator",
+                                                             "reading_calibrator")}
         weak = set(entry.get("accepted_weak") or [])
         for name, f in entry.get("fields", {}).items():
             gen = f"{f['generator']}:{f['variant']}" if f.get("variant") else str(f.get("generator"))
@@ -253,6 +256,15 @@ def write_report(out: Path) -> None:
             md.append(f"| {dt} | {cal['points']} | {cal['right']} | {knots} |")
         else:
             md.append(f"| {dt} | - | - | none (raw score used) |")
+    md += ["", "## OCR reading calibrators (isotonic, values the locked code read from its own scanned samples)", "",
+           "| doc type | OCR'd values | right | reading confidence -> probability |", "|---|---|---|---|"]
+    for dt, entry in sorted(lock["doc_types"].items()):
+        cal = entry.get("reading_calibrator")
+        if cal:
+            knots = ", ".join(f"{x:.2f}->{y:.2f}" for x, y in zip(cal["x"], cal["y"]))
+            md.append(f"| {dt} | {cal['points']} | {cal['right']} | {knots} |")
+        else:
+            md.append(f"| {dt} | - | - | none (reading confidence used as it is) |")
     artifacts.atomic_write(out / "compile_report.json", (json.dumps(report, indent=2, sort_keys=True) + "\n").encode())
     artifacts.atomic_write(out / "compile_report.md", ("\n".join(md) + "\n").encode())
     console.print(table)

@@ -56,6 +56,8 @@ class DocTypeResult:
     seen_layouts: list[dict[str, Any]] = dc_field(default_factory=list)
     calibrator: dict[str, Any] | None = None  # raw score -> probability, fitted on held-out folds
     calibration_points: list[list[float]] = dc_field(default_factory=list)  # its data: [raw, values, right]
+    reading_calibrator: dict[str, Any] | None = None  # OCR reading confidence -> probability, from the samples' scans
+    reading_points: list[list[float]] = dc_field(default_factory=list)  # its data: [reading confidence, values, right]
 
 
 class SampleError(DoccError):
@@ -153,12 +155,14 @@ def compile_doc_type(sample_set: SampleSet, docs: dict[str, Document], gens: Gen
     validation = validate_artifact(source, schema, docs, goldens)
     points: list[tuple[float, int]] = []
     alt_source = _field_reliability(header, schema, fields, per_key, per_doc, by_key, goldens, final_plan, points)
-    seen = reliability.seen_layouts(artifacts.load_source(source, schema.doc_type), schema, docs, goldens, groups)
+    reading: list[tuple[float, int]] = []
+    seen = reliability.seen_layouts(artifacts.load_source(source, schema.doc_type), schema, docs, goldens, groups, reading)
     rules = reliability.learn_rules(schema, [goldens[i] for i in ids])
     rules += [{**r.model_dump(exclude_none=True), "source": "schema"} for r in schema.rules]
     return DocTypeResult(schema.doc_type, source, fields, cost, time.perf_counter() - start, validation, len(groups),
                          final_plan, rules, alt_source, seen, reliability.fit_calibrator(points),
-                         reliability.point_counts(points))
+                         reliability.point_counts(points), reliability.fit_calibrator(reading),
+                         reliability.point_counts(reading))
 
 
 def _field_reliability(header: str, schema: Schema, fields: dict[str, FieldResult],

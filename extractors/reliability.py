@@ -211,13 +211,43 @@ def reading_of(doc: Any, page: int | None) -> str:
     return "ocr" if any(p.source == "ocr" for p in pages) else "text"
 
 
+def lowest_ocr_confidence(doc: Any, page: int | None, bbox: Any) -> float | None:
+    """Lowest OCR word confidence inside `bbox` on an OCR'd page (None for text-layer pages)."""
+    pages = list(getattr(doc, "pages", []) or [])
+    if page is None or bbox is None or not (1 <= page <= len(pages)):
+        return None
+    pg = pages[page - 1]
+    if pg.source != "ocr":
+        return None
+    x0, top, x1, bottom = bbox
+    confs = [w.conf for w in pg.words
+             if x0 - 1 <= (w.x0 + w.x1) / 2 <= x1 + 1 and top - 1 <= (w.top + w.bottom) / 2 <= bottom + 1]
+    return min(confs) if confs else None
+
+
+def reading_confidence(doc: Any, found: Any) -> float:
+    """How sure the reading of one value is: the helper's own confidence (lowered by its doubts:
+    a split vote, a garbled word), capped on an OCR'd page by the lowest word confidence in the
+    value's box. What the gate caps a scanned value's confidence with, through the reading
+    calibrator."""
+    conf = float(getattr(found, "confidence", None) if getattr(found, "confidence", None) is not None else 1.0)
+    ocr = lowest_ocr_confidence(doc, getattr(found, "page", None), getattr(found, "bbox", None))
+    if ocr is not None:
+        conf = min(conf, ocr)
+    return max(0.0, min(1.0, conf))
+
+
 def seen_layouts(extract: Any, schema: Schema, docs: dict[str, Any], goldens: dict[str, dict],
-                 groups: list[list[str]]) -> list[dict[str, Any]]:
+                 groups: list[list[str]], reading_points: list[tuple[float, int]] | None = None) -> list[dict[str, Any]]:
     """Per sample layout: its core labels and, per field and per reading (text layer in `fields`,
     OCR in `ocr_fields`), how many values the locked extractor returned on its samples and how
     many were right. A new document of a layout the compile saw is judged by this record too
     (the held-out folds only speak for unseen layouts): a layout read right from its text layer
-    can still be misread from its scans."""
+    can still be misread from its scans.
+
+    `reading_points`, when given, receives (reading confidence, right) for every value read by
+    OCR with a box: the reading calibrator's data. On its own samples the locked code finds the
+    right place, so what goes wrong there is mostly the reading."""
     out = []
     for group in groups:
         counts: dict[str, int] = {}
@@ -233,9 +263,14 @@ def seen_layouts(extract: Any, schema: Schema, docs: dict[str, Any], goldens: di
                 value = got.get(name) if isinstance(got, dict) else None
                 if canon(value, spec) is None:
                     continue
-                record = records[reading_of(docs[sid], getattr(value, "page", None))][name]
+                reading = reading_of(docs[sid], getattr(value, "page", None))
+                right = int(score_field(value, goldens[sid].get(name), spec).fp == 0)
+                record = records[reading][name]
                 record[0] += 1
-                record[1] += int(score_field(value, goldens[sid].get(name), spec).fp == 0)
+                record[1] += right
+                if (reading_points is not None and reading == "ocr" and getattr(value, "page", None) is not None
+                        and getattr(value, "bbox", None) is not None):
+                    reading_points.append((round(reading_confidence(docs[sid], value), 4), right))
         core = sorted(label for label, n in counts.items() if n >= CORE_SHARE * len(group))
         out.append({"docs": len(group), "labels": core, "fields": records["text"], "ocr_fields": records["ocr"]})
     return out

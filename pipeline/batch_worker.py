@@ -134,21 +134,11 @@ def jsonable(v: Any) -> Any:
     raise TypeError(f"{type(v).__name__} is not a JSON-native value")
 
 
-def _ocr_conf(doc, page: int | None, bbox) -> float | None:
-    """Lowest OCR word confidence inside `bbox` on an OCR'd page (None for text-layer pages)."""
-    if page is None or bbox is None or not (1 <= page <= len(doc.pages)):
-        return None
-    pg = doc.pages[page - 1]
-    if pg.source != "ocr":
-        return None
-    x0, top, x1, bottom = bbox
-    confs = [w.conf for w in pg.words
-             if x0 - 1 <= (w.x0 + w.x1) / 2 <= x1 + 1 and top - 1 <= (w.top + w.bottom) / 2 <= bottom + 1]
-    return min(confs) if confs else None
-
-
 def serialise_found(found: Any, doc) -> dict[str, Any] | None:
-    """`Found` -> `{"value", "confidence", "page", "bbox", "text"}`; tables become lists of rows."""
+    """`Found` -> `{"value", "confidence", "page", "bbox", "text"}`; tables become lists of rows.
+    The confidence is the reading's (`extractors.reliability.reading_confidence`); the gate
+    replaces it with the calibrated one."""
+    from extractors.reliability import reading_confidence
     from extractors.runtime import Found
 
     if found is None:
@@ -163,11 +153,7 @@ def serialise_found(found: Any, doc) -> dict[str, Any] | None:
         ]
     else:
         value = jsonable(value)
-    conf = float(found.confidence) if found.confidence is not None else 1.0
-    ocr = _ocr_conf(doc, found.page, found.bbox)
-    if ocr is not None:
-        conf = min(conf, ocr)
-    conf = max(0.0, min(1.0, conf))
+    conf = reading_confidence(doc, found)
     return {
         "value": value,
         "confidence": round(conf, 4),

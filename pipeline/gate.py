@@ -2,8 +2,9 @@
 
 Each extracted value gets a calibrated confidence from compile-time evidence (the lock's
 per-field held-out record): how often the field's winning code was right on unseen layouts
-when its runner-up candidates agreed with it, disagreed, or said nothing; then a format or
-check-digit failure drops it to 0 and OCR word confidence caps it. A value under its
+when its runner-up candidates agreed with it, disagreed, or said nothing, weighed with its
+record on the samples (or, for a sample layout, that layout's own record); then a format or
+check-digit failure drops it to 0 and, on a scan, the calibrated reading confidence caps it. A value under its
 threshold is withheld from FHIR when the field is optional (or, by policy, sends the document
 to review); a required field under its threshold, missing, or a broken cross-field rule sends
 the document to review. Review items are typed records (`GateItem`), never prose.
@@ -37,6 +38,9 @@ log = logging.getLogger(__name__)
 # precision of exported values stays >= 0.99 on both the committed samples (0.9; 0.85 gives
 # 0.986) and the held-out layouts (0.8).
 DEFAULT_THRESHOLD = 0.9
+# Efron's .632 rule: an unseen layout's confidence weighs the held-out folds' estimate (whose
+# code learned from one layout fewer) 0.632 and the locked code's record on its own samples 0.368.
+FOLD_WEIGHT = 0.632
 SEEN_LAYOUT_MATCH = 0.75  # share of a sample layout's core labels a document must print to count as that layout
 PRIOR = 2.0              # pseudo-documents of the held-out confidence behind a seen layout's own record
 GATE_FILE = "gate.yaml"
@@ -149,6 +153,7 @@ class DocGate:
     optional_policy: str = "withhold"
     seen_layouts: list[dict[str, Any]] = dc_field(default_factory=list)  # the compile's sample layouts
     calibrator: dict[str, Any] | None = None  # the lock's raw score -> probability map (held-out folds)
+    reading_calibrator: dict[str, Any] | None = None  # OCR reading confidence -> probability (the samples' scans)
 
     @property
     def sha256(self) -> str:
@@ -162,7 +167,7 @@ class DocGate:
                    list(entry.get("required") or []), list(entry.get("rules") or []),
                    {n: thresholds.of(doc_type, n) for n in sorted(set(fields) | set(entry.get("field_specs") or {}))},
                    thresholds.optional_below_threshold, list(entry.get("seen_layouts") or []),
-                   entry.get("calibrator"))
+                   entry.get("calibrator"), entry.get("reading_calibrator"))
 
 
 def has_evidence(entry: dict[str, Any]) -> bool:
@@ -247,6 +252,17 @@ def layout_record(layout: dict[str, Any] | None, reading: str) -> dict[str, list
     return layout.get("fields") or {}
 
 
+def samples_rate(gate: DocGate, name: str, reading: str) -> float | None:
+    """How often the locked code read this field right on all its own samples (read this way),
+    shrunk by half a right and half a wrong value; None when it returned none."""
+    n = k = 0
+    for layout in gate.seen_layouts:
+        got = layout_record(layout, reading).get(name)
+        if got:
+            n, k = n + got[0], k + got[1]
+    return (k + 0.5) / (n + 1) if n else None
+
+
 def format_ok(value: Any, spec: dict[str, Any]) -> bool:
     """Cheap shape checks a right value always passes (`extractors.reliability.format_ok`)."""
     from extractors.reliability import format_ok as ok
@@ -266,7 +282,7 @@ def assess(gate: DocGate, fields: dict[str, dict | None], alternates: dict[str, 
     judged by how the locked code did on that layout's samples, read the same way (`readings`:
     "ocr" or "text" per field, `extractors.reliability.reading_of`; text when not given).
     """
-    from extractors.reliability import agreement_of, rule_fields, rule_holds, rule_name
+    from extractors.reliability import agreement_of, apply_calibrator, rule_fields, rule_holds, rule_name
     from extractors.schema import FieldSpec, Schema
 
     specs = {n: FieldSpec.model_validate(s) for n, s in gate.fields.items()}
@@ -299,15 +315,20 @@ def assess(gate: DocGate, fields: dict[str, dict | None], alternates: dict[str, 
             conf[name] = 0.0
             items.append(item(name, GateCode.NO_EVIDENCE, 0.0, action))
             continue
-        record = layout_record(layout, (readings or {}).get(name, "text"))
+        reading = (readings or {}).get(name, "text")
+        record = layout_record(layout, reading)
         if name in record:
             n, k = record[name]
             c = (k + PRIOR * c) / (n + PRIOR)  # this layout's own record, shrunk towards the held-out one
+        elif (seen := samples_rate(gate, name, reading)) is not None:
+            # a fold's code learned from fewer layouts than the locked code: the held-out
+            # estimate understates it and the samples' own record overstates it (the .632 rule)
+            c = FOLD_WEIGHT * c + (1 - FOLD_WEIGHT) * seen
         code = GateCode.CANDIDATES_DISAGREE if bucket == "disagree" else GateCode.LOW_CONFIDENCE
         if not format_ok(f["value"], gate.fields.get(name, {})):
             c, code = 0.0, GateCode.FORMAT_INVALID  # whatever the calibrator says about a score of 0
         if ocr.get(name) is not None:
-            c = min(c, float(ocr[name]))
+            c = min(c, apply_calibrator(gate.reading_calibrator, float(ocr[name])))
         c = round(max(0.0, min(1.0, c)), 4)
         conf[name] = c
         # a runner-up that read another value makes the field abstain whatever its threshold:

@@ -385,8 +385,11 @@ def test_a_value_that_fails_its_format_check_is_never_sent_whatever_the_threshol
 
 def test_a_scanned_value_is_capped_by_its_own_reading_confidence(rx):
     """On an OCR'd page the reading's own confidence (word confidence lowered by its doubts:
-    a split vote, an unreadable value under the field's own label) caps the calibrated one;
-    a text-layer value is judged by the calibration alone."""
+    a split vote, an unreadable value under the field's own label), mapped through the lock's
+    reading calibrator, caps the calibrated one; a text-layer value is judged by the
+    calibration alone."""
+    from extractors.reliability import apply_calibrator
+
     ext, alt, gate, docs = rx
     scan = ingest(str(RX / "rx_a_06.pdf"))
     fields = _fields(ext, scan)
@@ -394,9 +397,58 @@ def test_a_scanned_value_is_capped_by_its_own_reading_confidence(rx):
     full = gate_document(gate, alt, scan, copy.deepcopy(fields)).confidence["patient_name"]
     doubted = copy.deepcopy(fields)
     doubted["patient_name"]["confidence"] = 0.3
-    assert gate_document(gate, alt, scan, doubted).confidence["patient_name"] == 0.3 < full
+    capped = gate_document(gate, alt, scan, doubted).confidence["patient_name"]
+    assert capped == round(apply_calibrator(gate.reading_calibrator, 0.3), 4) < full
+    uncalibrated = copy.deepcopy(gate)
+    uncalibrated.reading_calibrator = None  # a lock without one: the reading confidence as it is
+    assert gate_document(uncalibrated, alt, scan, copy.deepcopy(doubted)).confidence["patient_name"] == 0.3
     text = docs["rx_a_01"]
     fields = _fields(ext, text)
     calibrated = gate_document(gate, alt, text, copy.deepcopy(fields)).confidence["patient_name"]
     fields["patient_name"]["confidence"] = 0.3
     assert gate_document(gate, alt, text, fields).confidence["patient_name"] == calibrated > 0.3
+
+
+def test_reading_calibrator_is_learned_from_the_samples_scans(rx):
+    """The compile reads its own scanned samples with the locked code and learns how often a
+    value read at a given OCR confidence is right: real Tesseract readings of real scans, and
+    the map it fits is monotone, so a surer reading never counts for less."""
+    from extractors.reliability import apply_calibrator, fit_calibrator, reading_confidence, seen_layouts
+    from extractors.schema import load_sample_set
+
+    ext, alt, gate, docs = rx
+    ss = load_sample_set(RX)
+    golden = {s.path.stem: s.golden for s in ss.samples}
+    scans = {p.stem: ingest(str(p)) for p in sorted(RX.glob("rx_*_0[6-8].pdf"))}
+    assert all({pg.source for pg in d.pages} == {"ocr"} for d in scans.values())
+    points: list = []
+    layouts = seen_layouts(ext.extract, ss.schema_, scans, golden, [[s] for s in sorted(scans)], points)
+    ocr_values = sum(n for lay in layouts for n, _ in lay["ocr_fields"].values())
+    assert len(points) == ocr_values > 20 and {y for _, y in points} <= {0, 1}
+    some = next(v for v in ext.extract(scans[sorted(scans)[0]]).values() if v is not None and v.bbox is not None)
+    assert 0.0 <= reading_confidence(scans[sorted(scans)[0]], some) <= some.confidence
+    cal = fit_calibrator(points + [(0.05, 0)] * 5)  # a few unreadable values: the map has two classes
+    assert cal is not None and cal["y"] == sorted(cal["y"])
+    assert apply_calibrator(cal, 0.05) < apply_calibrator(cal, 0.95)
+    # the committed lock carries the compile's reading calibrator and its data
+    entry = read_lock(COMPILED)["doc_types"]["prescription"]
+    assert gate.reading_calibrator == entry["reading_calibrator"]
+    assert sum(n for _, n, _ in entry["reading_calibration_points"]) > 50
+
+
+def test_an_unseen_layout_weighs_the_folds_and_the_samples_records(rx):
+    """A document of a layout the compile did not see: its confidence lies between the held-out
+    folds' estimate (code that learned from one layout fewer) and the locked code's record on
+    its own samples, .632 of the way to the folds'."""
+    from pipeline.gate import FOLD_WEIGHT, samples_rate
+
+    ext, alt, gate, docs = rx
+    unseen = ingest(str(ROOT / "tests" / "heldout" / "prescription" / "rx_d_01.pdf"))
+    fields = _fields(ext, unseen)
+    blended = gate_document(gate, alt, unseen, copy.deepcopy(fields)).confidence["patient_name"]
+    folds_only = copy.deepcopy(gate)
+    folds_only.seen_layouts = []
+    held_out = gate_document(folds_only, alt, unseen, copy.deepcopy(fields)).confidence["patient_name"]
+    seen = samples_rate(gate, "patient_name", "text")
+    assert seen is not None and seen != held_out
+    assert blended == pytest.approx(FOLD_WEIGHT * held_out + (1 - FOLD_WEIGHT) * seen, abs=2e-4)
