@@ -4,9 +4,9 @@ grid (`grid_rows`). A separate module only to keep runtime.py small; base layer 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Iterable
+from typing import Any, Iterable
 
 from pipeline.document import BBox, Document, Line, Word
 
@@ -783,3 +783,41 @@ def _read_list(doc: Document, heads: frozenset[str], repeated: frozenset[str], r
             if first_page is None:
                 first_page = page.number
     return rows, boxes, first_page, xs
+
+
+# ---------------------------------------------------------------- rows that repeat another field
+
+def prints_same(a: Any, b: Any) -> bool:
+    """Whether two values print the same (case, spacing and punctuation aside)."""
+    x, y = (re.sub(r"\W+", "", str(v).casefold()) for v in (a, b))
+    return len(x) >= 2 and x == y
+
+
+def drop_repeated_rows(found: dict[str, Any], repeats: dict[str, dict[str, tuple[str, ...]]]) -> dict[str, Any]:
+    """`found` with the rows of each table that repeat another field's value left out.
+
+    `repeats` maps a table field to {column: fields whose value its rows never hold}, learned
+    from the samples (none of their golden rows repeats that value): a principal diagnosis
+    printed above the list of secondary ones is read as one more row, and belongs to its own
+    field instead. A row goes when every one of those columns it fills prints its field's
+    value. The table's Found is replaced, never changed in place."""
+    out = dict(found)
+    for name, columns in repeats.items():
+        table = out.get(name)
+        if not isinstance(table, Found) or not isinstance(table.value, list):
+            continue
+        values = {col: [out[f].value for f in fields if isinstance(out.get(f), Found) and out[f].value is not None]
+                  for col, fields in columns.items()}
+
+        def repeats_one(row: Any) -> bool:
+            # every column that can be compared must print the field's value: one misread
+            # code alone (the principal diagnosis read as a secondary one) drops no right row
+            if not isinstance(row, dict):
+                return False
+            compared = [col for col, vs in values.items() if vs and isinstance(row.get(col), Found)]
+            return bool(compared) and all(any(prints_same(row[col].value, v) for v in values[col]) for col in compared)
+
+        rows = [row for row in table.value if not repeats_one(row)]
+        if len(rows) != len(table.value):
+            out[name] = replace(table, value=rows) if rows else None
+    return out

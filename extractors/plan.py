@@ -70,6 +70,8 @@ class TablePlan:
     columns: list[ColumnPlan]
     min_columns: int = 2
     sections: list[str] = dc_field(default_factory=list)  # headings the samples print over the table
+    # column -> scalar fields whose value no golden row of the samples repeats (`drop_repeated_rows`)
+    repeats: dict[str, list[str]] = dc_field(default_factory=dict)
 
 
 @dataclass
@@ -199,13 +201,18 @@ def render_module(header: str, plan: Plan, schema: Schema, bodies: dict[str, str
     lines.append("def extract(doc):")
     lines.append("    pairs = runtime.pair_index(doc, LABELS)")
     lines.append(f"    order = runtime.date_order(doc, {plan.date_order!r})")
-    lines.append("    return {")
+    repeats = {name: {col: tuple(fields) for col, fields in tp.repeats.items()}
+               for name, tp in plan.tables.items() if tp.repeats and name in bodies}
+    lines.append("    found = {" if repeats else "    return {")
     for name in schema.fields:
         if name in bodies:
             lines.append(f"        {name!r}: field_{name}(doc, pairs, order),")
         else:
             lines.append(f"        {name!r}: None,")
     lines.append("    }")
+    if repeats:
+        lines.append("    # a table row that repeats another field's value belongs to that field")
+        lines.append(f"    return runtime.drop_repeated_rows(found, {_lit(repeats)})")
     return "\n".join(lines) + "\n"
 
 

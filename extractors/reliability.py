@@ -480,6 +480,15 @@ def fit_calibrator(points: list[tuple[float, int]]) -> dict[str, Any] | None:
     return {"method": "isotonic", "points": len(points), "right": sum(ys), "x": knots_x, "y": knots_y}
 
 
+def apply_reading_calibrator(cal: dict[str, Any] | None, conf: float) -> float:
+    """The reading calibrator's probability for an OCR reading confidence. Below the lowest
+    reading the samples' scans showed it knows nothing, so it never raises one there: a
+    reading at 0.3 where every sample read 0.76 or better keeps 0.3 (at most the lowest step)."""
+    if cal and cal.get("x") and conf < cal["x"][0]:
+        return min(conf, float(cal["y"][0]))
+    return apply_calibrator(cal, conf)
+
+
 def apply_calibrator(cal: dict[str, Any] | None, score: float) -> float:
     """The stored piecewise-linear map (clipped at both ends); the raw score without one."""
     if not cal or not cal.get("x"):

@@ -39,7 +39,7 @@ from extractors._rt_cells import (  # noqa: F401
     TRAILING_RELATIONS, Cell, Pair, _is_label_like, _line_height, iter_pairs, page_cells, split_cells,
 )
 from extractors._rt_rows import (  # noqa: F401
-    ROW_CUTS, Column, _page_median_height, heading_over, is_heading_line, section_rows, table,
+    ROW_CUTS, Column, _page_median_height, drop_repeated_rows, heading_over, is_heading_line, section_rows, table,
 )
 from extractors._rt_grid import GRID_PARTS, _grid_cell, cell_part, grid_rows  # noqa: F401
 from extractors._rt_keyed import KEY_SHAPES, keyed_list  # noqa: F401
@@ -51,7 +51,7 @@ __all__ = (
     "find_date", "parse_date", "parse_decimal", "parse_int", "parse_phone", "npi_valid", "parse_value",
     "split_cells", "page_cells", "iter_pairs", "pair_index", "field", "search", "first", "table",
     "date_order", "heading", "block_title", "CONTEXT_BONUS", "section_rows", "is_heading_line", "ROW_CUTS",
-    "grid_rows", "cell_part", "GRID_PARTS", "keyed_list", "KEY_SHAPES",
+    "grid_rows", "cell_part", "GRID_PARTS", "keyed_list", "KEY_SHAPES", "drop_repeated_rows",
     "LEXICON_LABEL_SCORE",
 )
 

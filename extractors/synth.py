@@ -459,7 +459,52 @@ def _learn(schema: Schema, docs: dict[str, Document], goldens: dict[str, dict], 
         plan.tables[name].sections = table_sections(name, spec, plan.tables[name], docs, goldens,
                                                      tuple(schema.table_fields()), plan.date_order)
         expand_columns_with_lexicon(plan.tables[name])
+        plan.tables[name].repeats = never_repeated(schema, name, [goldens[sid] for sid in docs],
+                                                   named_alike(plan.tables[name], plan.fields))
     return plan
+
+
+REPEAT_TYPES = ("string", "code", "identifier")
+MIN_REPEAT_EVIDENCE = 3  # samples holding both the table's rows and the field's value
+
+
+def named_alike(tp: TablePlan, fields: dict[str, FieldPlan]) -> set[tuple[str, str]]:
+    """(column, field) pairs whose learned wordings share a keyword stem: the `Diagnosis`
+    column and the `Principal diagnosis` field name the same kind of thing."""
+    out = set()
+    for col in tp.columns:
+        stems = {k for k, w in dict(col.keywords).items() if w >= 0.5}
+        for fname, fp in fields.items():
+            if stems & {k for k, w in fp.keywords.items() if w >= 0.5}:
+                out.add((col.name, fname))
+    return out
+
+
+def never_repeated(schema: Schema, name: str, goldens: list[dict], alike: set[tuple[str, str]]) -> dict[str, list[str]]:
+    """Per column of table `name`, the scalar fields named alike (`named_alike`), of its type
+    and code system, whose golden value none of the table's golden rows repeats, on at least
+    MIN_REPEAT_EVIDENCE samples holding both: the samples list the principal diagnosis apart
+    from the other diagnoses, so a row printing it is that field, not one more row
+    (`runtime.drop_repeated_rows`)."""
+    from extractors._rt_rows import prints_same
+
+    out: dict[str, list[str]] = {}
+    for cname, cspec in schema.fields[name].columns.items():
+        if cspec.type not in REPEAT_TYPES:
+            continue
+        for fname, fspec in schema.scalar_fields().items():
+            if (cname, fname) not in alike or fspec.type != cspec.type or fspec.system != cspec.system:
+                continue
+            both = repeated = 0
+            for g in goldens:
+                value, rows = g.get(fname), [r for r in (g.get(name) or []) if isinstance(r, dict)]
+                if value in (None, "") or not rows:
+                    continue
+                both += 1
+                repeated += any(r.get(cname) is not None and prints_same(r[cname], value) for r in rows)
+            if both >= MIN_REPEAT_EVIDENCE and not repeated:
+                out.setdefault(cname, []).append(fname)
+    return out
 
 
 def table_sections(name: str, spec: FieldSpec, tp: TablePlan, docs: dict[str, Document], goldens: dict[str, dict],

@@ -282,7 +282,7 @@ def assess(gate: DocGate, fields: dict[str, dict | None], alternates: dict[str, 
     judged by how the locked code did on that layout's samples, read the same way (`readings`:
     "ocr" or "text" per field, `extractors.reliability.reading_of`; text when not given).
     """
-    from extractors.reliability import agreement_of, apply_calibrator, rule_fields, rule_holds, rule_name
+    from extractors.reliability import agreement_of, apply_reading_calibrator, rule_fields, rule_holds, rule_name
     from extractors.schema import FieldSpec, Schema
 
     specs = {n: FieldSpec.model_validate(s) for n, s in gate.fields.items()}
@@ -328,7 +328,7 @@ def assess(gate: DocGate, fields: dict[str, dict | None], alternates: dict[str, 
         if not format_ok(f["value"], gate.fields.get(name, {})):
             c, code = 0.0, GateCode.FORMAT_INVALID  # whatever the calibrator says about a score of 0
         if ocr.get(name) is not None:
-            c = min(c, apply_calibrator(gate.reading_calibrator, float(ocr[name])))
+            c = min(c, apply_reading_calibrator(gate.reading_calibrator, float(ocr[name])))
         c = round(max(0.0, min(1.0, c)), 4)
         conf[name] = c
         # a runner-up that read another value makes the field abstain whatever its threshold:

@@ -388,7 +388,7 @@ def test_a_scanned_value_is_capped_by_its_own_reading_confidence(rx):
     a split vote, an unreadable value under the field's own label), mapped through the lock's
     reading calibrator, caps the calibrated one; a text-layer value is judged by the
     calibration alone."""
-    from extractors.reliability import apply_calibrator
+    from extractors.reliability import apply_reading_calibrator
 
     ext, alt, gate, docs = rx
     scan = ingest(str(RX / "rx_a_06.pdf"))
@@ -398,9 +398,18 @@ def test_a_scanned_value_is_capped_by_its_own_reading_confidence(rx):
     doubted = copy.deepcopy(fields)
     doubted["patient_name"]["confidence"] = 0.3
     capped = gate_document(gate, alt, scan, doubted).confidence["patient_name"]
-    assert capped == round(apply_calibrator(gate.reading_calibrator, 0.3), 4) < full
+    assert capped == round(apply_reading_calibrator(gate.reading_calibrator, 0.3), 4) < full
+    # under the lowest reading the samples' scans showed, the calibrator knows nothing and
+    # raises no reading; from there on it maps readings to what they were worth
+    cal = gate.reading_calibrator
+    low = cal["x"][0] / 2
+    doubted["patient_name"]["confidence"] = low
+    assert gate_document(gate, alt, scan, doubted).confidence["patient_name"] == round(min(low, cal["y"][0]), 4)
+    assert apply_reading_calibrator(cal, cal["x"][0]) == cal["y"][0]
+    assert apply_reading_calibrator(cal, cal["x"][-1]) == cal["y"][-1]
     uncalibrated = copy.deepcopy(gate)
     uncalibrated.reading_calibrator = None  # a lock without one: the reading confidence as it is
+    doubted["patient_name"]["confidence"] = 0.3
     assert gate_document(uncalibrated, alt, scan, copy.deepcopy(doubted)).confidence["patient_name"] == 0.3
     text = docs["rx_a_01"]
     fields = _fields(ext, text)

@@ -370,3 +370,67 @@ def test_a_running_footer_ends_a_table_on_a_real_sample():
     found = runtime.table(doc, columns)
     # `Page 1 of 2 - CONFIDENTIAL PATIENT INFORMATION` prints under the last row on both pages
     assert [r["drug"].value for r in found.value] == ["Sertraline", "Furosemide", "Apixaban"]
+
+
+def test_rows_repeating_another_fields_value_are_learned_and_left_out_on_an_unseen_layout():
+    """The samples never list the principal diagnosis among the other diagnoses: the compile
+    learns that from their labels, and on a held-out layout that prints `Reason for admission |
+    Code` over the principal diagnosis (read as one more diagnoses row), the generated module
+    leaves that row to its own field. A sample set whose labels do repeat it learns nothing."""
+    import copy
+
+    from extractors.schema import load_sample_set
+    from extractors.synth import learn_plan, named_alike, never_repeated
+
+    root = Path(__file__).parents[1]
+    ss = load_sample_set(root / "data" / "samples" / "discharge_summary")
+    train = [s for s in ss.samples if s.id.endswith(("_01", "_02"))]
+    docs = {s.id: ingest(s.path) for s in train}
+    goldens = {s.id: s.golden for s in train}
+    plan = learn_plan(ss.schema_, docs, goldens)
+    repeats = plan.tables["diagnoses"].repeats
+    assert repeats == {"description": ["primary_diagnosis"], "icd10_code": ["primary_diagnosis_code"]}
+    assert plan.tables["discharge_medications"].repeats == {}  # no field is named like a medication
+    # labels that list the principal diagnosis among the others teach nothing
+    listed = copy.deepcopy(goldens)
+    for g in listed.values():
+        g["diagnoses"] = g["diagnoses"] + [{"description": g["primary_diagnosis"], "icd10_code": g["primary_diagnosis_code"]}]
+    alike = named_alike(plan.tables["diagnoses"], plan.fields)
+    assert never_repeated(ss.schema_, "diagnoses", list(listed.values()), alike) == {}
+
+    # the committed extractor, compiled on every sample, on a layout it was not shown
+    from extractors.artifacts import load_locked
+
+    compiled = root / "extractors" / "compiled"
+    assert "runtime.drop_repeated_rows(found, " in (compiled / "discharge_summary.py").read_text()
+    extract = load_locked(compiled, ["discharge_summary"])["discharge_summary"].extract
+    held_out = ingest(root / "tests" / "heldout" / "discharge_summary" / "ds_d_01.pdf")
+    got = extract(held_out)
+    codes = [r["icd10_code"].value for r in got["diagnoses"].value]
+    assert got["primary_diagnosis_code"].value == "J18.9" and "J18.9" not in codes
+    assert codes == [r["icd10_code"] for r in json.loads(held_out_gold(root))["diagnoses"]]
+
+
+def held_out_gold(root: Path) -> str:
+    return (root / "tests" / "heldout" / "discharge_summary" / "ds_d_01.json").read_text()
+
+
+def test_a_row_goes_only_when_every_compared_column_repeats_the_field():
+    """A misread principal-diagnosis code that happens to read as a listed diagnosis's code
+    drops no right row while the row's description says otherwise; a table left without rows
+    is None, and the table's Found is replaced, not changed."""
+    F = runtime.Found
+    rows = [{"description": F("Pneumonia, unspecified organism"), "icd10_code": F("J18.9")},
+            {"description": F("Anemia, unspecified"), "icd10_code": F("D64.9")}]
+    table = F(rows, page=1)
+    repeats = {"diagnoses": {"description": ("primary_diagnosis",), "icd10_code": ("primary_diagnosis_code",)}}
+    found = {"diagnoses": table, "primary_diagnosis": F("pneumonia unspecified organism"), "primary_diagnosis_code": F("J18.9")}
+    out = runtime.drop_repeated_rows(found, repeats)
+    assert [r["icd10_code"].value for r in out["diagnoses"].value] == ["D64.9"] and out["diagnoses"].page == 1
+    assert table.value is rows and len(rows) == 2 and found["diagnoses"] is table
+    misread = {**found, "primary_diagnosis_code": F("D64.9"), "primary_diagnosis": F("Sepsis")}
+    assert len(runtime.drop_repeated_rows(misread, repeats)["diagnoses"].value) == 2
+    code_only = {"diagnoses": table, "primary_diagnosis": None, "primary_diagnosis_code": F("D64.9")}
+    assert [r["icd10_code"].value for r in runtime.drop_repeated_rows(code_only, repeats)["diagnoses"].value] == ["J18.9"]
+    alone = {"diagnoses": F(rows[:1]), "primary_diagnosis_code": F("J18.9")}
+    assert runtime.drop_repeated_rows(alone, repeats)["diagnoses"] is None

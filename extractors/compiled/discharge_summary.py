@@ -218,7 +218,7 @@ LABELS = ('admission', 'admission date', 'admit', 'admit date', 'admitted', 'arr
 def extract(doc):
     pairs = runtime.pair_index(doc, LABELS)
     order = runtime.date_order(doc, 'mdy')
-    return {
+    found = {
         'patient_name': field_patient_name(doc, pairs, order),
         'birth_date': field_birth_date(doc, pairs, order),
         'mrn': field_mrn(doc, pairs, order),
@@ -232,3 +232,5 @@ def extract(doc):
         'diagnoses': field_diagnoses(doc, pairs, order),
         'discharge_medications': field_discharge_medications(doc, pairs, order),
     }
+    # a table row that repeats another field's value belongs to that field
+    return runtime.drop_repeated_rows(found, {'diagnoses': {'description': ('primary_diagnosis',), 'icd10_code': ('primary_diagnosis_code',)}})
