@@ -5,15 +5,22 @@ A scanned unit cell is often one OCR slip away from what was printed (`1043/uL` 
 other cells on OCR'd pages are read as the one known unit they are a single edit from (two
 for a long unit). A text layer is never touched, and an unknown unit that is close to no known
 one, or as close to two, stays as read.
+
+A column that prints a number, a space and a known unit in most of its cells (`40 mg`) is a
+measure column. Its scanned cells that lost the space (`5mg`) get it back; a number read as
+letters OCR confuses with digits (`Smg`, `SO mg`) is read as digits, and a number mixing
+digits and such letters (`5S mg`) stays as read: both leave the table doubted, for a dose read
+wrong is worse than one sent to review.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from extractors._rt_values import Found
+from extractors._rt_values import OCR_CONFUSABLE, OCR_TO_DIGIT, Found
 from pipeline.document import Document
 
 # Units laboratories and vital-sign tables print (UCUM and its common printed forms): general
@@ -54,8 +61,8 @@ def nearest_unit(text: str) -> str | None:
 
 
 def snap_unit_columns(doc: Document, found: Found | None) -> Found | None:
-    """Table rows with the misread cells of their unit columns read as known units, on OCR'd
-    pages only (see the module docstring)."""
+    """Table rows with the misread cells of their unit and measure columns read as known units
+    and `number unit`, on OCR'd pages only (see the module docstring)."""
     if found is None or not isinstance(found.value, list) or not any(p.source == "ocr" for p in doc.pages):
         return found
     rows: list[dict[str, Found | None]] = found.value
@@ -75,4 +82,62 @@ def snap_unit_columns(doc: Document, found: Found | None) -> Found | None:
             if unit is not None and unit != cell.value:
                 row[name] = replace(cell, value=unit)
                 changed = True
+    measured, doubted = _snap_measure_columns(rows, scanned)
+    changed = changed or measured
+    if doubted:
+        return replace(found, value=rows, confidence=min(found.confidence, DIGITS_FROM_LETTERS))
     return replace(found, value=rows) if changed else found
+
+
+DIGITS_FROM_LETTERS = 0.5  # confidence kept by a table holding a number read back from letters
+MEASURE_COLUMN_SHARE = 0.5  # share of a column's filled cells printed `number unit`
+_DIGIT_LIKE = frozenset("0123456789.,/-" + OCR_CONFUSABLE)
+_SPACED_MEASURE = re.compile(r"^\d[\d.,/-]*\s+(\S+)")
+
+
+def _read_measure(text: str) -> tuple[str, str, str, str] | None:
+    """(number, space, unit, rest) of a cell that starts with a number (digits or letters OCR
+    confuses with them) and a known unit of more than one letter, or None."""
+    for i in range(1, len(text)):
+        if text[i - 1] not in _DIGIT_LIKE:
+            return None
+        after = text[i:]
+        words = after.split(maxsplit=1)
+        if not words:
+            return None
+        unit = words[0]
+        if not (len(unit) == 1 and unit.isalpha()) and known_unit(unit):
+            space = after[: len(after) - len(after.lstrip())]
+            return text[:i], space, unit, after.lstrip()[len(unit):]
+    return None
+
+
+def _snap_measure_columns(rows: list[dict[str, Found | None]], scanned: frozenset[int]) -> tuple[bool, bool]:
+    """Scanned cells of measure columns read as `number unit` (see the module docstring), in
+    place; returns (whether a cell changed, whether a number was read from letters)."""
+    changed = doubted = False
+    names = {n for row in rows for n, cell in row.items() if cell is not None and isinstance(cell.value, str)}
+    for name in sorted(names):
+        cells = [row[name] for row in rows if row.get(name) is not None and isinstance(row[name].value, str)]
+        spaced = sum(1 for c in cells if (m := _SPACED_MEASURE.match(c.value.strip())) and known_unit(m.group(1)))
+        if spaced < max(2, MEASURE_COLUMN_SHARE * len(cells)):
+            continue
+        for row in rows:
+            cell = row.get(name)
+            if cell is None or not isinstance(cell.value, str) or cell.page not in scanned:
+                continue
+            read = _read_measure(cell.value.strip())
+            if read is None:
+                continue
+            num, space, unit, rest = read
+            letters = any(ch.isalpha() for ch in num)
+            if letters and any(ch.isdigit() for ch in num):
+                doubted = True  # `5S`: a 5 read twice, or 55? not for docc to guess
+                continue
+            if not letters and space:
+                continue  # as printed
+            value = f"{num.translate(OCR_TO_DIGIT)} {unit}{rest}"
+            row[name] = replace(cell, value=value)
+            changed = True
+            doubted = doubted or letters
+    return changed, doubted

@@ -185,6 +185,7 @@ def ocr_field(doc, pairs, *, kind: str, labels: set[str], keywords: dict[str, fl
     placed = rt._placed_as_learned(pairs.pairs, label_relations)
     readings: list[tuple[float, int, object, object]] = []   # (score, index, value, Found)
     own_unread = False  # a learned label was read, and its value was not
+    unread: list[tuple[int, int, str, str]] = []  # (pair index, page, relation, label) of labelled values that did not read
     for i, pair in enumerate(pairs.pairs):
         if len(pair.value_words) > max_words * 3:
             continue
@@ -219,8 +220,13 @@ def ocr_field(doc, pairs, *, kind: str, labels: set[str], keywords: dict[str, fl
             fix = CODE_FIXES[system]
             parsed = (rt.parse_value(fix(text), kind, system=system, pattern=pattern)
                       or rt.parse_value(fix(" ".join(w.text for w in pair.value_words)), kind, system=system, pattern=pattern))
+            if parsed is None and system == "icd10cm" and len(pair.value_words) == 1:
+                # a code label's whole value: no amount, so a leading 1 is the chapter letter I (`163.9`)
+                parsed = rt.parse_value(fix_icd10(text, chapter=True), kind, system=system, pattern=pattern)
         if parsed is None and score >= 2.0 and pair.page in scanned and rt.norm_phrase(pair.label) in labels:
             own_unread = True
+        if parsed is None and pair.page in scanned:
+            unread.append((i, pair.page, pair.relation, rt.norm_phrase(pair.label)))
         if parsed is None or not rt._name_shaped(parsed[0], kind, name_order) or rt._refused(parsed[1], suffix, no_digits, max_len, capitalised):
             continue
         if fallback and not rt._label_under_value(doc, pair):
@@ -242,9 +248,19 @@ def ocr_field(doc, pairs, *, kind: str, labels: set[str], keywords: dict[str, fl
     top = max(r[0] for r in readings)
     group = sorted((r for r in readings if r[0] >= top - 1e-9), key=lambda r: r[1])
     # As on a text layer, the earliest of equally good labels names the field; the mentions
-    # under that same wording (a header repeated on every page) vote on its reading.
+    # under that same wording (a header repeated on every page, a `DOB:` in the header and the
+    # body) vote on its reading. A second column header of that wording on one page heads
+    # another value (`ICD-10` over the principal and over the other diagnoses), not a second
+    # reading of it.
     wording = rt.norm_phrase(pairs.pairs[group[0][1]].label)
-    mentions = [r for r in group if rt.norm_phrase(pairs.pairs[r[1]].label) == wording]
+    mentions, headed = [], set()
+    for r in group:
+        pair = pairs.pairs[r[1]]
+        if rt.norm_phrase(pair.label) != wording or (pair.relation == "below" and pair.page in headed):
+            continue
+        mentions.append(r)
+        if pair.relation == "below":
+            headed.add(pair.page)
     voted = vote((_vote_key(r[2]), r[3].confidence) for r in mentions)
     assert voted is not None
     key = voted[0]
@@ -255,9 +271,16 @@ def ocr_field(doc, pairs, *, kind: str, labels: set[str], keywords: dict[str, fl
     share = sum(max(r[3].confidence, 0.01) for r in group if _vote_key(r[2]) == key) / total
     if len(group) > 1 and share < VOTE_AGREEMENT:
         found = rt.Found(found.value, found.page, found.bbox, found.text, round(found.confidence * share, 3))
-    if (own_unread and rt.norm_phrase(pairs.pairs[winner[1]].label) not in labels) or misread_glyph(found.text, kind):
+    won = pairs.pairs[winner[1]]
+    earlier_unread = any(j < winner[1] and page == won.page and relation == won.relation and label == wording
+                         for j, page, relation, label in unread)
+    if ((own_unread and rt.norm_phrase(pairs.pairs[winner[1]].label) not in labels) or earlier_unread
+            or misread_glyph(found.text, kind)):
         # the field's own label was read and its value was not, so another label's value is a
-        # guess; or the value holds a glyph no word does (`NSTEM!`): either way, for review
+        # guess; the same label, placed the same way, printed earlier on the page over a value
+        # that did not read (the one a text layer would take); or the value holds a glyph no
+        # word does (`NSTEM!`):
+        # either way, for review
         found = rt.Found(found.value, found.page, found.bbox, found.text, round(found.confidence * DOUBT, 3))
     return found
 

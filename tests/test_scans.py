@@ -572,3 +572,40 @@ def test_a_scanned_value_with_evidence_against_it_is_doubted():
     without_own = runtime.field(_ocr_doc(lines[2:]), kind="code", system="icd10cm", labels=["principal diagnosis"],
                                 lex_labels=["icd-10-cm"], min_score=0.6, max_words=3)
     assert without_own is not None and without_own.confidence > 0.9
+
+
+# ---------------------------------------------------------------- scanned discharge summaries
+
+def _discharge(name: str):
+    from pathlib import Path
+
+    from extractors.artifacts import load_locked
+    from pipeline.ingest import ingest
+
+    root = Path(__file__).resolve().parents[1]
+    ext = load_locked(root / "extractors" / "compiled", ["discharge_summary"])["discharge_summary"]
+    return ext.extract(ingest(str(root / "data" / "samples" / "discharge_summary" / name)))
+
+
+def test_a_scanned_dose_gets_its_space_back_and_a_number_read_as_letters_is_doubted():
+    """Real Tesseract readings of real scans: a dose column prints `40 mg`; a scan that lost the
+    space (`5mg`) gets it back as it is; `Smg` and `SO mg` are read as digits, and the table,
+    a number read back from letters, is left for review."""
+    from extractors._rt_units import DIGITS_FROM_LETTERS
+
+    lost_space = _discharge("ds_a_07.tif")["discharge_medications"]
+    doses = {r["drug"].value: r["dose"].value for r in lost_space.value}
+    assert doses["Amlodipine"] == "5 mg" and lost_space.confidence > DIGITS_FROM_LETTERS
+    letters = _discharge("ds_b_07.tif")["discharge_medications"]
+    doses = {r["drug"].value: r["dose"].value for r in letters.value}
+    assert doses["Apixaban"] == "5 mg" and doses["Sertraline"] == "50 mg"
+    assert letters.confidence <= DIGITS_FROM_LETTERS
+
+
+def test_a_second_column_header_of_the_label_on_a_scanned_page_heads_another_value():
+    """`ICD-10` heads the principal diagnosis's code and, lower on the page, the other
+    diagnoses' codes. The scan reads the first as `163.9`: under a code label that is I63.9,
+    and a code under the second header is never the field's value; the two readings disagree,
+    so the value goes to review."""
+    found = _discharge("ds_c_07.png")["primary_diagnosis_code"]
+    assert found.value == "I63.9" and found.confidence < 0.5
