@@ -306,3 +306,25 @@ def test_a_value_printing_its_own_trailing_label_is_that_labels_line():
     doc = make_doc([[(56, "Mercy Valley Regional Medical Center")], [(56, "(continued)")]], line_gap=12.0)
     found = runtime.field(doc, kind="string", trailing=("continued",), keywords={"faci": 1.0}, min_score=0.9)
     assert found is not None and found.value == "Mercy Valley Regional Medical Center"
+
+
+def test_compile_candidates_share_a_documents_pair_index_and_run_time_calls_do_not():
+    """Inside `shared_pair_index` (the compile's in-process candidate runs) a document's index is
+    built once per vocabulary; outside it every call builds its own, so no extractor can see or
+    change another's."""
+    from pathlib import Path
+
+    from pipeline.ingest import ingest
+
+    doc = ingest(str(Path(__file__).resolve().parents[1] / "data" / "samples" / "prescription" / "rx_a_01.pdf"))
+    other = ingest(str(Path(__file__).resolve().parents[1] / "data" / "samples" / "prescription" / "rx_b_01.pdf"))
+    labels = ("patient", "prescriber")
+    assert runtime.pair_index(doc, labels) is not runtime.pair_index(doc, labels)
+    with runtime.shared_pair_index():
+        first = runtime.pair_index(doc, labels)
+        assert runtime.pair_index(doc, list(labels)) is first
+        assert runtime.pair_index(doc, ("patient",)) is not first
+        assert runtime.pair_index(other, labels) is not first
+        assert [p.label for p in first] == [p.label for p in runtime.pair_index(doc, labels)]
+    assert runtime.pair_index(doc, labels) is not first
+    assert "shared_pair_index" not in runtime.__all__
