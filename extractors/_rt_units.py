@@ -15,7 +15,9 @@ wrong is worse than one sent to review.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import replace
+from typing import Any
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
@@ -67,17 +69,10 @@ def snap_unit_columns(doc: Document, found: Found | None) -> Found | None:
         return found
     rows: list[dict[str, Found | None]] = found.value
     scanned = frozenset(p.number for p in doc.pages if p.source == "ocr")
-    names = {n for row in rows for n, cell in row.items() if cell is not None and isinstance(cell.value, str)}
     changed = False
-    for name in sorted(names):
-        cells = [row[name] for row in rows if row.get(name) is not None and isinstance(row[name].value, str)]
-        units = sum(1 for c in cells if len(c.value.strip()) > 1 and known_unit(c.value))  # `L` may be a flag
-        if units < max(2, UNIT_COLUMN_SHARE * len(cells)):
-            continue
-        for row in rows:
-            cell = row.get(name)
-            if cell is None or not isinstance(cell.value, str) or cell.page not in scanned:
-                continue
+    # `L` alone may be a flag, not litres
+    for name in _columns_where(rows, lambda v: len(v.strip()) > 1 and known_unit(v) is not None, UNIT_COLUMN_SHARE):
+        for row, cell in _scanned_cells(rows, name, scanned):
             unit = nearest_unit(cell.value)
             if unit is not None and unit != cell.value:
                 row[name] = replace(cell, value=unit)
@@ -93,6 +88,31 @@ DIGITS_FROM_LETTERS = 0.5  # confidence kept by a table holding a number read ba
 MEASURE_COLUMN_SHARE = 0.5  # share of a column's filled cells printed `number unit`
 _DIGIT_LIKE = frozenset("0123456789.,/-" + OCR_CONFUSABLE)
 _SPACED_MEASURE = re.compile(r"^\d[\d.,/-]*\s+(\S+)")
+
+
+def _columns_where(rows: list[dict[str, Found | None]], typical: Callable[[str], Any], share: float) -> list[str]:
+    """The columns (sorted by name) where at least `share` of the text cells, and two, are `typical`."""
+    names = sorted({n for row in rows for n, cell in row.items() if cell is not None and isinstance(cell.value, str)})
+    out = []
+    for name in names:
+        cells = [row[name].value for row in rows if row.get(name) is not None and isinstance(row[name].value, str)]
+        if sum(1 for v in cells if typical(v)) >= max(2, share * len(cells)):
+            out.append(name)
+    return out
+
+
+def _scanned_cells(rows: list[dict[str, Found | None]], name: str, scanned: frozenset[int]) -> Iterator[tuple[dict, Found]]:
+    """(row, cell) for each text cell of one column read on an OCR'd page."""
+    for row in rows:
+        cell = row.get(name)
+        if cell is not None and isinstance(cell.value, str) and cell.page in scanned:
+            yield row, cell
+
+
+def _spaced_measure(text: str) -> bool:
+    """`40 mg`: a number, a space and a known unit."""
+    m = _SPACED_MEASURE.match(text.strip())
+    return m is not None and known_unit(m.group(1)) is not None
 
 
 def _read_measure(text: str) -> tuple[str, str, str, str] | None:
@@ -116,16 +136,8 @@ def _snap_measure_columns(rows: list[dict[str, Found | None]], scanned: frozense
     """Scanned cells of measure columns read as `number unit` (see the module docstring), in
     place; returns (whether a cell changed, whether a number was read from letters)."""
     changed = doubted = False
-    names = {n for row in rows for n, cell in row.items() if cell is not None and isinstance(cell.value, str)}
-    for name in sorted(names):
-        cells = [row[name] for row in rows if row.get(name) is not None and isinstance(row[name].value, str)]
-        spaced = sum(1 for c in cells if (m := _SPACED_MEASURE.match(c.value.strip())) and known_unit(m.group(1)))
-        if spaced < max(2, MEASURE_COLUMN_SHARE * len(cells)):
-            continue
-        for row in rows:
-            cell = row.get(name)
-            if cell is None or not isinstance(cell.value, str) or cell.page not in scanned:
-                continue
+    for name in _columns_where(rows, _spaced_measure, MEASURE_COLUMN_SHARE):
+        for row, cell in _scanned_cells(rows, name, scanned):
             read = _read_measure(cell.value.strip())
             if read is None:
                 continue

@@ -16,6 +16,7 @@ import json
 import logging
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -211,6 +212,19 @@ def _write_classifier(out: Path, sets: list[SampleSet], all_docs: dict[str, dict
     artifacts.write_lock(out, lock)
 
 
+def _calibrator_table(lock: dict[str, Any], key: str, title: str, values: str, score: str, none: str) -> list[str]:
+    """The compile report's section for one kind of calibrator in the lock: its data and knots per doc type."""
+    md = ["", f"## {title}", "", f"| doc type | {values} | right | {score} -> probability |", "|---|---|---|---|"]
+    for dt, entry in sorted(lock["doc_types"].items()):
+        cal = entry.get(key)
+        if cal:
+            knots = ", ".join(f"{x:.2f}->{y:.2f}" for x, y in zip(cal["x"], cal["y"]))
+            md.append(f"| {dt} | {cal['points']} | {cal['right']} | {knots} |")
+        else:
+            md.append(f"| {dt} | - | - | {none} |")
+    return md
+
+
 def write_report(out: Path) -> None:
     """compile_report.json and .md from the lock: per doc type and field, winner, held-out
     reliability (pooled over leave-one-layout-out folds), cross-field rules, accepted weak fields."""
@@ -247,24 +261,11 @@ def write_report(out: Path) -> None:
     for dt, entry in sorted(lock["doc_types"].items()):
         for rule in entry.get("rules") or []:
             md.append(f"| {dt} | {reliability.rule_name(rule)} | {rule.get('source', '')} |")
-    md += ["", "## Confidence calibrators (isotonic, out-of-fold held-out values)", "",
-           "| doc type | held-out values | right | raw score -> probability |", "|---|---|---|---|"]
-    for dt, entry in sorted(lock["doc_types"].items()):
-        cal = entry.get("calibrator")
-        if cal:
-            knots = ", ".join(f"{x:.2f}->{y:.2f}" for x, y in zip(cal["x"], cal["y"]))
-            md.append(f"| {dt} | {cal['points']} | {cal['right']} | {knots} |")
-        else:
-            md.append(f"| {dt} | - | - | none (raw score used) |")
-    md += ["", "## OCR reading calibrators (isotonic, values the locked code read from its own scanned samples)", "",
-           "| doc type | OCR'd values | right | reading confidence -> probability |", "|---|---|---|---|"]
-    for dt, entry in sorted(lock["doc_types"].items()):
-        cal = entry.get("reading_calibrator")
-        if cal:
-            knots = ", ".join(f"{x:.2f}->{y:.2f}" for x, y in zip(cal["x"], cal["y"]))
-            md.append(f"| {dt} | {cal['points']} | {cal['right']} | {knots} |")
-        else:
-            md.append(f"| {dt} | - | - | none (reading confidence used as it is) |")
+    md += _calibrator_table(lock, "calibrator", "Confidence calibrators (isotonic, out-of-fold held-out values)",
+                            "held-out values", "raw score", "none (raw score used)")
+    md += _calibrator_table(lock, "reading_calibrator",
+                            "OCR reading calibrators (isotonic, values the locked code read from its own scanned samples)",
+                            "OCR'd values", "reading confidence", "none (reading confidence used as it is)")
     artifacts.atomic_write(out / "compile_report.json", (json.dumps(report, indent=2, sort_keys=True) + "\n").encode())
     artifacts.atomic_write(out / "compile_report.md", ("\n".join(md) + "\n").encode())
     console.print(table)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Hashable, Iterable
 from decimal import Decimal
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from extractors import runtime as rt
 from extractors._rt_values import OCR_CONFUSABLE as _CONFUSABLE_IN_NUMBER, OCR_TO_DIGIT as _TO_DIGIT, fix_icd10
@@ -65,6 +65,9 @@ def fix_uuid(value: str) -> str:
 
 # repairs for coded values, by code system: the system's own shape says which letters are digits
 CODE_FIXES = {"icd10cm": fix_icd10, "npi": fix_digits}
+# and, for a code that is a label's whole value (no amount stands there), what more it allows:
+# a leading 1 is the ICD-10-CM chapter letter I (`163.9`)
+WHOLE_CODE_FIXES = {"icd10cm": partial(fix_icd10, chapter=True)}
 
 
 # shapes that collapse to one class in a label skeleton (towards letters: labels are words)
@@ -184,8 +187,7 @@ def ocr_field(doc, pairs, *, kind: str, labels: set[str], keywords: dict[str, fl
     scanned = ocr_pages(doc)
     placed = rt._placed_as_learned(pairs.pairs, label_relations)
     readings: list[tuple[float, int, object, object]] = []   # (score, index, value, Found)
-    own_unread = False  # a learned label was read, and its value was not
-    unread: list[tuple[int, int, str, str]] = []  # (pair index, page, relation, label) of labelled values that did not read
+    unread: list[tuple[int, int, str, str, float]] = []  # (pair index, page, relation, label, score) of labelled values that did not read
     for i, pair in enumerate(pairs.pairs):
         if len(pair.value_words) > max_words * 3:
             continue
@@ -217,16 +219,14 @@ def ocr_field(doc, pairs, *, kind: str, labels: set[str], keywords: dict[str, fl
         if parsed is None and pair.page in scanned and kind in NUMERIC_KINDS:
             parsed = rt.parse_value(fix_digits(text), kind, order=p_order, system=system, pattern=pattern)
         if parsed is None and pair.page in scanned and kind == "code" and system in CODE_FIXES:
-            fix = CODE_FIXES[system]
-            parsed = (rt.parse_value(fix(text), kind, system=system, pattern=pattern)
-                      or rt.parse_value(fix(" ".join(w.text for w in pair.value_words)), kind, system=system, pattern=pattern))
-            if parsed is None and system == "icd10cm" and len(pair.value_words) == 1:
-                # a code label's whole value: no amount, so a leading 1 is the chapter letter I (`163.9`)
-                parsed = rt.parse_value(fix_icd10(text, chapter=True), kind, system=system, pattern=pattern)
-        if parsed is None and score >= 2.0 and pair.page in scanned and rt.norm_phrase(pair.label) in labels:
-            own_unread = True
+            fixes = [CODE_FIXES[system]]
+            if len(pair.value_words) == 1 and system in WHOLE_CODE_FIXES:
+                fixes.append(WHOLE_CODE_FIXES[system])
+            whole = " ".join(w.text for w in pair.value_words)
+            parsed = next((got for fix in fixes for t in (text, whole)
+                           if (got := rt.parse_value(fix(t), kind, system=system, pattern=pattern)) is not None), None)
         if parsed is None and pair.page in scanned:
-            unread.append((i, pair.page, pair.relation, rt.norm_phrase(pair.label)))
+            unread.append((i, pair.page, pair.relation, rt.norm_phrase(pair.label), score))
         if parsed is None or not rt._name_shaped(parsed[0], kind, name_order) or rt._refused(parsed[1], suffix, no_digits, max_len, capitalised):
             continue
         if fallback and not rt._label_under_value(doc, pair):
@@ -272,15 +272,15 @@ def ocr_field(doc, pairs, *, kind: str, labels: set[str], keywords: dict[str, fl
     if len(group) > 1 and share < VOTE_AGREEMENT:
         found = rt.Found(found.value, found.page, found.bbox, found.text, round(found.confidence * share, 3))
     won = pairs.pairs[winner[1]]
+    own_unread = rt.norm_phrase(won.label) not in labels and any(label in labels and score >= 2.0
+                                                                 for _, _, _, label, score in unread)
     earlier_unread = any(j < winner[1] and page == won.page and relation == won.relation and label == wording
-                         for j, page, relation, label in unread)
-    if ((own_unread and rt.norm_phrase(pairs.pairs[winner[1]].label) not in labels) or earlier_unread
-            or misread_glyph(found.text, kind)):
+                         for j, page, relation, label, _ in unread)
+    if own_unread or earlier_unread or misread_glyph(found.text, kind):
         # the field's own label was read and its value was not, so another label's value is a
         # guess; the same label, placed the same way, printed earlier on the page over a value
         # that did not read (the one a text layer would take); or the value holds a glyph no
-        # word does (`NSTEM!`):
-        # either way, for review
+        # word does (`NSTEM!`): either way, for review
         found = rt.Found(found.value, found.page, found.bbox, found.text, round(found.confidence * DOUBT, 3))
     return found
 

@@ -230,7 +230,8 @@ def reading_confidence(doc: Any, found: Any) -> float:
     a split vote, a garbled word), capped on an OCR'd page by the lowest word confidence in the
     value's box. What the gate caps a scanned value's confidence with, through the reading
     calibrator."""
-    conf = float(getattr(found, "confidence", None) if getattr(found, "confidence", None) is not None else 1.0)
+    own = getattr(found, "confidence", None)
+    conf = 1.0 if own is None else float(own)
     ocr = lowest_ocr_confidence(doc, getattr(found, "page", None), getattr(found, "bbox", None))
     if ocr is not None:
         conf = min(conf, ocr)

@@ -210,10 +210,9 @@ def pair_index(doc: Document, vocabulary: Iterable[str] = ()) -> PairIndex:
     if shared is None:
         return PairIndex(list(iter_pairs(doc, vocabulary)))
     key = (id(doc), frozenset(vocabulary))
-    hit = shared.get(key)
-    if hit is None or hit[0] is not doc:
-        hit = shared[key] = (doc, PairIndex(list(iter_pairs(doc, vocabulary))))
-    return hit[1]
+    if key not in shared:
+        shared[key] = (doc, PairIndex(list(iter_pairs(doc, vocabulary))))
+    return shared[key][1]
 
 
 def field(doc: Document, *, kind: str, labels: Iterable[str] = (), keywords: dict[str, float] | None = None,

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field as dc_field
 from typing import Any, Iterable
 
 from extractors import runtime
+from extractors._rt_rows import prints_same
 from extractors.canonical import canonical, values_match
 from extractors.plan import ColumnPlan, FieldPlan, Plan, TablePlan, kind_of
 from extractors.schema import FieldSpec, Schema
@@ -473,7 +474,7 @@ def named_alike(tp: TablePlan, fields: dict[str, FieldPlan]) -> set[tuple[str, s
     column and the `Principal diagnosis` field name the same kind of thing."""
     out = set()
     for col in tp.columns:
-        stems = {k for k, w in dict(col.keywords).items() if w >= 0.5}
+        stems = {k for k, w in col.keywords.items() if w >= 0.5}
         for fname, fp in fields.items():
             if stems & {k for k, w in fp.keywords.items() if w >= 0.5}:
                 out.add((col.name, fname))
@@ -486,8 +487,6 @@ def never_repeated(schema: Schema, name: str, goldens: list[dict], alike: set[tu
     MIN_REPEAT_EVIDENCE samples holding both: the samples list the principal diagnosis apart
     from the other diagnoses, so a row printing it is that field, not one more row
     (`runtime.drop_repeated_rows`)."""
-    from extractors._rt_rows import prints_same
-
     out: dict[str, list[str]] = {}
     for cname, cspec in schema.fields[name].columns.items():
         if cspec.type not in REPEAT_TYPES:
