@@ -1,6 +1,6 @@
 """OCR throughput of a profile against its bound, beside a baseline profile measured in the same run.
 
-    python -m eval.bench.ocr_bench [--profile clean] [--baseline default] [--docs 6] [--blank 2]
+    python -m eval.bench.ocr_bench [--profile clean] [--baseline default] [--docs 12] [--blank 2] [--repeat 3]
 
 The pages are heavy-damage scans of the corpus generator (`eval.corpus --damage heavy`) plus
 blank scanned pages (paper tone, noise, a photocopy shadow). For each profile:
@@ -125,9 +125,17 @@ def parallel(paths: list[Path], blanks: set[Path], profile: str, workers: int) -
             "load_avg_1min_at_start": l0, "wall_s": round(wall, 2), "cpu_s_this_process": round(_cpu() - c0, 2)}
 
 
-def measure(paths: list[Path], blanks: set[Path], profile: str, cores: int) -> dict:
-    one = one_thread(paths, blanks, profile)
-    par = parallel(paths, blanks, profile, cores)
+def _median_run(runs: list[dict], key: str) -> dict:
+    """The run with the median `key` (an odd count of runs gives a run that happened)."""
+    return sorted(runs, key=lambda r: r[key])[len(runs) // 2]
+
+
+def measure(paths: list[Path], blanks: set[Path], profile: str, cores: int, repeat: int = 3) -> dict:
+    """Median of `repeat` one-thread and `repeat` parallel passes: a few seconds of wall time
+    per pass moves with the host's other tenants, and the median drops the outliers."""
+    one = _median_run([one_thread(paths, blanks, profile) for _ in range(repeat)], "s_per_page_wall")
+    par = _median_run([parallel(paths, blanks, profile, cores) for _ in range(repeat)], "pages_per_s_wall")
+    one["runs"], par["runs"] = repeat, repeat
     bound_wall = cores / one["s_per_page_wall"]
     bound_cpu = cores / one["cpu_s_per_page"]
     return {
@@ -145,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m eval.bench.ocr_bench")
     ap.add_argument("--profile", default="clean", help="the profile to measure")
     ap.add_argument("--baseline", default="default", help="measured the same way in the same run")
-    ap.add_argument("--docs", type=int, default=6, help="heavy-damage corpus documents (1-2 pages each)")
+    ap.add_argument("--docs", type=int, default=12, help="heavy-damage corpus documents (1-2 pages each)")
+    ap.add_argument("--repeat", type=int, default=3, help="passes per measurement; the median is reported")
     ap.add_argument("--blank", type=int, default=2, help="blank scanned pages mixed in")
     ap.add_argument("--cores", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--out", type=Path, default=RESULTS)
@@ -161,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         res["documents"] = len(paths)
         ingest(scans[0], cache_dir=None)  # imports, pdfium and Tesseract warm
         for name in dict.fromkeys([a.baseline, a.profile]):
-            res[name] = measure(paths, set(blanks), name, a.cores)
+            res[name] = measure(paths, set(blanks), name, a.cores, a.repeat)
             print(name, json.dumps(res[name]), flush=True)
     res["blank_pages_cost_no_ocr"] = all(res[n]["one_thread"]["blank_pages_ocr_calls"] == 0 for n in (a.baseline, a.profile))
     res["note"] = ("bound = cores / one-thread seconds per page; share_of_bound = parallel pages/s / bound. "

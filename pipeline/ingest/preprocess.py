@@ -17,6 +17,10 @@ import numpy as np
 
 Step = Callable[[np.ndarray, float], np.ndarray]
 
+# docc runs one OCR worker per core (`ingest_many`); OpenCV's own thread pool on top of that
+# oversubscribes the cores, so every page is cleaned on its worker's one thread
+cv2.setNumThreads(1)
+
 # sha256 of this module's source: part of the OCR cache key, so changing a step never
 # serves pages cleaned by the old code
 FINGERPRINT = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
