@@ -1,11 +1,12 @@
 """The dev set's scanned variant: every document printed and scanned with real scan damage.
 
-`python -m eval.devset.scans --devset .cache/devset --out .cache/devset-scans [--layouts a,b] [--workers N]`
+`python -m eval.devset.scans --devset .cache/devset --out .cache/devset-scans [--layouts a,b] [--workers N] [--damage heavy|light]`
 
 Why: the dev set's PDFs all carry a text layer, so it says nothing about how the same real
 documents read from scans. This writes, for every score-split document, an image-only PDF made
 with the corpus scanner's HEAVY damage chain (eval.corpus.scan.to_scan: grey fills, inverted
-label cells, photocopy shadow, moire, skew, punch holes, noise, fax binarisation, JPEG), with
+label cells, photocopy shadow, moire, skew, punch holes, noise, fax binarisation, JPEG; or with
+`--damage light` an office scan's slight skew, blur and noise), with
 the same golden JSON and the same `layouts/<layout>/<doc_type>/` folders, so `docc eval` can
 score a layout's text and scan side by side with one set of extractors.
 
@@ -36,17 +37,17 @@ def _seed(doc_id: str) -> int:
     return int.from_bytes(hashlib.sha256(f"devset-scan:{doc_id}".encode()).digest()[:8], "big")
 
 
-def scan_pdf(src: Path, dst: Path, doc_id: str) -> None:
-    """One image-only PDF with heavy scan damage, seeded by `doc_id`."""
+def scan_pdf(src: Path, dst: Path, doc_id: str, damage: str = "heavy") -> None:
+    """One image-only PDF with `damage` ("heavy" or "light") scan damage, seeded by `doc_id`."""
     seed = _seed(doc_id)
-    data, ext = to_scan(src.read_bytes(), "pdf", random.Random(seed), np.random.default_rng(seed), damage="heavy")
+    data, ext = to_scan(src.read_bytes(), "pdf", random.Random(seed), np.random.default_rng(seed), damage=damage)
     assert ext == "pdf"
     dst.write_bytes(data)
 
 
-def _job(args: tuple[str, str, str]) -> None:
-    src, dst, doc_id = args
-    scan_pdf(Path(src), Path(dst), doc_id)
+def _job(args: tuple[str, str, str, str]) -> None:
+    src, dst, doc_id, damage = args
+    scan_pdf(Path(src), Path(dst), doc_id, damage)
 
 
 def _folder(src_dir: Path, dst_dir: Path, suffix: str, jobs: list, keep_text: bool) -> None:
@@ -65,8 +66,9 @@ def _folder(src_dir: Path, dst_dir: Path, suffix: str, jobs: list, keep_text: bo
                 shutil.copyfile(f, dst_dir / f.name)
 
 
-def build_scans(devset: Path, out: Path, layouts: list[str] | None = None, workers: int = 1) -> dict:
-    """Write the scanned variant of `devset` under `out`; returns {"layouts", "documents"}."""
+def build_scans(devset: Path, out: Path, layouts: list[str] | None = None, workers: int = 1,
+                damage: str = "heavy") -> dict:
+    """Write the scanned variant of `devset` under `out`; returns {"layouts", "documents", "damage"}."""
     for stale in ("compile", "layouts"):
         if (out / stale).exists():
             shutil.rmtree(out / stale)
@@ -85,6 +87,7 @@ def build_scans(devset: Path, out: Path, layouts: list[str] | None = None, worke
         for dt_dir in sorted((devset / "layouts" / name).iterdir()):
             if dt_dir.is_dir():
                 _folder(dt_dir, out / "layouts" / name / dt_dir.name, "", jobs, keep_text=False)
+    jobs = [(*j, damage) for j in jobs]
     if workers > 1:
         with ProcessPoolExecutor(workers) as pool:
             list(pool.map(_job, jobs))
@@ -93,7 +96,7 @@ def build_scans(devset: Path, out: Path, layouts: list[str] | None = None, worke
             _job(j)
     if (devset / "manifest.json").exists():
         shutil.copyfile(devset / "manifest.json", out / "manifest.json")
-    return {"layouts": len(names), "documents": len(jobs)}
+    return {"layouts": len(names), "documents": len(jobs), "damage": damage}
 
 
 def main() -> None:
@@ -103,10 +106,12 @@ def main() -> None:
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--layouts", default="", help="comma-separated layout folder names (default: all)")
     ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--damage", choices=("heavy", "light"), default="heavy",
+                    help="heavy: the corpus's HEAVY chain (default); light: slight skew, blur and noise")
     a = ap.parse_args()
     if a.out.resolve() == a.devset.resolve():
         raise SystemExit("--out must differ from --devset")
-    res = build_scans(a.devset, a.out, [s for s in a.layouts.split(",") if s] or None, a.workers)
+    res = build_scans(a.devset, a.out, [s for s in a.layouts.split(",") if s] or None, a.workers, a.damage)
     print(f"dev-set scans: {res['documents']} documents in {res['layouts']} layouts (+ compile) under {a.out}")
     (a.out / "scans.json").write_text(json.dumps(res, indent=2) + "\n")
 
