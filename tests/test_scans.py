@@ -609,3 +609,53 @@ def test_a_second_column_header_of_the_label_on_a_scanned_page_heads_another_val
     so the value goes to review."""
     found = _discharge("ds_c_07.png")["primary_diagnosis_code"]
     assert found.value == "I63.9" and found.confidence < 0.5
+
+
+def _ruled_table_page(dpi: int = 200) -> np.ndarray:
+    """A scanned-looking page: a ruled 3x3 table (a two-line cell in it) under a text line,
+    slightly rotated, with noise; real raster for Tesseract."""
+    a = np.full((1000, 1400), 250, np.uint8)
+    cv2.putText(a, "Laboratory results", (80, 110), cv2.FONT_HERSHEY_SIMPLEX, 1.1, 0, 2, cv2.LINE_AA)
+    xs, ys = (80, 520, 900, 1250), (180, 270, 440, 530)
+    for x in xs:
+        cv2.line(a, (x, ys[0]), (x, ys[-1]), 40, 3)
+    for y in ys:
+        cv2.line(a, (xs[0], y), (xs[-1], y), 40, 3)
+    cells = [["Test", "Value", "Unit"], ["Sodium", "135", "mmol/L"], ["Potassium", "4.1", "mmol/L"]]
+    for r, row in enumerate(cells):
+        for c, text in enumerate(row):
+            cv2.putText(a, text, (xs[c] + 25, ys[r] + 60), cv2.FONT_HERSHEY_SIMPLEX, 1.1, 0, 2, cv2.LINE_AA)
+    cv2.putText(a, "serum", (xs[0] + 25, ys[1] + 125), cv2.FONT_HERSHEY_SIMPLEX, 1.1, 0, 2, cv2.LINE_AA)
+    m = cv2.getRotationMatrix2D((700, 500), 0.6, 1.0)
+    a = cv2.warpAffine(a, m, (1400, 1000), borderValue=250)
+    rng = np.random.default_rng(4)
+    return np.clip(a.astype(np.int16) + rng.normal(0, 6, a.shape).astype(np.int16), 0, 255).astype(np.uint8)
+
+
+def test_a_ruled_table_on_a_scan_is_read_as_a_grid_and_its_rules_are_cached(tmp_path):
+    from pipeline.ingest import ingest
+
+    path = tmp_path / "table.png"
+    Image.fromarray(_ruled_table_page()).save(path, dpi=(200, 200))
+    cache = tmp_path / "cache"
+    first = ingest(path, cache_dir=cache, profile="clean")
+    page = first.pages[0]
+    assert page.source == "ocr"
+    grids = [g for g in page.tables if len(g.rows) >= 3]
+    assert len(grids) == 1
+    rows = [[c.text for c in row if c is not None and c.words] for row in grids[0].rows]
+    assert rows[0] == ["Test", "Value", "Unit"]
+    assert rows[1][0] == "Sodium serum"          # the two-line cell is one cell, not two rows
+    assert rows[2][:2] == ["Potassium", "4.1"]
+    calls = ocr.OCR_CALLS
+    again = ingest(path, cache_dir=cache, profile="clean")
+    assert ocr.OCR_CALLS == calls                  # served from the cache, rules and all
+    assert again.pages[0].tables == page.tables
+
+
+def test_text_without_rules_makes_no_grid_on_a_scan():
+    words, rules = ocr.read_image(Image.fromarray(_text_page(["Patient: Jane Doe", "Sodium 135 mmol/L",
+                                                             "Potassium 4.1 mmol/L"])), 200, profile="clean")
+    assert words and rules == []
+
+

@@ -1,4 +1,5 @@
-"""Ruled and filled table grids on text-layer pages, as typed records on the Page.
+"""Ruled and filled table grids, as typed records on the Page: from a text layer's drawn paths, or
+from the ruling lines found on a scanned page's image (`rules.find_rules`).
 
 Browsers and report writers draw table borders as thin filled rectangles or stroked lines.
 The grid they form is the most reliable reading of a printed table: it keeps a multi-line
@@ -9,6 +10,8 @@ intersections, cells, tables) find the grids. Cell text comes from our own pdfiu
 a cell's text is exactly the page's text.
 """
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -42,31 +45,36 @@ def _edges(page: pdfium.PdfPage, rotation: int, crop: tuple[float, float, float,
             x0, top, x1, bottom = ct - t, cr - r, ct - b, cr - l
         else:
             x0, top, x1, bottom = l - cl, ct - t, r - cl, ct - b
-        x0, x1 = min(x0, x1), max(x0, x1)
-        top, bottom = min(top, bottom), max(top, bottom)
-        w, h = x1 - x0, bottom - top
-        if w < MIN_EDGE and h < MIN_EDGE:
-            continue
-        if h <= 2.0:  # a horizontal rule (thin rect or stroked line)
-            y = (top + bottom) / 2
-            out.append({"object_type": "rect_edge", "x0": x0, "x1": x1, "top": y, "bottom": y,
-                        "width": w, "height": 0, "orientation": "h"})
-        elif w <= 2.0:
-            x = (x0 + x1) / 2
-            out.append({"object_type": "rect_edge", "x0": x, "x1": x, "top": top, "bottom": bottom,
-                        "width": 0, "height": h, "orientation": "v"})
-        else:  # a filled box (cell background or bordered box): its four sides
-            out += [
-                {"object_type": "rect_edge", "x0": x0, "x1": x1, "top": top, "bottom": top, "width": w, "height": 0,
-                 "orientation": "h"},
-                {"object_type": "rect_edge", "x0": x0, "x1": x1, "top": bottom, "bottom": bottom, "width": w,
-                 "height": 0, "orientation": "h"},
-                {"object_type": "rect_edge", "x0": x0, "x1": x0, "top": top, "bottom": bottom, "width": 0, "height": h,
-                 "orientation": "v"},
-                {"object_type": "rect_edge", "x0": x1, "x1": x1, "top": top, "bottom": bottom, "width": 0, "height": h,
-                 "orientation": "v"},
-            ]
+        out += _box_edges(x0, top, x1, bottom)
     return out
+
+
+def _box_edges(x0: float, top: float, x1: float, bottom: float) -> list[dict]:
+    """pdfplumber edges of one drawn box: a thin box is one rule, a wider one its four sides."""
+    x0, x1 = min(x0, x1), max(x0, x1)
+    top, bottom = min(top, bottom), max(top, bottom)
+    w, h = x1 - x0, bottom - top
+    if w < MIN_EDGE and h < MIN_EDGE:
+        return []
+    if h <= 2.0:  # a horizontal rule (thin rect or stroked line)
+        y = (top + bottom) / 2
+        return [{"object_type": "rect_edge", "x0": x0, "x1": x1, "top": y, "bottom": y,
+                 "width": w, "height": 0, "orientation": "h"}]
+    if w <= 2.0:
+        x = (x0 + x1) / 2
+        return [{"object_type": "rect_edge", "x0": x, "x1": x, "top": top, "bottom": bottom,
+                 "width": 0, "height": h, "orientation": "v"}]
+    # a filled box (cell background or bordered box): its four sides
+    return [
+        {"object_type": "rect_edge", "x0": x0, "x1": x1, "top": top, "bottom": top, "width": w, "height": 0,
+         "orientation": "h"},
+        {"object_type": "rect_edge", "x0": x0, "x1": x1, "top": bottom, "bottom": bottom, "width": w,
+         "height": 0, "orientation": "h"},
+        {"object_type": "rect_edge", "x0": x0, "x1": x0, "top": top, "bottom": bottom, "width": 0, "height": h,
+         "orientation": "v"},
+        {"object_type": "rect_edge", "x0": x1, "x1": x1, "top": top, "bottom": bottom, "width": 0, "height": h,
+         "orientation": "v"},
+    ]
 
 
 def _has_paths(page: pdfium.PdfPage) -> bool:
@@ -82,7 +90,19 @@ def find_grids(page: pdfium.PdfPage, words: tuple[Word, ...]) -> tuple[Grid, ...
     """The page's table grids (two cells or more) with each cell's words, top to bottom."""
     if not words or not _has_paths(page):
         return ()
-    edges = _edges(page, page.get_rotation() % 360, page.get_cropbox())
+    return grids_from_edges(_edges(page, page.get_rotation() % 360, page.get_cropbox()), words)
+
+
+def grids_from_rules(rules: Iterable[tuple[float, float, float, float]], words: tuple[Word, ...]) -> tuple[Grid, ...]:
+    """The grids that ruling lines found on a page image (`rules.find_rules`) draw, read like a
+    text layer's drawn paths."""
+    if not words:
+        return ()
+    return grids_from_edges([e for box in rules for e in _box_edges(*box)], words)
+
+
+def grids_from_edges(edges: list[dict], words: tuple[Word, ...]) -> tuple[Grid, ...]:
+    """pdfplumber's table geometry (snap, join, intersections, cells, tables) over `edges`."""
     if len(edges) < 4:
         return ()
     edges = _pt.merge_edges(edges, SNAP, SNAP, JOIN, JOIN)

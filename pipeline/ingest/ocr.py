@@ -1,4 +1,4 @@
-"""Tesseract OCR of one page image, its preprocessing, and the on-disk OCR cache.
+"""Tesseract OCR of one page image (its words and ruling lines), its preprocessing, and the on-disk OCR cache.
 
 Tesseract runs single-threaded (`OMP_THREAD_LIMIT=1`): on a 2-core machine two one-thread
 processes beat one two-thread process. Parallelism comes from worker processes.
@@ -10,22 +10,24 @@ import json
 import logging
 import os
 import tempfile
-from dataclasses import dataclass
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import cv2
 import numpy as np
 from PIL import Image, ImageOps
 
 from pipeline.document import Word
 from pipeline.ingest import preprocess as _pre
+from pipeline.ingest.rules import find_rules
 from pipeline.settings import settings
 
 log = logging.getLogger(__name__)
 
 # Bump when preprocessing or word handling changes: old cache entries stop matching.
-PREPROCESS_VERSION = "gray9"
+PREPROCESS_VERSION = "gray10"  # gray10: ruling lines kept with the words
 
 
 @dataclass(frozen=True)
@@ -179,17 +181,31 @@ def drop_flat_words(words: list[Word]) -> list[Word]:
 
 def ocr_image(img: Image.Image, dpi: float, lang: str | None = None, timeout: float = 300,
               profile: str | None = None) -> list[Word]:
+    """The words of `read_image` alone."""
+    return read_image(img, dpi, lang, timeout, profile)[0]
+
+
+Rule = tuple[float, float, float, float]
+
+
+def read_image(img: Image.Image, dpi: float, lang: str | None = None, timeout: float = 300,
+               profile: str | None = None) -> tuple[list[Word], list[Rule]]:
     """OCR a page image with a profile's cleanup chain and page segmentation mode; word boxes
-    come back in points (px * 72 / dpi), conf 0..1. A blank page returns [] without OCR."""
+    come back in points (px * 72 / dpi), conf 0..1, with the ruling lines of the image Tesseract
+    read (`rules.find_rules`: a scanned table's grid). A blank page returns ([], []) without OCR."""
     global OCR_CALLS
     prof = get_profile(profile)
     pytesseract = _pytesseract()
     gray = preprocess(img)
     arr = np.asarray(gray, dtype=np.uint8)
     if _pre.is_blank(arr, dpi):
-        return []
+        return [], []
     if prof.chain != "none":
-        gray = Image.fromarray(_pre.apply(_pre.CHAINS[prof.chain], arr, dpi), mode="L")
+        arr = _pre.apply(_pre.CHAINS[prof.chain], arr, dpi)
+        gray = Image.fromarray(arr, mode="L")
+        rules = find_rules(arr, dpi)
+    else:
+        rules = find_rules(cv2.threshold(arr, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[1], dpi)
     gray.format = "PPM"  # pytesseract writes an uncompressed PGM: much cheaper than PNG
     OCR_CALLS += 1
     data = pytesseract.image_to_data(
@@ -226,7 +242,7 @@ def ocr_image(img: Image.Image, dpi: float, lang: str | None = None, timeout: fl
                 round(min(max(conf / 100.0, 0.0), 1.0), 4),
             )
         )
-    return drop_flat_words(words)
+    return drop_flat_words(words), rules
 
 
 # --- cache --------------------------------------------------------------------------------
@@ -237,6 +253,7 @@ class OcrPage:
     width: float
     height: float
     words: list[Word]
+    rules: list[Rule] = field(default_factory=list)
 
 
 def cache_key(sha256: str, page: int, dpi: float, lang: str | None = None, profile: str | None = None) -> str:
@@ -261,7 +278,8 @@ def cache_get(cache_dir: Path | None, key: str) -> OcrPage | None:
         with open(p, "rb") as f:
             obj = json.loads(f.read())
         words = [Word(t, x0, tp, x1, bt, c) for t, x0, tp, x1, bt, c in obj["words"]]
-        return OcrPage(float(obj["width"]), float(obj["height"]), words)
+        rules = [tuple(r) for r in obj["rules"]]  # an entry written before rules were kept: recomputed
+        return OcrPage(float(obj["width"]), float(obj["height"]), words, rules)
     except FileNotFoundError:
         return None
     except Exception:  # unreadable or stale-format entry: recompute
@@ -278,10 +296,11 @@ def cache_put(cache_dir: Path | None, key: str, page: OcrPage) -> None:
         p.parent.mkdir(parents=True, exist_ok=True)
         payload = json.dumps(
             {
-                "v": 1,
+                "v": 2,
                 "width": page.width,
                 "height": page.height,
                 "words": [[w.text, w.x0, w.top, w.x1, w.bottom, w.conf] for w in page.words],
+                "rules": [list(r) for r in page.rules],
             },
             ensure_ascii=False,
             separators=(",", ":"),

@@ -49,7 +49,7 @@ def plan(
         hit = _ocr.cache_get(cache_dir, key)
         if hit is not None:
             hits += 1
-            pages.append(_make_page(index + 1, hit.width, hit.height, "ocr", hit.words))
+            pages.append(_make_page(index + 1, hit.width, hit.height, "ocr", hit.words, rules=hit.rules))
             return
         pages.append(
             OcrTask(str(raw.path), raw.sha256, raw.format, index, task_dpi, width, height,
@@ -81,7 +81,7 @@ def run_ocr_task(task: OcrTask) -> Page:
     else:
         img, dpi = _load_frame(data, task.index, task.limits)
     try:
-        words = _ocr.ocr_image(img, dpi, task.lang, profile=task.profile)  # a blank page never reaches Tesseract
+        words, rules = _ocr.read_image(img, dpi, task.lang, profile=task.profile)  # a blank page never reaches Tesseract
     except IngestError:
         raise
     except RuntimeError as e:
@@ -94,8 +94,8 @@ def run_ocr_task(task: OcrTask) -> Page:
         img.close()
     width, height = task.width, task.height
     cache_dir = Path(task.cache_dir) if task.cache_dir is not None else None
-    _ocr.cache_put(cache_dir, task.key, _ocr.OcrPage(width, height, words))
-    return _make_page(task.index + 1, width, height, "ocr", words)
+    _ocr.cache_put(cache_dir, task.key, _ocr.OcrPage(width, height, words, rules))
+    return _make_page(task.index + 1, width, height, "ocr", words, rules=rules)
 
 # --- assemble -----------------------------------------------------------------------------
 
