@@ -104,9 +104,11 @@ report-devset: devset ## compile (synth) on the dev set's compile layouts, score
 	$(BIN)/python -m eval.devset.summary reports/devset/report.json --manifest $(DEVSET_DIR)/manifest.json --out reports/devset/summary.md
 
 DEVSET_SCANS_DIR ?= .cache/devset-scans
+# heavy: the corpus's HEAVY damage chain; light: an office scan's slight skew, blur and noise
+DEVSET_SCAN_DAMAGE ?= heavy
 
-devset-scans: devset ## the dev set printed and scanned (heavy scan damage, seeded per document) into $(DEVSET_SCANS_DIR)
-	$(BIN)/python -m eval.devset.scans --devset $(DEVSET_DIR) --out $(DEVSET_SCANS_DIR) --workers 2
+devset-scans: devset ## the dev set printed and scanned (DEVSET_SCAN_DAMAGE=heavy|light, seeded per document) into $(DEVSET_SCANS_DIR)
+	$(BIN)/python -m eval.devset.scans --devset $(DEVSET_DIR) --out $(DEVSET_SCANS_DIR) --workers 2 --damage $(DEVSET_SCAN_DAMAGE)
 
 report-devset-scans: devset-scans ## compile on the compile split with its scans; score every layout as text and as scan: reports/devset-scans/ (summary: text -> scan)
 	$(DOCC) compile --samples $(DEVSET_SCANS_DIR)/compile --backend synth --out $(DEVSET_SCANS_DIR)/extractors --force --accept-weak
