@@ -36,7 +36,7 @@ def _devset(root: Path) -> None:
 def test_scanned_devset_is_image_only_deterministic_and_keeps_gold(tmp_path):
     _devset(tmp_path / "dev")
     res = build_scans(tmp_path / "dev", tmp_path / "a")
-    assert res == {"layouts": 1, "documents": 2}
+    assert res == {"layouts": 1, "documents": 2, "damage": "heavy"}
     lay = Path("layouts/vendor_pdf/ccd_summary")
     scan = tmp_path / "a" / lay / "vendor_pdf_s1.pdf"
     assert "Newman" in _text(tmp_path / "dev" / lay / "vendor_pdf_s1.pdf")
@@ -49,3 +49,15 @@ def test_scanned_devset_is_image_only_deterministic_and_keeps_gold(tmp_path):
     comp = sorted(p.name for p in (tmp_path / "a" / "compile" / "ccd_summary").iterdir())
     assert comp == ["schema.yaml", "vendor_pdf_c1.json", "vendor_pdf_c1.pdf",
                     f"vendor_pdf_c1{SCAN_SUFFIX}.json", f"vendor_pdf_c1{SCAN_SUFFIX}.pdf"]
+
+
+def test_light_damage_scans_differ_from_heavy_and_keep_gold(tmp_path):
+    _devset(tmp_path / "dev")
+    assert build_scans(tmp_path / "dev", tmp_path / "light", damage="light")["damage"] == "light"
+    lay = Path("layouts/vendor_pdf/ccd_summary")
+    light = tmp_path / "light" / lay / "vendor_pdf_s1.pdf"
+    scan_pdf(tmp_path / "dev" / lay / "vendor_pdf_s1.pdf", tmp_path / "heavy.pdf", "vendor_pdf_s1")
+    assert _text(light).strip() == "" and light.read_bytes() != (tmp_path / "heavy.pdf").read_bytes()
+    scan_pdf(tmp_path / "dev" / lay / "vendor_pdf_s1.pdf", tmp_path / "again.pdf", "vendor_pdf_s1", damage="light")
+    assert light.read_bytes() == (tmp_path / "again.pdf").read_bytes()
+    assert (tmp_path / "light" / lay / "vendor_pdf_s1.json").read_text() == (tmp_path / "dev" / lay / "vendor_pdf_s1.json").read_text()
