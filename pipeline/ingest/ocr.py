@@ -21,6 +21,7 @@ from PIL import Image, ImageOps
 
 from pipeline.document import Word
 from pipeline.ingest import preprocess as _pre
+from pipeline.ingest.rules import Box as Rule
 from pipeline.ingest.rules import find_rules
 from pipeline.settings import settings
 
@@ -183,9 +184,6 @@ def ocr_image(img: Image.Image, dpi: float, lang: str | None = None, timeout: fl
               profile: str | None = None) -> list[Word]:
     """The words of `read_image` alone."""
     return read_image(img, dpi, lang, timeout, profile)[0]
-
-
-Rule = tuple[float, float, float, float]
 
 
 def read_image(img: Image.Image, dpi: float, lang: str | None = None, timeout: float = 300,
