@@ -105,6 +105,15 @@ def test_cache_key_depends_on_profile_and_unknown_profile_fails():
         ocr.get_profile("no-such-profile")
 
 
+def test_cache_key_changes_with_the_rule_finding_code(monkeypatch):
+    """Rules are cached with the words: rules found by older code are never served."""
+    from pipeline.ingest import rules
+
+    before = ocr.cache_key("ab" * 32, 1, 300, "eng", "clean")
+    monkeypatch.setattr(rules, "FINGERPRINT", "0" * 16)
+    assert ocr.cache_key("ab" * 32, 1, 300, "eng", "clean") != before
+
+
 def test_ocr_noise_words_are_dropped_on_a_damaged_page(tmp_path, monkeypatch):
     """Specks and hole edges that Tesseract reads as "!", "{", "|" are dropped (real Tesseract,
     heavy damage); a short word with a letter (a flag `H`, a unit `s`) is kept."""

@@ -24,6 +24,7 @@ import json
 import random
 import shutil
 from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -45,8 +46,8 @@ def scan_pdf(src: Path, dst: Path, doc_id: str, damage: str = "heavy") -> None:
     dst.write_bytes(data)
 
 
-def _job(args: tuple[str, str, str, str]) -> None:
-    src, dst, doc_id, damage = args
+def _job(args: tuple[str, str, str], damage: str) -> None:
+    src, dst, doc_id = args
     scan_pdf(Path(src), Path(dst), doc_id, damage)
 
 
@@ -87,13 +88,13 @@ def build_scans(devset: Path, out: Path, layouts: list[str] | None = None, worke
         for dt_dir in sorted((devset / "layouts" / name).iterdir()):
             if dt_dir.is_dir():
                 _folder(dt_dir, out / "layouts" / name / dt_dir.name, "", jobs, keep_text=False)
-    jobs = [(*j, damage) for j in jobs]
+    job = partial(_job, damage=damage)
     if workers > 1:
         with ProcessPoolExecutor(workers) as pool:
-            list(pool.map(_job, jobs))
+            list(pool.map(job, jobs))
     else:
         for j in jobs:
-            _job(j)
+            job(j)
     if (devset / "manifest.json").exists():
         shutil.copyfile(devset / "manifest.json", out / "manifest.json")
     return {"layouts": len(names), "documents": len(jobs), "damage": damage}

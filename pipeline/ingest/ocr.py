@@ -15,14 +15,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import cv2
 import numpy as np
 from PIL import Image, ImageOps
 
 from pipeline.document import Word
 from pipeline.ingest import preprocess as _pre
-from pipeline.ingest.rules import Box as Rule
-from pipeline.ingest.rules import find_rules
+from pipeline.ingest import rules as _rules
+from pipeline.ingest.rules import Box as Rule, find_rules
 from pipeline.settings import settings
 
 log = logging.getLogger(__name__)
@@ -203,7 +202,7 @@ def read_image(img: Image.Image, dpi: float, lang: str | None = None, timeout: f
         gray = Image.fromarray(arr, mode="L")
         rules = find_rules(arr, dpi)
     else:
-        rules = find_rules(cv2.threshold(arr, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[1], dpi)
+        rules = find_rules(_pre.otsu(arr, dpi), dpi)  # the rules of the page as binarised for cleanup
     gray.format = "PPM"  # pytesseract writes an uncompressed PGM: much cheaper than PNG
     OCR_CALLS += 1
     data = pytesseract.image_to_data(
@@ -256,11 +255,12 @@ class OcrPage:
 
 def cache_key(sha256: str, page: int, dpi: float, lang: str | None = None, profile: str | None = None) -> str:
     """Content hash + page + the dpi the page is OCR'd at + Tesseract version + preprocessing
-    + OCR profile (its engine, psm and chain) + the cleanup code's fingerprint, so editing a
-    profile or a cleanup step invalidates the entries it would have produced."""
+    + OCR profile (its engine, psm and chain) + the cleanup and rule-finding code's
+    fingerprints, so editing a profile, a cleanup step or how rules are found invalidates the
+    entries it would have produced."""
     prof = get_profile(profile)
     extra = (f"{float(dpi):.2f}|{tesseract_version()}|{PREPROCESS_VERSION}|{lang or settings().ocr_lang}"
-             f"|{prof.name}:{prof.engine}:{prof.psm}:{prof.chain}|{_pre.FINGERPRINT}")
+             f"|{prof.name}:{prof.engine}:{prof.psm}:{prof.chain}|{_pre.FINGERPRINT}|{_rules.FINGERPRINT}")
     return f"{sha256}-p{page}-{hashlib.sha256(extra.encode()).hexdigest()[:16]}"
 
 
