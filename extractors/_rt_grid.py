@@ -4,6 +4,7 @@ keep runtime.py small; base layer imports only."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Iterable
 
 from pipeline.document import BBox, Document, Grid
@@ -12,6 +13,7 @@ from extractors._rt_rows import (
     _page_median_height, _repeated_lines, _same_style, distinct_rows, is_heading_line, names_section, row_name, says_none,
     unit_text,
 )
+from extractors._rt_textgrid import header_words, text_grids
 from extractors._rt_units import snap_unit_columns
 from extractors._rt_values import Found, collapse, norm_phrase
 from extractors._rt_cells import _line_height
@@ -297,7 +299,26 @@ def _names_heads(text: str, heads: frozenset[str]) -> bool:
 
 def grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required: Iterable[str] = (),
               headings: Iterable[str] = (), max_header_row: int = 2) -> Found | None:
-    """Rows of the drawn table grids (Page.tables) whose header row names the field's columns.
+    """Rows of the drawn table grids (Page.tables) whose header row names the field's columns;
+    when no drawn grid does, the same reading of the grids its words line up in
+    (`_rt_textgrid.text_grids`: a table printed without borders, or a scan whose faint rules
+    did not survive). See `_grid_rows`."""
+    kw = dict(columns=columns, anchor=anchor, required=tuple(required), headings=tuple(headings),
+              max_header_row=max_header_row)
+    found = _grid_rows(doc, **kw)
+    if found is not None:
+        return found
+    words = header_words(columns)
+    pages = tuple(replace(p, tables=text_grids(p, words)) for p in doc.pages)
+    if not any(p.tables for p in pages):
+        return None
+    return _grid_rows(replace(doc, pages=pages), **kw, headed_only=True)
+
+
+def _grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required: tuple[str, ...],
+               headings: tuple[str, ...], max_header_row: int, headed_only: bool = False) -> Found | None:
+    """Rows of the page grids whose header row names the field's columns (`headed_only`: no
+    reading of grids without a header row, transposed or headless; a text grid has one).
 
     `columns` maps each column to its header wordings (`headers`: learned as printed first,
     `learned` of them, then the lexicon's), the `part` of its cell it reads (see cell_part) and
@@ -393,7 +414,7 @@ def grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required:
                 boxes.append(got[anchor].bbox)
                 if first_page is None:
                     first_page = page.number
-    if not rows and allowed:
+    if not rows and allowed and not headed_only:
         for page in doc.pages:
             for gi, grid in enumerate(page.tables):
                 if (page.number, gi) in allowed:
@@ -402,7 +423,7 @@ def grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required:
                             rows.append(got)
                             boxes.append(got[anchor].bbox)
                             first_page = first_page or page.number
-    if not rows and allowed and len(columns) == 1:
+    if not rows and allowed and len(columns) == 1 and not headed_only:
         for page in doc.pages:
             layout = _layout_grids(page)
             for gi, grid in enumerate(page.tables):

@@ -1,0 +1,169 @@
+"""Runtime helpers, part of `extractors.runtime`: table grids read from how the words line up,
+for tables printed without borders a page draws (no drawn paths, or ruling lines too faint to
+survive a scan's binarisation).
+
+`grid_rows` reads drawn grids first. When none carries the field's header, it reads these:
+a line naming one of the field's column headers, split into header cells, gives the columns
+(each from its header's left edge, or from where the body's cells start when the header is
+centred over them); the lines under it are the table until a section heading, a wide gap, or a
+line whose words cross a column edge (a sentence, no row). A printed row wrapped over several
+lines is one row: within a table, the gaps between a row's own lines are the small ones, the
+padding between rows the large ones. Base layer imports only.
+"""
+from __future__ import annotations
+
+from pipeline.document import Grid, GridCell, Line, Page, Word
+
+from extractors._rt_cells import _line_height, split_cells
+from extractors._rt_rows import _page_median_height, is_heading_line
+from extractors._rt_values import norm_phrase
+
+PAD = 2.0             # points left of a column's first printed character that still belong to it
+MAX_GAP = 2.5         # line heights: a wider vertical gap ends the table
+MIN_SPLIT = 0.2       # line heights: gaps must differ by this much to tell wrapped lines from rows
+HEADER_OVERLAP = 0.15  # line heights a header cell's own line overlaps the header line by
+MAX_HEADER_WORDS = 5  # words in one header cell (`Date of Last Treatment`)
+
+
+def header_words(columns: dict[str, dict]) -> frozenset[str]:
+    """Every word of every header wording of the field's columns, normalised."""
+    return frozenset(w for spec in columns.values() for h in spec.get("headers", ()) for w in norm_phrase(h).split())
+
+
+def text_grids(page: Page, words: frozenset[str]) -> tuple[Grid, ...]:
+    """The borderless tables of one page, under lines that print one of `words` (header words):
+    lines inside a drawn grid are left to it."""
+    drawn = [g.bbox for g in page.tables]
+    lines = [ln for ln in page.lines if not any(_within(ln, b) for b in drawn)]
+    median = _page_median_height(tuple(lines))
+    out: list[Grid] = []
+    i = 0
+    while i < len(lines):
+        cells = split_cells(lines[i], page.number, i, gap=0.8)
+        if not _header_like(cells) or not any(norm_phrase(w.text) in words for w in lines[i].words):
+            i += 1
+            continue
+        head = [lines[i]]
+        while i + len(head) < len(lines) and _continues_header(head, lines[i + len(head)]):
+            head.append(lines[i + len(head)])
+            cells += split_cells(head[-1], page.number, i, gap=0.8)
+        columns = _merged(cells)
+        body, edges = _table(columns, _body(lines, i + len(head)), median)
+        if len(columns) < 2 or not body:
+            i += 1
+            continue
+        out.append(_grid(head, body, edges, page.width))
+        i += len(head) + len(body)
+    return tuple(out)
+
+
+def _header_like(cells) -> bool:
+    """A header row names its columns: short cells without digits (a row of values has some) or
+    colons (`Comments: This product contains` labels a value)."""
+    return all(len(c.words) <= MAX_HEADER_WORDS and not any(ch.isdigit() or ch == ":" for w in c.words for ch in w.text)
+               for c in cells)
+
+
+def _continues_header(head: list[Line], line: Line) -> bool:
+    """A header cell printed a little lower or higher than its neighbours (vertically centred in
+    a taller header row, or wrapped: `Result` over `Value`) makes its own line, overlapping the
+    header lines by a good part of its height (no row under a header does)."""
+    return line.bbox[1] < max(ln.bbox[3] for ln in head) - HEADER_OVERLAP * _line_height(line)
+
+
+def _merged(cells) -> list[tuple[Word, ...]]:
+    """Header cells from one or more header lines, left to right; cells over the same columns
+    (`Rate` over `Quantity`) are one header."""
+    out: list[list[Word]] = []
+    for c in sorted(cells, key=lambda c: c.words[0].x0):
+        if out and c.words[0].x0 < max(w.x1 for w in out[-1]):
+            out[-1] += c.words
+        else:
+            out.append(list(c.words))
+    return [tuple(sorted(ws, key=lambda w: w.x0)) for ws in out]
+
+
+def _within(line: Line, box) -> bool:
+    x0, top, x1, bottom = line.bbox
+    cx, cy = (x0 + x1) / 2, (top + bottom) / 2
+    return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
+
+
+def _body(lines: list[Line], start: int) -> list[Line]:
+    """The lines under a header up to a wide gap."""
+    out: list[Line] = []
+    prev = lines[start - 1]
+    for ln in lines[start:]:
+        h = max(_line_height(prev), _line_height(ln))
+        if ln.bbox[1] - prev.bbox[3] > MAX_GAP * h:
+            break
+        out.append(ln)
+        prev = ln
+    return out
+
+
+def _table(header: list[tuple[Word, ...]], body: list[Line], median: float) -> tuple[list[Line], list[float]]:
+    """The body lines that are the table's rows, and the left edge of every column after the
+    first (see `_edge`). The table ends before a line with a word across a column edge (a
+    sentence printed over the columns, `No known medications`, is no row) or the next section's
+    heading (a heading-like line in the first column only: a row wrapped in capitals, `MG/ML |
+    MG/ML]`, fills several; a word wrapped in a later column, `place`, starts right of it)."""
+    starts = [c.words[0].x0 for ln in body for c in split_cells(ln, 0, 0)]
+    edges = [_edge(max(w.x1 for w in a), b[0].x0, body, starts) for a, b in zip(header, header[1:])]
+    for k, ln in enumerate(body):
+        if any(w.x0 < e < w.x1 for w in ln.words for e in edges) or (
+                is_heading_line(ln, median) and _columns_filled(ln, edges) == 1 and (not edges or ln.bbox[0] < edges[0])):
+            return body[:k], edges
+    return body, edges
+
+
+def _edge(left: float, right: float, body: list[Line], starts: list[float]) -> float:
+    """A column's left edge, between the previous header's end (`left`) and its own header's
+    start (`right`): that start, or a body cell's start left of it, whichever the fewest body
+    lines print a word across (the rightmost of equals). Left-aligned columns keep their
+    header's start; under a centred header the rows' own cells start further left."""
+    def crossed(x: float) -> int:
+        return sum(1 for ln in body if any(w.x0 < x < w.x1 for w in ln.words))
+
+    candidates = [right - PAD] + [x - PAD for x in starts if left < x < right]
+    return min(candidates, key=lambda x: (crossed(x), -x))
+
+
+def _columns_filled(line: Line, edges: list[float]) -> int:
+    return len({sum(1 for e in edges if w.x0 >= e) for w in line.words})
+
+
+def _rows(lines: list[Line]) -> list[list[Line]]:
+    """Lines grouped into printed rows. Within a table the gaps between lines come in one size
+    (every line a row) or two: the small gaps between a wrapped row's own lines (or their
+    overlap, on a scan) and the padding between rows. A line after a gap smaller than the first
+    clear jump between sizes continues the row above it."""
+    if len(lines) < 3:
+        return [[ln] for ln in lines]
+    gaps = [max(0.0, b.bbox[1] - a.bbox[3]) for a, b in zip(lines, lines[1:])]
+    height = sorted(_line_height(ln) for ln in lines)[len(lines) // 2]
+    ordered = sorted(gaps)
+    split = next(((a + b) / 2 for a, b in zip(ordered, ordered[1:]) if b - a >= MIN_SPLIT * height), None)
+    rows = [[lines[0]]]
+    for gap, ln in zip(gaps, lines[1:]):
+        if split is not None and gap < split:
+            rows[-1].append(ln)
+        else:
+            rows.append([ln])
+    return rows
+
+
+def _grid(head: list[Line], body: list[Line], edges: list[float], width: float) -> Grid:
+    bounds = [0.0, *edges, width]
+    rows = []
+    for group in [head, *_rows(body)]:
+        words = [w for ln in group for w in ln.words]
+        top, bottom = min(w.top for w in words), max(w.bottom for w in words)
+        cells = []
+        for j in range(len(bounds) - 1):
+            inside = tuple(w for w in words if bounds[j] <= w.x0 < bounds[j + 1])
+            cells.append(GridCell((bounds[j], top, bounds[j + 1], bottom), inside))
+        rows.append(tuple(cells))
+    x0 = min(w.x0 for ln in (*head, *body) for w in ln.words)
+    x1 = max(w.x1 for ln in (*head, *body) for w in ln.words)
+    return Grid((x0, rows[0][0].bbox[1], x1, rows[-1][0].bbox[3]), tuple(rows))

@@ -1,0 +1,98 @@
+"""Borderless tables: `grid_rows` reads the grid a table's words line up in when the page draws none."""
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from extractors import runtime
+from extractors._rt_textgrid import text_grids
+from pipeline.document import Document, Page, Word, group_lines
+from pipeline.ingest.core import ingest
+
+FIX = Path(__file__).parent / "fixtures" / "ccda"
+MEDS = {"medication": {"headers": ("medication",), "learned": 1}}
+VITALS = {"vital": {"headers": ("vital",), "learned": 1},
+          "value": {"headers": ("value",), "learned": 1, "part": "num"},
+          "unit": {"headers": ("unit",), "learned": 0, "within": ("value", "rest")}}
+
+
+def _values(found) -> list[dict]:
+    return [{c: (v.value if v else None) for c, v in r.items()} for r in found.value]
+
+
+def test_a_real_vendor_page_reads_the_same_without_its_drawn_borders():
+    """The Sophrona page's tables, borders removed (as a print without them, or a scan whose
+    light rules binarisation erased): the wrapped drug name is still one row, the centred
+    `Medication` header still heads the column its rows start left of."""
+    doc = ingest(FIX / "sophrona_newman.pdf", cache_dir=None)
+    bare = replace(doc, pages=tuple(replace(p, tables=()) for p in doc.pages))
+    assert not any(p.tables for p in bare.pages)
+
+    meds = _values(runtime.grid_rows(bare, columns=MEDS, anchor="medication", headings=("medications",)))
+    drawn = _values(runtime.grid_rows(doc, columns=MEDS, anchor="medication", headings=("medications",)))
+    assert meds == drawn
+    assert {"medication": "ceftriaxone (as ceftriaxone sodium) 10 GM per 100 ML Injectable Solution"} in meds
+
+    vitals = _values(runtime.grid_rows(bare, columns=VITALS, anchor="vital", required=("value",)))
+    assert {"vital": "Blood Pressure Diastolic", "value": "88", "unit": "mm[Hg]"} in vitals
+    assert {"vital": "Height", "value": "177", "unit": "cm"} in vitals
+    assert all(r["vital"] != "Vital" for r in vitals)
+
+
+def _line(text: str, top: float, cells: dict[float, str] | None = None) -> list[Word]:
+    """Words of one printed line: `cells` maps each cell's left x to its text (6 pt a letter)."""
+    out = []
+    for x, cell in (cells or {20.0: text}).items():
+        for t in cell.split():
+            out.append(Word(t, x, top, x + 6 * len(t), top + 10))
+            x += 6 * len(t) + 4
+    return out
+
+
+def _page(*lines: list[Word]) -> Page:
+    words = tuple(w for ln in lines for w in ln)
+    return Page(1, 600, 800, "text-layer", words, group_lines(words))
+
+
+def _texts(grid) -> list[list[str]]:
+    return [[c.text for c in row] for row in grid.rows]
+
+
+def test_wrapped_rows_offset_header_cells_and_where_the_table_ends():
+    page = _page(
+        _line("MEDICATIONS", 80),
+        _line("", 100, {20: "Medication", 200: "Status"}),
+        _line("", 104, {120: "Date"}),                    # a header cell printed lower: same header row
+        _line("", 120, {20: "Aspirin 81 mg", 120: "06/22/2015", 200: "Active"}),
+        _line("", 131, {20: "chewable tablet"}),           # wrapped: the small gap continues the row
+        _line("", 150, {20: "Tylenol 500 mg", 120: "06/23/2015", 200: "Active"}),
+        _line("", 161, {20: "oral tablet"}),
+        _line("No further medications were reported by the patient at this visit.", 180),  # across the columns
+        _line("", 200, {20: "Ibuprofen 200 mg", 200: "Active"}),
+    )
+    (grid,) = text_grids(page, frozenset({"medication"}))
+    assert _texts(grid) == [
+        ["Medication", "Date", "Status"],
+        ["Aspirin 81 mg chewable tablet", "06/22/2015", "Active"],
+        ["Tylenol 500 mg oral tablet", "06/23/2015", "Active"],
+    ]
+
+
+def test_evenly_spaced_lines_are_one_row_each_and_a_row_of_values_heads_nothing():
+    page = _page(
+        _line("", 100, {20: "Vital", 160: "Value"}),
+        _line("", 112, {20: "Height", 160: "177 cm"}),
+        _line("", 124, {20: "Weight", 160: "88 kg"}),
+        _line("", 136, {20: "Heart rate", 160: "80 /min"}),
+    )
+    (grid,) = text_grids(page, frozenset({"vital", "value"}))
+    assert _texts(grid)[1:] == [["Height", "177 cm"], ["Weight", "88 kg"], ["Heart rate", "80 /min"]]
+    doc = Document("x.pdf", "0" * 64, (page,))
+    assert _values(runtime.grid_rows(doc, columns=VITALS, anchor="vital", required=("value",))) == [
+        {"vital": "Height", "value": "177", "unit": "cm"},
+        {"vital": "Weight", "value": "88", "unit": "kg"},
+        {"vital": "Heart rate", "value": "80", "unit": "/min"},
+    ]
+    # without a header line, lines of values make no table
+    values_only = _page(_line("", 112, {20: "Height", 160: "177 cm"}), _line("", 124, {20: "Weight", 160: "88 kg"}))
+    assert text_grids(values_only, frozenset({"vital", "value", "height"})) == ()
