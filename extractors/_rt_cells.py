@@ -44,8 +44,15 @@ class Cell:
         return min(w.conf for w in self.words)
 
 
+_DESCENDING = frozenset("gjpqy()[]{},;|$@")
+
+
 def _line_height(line: Line) -> float:
-    hs = sorted(w.bottom - w.top for w in line.words)
+    """The line's type size: the median height of its words, read on the words without a
+    descender or bracket where it has some. An OCR word's box is its ink, so `(Disorder)` or
+    `hypertension` stand taller than `Problem`; a text layer's boxes are alike either way."""
+    flat = [w for w in line.words if not _DESCENDING & set(w.text)]
+    hs = sorted(w.bottom - w.top for w in (flat or line.words))
     return max(hs[len(hs) // 2], 4.0)
 
 

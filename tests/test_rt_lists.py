@@ -138,3 +138,26 @@ def test_a_date_printed_after_a_name_is_no_part_of_it():
     assert row_name("Fever (finding) -20171030") == "Fever (finding)"
     assert row_name("Asthma 6/22/2015") == "Asthma"
     assert row_name("Vitamin D3 1000 unit") == "Vitamin D3 1000 unit"  # a strength is no date
+
+
+def test_on_a_scan_an_item_with_brackets_and_descenders_is_no_heading():
+    """An OCR word's box is its ink: `hypertension` and `(Disorder)` stand taller than
+    `Problem #1`, which made every item read as a larger-type heading and the list empty. The
+    type size is read on the words without descenders or brackets."""
+    def line(top: float, *cells: tuple[str, float]) -> list[Word]:
+        out, x = [], 20.0
+        for text, height in cells:
+            out.append(Word(text, x, top, x + 6 * len(text), top + height, 0.9))
+            x += 6 * len(text) + 4
+        return out
+
+    words = [*line(40, ("PROBLEMS", 8.0)),
+             *line(70, ("Problem", 7.5), ("#1", 7.5)),
+             *line(82, ("Essential", 7.5), ("hypertension", 10.5), ("(Disorder)", 10.6)),
+             *line(100, ("Problem", 7.5), ("#2", 7.5)),
+             *line(112, ("Severe", 7.5), ("Hypothyroidism", 10.5), ("(Disorder)", 10.6)),
+             *line(140, ("ENCOUNTERS", 8.0))]
+    page = Page(1, 600, 800, "ocr", tuple(words), group_lines(words))
+    doc = Document("scan.pdf", "0" * 64, (page,))
+    found = runtime.section_rows(doc, headings=("problems",), roles={"problem": "name"}, cut="\\(")
+    assert _names(found, "problem") == ["Essential hypertension", "Severe Hypothyroidism"]
