@@ -56,6 +56,12 @@ def _line_height(line: Line) -> float:
     return max(hs[len(hs) // 2], 4.0)
 
 
+def sized_by_ink(line: Line) -> bool:
+    """An OCR'd line whose every word has a descender or bracket (`Overweight (finding)`): its
+    height says nothing of its type size."""
+    return line.conf < 1.0 and all(_DESCENDING & set(w.text) for w in line.words)
+
+
 def _char_width(line: Line) -> float:
     chars = sum(len(w.text) for w in line.words)
     return max(sum(w.x1 - w.x0 for w in line.words) / max(chars, 1), 1.5)

@@ -10,7 +10,7 @@ from typing import Any, Iterable
 
 from pipeline.document import BBox, Document, Line, Word
 
-from extractors._rt_cells import Cell, _is_label_like, _line_height, split_cells
+from extractors._rt_cells import Cell, _is_label_like, _line_height, sized_by_ink, split_cells
 from extractors._rt_units import snap_unit_columns
 from extractors._rt_values import Found, collapse, fix_icd10, norm_phrase, ocr_cell_digits, parse_value, phrase_stems, stem
 
@@ -322,6 +322,19 @@ _NUMBER = re.compile(r"^[<>]?[-+]?\d+(?:\.\d+)?(?:/\d+(?:\.\d+)?)?$")
 
 
 _ENUMERATOR = re.compile(r"^(?:\d{1,3}[.)]|[•·▪◦‣*-]|#\d{1,3})\s+(?=\S*[A-Za-z])")
+# a bullet as OCR reads it (`e`, `o`, `oe`, `e©`)
+_OCR_BULLET = re.compile(r"[eoc©°«»•·]{1,2}")
+
+
+def _without_ocr_bullet(line: Line) -> Line:
+    """An OCR'd line without the bullet before its item (`e Essential hypertension`, `e lron`):
+    read as a letter it would join the item, and shift the list's left edge to the bullets'."""
+    words = line.words
+    first = words[0] if words else None
+    if (line.conf < 1.0 and len(words) >= 2 and _OCR_BULLET.fullmatch(first.text) and words[1].text[:1].isalpha()
+            and first.x1 - first.x0 <= 1.5 * (first.bottom - first.top)):  # one small glyph
+        return Line(words[1:])
+    return line
 _ITEM_LABEL = re.compile(r"^[A-Za-z]+\s*#\s*(\d{1,3}):?$")
 # `Active Concerns`, `Resolved Problems`, `Inactive Medications`: a title over a group of the
 # list's items (by their status), no item itself
@@ -462,7 +475,8 @@ def is_heading_line(line: Line, median_height: float) -> bool:
     if not words or len(words) > 7 or any(c.isdigit() for c in text) or sum(c.isalpha() for c in text) < 3:
         return False
     letters = [c for c in text if c.isalpha()]
-    return _line_height(line) >= 1.1 * median_height or (len(words) <= 5 and all(c.isupper() for c in letters))
+    larger = _line_height(line) >= 1.1 * median_height and not sized_by_ink(line)
+    return larger or (len(words) <= 5 and all(c.isupper() for c in letters))
 
 
 def _same_style(line: Line, heading: tuple[float, bool], median_height: float,
@@ -707,6 +721,7 @@ def _read_list(doc: Document, heads: frozenset[str], repeated: frozenset[str], r
         median = _page_median_height(page.lines)
         last_bottom = 0.0
         for li, line in enumerate(page.lines):
+            line = _without_ocr_bullet(line)
             above, last_bottom = line.bbox[1] - last_bottom, line.bbox[3]
             if re.sub(r"\d+", "#", norm_phrase(line.text)) in repeated and not _matches_heading(line, heads):
                 continue

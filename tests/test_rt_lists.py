@@ -143,21 +143,29 @@ def test_a_date_printed_after_a_name_is_no_part_of_it():
 def test_on_a_scan_an_item_with_brackets_and_descenders_is_no_heading():
     """An OCR word's box is its ink: `hypertension` and `(Disorder)` stand taller than
     `Problem #1`, which made every item read as a larger-type heading and the list empty. The
-    type size is read on the words without descenders or brackets."""
-    def line(top: float, *cells: tuple[str, float]) -> list[Word]:
-        out, x = [], 20.0
+    type size is read on the words without descenders or brackets, and a line with nothing else
+    (`Overweight (finding)`) is no heading by its size. A bullet OCR reads as a letter (`e`) is
+    no part of the item, whatever the letter after it (`lron`, the OCR of `Iron`)."""
+    def line(top: float, *cells: tuple[str, float], x: float = 20.0) -> list[Word]:
+        out = []
         for text, height in cells:
-            out.append(Word(text, x, top, x + 6 * len(text), top + height, 0.9))
-            x += 6 * len(text) + 4
+            width = 4.0 if len(text) == 1 else 6 * len(text)
+            out.append(Word(text, x, top, x + width, top + height, 0.9))
+            x += width + 4
         return out
 
     words = [*line(40, ("PROBLEMS", 8.0)),
              *line(70, ("Problem", 7.5), ("#1", 7.5)),
              *line(82, ("Essential", 7.5), ("hypertension", 10.5), ("(Disorder)", 10.6)),
              *line(100, ("Problem", 7.5), ("#2", 7.5)),
-             *line(112, ("Severe", 7.5), ("Hypothyroidism", 10.5), ("(Disorder)", 10.6)),
-             *line(140, ("ENCOUNTERS", 8.0))]
+             *line(112, ("e", 4.0), ("Severe", 7.5), ("Hypothyroidism", 10.5), ("(Disorder)", 10.6), x=12.0),
+             *line(130, ("Problem", 7.5), ("#3", 7.5)),
+             *line(142, ("e", 4.0), ("lron", 7.5), ("deficiency", 10.5), ("anemia", 7.5), x=12.0),
+             *line(160, ("Problem", 7.5), ("#4", 7.5)),
+             *line(172, ("Overweight", 10.4), ("(finding)", 10.6)),
+             *line(200, ("ENCOUNTERS", 8.0))]
     page = Page(1, 600, 800, "ocr", tuple(words), group_lines(words))
     doc = Document("scan.pdf", "0" * 64, (page,))
     found = runtime.section_rows(doc, headings=("problems",), roles={"problem": "name"}, cut="\\(")
-    assert _names(found, "problem") == ["Essential hypertension", "Severe Hypothyroidism"]
+    assert _names(found, "problem") == ["Essential hypertension", "Severe Hypothyroidism", "lron deficiency anemia",
+                                         "Overweight"]
