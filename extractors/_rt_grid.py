@@ -96,6 +96,19 @@ def _header_score_as_is(t: str, phrases: tuple[str, ...], learned: int) -> int:
 _GENERIC_NAME = re.compile(r"^(?:name|description)(?:\s*/\s*\w+)?$")
 
 
+# what a ruling line or a cell's border becomes when OCR reads it as a glyph at a cell's edge
+_OCR_EDGE = re.compile(r"^[|{}]+\s*|\s*[|{}]+$")
+
+
+def _cell_text(cell) -> str:
+    """A cell's text; on an OCR'd cell without the braces and bars its borders were read as
+    (`{[RxNorm:209459] Tylenol`), which no clinical value begins or ends with."""
+    text = cell.text
+    if cell.words and min(w.conf for w in cell.words) < 1.0:
+        text = _OCR_EDGE.sub("", text)
+    return text
+
+
 def _generic_name(text: str) -> bool:
     return bool(_GENERIC_NAME.match(norm_phrase(text)))
 
@@ -402,7 +415,7 @@ def _grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required
                     cell = _grid_cell(row, j)
                     if name != anchor and cell is not None and cell is _grid_cell(row, mapping[anchor][0]):
                         cell = None  # a panel row's name spans the row: it has no value of its own
-                    v = cell_part(cell.text, part) if cell is not None else None
+                    v = cell_part(_cell_text(cell), part) if cell is not None else None
                     if v is not None and name == anchor:
                         v = _without_echo(row_name(v), row, cell)
                         if says_none(v) or len(v.split()) > MAX_NAME_WORDS:

@@ -25,9 +25,14 @@ HEADER_OVERLAP = 0.15  # line heights a header cell's own line overlaps the head
 MAX_HEADER_WORDS = 5  # words in one header cell (`Date of Last Treatment`)
 
 
+GENERIC_HEADERS = frozenset({"name", "description"})  # a list's name column may go by these in its section
+
+
 def header_words(columns: dict[str, dict]) -> frozenset[str]:
-    """Every word of every header wording of the field's columns, normalised."""
-    return frozenset(w for spec in columns.values() for h in spec.get("headers", ()) for w in norm_phrase(h).split())
+    """Every word of every header wording of the field's columns, normalised, and the generic
+    name headers `grid_rows` reads inside the field's section (`Code | Description | Status`)."""
+    return GENERIC_HEADERS | frozenset(w for spec in columns.values() for h in spec.get("headers", ())
+                                       for w in norm_phrase(h).split())
 
 
 def text_grids(page: Page, words: frozenset[str]) -> tuple[Grid, ...]:

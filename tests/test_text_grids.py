@@ -96,3 +96,25 @@ def test_evenly_spaced_lines_are_one_row_each_and_a_row_of_values_heads_nothing(
     # without a header line, lines of values make no table
     values_only = _page(_line("", 112, {20: "Height", 160: "177 cm"}), _line("", 124, {20: "Weight", 160: "88 kg"}))
     assert text_grids(values_only, frozenset({"vital", "value", "height"})) == ()
+
+
+def test_a_scanned_list_under_a_generic_header_in_its_section():
+    """`Code | Description | Status` under PROBLEMS, OCR'd: the generic `Description` header
+    names the list inside its own section, and the brace a cell border was read as
+    (`{SNOMED-`) is no part of a cell."""
+    def ocr(words: list[Word]) -> list[Word]:
+        return [replace(w, conf=0.9) for w in words]
+
+    page = _page(
+        ocr(_line("PROBLEMS", 60)),
+        ocr(_line("", 100, {20: "Code", 120: "Description", 300: "Status"})),
+        ocr(_line("", 120, {20: "{SNOMED:3834", 120: "Essential hypertension", 300: "active"})),
+        ocr(_line("", 140, {20: "[SNOMED:8398]", 120: "{Severe hypothyroidism", 300: "active"})),
+        ocr(_line("ENCOUNTERS", 170)),
+        ocr(_line("", 190, {20: "Code", 120: "Description", 300: "Date"})),
+        ocr(_line("", 210, {20: "99213", 120: "Office visit", 300: "06/22/2015"})),
+    )
+    doc = Document("scan.pdf", "0" * 64, (page,))
+    columns = {"problem": {"headers": ("problem", "condition"), "learned": 0}}
+    found = runtime.grid_rows(doc, columns=columns, anchor="problem", headings=("problems",))
+    assert [r["problem"].value for r in found.value] == ["Essential hypertension", "Severe hypothyroidism"]
