@@ -154,7 +154,7 @@ def compile_doc_type(sample_set: SampleSet, docs: dict[str, Document], gens: Gen
     source = render_module(header, final_plan, schema, bodies)
     validation = validate_artifact(source, schema, docs, goldens)
     points: list[tuple[float, int]] = []
-    alt_source = _field_reliability(header, schema, fields, per_key, per_doc, by_key, goldens, final_plan, points)
+    alt_source = _field_reliability(header, schema, fields, per_key, per_doc, by_key, docs, goldens, final_plan, points)
     reading: list[tuple[float, int]] = []
     seen = reliability.seen_layouts(artifacts.load_source(source, schema.doc_type), schema, docs, goldens, groups, reading)
     rules = reliability.learn_rules(schema, [goldens[i] for i in ids])
@@ -168,8 +168,8 @@ def compile_doc_type(sample_set: SampleSet, docs: dict[str, Document], gens: Gen
 def _field_reliability(header: str, schema: Schema, fields: dict[str, FieldResult],
                        per_key: dict[tuple[str, str], list[float]],
                        per_doc: dict[tuple[str, str], dict[tuple[int, str], Any]],
-                       by_key: dict[tuple[str, str], FieldCandidate], goldens: dict[str, dict], plan: Plan,
-                       points: list[tuple[float, int]] | None = None) -> str | None:
+                       by_key: dict[tuple[str, str], FieldCandidate], docs: dict[str, Document],
+                       goldens: dict[str, dict], plan: Plan, points: list[tuple[float, int]] | None = None) -> str | None:
     """Pick each winner's runner-ups (as many as the static limits allow in one module, at most
     `reliability.RUNNER_UPS`), measure the winner's held-out reliability with them (stored on
     its FieldResult), add every field's out-of-fold (raw score, right) pairs to `points` (the
@@ -201,7 +201,8 @@ def _field_reliability(header: str, schema: Schema, fields: dict[str, FieldResul
         if fr.winner is None:
             continue
         alts = picked.get(name, [])[:keep]
-        rows = [reliability.HeldOut(fold, got, [per_doc[(name, a)].get((fold, sid)) for a in alts], goldens[sid].get(name))
+        rows = [reliability.HeldOut(fold, got, [per_doc[(name, a)].get((fold, sid)) for a in alts], goldens[sid].get(name),
+                                    reliability.reading_of(docs[sid], getattr(got, "page", None)))
                 for (fold, sid), got in sorted(per_doc.get((name, fr.winner.key), {}).items())]
         fr.reliability = reliability.measure(schema.fields[name], rows).as_dict(alts)
         if points is not None:

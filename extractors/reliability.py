@@ -20,6 +20,7 @@ from extractors.schema import FieldSpec, Schema
 from extractors.scoring import Counts, plain, score_field
 
 BUCKETS = ("agree", "disagree", "alone")
+READINGS = ("text", "ocr")
 RUNNER_UPS = 2
 MIN_RULE_SAMPLES = 3
 
@@ -98,6 +99,11 @@ class HeldOut:
     got: Any
     alternates: list[Any]
     golden: Any
+    reading: str = "text"  # "ocr" when the value (or, without one, the document) was read by OCR
+
+
+def _empty_buckets() -> dict[str, list[int]]:
+    return {b: [0, 0] for b in BUCKETS}
 
 
 @dataclass
@@ -106,7 +112,10 @@ class FieldReliability:
     docs: int = 0
     covered: int = 0
     folds: dict[int, list[int]] = dc_field(default_factory=dict)  # fold -> [docs, covered, tp, fp, fn]
-    buckets: dict[str, list[int]] = dc_field(default_factory=lambda: {b: [0, 0] for b in BUCKETS})  # [n, correct]
+    buckets: dict[str, list[int]] = dc_field(default_factory=_empty_buckets)  # [n, correct]
+    # the same counts per reading: a text-layer value is not judged by the scans' misreadings
+    by_reading: dict[str, dict[str, list[int]]] = dc_field(
+        default_factory=lambda: {r: _empty_buckets() for r in READINGS})
 
     def as_dict(self, runner_ups: list[str]) -> dict[str, Any]:
         c = self.counts
@@ -119,6 +128,7 @@ class FieldReliability:
                 "precision": round(c.precision, 4), "recall": round(c.recall, 4), "f1": round(c.f1, 4),
                 "coverage": round(self.covered / self.docs, 4) if self.docs else 0.0,
                 "folds": folds, "agreement": {b: list(v) for b, v in self.buckets.items()},
+                "agreement_by_reading": {r: {b: list(v) for b, v in bs.items()} for r, bs in self.by_reading.items()},
                 "runner_ups": list(runner_ups)}
 
 
@@ -140,8 +150,9 @@ def measure(spec: FieldSpec, rows: list[HeldOut]) -> FieldReliability:
         r.covered += 1
         fold[1] += 1
         b = agreement_of(h.got, h.alternates, spec)
-        r.buckets[b][0] += 1
-        r.buckets[b][1] += int(counts.fp == 0)
+        for buckets in (r.buckets, r.by_reading[h.reading]):
+            buckets[b][0] += 1
+            buckets[b][1] += int(counts.fp == 0)
     return r
 
 
@@ -372,20 +383,24 @@ def rule_fields(rule: dict[str, Any]) -> list[str]:
 PRIOR = 2.0  # pseudo-documents of the field's overall held-out rate in each agreement bucket
 
 
-def posterior(agreement: dict[str, Any] | None, bucket: str) -> float | None:
+def posterior(agreement: dict[str, Any] | None, bucket: str, own: dict[str, Any] | None = None) -> float | None:
     """The raw score: posterior mean of "the value is right" in this agreement bucket of a
     held-out record; None without one. Agreeing or lone values are shrunk towards the field's
     overall held-out rate (itself shrunk towards 1/2); a contradicted value borrows nothing and
-    starts at 1/2."""
+    starts at 1/2. `own`, the same bucket counts for the value's own reading (text layer or
+    OCR), then moves that pooled estimate towards what values read this way did: the folds'
+    scanned samples fail differently from their text-layer ones."""
     if not agreement:
         return None
     n, k = agreement.get(bucket, [0, 0])
     if bucket == "disagree":
-        return (k + 1) / (n + 2)
-    n_all = sum(v[0] for v in agreement.values())
-    k_all = sum(v[1] for v in agreement.values())
-    p = (k_all + 1) / (n_all + 2)
-    return (k + PRIOR * p) / (n + PRIOR)
+        p = (k + 1) / (n + 2)
+    else:
+        n_all = sum(v[0] for v in agreement.values())
+        k_all = sum(v[1] for v in agreement.values())
+        p = (k + PRIOR * (k_all + 1) / (n_all + 2)) / (n + PRIOR)
+    n_own, k_own = (own or {}).get(bucket, [0, 0])
+    return (k_own + PRIOR * p) / (n_own + PRIOR)
 
 
 def format_ok(value: Any, spec: dict[str, Any]) -> bool:
@@ -412,11 +427,12 @@ def format_ok(value: Any, spec: dict[str, Any]) -> bool:
     return True
 
 
-def raw_score(agreement: dict[str, Any] | None, value: Any, alternates: list[Any], spec: FieldSpec) -> tuple[float | None, str]:
+def raw_score(agreement: dict[str, Any] | None, value: Any, alternates: list[Any], spec: FieldSpec,
+              own: dict[str, Any] | None = None) -> tuple[float | None, str]:
     """The score the calibrator maps to a probability, and the agreement bucket: the bucket's
-    posterior, 0 for a value that fails its format check."""
+    posterior (`own`: the counts of the value's reading), 0 for a value that fails its format check."""
     bucket = agreement_of(value, alternates, spec)
-    s = posterior(agreement, bucket)
+    s = posterior(agreement, bucket, own)
     if s is not None and not format_ok(value, spec.model_dump(exclude_none=True) | {"type": spec.type}):
         s = 0.0
     return s, bucket
@@ -428,11 +444,11 @@ def calibration_points(spec: FieldSpec, rows: list[HeldOut]) -> list[tuple[float
     that did not make it."""
     out = []
     for fold in sorted({h.fold for h in rows}):
-        others = measure(spec, [h for h in rows if h.fold != fold]).buckets
+        others = measure(spec, [h for h in rows if h.fold != fold])
         for h in rows:
             if h.fold != fold or canon(h.got, spec) is None:
                 continue
-            s, _ = raw_score(others, h.got, h.alternates, spec)
+            s, _ = raw_score(others.buckets, h.got, h.alternates, spec, others.by_reading[h.reading])
             if s is not None:
                 out.append((round(s, 6), int(score_field(h.got, h.golden, spec).fp == 0)))
     return out

@@ -217,13 +217,16 @@ def load_alternates(source: str, name: str):
 # ------------------------------------------------------------------------- confidence
 
 
-def calibrated(rel: dict[str, Any], bucket: str, calibrator: dict[str, Any] | None = None) -> float | None:
+def calibrated(rel: dict[str, Any], bucket: str, calibrator: dict[str, Any] | None = None,
+               reading: str = "text") -> float | None:
     """Probability that a value in this agreement bucket is right: the bucket's posterior from the
-    lock's held-out counts (`extractors.reliability.posterior`), mapped through the lock's
-    calibrator when the compile fitted one; None without a held-out record."""
+    lock's held-out counts (`extractors.reliability.posterior`, moved towards the counts of the
+    value's own reading where the lock keeps them), mapped through the lock's calibrator when
+    the compile fitted one; None without a held-out record."""
     from extractors.reliability import apply_calibrator, posterior
 
-    s = posterior((rel or {}).get("agreement"), bucket)
+    rel = rel or {}
+    s = posterior(rel.get("agreement"), bucket, (rel.get("agreement_by_reading") or {}).get(reading))
     return None if s is None else apply_calibrator(calibrator, s)
 
 
@@ -310,12 +313,12 @@ def assess(gate: DocGate, fields: dict[str, dict | None], alternates: dict[str, 
             items.append(item(name, GateCode.NO_EVIDENCE, 0.0, action))
             continue
         bucket = agreement_of(f["value"], alternates.get(name, []), spec)
-        c = calibrated(gate.reliability.get(name) or {}, bucket, gate.calibrator)
+        reading = (readings or {}).get(name, "text")
+        c = calibrated(gate.reliability.get(name) or {}, bucket, gate.calibrator, reading)
         if c is None:
             conf[name] = 0.0
             items.append(item(name, GateCode.NO_EVIDENCE, 0.0, action))
             continue
-        reading = (readings or {}).get(name, "text")
         record = layout_record(layout, reading)
         if name in record:
             n, k = record[name]

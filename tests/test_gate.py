@@ -461,3 +461,27 @@ def test_an_unseen_layout_weighs_the_folds_and_the_samples_records(rx):
     seen = samples_rate(gate, "patient_name", "text")
     assert seen is not None and seen != held_out
     assert blended == pytest.approx(FOLD_WEIGHT * held_out + (1 - FOLD_WEIGHT) * seen, abs=2e-4)
+
+
+def test_held_out_record_is_kept_per_reading_and_a_text_value_is_not_judged_by_scans(rx):
+    """The folds' scanned samples misread values their text-layer samples read right. The lock
+    keeps the agreement counts per reading, and a text-layer value's confidence moves towards
+    the text-layer record, a scanned value's towards the scans'."""
+    from extractors.reliability import HeldOut, measure
+    from extractors.schema import load_sample_set
+    from pipeline.gate import calibrated
+
+    spec = load_sample_set(RX).schema_.fields["patient_name"]
+    rows = ([HeldOut(0, "Jill Williams", ["Jill Williams"], "Jill Williams", "text")] * 10
+            + [HeldOut(1, "Ji11 Wi11iams", ["Ji11 Wi11iams"], "Jill Williams", "ocr")] * 4
+            + [HeldOut(1, "Jill Williams", ["Jill Williams"], "Jill Williams", "ocr")] * 2)
+    rel = measure(spec, rows).as_dict([])
+    assert rel["agreement"]["agree"] == [16, 12]
+    assert rel["agreement_by_reading"] == {"text": {"agree": [10, 10], "disagree": [0, 0], "alone": [0, 0]},
+                                           "ocr": {"agree": [6, 2], "disagree": [0, 0], "alone": [0, 0]}}
+    pooled = calibrated({"agreement": rel["agreement"]}, "agree")
+    text, ocr = calibrated(rel, "agree", reading="text"), calibrated(rel, "agree", reading="ocr")
+    assert ocr < pooled < text
+    # the committed lock carries the per-reading record the run time reads
+    _, _, gate, _ = rx
+    assert all("agreement_by_reading" in r for r in gate.reliability.values() if r)

@@ -324,41 +324,50 @@ def alt1_diagnoses(doc, pairs, order):
         runtime.Column('description', 'string', ('condition', 'description', 'diagnosis'), (('cond', 1.0), ('desc', 1.0), ('diag', 1.0)), required=True),
         runtime.Column('icd10_code', 'code', ('code', 'icd-10', 'icd-10-cm'), (('code', 1.0), ('icd-', 1.0), ('icd1', 1.0)), system='icd10cm', required=True, shape='(?<![\\w.])([A-Z]{1}\\d{2}\\.\\d+)(?![\\w])'),
     ]
-    return runtime.table(doc, columns, order=order, min_columns=1, sections=('code description', 'diagnoses', 'diagnosis', 'discharge summary', 'other diagnoses'))
+    return runtime.table(doc, columns, order=order, min_columns=1, sections=('code description', 'diagnoses', 'discharge summary', 'other diagnoses', 'secondary diagnoses'))
 
 
 def alt2_diagnoses(doc, pairs, order):
-    columns = [
-        runtime.Column('description', 'string', ('condition', 'description', 'diagnosis'), (('cond', 1.0), ('desc', 1.0), ('diag', 1.0)), required=True),
-        runtime.Column('icd10_code', 'code', ('code', 'icd-10', 'icd-10-cm'), (('code', 1.0), ('icd-', 1.0), ('icd1', 1.0)), system='icd10cm', required=True, shape='(?<![\\w.])([A-Z]{1}\\d{2}\\.\\d+)(?![\\w])'),
-    ]
-    return runtime.table(doc, columns, order=order, min_columns=2, sections=('code description', 'diagnoses', 'diagnosis', 'discharge summary', 'other diagnoses'))
+    found = runtime.grid_rows(
+        doc,
+        columns={'description': {'headers': ('condition', 'description'), 'learned': 1, 'part': 'all'}, 'icd10_code': {'headers': ('code', 'cpt', 'hcpcs', 'icd', 'icd-10', 'icd-10-cm', 'icd10 code', 'loinc'), 'learned': 0, 'part': 'all'}},
+        anchor='description',
+        required=(),
+        headings=('code description', 'diagnoses', 'discharge summary', 'other diagnoses', 'secondary diagnoses'),
+    )
+    if found is not None:
+        return found
+    return runtime.section_rows(
+        doc,
+        headings=('code description', 'diagnoses', 'discharge summary', 'other diagnoses', 'secondary diagnoses'),
+        roles={'description': 'name'},
+    )
 
 
 def alt1_discharge_medications(doc, pairs, order):
+    found = runtime.grid_rows(
+        doc,
+        columns={'dose': {'headers': ('dose', 'date of service', 'dos', 'dosage', 'dosage strength', 'potency', 'service', 'service date', 'strength'), 'learned': 1, 'part': 'all'}, 'drug': {'headers': ('medication', 'drug', 'drug name', 'medication ordered', 'medicine', 'product', 'rx'), 'learned': 1, 'part': 'all'}, 'frequency': {'headers': ('frequency', 'freq', 'how', 'how often', 'schedule', 'sig'), 'learned': 1, 'part': 'all'}},
+        anchor='drug',
+        required=(),
+        headings=('condition on discharge', 'discharge medications', 'medication dose frequency', 'medications at discharge', 'medicines on discharge'),
+    )
+    if found is not None:
+        return found
+    return runtime.section_rows(
+        doc,
+        headings=('condition on discharge', 'discharge medications', 'medication dose frequency', 'medications at discharge', 'medicines on discharge'),
+        roles={'drug': 'name'},
+    )
+
+
+def alt2_discharge_medications(doc, pairs, order):
     columns = [
         runtime.Column('drug', 'string', ('drug', 'medication', 'medicine'), (('drug', 1.0), ('medi', 1.0)), required=True),
         runtime.Column('dose', 'string', ('dose', 'strength'), (('dose', 1.0), ('stre', 1.0)), required=True),
         runtime.Column('frequency', 'string', ('directions', 'frequency', 'how often'), (('dire', 1.0), ('freq', 1.0), ('how', 1.0), ('ofte', 1.0)), required=True),
     ]
     return runtime.table(doc, columns, order=order, min_columns=2)
-
-
-def alt2_discharge_medications(doc, pairs, order):
-    found = runtime.grid_rows(
-        doc,
-        columns={'dose': {'headers': ('dose', 'date of service', 'dos', 'dosage', 'dosage strength', 'potency', 'service', 'service date', 'strength'), 'learned': 1, 'part': 'all'}, 'drug': {'headers': ('medication', 'drug', 'drug name', 'medication ordered', 'medicine', 'product', 'rx'), 'learned': 1, 'part': 'all'}, 'frequency': {'headers': ('frequency', 'freq', 'how', 'how often', 'schedule', 'sig'), 'learned': 1, 'part': 'all'}},
-        anchor='drug',
-        required=(),
-        headings=('discharge medications', 'drug strength directions', 'medication dose frequency', 'medications at discharge', 'medicines on discharge'),
-    )
-    if found is not None:
-        return found
-    return runtime.section_rows(
-        doc,
-        headings=('discharge medications', 'drug strength directions', 'medication dose frequency', 'medications at discharge', 'medicines on discharge'),
-        roles={'drug': 'name'},
-    )
 
 
 LABELS = ('admission', 'admission date', 'admit', 'admit date', 'admitted', 'arrival', 'attending', 'attending physician', 'beneficiary', 'birth', 'birth date', 'birthdate', 'born', 'center', 'centre', 'chart', 'client', 'clinic', 'clinician', 'code', 'comorbidity', 'condition', 'consultant', 'cpt', 'date admitted', 'date discharged', 'date in', 'date of admission', 'date of birth', 'date of discharge', 'date out', 'departure', 'destination', 'diagnosis', 'discharge', 'discharge date', 'discharge destination', 'discharge disposition', 'discharge status', 'discharge summary', 'discharged', 'discharged to', 'disposition', 'dob', 'doctor', 'dr', 'dx', 'facility', 'hcpcs', 'hosp no', 'hosp reg no', 'hospital', 'hospital number', 'icd', 'icd-10', 'icd-10-cm', 'impression', 'lab', 'laboratory', 'loinc', 'md', 'medical record', 'medical record number', 'member', 'mr number', 'mrn', 'name of patient', 'patient', 'patient id', 'patient identifier', 'patient name', 'patient number', 'performing lab', 'physician', 'practitioner', 'prescriber', 'primary diagnosis', 'principal diagnosis', 'problem', 'provider', 'pt', 'pt name', 'reason for admission', 'record no', 'record number', 'reg no', 'registration number', 'resident', 'responsible', 'responsible clinician', 'separation', 'treating physician', 'unit number', 'urn')

@@ -200,7 +200,7 @@ def field_diagnoses(doc, pairs, order):
         runtime.Column('description', 'string', ('comorbidity', 'condition', 'description', 'diagnosis', 'dx', 'impression', 'primary diagnosis', 'principal diagnosis', 'problem', 'reason for admission'), (('como', 1.0), ('cond', 1.0), ('desc', 1.0), ('diag', 1.0), ('dx', 1.0), ('impr', 1.0), ('prob', 1.0)), required=True),
         runtime.Column('icd10_code', 'code', ('code', 'cpt', 'hcpcs', 'icd', 'icd-10', 'icd-10-cm', 'loinc'), (('code', 1.0), ('cpt', 1.0), ('hcpc', 1.0), ('icd', 1.0), ('icd-', 1.0), ('icd1', 1.0), ('loin', 1.0)), system='icd10cm', required=True, shape='(?<![\\w.])([A-Z]{1}\\d{2}\\.\\d+)(?![\\w])'),
     ]
-    return runtime.table(doc, columns, order=order, min_columns=2, sections=('code description', 'diagnoses', 'diagnosis', 'discharge summary', 'other diagnoses'))
+    return runtime.table(doc, columns, order=order, min_columns=2, sections=('code description', 'diagnoses', 'discharge summary', 'other diagnoses', 'secondary diagnoses'))
 
 
 def field_discharge_medications(doc, pairs, order):
