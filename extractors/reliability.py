@@ -383,24 +383,29 @@ def rule_fields(rule: dict[str, Any]) -> list[str]:
 PRIOR = 2.0  # pseudo-documents of the field's overall held-out rate in each agreement bucket
 
 
+def reading_counts(agreement: dict[str, Any] | None, own: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The agreement counts a value is judged by: its own reading's when they hold any value,
+    else the pooled ones."""
+    return own if own and any(v[0] for v in own.values()) else agreement
+
+
 def posterior(agreement: dict[str, Any] | None, bucket: str, own: dict[str, Any] | None = None) -> float | None:
     """The raw score: posterior mean of "the value is right" in this agreement bucket of a
     held-out record; None without one. Agreeing or lone values are shrunk towards the field's
     overall held-out rate (itself shrunk towards 1/2); a contradicted value borrows nothing and
-    starts at 1/2. `own`, the same bucket counts for the value's own reading (text layer or
-    OCR), then moves that pooled estimate towards what values read this way did: the folds'
-    scanned samples fail differently from their text-layer ones."""
+    starts at 1/2. `own`, the same counts for the value's own reading (text layer or OCR), is
+    the record used when it holds any value: the folds' scanned samples fail differently from
+    their text-layer ones, and a lock that saw one reading only scores as before."""
     if not agreement:
         return None
-    n, k = agreement.get(bucket, [0, 0])
+    counts = reading_counts(agreement, own)
+    n, k = counts.get(bucket, [0, 0])
     if bucket == "disagree":
-        p = (k + 1) / (n + 2)
-    else:
-        n_all = sum(v[0] for v in agreement.values())
-        k_all = sum(v[1] for v in agreement.values())
-        p = (k + PRIOR * (k_all + 1) / (n_all + 2)) / (n + PRIOR)
-    n_own, k_own = (own or {}).get(bucket, [0, 0])
-    return (k_own + PRIOR * p) / (n_own + PRIOR)
+        return (k + 1) / (n + 2)
+    n_all = sum(v[0] for v in counts.values())
+    k_all = sum(v[1] for v in counts.values())
+    p = (k_all + 1) / (n_all + 2)
+    return (k + PRIOR * p) / (n + PRIOR)
 
 
 def format_ok(value: Any, spec: dict[str, Any]) -> bool:

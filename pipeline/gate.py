@@ -43,6 +43,7 @@ DEFAULT_THRESHOLD = 0.9
 FOLD_WEIGHT = 0.632
 SEEN_LAYOUT_MATCH = 0.75  # share of a sample layout's core labels a document must print to count as that layout
 PRIOR = 2.0              # pseudo-documents of the held-out confidence behind a seen layout's own record
+CONTRADICTED = 0.01      # a field's held-out record this unlikely under its calibrated rate overrides it
 GATE_FILE = "gate.yaml"
 
 
@@ -220,14 +221,36 @@ def load_alternates(source: str, name: str):
 def calibrated(rel: dict[str, Any], bucket: str, calibrator: dict[str, Any] | None = None,
                reading: str = "text") -> float | None:
     """Probability that a value in this agreement bucket is right: the bucket's posterior from the
-    lock's held-out counts (`extractors.reliability.posterior`, moved towards the counts of the
-    value's own reading where the lock keeps them), mapped through the lock's calibrator when
-    the compile fitted one; None without a held-out record."""
-    from extractors.reliability import apply_calibrator, posterior
+    lock's held-out counts (`extractors.reliability.posterior`: those of the value's own reading
+    where the lock keeps them) mapped through the lock's calibrator when the compile fitted one,
+    then updated with this field's own counts in the bucket; None without a held-out record.
+
+    The calibrator is fitted on every field of the doc type: where the folds' raw scores say
+    little (a field one layout misread scores low, and is right on the others), its steps are
+    flat, and a field right on 2 of 20 unseen layouts would get the doc type's rate. Its output
+    is taken as a prior worth PRIOR documents, and where the field's own record contradicts it
+    (as few right values would happen by chance with probability under CONTRADICTED) that
+    record updates it, downwards only: a good record does not lift a field above what the doc
+    type's folds vouch for."""
+    from extractors.reliability import apply_calibrator, posterior, reading_counts
 
     rel = rel or {}
-    s = posterior(rel.get("agreement"), bucket, (rel.get("agreement_by_reading") or {}).get(reading))
-    return None if s is None else apply_calibrator(calibrator, s)
+    counts = reading_counts(rel.get("agreement"), (rel.get("agreement_by_reading") or {}).get(reading))
+    s = posterior(rel.get("agreement"), bucket, counts)
+    if s is None:
+        return None
+    c = apply_calibrator(calibrator, s)
+    n, k = (counts or {}).get(bucket, [0, 0])
+    if n and _binom_cdf(k, n, c) < CONTRADICTED:
+        return min(c, (k + PRIOR * c) / (n + PRIOR))
+    return c
+
+
+def _binom_cdf(k: int, n: int, p: float) -> float:
+    """P(at most k right of n) when each is right with probability p."""
+    from math import comb
+
+    return sum(comb(n, i) * p ** i * (1 - p) ** (n - i) for i in range(k + 1))
 
 
 def seen_layout(gate: DocGate, labels: set[str] | None) -> dict[str, Any] | None:
