@@ -15,7 +15,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     # the document model, the runtime helper API generated code calls, errors, settings (and the
     # three package __init__ files, which hold only docstrings)
     ("base", ("pipeline", "extractors", "eval", "pipeline.document", "pipeline.errors", "pipeline.settings", "pipeline.shipped",
-              "extractors.runtime", "extractors._rt_values", "extractors._rt_cells", "extractors._rt_rows", "extractors._rt_grid", "extractors._rt_keyed",
+              "extractors.runtime", "extractors._rt_values", "extractors._rt_cells", "extractors._rt_rows", "extractors._rt_grid", "extractors._rt_textgrid", "extractors._rt_keyed",
               "extractors._rt_units",
               "extractors.ocr_tolerance", "extractors.codes", "extractors.values",
               "extractors.fileio")),
