@@ -21,6 +21,7 @@ from extractors._rt_values import norm_phrase
 PAD = 2.0             # points left of a column's first printed character that still belong to it
 MAX_GAP = 2.5         # line heights: a wider vertical gap ends the table
 MIN_SPLIT = 0.2       # line heights: gaps must differ by this much to tell wrapped lines from rows
+TIGHT = 0.35          # line heights: a gap no wider than this between full lines is one row's wrap
 HEADER_OVERLAP = 0.15  # line heights a header cell's own line overlaps the header line by
 MAX_HEADER_WORDS = 5  # words in one header cell (`Date of Last Treatment`)
 
@@ -117,7 +118,7 @@ def _table(header: list[tuple[Word, ...]], body: list[Line], median: float) -> t
     edges = [_edge(max(w.x1 for w in a), b[0].x0, body, starts) for a, b in zip(header, header[1:])]
     for k, ln in enumerate(body):
         if any(w.x0 < e < w.x1 for w in ln.words for e in edges) or (
-                is_heading_line(ln, median) and _columns_filled(ln, edges) == 1 and (not edges or ln.bbox[0] < edges[0])):
+                is_heading_line(ln, median) and len(_filled(ln, edges)) == 1 and (not edges or ln.bbox[0] < edges[0])):
             return body[:k], edges
     return body, edges
 
@@ -134,15 +135,18 @@ def _edge(left: float, right: float, body: list[Line], starts: list[float]) -> f
     return min(candidates, key=lambda x: (crossed(x), -x))
 
 
-def _columns_filled(line: Line, edges: list[float]) -> int:
-    return len({sum(1 for e in edges if w.x0 >= e) for w in line.words})
+def _filled(line: Line, edges: list[float]) -> set[int]:
+    """The columns (by index) a line prints a word in."""
+    return {sum(1 for e in edges if w.x0 >= e) for w in line.words}
 
 
-def _rows(lines: list[Line]) -> list[list[Line]]:
+def _rows(lines: list[Line], edges: list[float]) -> list[list[Line]]:
     """Lines grouped into printed rows. Within a table the gaps between lines come in one size
     (every line a row) or two: the small gaps between a wrapped row's own lines (or their
     overlap, on a scan) and the padding between rows. A line after a gap smaller than the first
-    clear jump between sizes continues the row above it."""
+    clear jump between sizes continues the row above it. A line that fills every column the
+    row's first line fills (two or more) continues it only when it also sits tight under it (all
+    cells wrapped): a table of one-line rows spaced unevenly would otherwise join its rows."""
     if len(lines) < 3:
         return [[ln] for ln in lines]
     gaps = [max(0.0, b.bbox[1] - a.bbox[3]) for a, b in zip(lines, lines[1:])]
@@ -151,7 +155,9 @@ def _rows(lines: list[Line]) -> list[list[Line]]:
     split = next(((a + b) / 2 for a, b in zip(ordered, ordered[1:]) if b - a >= MIN_SPLIT * height), None)
     rows = [[lines[0]]]
     for gap, ln in zip(gaps, lines[1:]):
-        if split is not None and gap < split:
+        first = _filled(rows[-1][0], edges)
+        full = len(first) >= 2 and first <= _filled(ln, edges)
+        if split is not None and gap < split and (gap <= TIGHT * height or not full):
             rows[-1].append(ln)
         else:
             rows.append([ln])
@@ -161,7 +167,7 @@ def _rows(lines: list[Line]) -> list[list[Line]]:
 def _grid(head: list[Line], body: list[Line], edges: list[float], width: float) -> Grid:
     bounds = [0.0, *edges, width]
     rows = []
-    for group in [head, *_rows(body)]:
+    for group in [head, *_rows(body, edges)]:
         words = [w for ln in group for w in ln.words]
         top, bottom = min(w.top for w in words), max(w.bottom for w in words)
         cells = []

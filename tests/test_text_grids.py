@@ -118,3 +118,20 @@ def test_a_scanned_list_under_a_generic_header_in_its_section():
     columns = {"problem": {"headers": ("problem", "condition"), "learned": 0}}
     found = runtime.grid_rows(doc, columns=columns, anchor="problem", headings=("problems",))
     assert [r["problem"].value for r in found.value] == ["Essential hypertension", "Severe hypothyroidism"]
+
+
+def test_one_line_rows_spaced_unevenly_stay_rows():
+    """Rows of one line each, a larger gap between two of them (a scan's uneven spacing): the
+    gaps come in two sizes, but a line that fills every column the row above fills and does not
+    sit tight under it starts a row of its own."""
+    page = _page(
+        _line("", 100, {20: "Test Name", 200: "Value"}),
+        _line("", 116, {20: "pH of Urine", 200: "5.0 [pH]"}),
+        _line("", 131, {20: "Ketones in Urine", 200: "Negative"}),
+        _line("", 147, {20: "Protein in Urine", 200: "100 mg/dL"}),
+        _line("", 166, {20: "Color of Urine", 200: "YELLOW"}),
+        _line("", 181, {20: "Appearance of Urine", 200: "CLEAR"}),
+    )
+    (grid,) = text_grids(page, frozenset({"test", "value"}))
+    assert [row[0].text for row in grid.rows[1:]] == ["pH of Urine", "Ketones in Urine", "Protein in Urine",
+                                                        "Color of Urine", "Appearance of Urine"]
