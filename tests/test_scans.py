@@ -105,13 +105,31 @@ def test_cache_key_depends_on_profile_and_unknown_profile_fails():
         ocr.get_profile("no-such-profile")
 
 
-def test_cache_key_changes_with_the_rule_finding_code(monkeypatch):
-    """Rules are cached with the words: rules found by older code are never served."""
-    from pipeline.ingest import rules
+def test_cache_key_changes_with_the_rule_finding_code(tmp_path):
+    """Rules are cached with the words: rules found by older code are never served. A copy of
+    the package whose rules.py differs by one comment line computes another key, in a fresh
+    interpreter that imports the copy."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
 
-    before = ocr.cache_key("ab" * 32, 1, 300, "eng", "clean")
-    monkeypatch.setattr(rules, "FINGERPRINT", "0" * 16)
-    assert ocr.cache_key("ab" * 32, 1, 300, "eng", "clean") != before
+    root = Path(__file__).resolve().parents[1]
+    probe = 'from pipeline.ingest import ocr; print(ocr.cache_key("ab" * 32, 1, 300, "eng", "clean"))'
+
+    def key_with(package: Path) -> str:
+        out = subprocess.run([sys.executable, "-c", probe], cwd=package.parent, capture_output=True, text=True,
+                             env={**os.environ, "PYTHONPATH": str(package.parent)}, check=True)
+        return out.stdout.strip()
+
+    copy = tmp_path / "pipeline"
+    shutil.copytree(root / "pipeline", copy, ignore=shutil.ignore_patterns("__pycache__"))
+    same = key_with(copy)
+    assert same == ocr.cache_key("ab" * 32, 1, 300, "eng", "clean")
+    with (copy / "ingest" / "rules.py").open("a", encoding="utf-8") as fh:
+        fh.write("# edited\n")
+    assert key_with(copy) != same
 
 
 def test_ocr_noise_words_are_dropped_on_a_damaged_page(tmp_path, monkeypatch):
