@@ -324,17 +324,6 @@ _NUMBER = re.compile(r"^[<>]?[-+]?\d+(?:\.\d+)?(?:/\d+(?:\.\d+)?)?$")
 _ENUMERATOR = re.compile(r"^(?:\d{1,3}[.)]|[•·▪◦‣*-]|#\d{1,3})\s+(?=\S*[A-Za-z])")
 # a bullet as OCR reads it (`e`, `o`, `oe`, `e©`)
 _OCR_BULLET = re.compile(r"[eoc©°«»•·]{1,2}")
-
-
-def _without_ocr_bullet(line: Line) -> Line:
-    """An OCR'd line without the bullet before its item (`e Essential hypertension`, `e lron`):
-    read as a letter it would join the item, and shift the list's left edge to the bullets'."""
-    words = line.words
-    first = words[0] if words else None
-    if (line.conf < 1.0 and len(words) >= 2 and _OCR_BULLET.fullmatch(first.text) and words[1].text[:1].isalpha()
-            and first.x1 - first.x0 <= 1.5 * (first.bottom - first.top)):  # one small glyph
-        return Line(words[1:])
-    return line
 _ITEM_LABEL = re.compile(r"^[A-Za-z]+\s*#\s*(\d{1,3}):?$")
 # `Active Concerns`, `Resolved Problems`, `Inactive Medications`: a title over a group of the
 # list's items (by their status), no item itself
@@ -347,6 +336,16 @@ _DETAIL_LINE = re.compile(r"^[A-Za-z]{2,20}(?: [A-Za-z]{2,20}){0,2}:\s*\S")
 
 _CODE_REFS = re.compile(r"\s*[\[(]?\b(?:LOINC|SNOMED(?:[- ]?CT)?|CPT(?:-?4)?|ICD-?(?:9|10)(?:-?CM)?|RxNorm|NDC|HCPCS)\b\s*(?:code)?\s*[:#=].*$",
                         re.IGNORECASE)
+
+
+def _without_ocr_bullet(line: Line) -> Line:
+    """An OCR'd line without the bullet before its item (`e Essential hypertension`, `e lron`):
+    read as a letter it would join the item, and shift the list's left edge to the bullets'."""
+    words = line.words
+    if (line.conf < 1.0 and len(words) >= 2 and _OCR_BULLET.fullmatch(words[0].text) and words[1].text[:1].isalpha()
+            and words[0].x1 - words[0].x0 <= 1.5 * (words[0].bottom - words[0].top)):  # one small glyph
+        return Line(words[1:])
+    return line
 
 
 def _names_column(text: str, roles: dict[str, str]) -> bool:

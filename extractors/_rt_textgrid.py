@@ -131,7 +131,7 @@ def _edge(left: float, right: float, body: list[Line], starts: list[float]) -> f
     def crossed(x: float) -> int:
         return sum(1 for ln in body if any(w.x0 < x < w.x1 for w in ln.words))
 
-    candidates = [right - PAD] + [x - PAD for x in starts if left < x < right]
+    candidates = {right - PAD} | {x - PAD for x in starts if left < x < right}
     return min(candidates, key=lambda x: (crossed(x), -x))
 
 

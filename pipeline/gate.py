@@ -236,7 +236,7 @@ def calibrated(rel: dict[str, Any], bucket: str, calibrator: dict[str, Any] | No
 
     rel = rel or {}
     counts = reading_counts(rel.get("agreement"), (rel.get("agreement_by_reading") or {}).get(reading))
-    s = posterior(rel.get("agreement"), bucket, counts)
+    s = posterior(counts, bucket)
     if s is None:
         return None
     c = apply_calibrator(calibrator, s)
@@ -247,7 +247,8 @@ def calibrated(rel: dict[str, Any], bucket: str, calibrator: dict[str, Any] | No
 
 
 def _binom_cdf(k: int, n: int, p: float) -> float:
-    """P(at most k right of n) when each is right with probability p."""
+    """P(at most k right of n) when each is right with probability p (plain Python: the gate
+    runs in every batch worker, which imports no scientific stack)."""
     from math import comb
 
     return sum(comb(n, i) * p ** i * (1 - p) ** (n - i) for i in range(k + 1))
