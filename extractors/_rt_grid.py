@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import Iterable
+from typing import Callable, Iterable
 
 from pipeline.document import BBox, Document, Grid
 
@@ -13,7 +13,7 @@ from extractors._rt_rows import (
     _page_median_height, _repeated_lines, _same_style, distinct_rows, is_heading_line, names_section, row_name, says_none,
     unit_text,
 )
-from extractors._rt_textgrid import header_words, text_grids
+from extractors._rt_textgrid import document_text_grids, header_words
 from extractors._rt_units import snap_unit_columns
 from extractors._rt_values import Found, collapse, norm_phrase
 from extractors._rt_cells import _line_height
@@ -255,14 +255,18 @@ def _caption_holds(grid: Grid, line) -> bool:
     return False
 
 
-def grids_in_section(doc: Document, headings: Iterable[str]) -> frozenset[tuple[int, int]] | None:
+def grids_in_section(doc: Document, headings: Iterable[str],
+                     reads: Callable[[Grid], bool] | None = None) -> frozenset[tuple[int, int]] | None:
     """(page number, grid index) of every grid printed under a heading that names one of
     `headings`, up to the next heading printed in the same style; None when the document prints
     no such heading (then the section cannot bound the table and every grid is a candidate).
 
     Lines inside the cells of a grid row with several filled cells are table cells, never
     headings (a heading printed in a row that spans the grid still is); page headers and footers
-    do not end a section, so a table continued on the next page stays in it.
+    do not end a section, so a table continued on the next page stays in it. A heading-like line
+    whose next grid, before any other heading-like line, is one `reads` accepts (its header
+    names the field's own columns) captions that grid inside the section (`URINALYSIS, AUTO
+    W/SCOPE` or `PERFORMING LAB:` over a results table printed without borders) and ends nothing.
     """
     heads = frozenset(norm_phrase(h) for h in headings if norm_phrase(h))
     if not heads:
@@ -278,7 +282,8 @@ def grids_in_section(doc: Document, headings: Iterable[str]) -> frozenset[tuple[
                     if not any(o is not g and _holds(g.bbox, o.bbox) for o in page.tables)]
         items: list[tuple[float, int, object]] = [(ln.bbox[1], 0, ln) for ln in page.lines if not _inside(ln.bbox, cells)]
         items += [(_table_top(g), 1, gi) for gi, g in enumerate(page.tables)]
-        for _, kind, obj in sorted(items, key=lambda t: (t[0], t[1])):
+        items.sort(key=lambda t: (t[0], t[1]))
+        for at, (_, kind, obj) in enumerate(items):
             if kind == 1:
                 if open_ or _caption_names(page.tables[obj], heads):
                     inside.add((page.number, obj))
@@ -296,9 +301,35 @@ def grids_in_section(doc: Document, headings: Iterable[str]) -> frozenset[tuple[
                 continue
             if not open_ or re.sub(r"\d+", "#", norm_phrase(line.text)) in repeated:
                 continue
-            if heading_like and _same_style(line, style, median) and not _inside(line.bbox, captions):
+            if (heading_like and _same_style(line, style, median) and not _inside(line.bbox, captions)
+                    and not (reads is not None and _captions_read_grid(page, items[at + 1:], median, repeated, reads))):
                 open_ = False  # a grid's own caption (`URINALYSIS, AUTO W/SCOPE`) ends no section
     return frozenset(inside) if seen_heading else None
+
+
+def _reads_as(grid: Grid, columns: dict[str, dict], anchor: str, required: tuple[str, ...],
+              max_rows: int = 3) -> bool:
+    """Whether one of the grid's first rows is a header naming the field's anchor, its required
+    columns and at least one other by their own wordings (no generic `Name`): a single column
+    name (`Diagnosis` in an encounters table) is too little to say whose table it is."""
+    for row in grid.rows[:max_rows]:
+        mapping = _map_header(row, columns, anchor)
+        if mapping is not None:
+            own = {c for c, (j, _) in mapping.items() if c == anchor or j != mapping[anchor][0]}
+            return len({mapping[c][0] for c in own}) >= 2 and all(c in mapping for c in required)
+    return False
+
+
+def _captions_read_grid(page, following, median: float, repeated: frozenset[str],
+                       reads: Callable[[Grid], bool]) -> bool:
+    """Whether the first grid among `following` page items, before any heading-like line, is
+    one `reads` accepts."""
+    for _, kind, obj in following:
+        if kind == 1:
+            return reads(page.tables[obj])
+        if is_heading_line(obj, median) and re.sub(r"\d+", "#", norm_phrase(obj.text)) not in repeated:
+            return False
+    return False
 
 
 # a caption that labels what follows (`ORDER 600: ...`): a colon within its first four words
@@ -313,19 +344,30 @@ def _names_heads(text: str, heads: frozenset[str]) -> bool:
 def grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required: Iterable[str] = (),
               headings: Iterable[str] = (), max_header_row: int = 2) -> Found | None:
     """Rows of the drawn table grids (Page.tables) whose header row names the field's columns;
-    when no drawn grid does, the same reading of the grids its words line up in
-    (`_rt_textgrid.text_grids`: a table printed without borders, or a scan whose faint rules
-    did not survive). See `_grid_rows`."""
+    when no drawn grid does, or when adding the grids the words line up in outside them reads
+    every row the drawn ones read and more, the reading of both together
+    (`_rt_textgrid.document_text_grids`: a table printed without borders, or a scan whose faint
+    rules did not survive). See `_grid_rows`."""
     kw = dict(columns=columns, anchor=anchor, required=tuple(required), headings=tuple(headings),
               max_header_row=max_header_row)
     found = _grid_rows(doc, **kw)
-    if found is not None:
-        return found
     words = header_words(columns)
-    pages = tuple(replace(p, tables=text_grids(p, words)) for p in doc.pages)
-    if not any(p.tables for p in pages):
-        return None
-    return _grid_rows(replace(doc, pages=pages), **kw, headed_only=True)
+    extra = document_text_grids(doc.pages, words)
+    if not any(extra):
+        return found
+    pages = tuple(replace(p, tables=tuple(sorted(p.tables + t, key=lambda g: (g.bbox[1], g.bbox[0]))))
+                  for p, t in zip(doc.pages, extra))
+    merged = _grid_rows(replace(doc, pages=pages), **kw, headed_only=True)
+    if found is None or (merged is not None and _extends(merged, found, anchor)):
+        return merged
+    return found
+
+
+def _extends(more: Found, found: Found, anchor: str) -> bool:
+    """`more` reads every row `found` read, at the same place, and more rows besides."""
+    boxes = {r[anchor].bbox for r in more.value if r.get(anchor) is not None}
+    return len(more.value) > len(found.value) and all(
+        r[anchor].bbox in boxes for r in found.value if r.get(anchor) is not None)
 
 
 def _grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required: tuple[str, ...],
@@ -346,7 +388,7 @@ def _grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required
     encounters table's `Diagnosis` column is not the problem list).
     """
     req = tuple(required)
-    allowed = grids_in_section(doc, headings)
+    allowed = grids_in_section(doc, headings, reads=lambda g: _reads_as(g, columns, anchor, req))
     rows: list[dict[str, Found | None]] = []
     boxes: list[BBox] = []
     first_page: int | None = None

@@ -2,13 +2,15 @@
 for tables printed without borders a page draws (no drawn paths, or ruling lines too faint to
 survive a scan's binarisation).
 
-`grid_rows` reads drawn grids first. When none carries the field's header, it reads these:
+`grid_rows` reads drawn grids first. When none carries the field's header (or these give more
+rows), it reads these beside them:
 a line naming one of the field's column headers, split into header cells, gives the columns
 (each from its header's left edge, or from where the body's cells start when the header is
 centred over them); the lines under it are the table until a section heading, a wide gap, or a
 line whose words cross a column edge (a sentence, no row). A printed row wrapped over several
 lines is one row: within a table, the gaps between a row's own lines are the small ones, the
-padding between rows the large ones. Base layer imports only.
+padding between rows the large ones. A table that runs to the foot of its page continues on
+the next page's first rows on the same columns (`document_text_grids`). Base layer imports only.
 """
 from __future__ import annotations
 
@@ -24,6 +26,8 @@ MIN_SPLIT = 0.2       # line heights: gaps must differ by this much to tell wrap
 TIGHT = 0.35          # line heights: a gap no wider than this between full lines is one row's wrap
 HEADER_OVERLAP = 0.15  # line heights a header cell's own line overlaps the header line by
 MAX_HEADER_WORDS = 5  # words in one header cell (`Date of Last Treatment`)
+FOOT = 0.9            # share of the page height below which only the page foot prints
+MAX_CAPTIONS = 3      # caption lines (`LABORATORY RESULTS`) over a table's continuation
 
 
 GENERIC_HEADERS = frozenset({"name", "description"})  # a list's name column may go by these in its section
@@ -61,6 +65,41 @@ def text_grids(page: Page, words: frozenset[str]) -> tuple[Grid, ...]:
         out.append(_grid(head, body, edges, page.width))
         i += len(head) + len(body)
     return tuple(out)
+
+
+def document_text_grids(pages: tuple[Page, ...], words: frozenset[str]) -> tuple[tuple[Grid, ...], ...]:
+    """Each page's borderless tables (`text_grids`), and at the top of a page the rows of a table
+    the page before ran to its foot with: a grid without a header row, on the same columns (a
+    table continued over a page break prints its header once)."""
+    out: list[tuple[Grid, ...]] = []
+    for k, page in enumerate(pages):
+        grids = text_grids(page, words)
+        if k and out[-1]:
+            cont = _continued_grid(pages[k - 1], out[-1][-1], page, grids)
+            if cont is not None:
+                grids = (cont, *grids)
+        out.append(grids)
+    return tuple(out)
+
+
+def _continued_grid(before: Page, last: Grid, page: Page, own: tuple[Grid, ...]) -> Grid | None:
+    """The rows at the top of `page` on the columns of `last`, the table `before` ends with,
+    when nothing but the page foot follows that table (a line in its last tenth)."""
+    drawn = [g.bbox for g in before.tables]
+    if any(ln.bbox[1] > last.bbox[3] and ln.bbox[3] < FOOT * before.height
+           for ln in before.lines if not any(_within(ln, b) for b in drawn)):
+        return None
+    edges = [c.bbox[0] for c in last.rows[0][1:] if c is not None]
+    drawn = [g.bbox for g in page.tables]
+    end = min((g.bbox[1] for g in own), default=page.height)
+    lines = [ln for ln in page.lines if not any(_within(ln, b) for b in drawn) and ln.bbox[3] < end]
+    start = next((i for i, ln in enumerate(lines[:MAX_CAPTIONS + 1])
+                  if len(_filled(ln, edges)) >= 2 and not _crosses(ln, edges)), None)
+    if start is None:
+        return None
+    body = _cut([lines[start], *_body(lines, start + 1)] if start + 1 < len(lines) else [lines[start]],
+                edges, _page_median_height(tuple(lines)))
+    return _grid([], body, edges, page.width) if body else None
 
 
 def _header_like(cells) -> bool:
@@ -116,11 +155,21 @@ def _table(header: list[tuple[Word, ...]], body: list[Line], median: float) -> t
     MG/ML]`, fills several; a word wrapped in a later column, `place`, starts right of it)."""
     starts = [c.words[0].x0 for ln in body for c in split_cells(ln, 0, 0)]
     edges = [_edge(max(w.x1 for w in a), b[0].x0, body, starts) for a, b in zip(header, header[1:])]
+    return _cut(body, edges, median), edges
+
+
+def _cut(body: list[Line], edges: list[float], median: float) -> list[Line]:
+    """The body lines up to a line across a column edge or a heading in the first column."""
     for k, ln in enumerate(body):
-        if any(w.x0 < e < w.x1 for w in ln.words for e in edges) or (
+        if _crosses(ln, edges) or (
                 is_heading_line(ln, median) and len(_filled(ln, edges)) == 1 and (not edges or ln.bbox[0] < edges[0])):
-            return body[:k], edges
-    return body, edges
+            return body[:k]
+    return body
+
+
+def _crosses(line: Line, edges: list[float]) -> bool:
+    """Whether a word of the line lies across a column edge (a sentence or caption, no row)."""
+    return any(w.x0 < e < w.x1 for w in line.words for e in edges)
 
 
 def _edge(left: float, right: float, body: list[Line], starts: list[float]) -> float:
@@ -167,7 +216,7 @@ def _rows(lines: list[Line], edges: list[float]) -> list[list[Line]]:
 def _grid(head: list[Line], body: list[Line], edges: list[float], width: float) -> Grid:
     bounds = [0.0, *edges, width]
     rows = []
-    for group in [head, *_rows(body, edges)]:
+    for group in [head, *_rows(body, edges)] if head else _rows(body, edges):
         words = [w for ln in group for w in ln.words]
         top, bottom = min(w.top for w in words), max(w.bottom for w in words)
         cells = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from eval.devset.scans import scan_pdf
 from extractors import runtime
 from extractors._rt_textgrid import text_grids
 from pipeline.document import Document, Page, Word, group_lines
@@ -135,3 +136,59 @@ def test_one_line_rows_spaced_unevenly_stay_rows():
     (grid,) = text_grids(page, frozenset({"test", "value"}))
     assert [row[0].text for row in grid.rows[1:]] == ["pH of Urine", "Ketones in Urine", "Protein in Urine",
                                                         "Color of Urine", "Appearance of Urine"]
+
+
+RESULTS = {
+    "test_name": {"headers": ("result type", "test", "test name", "component", "analyte"), "learned": 1, "part": "all"},
+    "value": {"headers": ("result", "value", "result value"), "learned": 0, "part": "num"},
+    "unit": {"headers": ("unit", "units"), "learned": 0, "within": ("value", "rest")},
+}
+
+
+def _scanned_results(name: str, tmp_path: Path) -> list[dict]:
+    """A real vendor page printed and scanned with light office damage (grey rules and fills
+    binarise away), OCR'd with the `clean` profile, its results read."""
+    scan = tmp_path / name
+    scan_pdf(FIX / name, scan, name, damage="light")
+    doc = ingest(scan, cache_dir=None, profile="clean")
+    assert all(p.source == "ocr" for p in doc.pages)
+    found = runtime.grid_rows(doc, columns=RESULTS, anchor="test_name", required=("value",), headings=("results",))
+    assert found is not None
+    return _values(found)
+
+
+def test_a_scanned_borderless_table_continues_on_the_next_page_and_its_captions_end_no_section(tmp_path):
+    """YourCareUniverse pages 2-3, scanned: `PERFORMING LAB:` (capitals, like the `RESULTS`
+    heading) captions the table under it rather than ending the section, and the rows page 3
+    prints under `LABORATORY RESULTS` without the header row continue the table."""
+    rows = _scanned_results("yourcareuniverse_results_p2-3.pdf", tmp_path)
+    names = [r["test_name"] for r in rows]
+    assert "Platelets [#/volume] in Blood" in names                   # page 2, under the caption
+    assert {"test_name": "Platelets [#/volume] in Blood", "value": "123", "unit": "10*3/uL"} in rows
+    assert "Monocytes/100 leukocytes in Blood" in names                # page 3, no header of its own
+    assert all(r["test_name"] not in ("TEST", "LOINC", "LABORATORY RESULTS") for r in rows)
+
+
+def test_a_scanned_grid_under_its_own_capitals_caption_stays_in_the_section(tmp_path):
+    """SuccessEHS page 5, scanned: `URINALYSIS, AUTO W/SCOPE` over a grid that names the test and
+    value columns is that grid's caption; the grid is read."""
+    rows = _scanned_results("successehs_results_p5.pdf", tmp_path)
+    assert {"test_name": "Specific gravity", "value": "1.015", "unit": None} in rows
+    assert {"test_name": "Glucose", "value": "50", "unit": "mg/dL"} in rows
+
+
+def test_a_heading_over_a_table_naming_one_column_of_the_field_still_ends_the_section():
+    """`ENCOUNTERS` over `Diagnosis | Date`: one column name is too little to make the heading a
+    caption of the problem list, so the encounter's diagnosis is no problem."""
+    page = _page(
+        _line("PROBLEMS", 60),
+        _line("", 100, {20: "Problem", 200: "Status"}),
+        _line("", 120, {20: "Essential hypertension", 200: "Active"}),
+        _line("ENCOUNTERS", 160),
+        _line("", 190, {20: "Diagnosis", 200: "Date"}),
+        _line("", 210, {20: "Otitis media", 200: "06/22/2015"}),
+    )
+    doc = Document("enc.pdf", "0" * 64, (page,))
+    columns = {"problem": {"headers": ("problem", "diagnosis"), "learned": 0}}
+    found = runtime.grid_rows(doc, columns=columns, anchor="problem", headings=("problems",))
+    assert [r["problem"].value for r in found.value] == ["Essential hypertension"]
