@@ -357,10 +357,18 @@ def grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required:
         return found
     pages = tuple(replace(p, tables=tuple(sorted(p.tables + t, key=lambda g: (g.bbox[1], g.bbox[0]))))
                   for p, t in zip(doc.pages, extra))
-    merged = _grid_rows(replace(doc, pages=pages), **kw, headed_only=True)
+    merged = _grid_rows(replace(doc, pages=pages), **kw, readings="header")
     if found is None or (merged is not None and _extends(merged, found, anchor)):
-        return merged
-    return found
+        found = merged
+    if found is not None or not headings:
+        return found
+    # a table printed the other way round has what is measured for its header (`Date | Height |
+    # Weight`), none of the field's header words: the lines of any header-like row of three or
+    # more cells, read that way only inside the field's section
+    loose = document_text_grids(doc.pages, None)
+    pages = tuple(replace(p, tables=tuple(sorted(p.tables + t, key=lambda g: (g.bbox[1], g.bbox[0]))))
+                  for p, t in zip(doc.pages, loose))
+    return _grid_rows(replace(doc, pages=pages), **kw, readings="transposed") if any(loose) else None
 
 
 def _extends(more: Found, found: Found, anchor: str) -> bool:
@@ -371,9 +379,10 @@ def _extends(more: Found, found: Found, anchor: str) -> bool:
 
 
 def _grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required: tuple[str, ...],
-               headings: tuple[str, ...], max_header_row: int, headed_only: bool = False) -> Found | None:
-    """Rows of the page grids whose header row names the field's columns (`headed_only`: no
-    reading of grids without a header row, transposed or headless; a text grid has one).
+               headings: tuple[str, ...], max_header_row: int, readings: str = "all") -> Found | None:
+    """Rows of the page grids whose header row names the field's columns. `readings`: "all";
+    "header", no reading of grids without a header row, transposed or headless (a text grid has
+    one); "transposed", only the reading of grids printed the other way round.
 
     `columns` maps each column to its header wordings (`headers`: learned as printed first,
     `learned` of them, then the lexicon's), the `part` of its cell it reads (see cell_part) and
@@ -395,7 +404,7 @@ def _grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required
     # mapping, columns, header text, x-centre of each mapped column's header cell
     active: tuple[dict[str, tuple[int, str]], int, str, dict[str, float]] | None = None
     heads = frozenset(norm_phrase(h) for h in headings if norm_phrase(h))
-    for page in doc.pages:
+    for page in doc.pages if readings != "transposed" else ():
         tabled = False  # a grid of several columns already read on this page
         for gi, grid in enumerate(page.tables):
             if allowed is not None and (page.number, gi) not in allowed:
@@ -469,7 +478,7 @@ def _grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required
                 boxes.append(got[anchor].bbox)
                 if first_page is None:
                     first_page = page.number
-    if not rows and allowed and not headed_only:
+    if not rows and allowed and readings in ("all", "transposed"):
         for page in doc.pages:
             for gi, grid in enumerate(page.tables):
                 if (page.number, gi) in allowed:
@@ -478,7 +487,7 @@ def _grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required
                             rows.append(got)
                             boxes.append(got[anchor].bbox)
                             first_page = first_page or page.number
-    if not rows and allowed and len(columns) == 1 and not headed_only:
+    if not rows and allowed and len(columns) == 1 and readings == "all":
         for page in doc.pages:
             layout = _layout_grids(page)
             for gi, grid in enumerate(page.tables):
@@ -600,7 +609,8 @@ def _headless_rows(grid: Grid, page: int, anchor: str) -> list[dict[str, Found |
 
 
 def _measured(text: str) -> bool:
-    return bool(_LEAD_NUMBER.match(collapse(text)))
+    """A cell that starts with a number, alone or with its unit (`177 cm`, `177cm`)."""
+    return bool(_LEAD_NUMBER.match(collapse(text)) or _GLUED_UNIT.match(collapse(text)))
 
 
 def _transposed_rows(grid: Grid, page: int, columns: dict[str, dict], anchor: str) -> list[dict[str, Found | None]]:

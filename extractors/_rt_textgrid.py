@@ -27,6 +27,7 @@ TIGHT = 0.35          # line heights: a gap no wider than this between full line
 HEADER_OVERLAP = 0.15  # line heights a header cell's own line overlaps the header line by
 MAX_HEADER_WORDS = 5  # words in one header cell (`Date of Last Treatment`)
 FOOT = 0.9            # share of the page height below which only the page foot prints
+MIN_LOOSE = 3         # cells in a header-like line that heads a table naming none of the header words
 MAX_CAPTIONS = 3      # caption lines (`LABORATORY RESULTS`) over a table's continuation
 
 
@@ -40,34 +41,42 @@ def header_words(columns: dict[str, dict]) -> frozenset[str]:
                                        for w in norm_phrase(h).split())
 
 
-def text_grids(page: Page, words: frozenset[str]) -> tuple[Grid, ...]:
-    """The borderless tables of one page, under lines that print one of `words` (header words):
-    lines inside a drawn grid are left to it."""
+def text_grids(page: Page, words: frozenset[str] | None) -> tuple[Grid, ...]:
+    """The borderless tables of one page, under lines that print one of `words` (header words;
+    None: under any header-like line of three or more cells): lines inside a drawn grid are
+    left to it."""
     drawn = [g.bbox for g in page.tables]
     lines = [ln for ln in page.lines if not any(_within(ln, b) for b in drawn)]
     median = _page_median_height(tuple(lines))
     out: list[Grid] = []
-    i = 0
+    i = done = 0  # lines before `done` belong to a grid already made
     while i < len(lines):
         cells = split_cells(lines[i], page.number, i, gap=0.8)
-        if not _header_like(cells) or not any(norm_phrase(w.text) in words for w in lines[i].words):
+        if not _header_like(cells) or not (len(cells) >= MIN_LOOSE if words is None
+                                            else any(norm_phrase(w.text) in words for w in lines[i].words)):
             i += 1
             continue
         head = [lines[i]]
         while i + len(head) < len(lines) and _continues_header(head, lines[i + len(head)]):
             head.append(lines[i + len(head)])
             cells += split_cells(head[-1], page.number, i, gap=0.8)
+        above = i
+        while above > done and _continues_header_above(lines[above - 1], head[0]):
+            above -= 1
+            cells += split_cells(lines[above], page.number, above, gap=0.8)
+        end = i + len(head)
+        head = lines[above:end]
         columns = _merged(cells)
-        body, edges = _table(columns, _body(lines, i + len(head)), median)
+        body, edges = _table(columns, _body(lines, end), median)
         if len(columns) < 2 or not body:
             i += 1
             continue
         out.append(_grid(head, body, edges, page.width))
-        i += len(head) + len(body)
+        i = done = end + len(body)
     return tuple(out)
 
 
-def document_text_grids(pages: tuple[Page, ...], words: frozenset[str]) -> tuple[tuple[Grid, ...], ...]:
+def document_text_grids(pages: tuple[Page, ...], words: frozenset[str] | None) -> tuple[tuple[Grid, ...], ...]:
     """Each page's borderless tables (`text_grids`), and at the top of a page the rows of a table
     the page before ran to its foot with: a grid without a header row, on the same columns (a
     table continued over a page break prints its header once)."""
@@ -114,6 +123,14 @@ def _continues_header(head: list[Line], line: Line) -> bool:
     a taller header row, or wrapped: `Result` over `Value`) makes its own line, overlapping the
     header lines by a good part of its height (no row under a header does)."""
     return line.bbox[1] < max(ln.bbox[3] for ln in head) - HEADER_OVERLAP * _line_height(line)
+
+
+def _continues_header_above(line: Line, first: Line) -> bool:
+    """A header cell printed higher than the header line (the first line of a cell wrapped
+    over three, `Inhaled` over `Oxygen` over `Concentration`), overlapping it as in
+    `_continues_header`, and itself header-like."""
+    return (line.bbox[3] > first.bbox[1] + HEADER_OVERLAP * _line_height(line)
+            and _header_like(split_cells(line, 0, 0, gap=0.8)))
 
 
 def _merged(cells) -> list[tuple[Word, ...]]:

@@ -192,3 +192,20 @@ def test_a_heading_over_a_table_naming_one_column_of_the_field_still_ends_the_se
     columns = {"problem": {"headers": ("problem", "diagnosis"), "learned": 0}}
     found = runtime.grid_rows(doc, columns=columns, anchor="problem", headings=("problems",))
     assert [r["problem"].value for r in found.value] == ["Essential hypertension"]
+
+
+def test_a_table_printed_the_other_way_round_without_borders_reads_inside_its_section():
+    """MedConnect's vital signs with their drawn borders removed (as a print without them, or a
+    scan whose light rules binarisation erased): `Date | Height | Weight | ... | Pulse` over a
+    row of measurements names none of the field's headers; inside the vital signs section each
+    measurement is a row named by the header cell over it. Outside any section nothing is read
+    so."""
+    drawn = ingest(FIX / "medconnect_newman.pdf", cache_dir=None)
+    doc = replace(drawn, pages=tuple(replace(p, tables=()) for p in drawn.pages))
+    found = runtime.grid_rows(doc, columns=VITALS, anchor="vital", required=("value",), headings=("vital signs",))
+    rows = _values(found)
+    for row in ({"vital": "Height", "value": "177", "unit": "cm"}, {"vital": "Weight", "value": "88", "unit": "kg"},
+                {"vital": "Pulse", "value": "80", "unit": "bpm"}):
+        assert row in rows
+    assert all(r["vital"] != "Date" for r in rows)
+    assert runtime.grid_rows(doc, columns=VITALS, anchor="vital", required=("value",)) is None
