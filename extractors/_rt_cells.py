@@ -44,7 +44,7 @@ class Cell:
         return min(w.conf for w in self.words)
 
 
-_DESCENDING = frozenset("gjpqy()[]{},;|$@")
+_DESCENDING = frozenset("gjpqy()[]{},;|$@/")
 
 
 def _line_height(line: Line) -> float:

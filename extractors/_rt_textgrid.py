@@ -14,6 +14,8 @@ the next page's first rows on the same columns (`document_text_grids`). Base lay
 """
 from __future__ import annotations
 
+import re
+
 from pipeline.document import Grid, GridCell, Line, Page, Word
 
 from extractors._rt_cells import _line_height, split_cells
@@ -53,7 +55,7 @@ def text_grids(page: Page, words: frozenset[str] | None) -> tuple[Grid, ...]:
     while i < len(lines):
         cells = split_cells(lines[i], page.number, i, gap=0.8)
         if not _header_like(cells) or not (len(cells) >= MIN_LOOSE if words is None
-                                            else any(norm_phrase(w.text) in words for w in lines[i].words)):
+                                            else any(t in words for w in lines[i].words for t in re.split(r"[\s/]+", norm_phrase(w.text)))):
             i += 1
             continue
         head = [lines[i]]

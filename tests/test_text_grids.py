@@ -6,6 +6,7 @@ from pathlib import Path
 
 from eval.devset.scans import scan_pdf
 from extractors import runtime
+from extractors._rt_rows import is_heading_line
 from extractors._rt_textgrid import text_grids
 from pipeline.document import Document, Page, Word, group_lines
 from pipeline.ingest.core import ingest
@@ -209,3 +210,28 @@ def test_a_table_printed_the_other_way_round_without_borders_reads_inside_its_se
         assert row in rows
     assert all(r["vital"] != "Date" for r in rows)
     assert runtime.grid_rows(doc, columns=VITALS, anchor="vital", required=("value",)) is None
+
+
+def test_a_header_word_joined_by_a_slash_still_heads_a_borderless_table():
+    """`Code | Description/Comments | Status` under a problems caption (MEDHOST, YourCareUniverse):
+    `Description` printed against `Comments` is still the generic name header."""
+    page = _page(
+        _line("PROBLEMS", 60),
+        _line("", 100, {20: "Code", 120: "Description/Comments", 300: "Status"}),
+        _line("", 120, {20: "64667001", 120: "Interstitial pneumonia", 300: "active"}),
+        _line("", 140, {20: "87522002", 120: "Iron deficiency anemia", 300: "active"}),
+    )
+    doc = Document("p.pdf", "0" * 64, (page,))
+    columns = {"problem": {"headers": ("problem", "condition"), "learned": 0}}
+    found = runtime.grid_rows(doc, columns=columns, anchor="problem", headings=("problems",))
+    assert [r["problem"].value for r in found.value] == ["Interstitial pneumonia", "Iron deficiency anemia"]
+
+
+def test_an_ocr_line_of_a_unit_with_a_slash_is_no_heading_by_its_size():
+    """An OCR word's box is its ink: `/min`, wrapped under a vital's value, stands as tall as a
+    heading because the slash reaches below the baseline and above the x-height. A slash counts
+    as a descender, so the line's size says nothing and it ends no vital signs section."""
+    unit = group_lines((Word("/min", 100, 300, 118, 312, conf=0.9),))[0]
+    heading = group_lines((Word("Medications", 20, 280, 86, 292, conf=0.9),))[0]
+    assert not is_heading_line(unit, 8.0)
+    assert is_heading_line(heading, 8.0)
