@@ -97,12 +97,13 @@ _GENERIC_NAME = re.compile(r"^(?:name|description)(?:\s*/\s*\w+)?$")
 
 
 # what a ruling line or a cell's border becomes when OCR reads it as a glyph at a cell's edge
-_OCR_EDGE = re.compile(r"^[|{}]+\s*|\s*[|{}]+$")
+_OCR_EDGE = re.compile(r"^(?:[|{}]+|[=_~—]+\s)\s*|\s*(?:[|{}]+|\s[=_~—]+)$")
 
 
 def _cell_text(cell) -> str:
     """A cell's text; on an OCR'd cell without the braces and bars its borders were read as
-    (`{[RxNorm:209459] Tylenol`), which no clinical value begins or ends with."""
+    (`{[RxNorm:209459] Tylenol`), or a lone `=` or `_` a border left at its edge
+    (`Aranesp 0.5 MG/ML =`), which no clinical value begins or ends with."""
     text = cell.text
     if cell.words and min(w.conf for w in cell.words) < 1.0:
         text = _OCR_EDGE.sub("", text)

@@ -29,6 +29,7 @@ TIGHT = 0.35          # line heights: a gap no wider than this between full line
 HEADER_OVERLAP = 0.15  # line heights a header cell's own line overlaps the header line by
 MAX_HEADER_WORDS = 5  # words in one header cell (`Date of Last Treatment`)
 FOOT = 0.9            # share of the page height below which only the page foot prints
+HEADING_GAP = 0.5     # line heights above a heading-like line that ends a table (closer, it is a wrapped cell)
 MIN_LOOSE = 3         # cells in a header-like line that heads a table naming none of the header words
 MAX_CAPTIONS = 3      # caption lines (`LABORATORY RESULTS`) over a table's continuation
 
@@ -178,17 +179,21 @@ def _table(header: list[tuple[Word, ...]], body: list[Line], median: float) -> t
 
 
 def _cut(body: list[Line], edges: list[float], median: float) -> list[Line]:
-    """The body lines up to a line across a column edge or a heading in the first column."""
+    """The body lines up to a line across a column edge or a heading in the first column. A
+    heading-like line sitting tight under the line above (`TABLET`, the last line of a drug name
+    wrapped in capitals) continues that row's cell; a heading stands apart."""
     for k, ln in enumerate(body):
-        if _crosses(ln, edges) or (
-                is_heading_line(ln, median) and len(_filled(ln, edges)) == 1 and (not edges or ln.bbox[0] < edges[0])):
+        apart = k == 0 or ln.bbox[1] - body[k - 1].bbox[3] > HEADING_GAP * _line_height(ln)
+        if _crosses(ln, edges) or (apart and is_heading_line(ln, median) and len(_filled(ln, edges)) == 1
+                                   and (not edges or ln.bbox[0] < edges[0])):
             return body[:k]
     return body
 
 
 def _crosses(line: Line, edges: list[float]) -> bool:
-    """Whether a word of the line lies across a column edge (a sentence or caption, no row)."""
-    return any(w.x0 < e < w.x1 for w in line.words for e in edges)
+    """Whether a word of the line lies across a column edge (a sentence or caption, no row). A
+    token without a letter or digit (`=`, `|`: a cell border OCR read) crosses nothing."""
+    return any(w.x0 < e < w.x1 for w in line.words if any(c.isalnum() for c in w.text) for e in edges)
 
 
 def _edge(left: float, right: float, body: list[Line], starts: list[float]) -> float:

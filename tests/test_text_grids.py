@@ -235,3 +235,26 @@ def test_an_ocr_line_of_a_unit_with_a_slash_is_no_heading_by_its_size():
     heading = group_lines((Word("Medications", 20, 280, 86, 292, conf=0.9),))[0]
     assert not is_heading_line(unit, 8.0)
     assert is_heading_line(heading, 8.0)
+
+
+def test_a_name_wrapped_in_capitals_and_a_border_read_as_a_sign_end_no_table():
+    """A drug name whose last wrapped line is `TABLET` (capitals, first column: heading-like)
+    sits tight under its row and continues it; a lone `=` that OCR read from a cell border
+    across a column edge is no sentence across the columns, and leaves the cell."""
+    def ocr(words: list[Word]) -> list[Word]:
+        return [replace(w, conf=0.9) for w in words]
+
+    page = _page(
+        ocr(_line("MEDICATIONS", 60)),
+        ocr(_line("", 100, {20: "Medication", 200: "Status"})),
+        ocr(_line("", 120, {20: "Acetaminophen 500 MG", 200: "Active"})),
+        ocr(_line("", 131, {20: "TABLET"})),
+        ocr(_line("", 150, {20: "Aranesp 0.5 MG/ML", 196: "=", 206: "Active"})),
+        ocr(_line("", 170, {20: "Torsemide 20 mg", 200: "Active"})),
+    )
+    (grid,) = text_grids(page, frozenset({"medication"}))
+    assert [row[0].text for row in grid.rows[1:]] == ["Acetaminophen 500 MG TABLET", "Aranesp 0.5 MG/ML", "Torsemide 20 mg"]
+    doc = Document("m.pdf", "0" * 64, (page,))
+    found = runtime.grid_rows(doc, columns=MEDS, anchor="medication", headings=("medications",))
+    assert [r["medication"].value for r in found.value] == ["Acetaminophen 500 MG TABLET", "Aranesp 0.5 MG/ML",
+                                                           "Torsemide 20 mg"]
