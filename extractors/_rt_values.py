@@ -72,6 +72,30 @@ def ocr_cell_digits(text: str, kind: str) -> str:
     return " ".join(t.translate(OCR_TO_DIGIT) if _CONFUSED_TOKEN.match(t) else t for t in tokens) or text
 
 
+_CLOSER = {"(": ")", "[": "]"}
+
+
+def ocr_brackets(text: str) -> str:
+    """OCR'd text with its brackets mended: a brace, which OCR reads for a round or square
+    bracket, becomes the bracket its partner is (`{in polysorbate)` -> `(in polysorbate)`,
+    `mm{Hg]` -> `mm[Hg]`, `[Mass/volume}` -> `[Mass/volume]`, `mm{[Hg}` -> `mm[Hg]`), and a square bracket opening the
+    text that nothing closes (`[Heart Rate`: the cell's left border) goes."""
+    chars = list(text)
+    for i, c in enumerate(chars):
+        if c == "{" and i > 0:  # a leading brace is the cell's border (`{[RxNorm:209459] Tylenol`)
+            close = next((d for d in chars[i + 1:] if d in ")]}"), None)
+            if close in (")", "]"):
+                chars[i] = "(" if close == ")" else "["
+        elif c == "}":
+            open_ = next((d for d in reversed(chars[:i]) if d in "([{"), None)
+            if open_ in _CLOSER:
+                chars[i] = _CLOSER[open_]
+    out = re.sub(r"\{(?=[\[(])", "", "".join(chars))  # a border read twice: `mm{[Hg]`
+    if out.startswith("[") and "]" not in out:
+        out = out[1:].lstrip()
+    return out
+
+
 # an ICD-10-CM code whose second character, always a digit, was read as a letter ('LO3.115')
 _ICD10_LETTER_FOR_DIGIT = re.compile(rf"(?<![\w])([A-Za-z])([{re.escape(OCR_CONFUSABLE)}])(\d)")
 # one whose chapter letter I was read as the digit 1 ('125.10' for 'I25.10'); other digits
