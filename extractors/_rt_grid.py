@@ -353,24 +353,24 @@ def grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required:
     kw = dict(columns=columns, anchor=anchor, required=tuple(required), headings=tuple(headings),
               max_header_row=max_header_row)
     found = _grid_rows(doc, **kw)
-    words = header_words(columns)
-    extra = document_text_grids(doc.pages, words)
-    if not any(extra):
-        return found
-    pages = tuple(replace(p, tables=tuple(sorted(p.tables + t, key=lambda g: (g.bbox[1], g.bbox[0]))))
-                  for p, t in zip(doc.pages, extra))
-    merged = _grid_rows(replace(doc, pages=pages), **kw, readings="header")
-    if found is None or (merged is not None and _extends(merged, found, anchor)):
-        found = merged
+    extra = document_text_grids(doc.pages, header_words(columns))
+    if any(extra):
+        merged = _grid_rows(_with_grids(doc, extra), **kw, readings="header")
+        if found is None or (merged is not None and _extends(merged, found, anchor)):
+            found = merged
     if found is not None or not headings:
         return found
     # a table printed the other way round has what is measured for its header (`Date | Height |
     # Weight`), none of the field's header words: the lines of any header-like row of three or
     # more cells, read that way only inside the field's section
     loose = document_text_grids(doc.pages, None)
-    pages = tuple(replace(p, tables=tuple(sorted(p.tables + t, key=lambda g: (g.bbox[1], g.bbox[0]))))
-                  for p, t in zip(doc.pages, loose))
-    return _grid_rows(replace(doc, pages=pages), **kw, readings="transposed") if any(loose) else None
+    return _grid_rows(_with_grids(doc, loose), **kw, readings="transposed") if any(loose) else None
+
+
+def _with_grids(doc: Document, extra: tuple[tuple[Grid, ...], ...]) -> Document:
+    """The document with each page's `extra` grids beside its drawn ones, top to bottom."""
+    return replace(doc, pages=tuple(replace(p, tables=tuple(sorted(p.tables + t, key=lambda g: (g.bbox[1], g.bbox[0]))))
+                                    for p, t in zip(doc.pages, extra)))
 
 
 def _extends(more: Found, found: Found, anchor: str) -> bool:

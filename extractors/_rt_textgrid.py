@@ -48,7 +48,7 @@ def text_grids(page: Page, words: frozenset[str] | None) -> tuple[Grid, ...]:
     """The borderless tables of one page, under lines that print one of `words` (header words;
     None: under any header-like line of three or more cells): lines inside a drawn grid are
     left to it."""
-    drawn = [g.bbox for g in page.tables]
+    drawn = _drawn_tables(page)
     lines = [ln for ln in page.lines if not any(_within(ln, b) for b in drawn)]
     median = _page_median_height(tuple(lines))
     out: list[Grid] = []
@@ -97,12 +97,12 @@ def document_text_grids(pages: tuple[Page, ...], words: frozenset[str] | None) -
 def _continued_grid(before: Page, last: Grid, page: Page, own: tuple[Grid, ...]) -> Grid | None:
     """The rows at the top of `page` on the columns of `last`, the table `before` ends with,
     when nothing but the page foot follows that table (a line in its last tenth)."""
-    drawn = [g.bbox for g in before.tables]
+    drawn = _drawn_tables(before)
     if any(ln.bbox[1] > last.bbox[3] and ln.bbox[3] < FOOT * before.height
            for ln in before.lines if not any(_within(ln, b) for b in drawn)):
         return None
     edges = [c.bbox[0] for c in last.rows[0][1:] if c is not None]
-    drawn = [g.bbox for g in page.tables]
+    drawn = _drawn_tables(page)
     end = min((g.bbox[1] for g in own), default=page.height)
     lines = [ln for ln in page.lines if not any(_within(ln, b) for b in drawn) and ln.bbox[3] < end]
     start = next((i for i, ln in enumerate(lines[:MAX_CAPTIONS + 1])
@@ -112,6 +112,13 @@ def _continued_grid(before: Page, last: Grid, page: Page, own: tuple[Grid, ...])
     body = _cut([lines[start], *_body(lines, start + 1)] if start + 1 < len(lines) else [lines[start]],
                 edges, _page_median_height(tuple(lines)))
     return _grid([], body, edges, page.width) if body else None
+
+
+def _drawn_tables(page: Page) -> list:
+    """The boxes of the page's drawn grids of two rows or more: their lines are theirs. A drawn
+    grid of one row (a scan's table of which only the header row's rules were found) leaves its
+    lines to the borderless reading."""
+    return [g.bbox for g in page.tables if len(g.rows) >= 2]
 
 
 def _header_like(cells) -> bool:

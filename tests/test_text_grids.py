@@ -8,7 +8,7 @@ from eval.devset.scans import scan_pdf
 from extractors import runtime
 from extractors._rt_rows import is_heading_line
 from extractors._rt_textgrid import text_grids
-from pipeline.document import Document, Page, Word, group_lines
+from pipeline.document import Document, Grid, GridCell, Page, Word, group_lines
 from pipeline.ingest.core import ingest
 
 FIX = Path(__file__).parent / "fixtures" / "ccda"
@@ -277,3 +277,24 @@ def test_an_ocr_d_cell_has_its_brackets_mended():
                                 {"vital": "Mass [Mass/volume]", "value": "5", "unit": "g"}]
     printed = runtime.grid_rows(Document("t.pdf", "0" * 64, (_page(*lines),)), columns=columns, anchor="vital")
     assert _values(printed)[0]["unit"] == "mm{Hg]"
+
+
+def test_a_page_whose_only_table_is_printed_the_other_way_round_reads_it():
+    """No line prints a header word of the field, and the only drawn grid found is the header
+    row's (a scan whose other rules were lost): the measurements under `Date | Height | Weight |
+    Blood Pressure` are still read in the vital signs section."""
+    def ocr(words: list[Word]) -> list[Word]:
+        return [replace(w, conf=0.9) for w in words]
+
+    page = _page(
+        ocr(_line("VITAL SIGNS", 60)),
+        ocr(_line("", 100, {20: "Date", 120: "Height", 200: "Weight", 280: "Blood Pressure"})),
+        ocr(_line("", 120, {20: "06/18/2017", 120: "177cm", 200: "88 kg", 280: "145/88 mm[Hg]"})),
+        ocr(_line("RESULTS", 160)),
+    )
+    header_only = Grid((15.0, 95.0, 400.0, 112.0), ((GridCell((15.0, 95.0, 400.0, 112.0), page.lines[1].words),),))
+    doc = Document("v.pdf", "0" * 64, (replace(page, tables=(header_only,)),))
+    found = runtime.grid_rows(doc, columns=VITALS, anchor="vital", required=("value",), headings=("vital signs",))
+    assert _values(found) == [{"vital": "Height", "value": "177", "unit": "cm"},
+                              {"vital": "Weight", "value": "88", "unit": "kg"},
+                              {"vital": "Blood Pressure", "value": "145/88", "unit": "mm[Hg]"}]
