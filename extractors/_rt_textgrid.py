@@ -30,6 +30,7 @@ HEADER_OVERLAP = 0.15  # line heights a header cell's own line overlaps the head
 MAX_HEADER_WORDS = 5  # words in one header cell (`Date of Last Treatment`)
 FOOT = 0.9            # share of the page height below which only the page foot prints
 HEADING_GAP = 0.5     # line heights above a heading-like line that ends a table (closer, it is a wrapped cell)
+KEY_SHARE = 0.6       # most lines a column only a row's first line fills is filled on
 MIN_LOOSE = 3         # cells in a header-like line that heads a table naming none of the header words
 MAX_CAPTIONS = 3      # caption lines (`LABORATORY RESULTS`) over a table's continuation
 
@@ -229,6 +230,15 @@ def _rows(lines: list[Line], edges: list[float]) -> list[list[Line]]:
     cells wrapped): a table of one-line rows spaced unevenly would otherwise join its rows."""
     if len(lines) < 3:
         return [[ln] for ln in lines]
+    keys = _key_columns(lines, edges)
+    if keys:
+        rows: list[list[Line]] = []
+        for ln in lines:
+            if not rows or _filled(ln, edges) & keys:
+                rows.append([ln])
+            else:
+                rows[-1].append(ln)
+        return rows
     gaps = [max(0.0, b.bbox[1] - a.bbox[3]) for a, b in zip(lines, lines[1:])]
     height = sorted(_line_height(ln) for ln in lines)[len(lines) // 2]
     ordered = sorted(gaps)
@@ -242,6 +252,26 @@ def _rows(lines: list[Line], edges: list[float]) -> list[list[Line]]:
         else:
             rows.append([ln])
     return rows
+
+
+def _key_columns(lines: list[Line], edges: list[float]) -> set[int]:
+    """Columns only a row's first line prints in (a code, a date, a status: cells that never
+    wrap), when the rows wrap over several lines: two or more of the columns the first line
+    fills that no more than KEY_SHARE of the lines fill, every line printing in all of them or
+    in none (a line printing in some is a wrapped line, and those columns wrap), with lines
+    printing in none between. A line printing in them starts a row, however the gaps fall (a
+    scan's gaps between a row's lines and between rows overlap in size). Empty when the table
+    shows no such columns: its rows are found by their gaps."""
+    filled = [_filled(ln, edges) for ln in lines]
+    keys = {c for c in filled[0] if 2 <= sum(c in f for f in filled) <= KEY_SHARE * len(lines)}
+    changed = True
+    while changed:  # a line printing in some of them but not all is a wrapped line: those wrap
+        changed = False
+        for f in filled:
+            if f & keys and not keys <= f:
+                keys -= f
+                changed = True
+    return keys if len(keys) >= 2 and any(not (f & keys) for f in filled) else set()
 
 
 def _grid(head: list[Line], body: list[Line], edges: list[float], width: float) -> Grid:

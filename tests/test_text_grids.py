@@ -298,3 +298,30 @@ def test_a_page_whose_only_table_is_printed_the_other_way_round_reads_it():
     assert _values(found) == [{"vital": "Height", "value": "177", "unit": "cm"},
                               {"vital": "Weight", "value": "88", "unit": "kg"},
                               {"vital": "Blood Pressure", "value": "145/88", "unit": "mm[Hg]"}]
+
+
+def test_rows_wrapped_over_lines_start_where_the_cells_that_never_wrap_are_printed():
+    """A scanned medications table (McKesson Paragon) whose rows wrap over two to four lines,
+    the gaps between a row's lines as wide as some between rows: the code, start date and status
+    print only on each row's first line, so a line printing them starts a row; the dose, which
+    wraps (`500` over `MCG`), starts none."""
+    def ocr(words: list[Word]) -> list[Word]:
+        return [replace(w, conf=0.9) for w in words]
+
+    page = _page(
+        ocr(_line("", 100, {20: "Code", 100: "Medication", 220: "Dose", 300: "Start Date", 420: "Status"})),
+        ocr(_line("", 118, {20: "731241", 100: "1 ML darbepoetin", 220: "500", 300: "02/10/2017", 420: "Active"})),
+        ocr(_line("", 130, {100: "alfa 0.5 MG/ML", 220: "MCG"})),
+        ocr(_line("", 143, {100: "Prefilled Syringe"})),
+        ocr(_line("", 155, {100: "[Aranesp]"})),
+        ocr(_line("", 171, {20: "209459", 100: "Acetaminophen 500", 220: "500", 300: "02/09/2017", 420: "Active"})),
+        ocr(_line("", 183, {100: "MG Oral Tablet", 220: "MG"})),
+        ocr(_line("", 196, {20: "309078", 100: "cefpodoxime 200", 220: "200", 300: "02/09/2017", 420: "Active"})),
+        ocr(_line("", 208, {100: "MG Oral Tablet", 220: "MG"})),
+    )
+    (grid,) = text_grids(page, frozenset({"medication"}))
+    assert [row[1].text for row in grid.rows[1:]] == [
+        "1 ML darbepoetin alfa 0.5 MG/ML Prefilled Syringe [Aranesp]",
+        "Acetaminophen 500 MG Oral Tablet",
+        "cefpodoxime 200 MG Oral Tablet",
+    ]
