@@ -463,7 +463,9 @@ ROW_CUTS = (r"\(", r"\s\S+:", r"\s\[", r"\s\d{1,2}[-/]\d", r",\s")
 
 
 def _page_median_height(lines: tuple[Line, ...]) -> float:
-    hs = sorted(_line_height(ln) for ln in lines) or [10.0]
+    """The body type size of `lines`: their median height, leaving out OCR'd lines whose height
+    is only their ink (`22-jul-2015`, `mm[Hg]`: see sized_by_ink)."""
+    hs = sorted(_line_height(ln) for ln in lines if not sized_by_ink(ln)) or sorted(_line_height(ln) for ln in lines) or [10.0]
     return hs[len(hs) // 2]
 
 

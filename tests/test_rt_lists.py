@@ -169,3 +169,29 @@ def test_on_a_scan_an_item_with_brackets_and_descenders_is_no_heading():
     found = runtime.section_rows(doc, headings=("problems",), roles={"problem": "name"}, cut="\\(")
     assert _names(found, "problem") == ["Essential hypertension", "Severe Hypothyroidism", "lron deficiency anemia",
                                          "Overweight"]
+
+
+def test_on_a_scan_a_heading_followed_by_tall_inked_lines_still_ends_the_list():
+    """`Vital Signs` after the results list, on a scan: the lines under it (`22-jul-2015`,
+    `mm{[Hg]`) stand as tall as the heading in ink alone (a descender, brackets), which made the
+    heading look no larger than its own rows. Lines whose height is ink say nothing of the type
+    size, so the heading ends the results list and the measurements are no results."""
+    def line(top: float, *cells: tuple[str, float], x: float = 20.0) -> list[Word]:
+        out = []
+        for text, height in cells:
+            out.append(Word(text, x, top, x + 6 * len(text), top + height, 0.9))
+            x += 6 * len(text) + 4
+        return out
+
+    words = [*line(36, ("Results", 8.3)),
+             *line(50, ("Urine", 8.3), ("glucose", 10.1), ("50", 8.3), ("mg/dL", 10.0)),
+             *line(94, ("Vital", 9.7), ("Signs", 12.2)),
+             *line(120, ("22-jul-2015", 10.1)),
+             *line(140, ("BP", 7.9), ("Systolic", 10.1), ("145", 8.3)),
+             *line(153, ("mm{[Hg]", 10.4)),
+             *line(173, ("BP", 7.9), ("Diastolic", 8.3), ("88", 8.3)),
+             *line(186, ("mm[Hg]", 10.4))]
+    page = Page(1, 600, 800, "ocr", tuple(words), group_lines(words))
+    doc = Document("scan.pdf", "0" * 64, (page,))
+    found = runtime.section_rows(doc, headings=("results",), roles={"test_name": "name", "value": "value", "unit": "unit"})
+    assert _names(found, "test_name") == ["Urine glucose"]
