@@ -7,7 +7,7 @@ import re
 from dataclasses import replace
 from typing import Callable, Iterable
 
-from pipeline.document import BBox, Document, Grid
+from pipeline.document import BBox, Document, Grid, GridCell
 
 from extractors._rt_rows import (
     _page_median_height, _repeated_lines, _same_style, distinct_rows, is_heading_line, names_section, row_name, says_none,
@@ -97,13 +97,13 @@ _GENERIC_NAME = re.compile(r"^(?:name|description)(?:\s*/\s*\w+)?$")
 
 
 # what a ruling line or a cell's border becomes when OCR reads it as a glyph at a cell's edge
-_OCR_EDGE = re.compile(r"^(?:[|{}]+|[=_~—]+\s)\s*|\s*(?:[|{}]+|\s[=_~—]+)$")
+_OCR_EDGE = re.compile(r"^(?:[|{}]+|[=_~—]+\s|[lI]\s(?=\d))\s*|\s*(?:[|{}]+|\s[=_~—]+)$")
 
 
 def _cell_text(cell) -> str:
     """A cell's text; on an OCR'd cell without the braces and bars its borders were read as
-    (`{[RxNorm:209459] Tylenol`), or a lone `=` or `_` a border left at its edge
-    (`Aranesp 0.5 MG/ML =`), which no clinical value begins or ends with, and its brackets
+    (`{[RxNorm:209459] Tylenol`), or a lone `=`, `_` or (before a number) `l` a border left at
+    its edge (`Aranesp 0.5 MG/ML =`, `l 38 Cel`), which no clinical value begins or ends with, and its brackets
     mended (`ocr_brackets`)."""
     text = cell.text
     if cell.words and min(w.conf for w in cell.words) < 1.0:
@@ -191,6 +191,39 @@ def _by_content(found: dict[str, tuple[int, str]], cells: list[tuple[int, str]],
 
 
 # ---------------------------------------------------------------- the section a grid belongs to
+
+_RULE_GLYPHS = frozenset("|lI1![]{}")  # what OCR reads a vertical rule as
+
+
+def _split_span(grid: Grid, r: int) -> tuple[GridCell, ...] | None:
+    """Row r of an OCR'd grid as one cell per column, when it is one cell spanning the grid
+    whose words each fall inside one of the columns the other rows' cells draw (a scan's header
+    row whose column rules were lost: `Vital Name  Observation Time  Observation Value`); None
+    when it is no such row or a word lies across a column's edge (a caption)."""
+    row = grid.rows[r]
+    cells = [c for c in row if c is not None and c.words]
+    if len(cells) != 1 or min(w.conf for w in cells[0].words) >= 1.0 or _columns(grid) < 2:
+        return None
+    spans: list[tuple[float, float] | None] = []
+    for j in range(_columns(grid)):
+        boxes = [o[j].bbox for k, o in enumerate(grid.rows) if k != r and j < len(o) and o[j] is not None
+                 and _filled(o) >= 2]
+        spans.append((min(b[0] for b in boxes), max(b[2] for b in boxes)) if boxes else None)
+    if any(sp is None for sp in spans):
+        return None
+    top, bottom = cells[0].bbox[1], cells[0].bbox[3]
+    out: list[list] = [[] for _ in spans]
+    for w in cells[0].words:
+        if len(w.text) <= 2 and set(w.text) <= _RULE_GLYPHS:
+            continue  # a lost column rule, read as `I` or `ll`
+        hit = [j for j, (x0, x1) in enumerate(spans) if x0 <= w.x0 and w.x1 <= x1]
+        if len(hit) != 1:
+            return None
+        out[hit[0]].append(w)
+    if sum(1 for ws in out if ws) < 2:
+        return None
+    return tuple(GridCell((x0, top, x1, bottom), tuple(ws)) for (x0, x1), ws in zip(spans, out))
+
 
 def _columns(grid: Grid) -> int:
     return max((len(r) for r in grid.rows), default=0)
@@ -424,6 +457,9 @@ def _grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required
             generic = in_section  # a generic name header (`Description`) under no caption of another list
             for r in range(len(grid.rows)):
                 mapping = _map_header(grid.rows[r], columns, anchor, generic, () if frame or not generic else grid.rows[r + 1:])
+                split = _split_span(grid, r) if mapping is None else None
+                if split is not None and (mapping := _map_header(split, columns, anchor, generic)) is not None:
+                    grid = replace(grid, rows=(*grid.rows[:r], split, *grid.rows[r + 1:]))
                 if mapping is not None:
                     start = r + 1
                     break

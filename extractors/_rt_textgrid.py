@@ -116,10 +116,13 @@ def _continued_grid(before: Page, last: Grid, page: Page, own: tuple[Grid, ...])
 
 
 def _drawn_tables(page: Page) -> list:
-    """The boxes of the page's drawn grids of two rows or more: their lines are theirs. A drawn
-    grid of one row (a scan's table of which only the header row's rules were found) leaves its
-    lines to the borderless reading."""
-    return [g.bbox for g in page.tables if len(g.rows) >= 2]
+    """The boxes of the page's drawn grids of two rows or more, one of them of two filled cells
+    or more: their lines are theirs. A drawn grid of one row (a scan's table of which only the
+    header row's rules were found), or of rows of one cell each (one whose column rules were
+    lost: `Vital Name Observation Time Observation Value` in one cell), leaves its lines to the
+    borderless reading."""
+    return [g.bbox for g in page.tables
+            if len(g.rows) >= 2 and any(sum(1 for c in r if c is not None and c.words) >= 2 for r in g.rows)]
 
 
 def _header_like(cells) -> bool:

@@ -325,3 +325,24 @@ def test_rows_wrapped_over_lines_start_where_the_cells_that_never_wrap_are_print
         "Acetaminophen 500 MG Oral Tablet",
         "cefpodoxime 200 MG Oral Tablet",
     ]
+
+
+def test_a_scanned_grid_whose_header_row_lost_its_column_rules_is_read():
+    """A scan's grid where the rules between the header cells were lost: the header row is one
+    cell spanning the grid (`I Vital Name ll Observation Value`, the rule remnants read as `I`,
+    `ll`). Its words each fall in one of the columns the rows below draw, so it is read as a
+    header row of those columns; a remnant `l` before a value's number goes."""
+    def cell(x0: float, x1: float, top: float, *words: tuple[str, float]) -> GridCell:
+        return GridCell((x0, top, x1, top + 12), tuple(Word(t, x, top + 2, x + 6 * len(t), top + 10, 0.9) for t, x in words))
+
+    header = (cell(30, 400, 100, ("I", 31), ("Vital", 50), ("Name", 84), ("ll", 188), ("Observation", 220), ("Value", 290)),
+              None)
+    rows = [(cell(30, 200, 112 + 12 * i, (n, 40)), cell(200, 400, 112 + 12 * i, *v))
+            for i, (n, v) in enumerate((("Height", (("l", 202), ("177", 214), ("cm", 236))),
+                                        ("Weight", (("88", 210), ("kg", 226)))))]
+    grid = Grid((30, 100, 400, 136), (header, *rows))
+    words = tuple(w for r in grid.rows for c in r if c for w in c.words)
+    page = replace(Page(1, 600, 800, "ocr", words, group_lines(words)), tables=(grid,))
+    found = runtime.grid_rows(Document("s.pdf", "0" * 64, (page,)), columns=VITALS, anchor="vital", required=("value",))
+    assert _values(found) == [{"vital": "Height", "value": "177", "unit": "cm"},
+                              {"vital": "Weight", "value": "88", "unit": "kg"}]
