@@ -7,6 +7,8 @@ import re
 from dataclasses import replace
 from typing import Callable, Iterable
 
+from rapidfuzz import fuzz
+
 from pipeline.document import BBox, Document, Grid, GridCell
 
 from extractors._rt_rows import (
@@ -438,6 +440,7 @@ def _grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required
     first_page: int | None = None
     # mapping, columns, header text, x-centre of each mapped column's header cell
     active: tuple[dict[str, tuple[int, str]], int, str, dict[str, float]] | None = None
+    active_head: tuple[str, ...] = ()  # the header row's cell texts of the table read last
     heads = frozenset(norm_phrase(h) for h in headings if norm_phrase(h))
     for page in doc.pages if readings != "transposed" else ():
         tabled = False  # a grid of several columns already read on this page
@@ -481,9 +484,14 @@ def _grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required
                     continue
                 mapping, header, centres = carried, active[2], active[3]  # a table continued from the last page
             else:
+                head_row = tuple(norm_phrase(c.text) if c is not None else "" for c in grid.rows[start - 1])
+                if (active is not None and first_table and ncols == active[1] and mapping != active[0]
+                        and _same_header(head_row, active_head)):
+                    mapping = active[0]  # the last page's header printed again, read worse (a scan's `tes te ut`)
                 head = _grid_cell(grid.rows[start - 1], mapping[anchor][0])
                 header = norm_phrase(head.text) if head is not None else ""
                 centres = {n: _centre(_grid_cell(grid.rows[start - 1], j)) for n, (j, _) in mapping.items()}
+                active_head = head_row
             active = (mapping, ncols, header, centres)
             for row in grid.rows[start:]:
                 cell = _grid_cell(row, mapping[anchor][0])
@@ -544,6 +552,15 @@ def _grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required
 
 def _centre(cell) -> float:
     return (cell.bbox[0] + cell.bbox[2]) / 2 if cell is not None else -1.0
+
+
+def _same_header(row: tuple[str, ...], before: tuple[str, ...]) -> bool:
+    """Whether a header row prints the same cells as the one before it, but for a few that OCR
+    read differently: at least half of the cells alike."""
+    if len(row) != len(before) or not row:
+        return False
+    alike = sum(1 for a, b in zip(row, before) if a and b and fuzz.ratio(a, b) >= 80)
+    return alike * 2 >= len(row)
 
 
 def _continued(grid: Grid, active) -> dict[str, tuple[int, str]] | None:

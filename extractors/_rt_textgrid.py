@@ -31,6 +31,7 @@ HEADER_OVERLAP = 0.15  # line heights a header cell's own line overlaps the head
 MAX_HEADER_WORDS = 5  # words in one header cell (`Date of Last Treatment`)
 FOOT = 0.9            # share of the page height below which only the page foot prints
 HEADING_GAP = 0.5     # line heights above a heading-like line that ends a table (closer, it is a wrapped cell)
+_DATE_TOKEN = re.compile(r"^\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}$")
 MIN_KEYS = 3          # columns that never wrap needed to tell rows by them (two agree by chance)
 KEY_SHARE = 0.6       # most lines a column only a row's first line fills is filled on
 MIN_LOOSE = 3         # cells in a header-like line that heads a table naming none of the header words
@@ -261,21 +262,35 @@ def _rows(lines: list[Line], edges: list[float]) -> list[list[Line]]:
 
 def _key_columns(lines: list[Line], edges: list[float]) -> set[int]:
     """Columns only a row's first line prints in (a code, a date, a status: cells that never
-    wrap), when the rows wrap over several lines: the most (MIN_KEYS or more) of the columns the
-    first line fills that no more than KEY_SHARE of the lines fill, such that every line prints
-    in all of them or in none (a column a wrapped line prints in wraps; one a row's first line
-    may leave empty, a brand name, is no key), with lines printing in none between. A line printing in them starts a row, however the gaps fall (a
-    scan's gaps between a row's lines and between rows overlap in size). Empty when the table
-    shows no such columns: its rows are found by their gaps."""
+    wrap), when the rows wrap over several lines: the most of the columns the first line fills
+    that no more than KEY_SHARE of the lines fill, such that every line prints in all of them
+    or in none (a column a wrapped line prints in wraps; one a row's first line may leave
+    empty, a brand name, is no key), with lines printing in none between. MIN_KEYS of them, or
+    two that print only dates (`06/22/2015`: a date never wraps; two other columns may wrap
+    together). A line printing in them starts a row, however the gaps fall (a scan's gaps
+    between a row's lines and between rows overlap in size). Empty when the table shows no such
+    columns: its rows are found by their gaps."""
     filled = [_filled(ln, edges) for ln in lines]
     candidates = sorted(c for c in filled[0] if 2 <= sum(c in f for f in filled) <= KEY_SHARE * len(lines))
-    best: set[int] = set()
-    for n in range(len(candidates), MIN_KEYS - 1, -1):  # the most columns every line prints in all of or none of
-        best = next((set(k) for k in combinations(candidates, n)
-                     if all(not (f & set(k)) or set(k) <= f for f in filled)), set())
-        if best:
-            break
-    return best if any(not (f & best) for f in filled) else set()
+    for n in range(len(candidates), 1, -1):  # the most columns every line prints in all of or none of
+        for k in combinations(candidates, n):
+            keys = set(k)
+            if (all(not (f & keys) or keys <= f for f in filled) and any(not (f & keys) for f in filled)
+                    and (n >= MIN_KEYS or _dates_only(lines, filled, keys, edges))):
+                return keys
+    return set()
+
+
+def _dates_only(lines: list[Line], filled: list[set[int]], keys: set[int], edges: list[float]) -> bool:
+    """Whether every cell the lines print in the `keys` columns is one date token."""
+    for ln, f in zip(lines, filled):
+        if not f & keys:
+            continue
+        for c in keys:
+            cell = [w.text for w in ln.words if sum(1 for e in edges if w.x0 >= e) == c]
+            if len(cell) != 1 or not _DATE_TOKEN.match(cell[0]):
+                return False
+    return True
 
 
 def _grid(head: list[Line], body: list[Line], edges: list[float], width: float) -> Grid:

@@ -346,3 +346,46 @@ def test_a_scanned_grid_whose_header_row_lost_its_column_rules_is_read():
     found = runtime.grid_rows(Document("s.pdf", "0" * 64, (page,)), columns=VITALS, anchor="vital", required=("value",))
     assert _values(found) == [{"vital": "Height", "value": "177", "unit": "cm"},
                               {"vital": "Weight", "value": "88", "unit": "kg"}]
+
+
+def test_rows_wrapped_with_two_date_columns_start_at_the_dates():
+    """A results table whose every other column wraps somewhere (the value's unit, the range,
+    the lab's address), and whose interpretation a row may leave empty: only the test and
+    result dates print on a row's first line alone. Two such columns are enough when they
+    print only dates, which never wrap; the scan's gaps between rows are no wider than those
+    between a row's lines."""
+    def ocr(words: list[Word]) -> list[Word]:
+        return [replace(w, conf=0.9) for w in words]
+
+    page = _page(
+        ocr(_line("", 100, {20: "Test", 150: "Result", 220: "Flag", 280: "Test Date", 360: "Result Date", 460: "Lab"})),
+        ocr(_line("", 118, {20: "Specific gravity of", 150: "1.015", 220: "N", 280: "06/22/2015", 360: "06/22/2015",
+                            460: "Value"})),
+        ocr(_line("", 128, {20: "Urine by Test strip", 460: "Labs"})),
+        ocr(_line("", 138, {460: "Beaverton"})),
+        ocr(_line("", 148, {20: "Glucose", 150: "50", 280: "06/22/2015", 360: "06/22/2015", 460: "Value"})),
+        ocr(_line("", 158, {20: "in urine", 150: "mg/dL", 460: "Labs"})),
+        ocr(_line("", 168, {460: "Beaverton"})),
+    )
+    (grid,) = text_grids(page, frozenset({"test"}))
+    assert [(row[0].text, row[1].text) for row in grid.rows[1:]] == [
+        ("Specific gravity of Urine by Test strip", "1.015"), ("Glucose in urine", "50 mg/dL")]
+
+
+def test_a_header_printed_again_on_the_next_page_and_read_worse_keeps_its_columns():
+    """A scanned table's header repeated at the top of the next page, OCR'd worse there (`tes te
+    ut` for `Result`, `Result` for `Result Date`): a header row alike in most cells to the one
+    before is the same header, and its columns keep the reading they had."""
+    def ocr(words: list[Word]) -> list[Word]:
+        return [replace(w, conf=0.9) for w in words]
+
+    cols = {20: "Test", 150: "Result", 280: "Test Date", 380: "Result Date", 480: "Lab"}
+    page1 = _page(ocr(_line("RESULTS", 60)), ocr(_line("", 100, cols)),
+                  ocr(_line("", 120, {20: "Color of Urine", 150: "YELLOW", 280: "06/22/2015", 380: "06/22/2015", 480: "Value"})))
+    worse = {20: "Test", 150: "tes te ut", 280: "Test Date", 380: "Result", 480: "Lab"}
+    page2 = replace(_page(ocr(_line("", 40, worse)),
+                          ocr(_line("", 60, {20: "Glucose", 150: "50", 280: "06/22/2015", 380: "06/23/2015", 480: "Value"}))),
+                    number=2)
+    doc = Document("r.pdf", "0" * 64, (page1, page2))
+    found = runtime.grid_rows(doc, columns=RESULTS, anchor="test_name", required=("value",), headings=("results",))
+    assert [(r["test_name"], r["value"]) for r in _values(found)] == [("Color of Urine", "YELLOW"), ("Glucose", "50")]
