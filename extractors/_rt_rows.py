@@ -12,7 +12,8 @@ from pipeline.document import BBox, Document, Line, Word
 
 from extractors._rt_cells import Cell, _is_label_like, _line_height, sized_by_ink, split_cells
 from extractors._rt_units import snap_unit_columns
-from extractors._rt_values import Found, collapse, fix_icd10, norm_phrase, ocr_cell_digits, parse_value, phrase_stems, stem
+from extractors._rt_values import (Found, collapse, fix_icd10, norm_phrase, ocr_brackets, ocr_cell_digits, parse_value,
+                                   phrase_stems, stem)
 
 # ---------------------------------------------------------------- tables
 
@@ -346,6 +347,18 @@ def _without_ocr_bullet(line: Line) -> Line:
             and words[0].x1 - words[0].x0 <= 1.5 * (words[0].bottom - words[0].top)):  # one small glyph
         return Line(words[1:])
     return line
+
+
+def _brackets_mended(line: Line) -> Line:
+    """An OCR'd line with its brackets mended as an OCR'd table cell's are (`ocr_brackets`:
+    `mm{[Hg]` -> `mm[Hg]`, `[Heart Rate` -> `Heart Rate`), word by word where the mended text
+    keeps the line's words."""
+    if line.conf >= 1.0:
+        return line
+    mended = ocr_brackets(line.text).split()
+    if mended == [w.text for w in line.words] or len(mended) != len(line.words):
+        return line
+    return Line(tuple(replace(w, text=t) for w, t in zip(line.words, mended)))
 
 
 def _names_column(text: str, roles: dict[str, str]) -> bool:
@@ -722,7 +735,7 @@ def _read_list(doc: Document, heads: frozenset[str], repeated: frozenset[str], r
         median = _page_median_height(page.lines)
         last_bottom = 0.0
         for li, line in enumerate(page.lines):
-            line = _without_ocr_bullet(line)
+            line = _brackets_mended(_without_ocr_bullet(line))
             above, last_bottom = line.bbox[1] - last_bottom, line.bbox[3]
             if re.sub(r"\d+", "#", norm_phrase(line.text)) in repeated and not _matches_heading(line, heads):
                 continue

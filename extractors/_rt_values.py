@@ -80,7 +80,7 @@ def ocr_brackets(text: str) -> str:
     bracket, becomes the bracket its partner is (`{in polysorbate)` -> `(in polysorbate)`,
     `mm{Hg]` -> `mm[Hg]`, `[Mass/volume}` -> `[Mass/volume]`, `mm{[Hg}` -> `mm[Hg]`), and a square bracket opening the
     text that nothing closes (`[Heart Rate`: the cell's left border) goes."""
-    chars = list(text)
+    chars = list(re.sub(r"(?<=.)\{(?=[\[(])", "", text))  # a border read twice: `mm{[Hg]`
     for i, c in enumerate(chars):
         if c == "{" and i > 0:  # a leading brace is the cell's border (`{[RxNorm:209459] Tylenol`)
             close = next((d for d in chars[i + 1:] if d in ")]}"), None)
@@ -90,7 +90,7 @@ def ocr_brackets(text: str) -> str:
             open_ = next((d for d in reversed(chars[:i]) if d in "([{"), None)
             if open_ in _CLOSER:
                 chars[i] = _CLOSER[open_]
-    out = re.sub(r"\{(?=[\[(])", "", "".join(chars))  # a border read twice: `mm{[Hg]`
+    out = "".join(chars)
     if out.startswith("[") and "]" not in out:
         out = out[1:].lstrip()
     return out

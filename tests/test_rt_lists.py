@@ -195,3 +195,27 @@ def test_on_a_scan_a_heading_followed_by_tall_inked_lines_still_ends_the_list():
     doc = Document("scan.pdf", "0" * 64, (page,))
     found = runtime.section_rows(doc, headings=("results",), roles={"test_name": "name", "value": "value", "unit": "unit"})
     assert _names(found, "test_name") == ["Urine glucose"]
+
+
+def test_on_a_scan_a_list_line_has_its_brackets_mended():
+    """A vital signs list on a scan (`BP Systolic 145` over its unit): OCR reads the unit's
+    bracket as a brace (`mm{[Hg]`) and a box's left border as `[` (`[Heart Rate`). Mended as a
+    scanned table cell is, the unit reads as the row's unit and the name loses the border."""
+    def line(top: float, *texts: str, x: float = 20.0) -> list[Word]:
+        out = []
+        for text in texts:
+            out.append(Word(text, x, top, x + 6 * len(text), top + 8.0, 0.9))
+            x += 6 * len(text) + 4
+        return out
+
+    words = [*line(36, "VITAL", "SIGNS"),
+             *line(60, "BP", "Systolic", "145"),
+             *line(72, "mm{[Hg]"),
+             *line(90, "[Heart", "Rate", "80"),
+             *line(102, "/min"),
+             *line(130, "RESULTS")]
+    page = Page(1, 600, 800, "ocr", tuple(words), group_lines(words))
+    doc = Document("scan.pdf", "0" * 64, (page,))
+    found = runtime.section_rows(doc, headings=("vital signs",), roles={"vital": "name", "value": "value", "unit": "unit"})
+    assert [(r["vital"].value, r["value"].value, r["unit"].value if r["unit"] else None) for r in found.value] == [
+        ("BP Systolic", "145", "mm[Hg]"), ("Heart Rate", "80", "/min")]
