@@ -17,7 +17,7 @@ from extractors._rt_rows import (
 )
 from extractors._rt_textgrid import document_text_grids, header_words
 from extractors._rt_units import snap_unit_columns
-from extractors._rt_values import Found, collapse, norm_phrase, ocr_brackets
+from extractors._rt_values import Found, collapse, norm_phrase, mend_ocr_text
 from extractors._rt_cells import _line_height
 
 GRID_PARTS = ("all", "num", "rest")
@@ -106,10 +106,10 @@ def _cell_text(cell) -> str:
     """A cell's text; on an OCR'd cell without the braces and bars its borders were read as
     (`{[RxNorm:209459] Tylenol`), or a lone `=`, `_` or (before a number) `l` a border left at
     its edge (`Aranesp 0.5 MG/ML =`, `l 38 Cel`), which no clinical value begins or ends with, and its brackets
-    mended (`ocr_brackets`)."""
+    mended (`mend_ocr_text`)."""
     text = cell.text
     if cell.words and min(w.conf for w in cell.words) < 1.0:
-        text = _OCR_EDGE.sub("", ocr_brackets(text))
+        text = _OCR_EDGE.sub("", mend_ocr_text(text))
     return text
 
 

@@ -12,7 +12,7 @@ from pipeline.document import BBox, Document, Line, Word
 
 from extractors._rt_cells import Cell, _is_label_like, _line_height, sized_by_ink, split_cells
 from extractors._rt_units import snap_unit_columns
-from extractors._rt_values import (Found, collapse, fix_icd10, norm_phrase, ocr_brackets, ocr_cell_digits, parse_value,
+from extractors._rt_values import (Found, collapse, fix_icd10, norm_phrase, mend_ocr_text, ocr_cell_digits, parse_value,
                                    phrase_stems, stem)
 
 # ---------------------------------------------------------------- tables
@@ -350,12 +350,12 @@ def _without_ocr_bullet(line: Line) -> Line:
 
 
 def _brackets_mended(line: Line) -> Line:
-    """An OCR'd line with its brackets mended as an OCR'd table cell's are (`ocr_brackets`:
+    """An OCR'd line with its brackets mended as an OCR'd table cell's are (`mend_ocr_text`:
     `mm{[Hg]` -> `mm[Hg]`, `[Heart Rate` -> `Heart Rate`), word by word where the mended text
     keeps the line's words."""
     if line.conf >= 1.0:
         return line
-    mended = ocr_brackets(line.text).split()
+    mended = mend_ocr_text(line.text).split()
     if mended == [w.text for w in line.words] or len(mended) != len(line.words):
         return line
     return Line(tuple(replace(w, text=t) for w, t in zip(line.words, mended)))

@@ -75,8 +75,14 @@ def ocr_cell_digits(text: str, kind: str) -> str:
 _CLOSER = {"(": ")", "[": "]"}
 
 
-def ocr_brackets(text: str) -> str:
-    """OCR'd text with its brackets mended: a brace, which OCR reads for a round or square
+# `l` OCR read for a capital I opening a word: no English word starts with `l` and a consonant
+# other than `l` or `y` (`lron`, `lbuprofen`, `lnterstitial`)
+_L_FOR_I = re.compile(r"(?<![\w'])l(?=[bcdfghjkmnpqrstvwxz][a-z]{2})")  # three letters on: `lbs` stays
+
+
+def mend_ocr_text(text: str) -> str:
+    """OCR'd text with a word's opening capital I read as `l` mended (`lron` -> `Iron`), and
+    its brackets mended: a brace, which OCR reads for a round or square
     bracket, becomes the bracket its partner is (`{in polysorbate)` -> `(in polysorbate)`,
     `mm{Hg]` -> `mm[Hg]`, `[Mass/volume}` -> `[Mass/volume]`, `mm{[Hg}` -> `mm[Hg]`), and a square bracket opening the
     text that nothing closes (`[Heart Rate`: the cell's left border) goes."""
@@ -90,7 +96,7 @@ def ocr_brackets(text: str) -> str:
             open_ = next((d for d in reversed(chars[:i]) if d in "([{"), None)
             if open_ in _CLOSER:
                 chars[i] = _CLOSER[open_]
-    out = "".join(chars)
+    out = _L_FOR_I.sub("I", "".join(chars))
     if out.startswith("[") and "]" not in out:
         out = out[1:].lstrip()
     return out
