@@ -145,7 +145,8 @@ def test_on_a_scan_an_item_with_brackets_and_descenders_is_no_heading():
     `Problem #1`, which made every item read as a larger-type heading and the list empty. The
     type size is read on the words without descenders or brackets, and a line with nothing else
     (`Overweight (finding)`) is no heading by its size. A bullet OCR reads as a letter (`e`) is
-    no part of the item, whatever the letter after it (`lron`, the OCR of `Iron`)."""
+    no part of the item, whatever the letter after it (`lron`, the OCR of `Iron`, which is read
+    as `Iron`)."""
     def line(top: float, *cells: tuple[str, float], x: float = 20.0) -> list[Word]:
         out = []
         for text, height in cells:
@@ -167,7 +168,7 @@ def test_on_a_scan_an_item_with_brackets_and_descenders_is_no_heading():
     page = Page(1, 600, 800, "ocr", tuple(words), group_lines(words))
     doc = Document("scan.pdf", "0" * 64, (page,))
     found = runtime.section_rows(doc, headings=("problems",), roles={"problem": "name"}, cut="\\(")
-    assert _names(found, "problem") == ["Essential hypertension", "Severe Hypothyroidism", "lron deficiency anemia",
+    assert _names(found, "problem") == ["Essential hypertension", "Severe Hypothyroidism", "Iron deficiency anemia",
                                          "Overweight"]
 
 
