@@ -545,7 +545,7 @@ def _grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required
     rows, boxes = distinct_rows(rows, boxes)
     if not rows:
         return None
-    _drop_footnote_marks(rows, anchor)
+    _drop_footnote_marks(rows, anchor, scanned=any(p.source == "ocr" for p in doc.pages))
     bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
     return snap_unit_columns(doc, Found(rows, first_page, bbox, "", 0.9))
 
@@ -592,21 +592,32 @@ def _continued(grid: Grid, active) -> dict[str, tuple[int, str]] | None:
 
 
 _FOOTNOTE = re.compile(r"^(\d)(?=[A-Za-z])")
+_FOOTNOTE_SCANNED = re.compile(r"^(\d) ?(?=[^\d\s.,/:-])")  # `1SPEC`, `1 Prot`, `1¢olor`: no number
+_LOOKS_LIKE = {"1": "lI|i!"}  # what OCR reads a raised footnote digit as, besides the digit
 
 
-def _drop_footnote_marks(rows: list[dict[str, Found | None]], anchor: str) -> None:
+def _drop_footnote_marks(rows: list[dict[str, Found | None]], anchor: str, scanned: bool = False) -> None:
     """`1Color Ur`, `1SPEC GRAV`, ...: a footnote number printed raised against every name of a
     table reaches the text layer glued to it. When all (three or more) names start with the same
     digit glued to a letter, it is a mark, not part of the names (a name of its own, `25OH
-    Vitamin D`, is never shared by a whole table)."""
+    Vitamin D`, is never shared by a whole table). On a scan two thirds of the names are enough,
+    and the others lose a letter OCR reads the digit as (`lappearance Ur`)."""
     names = [r[anchor].value for r in rows if r.get(anchor) is not None]
-    marks = {m.group(1) if (m := _FOOTNOTE.match(n)) else None for n in names}
-    if len(names) < 3 or len(marks) != 1 or None in marks:
-        return
+    marks = [m.group(1) if (m := (_FOOTNOTE_SCANNED if scanned else _FOOTNOTE).match(n)) else None for n in names]
+    if len(names) < 3 or len(set(marks)) != 1 or None in marks:
+        # on a scan the raised mark comes back as `1`, `l` or `I`, sometimes spaced (`1 Prot`):
+        # most names starting with one digit are enough, and the rest lose a look-alike of it
+        digits = [m for m in marks if m is not None]
+        if not scanned or len(names) < 3 or len(digits) * 3 < len(names) * 2 or len(set(digits)) != 1:
+            return
+    mark = next(m for m in marks if m is not None)
     for r in rows:
         f = r[anchor]
-        if f is not None:
-            v = f.value[1:]
+        if f is None:
+            continue
+        v = f.value
+        if v.startswith(mark) or (scanned and v[:1] in _LOOKS_LIKE.get(mark, "") and v[1:2].isalpha()):
+            v = v[1:].lstrip()
             r[anchor] = Found(v, f.page, f.bbox, v, f.confidence)
 
 
