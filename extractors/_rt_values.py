@@ -78,10 +78,14 @@ _CLOSER = {"(": ")", "[": "]"}
 # `l` OCR read for a capital I opening a word: no English word starts with `l` and a consonant
 # other than `l` or `y` (`lron`, `lbuprofen`, `lnterstitial`)
 _L_FOR_I = re.compile(r"(?<![\w'])l(?=[bcdfghjkmnpqrstvwxz][a-z]{2})")  # three letters on: `lbs` stays
+# a capital I OCR read for `l` inside a word, after a capital and before two letters (`BIdC` for
+# `BldC`, `EIectrolyte`); an acronym's plural (`MRIs`) stays
+_I_FOR_L = re.compile(r"(?<=[A-Z])I(?=[a-z][A-Za-z])")
 
 
 def mend_ocr_text(text: str) -> str:
-    """OCR'd text with a word's opening capital I read as `l` mended (`lron` -> `Iron`), and
+    """OCR'd text with a word's opening capital I read as `l` mended (`lron` -> `Iron`), an `l`
+    read as a capital I inside a word mended (`BIdC` -> `BldC`), and
     its brackets mended: a brace, which OCR reads for a round or square
     bracket, becomes the bracket its partner is (`{in polysorbate)` -> `(in polysorbate)`,
     `mm{Hg]` -> `mm[Hg]`, `[Mass/volume}` -> `[Mass/volume]`, `mm{[Hg}` -> `mm[Hg]`), and a square bracket opening the
@@ -96,7 +100,7 @@ def mend_ocr_text(text: str) -> str:
             open_ = next((d for d in reversed(chars[:i]) if d in "([{"), None)
             if open_ in _CLOSER:
                 chars[i] = _CLOSER[open_]
-    out = _L_FOR_I.sub("I", "".join(chars))
+    out = _I_FOR_L.sub("l", _L_FOR_I.sub("I", "".join(chars)))
     if out.startswith("[") and "]" not in out:
         out = out[1:].lstrip()
     return out

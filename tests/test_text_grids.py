@@ -263,13 +263,13 @@ def test_a_name_wrapped_in_capitals_and_a_border_read_as_a_sign_end_no_table():
 def test_an_ocr_d_cell_has_its_brackets_mended():
     """OCR reads a round or square bracket as a brace, a cell's left border as `[`, and a
     word's capital I as `l`: the brace becomes the bracket its partner is, an opening `[`
-    nothing closes goes, and `lron` (no word starts `lr`) is `Iron` while `lbs` stays. A text
-    layer keeps what it prints."""
+    nothing closes goes, `lron` (no word starts `lr`) is `Iron` while `lbs` stays, and `BIdC`
+    (a capital I between a capital and two letters) is `BldC`. A text layer keeps what it prints."""
     def ocr(words: list[Word]) -> list[Word]:
         return [replace(w, conf=0.9) for w in words]
 
     rows = (("Blood Pressure", "145", "mm{Hg]"), ("[Heart Rate", "80", "/min"), ("Mass [Mass/volume}", "5", "g"),
-            ("lron level", "194", "lbs"))
+            ("lron level", "194", "lbs"), ("O2 % BIdC Oximetry", "95", "%"))
     lines = [_line("", 100, {20: "Vital", 200: "Value", 300: "Unit"})]
     lines += [_line("", 120 + 20 * i, {20: n, 200: v, 300: u}) for i, (n, v, u) in enumerate(rows)]
     columns = {**VITALS, "unit": {"headers": ("unit",), "learned": 1}}
@@ -277,7 +277,8 @@ def test_an_ocr_d_cell_has_its_brackets_mended():
     assert _values(scanned) == [{"vital": "Blood Pressure", "value": "145", "unit": "mm[Hg]"},
                                 {"vital": "Heart Rate", "value": "80", "unit": "/min"},
                                 {"vital": "Mass [Mass/volume]", "value": "5", "unit": "g"},
-                                {"vital": "Iron level", "value": "194", "unit": "lbs"}]
+                                {"vital": "Iron level", "value": "194", "unit": "lbs"},
+                                {"vital": "O2 % BldC Oximetry", "value": "95", "unit": "%"}]
     printed = runtime.grid_rows(Document("t.pdf", "0" * 64, (_page(*lines),)), columns=columns, anchor="vital")
     assert _values(printed)[0]["unit"] == "mm{Hg]"
 
