@@ -81,11 +81,16 @@ _L_FOR_I = re.compile(r"(?<![\w'])l(?=[bcdfghjkmnpqrstvwxz][a-z]{2})")  # three 
 # a capital I OCR read for `l` inside a word, after a capital and before two letters (`BIdC` for
 # `BldC`, `EIectrolyte`); an acronym's plural (`MRIs`) stays
 _I_FOR_L = re.compile(r"(?<=[A-Z])I(?=[a-z][A-Za-z])")
+# a capital O OCR read for a zero inside a number (`1OOMG/ML` for `100MG/ML`)
+# in a word that starts with digits (`H2O` stays), before a unit or the word's end (`1OCBLD`, a
+# footnote mark before a name, stays)
+_O_FOR_ZERO = re.compile(r"\b(\d+)(O[\dO]*)(?=(?:mg|mcg|ml|g|gm|kg|l|iu|u|meq|mmol)?(?:[/%]|\b))", re.IGNORECASE)
 
 
 def mend_ocr_text(text: str) -> str:
     """OCR'd text with a word's opening capital I read as `l` mended (`lron` -> `Iron`), an `l`
-    read as a capital I inside a word mended (`BIdC` -> `BldC`), and
+    read as a capital I inside a word mended (`BIdC` -> `BldC`), a capital O after a digit read
+    as the zero it is (`1OOMG/ML` -> `100MG/ML`), and
     its brackets mended: a brace, which OCR reads for a round or square
     bracket, becomes the bracket its partner is (`{in polysorbate)` -> `(in polysorbate)`,
     `mm{Hg]` -> `mm[Hg]`, `[Mass/volume}` -> `[Mass/volume]`, `mm{[Hg}` -> `mm[Hg]`), and a square bracket opening the
@@ -100,7 +105,8 @@ def mend_ocr_text(text: str) -> str:
             open_ = next((d for d in reversed(chars[:i]) if d in "([{"), None)
             if open_ in _CLOSER:
                 chars[i] = _CLOSER[open_]
-    out = _I_FOR_L.sub("l", _L_FOR_I.sub("I", "".join(chars)))
+    out = _O_FOR_ZERO.sub(lambda m: m.group(1) + m.group(2).replace("O", "0").replace("o", "0"),
+                          _I_FOR_L.sub("l", _L_FOR_I.sub("I", "".join(chars))))
     if out.startswith("[") and "]" not in out:
         out = out[1:].lstrip()
     return out
