@@ -293,15 +293,20 @@ def alt1_results(doc, pairs, order):
 
 
 def alt2_results(doc, pairs, order):
-    columns = [
-        runtime.Column('test_name', 'string', ('analyte', 'test', 'test name'), (('anal', 1.0), ('name', 1.0), ('test', 1.0)), required=True),
-        runtime.Column('loinc', 'code', ('loinc', 'loinc code'), (('code', 1.0), ('loin', 1.0)), system='loinc', required=True, shape='(?<![\\w.])(\\d+\\-\\d{1})(?![\\w])'),
-        runtime.Column('value', 'string', ('result', 'value'), (('resu', 1.0), ('valu', 1.0)), required=True),
-        runtime.Column('unit', 'string', ('unit', 'units'), (('unit', 1.0),)),
-        runtime.Column('reference_range', 'string', ('ref range', 'reference interval', 'reference range'), (('inte', 1.0), ('rang', 1.0), ('ref', 1.0), ('refe', 1.0)), required=True),
-        runtime.Column('flag', 'string', ('flag',), (('flag', 1.0),)),
-    ]
-    return runtime.table(doc, columns, order=order, min_columns=1)
+    found = runtime.grid_rows(
+        doc,
+        columns={'flag': {'headers': ('flag', 'abn', 'abnormal', 'indicator'), 'learned': 1, 'part': 'all'}, 'loinc': {'headers': ('loinc', 'code', 'cpt', 'hcpcs', 'icd', 'icd-10', 'icd-10-cm'), 'learned': 1, 'part': 'all'}, 'reference_range': {'headers': ('reference range', 'expected', 'interval', 'normal', 'normal range', 'range', 'ref', 'ref range', 'reference', 'standard range'), 'learned': 1, 'part': 'all'}, 'test_name': {'headers': ('test', 'analyte', 'assay', 'component', 'exam', 'investigation', 'test name'), 'learned': 1, 'part': 'all'}, 'unit': {'headers': ('units', 'unit', 'uom'), 'learned': 1, 'part': 'all', 'within': ('value', 'rest')}, 'value': {'headers': ('result', 'finding', 'observed', 'result value', 'value', 'your value'), 'learned': 1, 'part': 'all'}},
+        anchor='test_name',
+        required=('value',),
+        headings=('clinical biochemistry and haematology', 'cumulative results report', 'results'),
+    )
+    if found is not None:
+        return found
+    return runtime.section_rows(
+        doc,
+        headings=('clinical biochemistry and haematology', 'cumulative results report', 'results'),
+        roles={'test_name': 'name', 'unit': 'unit', 'value': 'value'},
+    )
 
 
 LABELS = ('attending', 'authorised', 'authorized', 'beneficiary', 'birth', 'birth date', 'birthdate', 'born', 'center', 'centre', 'chart', 'client', 'clinic', 'clinician', 'clinician npi', 'collected', 'collection', 'collection date', 'consultant', 'date authorised', 'date collected', 'date of birth', 'date reported', 'dob', 'doctor', 'dr', 'drawn', 'facility', 'hosp no', 'hosp reg no', 'hospital', 'hospital number', 'lab', 'laboratory', 'md', 'medical record', 'medical record number', 'member', 'mr number', 'mrn', 'name of patient', 'national provider identifier', 'npi', 'ordered', 'ordering', 'ordering physician', 'patient', 'patient id', 'patient identifier', 'patient name', 'patient number', 'performing lab', 'physician', 'physician npi', 'practitioner', 'prescriber', 'provider', 'pt', 'pt name', 'record no', 'record number', 'referred', 'referring', 'reg no', 'registration number', 'released', 'report date', 'reported', 'requested', 'requesting', 'requesting clinician', 'resident', 'responsible', 'responsible clinician', 'result date', 'resulted', 'sampled', 'specimen', 'st aldric university hospital', 'treating physician', 'unit number', 'urn', 'verified')
