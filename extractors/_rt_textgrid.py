@@ -33,6 +33,7 @@ FOOT = 0.9            # share of the page height below which only the page foot 
 HEADING_GAP = 0.5     # line heights above a heading-like line that ends a table (closer, it is a wrapped cell)
 _DATE_TOKEN = re.compile(r"^\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}$")
 MIN_KEYS = 3          # columns that never wrap needed to tell rows by them (two agree by chance)
+MAX_KEY_CANDIDATES = 10  # leftmost columns tried as keys (their subsets are tried, most first)
 KEY_SHARE = 0.6       # most lines a column only a row's first line fills is filled on
 MIN_LOOSE = 3         # cells in a header-like line that heads a table naming none of the header words
 MAX_CAPTIONS = 3      # caption lines (`LABORATORY RESULTS`) over a table's continuation
@@ -59,8 +60,7 @@ def text_grids(page: Page, words: frozenset[str] | None) -> tuple[Grid, ...]:
     i = done = 0  # lines before `done` belong to a grid already made
     while i < len(lines):
         cells = split_cells(lines[i], page.number, i, gap=0.8)
-        if not _header_like(cells) or not (len(cells) >= MIN_LOOSE if words is None
-                                            else any(t in words for w in lines[i].words for t in re.split(r"[\s/]+", norm_phrase(w.text)))):
+        if not _header_like(cells) or not (len(cells) >= MIN_LOOSE if words is None else _prints_word(lines[i], words)):
             i += 1
             continue
         head = [lines[i]]
@@ -81,6 +81,12 @@ def text_grids(page: Page, words: frozenset[str] | None) -> tuple[Grid, ...]:
         out.append(_grid(head, body, edges, page.width))
         i = done = end + len(body)
     return tuple(out)
+
+
+def _prints_word(line: Line, words: frozenset[str]) -> bool:
+    """Whether the line prints one of `words`, alone or joined to another by a slash
+    (`Description/Comments`)."""
+    return any(t in words for w in line.words for t in re.split(r"[\s/]+", norm_phrase(w.text)))
 
 
 def document_text_grids(pages: tuple[Page, ...], words: frozenset[str] | None) -> tuple[tuple[Grid, ...], ...]:
@@ -272,6 +278,7 @@ def _key_columns(lines: list[Line], edges: list[float]) -> set[int]:
     columns: its rows are found by their gaps."""
     filled = [_filled(ln, edges) for ln in lines]
     candidates = sorted(c for c in filled[0] if 2 <= sum(c in f for f in filled) <= KEY_SHARE * len(lines))
+    candidates = candidates[:MAX_KEY_CANDIDATES]  # the subsets tried stay few on the widest table
     for n in range(len(candidates), 1, -1):  # the most columns every line prints in all of or none of
         for k in combinations(candidates, n):
             keys = set(k)
