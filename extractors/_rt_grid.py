@@ -15,7 +15,7 @@ from extractors._rt_rows import (
     _page_median_height, _repeated_lines, _same_style, distinct_rows, is_heading_line, names_section, row_name, says_none,
     unit_text,
 )
-from extractors._rt_textgrid import document_text_grids, header_words
+from extractors._rt_textgrid import LABELLED as _LABELLED, document_text_grids, header_words
 from extractors._rt_units import snap_unit_columns
 from extractors._rt_values import Found, collapse, norm_phrase, mend_ocr_text
 from extractors._rt_cells import _line_height
@@ -369,8 +369,6 @@ def _captions_read_grid(page, following, median: float, repeated: frozenset[str]
     return False
 
 
-# a caption that labels what follows (`ORDER 600: ...`): a colon within its first four words
-_LABELLED = re.compile(r"^(?:\S+\s+){0,3}\S*:")
 
 
 def _names_heads(text: str, heads: frozenset[str]) -> bool:

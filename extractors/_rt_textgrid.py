@@ -39,6 +39,10 @@ MIN_LOOSE = 3         # cells in a header-like line that heads a table naming no
 MAX_CAPTIONS = 3      # caption lines (`LABORATORY RESULTS`) over a table's continuation
 
 
+# a caption that labels what follows (`ORDER 600: ...`, `PanelName:Urinalysis macro panel`): a
+# colon within its first four words
+LABELLED = re.compile(r"^(?:\S+\s+){0,3}\S*:")
+
 GENERIC_HEADERS = frozenset({"name", "description"})  # a list's name column may go by these in its section
 
 
@@ -201,11 +205,14 @@ def _table(header: list[tuple[Word, ...]], body: list[Line], median: float) -> t
 def _cut(body: list[Line], edges: list[float], median: float) -> list[Line]:
     """The body lines up to a line across a column edge or a heading in the first column. A
     heading-like line sitting tight under the line above (`TABLET`, the last line of a drug name
-    wrapped in capitals) continues that row's cell; a heading stands apart."""
+    wrapped in capitals) continues that row's cell; a heading stands apart. A labelled caption
+    across the columns with a row under it (`PanelName:Urinalysis macro panel`) heads a group of
+    rows inside the table."""
     for k, ln in enumerate(body):
         apart = k == 0 or ln.bbox[1] - body[k - 1].bbox[3] > HEADING_GAP * _line_height(ln)
-        if _crosses(ln, edges) or (apart and is_heading_line(ln, median) and len(_filled(ln, edges)) == 1
-                                   and (not edges or ln.bbox[0] < edges[0])):
+        caption = LABELLED.match(ln.text) and k + 1 < len(body) and not _crosses(body[k + 1], edges)
+        if (_crosses(ln, edges) and not caption) or (apart and is_heading_line(ln, median) and len(_filled(ln, edges)) == 1
+                                                     and (not edges or ln.bbox[0] < edges[0])):
             return body[:k]
     return body
 
@@ -301,11 +308,25 @@ def _dates_only(lines: list[Line], filled: list[set[int]], keys: set[int], edges
 
 
 def _grid(head: list[Line], body: list[Line], edges: list[float], width: float) -> Grid:
+    """The grid of a header and its body lines: a row per printed row, and a caption across the
+    columns (kept by `_cut`) one cell spanning the row, as a drawn grid prints it."""
     bounds = [0.0, *edges, width]
+    groups: list[list[Line]] = [head] if head else []
+    segment: list[Line] = []
+    for ln in body:
+        if _crosses(ln, edges):
+            groups += _rows(segment, edges) + [[ln]]
+            segment = []
+        else:
+            segment.append(ln)
+    groups += _rows(segment, edges)
     rows = []
-    for group in [head, *_rows(body, edges)] if head else _rows(body, edges):
+    for group in groups:
         words = [w for ln in group for w in ln.words]
         top, bottom = min(w.top for w in words), max(w.bottom for w in words)
+        if group is not head and len(group) == 1 and _crosses(group[0], edges):
+            rows.append((GridCell((0.0, top, width, bottom), tuple(words)), *([None] * len(edges))))
+            continue
         cells = []
         for j in range(len(bounds) - 1):
             inside = tuple(w for w in words if bounds[j] <= w.x0 < bounds[j + 1])

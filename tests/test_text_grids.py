@@ -398,3 +398,22 @@ def test_a_header_printed_again_on_the_next_page_and_read_worse_keeps_its_column
     doc = Document("r.pdf", "0" * 64, (page1, page2))
     found = runtime.grid_rows(doc, columns=RESULTS, anchor="test_name", required=("value",), headings=("results",))
     assert [(r["test_name"], r["value"]) for r in _values(found)] == [("Color of Urine", "YELLOW"), ("Glucose", "50")]
+
+
+def test_a_labelled_caption_across_the_columns_heads_a_group_inside_the_table():
+    """`PanelName:Urinalysis macro (dipstick) panel` printed across the columns under the header
+    (iPatientCare): a labelled caption with rows under it groups them; it ends no table and is
+    no row of its own."""
+    def ocr(words: list[Word]) -> list[Word]:
+        return [replace(w, conf=0.9) for w in words]
+
+    page = _page(
+        ocr(_line("RESULTS", 60)),
+        ocr(_line("", 100, {20: "Field", 150: "Code", 220: "Result Value", 350: "Date"})),
+        ocr(_line("PanelName:Urinalysis macro (dipstick) panel", 120)),
+        ocr(_line("", 140, {20: "Protein", 150: "5804-0", 220: "100", 350: "06/22/2015"})),
+        ocr(_line("", 160, {20: "Glucose", 150: "5792-7", 220: "50", 350: "06/22/2015"})),
+    )
+    doc = Document("p.pdf", "0" * 64, (page,))
+    found = runtime.grid_rows(doc, columns=RESULTS, anchor="test_name", required=("value",), headings=("results",))
+    assert [(r["test_name"], r["value"]) for r in _values(found)] == [("Protein", "100"), ("Glucose", "50")]
