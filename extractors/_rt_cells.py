@@ -44,6 +44,12 @@ class Cell:
         return min(w.conf for w in self.words)
 
 
+def centre_inside(box, boxes) -> bool:
+    """Whether the centre of `box` lies in one of `boxes` (x0, top, x1, bottom)."""
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    return any(b[0] <= cx <= b[2] and b[1] <= cy <= b[3] for b in boxes)
+
+
 _DESCENDING = frozenset("gjpqy()[]{},;|$@/")
 
 

@@ -17,8 +17,8 @@ from extractors._rt_rows import (
 )
 from extractors._rt_textgrid import LABELLED as _LABELLED, document_text_grids, header_words
 from extractors._rt_units import snap_unit_columns
-from extractors._rt_values import Found, collapse, norm_phrase, mend_ocr_text
-from extractors._rt_cells import _line_height
+from extractors._rt_values import OCR_TO_DIGIT, Found, collapse, mend_ocr_text, norm_phrase
+from extractors._rt_cells import _line_height, centre_inside
 
 GRID_PARTS = ("all", "num", "rest")
 MAX_NAME_WORDS = 30  # a row's name is a phrase; a cell holding more words is a layout box
@@ -241,13 +241,8 @@ def _cell_boxes(page) -> list[BBox]:
         for row in g.rows:
             cells = [c for c in row if c is not None and c.words]
             if len(cells) >= 2:
-                out += [c.bbox for c in cells if not any(_inside(o, [c.bbox]) for o in others)]
+                out += [c.bbox for c in cells if not any(centre_inside(o, [c.bbox]) for o in others)]
     return out
-
-
-def _inside(box: BBox, boxes: list[BBox]) -> bool:
-    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-    return any(b[0] <= cx <= b[2] and b[1] <= cy <= b[3] for b in boxes)
 
 
 def _holds(outer: BBox, inner: BBox, tol: float = 1.0) -> bool:
@@ -287,7 +282,7 @@ def _caption_holds(grid: Grid, line) -> bool:
     """Whether a row of one filled cell of `grid` holds `line`, with a row of several cells below."""
     for ri, row in enumerate(grid.rows):
         cells = [c for c in row if c is not None and c.words]
-        if len(cells) == 1 and _inside(line.bbox, [cells[0].bbox]):
+        if len(cells) == 1 and centre_inside(line.bbox, [cells[0].bbox]):
             return any(_filled(r) >= 2 for r in grid.rows[ri + 1:])
     return False
 
@@ -317,7 +312,7 @@ def grids_in_section(doc: Document, headings: Iterable[str],
         # a grid's caption rows, above its first row of cells, in a grid that is no page frame
         captions = [(g.bbox[0], g.bbox[1], g.bbox[2], _table_top(g)) for g in page.tables
                     if not any(o is not g and _holds(g.bbox, o.bbox) for o in page.tables)]
-        items: list[tuple[float, int, object]] = [(ln.bbox[1], 0, ln) for ln in page.lines if not _inside(ln.bbox, cells)]
+        items: list[tuple[float, int, object]] = [(ln.bbox[1], 0, ln) for ln in page.lines if not centre_inside(ln.bbox, cells)]
         items += [(_table_top(g), 1, gi) for gi, g in enumerate(page.tables)]
         items.sort(key=lambda t: (t[0], t[1]))
         for at, (_, kind, obj) in enumerate(items):
@@ -338,7 +333,7 @@ def grids_in_section(doc: Document, headings: Iterable[str],
                 continue
             if not open_ or re.sub(r"\d+", "#", norm_phrase(line.text)) in repeated:
                 continue
-            if (heading_like and _same_style(line, style, median) and not _inside(line.bbox, captions)
+            if (heading_like and _same_style(line, style, median) and not centre_inside(line.bbox, captions)
                     and not (reads is not None and _captions_read_grid(page, items[at + 1:], median, repeated, reads))):
                 open_ = False  # a grid's own caption (`URINALYSIS, AUTO W/SCOPE`) ends no section
     return frozenset(inside) if seen_heading else None
@@ -387,7 +382,8 @@ def grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required:
               max_header_row=max_header_row)
     found = _grid_rows(doc, **kw)
     extra = document_text_grids(doc.pages, header_words(columns))
-    if any(extra):
+    # the reading with them differs only when one of them heads the field's table
+    if any(_map_header(g.rows[0], columns, anchor, True, g.rows[1:]) is not None for grids in extra for g in grids):
         merged = _grid_rows(_with_grids(doc, extra), **kw, readings="header")
         if found is None or (merged is not None and _extends(merged, found, anchor)):
             found = merged
@@ -591,7 +587,6 @@ def _continued(grid: Grid, active) -> dict[str, tuple[int, str]] | None:
 
 _FOOTNOTE = re.compile(r"^(\d)(?=[A-Za-z])")
 _FOOTNOTE_SCANNED = re.compile(r"^(\d) ?(?=[^\d\s.,/:-])")  # `1SPEC`, `1 Prot`, `1¢olor`: no number
-_LOOKS_LIKE = {"1": "lI|i!"}  # what OCR reads a raised footnote digit as, besides the digit
 
 
 def _drop_footnote_marks(rows: list[dict[str, Found | None]], anchor: str, scanned: bool = False) -> None:
@@ -614,7 +609,7 @@ def _drop_footnote_marks(rows: list[dict[str, Found | None]], anchor: str, scann
         if f is None:
             continue
         v = f.value
-        if v.startswith(mark) or (scanned and v[:1] in _LOOKS_LIKE.get(mark, "") and v[1:2].isalpha()):
+        if v.startswith(mark) or (scanned and v[:1].translate(OCR_TO_DIGIT) == mark and v[1:2].isalpha()):
             v = v[1:].lstrip()
             r[anchor] = Found(v, f.page, f.bbox, v, f.confidence)
 

@@ -19,7 +19,7 @@ from itertools import combinations
 
 from pipeline.document import Grid, GridCell, Line, Page, Word
 
-from extractors._rt_cells import _line_height, split_cells
+from extractors._rt_cells import _line_height, centre_inside, split_cells
 from extractors._rt_rows import _page_median_height, is_heading_line
 from extractors._rt_values import norm_phrase
 
@@ -57,14 +57,16 @@ def text_grids(page: Page, words: frozenset[str] | None) -> tuple[Grid, ...]:
     """The borderless tables of one page, under lines that print one of `words` (header words;
     None: under any header-like line of three or more cells): lines inside a drawn grid are
     left to it."""
-    drawn = _drawn_tables(page)
-    lines = [ln for ln in page.lines if not any(_within(ln, b) for b in drawn)]
+    lines = _free_lines(page)
     median = _page_median_height(tuple(lines))
     out: list[Grid] = []
     i = done = 0  # lines before `done` belong to a grid already made
     while i < len(lines):
+        if words is not None and not _prints_word(lines[i], words):  # the cheap test first
+            i += 1
+            continue
         cells = split_cells(lines[i], page.number, i, gap=0.8)
-        if not _header_like(cells) or not (len(cells) >= MIN_LOOSE if words is None else _prints_word(lines[i], words)):
+        if not _header_like(cells) or (words is None and len(cells) < MIN_LOOSE):
             i += 1
             continue
         head = [lines[i]]
@@ -111,14 +113,11 @@ def document_text_grids(pages: tuple[Page, ...], words: frozenset[str] | None) -
 def _continued_grid(before: Page, last: Grid, page: Page, own: tuple[Grid, ...]) -> Grid | None:
     """The rows at the top of `page` on the columns of `last`, the table `before` ends with,
     when nothing but the page foot follows that table (a line in its last tenth)."""
-    drawn = _drawn_tables(before)
-    if any(ln.bbox[1] > last.bbox[3] and ln.bbox[3] < FOOT * before.height
-           for ln in before.lines if not any(_within(ln, b) for b in drawn)):
+    if any(ln.bbox[1] > last.bbox[3] and ln.bbox[3] < FOOT * before.height for ln in _free_lines(before)):
         return None
     edges = [c.bbox[0] for c in last.rows[0][1:] if c is not None]
-    drawn = _drawn_tables(page)
     end = min((g.bbox[1] for g in own), default=page.height)
-    lines = [ln for ln in page.lines if not any(_within(ln, b) for b in drawn) and ln.bbox[3] < end]
+    lines = [ln for ln in _free_lines(page) if ln.bbox[3] < end]
     start = next((i for i, ln in enumerate(lines[:MAX_CAPTIONS + 1])
                   if len(_filled(ln, edges)) >= 2 and not _crosses(ln, edges)), None)
     if start is None:
@@ -128,14 +127,15 @@ def _continued_grid(before: Page, last: Grid, page: Page, own: tuple[Grid, ...])
     return _grid([], body, edges, page.width) if body else None
 
 
-def _drawn_tables(page: Page) -> list:
-    """The boxes of the page's drawn grids of two rows or more, one of them of two filled cells
-    or more: their lines are theirs. A drawn grid of one row (a scan's table of which only the
-    header row's rules were found), or of rows of one cell each (one whose column rules were
-    lost: `Vital Name Observation Time Observation Value` in one cell), leaves its lines to the
-    borderless reading."""
-    return [g.bbox for g in page.tables
-            if len(g.rows) >= 2 and any(sum(1 for c in r if c is not None and c.words) >= 2 for r in g.rows)]
+def _free_lines(page: Page) -> list[Line]:
+    """The page's lines outside its drawn grids of two rows or more, one of them of two filled
+    cells or more: the lines inside are the grid's. A drawn grid of one row (a scan's table of
+    which only the header row's rules were found), or of rows of one cell each (one whose column
+    rules were lost: `Vital Name Observation Time Observation Value` in one cell), leaves its
+    lines to the borderless reading."""
+    drawn = [g.bbox for g in page.tables
+             if len(g.rows) >= 2 and any(sum(1 for c in r if c is not None and c.words) >= 2 for r in g.rows)]
+    return [ln for ln in page.lines if not centre_inside(ln.bbox, drawn)]
 
 
 def _header_like(cells) -> bool:
@@ -170,12 +170,6 @@ def _merged(cells) -> list[tuple[Word, ...]]:
         else:
             out.append(list(c.words))
     return [tuple(sorted(ws, key=lambda w: w.x0)) for ws in out]
-
-
-def _within(line: Line, box) -> bool:
-    x0, top, x1, bottom = line.bbox
-    cx, cy = (x0 + x1) / 2, (top + bottom) / 2
-    return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
 
 
 def _body(lines: list[Line], start: int) -> list[Line]:
@@ -237,7 +231,12 @@ def _edge(left: float, right: float, body: list[Line], starts: list[float]) -> f
 
 def _filled(line: Line, edges: list[float]) -> set[int]:
     """The columns (by index) a line prints a word in."""
-    return {sum(1 for e in edges if w.x0 >= e) for w in line.words}
+    return {_column(w, edges) for w in line.words}
+
+
+def _column(word: Word, edges: list[float]) -> int:
+    """The column (by index) a word starts in."""
+    return sum(1 for e in edges if word.x0 >= e)
 
 
 def _rows(lines: list[Line], edges: list[float]) -> list[list[Line]]:
@@ -301,7 +300,7 @@ def _dates_only(lines: list[Line], filled: list[set[int]], keys: set[int], edges
         if not f & keys:
             continue
         for c in keys:
-            cell = [w.text for w in ln.words if sum(1 for e in edges if w.x0 >= e) == c]
+            cell = [w.text for w in ln.words if _column(w, edges) == c]
             if len(cell) != 1 or not _DATE_TOKEN.match(cell[0]):
                 return False
     return True

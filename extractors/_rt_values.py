@@ -105,7 +105,7 @@ def mend_ocr_text(text: str) -> str:
             open_ = next((d for d in reversed(chars[:i]) if d in "([{"), None)
             if open_ in _CLOSER:
                 chars[i] = _CLOSER[open_]
-    out = _O_FOR_ZERO.sub(lambda m: m.group(1) + m.group(2).replace("O", "0").replace("o", "0"),
+    out = _O_FOR_ZERO.sub(lambda m: m.group(1) + m.group(2).translate(OCR_TO_DIGIT),
                           _I_FOR_L.sub("l", _L_FOR_I.sub("I", "".join(chars))))
     if out.startswith("[") and "]" not in out:
         out = out[1:].lstrip()
