@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import lru_cache
 from typing import Callable, Iterable
 
 from rapidfuzz import fuzz
@@ -17,7 +18,7 @@ from extractors._rt_rows import (
 )
 from extractors._rt_textgrid import LABELLED as _LABELLED, document_text_grids, header_words
 from extractors._rt_units import snap_unit_columns
-from extractors._rt_values import OCR_TO_DIGIT, Found, collapse, mend_ocr_text, norm_phrase
+from extractors._rt_values import OCR_TO_DIGIT, Found, collapse, mend_ocr_text, norm_phrase, ocr_fold
 from extractors._rt_cells import _line_height, centre_inside
 
 GRID_PARTS = ("all", "num", "rest")
@@ -69,16 +70,25 @@ def _grid_cell(row, j: int):
     return None
 
 
-def _header_score(text: str, phrases: tuple[str, ...], learned: int) -> int:
+def _header_score(text: str, phrases: tuple[str, ...], learned: int, scanned: bool = False) -> int:
     """3 for a learned header printed as is, 2 for a lexicon wording, 1 for a header that holds
-    one of them as whole words (`Medication Name`), 0 otherwise."""
+    one of them as whole words (`Medication Name`), 0 otherwise. A `scanned` header is also
+    compared with OCR's letter confusions folded (`Probiem Name`)."""
     t = norm_phrase(text)
     if not t:
         return 0
     bare = norm_phrase(_QUALIFIER.sub(" ", text))
+    score = _header_score_as_is(t, phrases, learned)
+    if not score and scanned:
+        score = _header_score_as_is(ocr_fold(t), _folded(phrases), learned)
     if bare and bare != t:  # `Test(Normal Range)`, `Weight (kg)`: the bracket qualifies the header
-        return max(_header_score(bare, phrases, learned), _header_score_as_is(t, phrases, learned))
-    return _header_score_as_is(t, phrases, learned)
+        return max(_header_score(bare, phrases, learned, scanned), score)
+    return score
+
+
+@lru_cache(maxsize=4096)
+def _folded(phrases: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(ocr_fold(p) for p in phrases)
 
 
 _QUALIFIER = re.compile(r"\s*[(\[][^()\[\]]*(?:[)\]]|$)")
@@ -129,12 +139,14 @@ def _map_header(row, columns: dict[str, dict], anchor: str, in_section: bool = F
     cells = [(j, c.text) for j, c in enumerate(row) if c is not None and c.words]
     if not cells:
         return None
+    scanned = any(w.conf < 1.0 for c in row if c is not None for w in c.words)
     found: dict[str, tuple[int, str]] = {}
     used: set[int] = set()
     for name in sorted(columns, key=lambda n: n != anchor):
         spec = columns[name]
         phrases, learned = tuple(spec["headers"]), int(spec.get("learned", 0))
-        best = max(((_header_score(t, phrases, learned), -j, j) for j, t in cells if j not in used), default=(0, 0, -1))
+        best = max(((_header_score(t, phrases, learned, scanned), -j, j) for j, t in cells if j not in used),
+                   default=(0, 0, -1))
         if best[0] == 0 and in_section and name == anchor:
             best = next(((1, -j, j) for j, t in cells if j not in used and _generic_name(t)), best)
         if best[0] > 0:

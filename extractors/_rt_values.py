@@ -72,6 +72,22 @@ def ocr_cell_digits(text: str, kind: str) -> str:
     return " ".join(t.translate(OCR_TO_DIGIT) if _CONFUSED_TOKEN.match(t) else t for t in tokens) or text
 
 
+# letters OCR misreads for one another inside a word (`Probiem`, `lron`, `Narne`), folded to one
+# form on both sides when an OCR'd header, heading or label is compared with the words it may print
+_OCR_LETTERS = str.maketrans({"i": "l", "1": "l", "|": "l", "!": "l", "0": "o"})
+_OCR_PAIRS = (("rn", "m"), ("vv", "w"), ("cl", "d"))
+
+
+@lru_cache(maxsize=65536)
+def ocr_fold(phrase: str) -> str:
+    """A normalised phrase with OCR's letter confusions folded (`probiem` and `problem` both
+    read `problem` folded the same way): a scanned word matches a wording it was misread from."""
+    out = phrase.translate(_OCR_LETTERS)
+    for a, b in _OCR_PAIRS:
+        out = out.replace(a, b)
+    return out
+
+
 _CLOSER = {"(": ")", "[": "]"}
 
 

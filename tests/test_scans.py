@@ -262,6 +262,59 @@ def test_a_raw_profile_must_beat_the_best_cleaning_one_by_a_margin():
     assert pick_profile({"default": 0.9, "clean": 0.9, "clean_heal": 0.9}, names) == "clean"
 
 
+def test_a_profile_that_enlarges_the_page_must_win_by_a_margin_and_reads_scans_without_scanned_samples(tmp_path):
+    """Enlarging costs OCR time and read generated heavy-damage forms worse: it is chosen only
+    when the samples' scans read clearly better with it. A doc type whose samples hold no scan
+    gets the profile that read real vendor scans best."""
+    import json
+
+    from eval.corpus.schemas import schema_yaml
+    from extractors.ocr_profiles import NO_SCANS_PROFILE, choose_profile, pick_profile
+    from extractors.schema import load_sample_set
+
+    names = ["default", "clean", "clean_heal", "clean_hires"]
+    assert pick_profile({"default": 0.807, "clean": 0.936, "clean_heal": 0.643, "clean_hires": 0.9375}, names) == "clean"
+    assert pick_profile({"default": 0.957, "clean": 0.959, "clean_heal": 0.880, "clean_hires": 0.984}, names) == "clean_hires"
+    assert pick_profile({"default": 0.99, "clean": 0.90, "clean_heal": 0.88, "clean_hires": 0.91}, names) == "default"
+    assert pick_profile({"default": 0.92, "clean": 0.90, "clean_heal": 0.88, "clean_hires": 0.91}, names) == "clean"
+
+    folder = tmp_path / "lab_report"
+    folder.mkdir()
+    (folder / "schema.yaml").write_text(schema_yaml("lab_report"), encoding="utf-8")
+    lay = layouts("lab_report", heldout=False)[0].name
+    data, ext, gold = generate("lab_report", lay, 11, modality="text")
+    (folder / f"s1.{ext}").write_bytes(data)
+    (folder / "s1.json").write_text(json.dumps(gold), encoding="utf-8")
+    docs = {"s1": __import__("pipeline.ingest", fromlist=["ingest"]).ingest(folder / f"s1.{ext}", cache_dir=None)}
+    source = (__import__("pathlib").Path("extractors/compiled/lab_report.py")).read_text(encoding="utf-8")
+    choice = choose_profile(load_sample_set(folder), docs, source)
+    assert choice == {"name": NO_SCANS_PROFILE, "samples": 0, "scores": {}}
+    assert ocr.get_profile(NO_SCANS_PROFILE).chain != "none"
+
+
+def test_small_type_scanned_at_200_dpi_is_read_enlarged():
+    """A real vendor page (Atos Pulse's vital signs, 9 pt cells) rasterised at 200 dpi: read at
+    twice the size, the units in its cells come back as printed. The page's words keep their
+    place in points."""
+    import collections
+    from pathlib import Path
+
+    import pdfplumber
+    import pypdfium2 as pdfium
+
+    src = Path(__file__).parent / "fixtures" / "ccda" / "atos_pulse_vitals_p2.pdf"
+    img = pdfium.PdfDocument(src)[0].render(scale=200 / 72, grayscale=True).to_pil()
+    with pdfplumber.open(src) as pdf:
+        printed = pdf.pages[0].extract_words()
+    words = ocr.ocr_image(img, 200, profile="clean_hires")
+    read = collections.Counter(w.text for w in words)
+    assert read["mm[Hg]"] == 2 and read["kg"] == 1 and read["Cel"] == 1
+    assert sum((collections.Counter(w["text"] for w in printed) & read).values()) >= 0.98 * len(printed)
+    kg = next(w for w in words if w.text == "kg")
+    at = next(w for w in printed if w["text"] == "kg")
+    assert abs(kg.x0 - at["x0"]) < 2 and abs(kg.top - at["top"]) < 2
+
+
 def test_eval_modality_section_splits_text_and_scans_by_profile(tmp_path):
     from eval.corpus.schemas import schema_yaml
     from eval.runner import DocRecord, modality_section

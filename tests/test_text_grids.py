@@ -417,3 +417,27 @@ def test_a_labelled_caption_across_the_columns_heads_a_group_inside_the_table():
     doc = Document("p.pdf", "0" * 64, (page,))
     found = runtime.grid_rows(doc, columns=RESULTS, anchor="test_name", required=("value",), headings=("results",))
     assert [(r["test_name"], r["value"]) for r in _values(found)] == [("Protein", "100"), ("Glucose", "50")]
+
+
+def test_a_header_and_heading_ocr_misread_letter_for_letter_still_name_the_table():
+    """`PROBIEMS` over `Code | Probiem Name | Status`, OCR'd: read with OCR's letter confusions
+    folded (i/l, rn/m), the heading still names the section and the header the problem column,
+    so the codes beside it are not read as problems. A text layer prints what it means: there
+    the same words name nothing."""
+    def page(conf: float) -> Page:
+        def ocr(words: list[Word]) -> list[Word]:
+            return [replace(w, conf=conf) for w in words]
+
+        return _page(
+            ocr(_line("PROBIEMS", 60)),
+            ocr(_line("", 100, {20: "Code", 120: "Probiem Narne", 300: "Status"})),
+            ocr(_line("", 120, {20: "87522002", 120: "Iron deficiency anemia", 300: "Active"})),
+            ocr(_line("", 140, {20: "64667001", 120: "Interstitial pneumonia", 300: "Active"})),
+        )
+
+    columns = {"problem": {"headers": ("problem", "problem name"), "learned": 1}}
+    scanned = runtime.grid_rows(Document("scan.pdf", "0" * 64, (page(0.9),)), columns=columns, anchor="problem",
+                                headings=("problems",))
+    assert [r["problem"].value for r in scanned.value] == ["Iron deficiency anemia", "Interstitial pneumonia"]
+    assert runtime.grid_rows(Document("text.pdf", "0" * 64, (page(1.0),)), columns=columns, anchor="problem",
+                             headings=("problems",)) is None

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import os
 import tempfile
 from collections.abc import Mapping
@@ -41,6 +42,7 @@ class OcrProfile:
     dpi: int = 300
     psm: int = 3
     chain: str = "none"
+    min_dpi: int = 0  # a page image under this resolution is enlarged, by a whole factor, before cleanup
     auto: bool = True  # offered to the compiler's choice (else only by name, e.g. `docc eval --ocr-profile`)
 
 
@@ -60,6 +62,11 @@ PROFILES: dict[str, OcrProfile] = {
         # but on layouts the compile never saw it lost whole tables (held-out lab scans 0.38,
         # against 0.89 default and 0.91 clean).
         OcrProfile("clean_sparse", psm=11, chain="clean", auto=False),
+        # "clean" on a page scanned under 300 dpi enlarged twice first: small type (9 pt cells
+        # at 200 dpi) reads right (`kg`, `mm[Hg]`, `Cel` where "clean" read `ks`, `mito)`, `cer`).
+        # Real vendor documents, light scans at 200 dpi: 0.853 field F1 against 0.825 "clean";
+        # heavy damage: 16 of 42 header values right against 14. About 1.6 times the OCR time.
+        OcrProfile("clean_hires", chain="clean", min_dpi=300),
     )
 }
 AUTO_PROFILES = tuple(name for name, p in PROFILES.items() if p.auto)
@@ -197,6 +204,10 @@ def read_image(img: Image.Image, dpi: float, lang: str | None = None, timeout: f
     arr = np.asarray(gray, dtype=np.uint8)
     if _pre.is_blank(arr, dpi):
         return [], []
+    if prof.min_dpi and dpi < prof.min_dpi:
+        factor = math.ceil(prof.min_dpi / dpi)
+        arr, dpi = _pre.enlarge(arr, factor), dpi * factor
+        gray = Image.fromarray(arr, mode="L")
     if prof.chain != "none":
         arr = _pre.apply(_pre.CHAINS[prof.chain], arr, dpi)
         gray = Image.fromarray(arr, mode="L")
@@ -260,7 +271,7 @@ def cache_key(sha256: str, page: int, dpi: float, lang: str | None = None, profi
     entries it would have produced."""
     prof = get_profile(profile)
     extra = (f"{float(dpi):.2f}|{tesseract_version()}|{PREPROCESS_VERSION}|{lang or settings().ocr_lang}"
-             f"|{prof.name}:{prof.engine}:{prof.psm}:{prof.chain}|{_pre.FINGERPRINT}|{_rules.FINGERPRINT}")
+             f"|{prof.name}:{prof.engine}:{prof.psm}:{prof.chain}:{prof.min_dpi}|{_pre.FINGERPRINT}|{_rules.FINGERPRINT}")
     return f"{sha256}-p{page}-{hashlib.sha256(extra.encode()).hexdigest()[:16]}"
 
 
