@@ -351,6 +351,12 @@ def grids_in_section(doc: Document, headings: Iterable[str],
     return frozenset(inside) if seen_heading else None
 
 
+def _any_reads(doc: Document, grids: frozenset[tuple[int, int]], reads: Callable[[Grid], bool], inside: bool) -> bool:
+    """Whether a grid among (`inside`) or outside `grids` is one `reads` accepts."""
+    return any(((page.number, gi) in grids) == inside and reads(g)
+               for page in doc.pages for gi, g in enumerate(page.tables))
+
+
 def _reads_as(grid: Grid, columns: dict[str, dict], anchor: str, required: tuple[str, ...],
               max_rows: int = 3) -> bool:
     """Whether one of the grid's first rows is a header naming the field's anchor, its required
@@ -440,7 +446,13 @@ def _grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required
     encounters table's `Diagnosis` column is not the problem list).
     """
     req = tuple(required)
-    allowed = grids_in_section(doc, headings, reads=lambda g: _reads_as(g, columns, anchor, req))
+    reads = lambda g: _reads_as(g, columns, anchor, req)  # noqa: E731
+    allowed = grids_in_section(doc, headings, reads=reads)
+    if allowed is not None and not _any_reads(doc, allowed, reads, True) and _any_reads(doc, allowed, reads, False):
+        # the section was found only where the table is not (an entry of a table of contents, the
+        # heading itself misread by OCR: `VITAL Si`): it bounds nothing, the grid whose header
+        # names the field's own columns is the table
+        allowed = None
     rows: list[dict[str, Found | None]] = []
     boxes: list[BBox] = []
     first_page: int | None = None

@@ -441,3 +441,22 @@ def test_a_header_and_heading_ocr_misread_letter_for_letter_still_name_the_table
     assert [r["problem"].value for r in scanned.value] == ["Iron deficiency anemia", "Interstitial pneumonia"]
     assert runtime.grid_rows(Document("text.pdf", "0" * 64, (page(1.0),)), columns=columns, anchor="problem",
                              headings=("problems",)) is None
+
+
+def test_a_section_named_only_in_the_table_of_contents_does_not_hide_the_fields_table():
+    """`VITAL SIGNS` is printed in the contents list only; the section itself goes by `VITALS`
+    (on a scan: its heading misread, `VITAL Si`). The one table whose header names the field's
+    own columns is read; a section holding no such table bounds nothing."""
+    page = _page(
+        _line("CONTENTS", 40),
+        _line("VITAL SIGNS", 60),
+        _line("RESULTS", 80),
+        _line("VITALS", 120),
+        _line("", 150, {20: "Vital", 200: "Value", 320: "Date"}),
+        _line("", 170, {20: "Heart Rate", 200: "72 /min", 320: "06/22/2015"}),
+        _line("", 190, {20: "Body Weight", 200: "88 kg", 320: "06/22/2015"}),
+    )
+    doc = Document("vitals.pdf", "0" * 64, (page,))
+    found = runtime.grid_rows(doc, columns=VITALS, anchor="vital", required=("value",), headings=("vital signs",))
+    assert _values(found) == [{"vital": "Heart Rate", "value": "72", "unit": "/min"},
+                              {"vital": "Body Weight", "value": "88", "unit": "kg"}]
