@@ -50,7 +50,7 @@ def centre_inside(box, boxes) -> bool:
     return any(b[0] <= cx <= b[2] and b[1] <= cy <= b[3] for b in boxes)
 
 
-_DESCENDING = frozenset("gjpqy()[]{},;|$@/")
+_DESCENDING = frozenset("gjpqyJQ()[]{},;|$@/")  # J and Q reach under the line in many faces (DejaVu)
 
 
 def _line_height(line: Line) -> float:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from extractors import runtime
 from extractors._rt_rows import distinct_rows, names_section, row_name
 from extractors._rt_values import Found
@@ -172,7 +174,8 @@ def test_on_a_scan_an_item_with_brackets_and_descenders_is_no_heading():
                                          "Overweight"]
 
 
-def test_on_a_scan_a_heading_followed_by_tall_inked_lines_still_ends_the_list():
+@pytest.mark.parametrize("date", ["22-jul-2015", "22-Jul-2015"])  # a capital J reaches under the line too
+def test_on_a_scan_a_heading_followed_by_tall_inked_lines_still_ends_the_list(date):
     """`Vital Signs` after the results list, on a scan: the lines under it (`22-jul-2015`,
     `mm{[Hg]`) stand as tall as the heading in ink alone (a descender, brackets), which made the
     heading look no larger than its own rows. Lines whose height is ink say nothing of the type
@@ -187,7 +190,7 @@ def test_on_a_scan_a_heading_followed_by_tall_inked_lines_still_ends_the_list():
     words = [*line(36, ("Results", 8.3)),
              *line(50, ("Urine", 8.3), ("glucose", 10.1), ("50", 8.3), ("mg/dL", 10.0)),
              *line(94, ("Vital", 9.7), ("Signs", 12.2)),
-             *line(120, ("22-jul-2015", 10.1)),
+             *line(120, (date, 10.1)),
              *line(140, ("BP", 7.9), ("Systolic", 10.1), ("145", 8.3)),
              *line(153, ("mm{[Hg]", 10.4)),
              *line(173, ("BP", 7.9), ("Diastolic", 8.3), ("88", 8.3)),
