@@ -101,6 +101,14 @@ _I_FOR_L = re.compile(r"(?<=[A-Z])I(?=[a-z][A-Za-z])")
 # in a word that starts with digits (`H2O` stays), before a unit or the word's end (`1OCBLD`, a
 # footnote mark before a name, stays)
 _O_FOR_ZERO = re.compile(r"\b(\d+)(O[\dO]*)(?=(?:mg|mcg|ml|g|gm|kg|l|iu|u|meq|mmol)?(?:[/%]|\b))", re.IGNORECASE)
+# `l` OCR read for a capital I between capitals (`cefTRlAXone`): no word prints that
+_L_AMONG_CAPITALS = re.compile(r"(?<=[A-Z])l(?=[A-Z])")
+# `!` OCR read for `l` after a letter, inside a word or before more of the text (`Ana!ysis`,
+# `Tyleno! 500mg`); one that ends the text stays (`rash!`)
+_BANG_FOR_L = re.compile(r"(?<=[a-z])!(?=[a-z]|\s+\S)")
+# a dose whose digit 1 OCR read as a letter (`lmg` for `1mg`, `LOOMG/ML` for `100MG/ML`): a
+# letter never stands alone before a dose unit
+_ONE_FOR_DOSE = re.compile(r"(?<![\w.])[lIiL|]([\dOo]*)(?=(?i:mg|mcg|ml)\b)")
 
 
 def mend_ocr_text(text: str) -> str:
@@ -109,8 +117,10 @@ def mend_ocr_text(text: str) -> str:
     as the zero it is (`1OOMG/ML` -> `100MG/ML`), and
     its brackets mended: a brace, which OCR reads for a round or square
     bracket, becomes the bracket its partner is (`{in polysorbate)` -> `(in polysorbate)`,
-    `mm{Hg]` -> `mm[Hg]`, `[Mass/volume}` -> `[Mass/volume]`, `mm{[Hg}` -> `mm[Hg]`), and a square bracket opening the
-    text that nothing closes (`[Heart Rate`: the cell's left border) goes."""
+    `mm{Hg]` -> `mm[Hg]`, `[Mass/volume}` -> `[Mass/volume]`, `mm{[Hg}` -> `mm[Hg]`), and a square bracket
+    or bar opening the text that nothing closes (`[Heart Rate`, `|Blood Pressure`: the cell's
+    left border) goes. Also `l` among capitals read as I (`cefTRlAXone`), `!` after a letter as
+    `l` (`Tyleno!`), and `l` or `I` opening a dose as 1 (`lmg`)."""
     chars = list(re.sub(r"(?<=.)\{(?=[\[(])", "", text))  # a border read twice: `mm{[Hg]`
     for i, c in enumerate(chars):
         if c == "{" and i > 0:  # a leading brace is the cell's border (`{[RxNorm:209459] Tylenol`)
@@ -121,11 +131,25 @@ def mend_ocr_text(text: str) -> str:
             open_ = next((d for d in reversed(chars[:i]) if d in "([{"), None)
             if open_ in _CLOSER:
                 chars[i] = _CLOSER[open_]
-    out = _O_FOR_ZERO.sub(lambda m: m.group(1) + m.group(2).translate(OCR_TO_DIGIT),
-                          _I_FOR_L.sub("l", _L_FOR_I.sub("I", "".join(chars))))
-    if out.startswith("[") and "]" not in out:
+    out = _I_FOR_L.sub("l", _L_FOR_I.sub("I", _L_AMONG_CAPITALS.sub("I", _BANG_FOR_L.sub("l", "".join(chars)))))
+    out = _ONE_FOR_DOSE.sub(lambda m: "1" + m.group(1).translate(OCR_TO_DIGIT), out)
+    out = _O_FOR_ZERO.sub(lambda m: m.group(1) + m.group(2).translate(OCR_TO_DIGIT), out)
+    if out.startswith("|") and out[1:2].isalpha():  # the cell's left border glued to its text
+        out = out[1:]
+    if out.startswith("[") and not _closed(out):
         out = out[1:].lstrip()
     return out
+
+
+def _closed(text: str) -> bool:
+    """Whether the square bracket opening `text` is closed (`[pH]`), not a border before text
+    whose own brackets come later (`[Blood Pressure 145/88 mm[Hg]`)."""
+    depth = 0
+    for c in text:
+        depth += (c == "[") - (c == "]")
+        if depth == 0:
+            return True
+    return False
 
 
 # an ICD-10-CM code whose second character, always a digit, was read as a letter ('LO3.115')

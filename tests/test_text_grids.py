@@ -460,3 +460,36 @@ def test_a_section_named_only_in_the_table_of_contents_does_not_hide_the_fields_
     found = runtime.grid_rows(doc, columns=VITALS, anchor="vital", required=("value",), headings=("vital signs",))
     assert _values(found) == [{"vital": "Heart Rate", "value": "72", "unit": "/min"},
                               {"vital": "Body Weight", "value": "88", "unit": "kg"}]
+
+
+def test_an_ocr_d_cell_has_its_borders_and_look_alike_letters_mended():
+    """More of what OCR reads for what is printed: a left border as `|` before the text or as
+    a `[` closed only by the text's own later bracket, `l` among capitals for I (`cefTRlAXone`),
+    `!` for `l` inside a text (`Tyleno! 500mg`; one ending it stays), and a letter for the 1
+    opening a dose (`lmg`, `LOOMG/ML`). A text layer keeps what it prints."""
+    def ocr(words: list[Word]) -> list[Word]:
+        return [replace(w, conf=0.9) for w in words]
+
+    rows = (("|Blood Pressure", "145/88", "mm[Hg]"), ("cefTRlAXone 10 g injection", "1", "g"),
+            ("Tyleno! 500mg", "2", "g"), ("Levothyroxine Sodium lmg", "3", "g"),
+            ("Ceftriaxone LOOMG/ML", "4", "g"), ("Do not crush!", "5", "g"), ("[pH] of urine", "6", "[pH]"))
+    lines = [_line("", 100, {20: "Vital", 200: "Value", 300: "Unit"})]
+    lines += [_line("", 120 + 20 * i, {20: n, 200: v, 300: u}) for i, (n, v, u) in enumerate(rows)]
+    columns = {**VITALS, "unit": {"headers": ("unit",), "learned": 1}}
+    scanned = runtime.grid_rows(Document("s.pdf", "0" * 64, (_page(*map(ocr, lines)),)), columns=columns, anchor="vital")
+    assert [r["vital"] for r in _values(scanned)] == [
+        "Blood Pressure", "cefTRIAXone 10 g injection", "Tylenol 500mg", "Levothyroxine Sodium 1mg",
+        "Ceftriaxone 100MG/ML", "Do not crush!", "[pH] of urine"]
+    printed = runtime.grid_rows(Document("t.pdf", "0" * 64, (_page(*lines),)), columns=columns, anchor="vital")
+    assert _values(printed)[1]["vital"] == "cefTRlAXone 10 g injection"
+
+
+def test_a_scanned_list_line_opened_by_a_border_and_its_own_bracket_loses_the_border():
+    """`[Blood Pressure 145/88 mm[Hg]` in a vital signs list on a scan: the `[` opening the line
+    is the box's left border (the bracket that closes later is the unit's own)."""
+    words = [Word(t, x, 120, x + 6 * len(t), 130, 0.9) for t, x in (("[Blood", 20), ("Pressure", 62), ("145/88", 200), ("mm[Hg]", 250))]
+    heading = [Word("Vital", 20, 90, 50, 102, 0.9), Word("Signs", 54, 90, 86, 102, 0.9)]
+    page = Page(1, 600, 800, "ocr", tuple(heading + words), group_lines(tuple(heading + words)))
+    found = runtime.section_rows(Document("s.pdf", "0" * 64, (page,)), headings=("vital signs",),
+                                 roles={"vital": "name", "value": "value", "unit": "unit"})
+    assert _values(found) == [{"vital": "Blood Pressure", "value": "145/88", "unit": "mm[Hg]"}]
