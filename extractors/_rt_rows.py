@@ -12,7 +12,7 @@ from pipeline.document import BBox, Document, Line, Word
 
 from extractors._rt_cells import Cell, _is_label_like, _line_height, sized_by_ink, split_cells
 from extractors._rt_units import snap_unit_columns
-from extractors._rt_values import (Found, collapse, fix_icd10, norm_phrase, mend_ocr_text, ocr_fold, ocr_cell_digits, parse_value,
+from extractors._rt_values import (Found, collapse, fix_icd10, label_key, norm_phrase, mend_ocr_text, ocr_cell_digits, parse_value,
                                    phrase_stems, stem)
 
 # ---------------------------------------------------------------- tables
@@ -562,7 +562,7 @@ def names_section(line: Line, headings: frozenset[str]) -> bool:
     if _matches_heading(line, headings) or _holds_heading(norm_phrase(line.text).split(), headings):
         return True
     if line.conf < 1.0:  # OCR'd: with its letter confusions folded (`PROBIEMS`)
-        return _holds_heading(ocr_fold(norm_phrase(line.text)).split(), frozenset(ocr_fold(h) for h in headings))
+        return _holds_heading(label_key(norm_phrase(line.text)).split(), frozenset(label_key(h) for h in headings))
     return False
 
 

@@ -22,7 +22,7 @@ from pipeline.document import Grid, GridCell, Line, Page, Word
 
 from extractors._rt_cells import _line_height, centre_inside, split_cells
 from extractors._rt_rows import _page_median_height, is_heading_line
-from extractors._rt_values import norm_phrase, ocr_fold
+from extractors._rt_values import label_key, norm_phrase
 
 PAD = 2.0             # points left of a column's first printed character that still belong to it
 MAX_GAP = 2.5         # line heights: a wider vertical gap ends the table
@@ -96,12 +96,12 @@ def _prints_word(line: Line, words: frozenset[str]) -> bool:
     tokens = [t for w in line.words for t in re.split(r"[\s/]+", norm_phrase(w.text))]
     if any(t in words for t in tokens):
         return True
-    return line.conf < 1.0 and any(ocr_fold(t) in _folded(words) for t in tokens)  # `Probiem Name`
+    return line.conf < 1.0 and any(label_key(t) in _folded(words) for t in tokens)  # `Probiem Name`
 
 
 @lru_cache(maxsize=256)
 def _folded(words: frozenset[str]) -> frozenset[str]:
-    return frozenset(ocr_fold(w) for w in words)
+    return frozenset(label_key(w) for w in words)
 
 
 def document_text_grids(pages: tuple[Page, ...], words: frozenset[str] | None) -> tuple[tuple[Grid, ...], ...]:

@@ -72,20 +72,20 @@ def ocr_cell_digits(text: str, kind: str) -> str:
     return " ".join(t.translate(OCR_TO_DIGIT) if _CONFUSED_TOKEN.match(t) else t for t in tokens) or text
 
 
-# letters OCR misreads for one another inside a word (`Probiem`, `lron`, `Narne`), folded to one
-# form on both sides when an OCR'd header, heading or label is compared with the words it may print
-_OCR_LETTERS = str.maketrans({"i": "l", "1": "l", "|": "l", "!": "l", "0": "o"})
-_OCR_PAIRS = (("rn", "m"), ("vv", "w"), ("cl", "d"))
+# shapes OCR confuses, collapsed to one class in a label skeleton (towards letters: labels are words)
+_TO_LETTER = str.maketrans({"0": "o", "1": "l", "|": "l", "i": "l", "!": "l", "5": "s", "8": "b", "2": "z",
+                            "6": "b", "$": "s"})
 
 
-@lru_cache(maxsize=65536)
-def ocr_fold(phrase: str) -> str:
-    """A normalised phrase with OCR's letter confusions folded (`probiem` and `problem` both
-    read `problem` folded the same way): a scanned word matches a wording it was misread from."""
-    out = phrase.translate(_OCR_LETTERS)
-    for a, b in _OCR_PAIRS:
-        out = out.replace(a, b)
-    return out
+@lru_cache(maxsize=16384)
+def label_key(phrase: str) -> str:
+    """A label's skeleton: lower case, confusable shapes merged, 'rn' as 'm', only letters and
+    spaces. What an OCR'd label, header or heading is compared by with the wordings it may print.
+
+    'D0B' and 'DOB' share 'dob'; 'Narne' and 'Name' share 'name'; 'Probiem' and 'Problem' share 'problem'."""
+    s = phrase.casefold().translate(_TO_LETTER).replace("rn", "m").replace("vv", "w")
+    s = re.sub(r"[^a-z ]+", "", s)
+    return " ".join(s.split())
 
 
 _CLOSER = {"(": ")", "[": "]"}

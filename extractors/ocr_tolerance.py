@@ -22,7 +22,7 @@ from decimal import Decimal
 from functools import lru_cache, partial
 
 from extractors import runtime as rt
-from extractors._rt_values import OCR_CONFUSABLE as _CONFUSABLE_IN_NUMBER, OCR_TO_DIGIT as _TO_DIGIT, fix_icd10
+from extractors._rt_values import OCR_CONFUSABLE as _CONFUSABLE_IN_NUMBER, OCR_TO_DIGIT as _TO_DIGIT, fix_icd10, label_key
 
 # a token of digits, separators and confusable letters holding at least two real digits
 _NUMERIC_TOKEN = re.compile(rf"(?<![A-Za-z])[0-9{re.escape(_CONFUSABLE_IN_NUMBER)}][0-9{re.escape(_CONFUSABLE_IN_NUMBER)}/.,:\-]*(?![A-Za-z])")
@@ -68,21 +68,6 @@ CODE_FIXES = {"icd10cm": fix_icd10, "npi": fix_digits}
 # and, for a code that is a label's whole value (no amount stands there), what more it allows:
 # a leading 1 is the ICD-10-CM chapter letter I (`163.9`)
 WHOLE_CODE_FIXES = {"icd10cm": partial(fix_icd10, chapter=True)}
-
-
-# shapes that collapse to one class in a label skeleton (towards letters: labels are words)
-_TO_LETTER = str.maketrans({"0": "o", "1": "l", "|": "l", "i": "l", "!": "l", "5": "s", "8": "b", "2": "z",
-                            "6": "b", "$": "s"})
-
-
-@lru_cache(maxsize=16384)
-def label_key(phrase: str) -> str:
-    """A label's skeleton: lower case, confusable shapes merged, 'rn' as 'm', only letters and spaces.
-
-    'D0B' and 'DOB' share 'dob'; 'Narne' and 'Name' share 'name'; 'Pat1ent' and 'Patient' share 'patlent'."""
-    s = phrase.casefold().translate(_TO_LETTER).replace("rn", "m").replace("vv", "w")
-    s = re.sub(r"[^a-z ]+", "", s)
-    return " ".join(s.split())
 
 
 def vote(readings: Iterable[tuple[Hashable, float]]) -> tuple[Hashable, float, int] | None:
