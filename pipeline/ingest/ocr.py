@@ -192,6 +192,16 @@ def ocr_image(img: Image.Image, dpi: float, lang: str | None = None, timeout: fl
     return read_image(img, dpi, lang, timeout, profile)[0]
 
 
+def enlargement(pixels: int, dpi: float, min_dpi: int) -> int:
+    """The whole factor a page of `pixels` scanned at `dpi` is enlarged by before OCR to reach
+    `min_dpi` (1: as it is). Never past the pixel limit of a decoded page: a page that would
+    grow over it (a poster scanned at 150 dpi) is read at its own size."""
+    if not min_dpi or dpi >= min_dpi:
+        return 1
+    factor = math.ceil(min_dpi / dpi)
+    return factor if pixels * factor * factor <= settings().max_image_pixels else 1
+
+
 def read_image(img: Image.Image, dpi: float, lang: str | None = None, timeout: float = 300,
                profile: str | None = None) -> tuple[list[Word], list[Rule]]:
     """OCR a page image with a profile's cleanup chain and page segmentation mode; word boxes
@@ -204,8 +214,8 @@ def read_image(img: Image.Image, dpi: float, lang: str | None = None, timeout: f
     arr = np.asarray(gray, dtype=np.uint8)
     if _pre.is_blank(arr, dpi):
         return [], []
-    if prof.min_dpi and dpi < prof.min_dpi:
-        factor = math.ceil(prof.min_dpi / dpi)
+    factor = enlargement(arr.size, dpi, prof.min_dpi)
+    if factor > 1:
         arr, dpi = _pre.enlarge(arr, factor), dpi * factor
         gray = Image.fromarray(arr, mode="L")
     if prof.chain != "none":
