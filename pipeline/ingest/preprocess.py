@@ -214,7 +214,7 @@ def enlarge(gray: np.ndarray, factor: int) -> np.ndarray:
     """The page resampled (bicubic) `factor` times larger. Tesseract misreads small glyphs
     (`ks` for `kg`, `mito)` for `mm[Hg]` in a 9 pt cell scanned at 200 dpi) that it reads right
     twice the size; a whole factor keeps every stroke's edges on the pixel grid (1.5 times
-    gained a fifth of what twice did on real vendor scans)."""
+    gained a quarter of what twice did on real vendor scans)."""
     return cv2.resize(gray, (gray.shape[1] * factor, gray.shape[0] * factor), interpolation=cv2.INTER_CUBIC)
 
 
