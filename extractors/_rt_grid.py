@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from functools import lru_cache
 from typing import Callable, Iterable
 
 from rapidfuzz import fuzz
@@ -18,7 +17,7 @@ from extractors._rt_rows import (
 )
 from extractors._rt_textgrid import LABELLED as _LABELLED, document_text_grids, header_words
 from extractors._rt_units import snap_unit_columns
-from extractors._rt_values import OCR_TO_DIGIT, Found, collapse, label_key, mend_ocr_text, norm_phrase
+from extractors._rt_values import OCR_TO_DIGIT, Found, collapse, label_key, label_keys, mend_ocr_text, norm_phrase
 from extractors._rt_cells import _line_height, centre_inside
 
 GRID_PARTS = ("all", "num", "rest")
@@ -80,15 +79,10 @@ def _header_score(text: str, phrases: tuple[str, ...], learned: int, scanned: bo
     bare = norm_phrase(_QUALIFIER.sub(" ", text))
     score = _header_score_as_is(t, phrases, learned)
     if not score and scanned:
-        score = _header_score_as_is(label_key(t), _folded(phrases), learned)
+        score = _header_score_as_is(label_key(t), label_keys(phrases), learned)
     if bare and bare != t:  # `Test(Normal Range)`, `Weight (kg)`: the bracket qualifies the header
         return max(_header_score(bare, phrases, learned, scanned), score)
     return score
-
-
-@lru_cache(maxsize=4096)
-def _folded(phrases: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(label_key(p) for p in phrases)
 
 
 _QUALIFIER = re.compile(r"\s*[(\[][^()\[\]]*(?:[)\]]|$)")

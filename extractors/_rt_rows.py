@@ -12,7 +12,7 @@ from pipeline.document import BBox, Document, Line, Word
 
 from extractors._rt_cells import Cell, _is_label_like, _line_height, sized_by_ink, split_cells
 from extractors._rt_units import snap_unit_columns
-from extractors._rt_values import (Found, collapse, fix_icd10, label_key, norm_phrase, mend_ocr_text, ocr_cell_digits, parse_value,
+from extractors._rt_values import (Found, collapse, fix_icd10, label_key, label_keys, norm_phrase, mend_ocr_text, ocr_cell_digits, parse_value,
                                    phrase_stems, stem)
 
 # ---------------------------------------------------------------- tables
@@ -562,11 +562,11 @@ def names_section(line: Line, headings: frozenset[str]) -> bool:
     if _matches_heading(line, headings) or _holds_heading(norm_phrase(line.text).split(), headings):
         return True
     if line.conf < 1.0:  # OCR'd: with its letter confusions folded (`PROBIEMS`)
-        return _holds_heading(label_key(norm_phrase(line.text)).split(), frozenset(label_key(h) for h in headings))
+        return _holds_heading(label_key(norm_phrase(line.text)).split(), label_keys(headings))
     return False
 
 
-def _holds_heading(words: list[str], headings: frozenset[str]) -> bool:
+def _holds_heading(words: list[str], headings: tuple[str, ...] | frozenset[str]) -> bool:
     return any(h and all(any(_same_word(w, x) for x in words) for w in h.split()) and len(words) <= len(h.split()) + 2
                for h in headings)
 

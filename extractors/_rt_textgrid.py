@@ -15,14 +15,13 @@ the next page's first rows on the same columns (`document_text_grids`). Base lay
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from itertools import combinations
 
 from pipeline.document import Grid, GridCell, Line, Page, Word
 
 from extractors._rt_cells import _line_height, centre_inside, split_cells
 from extractors._rt_rows import _page_median_height, is_heading_line
-from extractors._rt_values import label_key, norm_phrase
+from extractors._rt_values import label_key, label_keys, norm_phrase
 
 PAD = 2.0             # points left of a column's first printed character that still belong to it
 MAX_GAP = 2.5         # line heights: a wider vertical gap ends the table
@@ -96,12 +95,7 @@ def _prints_word(line: Line, words: frozenset[str]) -> bool:
     tokens = [t for w in line.words for t in re.split(r"[\s/]+", norm_phrase(w.text))]
     if any(t in words for t in tokens):
         return True
-    return line.conf < 1.0 and any(label_key(t) in _folded(words) for t in tokens)  # `Probiem Name`
-
-
-@lru_cache(maxsize=256)
-def _folded(words: frozenset[str]) -> frozenset[str]:
-    return frozenset(label_key(w) for w in words)
+    return line.conf < 1.0 and any(label_key(t) in label_keys(words) for t in tokens)  # `Probiem Name`
 
 
 def document_text_grids(pages: tuple[Page, ...], words: frozenset[str] | None) -> tuple[tuple[Grid, ...], ...]:

@@ -88,6 +88,13 @@ def label_key(phrase: str) -> str:
     return " ".join(s.split())
 
 
+@lru_cache(maxsize=4096)
+def label_keys(phrases: tuple[str, ...] | frozenset[str]) -> tuple[str, ...]:
+    """The skeletons (`label_key`) of a field's header wordings or section headings, in order:
+    computed once per set of wordings, not per line compared."""
+    return tuple(label_key(p) for p in phrases)
+
+
 _CLOSER = {"(": ")", "[": "]"}
 
 

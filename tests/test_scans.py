@@ -292,14 +292,16 @@ def test_a_profile_that_enlarges_the_page_must_win_by_a_margin_and_reads_scans_w
     assert ocr.get_profile(NO_SCANS_PROFILE).chain != "none"
 
 
-def test_a_page_is_enlarged_by_a_whole_factor_and_never_past_the_pixel_limit(monkeypatch):
+def test_a_page_is_enlarged_by_a_whole_factor_and_never_past_the_pixel_limit():
+    from pipeline.settings import settings
+
     a4_200 = 1700 * 2200
     assert ocr.enlargement(a4_200, 200, 300) == 2
     assert ocr.enlargement(a4_200, 240, 300) == 2
     assert ocr.enlargement(a4_200, 300, 300) == 1 and ocr.enlargement(a4_200, 200, 0) == 1
     assert ocr.enlargement(a4_200, 100, 300) == 3
-    monkeypatch.setenv("DOCC_MAX_IMAGE_PIXELS", str(3 * a4_200))
-    assert ocr.enlargement(a4_200, 200, 300) == 1  # four times the pixels would pass the limit
+    poster = settings().max_image_pixels // 3  # a page within the limit that four times its pixels would pass
+    assert ocr.enlargement(poster, 150, 300) == 1
 
 
 def test_small_type_scanned_at_200_dpi_is_read_enlarged():
