@@ -690,6 +690,12 @@ def _measured(text: str) -> bool:
     return bool(_LEAD_NUMBER.match(collapse(text)) or _GLUED_UNIT.match(collapse(text)))
 
 
+def _measurement(text: str) -> bool:
+    """A cell that is a number alone or with one unit (`177 cm`): a header cell may open with a
+    number and name what is measured after it (`O2 % BldC Oximetry`)."""
+    return _measured(text) and len(collapse(text).split()) <= 2
+
+
 def _transposed_rows(grid: Grid, page: int, columns: dict[str, dict], anchor: str) -> list[dict[str, Found | None]]:
     """Rows of a grid printed the other way round, read only inside the field's own section
     when no grid there has a header naming the columns: a header row naming what is measured
@@ -703,7 +709,7 @@ def _transposed_rows(grid: Grid, page: int, columns: dict[str, dict], anchor: st
     head = rows_[0]
     names = {j: c for j, c in enumerate(head) if c is not None and c.words and j > 0}
     own = {h for col, spec in columns.items() if col != anchor for h in spec.get("headers", ())}
-    if (len(names) < 3 or len(names) < len(rows_) - 1 or any(_measured(c.text) for c in names.values())
+    if (len(names) < 3 or len(names) < len(rows_) - 1 or any(_measurement(c.text) for c in names.values())
             or any(norm_phrase(c.text) in own for c in names.values())):
         return []  # a header naming the other columns (`Type | Value | Taken`) heads a table read as printed
     out: list[dict[str, Found | None]] = []

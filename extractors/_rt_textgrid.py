@@ -15,6 +15,7 @@ the next page's first rows on the same columns (`document_text_grids`). Base lay
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from itertools import combinations
 
 from pipeline.document import Grid, GridCell, Line, Page, Word
@@ -60,6 +61,7 @@ def text_grids(page: Page, words: frozenset[str] | None) -> tuple[Grid, ...]:
     lines = _free_lines(page)
     median = _page_median_height(tuple(lines))
     out: list[Grid] = []
+    inner: list[Grid] = []  # tables printed inside a column of one of `out`
     i = done = 0  # lines before `done` belong to a grid already made
     while i < len(lines):
         if words is not None and not _prints_word(lines[i], words):  # the cheap test first
@@ -85,8 +87,24 @@ def text_grids(page: Page, words: frozenset[str] | None) -> tuple[Grid, ...]:
             i += 1
             continue
         out.append(_grid(head, body, edges, page.width))
+        inner += _nested(page, body, edges, words)
         i = done = end + len(body)
-    return tuple(out)
+    return (*out, *inner)
+
+
+def _nested(page: Page, body: list[Line], edges: list[float], words: frozenset[str] | None) -> list[Grid]:
+    """The tables printed inside one column of a borderless table's rows (a stylesheet nests a
+    result's components, `Test Item | Value | Reference Range`, in its row's last cell): each
+    column's words read as a page of their own. They follow the page's own tables, so that a
+    table continued on the next page is the outer one."""
+    bounds = [0.0, *edges, page.width]
+    out: list[Grid] = []
+    for lo, hi in zip(bounds, bounds[1:]):
+        lines = [Line(ws) for ln in body if (ws := tuple(w for w in ln.words if lo <= w.x0 < hi))]
+        if len(lines) > 2:
+            column = replace(page, words=tuple(w for ln in lines for w in ln.words), lines=tuple(lines), tables=())
+            out += text_grids(column, words)
+    return out
 
 
 def _prints_word(line: Line, words: frozenset[str]) -> bool:
@@ -141,10 +159,11 @@ def _free_lines(page: Page) -> list[Line]:
     return [ln for ln in page.lines if not centre_inside(ln.bbox, drawn)]
 
 
-def _header_like(cells) -> bool:
-    """A header row names its columns: short cells without digits (a row of values has some) or
-    colons (`Comments: This product contains` labels a value)."""
-    return all(len(c.words) <= MAX_HEADER_WORDS and not any(ch.isdigit() or ch == ":" for w in c.words for ch in w.text)
+def _header_like(cells, digits: bool = False) -> bool:
+    """A header row names its columns: short cells without digits (a row of values has some;
+    `digits` allows them) or colons (`Comments: This product contains` labels a value)."""
+    return all(len(c.words) <= MAX_HEADER_WORDS
+               and not any((ch.isdigit() and not digits) or ch == ":" for w in c.words for ch in w.text)
                for c in cells)
 
 
@@ -158,20 +177,33 @@ def _continues_header(head: list[Line], line: Line) -> bool:
 def _continues_header_above(line: Line, first: Line) -> bool:
     """A header cell printed higher than the header line (the first line of a cell wrapped
     over three, `Inhaled` over `Oxygen` over `Concentration`), overlapping it as in
-    `_continues_header`, and itself header-like."""
+    `_continues_header`, and itself header-like but for digits, which a header's wrapped first
+    line may print (`O2 %` over `BldC Oximetry`): no row of values overlaps the header."""
     return (line.bbox[3] > first.bbox[1] + HEADER_OVERLAP * _line_height(line)
-            and _header_like(split_cells(line, 0, 0, gap=0.8)))
+            and _header_like(split_cells(line, 0, 0, gap=0.8), digits=True))
 
 
 def _merged(cells) -> list[tuple[Word, ...]]:
     """Header cells from one or more header lines, left to right; cells over the same columns
-    (`Rate` over `Quantity`) are one header."""
+    (`Rate` over `Quantity`) are one header. A cell one line prints as one (two headers set
+    close, `HEIGHT WEIGHT`) parts where another line's cell starts at one of its words (`BODY`
+    over each)."""
+    starts = [c.words[0].x0 for c in cells]
+    parts = []
+    for c in cells:
+        part = [c.words[0]]
+        for w in c.words[1:]:
+            if any(abs(x - w.x0) <= PAD for x in starts):
+                parts.append(part)
+                part = []
+            part.append(w)
+        parts.append(part)
     out: list[list[Word]] = []
-    for c in sorted(cells, key=lambda c: c.words[0].x0):
-        if out and c.words[0].x0 < max(w.x1 for w in out[-1]):
-            out[-1] += c.words
+    for c in sorted(parts, key=lambda ws: ws[0].x0):
+        if out and c[0].x0 < max(w.x1 for w in out[-1]):
+            out[-1] += c
         else:
-            out.append(list(c.words))
+            out.append(list(c))
     return [tuple(sorted(ws, key=lambda w: w.x0)) for ws in out]
 
 
@@ -249,6 +281,8 @@ def _rows(lines: list[Line], edges: list[float]) -> list[list[Line]]:
     clear jump between sizes continues the row above it. A line that fills every column the
     row's first line fills (two or more) continues it only when it also sits tight under it (all
     cells wrapped): a table of one-line rows spaced unevenly would otherwise join its rows."""
+    if len(lines) == 2 and _wraps_into(lines[0], lines[1], edges):
+        return [lines]
     if len(lines) < 3:
         return [[ln] for ln in lines]
     keys = _key_columns(lines, edges)
@@ -273,6 +307,15 @@ def _rows(lines: list[Line], edges: list[float]) -> list[list[Line]]:
         else:
             rows.append([ln])
     return rows
+
+
+def _wraps_into(first: Line, line: Line, edges: list[float]) -> bool:
+    """Whether `line` continues the row `first` prints when a table has these two lines only
+    (no gaps to compare): tight under it, in some of its columns but not its first, which every
+    row fills (`80` over `/min`, `145/88` over `mm[Hg]`)."""
+    filled, below = _filled(first, edges), _filled(line, edges)
+    return (0 in filled and 0 not in below and below < filled
+            and line.bbox[1] - first.bbox[3] <= TIGHT * _line_height(first))
 
 
 def _key_columns(lines: list[Line], edges: list[float]) -> set[int]:

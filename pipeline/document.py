@@ -10,6 +10,7 @@ from typing import Literal
 
 PageSource = Literal["text-layer", "ocr"]
 BBox = tuple[float, float, float, float]
+STACKED_SHARE = 0.5  # share of the narrower word's width two words one above the other share
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +111,15 @@ class Document:
         return "\n\n".join(p.text for p in self.pages)
 
 
+def _stacked(word: Word, line: list[Word]) -> bool:
+    """Whether `word` lies over or under a word of `line` (most of the narrower one's width is
+    shared): two words of one visual line never share their width. Header cells of a table
+    wrapped over two or three lines each, vertically centred at different heights, would
+    otherwise chain into one line by their centres (`Oximetry` beside `BldC` above it)."""
+    return any(min(word.x1, o.x1) - max(word.x0, o.x0) > STACKED_SHARE * min(word.x1 - word.x0, o.x1 - o.x0)
+               for o in line)
+
+
 def group_lines(words: list[Word] | tuple[Word, ...], tolerance: float = 0.5) -> tuple[Line, ...]:
     """Group words into visual lines in reading order.
 
@@ -124,7 +134,7 @@ def group_lines(words: list[Word] | tuple[Word, ...], tolerance: float = 0.5) ->
     for w in ordered:
         c = (w.top + w.bottom) / 2
         h = max(w.bottom - w.top, 1.0)
-        if lines and abs(c - centre) <= tolerance * max(height, h):
+        if lines and abs(c - centre) <= tolerance * max(height, h) and not _stacked(w, lines[-1]):
             lines[-1].append(w)
             n = len(lines[-1])
             centre = centre + (c - centre) / n

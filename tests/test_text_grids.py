@@ -493,3 +493,69 @@ def test_a_scanned_list_line_opened_by_a_border_and_its_own_bracket_loses_the_bo
     found = runtime.section_rows(Document("s.pdf", "0" * 64, (page,)), headings=("vital signs",),
                                  roles={"vital": "name", "value": "value", "unit": "unit"})
     assert _values(found) == [{"vital": "Blood Pressure", "value": "145/88", "unit": "mm[Hg]"}]
+
+
+def _ocr_word(text: str, x: float, top: float) -> Word:
+    """An OCR'd word: its box is its ink, 7 pt tall and 5 pt a letter."""
+    return Word(text, x, top, x + 5 * len(text), top + 7, conf=0.9)
+
+
+def test_a_scanned_header_of_cells_wrapped_at_different_heights_heads_its_measurements():
+    """ioPracticeWare's vital signs, scanned: a header row other way round whose cells wrap over
+    one to three lines, each centred in the row; a wrapped first line with a digit (`O2 %`, read
+    `02 %`: it names what is measured, it is no measurement); two headers set close (`BODY
+    HEIGHT`, `BODY WEIGHT`) and a row of measurements wrapped in two cells (`80` over `/min`)."""
+    header = [
+        ("02", 100, 90), ("%", 115, 90), ("Inhaled", 160, 90),
+        ("Date", 20, 95), ("/", 42, 95), ("Heart", 240, 95), ("BODY", 400, 95), ("BODY", 437, 95), ("Blood", 490, 95),
+        ("Time:", 20, 101), ("BldC", 100, 99), ("Oxygen", 160, 99), ("Rate", 240, 101), ("HEIGHT", 400, 101),
+        ("WEIGHT", 437, 101), ("Pressure", 490, 101),
+        ("Oximetry", 100, 106), ("Concentration", 160, 106),
+    ]
+    row = [("20171030", 20, 130), ("95", 100, 130), ("%", 112, 130), ("36", 160, 130), ("%", 172, 130),
+           ("80", 240, 130), ("177", 400, 130), ("cm", 420, 130), ("145/88", 490, 130),
+           ("/min", 240, 139), ("mm[Hg]", 490, 139)]
+    words = tuple(_ocr_word(*w) for w in [("VITAL", 20, 60), ("SIGNS", 52, 60), *header, *row, ("GOALS", 20, 180)])
+    page = Page(1, 600, 800, "ocr", words, group_lines(words))
+    found = runtime.grid_rows(Document("v.pdf", "0" * 64, (page,)), columns=VITALS, anchor="vital",
+                              required=("value",), headings=("vital signs",))
+    assert _values(found) == [
+        {"vital": "02 % BldC Oximetry", "value": "95", "unit": "%"},
+        {"vital": "Inhaled Oxygen Concentration", "value": "36", "unit": "%"},
+        {"vital": "Heart Rate", "value": "80", "unit": "/min"},
+        {"vital": "BODY HEIGHT", "value": "177", "unit": "cm"},
+        {"vital": "Blood Pressure", "value": "145/88", "unit": "mm[Hg]"},
+    ]
+
+
+def test_a_table_printed_inside_a_column_of_a_borderless_table_is_read():
+    """Atos Pulse's results, scanned with their rules lost: each panel's row prints its own table
+    of tests (`Test Item | Value | Reference Range`) in the outer table's `Atomic Results`
+    column, beside the panel's name."""
+    page = _page(
+        _line("RESULTS", 60),
+        _line("", 80, {20: "Test Description", 150: "Test Time", 260: "Atomic Results", 520: "Comments"}),
+        _line("", 100, {20: "Urinalysis panel", 150: "06/22/2015", 260: "Test Item", 380: "Value", 440: "Range"}),
+        _line("", 116, {260: "Color of Urine", 380: "YELLOW", 440: "YELLOW"}),
+        _line("", 132, {260: "Specific gravity", 380: "1.015", 440: "1.005-1.030"}),
+        _line("", 148, {260: "pH of Urine", 380: "5.0 [pH]", 440: "5.0-8.0"}),
+    )
+    columns = {"test": {"headers": ("test", "test item"), "learned": 1},
+               "value": {"headers": ("value",), "learned": 1, "part": "num"},
+               "unit": {"headers": ("unit",), "learned": 0, "within": ("value", "rest")}}
+    found = runtime.grid_rows(Document("r.pdf", "0" * 64, (page,)), columns=columns, anchor="test",
+                              required=("value",), headings=("results",))
+    assert _values(found) == [
+        {"test": "Color of Urine", "value": "YELLOW", "unit": None},
+        {"test": "Specific gravity", "value": "1.015", "unit": None},
+        {"test": "pH of Urine", "value": "5.0", "unit": "[pH]"},
+    ]
+
+
+def test_words_one_over_the_other_never_share_a_line():
+    """Header cells wrapped and centred at different heights: by their centres alone `BldC`,
+    `Time:` beside it and `Oximetry` under `BldC` (taller for its descender) chain into one
+    line."""
+    bldc, time, oximetry = (Word("BldC", 98, 100, 120, 108, conf=0.9), Word("Time:", 20, 102, 45, 110, conf=0.9),
+                            Word("Oximetry", 97, 103, 145, 114, conf=0.9))
+    assert [ln.text for ln in group_lines((bldc, time, oximetry))] == ["Time: BldC", "Oximetry"]
