@@ -247,9 +247,35 @@ def _cut(body: list[Line], edges: list[float], median: float) -> list[Line]:
 
 
 def _crosses(line: Line, edges: list[float]) -> bool:
-    """Whether a word of the line lies across a column edge (a sentence or caption, no row). A
-    token without a letter or digit (`=`, `|`: a cell border OCR read) crosses nothing."""
-    return any(w.x0 < e < w.x1 for w in line.words if any(c.isalnum() for c in w.text) for e in edges)
+    """Whether a word of the line lies across a column edge (a sentence or caption, no row),
+    but for a first cell spanning columns the row leaves empty (`_spanned`)."""
+    return _crossing(line.words, edges) and not _spanned(line, edges)
+
+
+def _crossing(words: tuple[Word, ...], edges: list[float]) -> bool:
+    """Whether one of `words` lies across a column edge. A token without a letter or digit
+    (`=`, `|`: a cell border OCR read) crosses nothing."""
+    return any(w.x0 < e < w.x1 for w in words if any(c.isalnum() for c in w.text) for e in edges)
+
+
+def _spanned(line: Line, edges: list[float]) -> int:
+    """The number of words of the line's first cell when that cell spans the columns after its
+    own that the row leaves empty, and the row's other cells each sit inside a later column
+    (`Lab address: 1903 Wright Place CARLSBAD,` across `Test Panel Name | Date`, then `26515- |
+    PLATELET COUNT | 123`); 0 otherwise. A sentence across the columns is one cell."""
+    cells = split_cells(line, 0, 0, gap=0.8)
+    if len(cells) < 2 or not _crossing(cells[0].words, edges) or _crossing(line.words[len(cells[0].words):], edges):
+        return 0
+    ends_in = sum(1 for e in edges if cells[0].words[-1].x1 > e)
+    return len(cells[0].words) if _column(cells[1].words[0], edges) > ends_in else 0
+
+
+def _word_columns(line: Line, edges: list[float]) -> list[int]:
+    """The column (by index) of each of the line's words: the one it starts in, the first
+    column for the words of a first cell spanning the columns after it (`_spanned`)."""
+    cols = [_column(w, edges) for w in line.words]
+    span = _spanned(line, edges) if _crossing(line.words, edges) else 0
+    return [cols[0]] * span + cols[span:]
 
 
 def _edge(left: float, right: float, body: list[Line], starts: list[float]) -> float:
@@ -266,7 +292,7 @@ def _edge(left: float, right: float, body: list[Line], starts: list[float]) -> f
 
 def _filled(line: Line, edges: list[float]) -> set[int]:
     """The columns (by index) a line prints a word in."""
-    return {_column(w, edges) for w in line.words}
+    return set(_word_columns(line, edges))
 
 
 def _column(word: Word, edges: list[float]) -> int:
@@ -346,7 +372,7 @@ def _dates_only(lines: list[Line], filled: list[set[int]], keys: set[int], edges
         if not f & keys:
             continue
         for c in keys:
-            cell = [w.text for w in ln.words if _column(w, edges) == c]
+            cell = [w.text for w, col in zip(ln.words, _word_columns(ln, edges)) if col == c]
             if len(cell) != 1 or not _DATE_TOKEN.match(cell[0]):
                 return False
     return True
@@ -372,9 +398,10 @@ def _grid(head: list[Line], body: list[Line], edges: list[float], width: float) 
         if group is not head and len(group) == 1 and _crosses(group[0], edges):
             rows.append((GridCell((0.0, top, width, bottom), tuple(words)), *([None] * len(edges))))
             continue
+        column = {id(w): c for ln in group for w, c in zip(ln.words, _word_columns(ln, edges))}
         cells = []
         for j in range(len(bounds) - 1):
-            inside = tuple(w for w in words if bounds[j] <= w.x0 < bounds[j + 1])
+            inside = tuple(w for w in words if column[id(w)] == j)
             cells.append(GridCell((bounds[j], top, bounds[j + 1], bottom), inside))
         rows.append(tuple(cells))
     x0 = min(w.x0 for ln in (*head, *body) for w in ln.words)

@@ -28,7 +28,8 @@ from pipeline.document import Document
 # Units laboratories and vital-sign tables print (UCUM and its common printed forms): general
 # domain knowledge, not any one sender's vocabulary.
 KNOWN_UNITS = (
-    "%", "/hpf", "/lpf", "/min", "/uL", "[degF]", "[pH]", "10^12/L", "10^3/uL", "10^6/uL", "10^9/L",
+    "%", "/hpf", "/lpf", "/min", "/uL", "[degF]", "[pH]", "10*12/L", "10*3/uL", "10*6/uL", "10*9/L",
+    "10^12/L", "10^3/uL", "10^6/uL", "10^9/L",
     "IU/L", "IU/mL", "K/uL", "M/uL", "U/L", "U/mL", "bpm", "beats/min", "breaths/min", "cells/uL",
     "cm", "copies/mL", "fL", "g", "g/L", "g/dL", "in", "kg", "kg/m2", "kU/L", "L", "lb", "lbs",
     "m", "mEq/L", "mIU/L", "mIU/mL", "mL", "mL/min", "mL/min/1.73m2", "mOsm/kg", "mcg", "mcg/mL",
@@ -40,6 +41,7 @@ _BY_FOLD = {u.casefold(): u for u in KNOWN_UNITS}
 # a column is a unit column when at least this share of its filled cells is a known unit
 UNIT_COLUMN_SHARE = 0.5
 LONG_UNIT = 8  # characters from which a reading may be two edits from its unit
+MIN_TIE_READ = 4  # characters from which a reading as near two units takes the one its column prints
 
 
 def known_unit(text: str) -> str | None:
@@ -47,19 +49,28 @@ def known_unit(text: str) -> str | None:
     return _BY_FOLD.get(text.strip().casefold())
 
 
-def nearest_unit(text: str) -> str | None:
-    """The known unit an OCR reading is one slip from, or None when none is, or two are as
-    near (`g/d` is as near `g/L` as `g/dL`)."""
+def nearest_unit(text: str, printed: frozenset[str] = frozenset()) -> str | None:
+    """The known unit an OCR reading is one slip from, or None when none is, or two are as near
+    (`g/d` is as near `g/L` as `g/dL`): then the one of them the reading's column prints as read
+    (`1043/uL` is as near `10*3/uL` as `10^3/uL`; among `10^3/uL` cells it is `10^3/uL`), when
+    the reading is long enough to tell (`c` is one slip from `cm`, `g`, `%` and more)."""
     read = text.strip().rstrip(".")
     if not read:
         return None
     exact = known_unit(read)
     if exact is not None:
         return exact
-    (unit, distance, _), (_, runner_up, _) = process.extract(read, KNOWN_UNITS, scorer=Levenshtein.distance, limit=2)
-    if distance > (2 if len(read) >= LONG_UNIT else 1) or runner_up == distance:
+    if read[0] + read[-1] == "()" and known_unit(read[1:-1]) is not None:
+        return None  # printed in brackets, `(10*3/uL)`: no slip
+    ranked = process.extract(read, KNOWN_UNITS, scorer=Levenshtein.distance, limit=None)
+    distance = ranked[0][1]
+    if distance > (2 if len(read) >= LONG_UNIT else 1):
         return None
-    return unit
+    tied = [unit for unit, d, _ in ranked if d == distance]
+    if len(tied) == 1:
+        return tied[0]
+    among = [unit for unit in tied if unit in printed]
+    return among[0] if len(among) == 1 and len(read) >= MIN_TIE_READ else None
 
 
 def snap_unit_columns(doc: Document, found: Found | None) -> Found | None:
@@ -72,8 +83,11 @@ def snap_unit_columns(doc: Document, found: Found | None) -> Found | None:
     changed = False
     # `L` alone may be a flag, not litres
     for name in _columns_where(rows, lambda v: len(v.strip()) > 1 and known_unit(v) is not None, UNIT_COLUMN_SHARE):
+        # the units the column prints as read first: `1043/uL` among `10^3/uL` cells is `10^3/uL`
+        printed = frozenset(u for row in rows if row.get(name) is not None and isinstance(row[name].value, str)
+                            and (u := known_unit(row[name].value)) is not None)
         for row, cell in _scanned_cells(rows, name, scanned):
-            unit = nearest_unit(cell.value)
+            unit = nearest_unit(cell.value, printed)
             if unit is not None and unit != cell.value:
                 row[name] = replace(cell, value=unit)
                 changed = True

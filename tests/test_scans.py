@@ -89,6 +89,23 @@ def test_skew_angle_is_found_and_undone():
     assert abs(preprocess.skew_angle(preprocess.deskew(rot, 200), 200)) <= 0.3
 
 
+def test_a_scanned_table_page_is_turned_the_right_way():
+    """Page 4 of a real vendor document scanned with an office scan's damage (Sophrona's vital
+    signs, skewed -0.76 degrees): the table's long rules made the coarse search's +0.5 score
+    highest, and deskewing doubled the skew, so that every value fell on a line of its own. The
+    fine search around the two sharpest coarse angles finds it; its vital signs read row by row."""
+    from pathlib import Path
+
+    import pypdfium2 as pdfium
+
+    src = Path(__file__).parent / "fixtures" / "ccda" / "sophrona_vitals_scan_p4.pdf"
+    gray = np.asarray(pdfium.PdfDocument(src)[0].render(scale=200 / 72, grayscale=True).to_pil().convert("L"))
+    assert abs(preprocess.skew_angle(gray, 200) + 0.76) <= 0.15
+    lines = [ln.text for ln in group_lines(ocr.ocr_image(Image.fromarray(gray), 200, profile="clean_hires"))]
+    assert any(t.startswith("Heart Rate 80 /min") for t in lines)
+    assert any(t.startswith("Blood Pressure Diastolic 88 mm[Hg]") for t in lines)
+
+
 def test_holes_and_borders_removed_text_kept():
     a = _text_page(["Patient Name"], size=(1100, 1400))
     cv2.circle(a, (60, 700), 25, 0, -1)        # punch hole in the margin
@@ -593,22 +610,31 @@ def test_icd10_repair_touches_only_the_chapter_letter_and_the_digit_after_it():
 def test_unit_column_cells_misread_by_ocr_are_read_as_the_known_unit():
     from extractors._rt_units import nearest_unit, snap_unit_columns
 
-    assert nearest_unit("1043/uL") == "10^3/uL" and nearest_unit("mg/dL.") == "mg/dL"
+    assert nearest_unit("1O^3/uL") == "10^3/uL" and nearest_unit("mg/dL.") == "mg/dL"
+    assert nearest_unit("10*3/uL") == "10*3/uL"  # UCUM's form, as C-CDA documents print it
+    assert nearest_unit("1043/uL") is None  # as near 10*3/uL as 10^3/uL: left as read
+    assert nearest_unit("(10*3/uL)") is None and nearest_unit("mm[Hg])") == "mm[Hg]"  # printed in brackets
     assert nearest_unit("mU/min/1.73m2") == "mL/min/1.73m2" and nearest_unit("mg/dl") == "mg/dL"
     assert nearest_unit("g/d") is None  # as near g/L as g/dL: left as read
     assert nearest_unit("Negative") is None
     doc = _ocr_doc([[("x", 0.9)]])
     cell = lambda v: runtime.Found(v, 1, (0, 0, 1, 1), v, 1.0)  # noqa: E731
-    rows = [{"test": cell("WBC"), "unit": cell("1043/uL")}, {"test": cell("Sodium"), "unit": cell("mmol/L")},
+    rows = [{"test": cell("WBC"), "unit": cell("1O^3/uL")}, {"test": cell("Sodium"), "unit": cell("mmol/L")},
             {"test": cell("Glucose"), "unit": cell("mg/dL.")}, {"test": cell("BUN"), "unit": cell("mg/dL")}]
     snapped = snap_unit_columns(doc, runtime.Found(rows, 1, (0, 0, 1, 1), "", 0.9))
     assert [r["unit"].value for r in snapped.value] == ["10^3/uL", "mmol/L", "mg/dL", "mg/dL"]
-    assert snapped.value[0]["unit"].text == "1043/uL"  # the reading stays as provenance
+    assert snapped.value[0]["unit"].text == "1O^3/uL"  # the reading stays as provenance
     assert [r["test"].value for r in snapped.value] == ["WBC", "Sodium", "Glucose", "BUN"]
     # a text layer prints what it prints
     text = _ocr_doc([[("x", 1.0)]], source="text")
     rows = [{"unit": cell("1043/uL")}, {"unit": cell("mmol/L")}, {"unit": cell("mg/dL")}]
     assert snap_unit_columns(text, runtime.Found(rows, 1, (0, 0, 1, 1), "", 0.9)).value[0]["unit"].value == "1043/uL"
+    # a reading as near two known units is the one its own column prints as read
+    rows = [{"test": cell("WBC"), "unit": cell("1043/uL")}, {"test": cell("PLT"), "unit": cell("10^3/uL")},
+            {"test": cell("HGB"), "unit": cell("g/dL")}]
+    assert [r["unit"].value for r in snap_unit_columns(doc, runtime.Found(rows, 1, (0, 0, 1, 1), "", 0.9)).value] == [
+        "10^3/uL", "10^3/uL", "g/dL"]
+    assert nearest_unit("c", frozenset({"cm"})) is None  # one letter is one slip from too many units
 
 
 def test_a_table_on_a_skewed_scan_reads_rows_the_line_grouping_cut_in_two():

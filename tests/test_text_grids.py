@@ -559,3 +559,29 @@ def test_words_one_over_the_other_never_share_a_line():
     bldc, time, oximetry = (Word("BldC", 98, 100, 120, 108, conf=0.9), Word("Time:", 20, 102, 45, 110, conf=0.9),
                             Word("Oximetry", 97, 103, 145, 114, conf=0.9))
     assert [ln.text for ln in group_lines((bldc, time, oximetry))] == ["Time: BldC", "Oximetry"]
+
+
+def test_a_first_cell_spanning_the_columns_its_row_leaves_empty_keeps_the_row():
+    """OpenVista CareVue's results without their rules: the panel's cells on the left span
+    `Test Panel Name` and `Date` (`Lab address: 1903 Wright Place CARLSBAD,` runs past where
+    `Date` starts) beside a test's own cells; the row is read, not taken for a sentence across
+    the table that ends it."""
+    page = _page(
+        _line("RESULTS", 60),
+        _line("", 80, {20: "Test Panel Name", 150: "Date", 250: "Test", 380: "Result"}),
+        _line("", 100, {20: "Lab name: GENERAL HOSPITAL", 250: "HEMOGLOBIN", 380: "10.2 g/dL"}),
+        _line("", 120, {20: "Lab address: 1903 Wright Place", 250: "PLATELET COUNT", 380: "123 10*3/uL"}),
+        _line("", 140, {20: "Urinalysis panel", 150: "2016/12/07"}),
+        _line("", 160, {20: "Specimen: URINE", 250: "U COLOR", 380: "YELLOW"}),
+        _line("Lab address: 1903 Wright Place CARLSBAD, CALIFORNIA 92008 and the rest of it", 180),
+    )
+    columns = {"test": {"headers": ("test",), "learned": 1},
+               "value": {"headers": ("result",), "learned": 1, "part": "num"},
+               "unit": {"headers": ("unit",), "learned": 0, "within": ("value", "rest")}}
+    found = runtime.grid_rows(Document("r.pdf", "0" * 64, (page,)), columns=columns, anchor="test",
+                              required=("value",), headings=("results",))
+    assert _values(found) == [
+        {"test": "HEMOGLOBIN", "value": "10.2", "unit": "g/dL"},
+        {"test": "PLATELET COUNT", "value": "123", "unit": "10*3/uL"},
+        {"test": "U COLOR", "value": "YELLOW", "unit": None},
+    ]
