@@ -312,15 +312,12 @@ def grids_in_section(doc: Document, headings: Iterable[str],
     repeated = _repeated_lines(doc)
     inside: set[tuple[int, int]] = set()
     seen_heading, open_, style = False, False, (0.0, False)
-    for page in doc.pages:
-        median = _page_median_height(page.lines)
-        cells = _cell_boxes(page)
+    medians = [_page_median_height(page.lines) for page in doc.pages]
+    pages_items = [_page_items(page) for page in doc.pages]
+    for k, (page, items, median) in enumerate(zip(doc.pages, pages_items, medians)):
         # a grid's caption rows, above its first row of cells, in a grid that is no page frame
         captions = [(g.bbox[0], g.bbox[1], g.bbox[2], _table_top(g)) for g in page.tables
                     if not any(o is not g and _holds(g.bbox, o.bbox) for o in page.tables)]
-        items: list[tuple[float, int, object]] = [(ln.bbox[1], 0, ln) for ln in page.lines if not centre_inside(ln.bbox, cells)]
-        items += [(_table_top(g), 1, gi) for gi, g in enumerate(page.tables)]
-        items.sort(key=lambda t: (t[0], t[1]))
         for at, (_, kind, obj) in enumerate(items):
             if kind == 1:
                 if open_ or _caption_names(page.tables[obj], heads):
@@ -339,8 +336,13 @@ def grids_in_section(doc: Document, headings: Iterable[str],
                 continue
             if not open_ or re.sub(r"\d+", "#", norm_phrase(line.text)) in repeated:
                 continue
+            # what follows the line: the rest of its page and the next page (a table after a
+            # page break, its captions at the foot of the page before)
+            following = [(page, item, median) for item in items[at + 1:]]
+            if k + 1 < len(doc.pages):
+                following += [(doc.pages[k + 1], item, medians[k + 1]) for item in pages_items[k + 1]]
             if (heading_like and _same_style(line, style, median) and not centre_inside(line.bbox, captions)
-                    and not (reads is not None and _captions_read_grid(page, items[at + 1:], median, repeated, reads))):
+                    and not (reads is not None and _captions_read_grid(following, repeated, reads))):
                 open_ = False  # a grid's own caption (`URINALYSIS, AUTO W/SCOPE`) ends no section
     return frozenset(inside) if seen_heading else None
 
@@ -364,11 +366,19 @@ def _reads_as(grid: Grid, columns: dict[str, dict], anchor: str, required: tuple
     return False
 
 
-def _captions_read_grid(page, following, median: float, repeated: frozenset[str],
-                       reads: Callable[[Grid], bool]) -> bool:
-    """Whether the first grid among `following` page items, before any heading-like line, is
-    one `reads` accepts."""
-    for _, kind, obj in following:
+def _page_items(page) -> list[tuple[float, int, object]]:
+    """The page's lines outside grid cells (kind 0, the line) and its grids (kind 1, the grid's
+    index), top to bottom."""
+    cells = _cell_boxes(page)
+    items: list[tuple[float, int, object]] = [(ln.bbox[1], 0, ln) for ln in page.lines if not centre_inside(ln.bbox, cells)]
+    items += [(_table_top(g), 1, gi) for gi, g in enumerate(page.tables)]
+    return sorted(items, key=lambda t: (t[0], t[1]))
+
+
+def _captions_read_grid(following, repeated: frozenset[str], reads: Callable[[Grid], bool]) -> bool:
+    """Whether the first grid among `following` (page, page item, page's median line height),
+    before any heading-like line but the pages' running headers, is one `reads` accepts."""
+    for page, (_, kind, obj), median in following:
         if kind == 1:
             return reads(page.tables[obj])
         if is_heading_line(obj, median) and re.sub(r"\d+", "#", norm_phrase(obj.text)) not in repeated:
@@ -611,15 +621,18 @@ def _drop_footnote_marks(rows: list[dict[str, Found | None]], anchor: str, scann
     """`1Color Ur`, `1SPEC GRAV`, ...: a footnote number printed raised against every name of a
     table reaches the text layer glued to it. When all (three or more) names start with the same
     digit glued to a letter, it is a mark, not part of the names (a name of its own, `25OH
-    Vitamin D`, is never shared by a whole table). On a scan two thirds of the names are enough,
-    and the others lose a letter OCR reads the digit as (`lappearance Ur`)."""
+    Vitamin D`, is never shared by a whole table). On a scan it is enough that half the names
+    start with the digit and two thirds with it or a letter OCR reads it as (`lappearance Ur`,
+    `IsPEC GRAV`), which the others lose."""
     names = [r[anchor].value for r in rows if r.get(anchor) is not None]
     marks = [m.group(1) if (m := (_FOOTNOTE_SCANNED if scanned else _FOOTNOTE).match(n)) else None for n in names]
     if len(names) < 3 or len(set(marks)) != 1 or None in marks:
-        # on a scan the raised mark comes back as `1`, `l` or `I`, sometimes spaced (`1 Prot`):
-        # most names starting with one digit are enough, and the rest lose a look-alike of it
+        # on a scan the raised mark comes back as `1`, `l` or `I`, sometimes spaced (`1 Prot`)
         digits = [m for m in marks if m is not None]
-        if not scanned or len(names) < 3 or len(digits) * 3 < len(names) * 2 or len(set(digits)) != 1:
+        if not scanned or len(names) < 3 or len(digits) * 2 < len(names) or len(set(digits)) != 1:
+            return
+        alike = sum(1 for n, m in zip(names, marks) if m is None and _looks_like(n, digits[0]))
+        if (len(digits) + alike) * 3 < len(names) * 2:
             return
     mark = next(m for m in marks if m is not None)
     for r in rows:
@@ -627,9 +640,15 @@ def _drop_footnote_marks(rows: list[dict[str, Found | None]], anchor: str, scann
         if f is None:
             continue
         v = f.value
-        if v.startswith(mark) or (scanned and v[:1].translate(OCR_TO_DIGIT) == mark and v[1:2].isalpha()):
+        if v.startswith(mark) or (scanned and _looks_like(v, mark)):
             v = v[1:].lstrip()
             r[anchor] = Found(v, f.page, f.bbox, v, f.confidence)
+
+
+def _looks_like(name: str, mark: str) -> bool:
+    """Whether a scanned name starts with a letter OCR reads the footnote `mark` as, glued to a
+    letter (`lappearance`)."""
+    return name[:1].translate(OCR_TO_DIGIT) == mark and name[1:2].isalpha()
 
 
 def _layout_grids(page) -> set[int]:

@@ -585,3 +585,54 @@ def test_a_first_cell_spanning_the_columns_its_row_leaves_empty_keeps_the_row():
         {"test": "PLATELET COUNT", "value": "123", "unit": "10*3/uL"},
         {"test": "U COLOR", "value": "YELLOW", "unit": None},
     ]
+
+
+def _scanned(*lines: list[Word], number: int = 1) -> Page:
+    words = tuple(replace(w, conf=0.9) for ln in lines for w in ln)
+    return Page(number, 600, 800, "ocr", words, group_lines(words))
+
+
+RESULT_COLUMNS = {"test": {"headers": ("test",), "learned": 1},
+           "value": {"headers": ("result",), "learned": 1, "part": "num"},
+           "unit": {"headers": ("units",), "learned": 1}}
+
+
+def test_a_results_table_after_a_page_break_stays_in_the_section_past_the_captions_before_it():
+    """McKesson's scanned results: the urinalysis table, then at the page's foot its footnotes
+    and the next order's captions (`PAULA ALICE RENFRO`, in capitals like the section heading,
+    with no rule left to box them in a cell), and the blood count's table on the next page. The
+    capitals caption the next table, whose header names the field's columns: the section goes on."""
+    header = {20: "Test", 200: "Result", 300: "Units"}
+    first = _scanned(
+        _line("RESULTS", 60),
+        _line("", 100, header),
+        _line("", 120, {20: "Glucose Ur", 200: "50", 300: "mg/dL"}),
+        _line("", 140, {20: "Protein Ur", 200: "100", 300: "mg/dL"}),
+        _line("Performing Lab Footnotes:", 600),
+        _line("PAULA ALICE RENFRO", 620),
+        _line("Order: COMPLETE BLD CNT W/MAN DIFF", 700),
+    )
+    second = _scanned(
+        _line("", 40, header),
+        _line("", 60, {20: "Hgb BldA", 200: "10.2", 300: "g/dL"}),
+        _line("", 80, {20: "Platelet Bld", 200: "123", 300: "10*3/uL"}),
+        _line("SOCIAL HISTORY", 200),
+        _line("", 220, {20: "Observation", 200: "Description"}),
+        _line("", 240, {20: "Smoking status", 200: "Never smoker"}),
+        number=2,
+    )
+    found = runtime.grid_rows(Document("r.pdf", "0" * 64, (first, second)), columns=RESULT_COLUMNS, anchor="test",
+                              required=("value",), headings=("results",))
+    assert [r["test"].value for r in found.value] == ["Glucose Ur", "Protein Ur", "Hgb BldA", "Platelet Bld"]
+
+
+def test_a_scanned_footnote_mark_read_as_letters_is_still_a_mark():
+    """Half the scanned names start with the raised `1` and most of the others with a letter OCR
+    reads it as (`IsPEC GRAV`, `lwBC`): it is a mark, dropped from all of them."""
+    names = ("1color Ur", "IsPEC GRAV", "1Glucose Ur", "lketones Ur", "1Hgb BldA", "lwBC Auto")
+    page = _scanned(_line("RESULTS", 60), _line("", 100, {20: "Test", 200: "Result"}),
+                    *(_line("", 120 + 20 * i, {20: n, 200: "5"}) for i, n in enumerate(names)))
+    found = runtime.grid_rows(Document("r.pdf", "0" * 64, (page,)), columns=RESULT_COLUMNS, anchor="test",
+                              required=("value",), headings=("results",))
+    assert [r["test"].value for r in found.value] == ["color Ur", "sPEC GRAV", "Glucose Ur", "ketones Ur",
+                                                      "Hgb BldA", "wBC Auto"]
