@@ -72,7 +72,8 @@ def text_grids(page: Page, words: frozenset[str] | None) -> tuple[Grid, ...]:
             i += 1
             continue
         head = [lines[i]]
-        while i + len(head) < len(lines) and _continues_header(head, lines[i + len(head)]):
+        while i + len(head) < len(lines) and (_continues_header(head, lines[i + len(head)])
+                                              or _wraps_header(head, cells, lines[i + len(head)])):
             head.append(lines[i + len(head)])
             cells += split_cells(head[-1], page.number, i, gap=0.8)
         above = i
@@ -81,7 +82,7 @@ def text_grids(page: Page, words: frozenset[str] | None) -> tuple[Grid, ...]:
             cells += split_cells(lines[above], page.number, above, gap=0.8)
         end = i + len(head)
         head = lines[above:end]
-        columns = _merged(cells)
+        columns = _merged(cells, _ruled(page, head))
         body, edges = _table(columns, _body(lines, end), median)
         if len(columns) < 2 or not body:
             i += 1
@@ -174,6 +175,16 @@ def _continues_header(head: list[Line], line: Line) -> bool:
     return line.bbox[1] < max(ln.bbox[3] for ln in head) - HEADER_OVERLAP * _line_height(line)
 
 
+def _wraps_header(head: list[Line], cells, line: Line) -> bool:
+    """Header cells wrapped onto a line of their own, tight under the header lines (`e` of
+    `Temperatur`, `Oximetry` of `Pulse`): header-like, and blank under the first header cell,
+    where a table's rows print their name or date."""
+    first = min(cells, key=lambda c: c.words[0].x0)
+    return (line.bbox[1] - max(ln.bbox[3] for ln in head) <= TIGHT * _line_height(line)
+            and line.words[0].x0 > max(w.x1 for w in first.words)
+            and _header_like(split_cells(line, 0, 0, gap=0.8)))
+
+
 def _continues_header_above(line: Line, first: Line) -> bool:
     """A header cell printed higher than the header line (the first line of a cell wrapped
     over three, `Inhaled` over `Oxygen` over `Concentration`), overlapping it as in
@@ -183,17 +194,24 @@ def _continues_header_above(line: Line, first: Line) -> bool:
             and _header_like(split_cells(line, 0, 0, gap=0.8), digits=True))
 
 
-def _merged(cells) -> list[tuple[Word, ...]]:
+def _ruled(page: Page, head: list[Line]) -> list[float]:
+    """The column rules of a drawn grid of one row around the header lines (a scan's table of
+    which only the header row's rules were found): where its cells after the first start."""
+    return [c.bbox[0] for g in page.tables if len(g.rows) == 1 and all(centre_inside(ln.bbox, [g.bbox]) for ln in head)
+            for c in g.rows[0][1:] if c is not None]
+
+
+def _merged(cells, rules: list[float] = ()) -> list[tuple[Word, ...]]:
     """Header cells from one or more header lines, left to right; cells over the same columns
     (`Rate` over `Quantity`) are one header. A cell one line prints as one (two headers set
     close, `HEIGHT WEIGHT`) parts where another line's cell starts at one of its words (`BODY`
-    over each)."""
+    over each), or at a column rule between two of its words (`Blood Pressure | Temperature`)."""
     starts = [c.words[0].x0 for c in cells]
     parts = []
     for c in cells:
         part = [c.words[0]]
-        for w in c.words[1:]:
-            if any(abs(x - w.x0) <= PAD for x in starts):
+        for prev, w in zip(c.words, c.words[1:]):
+            if any(abs(x - w.x0) <= PAD for x in starts) or any(prev.x1 <= x <= w.x0 for x in rules):
                 parts.append(part)
                 part = []
             part.append(w)

@@ -636,3 +636,28 @@ def test_a_scanned_footnote_mark_read_as_letters_is_still_a_mark():
                               required=("value",), headings=("results",))
     assert [r["test"].value for r in found.value] == ["color Ur", "sPEC GRAV", "Glucose Ur", "ketones Ur",
                                                       "Hgb BldA", "wBC Auto"]
+
+
+def test_a_scanned_header_row_keeps_its_found_rules_and_the_words_it_wraps():
+    """MedConnect's vital signs scanned: only the header row's rules were found, a drawn grid of
+    one row; `Blood Pressure` and `Temperatur` sit closer than a cell gap, a rule between them;
+    `e` and `Oximetry`, wrapped, print on a line of their own tight under the header, blank
+    under `Date`."""
+    def ocr(words: list[Word]) -> list[Word]:
+        return [replace(w, conf=0.9) for w in words]
+
+    head = ocr([Word("Date", 20, 100, 44, 108), Word("Height", 95, 100, 131, 108), Word("Blood", 150, 100, 180, 108),
+                Word("Pressure", 183, 100, 231, 108), Word("Temperatur", 236, 100, 296, 108),
+                Word("Pulse", 310, 100, 340, 108)])
+    wrapped = ocr([Word("e", 262, 109, 268, 116), Word("Oximetry", 310, 109, 358, 118)])
+    values = ocr(_line("", 130, {20: "06/15/2017", 95: "177 cm", 150: "145/88 mm[Hg]", 236: "38 Cel", 310: "95 %"}))
+    words = tuple(ocr(_line("VITAL SIGNS", 60)) + head + wrapped + values + ocr(_line("RESULTS", 200)))
+    rules = (90.0, 147.0, 234.0, 305.0, 365.0)
+    row = tuple(GridCell((a, 97.0, b, 119.0), ()) for a, b in zip(rules, rules[1:]))
+    page = Page(1, 600, 800, "ocr", words, group_lines(words), (Grid((90.0, 97.0, 365.0, 119.0), (row,)),))
+    found = runtime.grid_rows(Document("v.pdf", "0" * 64, (page,)), columns=VITALS, anchor="vital",
+                              required=("value",), headings=("vital signs",))
+    assert _values(found) == [{"vital": "Height", "value": "177", "unit": "cm"},
+                              {"vital": "Blood Pressure", "value": "145/88", "unit": "mm[Hg]"},
+                              {"vital": "Temperatur e", "value": "38", "unit": "Cel"},
+                              {"vital": "Pulse Oximetry", "value": "95", "unit": "%"}]
