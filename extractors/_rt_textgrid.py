@@ -355,10 +355,9 @@ def _rows(lines: list[Line], edges: list[float]) -> list[list[Line]]:
 
 def _wraps_into(first: Line, line: Line, edges: list[float]) -> bool:
     """Whether `line` continues the row `first` prints when a table has these two lines only
-    (no gaps to compare): tight under it, in some of its columns but not its first, which every
-    row fills (`80` over `/min`, `145/88` over `mm[Hg]`)."""
-    filled, below = _filled(first, edges), _filled(line, edges)
-    return (0 in filled and 0 not in below and below < filled
+    (no gaps to compare): tight under it, in some of its columns only (`80` over `/min`,
+    `145/88` over `mm[Hg]`, `06/15/2` over `017`)."""
+    return (_filled(line, edges) < _filled(first, edges)
             and line.bbox[1] - first.bbox[3] <= TIGHT * _line_height(first))
 
 
