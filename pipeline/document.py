@@ -112,11 +112,14 @@ class Document:
 
 
 def _stacked(word: Word, line: list[Word]) -> bool:
-    """Whether `word` lies over or under a word of `line` (most of the narrower one's width is
-    shared): two words of one visual line never share their width. Header cells of a table
-    wrapped over two or three lines each, vertically centred at different heights, would
-    otherwise chain into one line by their centres (`Oximetry` beside `BldC` above it)."""
+    """Whether `word` lies under a word of `line`: most of the narrower one's width is shared
+    and its centre is lower by a third of the taller one's height (two words of one visual line
+    never share their width; OCR's boxes read twice from one damaged word sit at one height).
+    Header cells of a table wrapped over two or three lines each, vertically centred at
+    different heights, would otherwise chain into one line by their centres (`Oximetry` beside
+    `BldC` above it)."""
     return any(min(word.x1, o.x1) - max(word.x0, o.x0) > STACKED_SHARE * min(word.x1 - word.x0, o.x1 - o.x0)
+               and (word.top + word.bottom - o.top - o.bottom) / 2 > max(word.bottom - word.top, o.bottom - o.top) / 3
                for o in line)
 
 
