@@ -697,7 +697,7 @@ def _headless_rows(grid: Grid, page: int, anchor: str) -> list[dict[str, Found |
         return []
     out: list[dict[str, Found | None]] = []
     for cell in firsts:
-        v = row_name(_DETAIL.sub("", collapse(cell.text)))
+        v = row_name(_DETAIL.sub("", collapse(_cell_text(cell))))
         if says_none(v) or len(v.split()) > MAX_NAME_WORDS or not re.search(r"[A-Za-z]{2}", v) or _LEAD_NUMBER.match(v):
             continue
         out.append({anchor: Found(v, page, cell.bbox, v, 1.0)})
@@ -739,13 +739,13 @@ def _transposed_rows(grid: Grid, page: int, columns: dict[str, dict], anchor: st
         for j, cell in cells.items():
             if not _measured(cell.text):
                 continue
-            name = row_name(collapse(names[j].text))
+            name = row_name(collapse(_cell_text(names[j])))
             got: dict[str, Found | None] = {anchor: Found(name, page, names[j].bbox, name, 1.0)}
             for col, spec in columns.items():
                 if col == anchor:
                     continue
                 part = spec.get("part") or (spec.get("within") or (None, None))[1]
-                v = cell_part(cell.text, part) if part in ("num", "rest") else None
+                v = cell_part(_cell_text(cell), part) if part in ("num", "rest") else None
                 got[col] = Found(v, page, cell.bbox, v, 1.0) if v else None
             out.append(got)
     return out

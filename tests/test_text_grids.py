@@ -661,3 +661,25 @@ def test_a_scanned_header_row_keeps_its_found_rules_and_the_words_it_wraps():
                               {"vital": "Blood Pressure", "value": "145/88", "unit": "mm[Hg]"},
                               {"vital": "Temperatur e", "value": "38", "unit": "Cel"},
                               {"vital": "Pulse Oximetry", "value": "95", "unit": "%"}]
+
+
+def test_a_scanned_name_list_without_a_header_has_its_cells_mended():
+    """FollowMyHealth's medications, scanned: a grid of names without a header row inside the
+    section (each row's first cell names it) is read with the repairs of any OCR'd cell
+    (`Ceftriaxone 1OOMG/ML`, `Tyleno! 500mg`, `Levothyroxine Sodium lmg`); a header's cells would
+    have had them."""
+    rows = (("Ceftriaxone 1OOMG/ML", "Two Times Daily"), ("Tyleno! 500mg", "As needed"),
+            ("Levothyroxine Sodium lmg", "Daily"))
+    cells, words = [], _line("MEDICATIONS", 60)
+    for i, (name, how) in enumerate(rows):
+        line = [replace(w, conf=0.9) for w in _line("", 100 + 20 * i, {20: name, 220: how})]
+        words += line
+        top = 98.0 + 20 * i
+        cells.append((GridCell((15.0, top, 215.0, top + 18), tuple(w for w in line if w.x0 < 215)),
+                      GridCell((215.0, top, 400.0, top + 18), tuple(w for w in line if w.x0 >= 215))))
+    grid = Grid((15.0, 98.0, 400.0, 158.0), tuple(cells))
+    page = Page(1, 600, 800, "ocr", tuple(words), group_lines(tuple(words)), (grid,))
+    found = runtime.grid_rows(Document("m.pdf", "0" * 64, (page,)), columns=MEDS, anchor="medication",
+                              headings=("medications",))
+    assert [r["medication"].value for r in found.value] == ["Ceftriaxone 100MG/ML", "Tylenol 500mg",
+                                                            "Levothyroxine Sodium 1mg"]
