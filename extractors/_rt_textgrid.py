@@ -69,6 +69,8 @@ def text_grids(page: Page, words: frozenset[str] | None) -> tuple[Grid, ...]:
             continue
         cells = split_cells(lines[i], page.number, i, gap=0.8)
         if not _header_like(cells) or (words is None and len(cells) < MIN_LOOSE):
+            if words is not None:
+                inner += _beside(page, lines, i, cells, words)
             i += 1
             continue
         head = [lines[i]]
@@ -106,6 +108,21 @@ def _nested(page: Page, body: list[Line], edges: list[float], words: frozenset[s
             column = replace(page, words=tuple(w for ln in lines for w in ln.words), lines=tuple(lines), tables=())
             out += text_grids(column, words)
     return out
+
+
+def _beside(page: Page, lines: list[Line], i: int, cells, words: frozenset[str]) -> list[Grid]:
+    """The table whose header line `lines[i]` prints after other cells (a panel's tests printed
+    beside its row of an outer table: `17:15:13 | Test Item | Value | Comments`, the panel's
+    time first): the page's lines right of where that header starts, read as a page of their
+    own, give it."""
+    k = next((k for k in range(1, len(cells) - 1) if _header_like(cells[k:])), None)
+    if k is None:
+        return []
+    x = cells[k].words[0].x0 - PAD
+    right = [Line(ws) for ln in lines[max(0, i - MAX_CAPTIONS):] if (ws := tuple(w for w in ln.words if w.x0 >= x))]
+    column = replace(page, words=tuple(w for ln in right for w in ln.words), lines=tuple(right), tables=())
+    top = lines[i].bbox[3]
+    return [g for g in text_grids(column, words)[:1] if g.bbox[1] <= top]
 
 
 def _prints_word(line: Line, words: frozenset[str]) -> bool:

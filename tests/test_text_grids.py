@@ -683,3 +683,23 @@ def test_a_scanned_name_list_without_a_header_has_its_cells_mended():
                               headings=("medications",))
     assert [r["medication"].value for r in found.value] == ["Ceftriaxone 100MG/ML", "Tylenol 500mg",
                                                             "Levothyroxine Sodium 1mg"]
+
+
+def test_a_table_whose_header_line_opens_with_another_tables_cells_is_read():
+    """Atos Pulse's second panel, scanned: its tests' header prints on the line of the outer
+    row's time (`17:15:13 | Test Item | Value`), after a gap that ended the outer table; the
+    header is read from where it starts, the tests right of it."""
+    page = _page(
+        _line("RESULTS", 60),
+        _line("", 80, {20: "CBC", 150: "2015-06-22"}),
+        _line("", 100, {150: "17:15:13", 260: "Test Item", 380: "Value", 470: "Range"}),
+        _line("", 116, {260: "HGB", 380: "10.2 g/dL", 470: "12-16"}),
+        _line("", 132, {260: "Platelets", 380: "123 10*3/uL", 470: "150-400"}),
+    )
+    columns = {"test": {"headers": ("test", "test item"), "learned": 1},
+               "value": {"headers": ("value",), "learned": 1, "part": "num"},
+               "unit": {"headers": ("unit",), "learned": 0, "within": ("value", "rest")}}
+    found = runtime.grid_rows(Document("r.pdf", "0" * 64, (page,)), columns=columns, anchor="test",
+                              required=("value",), headings=("results",))
+    assert _values(found) == [{"test": "HGB", "value": "10.2", "unit": "g/dL"},
+                              {"test": "Platelets", "value": "123", "unit": "10*3/uL"}]
