@@ -28,8 +28,7 @@ from pipeline.document import Document
 # Units laboratories and vital-sign tables print (UCUM and its common printed forms): general
 # domain knowledge, not any one sender's vocabulary.
 KNOWN_UNITS = (
-    "%", "/hpf", "/lpf", "/min", "/uL", "[degF]", "[pH]", "10*12/L", "10*3/uL", "10*6/uL", "10*9/L",
-    "10^12/L", "10^3/uL", "10^6/uL", "10^9/L",
+    "%", "/hpf", "/lpf", "/min", "/uL", "[degF]", "[pH]", "10^12/L", "10^3/uL", "10^6/uL", "10^9/L",
     "IU/L", "IU/mL", "K/uL", "M/uL", "U/L", "U/mL", "bpm", "beats/min", "breaths/min", "cells/uL",
     "cm", "copies/mL", "fL", "g", "g/L", "g/dL", "in", "kg", "kg/m2", "kU/L", "L", "lb", "lbs",
     "m", "mEq/L", "mIU/L", "mIU/mL", "mL", "mL/min", "mL/min/1.73m2", "mOsm/kg", "mcg", "mcg/mL",
@@ -44,16 +43,23 @@ LONG_UNIT = 8  # characters from which a reading may be two edits from its unit
 MIN_TIE_READ = 4  # characters from which a reading as near two units takes the one its column prints
 
 
+# UCUM's powers of ten as C-CDA documents print them (`10*3/uL`): known as printed, never the
+# nearest of a misreading (`1043/uL` is `10^3/uL`, a caret read as a 4)
+_UCUM_POWER = re.compile(r"^10\*\d+/[A-Za-zµ]+$")
+
+
 def known_unit(text: str) -> str | None:
     """The known unit `text` prints, in its usual case (`mg/dl` -> `mg/dL`), or None."""
-    return _BY_FOLD.get(text.strip().casefold())
+    text = text.strip()
+    return _BY_FOLD.get(text.casefold()) or (text if _UCUM_POWER.match(text) else None)
 
 
 def nearest_unit(text: str, printed: frozenset[str] = frozenset()) -> str | None:
     """The known unit an OCR reading is one slip from, or None when none is, or two are as near
     (`g/d` is as near `g/L` as `g/dL`): then the one of them the reading's column prints as read
-    (`1043/uL` is as near `10*3/uL` as `10^3/uL`; among `10^3/uL` cells it is `10^3/uL`), when
-    the reading is long enough to tell (`c` is one slip from `cm`, `g`, `%` and more)."""
+    (`mg/d` is as near `mg/L` as `mg/dL`; among `mg/L` cells it is `mg/L`), when the reading is
+    long enough to tell (`c` is one slip from `cm`, `g`, `%` and more). A known unit printed in
+    brackets (`(10*3/uL)`) is no slip."""
     read = text.strip().rstrip(".")
     if not read:
         return None
@@ -83,7 +89,7 @@ def snap_unit_columns(doc: Document, found: Found | None) -> Found | None:
     changed = False
     # `L` alone may be a flag, not litres
     for name in _columns_where(rows, lambda v: len(v.strip()) > 1 and known_unit(v) is not None, UNIT_COLUMN_SHARE):
-        # the units the column prints as read first: `1043/uL` among `10^3/uL` cells is `10^3/uL`
+        # the units the column prints as read break a tie: `mg/d` among `mg/L` cells is `mg/L`
         printed = frozenset(u for row in rows if row.get(name) is not None and isinstance(row[name].value, str)
                             and (u := known_unit(row[name].value)) is not None)
         for row, cell in _scanned_cells(rows, name, scanned):

@@ -610,30 +610,30 @@ def test_icd10_repair_touches_only_the_chapter_letter_and_the_digit_after_it():
 def test_unit_column_cells_misread_by_ocr_are_read_as_the_known_unit():
     from extractors._rt_units import nearest_unit, snap_unit_columns
 
-    assert nearest_unit("1O^3/uL") == "10^3/uL" and nearest_unit("mg/dL.") == "mg/dL"
+    assert nearest_unit("1043/uL") == "10^3/uL" and nearest_unit("mg/dL.") == "mg/dL"
     assert nearest_unit("10*3/uL") == "10*3/uL"  # UCUM's form, as C-CDA documents print it
-    assert nearest_unit("1043/uL") is None  # as near 10*3/uL as 10^3/uL: left as read
     assert nearest_unit("(10*3/uL)") is None and nearest_unit("mm[Hg])") == "mm[Hg]"  # printed in brackets
     assert nearest_unit("mU/min/1.73m2") == "mL/min/1.73m2" and nearest_unit("mg/dl") == "mg/dL"
     assert nearest_unit("g/d") is None  # as near g/L as g/dL: left as read
     assert nearest_unit("Negative") is None
     doc = _ocr_doc([[("x", 0.9)]])
     cell = lambda v: runtime.Found(v, 1, (0, 0, 1, 1), v, 1.0)  # noqa: E731
-    rows = [{"test": cell("WBC"), "unit": cell("1O^3/uL")}, {"test": cell("Sodium"), "unit": cell("mmol/L")},
+    rows = [{"test": cell("WBC"), "unit": cell("1043/uL")}, {"test": cell("Sodium"), "unit": cell("mmol/L")},
             {"test": cell("Glucose"), "unit": cell("mg/dL.")}, {"test": cell("BUN"), "unit": cell("mg/dL")}]
     snapped = snap_unit_columns(doc, runtime.Found(rows, 1, (0, 0, 1, 1), "", 0.9))
     assert [r["unit"].value for r in snapped.value] == ["10^3/uL", "mmol/L", "mg/dL", "mg/dL"]
-    assert snapped.value[0]["unit"].text == "1O^3/uL"  # the reading stays as provenance
+    assert snapped.value[0]["unit"].text == "1043/uL"  # the reading stays as provenance
     assert [r["test"].value for r in snapped.value] == ["WBC", "Sodium", "Glucose", "BUN"]
     # a text layer prints what it prints
     text = _ocr_doc([[("x", 1.0)]], source="text")
     rows = [{"unit": cell("1043/uL")}, {"unit": cell("mmol/L")}, {"unit": cell("mg/dL")}]
     assert snap_unit_columns(text, runtime.Found(rows, 1, (0, 0, 1, 1), "", 0.9)).value[0]["unit"].value == "1043/uL"
     # a reading as near two known units is the one its own column prints as read
-    rows = [{"test": cell("WBC"), "unit": cell("1043/uL")}, {"test": cell("PLT"), "unit": cell("10^3/uL")},
+    assert nearest_unit("mg/d") is None  # as near mg/L as mg/dL
+    rows = [{"test": cell("Ferritin"), "unit": cell("mg/d")}, {"test": cell("CRP"), "unit": cell("mg/L")},
             {"test": cell("HGB"), "unit": cell("g/dL")}]
     assert [r["unit"].value for r in snap_unit_columns(doc, runtime.Found(rows, 1, (0, 0, 1, 1), "", 0.9)).value] == [
-        "10^3/uL", "10^3/uL", "g/dL"]
+        "mg/L", "mg/L", "g/dL"]
     assert nearest_unit("c", frozenset({"cm"})) is None  # one letter is one slip from too many units
 
 
