@@ -63,9 +63,8 @@ def nearest_unit(text: str, printed: frozenset[str] = frozenset()) -> str | None
     read = text.strip().rstrip(".")
     if not read:
         return None
-    exact = known_unit(read)
-    if exact is not None:
-        return exact
+    if known_unit(read) is not None:
+        return read  # as printed, in the printed case (`MM[HG]`, `mg/dl`): no slip
     if read[0] + read[-1] == "()" and known_unit(read[1:-1]) is not None:
         return None  # printed in brackets, `(10*3/uL)`: no slip
     ranked = process.extract(read, KNOWN_UNITS, scorer=Levenshtein.distance, limit=None)
