@@ -103,10 +103,9 @@ def _nested(page: Page, body: list[Line], edges: list[float], words: frozenset[s
     bounds = [0.0, *edges, page.width]
     out: list[Grid] = []
     for lo, hi in zip(bounds, bounds[1:]):
-        lines = [Line(ws) for ln in body if (ws := tuple(w for w in ln.words if lo <= w.x0 < hi))]
+        lines = _clipped(body, lo, hi)
         if len(lines) > 2:
-            column = replace(page, words=tuple(w for ln in lines for w in ln.words), lines=tuple(lines), tables=())
-            out += text_grids(column, words)
+            out += text_grids(_page_of(page, lines), words)
     return out
 
 
@@ -118,11 +117,18 @@ def _beside(page: Page, lines: list[Line], i: int, cells, words: frozenset[str])
     k = next((k for k in range(1, len(cells) - 1) if _header_like(cells[k:])), None)
     if k is None:
         return []
-    x = cells[k].words[0].x0 - PAD
-    right = [Line(ws) for ln in lines[max(0, i - MAX_CAPTIONS):] if (ws := tuple(w for w in ln.words if w.x0 >= x))]
-    column = replace(page, words=tuple(w for ln in right for w in ln.words), lines=tuple(right), tables=())
-    top = lines[i].bbox[3]
-    return [g for g in text_grids(column, words)[:1] if g.bbox[1] <= top]
+    right = _clipped(lines[max(0, i - MAX_CAPTIONS):], cells[k].words[0].x0 - PAD, page.width)
+    return [g for g in text_grids(_page_of(page, right), words)[:1] if g.bbox[1] <= lines[i].bbox[3]]
+
+
+def _clipped(lines: list[Line], lo: float, hi: float) -> list[Line]:
+    """The lines' words that start between `lo` and `hi`, line by line (lines left empty go)."""
+    return [Line(ws) for ln in lines if (ws := tuple(w for w in ln.words if lo <= w.x0 < hi))]
+
+
+def _page_of(page: Page, lines: list[Line]) -> Page:
+    """A page holding only `lines`, without drawn grids: a column read as a page of its own."""
+    return replace(page, words=tuple(w for ln in lines for w in ln.words), lines=tuple(lines), tables=())
 
 
 def _prints_word(line: Line, words: frozenset[str]) -> bool:

@@ -11,6 +11,7 @@ from typing import Literal
 PageSource = Literal["text-layer", "ocr"]
 BBox = tuple[float, float, float, float]
 STACKED_SHARE = 0.5  # share of the narrower word's width two words one above the other share
+STACKED_DROP = 1 / 3  # share of the taller word's height the lower one's centre sits below the other's
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +120,7 @@ def _stacked(word: Word, line: list[Word]) -> bool:
     different heights, would otherwise chain into one line by their centres (`Oximetry` beside
     `BldC` above it)."""
     return any(min(word.x1, o.x1) - max(word.x0, o.x0) > STACKED_SHARE * min(word.x1 - word.x0, o.x1 - o.x0)
-               and (word.top + word.bottom - o.top - o.bottom) / 2 > max(word.bottom - word.top, o.bottom - o.top) / 3
+               and (word.top + word.bottom - o.top - o.bottom) / 2 > STACKED_DROP * max(word.bottom - word.top, o.bottom - o.top)
                for o in line)
 
 
