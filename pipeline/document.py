@@ -128,7 +128,8 @@ def group_lines(words: list[Word] | tuple[Word, ...], tolerance: float = 0.5) ->
     """Group words into visual lines in reading order.
 
     A word joins the current line when its vertical centre lies within `tolerance`
-    times the line height of the line's centre. Sorting is deterministic.
+    times the line height of the line's centre, unless it lies under one of the line's words
+    (`_stacked`). Sorting is deterministic.
     """
     if not words:
         return ()
