@@ -115,7 +115,7 @@ def _beside(page: Page, lines: list[Line], i: int, cells, words: frozenset[str])
     time first): the page's lines right of where that header starts, read as a page of their
     own, give it."""
     k = next((k for k in range(1, len(cells) - 1) if _header_like(cells[k:])), None)
-    if k is None:
+    if k is None or not _prints_word(Line(tuple(w for c in cells[k:] for w in c.words)), words):
         return []
     right = _clipped(lines[max(0, i - MAX_CAPTIONS):], cells[k].words[0].x0 - PAD, page.width)
     return [g for g in text_grids(_page_of(page, right), words)[:1] if g.bbox[1] <= lines[i].bbox[3]]
