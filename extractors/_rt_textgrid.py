@@ -278,9 +278,14 @@ def _cut(body: list[Line], edges: list[float], median: float) -> list[Line]:
     wrapped in capitals) continues that row's cell; a heading stands apart. A labelled caption
     across the columns with a row under it (`PanelName:Urinalysis macro panel`) heads a group of
     rows inside the table."""
+    def labelled_caption(k: int) -> bool:
+        return bool(LABELLED.match(body[k].text)) and k + 1 < len(body) and not _crosses(body[k + 1], edges)
+
     for k, ln in enumerate(body):
         apart = k == 0 or ln.bbox[1] - body[k - 1].bbox[3] > HEADING_GAP * _line_height(ln)
-        caption = LABELLED.match(ln.text) and k + 1 < len(body) and not _crosses(body[k + 1], edges)
+        # a labelled caption, or the line across the columns right over one (the panel's name
+        # over `LOINC: 24357-6, CPT-4: 81002`)
+        caption = labelled_caption(k) or (k + 1 < len(body) and labelled_caption(k + 1))
         if (_crosses(ln, edges) and not caption) or (apart and is_heading_line(ln, median) and len(_filled(ln, edges)) == 1
                                                      and (not edges or ln.bbox[0] < edges[0])):
             return body[:k]

@@ -703,3 +703,21 @@ def test_a_table_whose_header_line_opens_with_another_tables_cells_is_read():
                               required=("value",), headings=("results",))
     assert _values(found) == [{"test": "HGB", "value": "10.2", "unit": "g/dL"},
                               {"test": "Platelets", "value": "123", "unit": "10*3/uL"}]
+
+
+def test_a_panels_name_over_its_labelled_caption_heads_a_group_inside_the_table():
+    """Freedom Medical's results without borders: the panel's name runs across the columns
+    (`Urinalysis Non-auto W/o Scope`) over its labelled codes (`LOINC: 24357-6, CPT-4: 81002`);
+    both caption the rows under them and end nothing."""
+    page = _page(
+        _line("RESULTS", 60),
+        _line("", 80, {20: "Name", 150: "Value", 250: "Range"}),
+        _line("Urinalysis Non-auto Without Scope panel", 100),
+        _line("LOINC: 24357-6, CPT: 81002", 116),
+        _line("", 132, {20: "Color", 150: "Yellow", 250: "Yellow"}),
+        _line("", 148, {20: "Specific Gravity", 150: "1.015", 250: "1.005-1.030"}),
+    )
+    found = runtime.grid_rows(Document("r.pdf", "0" * 64, (page,)), columns=RESULT_COLUMNS, anchor="test",
+                              required=("value",), headings=("results",))
+    assert [(r["test"].value, r["value"].value) for r in found.value] == [("Color", "Yellow"),
+                                                                         ("Specific Gravity", "1.015")]
