@@ -336,13 +336,9 @@ def grids_in_section(doc: Document, headings: Iterable[str],
                 continue
             if not open_ or re.sub(r"\d+", "#", norm_phrase(line.text)) in repeated:
                 continue
-            # what follows the line: the rest of its page and the next page (a table after a
-            # page break, its captions at the foot of the page before)
-            following = [(page, item, median) for item in items[at + 1:]]
-            if k + 1 < len(doc.pages):
-                following += [(doc.pages[k + 1], item, medians[k + 1]) for item in pages_items[k + 1]]
             if (heading_like and _same_style(line, style, median) and not centre_inside(line.bbox, captions)
-                    and not (reads is not None and _captions_read_grid(following, repeated, reads))):
+                    and not (reads is not None
+                             and _captions_read_grid(_after(doc.pages, pages_items, medians, k, at), repeated, reads))):
                 open_ = False  # a grid's own caption (`URINALYSIS, AUTO W/SCOPE`) ends no section
     return frozenset(inside) if seen_heading else None
 
@@ -373,6 +369,15 @@ def _page_items(page) -> list[tuple[float, int, object]]:
     items: list[tuple[float, int, object]] = [(ln.bbox[1], 0, ln) for ln in page.lines if not centre_inside(ln.bbox, cells)]
     items += [(_table_top(g), 1, gi) for gi, g in enumerate(page.tables)]
     return sorted(items, key=lambda t: (t[0], t[1]))
+
+
+def _after(pages, pages_items, medians, k: int, at: int):
+    """(page, page item, page's median line height) for what follows item `at` of page `k`: the
+    rest of its page and the next page (a table after a page break, its captions at the foot of
+    the page before)."""
+    yield from ((pages[k], item, medians[k]) for item in pages_items[k][at + 1:])
+    if k + 1 < len(pages):
+        yield from ((pages[k + 1], item, medians[k + 1]) for item in pages_items[k + 1])
 
 
 def _captions_read_grid(following, repeated: frozenset[str], reads: Callable[[Grid], bool]) -> bool:

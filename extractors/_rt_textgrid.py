@@ -277,17 +277,15 @@ def _cut(body: list[Line], edges: list[float], median: float) -> list[Line]:
     heading-like line sitting tight under the line above (`TABLET`, the last line of a drug name
     wrapped in capitals) continues that row's cell; a heading stands apart. A labelled caption
     across the columns with a row under it (`PanelName:Urinalysis macro panel`) heads a group of
-    rows inside the table."""
-    def labelled_caption(k: int) -> bool:
-        return bool(LABELLED.match(body[k].text)) and k + 1 < len(body) and not _crosses(body[k + 1], edges)
-
+    rows inside the table, and so does the line across the columns right over one (a panel's
+    name over `LOINC: 24357-6, CPT-4: 81002`)."""
+    crossing = [_crosses(ln, edges) for ln in body] + [True]  # nothing under the last line
+    labelled = [bool(LABELLED.match(ln.text)) and not crossing[k + 1] for k, ln in enumerate(body)] + [False]
     for k, ln in enumerate(body):
         apart = k == 0 or ln.bbox[1] - body[k - 1].bbox[3] > HEADING_GAP * _line_height(ln)
-        # a labelled caption, or the line across the columns right over one (the panel's name
-        # over `LOINC: 24357-6, CPT-4: 81002`)
-        caption = labelled_caption(k) or (k + 1 < len(body) and labelled_caption(k + 1))
-        if (_crosses(ln, edges) and not caption) or (apart and is_heading_line(ln, median) and len(_filled(ln, edges)) == 1
-                                                     and (not edges or ln.bbox[0] < edges[0])):
+        if (crossing[k] and not (labelled[k] or labelled[k + 1])) or (
+                apart and is_heading_line(ln, median) and len(_filled(ln, edges)) == 1
+                and (not edges or ln.bbox[0] < edges[0])):
             return body[:k]
     return body
 
@@ -309,6 +307,8 @@ def _spanned(line: Line, edges: list[float]) -> int:
     own that the row leaves empty, and the row's other cells each sit inside a later column
     (`Lab address: 1903 Wright Place CARLSBAD,` across `Test Panel Name | Date`, then `26515- |
     PLATELET COUNT | 123`); 0 otherwise. A sentence across the columns is one cell."""
+    if not _crossing(line.words, edges):
+        return 0  # the cheap test first: most lines cross nothing
     cells = split_cells(line, 0, 0, gap=0.8)
     if len(cells) < 2 or not _crossing(cells[0].words, edges) or _crossing(line.words[len(cells[0].words):], edges):
         return 0
@@ -320,7 +320,7 @@ def _word_columns(line: Line, edges: list[float]) -> list[int]:
     """The column (by index) of each of the line's words: the one it starts in, the first
     column for the words of a first cell spanning the columns after it (`_spanned`)."""
     cols = [_column(w, edges) for w in line.words]
-    span = _spanned(line, edges) if _crossing(line.words, edges) else 0
+    span = _spanned(line, edges)
     return [cols[0]] * span + cols[span:]
 
 
@@ -427,10 +427,11 @@ def _grid(head: list[Line], body: list[Line], edges: list[float], width: float) 
     """The grid of a header and its body lines: a row per printed row, and a caption across the
     columns (kept by `_cut`) one cell spanning the row, as a drawn grid prints it."""
     bounds = [0.0, *edges, width]
+    captions = {id(ln) for ln in body if _crosses(ln, edges)}
     groups: list[list[Line]] = [head] if head else []
     segment: list[Line] = []
     for ln in body:
-        if _crosses(ln, edges):
+        if id(ln) in captions:
             groups += _rows(segment, edges) + [[ln]]
             segment = []
         else:
@@ -440,7 +441,7 @@ def _grid(head: list[Line], body: list[Line], edges: list[float], width: float) 
     for group in groups:
         words = [w for ln in group for w in ln.words]
         top, bottom = min(w.top for w in words), max(w.bottom for w in words)
-        if group is not head and len(group) == 1 and _crosses(group[0], edges):
+        if group is not head and len(group) == 1 and id(group[0]) in captions:
             rows.append((GridCell((0.0, top, width, bottom), tuple(words)), *([None] * len(edges))))
             continue
         column = {id(w): c for ln in group for w, c in zip(ln.words, _word_columns(ln, edges))}

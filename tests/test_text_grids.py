@@ -56,6 +56,28 @@ def _page(*lines: list[Word]) -> Page:
     return Page(1, 600, 800, "text-layer", words, group_lines(words))
 
 
+def _ocr(words: list[Word]) -> list[Word]:
+    """The words as OCR returns them (a confidence under 1)."""
+    return [replace(w, conf=0.9) for w in words]
+
+
+def _scanned(*lines: list[Word], number: int = 1) -> Page:
+    words = tuple(w for ln in lines for w in _ocr(ln))
+    return Page(number, 600, 800, "ocr", words, group_lines(words))
+
+
+# a results table's columns, as a compile of panels' tests learns them
+TESTS = {"test": {"headers": ("test", "test item"), "learned": 1},
+         "value": {"headers": ("result", "value"), "learned": 1, "part": "num"},
+         "unit": {"headers": ("units",), "learned": 1, "within": ("value", "rest")}}
+
+
+def _read_tests(*pages: Page):
+    """`grid_rows` over the pages with the results columns, inside the results section."""
+    return runtime.grid_rows(Document("r.pdf", "0" * 64, pages), columns=TESTS, anchor="test",
+                             required=("value",), headings=("results",))
+
+
 def _texts(grid) -> list[list[str]]:
     return [[c.text for c in row] for row in grid.rows]
 
@@ -540,11 +562,7 @@ def test_a_table_printed_inside_a_column_of_a_borderless_table_is_read():
         _line("", 132, {260: "Specific gravity", 380: "1.015", 440: "1.005-1.030"}),
         _line("", 148, {260: "pH of Urine", 380: "5.0 [pH]", 440: "5.0-8.0"}),
     )
-    columns = {"test": {"headers": ("test", "test item"), "learned": 1},
-               "value": {"headers": ("value",), "learned": 1, "part": "num"},
-               "unit": {"headers": ("unit",), "learned": 0, "within": ("value", "rest")}}
-    found = runtime.grid_rows(Document("r.pdf", "0" * 64, (page,)), columns=columns, anchor="test",
-                              required=("value",), headings=("results",))
+    found = _read_tests(page)
     assert _values(found) == [
         {"test": "Color of Urine", "value": "YELLOW", "unit": None},
         {"test": "Specific gravity", "value": "1.015", "unit": None},
@@ -575,26 +593,12 @@ def test_a_first_cell_spanning_the_columns_its_row_leaves_empty_keeps_the_row():
         _line("", 160, {20: "Specimen: URINE", 250: "U COLOR", 380: "YELLOW"}),
         _line("Lab address: 1903 Wright Place CARLSBAD, CALIFORNIA 92008 and the rest of it", 180),
     )
-    columns = {"test": {"headers": ("test",), "learned": 1},
-               "value": {"headers": ("result",), "learned": 1, "part": "num"},
-               "unit": {"headers": ("unit",), "learned": 0, "within": ("value", "rest")}}
-    found = runtime.grid_rows(Document("r.pdf", "0" * 64, (page,)), columns=columns, anchor="test",
-                              required=("value",), headings=("results",))
+    found = _read_tests(page)
     assert _values(found) == [
         {"test": "HEMOGLOBIN", "value": "10.2", "unit": "g/dL"},
         {"test": "PLATELET COUNT", "value": "123", "unit": "10*3/uL"},
         {"test": "U COLOR", "value": "YELLOW", "unit": None},
     ]
-
-
-def _scanned(*lines: list[Word], number: int = 1) -> Page:
-    words = tuple(replace(w, conf=0.9) for ln in lines for w in ln)
-    return Page(number, 600, 800, "ocr", words, group_lines(words))
-
-
-RESULT_COLUMNS = {"test": {"headers": ("test",), "learned": 1},
-           "value": {"headers": ("result",), "learned": 1, "part": "num"},
-           "unit": {"headers": ("units",), "learned": 1}}
 
 
 def test_a_results_table_after_a_page_break_stays_in_the_section_past_the_captions_before_it():
@@ -621,8 +625,7 @@ def test_a_results_table_after_a_page_break_stays_in_the_section_past_the_captio
         _line("", 240, {20: "Smoking status", 200: "Never smoker"}),
         number=2,
     )
-    found = runtime.grid_rows(Document("r.pdf", "0" * 64, (first, second)), columns=RESULT_COLUMNS, anchor="test",
-                              required=("value",), headings=("results",))
+    found = _read_tests(first, second)
     assert [r["test"].value for r in found.value] == ["Glucose Ur", "Protein Ur", "Hgb BldA", "Platelet Bld"]
 
 
@@ -632,8 +635,7 @@ def test_a_scanned_footnote_mark_read_as_letters_is_still_a_mark():
     names = ("1color Ur", "IsPEC GRAV", "1Glucose Ur", "lketones Ur", "1Hgb BldA", "lwBC Auto")
     page = _scanned(_line("RESULTS", 60), _line("", 100, {20: "Test", 200: "Result"}),
                     *(_line("", 120 + 20 * i, {20: n, 200: "5"}) for i, n in enumerate(names)))
-    found = runtime.grid_rows(Document("r.pdf", "0" * 64, (page,)), columns=RESULT_COLUMNS, anchor="test",
-                              required=("value",), headings=("results",))
+    found = _read_tests(page)
     assert [r["test"].value for r in found.value] == ["color Ur", "sPEC GRAV", "Glucose Ur", "ketones Ur",
                                                       "Hgb BldA", "wBC Auto"]
 
@@ -643,15 +645,12 @@ def test_a_scanned_header_row_keeps_its_found_rules_and_the_words_it_wraps():
     one row; `Blood Pressure` and `Temperatur` sit closer than a cell gap, a rule between them;
     `e` and `Oximetry`, wrapped, print on a line of their own tight under the header, blank
     under `Date`."""
-    def ocr(words: list[Word]) -> list[Word]:
-        return [replace(w, conf=0.9) for w in words]
-
-    head = ocr([Word("Date", 20, 100, 44, 108), Word("Height", 95, 100, 131, 108), Word("Blood", 150, 100, 180, 108),
+    head = _ocr([Word("Date", 20, 100, 44, 108), Word("Height", 95, 100, 131, 108), Word("Blood", 150, 100, 180, 108),
                 Word("Pressure", 183, 100, 231, 108), Word("Temperatur", 236, 100, 296, 108),
                 Word("Pulse", 310, 100, 340, 108)])
-    wrapped = ocr([Word("e", 262, 109, 268, 116), Word("Oximetry", 310, 109, 358, 118)])
-    values = ocr(_line("", 130, {20: "06/15/2017", 95: "177 cm", 150: "145/88 mm[Hg]", 236: "38 Cel", 310: "95 %"}))
-    words = tuple(ocr(_line("VITAL SIGNS", 60)) + head + wrapped + values + ocr(_line("RESULTS", 200)))
+    wrapped = _ocr([Word("e", 262, 109, 268, 116), Word("Oximetry", 310, 109, 358, 118)])
+    values = _ocr(_line("", 130, {20: "06/15/2017", 95: "177 cm", 150: "145/88 mm[Hg]", 236: "38 Cel", 310: "95 %"}))
+    words = tuple(_ocr(_line("VITAL SIGNS", 60)) + head + wrapped + values + _ocr(_line("RESULTS", 200)))
     rules = (90.0, 147.0, 234.0, 305.0, 365.0)
     row = tuple(GridCell((a, 97.0, b, 119.0), ()) for a, b in zip(rules, rules[1:]))
     page = Page(1, 600, 800, "ocr", words, group_lines(words), (Grid((90.0, 97.0, 365.0, 119.0), (row,)),))
@@ -696,11 +695,7 @@ def test_a_table_whose_header_line_opens_with_another_tables_cells_is_read():
         _line("", 116, {260: "HGB", 380: "10.2 g/dL", 470: "12-16"}),
         _line("", 132, {260: "Platelets", 380: "123 10*3/uL", 470: "150-400"}),
     )
-    columns = {"test": {"headers": ("test", "test item"), "learned": 1},
-               "value": {"headers": ("value",), "learned": 1, "part": "num"},
-               "unit": {"headers": ("unit",), "learned": 0, "within": ("value", "rest")}}
-    found = runtime.grid_rows(Document("r.pdf", "0" * 64, (page,)), columns=columns, anchor="test",
-                              required=("value",), headings=("results",))
+    found = _read_tests(page)
     assert _values(found) == [{"test": "HGB", "value": "10.2", "unit": "g/dL"},
                               {"test": "Platelets", "value": "123", "unit": "10*3/uL"}]
 
@@ -717,7 +712,6 @@ def test_a_panels_name_over_its_labelled_caption_heads_a_group_inside_the_table(
         _line("", 132, {20: "Color", 150: "Yellow", 250: "Yellow"}),
         _line("", 148, {20: "Specific Gravity", 150: "1.015", 250: "1.005-1.030"}),
     )
-    found = runtime.grid_rows(Document("r.pdf", "0" * 64, (page,)), columns=RESULT_COLUMNS, anchor="test",
-                              required=("value",), headings=("results",))
+    found = _read_tests(page)
     assert [(r["test"].value, r["value"].value) for r in found.value] == [("Color", "Yellow"),
                                                                          ("Specific Gravity", "1.015")]
