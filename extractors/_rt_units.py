@@ -33,7 +33,7 @@ KNOWN_UNITS = (
     "cm", "copies/mL", "fL", "g", "g/L", "g/dL", "in", "kg", "kg/m2", "kU/L", "L", "lb", "lbs",
     "m", "mEq/L", "mIU/L", "mIU/mL", "mL", "mL/min", "mL/min/1.73m2", "mOsm/kg", "mcg", "mcg/mL",
     "mg", "mg/L", "mg/dL", "mm", "mm/hr", "mm[Hg]", "mmHg", "mmol/L", "nmol/L", "ng/L", "ng/dL",
-    "ng/mL", "pg", "pg/mL", "pmol/L", "ratio", "s", "sec", "ug/L", "ug/dL", "ug/mL", "uIU/mL",
+    "ng/mL", "pg", "pg/mL", "pH", "pmol/L", "ratio", "s", "sec", "ug/L", "ug/dL", "ug/mL", "uIU/mL",
     "umol/L", "µg/dL", "µg/L", "µmol/L", "°C", "°F",
 )
 _BY_FOLD = {u.casefold(): u for u in KNOWN_UNITS}
@@ -43,9 +43,9 @@ LONG_UNIT = 8  # characters from which a reading may be two edits from its unit
 MIN_TIE_READ = 4  # characters from which a reading as near two units takes the one its column prints
 
 
-# UCUM's powers of ten as C-CDA documents print them (`10*3/uL`): known as printed, never the
-# nearest of a misreading (`1043/uL` is `10^3/uL`, a caret read as a 4)
-_UCUM_POWER = re.compile(r"^10\*\d+/[A-Za-zµ]+$")
+# UCUM's powers of ten as C-CDA documents print them (`10*3/uL`, `x10*3/uL`): known as printed,
+# never the nearest of a misreading (`1043/uL` is `10^3/uL`, a caret read as a 4)
+_UCUM_POWER = re.compile(r"^x?10\*\d+/[A-Za-zµ]+$")
 
 
 def known_unit(text: str) -> str | None:

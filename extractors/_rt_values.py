@@ -113,6 +113,10 @@ _L_AMONG_CAPITALS = re.compile(r"(?<=[A-Z])l(?=[A-Z])")
 # `!` OCR read for `l` after a letter, inside a word or before more of the text (`Ana!ysis`,
 # `Tyleno! 500mg`); one that ends the text stays (`rash!`)
 _BANG_FOR_L = re.compile(r"(?<=[a-z])!(?=[a-z]|\s+\S)")
+# a square bracket OCR read as a round one: an opening `(` closed by `]` (`Glucose (Mass/volume]`,
+# `(Zortress]`). Tesseract misreads the opening bracket: on the dev set's light scans it read nine
+# `(...]` and no `[...)`
+_ROUND_FOR_SQUARE = re.compile(r"\(([^()\[\]]*)\]")
 # a dose whose digit 1 OCR read as a letter (`lmg` for `1mg`, `LOOMG/ML` for `100MG/ML`): a
 # letter never stands alone before a dose unit
 _ONE_FOR_DOSE = re.compile(r"(?<![\w.])[lIiL|]([\dOo]*)(?=(?i:mg|mcg|ml)\b)")
@@ -124,7 +128,8 @@ def mend_ocr_text(text: str) -> str:
     as the zero it is (`1OOMG/ML` -> `100MG/ML`), and
     its brackets mended: a brace, which OCR reads for a round or square
     bracket, becomes the bracket its partner is (`{in polysorbate)` -> `(in polysorbate)`,
-    `mm{Hg]` -> `mm[Hg]`, `[Mass/volume}` -> `[Mass/volume]`, `mm{[Hg}` -> `mm[Hg]`), and a square bracket
+    `mm{Hg]` -> `mm[Hg]`, `[Mass/volume}` -> `[Mass/volume]`, `mm{[Hg}` -> `mm[Hg]`), a round
+    bracket closed by a square one becomes square (`(Mass/volume]` -> `[Mass/volume]`), and a square bracket
     or bar opening the text that nothing closes (`[Heart Rate`, `|Blood Pressure`: the cell's
     left border) goes. Also `l` among capitals read as I (`cefTRlAXone`), `!` after a letter as
     `l` (`Tyleno!`), and `l` or `I` opening a dose as 1 (`lmg`)."""
@@ -138,7 +143,8 @@ def mend_ocr_text(text: str) -> str:
             open_ = next((d for d in reversed(chars[:i]) if d in "([{"), None)
             if open_ in _CLOSER:
                 chars[i] = _CLOSER[open_]
-    out = _I_FOR_L.sub("l", _L_FOR_I.sub("I", _L_AMONG_CAPITALS.sub("I", _BANG_FOR_L.sub("l", "".join(chars)))))
+    out = _ROUND_FOR_SQUARE.sub(r"[\1]", "".join(chars))
+    out = _I_FOR_L.sub("l", _L_FOR_I.sub("I", _L_AMONG_CAPITALS.sub("I", _BANG_FOR_L.sub("l", out))))
     out = _ONE_FOR_DOSE.sub(lambda m: "1" + m.group(1).translate(OCR_TO_DIGIT), out)
     out = _O_FOR_ZERO.sub(lambda m: m.group(1) + m.group(2).translate(OCR_TO_DIGIT), out)
     if out.startswith("|") and out[1:2].isalpha():  # the cell's left border glued to its text

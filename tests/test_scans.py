@@ -627,6 +627,7 @@ def test_unit_column_cells_misread_by_ocr_are_read_as_the_known_unit():
 
     assert nearest_unit("1043/uL") == "10^3/uL" and nearest_unit("mg/dL.") == "mg/dL"
     assert nearest_unit("10*3/uL") == "10*3/uL"  # UCUM's form, as C-CDA documents print it
+    assert nearest_unit("x10*3/uL") == "x10*3/uL" and nearest_unit("pH") == "pH"  # printed forms, not slips
     assert nearest_unit("(10*3/uL)") is None and nearest_unit("mm[Hg])") == "mm[Hg]"  # printed in brackets
     assert nearest_unit("mU/min/1.73m2") == "mL/min/1.73m2" and nearest_unit("mg/dl") == "mg/dl"  # as printed
     assert nearest_unit("g/d") is None  # as near g/L as g/dL: left as read
