@@ -12,13 +12,13 @@ from rapidfuzz import fuzz
 from pipeline.document import BBox, Document, Grid, GridCell
 
 from extractors._rt_rows import (
-    _page_median_height, _repeated_lines, _same_style, distinct_rows, is_heading_line, names_section, row_name, says_none,
-    unit_text,
+    _page_median_height, _repeated_lines, _same_style, distinct_rows, heading_style, is_heading_line, names_section, row_name,
+    says_none, unit_text,
 )
 from extractors._rt_textgrid import LABELLED as _LABELLED, document_text_grids, header_words
 from extractors._rt_units import snap_unit_columns
 from extractors._rt_values import OCR_TO_DIGIT, Found, collapse, label_key, label_keys, mend_ocr_text, norm_phrase
-from extractors._rt_cells import _line_height, centre_inside
+from extractors._rt_cells import centre_inside
 
 GRID_PARTS = ("all", "num", "rest")
 MAX_NAME_WORDS = 30  # a row's name is a phrase; a cell holding more words is a layout box
@@ -326,9 +326,8 @@ def grids_in_section(doc: Document, headings: Iterable[str],
             line = obj
             heading_like = is_heading_line(line, median)
             if (heading_like or norm_phrase(line.text) in heads) and names_section(line, heads):
-                letters = [c for c in line.text if c.isalpha()]
                 seen_heading, open_ = True, True
-                style = (_line_height(line), bool(letters) and all(c.isupper() for c in letters))
+                style = heading_style(line)
                 # a grid that prints the heading in one of its caption rows holds the section's
                 # table in its rows below (`MEDICATIONS` over `Medication | Status | Dose`)
                 inside.update((page.number, gi) for gi, g in enumerate(page.tables)

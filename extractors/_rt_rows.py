@@ -325,6 +325,9 @@ _NUMBER = re.compile(r"^[<>]?[-+]?\d+(?:\.\d+)?(?:/\d+(?:\.\d+)?)?$")
 _ENUMERATOR = re.compile(r"^(?:\d{1,3}[.)]|[•·▪◦‣*-]|#\d{1,3})\s+(?=\S*[A-Za-z])")
 # a bullet as OCR reads it (`e`, `o`, `oe`, `e©`)
 _OCR_BULLET = re.compile(r"[eoc©°«»•·]{1,2}")
+# below this OCR confidence a short first token is an icon read as letters (`Vv`, `(SF`: 0.0 to
+# 0.75 on the dev set's scans), not a word (`pH`, `in`: 0.84 and more)
+OCR_MARK_CONF = 0.8
 _ITEM_LABEL = re.compile(r"^[A-Za-z]+\s*#\s*(\d{1,3}):?$")
 # `Active Concerns`, `Resolved Problems`, `Inactive Medications`: a title over a group of the
 # list's items (by their status), no item itself
@@ -340,11 +343,19 @@ _CODE_REFS = re.compile(r"\s*[\[(]?\b(?:LOINC|SNOMED(?:[- ]?CT)?|CPT(?:-?4)?|ICD
 
 
 def _without_ocr_bullet(line: Line) -> Line:
-    """An OCR'd line without the bullet before its item (`e Essential hypertension`, `e lron`):
-    read as a letter it would join the item, and shift the list's left edge to the bullets'."""
+    """An OCR'd line without the bullet or icon before its item or heading (`e Essential
+    hypertension`, `Vv MEDICATIONS` under an expand arrow, `(SF Problem #1` beside a checked
+    box): read as letters it would join the item, shift the list's left edge to the bullets',
+    and keep a heading from reading as one. A mark is one glyph wide and read as a bullet, or
+    as up to three characters without a digit that OCR doubts."""
     words = line.words
-    if (line.conf < 1.0 and len(words) >= 2 and _OCR_BULLET.fullmatch(words[0].text) and words[1].text[:1].isalpha()
-            and words[0].x1 - words[0].x0 <= 1.5 * (words[0].bottom - words[0].top)):  # one small glyph
+    if line.conf >= 1.0 or len(words) < 2 or not words[1].text[:1].isalpha():
+        return line
+    mark = words[0]
+    if mark.x1 - mark.x0 > 1.5 * (mark.bottom - mark.top):  # wider than one glyph
+        return line
+    if _OCR_BULLET.fullmatch(mark.text) or (len(mark.text) <= 3 and mark.conf < OCR_MARK_CONF
+                                            and not any(c.isdigit() for c in mark.text)):
         return Line(words[1:])
     return line
 
@@ -483,7 +494,9 @@ def _page_median_height(lines: tuple[Line, ...]) -> float:
 
 
 def is_heading_line(line: Line, median_height: float) -> bool:
-    """A section heading: a short line without digits, taller than body text or in capitals."""
+    """A section heading: a short line without digits, taller than body text or in capitals
+    (on an OCR'd line, after an icon before it: `_without_ocr_bullet`)."""
+    line = _without_ocr_bullet(line)
     text = line.text
     words = text.split()
     if not words or len(words) > 7 or any(c.isdigit() for c in text) or sum(c.isalpha() for c in text) < 3:
@@ -493,6 +506,13 @@ def is_heading_line(line: Line, median_height: float) -> bool:
     return larger or (len(words) <= 5 and all(c.isupper() for c in letters))
 
 
+def heading_style(line: Line) -> tuple[float, bool]:
+    """How a section's heading is printed: its height and whether in capitals (after an icon
+    OCR read before it, `_without_ocr_bullet`). `_same_style` compares other headings to it."""
+    letters = [c for c in _without_ocr_bullet(line).text if c.isalpha()]
+    return _line_height(line), bool(letters) and all(c.isupper() for c in letters)
+
+
 def _same_style(line: Line, heading: tuple[float, bool], median_height: float,
                 following: tuple[Line, ...] = ()) -> bool:
     """Whether a heading-like `line` is printed like the section's own heading (so it ends the
@@ -500,7 +520,7 @@ def _same_style(line: Line, heading: tuple[float, bool], median_height: float,
     the lines under it too: a group title printed as large as its own rows (`Active Concerns`
     over the problems, in a page of smaller type) ends nothing."""
     height, caps = heading
-    letters = [c for c in line.text if c.isalpha()]
+    letters = [c for c in _without_ocr_bullet(line).text if c.isalpha()]
     if caps and letters and all(c.isupper() for c in letters):
         return True
     h = _line_height(line)
@@ -748,8 +768,7 @@ def _read_list(doc: Document, heads: frozenset[str], repeated: frozenset[str], r
             if ((_matches_heading(line, heads) and (heading_like or norm_phrase(line.text) in heads))
                     or (heading_like and names_section(line, heads) and not says_none(line.text))):
                 active, misses, carry, left = True, 0, "", None
-                letters = [c for c in line.text if c.isalpha()]
-                style = (_line_height(line), bool(letters) and all(c.isupper() for c in letters))
+                style = heading_style(line)
                 continue
             if not active:
                 continue
@@ -785,9 +804,7 @@ def _read_list(doc: Document, heads: frozenset[str], repeated: frozenset[str], r
                         or _DETAIL_LINE.match(text.strip()) or _GROUP_TITLE.match(collapse(line.text))):
                     continue  # `Problem #2` above the item it numbers; `Active Concerns` above `Problem #1`; `Refills: 0`; `Resolved Concerns`
                 x0 = line.words[0].x0
-                if left is None:
-                    left = x0
-                if x0 > left + 3.0:
+                if left is not None and x0 > left + 3.0:
                     continue  # a continuation line or a detail column
                 col = next(c for c, r in roles.items() if r == "name")
                 old = rows[-1].get(col) if rows else None
@@ -806,6 +823,8 @@ def _read_list(doc: Document, heads: frozenset[str], repeated: frozenset[str], r
                 if (not text or (not rows and _names_column(text, roles)) or says_none(text)
                         or re.sub(r"\d+", "#", norm_phrase(text)) in sections):
                     continue  # the list's header row (`Medication  Directions  Start Date`), `No known Medications`, a contents entry
+                if left is None:  # the list's left edge: its first item's, not a skipped line's
+                    left = x0
                 parsed = {col: (text if role == "name" else None) for col, role in roles.items()}
             misses = 0
             row = {col: (Found(v, page.number, line.bbox, v if has_value else printed, round(line.conf, 3)) if v else None)

@@ -1,6 +1,7 @@
 """Drawn table grids: detection at ingest on a real vendor page, and the grid table strategy."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -220,6 +221,32 @@ def test_section_list_drops_enumerators_and_item_number_lines():
     doc = _doc(Page(1, 612, 792, "text-layer", ws, group_lines(ws), ()))
     found = runtime.section_rows(doc, headings=("problems",), roles={"problem": "name"}, cut=r"\(")
     assert [r["problem"].value for r in found.value] == ["Essential hypertension", "Overweight", "Asthma"]
+
+
+def test_a_scanned_list_reads_past_icons_and_a_misread_group_title():
+    """A scanned problem list whose icons OCR reads as letters it doubts: a checked box before
+    each `Problem #N` (`(SF`), an expand arrow before the next heading (`Vv ENCOUNTERS`). The
+    icons are no words: `Problem #1` still only numbers its item, and `Vv ENCOUNTERS` ends the
+    section. `Active Concems` (OCR's `rn` read as `m`) is no group title the list knows, and
+    as a contents entry it is skipped without setting the list's left edge, so the items,
+    indented under it, are read."""
+    def ocr_line(text: str, top: float, x: float = 50.0, size: float = 10.0) -> list[Word]:
+        return [replace(w, x0=w.x0 - 50 + x, x1=w.x1 - 50 + x, conf=0.9) for w in _line_words(text, top, size)]
+
+    def icon(text: str, top: float) -> Word:  # one square glyph, read with little confidence
+        return Word(text, 50, top, 62, top + 11, 0.4)
+
+    words = ocr_line("PROBLEMS", 40, size=14.0) + ocr_line("Active Concems", 70, size=12.0)
+    words += [icon("(SF", 95)] + ocr_line("Problem #1", 95, 66)
+    words += ocr_line("Essential Hypertension [Start Date: 10/5/2011]", 115, 94)
+    words += [icon("(wv", 135)] + ocr_line("Problem #2", 135, 66)
+    words += ocr_line("Overweight [Start Date: 12/31/2006]", 155, 94)
+    words += [Word("Vv", 37, 185, 43, 190, 0.6)] + ocr_line("ENCOUNTERS", 180, 48, 14.0)
+    words += ocr_line("Fever", 205, 94)
+    ws = tuple(words)
+    doc = _doc(Page(1, 612, 792, "ocr", ws, group_lines(ws), ()))
+    found = runtime.section_rows(doc, headings=("problems",), roles={"problem": "name"}, cut=r"\[")
+    assert [r["problem"].value for r in found.value] == ["Essential Hypertension", "Overweight"]
 
 
 def test_a_data_row_is_never_taken_for_the_header_row():
