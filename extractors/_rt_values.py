@@ -102,8 +102,9 @@ _CLOSER = {"(": ")", "[": "]"}
 # other than `l` or `y` (`lron`, `lbuprofen`, `lnterstitial`)
 _L_FOR_I = re.compile(r"(?<![\w'])l(?=[bcdfghjkmnpqrstvwxz][a-z]{2})")  # three letters on: `lbs` stays
 # a capital I OCR read for `l` inside a word, after a capital and before two letters (`BIdC` for
-# `BldC`, `EIectrolyte`); an acronym's plural (`MRIs`) stays
-_I_FOR_L = re.compile(r"(?<=[A-Z])I(?=[a-z][A-Za-z])")
+# `BldC`, `EIectrolyte`); an acronym's plural (`MRIs`) stays. So is a small i between a capital
+# and a small letter before a capital (`BidC`: LOINC's abbreviations, no word, print that)
+_I_FOR_L = re.compile(r"(?<=[A-Z])(?:I(?=[a-z][A-Za-z])|i(?=[a-z][A-Z]))")
 # a capital O OCR read for a zero inside a number (`1OOMG/ML` for `100MG/ML`)
 # in a word that starts with digits (`H2O` stays), before a unit or the word's end (`1OCBLD`, a
 # footnote mark before a name, stays)
