@@ -118,6 +118,10 @@ _BANG_FOR_L = re.compile(r"(?<=[a-z])!(?=[a-z]|\s+\S)")
 # `(Zortress]`). Tesseract misreads the opening bracket: on the dev set's light scans it read nine
 # `(...]` and no `[...)`
 _ROUND_FOR_SQUARE = re.compile(r"\(([^()\[\]]*)\]")
+# oxygen's O OCR read as a zero: `02 %` and `02% BldC` open a name (no number is printed with a
+# leading zero before a percent sign), `Sp02` and `Fi02` end a word after a small letter (a
+# code's `C02.9` stays)
+_ZERO_FOR_O = re.compile(r"(?<![\w./:-])0(?=2\s*%)|(?<=[a-z])0(?=2(?![\w.]))")
 # a dose whose digit 1 OCR read as a letter (`lmg` for `1mg`, `LOOMG/ML` for `100MG/ML`): a
 # letter never stands alone before a dose unit
 _ONE_FOR_DOSE = re.compile(r"(?<![\w.])[lIiL|]([\dOo]*)(?=(?i:mg|mcg|ml)\b)")
@@ -130,7 +134,8 @@ def mend_ocr_text(text: str) -> str:
     its brackets mended: a brace, which OCR reads for a round or square
     bracket, becomes the bracket its partner is (`{in polysorbate)` -> `(in polysorbate)`,
     `mm{Hg]` -> `mm[Hg]`, `[Mass/volume}` -> `[Mass/volume]`, `mm{[Hg}` -> `mm[Hg]`), a round
-    bracket closed by a square one becomes square (`(Mass/volume]` -> `[Mass/volume]`), and a square bracket
+    bracket closed by a square one becomes square (`(Mass/volume]` -> `[Mass/volume]`), oxygen's O
+    read as a zero is an O again (`02% BldC`, `Sp02`), and a square bracket
     or bar opening the text that nothing closes (`[Heart Rate`, `|Blood Pressure`: the cell's
     left border) goes. Also `l` among capitals read as I (`cefTRlAXone`), `!` after a letter as
     `l` (`Tyleno!`), and `l` or `I` opening a dose as 1 (`lmg`)."""
@@ -144,7 +149,7 @@ def mend_ocr_text(text: str) -> str:
             open_ = next((d for d in reversed(chars[:i]) if d in "([{"), None)
             if open_ in _CLOSER:
                 chars[i] = _CLOSER[open_]
-    out = _ROUND_FOR_SQUARE.sub(r"[\1]", "".join(chars))
+    out = _ZERO_FOR_O.sub("O", _ROUND_FOR_SQUARE.sub(r"[\1]", "".join(chars)))
     out = _I_FOR_L.sub("l", _L_FOR_I.sub("I", _L_AMONG_CAPITALS.sub("I", _BANG_FOR_L.sub("l", out))))
     out = _ONE_FOR_DOSE.sub(lambda m: "1" + m.group(1).translate(OCR_TO_DIGIT), out)
     out = _O_FOR_ZERO.sub(lambda m: m.group(1) + m.group(2).translate(OCR_TO_DIGIT), out)

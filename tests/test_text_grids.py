@@ -287,13 +287,14 @@ def test_an_ocr_d_cell_has_its_brackets_mended():
     word's capital I as `l`: the brace becomes the bracket its partner is, a `(` closed by `]`
     is `[` (OCR reads the thin `[` as `(`), an opening `[` nothing closes goes, `lron` (no word
     starts `lr`) is `Iron` while `lbs` stays, `BIdC` (a capital I between a capital and two
-    letters) and `BidC` are `BldC`, and `1OOMG/ML` (an O after a number's digits, before a
-    unit) is `100MG/ML` while `1OCBLD` stays. A text layer keeps what it prints."""
+    letters) and `BidC` are `BldC`, oxygen's `02%` and `Sp02` are `O2%` and `SpO2`, and
+    `1OOMG/ML` (an O after a number's digits, before a unit) is `100MG/ML` while `1OCBLD`
+    stays. A text layer keeps what it prints."""
     def ocr(words: list[Word]) -> list[Word]:
         return [replace(w, conf=0.9) for w in words]
 
     rows = (("Blood Pressure", "145", "mm{Hg]"), ("[Heart Rate", "80", "/min"), ("Mass [Mass/volume}", "5", "g"),
-            ("lron level", "194", "lbs"), ("O2 % BIdC Oximetry", "95", "%"), ("O2 Percentage BidC Oximetry", "96", "%"),
+            ("lron level", "194", "lbs"), ("O2 % BIdC Oximetry", "95", "%"), ("02% BidC Oximetry", "96", "%"), ("Sp02", "97", "%"),
             ("Ceftriaxone 1OOMG/ML", "1", "g"), ("1OCBLD UR", "2", "g"), ("Glucose (Mass/volume] in urine", "50", "mg/dL"))
     lines = [_line("", 100, {20: "Vital", 200: "Value", 300: "Unit"})]
     lines += [_line("", 120 + 20 * i, {20: n, 200: v, 300: u}) for i, (n, v, u) in enumerate(rows)]
@@ -304,7 +305,8 @@ def test_an_ocr_d_cell_has_its_brackets_mended():
                                 {"vital": "Mass [Mass/volume]", "value": "5", "unit": "g"},
                                 {"vital": "Iron level", "value": "194", "unit": "lbs"},
                                 {"vital": "O2 % BldC Oximetry", "value": "95", "unit": "%"},
-                                {"vital": "O2 Percentage BldC Oximetry", "value": "96", "unit": "%"},
+                                {"vital": "O2% BldC Oximetry", "value": "96", "unit": "%"},
+                                {"vital": "SpO2", "value": "97", "unit": "%"},
                                 {"vital": "Ceftriaxone 100MG/ML", "value": "1", "unit": "g"},
                                 {"vital": "1OCBLD UR", "value": "2", "unit": "g"},
                                 {"vital": "Glucose [Mass/volume] in urine", "value": "50", "unit": "mg/dL"}]
