@@ -72,45 +72,21 @@ def invert_dark_regions(gray: np.ndarray, dpi: float) -> np.ndarray:
     med = cv2.medianBlur(small, _odd(dpi * 0.1 / f)).astype(np.int16)
     out = gray.copy()
     done = np.zeros(small.shape, np.uint8)  # cells already inverted (quarter resolution)
-    # one depth below the paper tone. Deeper passes (to separate a dark cell from the grey band
-    # around it) read the dev set worse, see docs/scans.md; they look only inside regions that
-    # are no cell by their shape: a dark cell joined to a shadow along the page's edge or to
-    # bands of a photocopy's uneven tone
-    within = np.ones(small.shape, bool)
-    for depth in (60, 100, 140):
-        cand = ((med < paper - depth) & (done == 0) & within).astype(np.uint8)
+    # one depth below the paper tone; deeper passes (to separate a dark cell from the grey band
+    # around it) read the dev set worse, see docs/scans.md
+    for depth in (60,):
+        cand = ((med < paper - depth) & (done == 0)).astype(np.uint8)
         n, labels, stats, _ = cv2.connectedComponentsWithStats(cand, connectivity=8)
-        parents, within = within, np.zeros(small.shape, bool)
         for i in range(1, n):
             x, y, w, h = (int(v) for v in stats[i][:4])
             region = labels[y:y + h, x:x + w] == i
-            box = [x * f, y * f, w * f, h * f]
-            # cut from a larger region, cells side by side may stay joined where the rules
-            # between them are thinner than the median's reach: a sparser box is allowed
-            if not _cell_shaped(box, int(stats[i][4]) * f * f, gray.shape, dpi, 0.6 if depth == 60 else 0.4):
-                if w * h * f * f > (dpi * 0.5) ** 2:  # large enough to hold a cell
-                    within[y:y + h, x:x + w] |= region
-                continue
-            if depth > 60:  # the cell is its box's share of the region it was cut from
-                region = parents[y:y + h, x:x + w] & (done[y:y + h, x:x + w] == 0)
-            if _invert_cell(gray, out, box, dpi, region, float(np.median(paper[y:y + h, x:x + w][region]))):
+            if _invert_cell(gray, out, [x * f, y * f, w * f, h * f], int(stats[i][4]) * f * f, dpi,
+                            region, float(np.median(paper[y:y + h, x:x + w][region]))):
                 done[y:y + h, x:x + w] = 1
-        if not within.any():
-            break
     return out
 
 
-def _cell_shaped(box_xywh: list[int], area: int, shape: tuple[int, ...], dpi: float, filled: float = 0.6) -> bool:
-    """Whether a dark region could be one filled cell: large enough to hold a line of text,
-    mostly filled, and clear of the page's edge (a scanner border or shadow is no cell)."""
-    x, y, w, h = box_xywh
-    h_img, w_img = shape[:2]
-    if h < dpi * 0.06 or w < dpi * 0.25 or area < filled * w * h:
-        return False
-    return not (x <= 0 or y <= 0 or x + w >= w_img or y + h >= h_img)
-
-
-def _invert_cell(gray: np.ndarray, out: np.ndarray, box_xywh: list[int], dpi: float,
+def _invert_cell(gray: np.ndarray, out: np.ndarray, box_xywh: list[int], area: int, dpi: float,
                  small_mask: np.ndarray | None = None, paper: float = 255.0) -> bool:
     """Invert one candidate region of `gray` into `out` when it is a filled cell holding light text.
 
@@ -121,6 +97,11 @@ def _invert_cell(gray: np.ndarray, out: np.ndarray, box_xywh: list[int], dpi: fl
     padding above and below its text): large bold type has dark blobs as wide as a word but
     every row of them has paper between the letters, and inverting it hollows the glyphs."""
     x, y, w, h = box_xywh
+    h_img, w_img = gray.shape
+    if h < dpi * 0.06 or w < dpi * 0.25 or area < 0.6 * w * h:
+        return False  # too small to hold a line of text, or not a filled box
+    if x <= 0 or y <= 0 or x + w >= w_img or y + h >= h_img:
+        return False  # touches the page edge: a scanner border or shadow, not a cell
     box = gray[y:y + h, x:x + w]
     if small_mask is None:
         mask = np.ones(box.shape, bool)
