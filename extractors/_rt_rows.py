@@ -449,8 +449,10 @@ def _wraps(line: Line, text: str, above: str, gap: float, row_gap: float, betwee
     with a bracket, or the item's dose instructions have begun, or the item ends on a comma or
     a joining word (`Appearance of`). When that space was measured between two items (not under
     a heading) and the line sits at under half of it, it wraps whatever its case
-    (`Darbepoetin Alfa 0.5 MG/ML Injectable` / `Solution 1 unit(s) ...`)."""
-    if not (gap < 0.6 * _line_height(line) and gap < row_gap - 1.0):
+    (`Darbepoetin Alfa 0.5 MG/ML Injectable` / `Solution 1 unit(s) ...`). A line opening with
+    an enumerator (`4. Overweight`) starts an item of its own, however tight under the last
+    (OCR's boxes, descenders and all, make a list's gaps uneven)."""
+    if not (gap < 0.6 * _line_height(line) and gap < row_gap - 1.0) or _ENUMERATOR.match(text):
         return False
     words = above.split()
     return (text[:1].islower() or text[:1] in "([" or bool(_DIRECTIONS.search(above))

@@ -223,6 +223,22 @@ def test_section_list_drops_enumerators_and_item_number_lines():
     assert [r["problem"].value for r in found.value] == ["Essential hypertension", "Overweight", "Asthma"]
 
 
+def test_an_enumerated_item_tight_under_the_last_starts_an_item():
+    """OCR's boxes make a numbered list's gaps uneven (descenders stretch a line down): `4.` and
+    `5.` sit closer under the items above them than `3.` under `2.`, as a wrapped line would.
+    A line opening with an enumerator starts an item of its own all the same."""
+    words, top = _line_words("PROBLEMS", 40, 14.0), 70.0
+    for text, gap in (("1. Essential hypertension", 12.0), ("2. Febrile", 12.3), ("3. Chronic allograft nephropathy", 11.0),
+                      ("4. Overweight", 11.0), ("5. Severe hypothyroidism", 12.0)):
+        words += [replace(w, conf=0.9) for w in _line_words(text, top)]
+        top += gap
+    ws = tuple(words)
+    doc = _doc(Page(1, 612, 792, "ocr", ws, group_lines(ws), ()))
+    found = runtime.section_rows(doc, headings=("problems",), roles={"problem": "name"}, cut=r"\(")
+    assert [r["problem"].value for r in found.value] == ["Essential hypertension", "Febrile", "Chronic allograft nephropathy",
+                                                         "Overweight", "Severe hypothyroidism"]
+
+
 def test_a_scanned_list_reads_past_icons_and_a_misread_group_title():
     """A scanned problem list whose icons OCR reads as letters it doubts: a checked box before
     each `Problem #N` (`(SF`), an expand arrow before the next heading (`Vv ENCOUNTERS`). The
