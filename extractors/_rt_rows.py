@@ -522,8 +522,7 @@ def _same_style(line: Line, heading: tuple[float, bool], median_height: float,
     the lines under it too: a group title printed as large as its own rows (`Active Concerns`
     over the problems, in a page of smaller type) ends nothing."""
     height, caps = heading
-    letters = [c for c in _without_ocr_bullet(line).text if c.isalpha()]
-    if caps and letters and all(c.isupper() for c in letters):
+    if caps and heading_style(line)[1]:
         return True
     h = _line_height(line)
     if following and h < 1.1 * _page_median_height(following):

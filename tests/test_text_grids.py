@@ -546,7 +546,7 @@ def test_a_scanned_header_of_cells_wrapped_at_different_heights_heads_its_measur
     found = runtime.grid_rows(Document("v.pdf", "0" * 64, (page,)), columns=VITALS, anchor="vital",
                               required=("value",), headings=("vital signs",))
     assert _values(found) == [
-        {"vital": "02 % BldC Oximetry", "value": "95", "unit": "%"},
+        {"vital": "O2 % BldC Oximetry", "value": "95", "unit": "%"},  # oxygen's O read as a zero, mended
         {"vital": "Inhaled Oxygen Concentration", "value": "36", "unit": "%"},
         {"vital": "Heart Rate", "value": "80", "unit": "/min"},
         {"vital": "BODY HEIGHT", "value": "177", "unit": "cm"},
