@@ -349,15 +349,20 @@ def _without_ocr_bullet(line: Line) -> Line:
     and keep a heading from reading as one. A mark is one glyph wide and read as a bullet, or
     as up to three characters without a digit that OCR doubts."""
     words = line.words
-    if line.conf >= 1.0 or len(words) < 2 or not words[1].text[:1].isalpha():
+    if len(words) < 2 or not words[1].text[:1].isalpha() or line.conf >= 1.0:
         return line
     mark = words[0]
     if mark.x1 - mark.x0 > 1.5 * (mark.bottom - mark.top):  # wider than one glyph
         return line
-    if _OCR_BULLET.fullmatch(mark.text) or (len(mark.text) <= 3 and mark.conf < OCR_MARK_CONF
-                                            and not any(c.isdigit() for c in mark.text)):
+    if _OCR_BULLET.fullmatch(mark.text) or (len(mark.text) <= 3 and mark.conf < OCR_MARK_CONF and _no_word(mark.text)):
         return Line(words[1:])
     return line
+
+
+def _no_word(text: str) -> bool:
+    """A token no word or abbreviation prints: a bracket or symbol in it (`(SF`), or mixed case
+    (`Vv`). `GI`, `IV`, `B` and `a` are words."""
+    return not any(c.isdigit() for c in text) and (not text.isalpha() or not (text.isupper() or text.islower()))
 
 
 def _brackets_mended(line: Line) -> Line:
@@ -503,16 +508,20 @@ def is_heading_line(line: Line, median_height: float) -> bool:
     words = text.split()
     if not words or len(words) > 7 or any(c.isdigit() for c in text) or sum(c.isalpha() for c in text) < 3:
         return False
-    letters = [c for c in text if c.isalpha()]
     larger = _line_height(line) >= 1.1 * median_height and not sized_by_ink(line)
-    return larger or (len(words) <= 5 and all(c.isupper() for c in letters))
+    return larger or (len(words) <= 5 and _in_capitals(line))
+
+
+def _in_capitals(line: Line) -> bool:
+    letters = [c for c in line.text if c.isalpha()]
+    return bool(letters) and all(c.isupper() for c in letters)
 
 
 def heading_style(line: Line) -> tuple[float, bool]:
-    """How a section's heading is printed: its height and whether in capitals (after an icon
-    OCR read before it, `_without_ocr_bullet`). `_same_style` compares other headings to it."""
-    letters = [c for c in _without_ocr_bullet(line).text if c.isalpha()]
-    return _line_height(line), bool(letters) and all(c.isupper() for c in letters)
+    """How a section's heading is printed: its height and whether in capitals, after an icon OCR
+    read before it (`_without_ocr_bullet`). `_same_style` compares other headings to it."""
+    line = _without_ocr_bullet(line)
+    return _line_height(line), _in_capitals(line)
 
 
 def _same_style(line: Line, heading: tuple[float, bool], median_height: float,
@@ -522,7 +531,8 @@ def _same_style(line: Line, heading: tuple[float, bool], median_height: float,
     the lines under it too: a group title printed as large as its own rows (`Active Concerns`
     over the problems, in a page of smaller type) ends nothing."""
     height, caps = heading
-    if caps and heading_style(line)[1]:
+    line = _without_ocr_bullet(line)
+    if caps and _in_capitals(line):
         return True
     h = _line_height(line)
     if following and h < 1.1 * _page_median_height(following):
@@ -601,7 +611,7 @@ def _heading_texts(doc: Document) -> frozenset[str]:
         median = _page_median_height(page.lines)
         for line in page.lines:
             if is_heading_line(line, median) and _line_height(line) >= 1.1 * median:
-                out.add(re.sub(r"\d+", "#", norm_phrase(line.text)))
+                out.add(re.sub(r"\d+", "#", norm_phrase(_without_ocr_bullet(line).text)))
     return frozenset(out)
 
 
@@ -760,20 +770,21 @@ def _read_list(doc: Document, heads: frozenset[str], repeated: frozenset[str], r
     for page in doc.pages:
         median = _page_median_height(page.lines)
         last_bottom = 0.0
-        for li, line in enumerate(page.lines):
-            line = _brackets_mended(_without_ocr_bullet(line))
+        for li, printed_line in enumerate(page.lines):
+            # the heading rules take the line as read (they drop an icon before it themselves)
+            line = _brackets_mended(_without_ocr_bullet(printed_line))
             above, last_bottom = line.bbox[1] - last_bottom, line.bbox[3]
             if re.sub(r"\d+", "#", norm_phrase(line.text)) in repeated and not _matches_heading(line, heads):
                 continue
-            heading_like = is_heading_line(line, median)
+            heading_like = is_heading_line(printed_line, median)
             if ((_matches_heading(line, heads) and (heading_like or norm_phrase(line.text) in heads))
                     or (heading_like and names_section(line, heads) and not says_none(line.text))):
                 active, misses, carry, left = True, 0, "", None
-                style = heading_style(line)
+                style = heading_style(printed_line)
                 continue
             if not active:
                 continue
-            if heading_like and _same_style(line, style, median, page.lines[li + 1:li + 4]):
+            if heading_like and _same_style(printed_line, style, median, page.lines[li + 1:li + 4]):
                 active = False
                 continue
             if has_value:

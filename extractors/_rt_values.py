@@ -103,8 +103,9 @@ _CLOSER = {"(": ")", "[": "]"}
 _L_FOR_I = re.compile(r"(?<![\w'])l(?=[bcdfghjkmnpqrstvwxz][a-z]{2})")  # three letters on: `lbs` stays
 # a capital I OCR read for `l` inside a word, after a capital and before two letters (`BIdC` for
 # `BldC`, `EIectrolyte`); an acronym's plural (`MRIs`) stays. So is a small i between a capital
-# and a small letter before a capital (`BidC`: LOINC's abbreviations, no word, print that)
-_I_FOR_L = re.compile(r"(?<=[A-Z])(?:I(?=[a-z][A-Za-z])|i(?=[a-z][A-Z]))")
+# and a small letter before a capital that ends the word (`BidC`: LOINC's abbreviations print
+# that; `DiaBeta` stays)
+_I_FOR_L = re.compile(r"(?<=[A-Z])(?:I(?=[a-z][A-Za-z])|i(?=[a-z][A-Z]\b))")
 # a capital O OCR read for a zero inside a number (`1OOMG/ML` for `100MG/ML`)
 # in a word that starts with digits (`H2O` stays), before a unit or the word's end (`1OCBLD`, a
 # footnote mark before a name, stays)
@@ -118,10 +119,10 @@ _BANG_FOR_L = re.compile(r"(?<=[a-z])!(?=[a-z]|\s+\S)")
 # `(Zortress]`). Tesseract misreads the opening bracket: on the dev set's light scans it read nine
 # `(...]` and no `[...)`
 _ROUND_FOR_SQUARE = re.compile(r"\(([^()\[\]]*)\]")
-# oxygen's O OCR read as a zero: `02 %` and `02% BldC` open a name (no number is printed with a
-# leading zero before a percent sign), `Sp02` and `Fi02` end a word after a small letter (a
-# code's `C02.9` stays)
-_ZERO_FOR_O = re.compile(r"(?<![\w./:-])0(?=2\s*%)|(?<=[a-z])0(?=2(?![\w.]))")
+# oxygen's O OCR read as a zero: `02 % BldC Oximetry` opening a name (words after the percent
+# sign: a count's `02 %` stays), `Sp02` and `Fi02` ending a word after a capital and a small
+# letter (a code's `C02.9`, a date's `15jan02` stay)
+_ZERO_FOR_O = re.compile(r"^0(?=2\s*%\s*[A-Za-z])|(?<=[A-Z][a-z])0(?=2(?![\w.]))")
 # a dose whose digit 1 OCR read as a letter (`lmg` for `1mg`, `LOOMG/ML` for `100MG/ML`): a
 # letter never stands alone before a dose unit
 _ONE_FOR_DOSE = re.compile(r"(?<![\w.])[lIiL|]([\dOo]*)(?=(?i:mg|mcg|ml)\b)")

@@ -282,6 +282,17 @@ def test_a_name_wrapped_in_capitals_and_a_border_read_as_a_sign_end_no_table():
                                                            "Torsemide 20 mg"]
 
 
+def test_ocr_mends_leave_codes_dates_counts_and_names_as_printed():
+    """The OCR mends change only the shapes they name: a code's `C02.9`, a date's `02/22/2015` or
+    `15jan02`, a count's `02 %` and the names `DiaBeta` and `RiaSTAP` stay as read."""
+    from extractors._rt_values import mend_ocr_text
+
+    for text in ("C02.9", "02/22/2015", "15jan02", "Eosinophils 02 %", "02 %", "DiaBeta", "RiaSTAP", "(10*3/uL)"):
+        assert mend_ocr_text(text) == text
+    assert [mend_ocr_text(t) for t in ("02% BldC Oximetry", "Fi02", "BidC", "(Zortress]")] == [
+        "O2% BldC Oximetry", "FiO2", "BldC", "[Zortress]"]
+
+
 def test_an_ocr_d_cell_has_its_brackets_mended():
     """OCR reads a round or square bracket as a brace, a cell's left border as `[`, and a
     word's capital I as `l`: the brace becomes the bracket its partner is, a `(` closed by `]`
