@@ -770,21 +770,21 @@ def _read_list(doc: Document, heads: frozenset[str], repeated: frozenset[str], r
     for page in doc.pages:
         median = _page_median_height(page.lines)
         last_bottom = 0.0
-        for li, printed_line in enumerate(page.lines):
+        for li, as_read in enumerate(page.lines):
             # the heading rules take the line as read (they drop an icon before it themselves)
-            line = _brackets_mended(_without_ocr_bullet(printed_line))
+            line = _brackets_mended(_without_ocr_bullet(as_read))
             above, last_bottom = line.bbox[1] - last_bottom, line.bbox[3]
             if re.sub(r"\d+", "#", norm_phrase(line.text)) in repeated and not _matches_heading(line, heads):
                 continue
-            heading_like = is_heading_line(printed_line, median)
+            heading_like = is_heading_line(as_read, median)
             if ((_matches_heading(line, heads) and (heading_like or norm_phrase(line.text) in heads))
                     or (heading_like and names_section(line, heads) and not says_none(line.text))):
                 active, misses, carry, left = True, 0, "", None
-                style = heading_style(printed_line)
+                style = heading_style(as_read)
                 continue
             if not active:
                 continue
-            if heading_like and _same_style(printed_line, style, median, page.lines[li + 1:li + 4]):
+            if heading_like and _same_style(as_read, style, median, page.lines[li + 1:li + 4]):
                 active = False
                 continue
             if has_value:

@@ -303,12 +303,11 @@ def _crossing(words: tuple[Word, ...], edges: list[float]) -> bool:
 
 
 def _spanned(line: Line, edges: list[float]) -> int:
-    """The number of words of the line's first cell when that cell spans the columns after its
-    own that the row leaves empty, and the row's other cells each sit inside a later column
-    (`Lab address: 1903 Wright Place CARLSBAD,` across `Test Panel Name | Date`, then `26515- |
-    PLATELET COUNT | 123`); 0 otherwise. A sentence across the columns is one cell."""
-    if not _crossing(line.words, edges):
-        return 0  # the cheap test first: most lines cross nothing
+    """For a line with a word across a column edge (`_crossing`): the number of words of its
+    first cell when that cell spans the columns after its own that the row leaves empty, and
+    the row's other cells each sit inside a later column (`Lab address: 1903 Wright Place
+    CARLSBAD,` across `Test Panel Name | Date`, then `26515- | PLATELET COUNT | 123`); 0
+    otherwise. A sentence across the columns is one cell."""
     cells = split_cells(line, 0, 0, gap=0.8)
     if len(cells) < 2 or not _crossing(cells[0].words, edges) or _crossing(line.words[len(cells[0].words):], edges):
         return 0
@@ -320,7 +319,7 @@ def _word_columns(line: Line, edges: list[float]) -> list[int]:
     """The column (by index) of each of the line's words: the one it starts in, the first
     column for the words of a first cell spanning the columns after it (`_spanned`)."""
     cols = [_column(w, edges) for w in line.words]
-    span = _spanned(line, edges)
+    span = _spanned(line, edges) if _crossing(line.words, edges) else 0  # most lines cross nothing
     return [cols[0]] * span + cols[span:]
 
 

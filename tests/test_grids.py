@@ -1,7 +1,6 @@
 """Drawn table grids: detection at ingest on a real vendor page, and the grid table strategy."""
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -138,10 +137,11 @@ def test_section_rows_read_ratio_values_and_spelled_out_units():
                     {"vital": "Body Temperature", "value": "38", "unit": "degree celsius"}]
 
 
-def _line_words(text: str, top: float, size: float = 10.0) -> list[Word]:
-    out, x = [], 50.0
+def _line_words(text: str, top: float, size: float = 10.0, x: float = 50.0, conf: float = 1.0) -> list[Word]:
+    """Words of one printed line from `x` (`conf` under 1: as OCR returns them)."""
+    out = []
     for t in text.split():
-        out.append(Word(t, x, top, x + 0.6 * size * len(t), top + size))
+        out.append(Word(t, x, top, x + 0.6 * size * len(t), top + size, conf))
         x += 0.6 * size * len(t) + 4
     return out
 
@@ -230,7 +230,7 @@ def test_an_enumerated_item_tight_under_the_last_starts_an_item():
     words, top = _line_words("PROBLEMS", 40, 14.0), 70.0
     for text, gap in (("1. Essential hypertension", 12.0), ("2. Febrile", 12.3), ("3. Chronic allograft nephropathy", 11.0),
                       ("4. Overweight", 11.0), ("5. Severe hypothyroidism", 12.0)):
-        words += [replace(w, conf=0.9) for w in _line_words(text, top)]
+        words += _line_words(text, top, conf=0.9)
         top += gap
     ws = tuple(words)
     doc = _doc(Page(1, 612, 792, "ocr", ws, group_lines(ws), ()))
@@ -247,7 +247,7 @@ def test_a_scanned_list_reads_past_icons_and_a_misread_group_title():
     as a contents entry it is skipped without setting the list's left edge, so the items,
     indented under it, are read."""
     def ocr_line(text: str, top: float, x: float = 50.0, size: float = 10.0) -> list[Word]:
-        return [replace(w, x0=w.x0 - 50 + x, x1=w.x1 - 50 + x, conf=0.9) for w in _line_words(text, top, size)]
+        return _line_words(text, top, size, x, conf=0.9)
 
     def icon(text: str, top: float) -> Word:  # one square glyph, read with little confidence
         return Word(text, 50, top, 62, top + 11, 0.4)
