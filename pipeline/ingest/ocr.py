@@ -22,13 +22,15 @@ from PIL import Image, ImageOps
 from pipeline.document import Word
 from pipeline.ingest import preprocess as _pre
 from pipeline.ingest import rules as _rules
+from pipeline.ingest import reread as _reread
+from pipeline.ingest.reread import PxWord, second_look
 from pipeline.ingest.rules import Box as Rule, find_rules
 from pipeline.settings import settings
 
 log = logging.getLogger(__name__)
 
 # Bump when preprocessing or word handling changes: old cache entries stop matching.
-PREPROCESS_VERSION = "gray10"  # gray10: ruling lines kept with the words
+PREPROCESS_VERSION = "gray11"  # gray11: doubtful words read a second time (`reread`)
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,9 @@ def get_profile(name: str | None) -> OcrProfile:
     except KeyError:
         raise ValueError(f"unknown OCR profile {name!r} (known: {', '.join(PROFILES)})") from None
 
-# Number of Tesseract invocations in this process (tests use it to prove cache hits).
+SECOND_LOOK_PSM = 6  # the doubtful regions, stacked, are read as one block of text
+# Number of pages Tesseract read in this process (tests use it to prove cache hits); a page's
+# second look at its doubtful words is part of its reading.
 OCR_CALLS = 0
 
 
@@ -209,7 +213,6 @@ def read_image(img: Image.Image, dpi: float, lang: str | None = None, timeout: f
     read (`rules.find_rules`: a scanned table's grid). A blank page returns ([], []) without OCR."""
     global OCR_CALLS
     prof = get_profile(profile)
-    pytesseract = _pytesseract()
     gray = preprocess(img)
     arr = np.asarray(gray, dtype=np.uint8)
     if _pre.is_blank(arr, dpi):
@@ -224,17 +227,28 @@ def read_image(img: Image.Image, dpi: float, lang: str | None = None, timeout: f
         rules = find_rules(arr, dpi)
     else:
         rules = find_rules(_pre.otsu(arr, dpi), dpi)  # the rules of the page as binarised for cleanup
-    gray.format = "PPM"  # pytesseract writes an uncompressed PGM: much cheaper than PNG
     OCR_CALLS += 1
+    boxes = tesseract_boxes(gray, dpi, lang, prof.psm, timeout)
+    boxes = second_look(arr, boxes, lambda img: tesseract_boxes(img, dpi, lang, SECOND_LOOK_PSM, timeout))
+    scale = 72.0 / dpi
+    words = [Word(b.text, round(b.left * scale, 2), round(b.top * scale, 2), round(b.right * scale, 2),
+                  round(b.bottom * scale, 2), b.conf) for b in boxes]
+    return drop_flat_words(words), rules
+
+
+def tesseract_boxes(gray: Image.Image, dpi: float, lang: str | None, psm: int, timeout: float) -> list[PxWord]:
+    """Tesseract's words of a grayscale image, in pixels, conf 0..1; specks (`is_noise`) and
+    rule slivers (`is_rule_fragment`) left out."""
+    pytesseract = _pytesseract()
+    gray.format = "PPM"  # pytesseract writes an uncompressed PGM: much cheaper than PNG
     data = pytesseract.image_to_data(
         gray,
         lang=lang or settings().ocr_lang,
-        config=f"--psm {prof.psm} --dpi {int(round(dpi))}",
+        config=f"--psm {psm} --dpi {int(round(dpi))}",
         output_type=pytesseract.Output.DICT,
         timeout=timeout,
     )
-    scale = 72.0 / dpi
-    words: list[Word] = []
+    out: list[PxWord] = []
     for i, text in enumerate(data["text"]):
         if data["level"][i] != 5:
             continue
@@ -242,25 +256,13 @@ def read_image(img: Image.Image, dpi: float, lang: str | None = None, timeout: f
             conf = float(data["conf"][i])
         except (TypeError, ValueError):
             continue
-        if conf < 0:
-            continue
         text = (text or "").strip()
-        if not text or is_noise(text, conf / 100.0):
+        if conf < 0 or not text or is_noise(text, conf / 100.0) or is_rule_fragment(text, data["height"][i]):
             continue
-        left, topv, w, h = data["left"][i], data["top"][i], data["width"][i], data["height"][i]
-        if is_rule_fragment(text, h):
-            continue
-        words.append(
-            Word(
-                text,
-                round(left * scale, 2),
-                round(topv * scale, 2),
-                round((left + w) * scale, 2),
-                round((topv + h) * scale, 2),
-                round(min(max(conf / 100.0, 0.0), 1.0), 4),
-            )
-        )
-    return drop_flat_words(words), rules
+        left, top = data["left"][i], data["top"][i]
+        out.append(PxWord(text, left, top, left + data["width"][i], top + data["height"][i],
+                          round(min(max(conf / 100.0, 0.0), 1.0), 4)))
+    return out
 
 
 # --- cache --------------------------------------------------------------------------------
@@ -276,12 +278,13 @@ class OcrPage:
 
 def cache_key(sha256: str, page: int, dpi: float, lang: str | None = None, profile: str | None = None) -> str:
     """Content hash + page + the dpi the page is OCR'd at + Tesseract version + preprocessing
-    + OCR profile (its engine, psm and chain) + the cleanup and rule-finding code's
-    fingerprints, so editing a profile, a cleanup step or how rules are found invalidates the
-    entries it would have produced."""
+    + OCR profile (its engine, psm and chain) + the cleanup, rule-finding and second-look
+    code's fingerprints, so editing a profile, a cleanup step, how rules are found or how
+    doubtful words are read again invalidates the entries it would have produced."""
     prof = get_profile(profile)
     extra = (f"{float(dpi):.2f}|{tesseract_version()}|{PREPROCESS_VERSION}|{lang or settings().ocr_lang}"
-             f"|{prof.name}:{prof.engine}:{prof.psm}:{prof.chain}:{prof.min_dpi}|{_pre.FINGERPRINT}|{_rules.FINGERPRINT}")
+             f"|{prof.name}:{prof.engine}:{prof.psm}:{prof.chain}:{prof.min_dpi}|{_pre.FINGERPRINT}|{_rules.FINGERPRINT}"
+             f"|{_reread.FINGERPRINT}")
     return f"{sha256}-p{page}-{hashlib.sha256(extra.encode()).hexdigest()[:16]}"
 
 
