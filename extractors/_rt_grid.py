@@ -627,7 +627,8 @@ def _drop_footnote_marks(rows: list[dict[str, Found | None]], anchor: str, scann
     digit glued to a letter, it is a mark, not part of the names (a name of its own, `25OH
     Vitamin D`, is never shared by a whole table). On a scan it is enough that half the names
     start with the digit and two thirds with it or a letter OCR reads it as (`lappearance Ur`,
-    `IsPEC GRAV`), which the others lose."""
+    `IsPEC GRAV`), which the others lose, and a first letter the mark made OCR read small is a
+    capital again (`_first_letter_restored`)."""
     names = [r[anchor].value for r in rows if r.get(anchor) is not None]
     marks = [m.group(1) if (m := (_FOOTNOTE_SCANNED if scanned else _FOOTNOTE).match(n)) else None for n in names]
     if len(names) < 3 or len(set(marks)) != 1 or None in marks:
@@ -646,7 +647,21 @@ def _drop_footnote_marks(rows: list[dict[str, Found | None]], anchor: str, scann
         v = f.value
         if v.startswith(mark) or (scanned and _looks_like(v, mark)):
             v = v[1:].lstrip()
+            if scanned:
+                v = _first_letter_restored(v)
             r[anchor] = Found(v, f.page, f.bbox, v, f.confidence)
+
+
+def _first_letter_restored(name: str) -> str:
+    """A scanned name whose first letter OCR read small beside the raised mark (`1color`,
+    `IsPEC GRAV`, `1 prot`): the capital a table's names start with. Only where the word's
+    other letters leave no doubt: all small (`color`) or, two or more, all capitals (`sPEC`,
+    `wBC`); `pH` stays (an `eGFR` so marked would not)."""
+    word = name.split(" ", 1)[0]
+    rest = word[1:]
+    if word[:1].islower() and rest.isalpha() and (rest.islower() or (len(rest) >= 2 and rest.isupper())):
+        return name[0].upper() + name[1:]
+    return name
 
 
 def _looks_like(name: str, mark: str) -> bool:

@@ -226,7 +226,8 @@ def _ruled(page: Page, head: list[Line]) -> list[float]:
 
 def _merged(cells, rules: list[float] = ()) -> list[tuple[Word, ...]]:
     """Header cells from one or more header lines, left to right; cells over the same columns
-    (`Rate` over `Quantity`) are one header. A cell one line prints as one (two headers set
+    (`Rate` over `Quantity`), or that one starts a character or less right of where the other
+    ends (a header wrapped inside a word), are one header. A cell one line prints as one (two headers set
     close, `HEIGHT WEIGHT`) parts where another line's cell starts at one of its words (`BODY`
     over each), or at a column rule between two of its words (`Blood Pressure | Temperature`)."""
     starts = [c.words[0].x0 for c in cells]
@@ -241,11 +242,22 @@ def _merged(cells, rules: list[float] = ()) -> list[tuple[Word, ...]]:
         parts.append(part)
     out: list[list[Word]] = []
     for c in sorted(parts, key=lambda ws: ws[0].x0):
-        if out and c[0].x0 < max(w.x1 for w in out[-1]):
+        if out and (c[0].x0 < max(w.x1 for w in out[-1]) or _wrapped_word(out[-1], c, rules)):
             out[-1] += c
         else:
             out.append(list(c))
     return [tuple(sorted(ws, key=lambda w: w.x0)) for ws in out]
+
+
+def _wrapped_word(left: list[Word], right: list[Word], rules: list[float]) -> bool:
+    """Whether `right`, a header cell of another line, starts a character or less right of
+    where `left` ends, with no column rule between: one header wrapped inside a word
+    (`Relevant Referenc` over `e Range`). Columns stand further apart; cells of one line that
+    close are one cell already."""
+    end = max(w.x1 for w in left)
+    space = sum(w.x1 - w.x0 for w in left + right) / max(sum(len(w.text) for w in left + right), 1)
+    other_line = abs(left[0].top - right[0].top) > (right[0].bottom - right[0].top) / 2
+    return other_line and right[0].x0 - end <= space and not any(end <= x <= right[0].x0 for x in rules)
 
 
 def _body(lines: list[Line], start: int) -> list[Line]:

@@ -123,6 +123,9 @@ _ROUND_FOR_SQUARE = re.compile(r"\(([^()\[\]]*)\]")
 # sign: a count's `02 %` stays), `Sp02` and `Fi02` ending a word after a capital and a small
 # letter (a code's `C02.9`, a date's `15jan02` stay)
 _ZERO_FOR_O = re.compile(r"^0(?=2\s*%\s*[A-Za-z])|(?<=[A-Z][a-z])0(?=2(?![\w.]))")
+# hydrochloride's `HCl` with its small l OCR read as a capital I (`Clindamycin HCI`): no
+# medicine or salt prints `HCI`
+_HCL = re.compile(r"\bHCI\b")
 # a dose whose digit 1 OCR read as a letter (`lmg` for `1mg`, `LOOMG/ML` for `100MG/ML`): a
 # letter never stands alone before a dose unit
 _ONE_FOR_DOSE = re.compile(r"(?<![\w.])[lIiL|]([\dOo]*)(?=(?i:mg|mcg|ml)\b)")
@@ -139,7 +142,7 @@ def mend_ocr_text(text: str) -> str:
     read as a zero is an O again (`02% BldC`, `Sp02`), and a square bracket
     or bar opening the text that nothing closes (`[Heart Rate`, `|Blood Pressure`: the cell's
     left border) goes. Also `l` among capitals read as I (`cefTRlAXone`), `!` after a letter as
-    `l` (`Tyleno!`), and `l` or `I` opening a dose as 1 (`lmg`)."""
+    `l` (`Tyleno!`), `HCI` as hydrochloride's `HCl`, and `l` or `I` opening a dose as 1 (`lmg`)."""
     chars = list(re.sub(r"(?<=.)\{(?=[\[(])", "", text))  # a border read twice: `mm{[Hg]`
     for i, c in enumerate(chars):
         if c == "{" and i > 0:  # a leading brace is the cell's border (`{[RxNorm:209459] Tylenol`)
@@ -151,6 +154,7 @@ def mend_ocr_text(text: str) -> str:
             if open_ in _CLOSER:
                 chars[i] = _CLOSER[open_]
     out = _ZERO_FOR_O.sub("O", _ROUND_FOR_SQUARE.sub(r"[\1]", "".join(chars)))
+    out = _HCL.sub("HCl", out)
     out = _I_FOR_L.sub("l", _L_FOR_I.sub("I", _L_AMONG_CAPITALS.sub("I", _BANG_FOR_L.sub("l", out))))
     out = _ONE_FOR_DOSE.sub(lambda m: "1" + m.group(1).translate(OCR_TO_DIGIT), out)
     out = _O_FOR_ZERO.sub(lambda m: m.group(1) + m.group(2).translate(OCR_TO_DIGIT), out)

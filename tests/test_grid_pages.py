@@ -118,7 +118,8 @@ def test_a_table_without_the_fields_required_column_is_not_read():
 def test_a_footnote_mark_on_a_scan_goes_though_ocr_reads_it_differently(tmp_path):
     """The McKesson page scanned: the raised `1` comes back glued (`1SPEC GRAV`), spaced
     (`1 Prot`) or as a letter (`lappearance`). Most names start with it, so it is a mark: the
-    digit goes from those, and the letter OCR reads it as from the rest."""
+    digit goes from those, and the letter OCR reads it as from the rest; the first letter it
+    made OCR read small is a capital again."""
     from eval.devset.scans import scan_pdf
 
     scan = tmp_path / "mckesson.pdf"
@@ -126,5 +127,5 @@ def test_a_footnote_mark_on_a_scan_goes_though_ocr_reads_it_differently(tmp_path
     doc = ingest(scan, cache_dir=None, profile="clean")
     found = runtime.grid_rows(doc, columns=RESULTS, anchor="test_name", required=("value",), headings=("results",))
     names = [r["test_name"].value for r in found.value]
-    assert "SPEC GRAV" in names and "appearance Ur" in names
+    assert "SPEC GRAV" in names and "Appearance Ur" in names
     assert sum(1 for n in names if n[:1] in "1lI") <= 1, names

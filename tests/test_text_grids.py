@@ -284,13 +284,15 @@ def test_a_name_wrapped_in_capitals_and_a_border_read_as_a_sign_end_no_table():
 
 def test_ocr_mends_leave_codes_dates_counts_and_names_as_printed():
     """The OCR mends change only the shapes they name: a code's `C02.9`, a date's `02/22/2015` or
-    `15jan02`, a count's `02 %` and the names `DiaBeta` and `RiaSTAP` stay as read."""
+    `15jan02`, a count's `02 %`, the names `DiaBeta` and `RiaSTAP` and words that only hold `HCI`
+    stay as read."""
     from extractors._rt_values import mend_ocr_text
 
-    for text in ("C02.9", "02/22/2015", "15jan02", "Eosinophils 02 %", "02 %", "DiaBeta", "RiaSTAP", "(10*3/uL)"):
+    for text in ("C02.9", "02/22/2015", "15jan02", "Eosinophils 02 %", "02 %", "DiaBeta", "RiaSTAP", "(10*3/uL)",
+                 "HCIS", "CHCI"):
         assert mend_ocr_text(text) == text
-    assert [mend_ocr_text(t) for t in ("02% BldC Oximetry", "Fi02", "BidC", "(Zortress]")] == [
-        "O2% BldC Oximetry", "FiO2", "BldC", "[Zortress]"]
+    assert [mend_ocr_text(t) for t in ("02% BldC Oximetry", "Fi02", "BidC", "(Zortress]", "Clindamycin HCI 300 MG")] == [
+        "O2% BldC Oximetry", "FiO2", "BldC", "[Zortress]", "Clindamycin HCl 300 MG"]
 
 
 def test_an_ocr_d_cell_has_its_brackets_mended():
@@ -646,13 +648,14 @@ def test_a_results_table_after_a_page_break_stays_in_the_section_past_the_captio
 
 def test_a_scanned_footnote_mark_read_as_letters_is_still_a_mark():
     """Half the scanned names start with the raised `1` and most of the others with a letter OCR
-    reads it as (`IsPEC GRAV`, `lwBC`): it is a mark, dropped from all of them."""
-    names = ("1color Ur", "IsPEC GRAV", "1Glucose Ur", "lketones Ur", "1Hgb BldA", "lwBC Auto")
+    reads it as (`IsPEC GRAV`, `lwBC`): it is a mark, dropped from all of them, and the first
+    letters it made OCR read small are capitals again; `pH` stays."""
+    names = ("1color Ur", "IsPEC GRAV", "1Glucose Ur", "lketones Ur", "1Hgb BldA", "lwBC Auto", "1pH Ur")
     page = _scanned(_line("RESULTS", 60), _line("", 100, {20: "Test", 200: "Result"}),
                     *(_line("", 120 + 20 * i, {20: n, 200: "5"}) for i, n in enumerate(names)))
     found = _read_tests(page)
-    assert [r["test"].value for r in found.value] == ["color Ur", "sPEC GRAV", "Glucose Ur", "ketones Ur",
-                                                      "Hgb BldA", "wBC Auto"]
+    assert [r["test"].value for r in found.value] == ["Color Ur", "SPEC GRAV", "Glucose Ur", "Ketones Ur",
+                                                      "Hgb BldA", "WBC Auto", "pH Ur"]
 
 
 def test_a_scanned_header_row_keeps_its_found_rules_and_the_words_it_wraps():
@@ -730,3 +733,17 @@ def test_a_panels_name_over_its_labelled_caption_heads_a_group_inside_the_table(
     found = _read_tests(page)
     assert [(r["test"].value, r["value"].value) for r in found.value] == [("Color", "Yellow"),
                                                                          ("Specific Gravity", "1.015")]
+
+
+def test_a_header_wrapped_inside_a_word_is_one_column():
+    """FollowMyHealth's results scanned: `Relevant Referenc` over `e Range`, the second line's
+    cell starting a character right of where the first ends. Read as two columns, the range
+    `N/A - 500,000` would lie across their edge and end the table after its first row."""
+    head = _line("", 100, {20: "Test", 120: "Result", 200: "Relevant Referenc", 330: "Date"})
+    wrapped = _line("", 111, {120: "Value", 302: "e Range"})
+    rows = [_line("", 130, {20: "HGB", 120: "10.2", 330: "06/22/2015"}),
+            _line("", 145, {20: "WBC", 120: "12.3", 240: "N/A - 500,000", 330: "06/22/2015"}),
+            _line("", 160, {20: "PLT", 120: "123", 330: "06/22/2015"})]
+    page = _scanned(_line("RESULTS", 60), head, wrapped, *rows)
+    found = _read_tests(page)
+    assert [r["test"].value for r in found.value] == ["HGB", "WBC", "PLT"]
