@@ -112,3 +112,16 @@ def test_the_second_look_is_deterministic():
     first = [PxWord("nea", 95, 170, 200, 270, 0.3)]
     read = partial(second_look, a, first, _block_reader)
     assert read() == read()
+
+
+def test_a_number_read_again_differently_keeps_its_doubt():
+    """The gate weighs a value by its words' confidence: a tax id read `99-2684808` at 0.5, then
+    `99-2684608` at 0.8, is taken (the surer reading) but no surer than the first; letters, and
+    a number read the same, take the second reading's confidence."""
+    first = [PxWord("99-2684808", 100, 100, 220, 120, 0.5)]
+    (got,) = merge(first, [PxWord("99-2684608", 100, 100, 220, 120, 0.8)])
+    assert (got.text, got.conf) == ("99-2684608", 0.5)
+    (same,) = merge(first, [PxWord("99-2684808", 100, 100, 220, 120, 0.8)])
+    assert same.conf == 0.8
+    (word,) = merge([PxWord("Tom", 100, 100, 160, 120, 0.5)], [PxWord("Body", 100, 100, 160, 120, 0.9)])
+    assert word.conf == 0.9

@@ -145,12 +145,22 @@ def _split(word: PxWord, news: list[PxWord]) -> bool:
     return any(b[0] - a[0] < max(a[1], b[1]) / 2 for a, b in zip(pieces, pieces[1:]))
 
 
+def _keeping_doubt(word: PxWord, doubt: float, first: list[str]) -> PxWord:
+    """A number read again differently keeps the first reading's doubt (`99-2684808` then
+    `99-2684608`: two readings that differ cannot both be right, and the gate weighs a value by
+    its words' confidence); words, and numbers read the same, keep the second's."""
+    if any(ch.isdigit() for ch in word.text) and word.text not in first:
+        return PxWord(word.text, word.left, word.top, word.right, word.bottom, min(word.conf, doubt))
+    return word
+
+
 def merge(first: list[PxWord], second: list[PxWord]) -> list[PxWord]:
     """The first reading with the second's words where they read better: words of the two
     readings that overlap, directly or through others, are one group; a group holding a
     doubtful word of the first reading takes the second's words when their mean confidence is
     higher and it cuts no word of the first in pieces along its line (`_split`), placed where
-    the group's first word was. A word of the second reading that
+    the group's first word was (a number read differently keeps the first reading's doubt,
+    `_keeping_doubt`). A word of the second reading that
     overlaps none is added at the end when it is SURE."""
     parent = list(range(len(first) + len(second)))
 
@@ -182,7 +192,9 @@ def merge(first: list[PxWord], second: list[PxWord]) -> list[PxWord]:
         mean_new = sum(w.conf for w in news) / len(news)
         if any(_doubtful(first[i]) for i in olds) and mean_new > mean_old and not any(_split(first[i], news) for i in olds):
             removed.update(olds)
-            at[min(olds)] = sorted(news, key=lambda w: (w.top, w.left))
+            doubt = max(first[i].conf for i in olds)
+            at[min(olds)] = [_keeping_doubt(w, doubt, [first[i].text for i in olds])
+                             for w in sorted(news, key=lambda w: (w.top, w.left))]
     if not at and not extra:
         return first
     out = []
