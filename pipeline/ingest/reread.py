@@ -3,20 +3,23 @@
 Tesseract reads a page as blocks of lines. Where a table's header cells wrap to different
 heights (`Blood / Pressure- / Diastolic` beside `Heart / Rate` beside `Date`), or a line
 runs close to a fill's edge, its line finder mixes two lines into one and reads neither:
-`nea re` for `Heart Rate`, `Tom erature` for `Temperature`, and a word such as `Blood` is
-lost. The same words cut out on their own read right.
+`nea re` for `Heart Rate`, `Tom` for `Body`, and a word such as `Blood` is lost. The same
+words cut out on their own read right.
 
-So every word read under DOUBTFUL confidence is looked at again: the doubtful words that
-sit close together make one region, padded by about a line above and below; the regions are
-cut out, stacked with white between them in one image and read in one Tesseract call, as a
-block of text. A word of the second reading replaces the first reading's words it overlaps
-as a group, when the group reads surer (mean confidence); one that overlaps none is added when
-it is SURE (a word the first reading missed). A word cut by a region's edge is not used. Words read with
-confidence are never looked at again, so a clean page costs nothing more.
+So every word of MIN_CHARS or more read under DOUBTFUL confidence is looked at again: its box,
+padded by two lines above and below and grown over every word it touches, is a region; regions
+that touch merge; they are cut out, stacked with white between them in one image and read in
+one Tesseract call, as a block of text. The two readings' words that overlap form groups; a
+group holding a doubtful word takes the second reading when it reads surer (mean confidence)
+and cuts no word in pieces along its line; a second-reading word that overlaps none is added
+when it is SURE (a word the first reading missed); a word cut by a region's edge is not used.
+A number read differently keeps the first reading's doubt. Words read with confidence are
+never looked at again, so a clean page costs nothing more.
 """
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,8 +30,8 @@ from PIL import Image
 # this module's source: part of the OCR cache key, so words read by an older second look are never served
 FINGERPRINT = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
 
-DOUBTFUL = 0.6        # a word with a letter or digit read under this confidence is read again
-MIN_CHARS = 3         # ... and three letters or digits or more
+DOUBTFUL = 0.6        # a word read under this confidence is read again ...
+MIN_CHARS = 3         # ... when it holds this many letters or digits or more
 SURE = 0.9            # a word only the second look found is added from this confidence
 PAD_LINES = 2.0       # a region reaches this many line heights above and below its words
 WIDEN_LINES = 0.5     # and this many to its left and right (a misread word may be part of a longer one)
@@ -154,14 +157,28 @@ def _keeping_doubt(word: PxWord, doubt: float, first: list[str]) -> PxWord:
     return word
 
 
+def _overlapping(first: list[PxWord], second: list[PxWord]) -> list[tuple[int, int]]:
+    """(i, j) for every word `first[i]` that `second[j]` overlaps; only the first reading's
+    words whose tops lie near a second word's line are tested (a page holds a thousand words)."""
+    order = sorted(range(len(first)), key=lambda i: first[i].top)
+    tops = [first[i].top for i in order]
+    tallest = max((w.bottom - w.top for w in first), default=0)
+    out = []
+    for j, w in enumerate(second):
+        for k in range(bisect_left(tops, w.top - tallest), bisect_left(tops, w.bottom)):
+            if _overlaps(w, first[order[k]]):
+                out.append((order[k], j))
+    return sorted(out)
+
+
 def merge(first: list[PxWord], second: list[PxWord]) -> list[PxWord]:
     """The first reading with the second's words where they read better: words of the two
     readings that overlap, directly or through others, are one group; a group holding a
     doubtful word of the first reading takes the second's words when their mean confidence is
     higher and it cuts no word of the first in pieces along its line (`_split`), placed where
     the group's first word was (a number read differently keeps the first reading's doubt,
-    `_keeping_doubt`). A word of the second reading that
-    overlaps none is added at the end when it is SURE."""
+    `_keeping_doubt`). A word of the second reading that overlaps none is added at the end
+    when it is SURE."""
     parent = list(range(len(first) + len(second)))
 
     def root(i: int) -> int:
@@ -170,10 +187,8 @@ def merge(first: list[PxWord], second: list[PxWord]) -> list[PxWord]:
             i = parent[i]
         return i
 
-    for j, w in enumerate(second):
-        for i, f in enumerate(first):
-            if _overlaps(w, f):
-                parent[root(len(first) + j)] = root(i)
+    for i, j in _overlapping(first, second):
+        parent[root(len(first) + j)] = root(i)
     groups: dict[int, tuple[list[int], list[PxWord]]] = {}
     for i in range(len(first)):
         groups.setdefault(root(i), ([], []))[0].append(i)
