@@ -72,6 +72,8 @@ def test_a_group_read_less_surely_the_second_time_keeps_the_first_reading():
     better = [PxWord("Heart", 100, 100, 160, 130, 0.9)]
     assert merge(first, worse) == first
     assert merge(first, better) == better
+    # nor does another doubtful guess, however a little surer (`Subsoriber` at 0.0, `Subwaribr` at 0.11)
+    assert merge([PxWord("Subsoriber", 40, 100, 95, 110, 0.0)], [PxWord("Subwaribr", 40, 100, 95, 110, 0.11)])[0].text == "Subsoriber"
     # a word only the second look found is added only when it is sure
     lone_unsure, lone_sure = PxWord("Blood", 100, 40, 160, 70, 0.7), PxWord("Blood", 100, 40, 160, 70, 0.95)
     assert merge(first, [lone_unsure]) == first
@@ -117,7 +119,8 @@ def test_the_second_look_is_deterministic():
 def test_a_number_read_again_differently_keeps_its_doubt():
     """The gate weighs a value by its words' confidence: a tax id read `99-2684808` at 0.5, then
     `99-2684608` at 0.8, is taken (the surer reading) but no surer than the first; letters, and
-    a number read the same, take the second reading's confidence."""
+    a number read the same, take the second reading's confidence. (At 0.55 the second reading
+    would be a doubtful guess itself and not taken.)"""
     first = [PxWord("99-2684808", 100, 100, 220, 120, 0.5)]
     (got,) = merge(first, [PxWord("99-2684608", 100, 100, 220, 120, 0.8)])
     assert (got.text, got.conf) == ("99-2684608", 0.5)

@@ -10,8 +10,8 @@ So every word of MIN_CHARS or more read under DOUBTFUL confidence is looked at a
 padded by two lines above and below and grown over every word it touches, is a region; regions
 that touch merge; they are cut out, stacked with white between them in one image and read in
 one Tesseract call, as a block of text. The two readings' words that overlap form groups; a
-group holding a doubtful word takes the second reading when it reads surer (mean confidence)
-and cuts no word in pieces along its line; a second-reading word that overlaps none is added
+group holding a doubtful word takes the second reading when it reads surer (mean confidence,
+itself not doubtful) and cuts no word in pieces along its line; a second-reading word that overlaps none is added
 when it is SURE (a word the first reading missed); a word cut by a region's edge is not used.
 A number read differently keeps the first reading's doubt. Words read with confidence are
 never looked at again, so a clean page costs nothing more.
@@ -175,7 +175,7 @@ def merge(first: list[PxWord], second: list[PxWord]) -> list[PxWord]:
     """The first reading with the second's words where they read better: words of the two
     readings that overlap, directly or through others, are one group; a group holding a
     doubtful word of the first reading takes the second's words when their mean confidence is
-    higher and it cuts no word of the first in pieces along its line (`_split`), placed where
+    higher and not itself doubtful, and it cuts no word of the first in pieces along its line (`_split`), placed where
     the group's first word was (a number read differently keeps the first reading's doubt,
     `_keeping_doubt`). A word of the second reading that overlaps none is added at the end
     when it is SURE."""
@@ -205,7 +205,8 @@ def merge(first: list[PxWord], second: list[PxWord]) -> list[PxWord]:
             continue
         mean_old = sum(first[i].conf for i in olds) / len(olds)
         mean_new = sum(w.conf for w in news) / len(news)
-        if any(_doubtful(first[i]) for i in olds) and mean_new > mean_old and not any(_split(first[i], news) for i in olds):
+        surer = mean_new >= DOUBTFUL and mean_new > mean_old  # a doubtful guess for another is no better
+        if surer and any(_doubtful(first[i]) for i in olds) and not any(_split(first[i], news) for i in olds):
             removed.update(olds)
             doubt = max(first[i].conf for i in olds)
             at[min(olds)] = [_keeping_doubt(w, doubt, [first[i].text for i in olds])
