@@ -154,7 +154,6 @@ def alt1_billing_provider(doc, pairs, order):
         foes={'acco': 1.0, 'acct': 1.0, 'birt': 1.0, 'char': 0.714, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'fede': 1.0, 'hold': 1.0, 'id': 0.5, 'insu': 0.5, 'memb': 1.0, 'name': 0.556, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'pati': 0.7, 'paye': 1.0, 'poli': 0.5, 'rend': 1.0, 'subs': 1.0, 'tax': 1.0, 'tota': 1.0},
         min_score=0.6,
         max_words=12,
-        context=('yes jno',),
         label_relations={'claim detail report': 'right', 'service facility location info': 'below'},
         no_digits=True,
         capitalised=True,
