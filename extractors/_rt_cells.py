@@ -69,8 +69,13 @@ def sized_by_ink(line: Line) -> bool:
 
 
 def _char_width(line: Line) -> float:
-    chars = sum(len(w.text) for w in line.words)
-    return max(sum(w.x1 - w.x0 for w in line.words) / max(chars, 1), 1.5)
+    return char_width(line.words)
+
+
+def char_width(words) -> float:
+    """The mean width of a character of `words` (at least 1.5 pt)."""
+    chars = sum(len(w.text) for w in words)
+    return max(sum(w.x1 - w.x0 for w in words) / max(chars, 1), 1.5)
 
 
 def split_cells(line: Line, page: int, index: int, gap: float = 1.0) -> list[Cell]:

@@ -20,7 +20,7 @@ from itertools import combinations
 
 from pipeline.document import Grid, GridCell, Line, Page, Word
 
-from extractors._rt_cells import _line_height, centre_inside, split_cells
+from extractors._rt_cells import _line_height, centre_inside, char_width, split_cells
 from extractors._rt_rows import _page_median_height, is_heading_line
 from extractors._rt_values import label_key, label_keys, norm_phrase
 
@@ -255,9 +255,8 @@ def _wrapped_word(left: list[Word], right: list[Word], rules: list[float]) -> bo
     (`Relevant Referenc` over `e Range`). Columns stand further apart; cells of one line that
     close are one cell already."""
     end = max(w.x1 for w in left)
-    space = sum(w.x1 - w.x0 for w in left + right) / max(sum(len(w.text) for w in left + right), 1)
     other_line = abs(left[0].top - right[0].top) > (right[0].bottom - right[0].top) / 2
-    return other_line and right[0].x0 - end <= space and not any(end <= x <= right[0].x0 for x in rules)
+    return other_line and right[0].x0 - end <= char_width(left + right) and not any(end <= x <= right[0].x0 for x in rules)
 
 
 def _body(lines: list[Line], start: int) -> list[Line]:

@@ -206,34 +206,51 @@ def enlargement(pixels: int, dpi: float, min_dpi: int) -> int:
     return factor if pixels * factor * factor <= settings().max_image_pixels else 1
 
 
-def read_image(img: Image.Image, dpi: float, lang: str | None = None, timeout: float = 300,
-               profile: str | None = None) -> tuple[list[Word], list[Rule]]:
-    """OCR a page image with a profile's cleanup chain and page segmentation mode; word boxes
-    come back in points (px * 72 / dpi), conf 0..1, with the ruling lines of the image Tesseract
-    read (`rules.find_rules`: a scanned table's grid). A blank page returns ([], []) without OCR."""
-    global OCR_CALLS
+@dataclass(frozen=True)
+class PreparedPage:
+    """A page image as Tesseract reads it under a profile: enlarged and cleaned (`pixels`, at
+    `dpi`), with the ruling lines found on it."""
+
+    pixels: np.ndarray
+    dpi: float
+    rules: list[Rule]
+
+
+def prepare_page(img: Image.Image, dpi: float, profile: str | None = None) -> PreparedPage | None:
+    """The page image a profile's reading starts from; None for a blank page (no OCR)."""
     prof = get_profile(profile)
-    gray = preprocess(img)
-    arr = np.asarray(gray, dtype=np.uint8)
+    arr = np.asarray(preprocess(img), dtype=np.uint8)
     if _pre.is_blank(arr, dpi):
-        return [], []
+        return None
     factor = enlargement(arr.size, dpi, prof.min_dpi)
     if factor > 1:
         arr, dpi = _pre.enlarge(arr, factor), dpi * factor
-        gray = Image.fromarray(arr, mode="L")
     if prof.chain != "none":
         arr = _pre.apply(_pre.CHAINS[prof.chain], arr, dpi)
-        gray = Image.fromarray(arr, mode="L")
         rules = find_rules(arr, dpi)
     else:
         rules = find_rules(_pre.otsu(arr, dpi), dpi)  # the rules of the page as binarised for cleanup
+    return PreparedPage(arr, dpi, rules)
+
+
+def read_image(img: Image.Image, dpi: float, lang: str | None = None, timeout: float = 300,
+               profile: str | None = None) -> tuple[list[Word], list[Rule]]:
+    """OCR a page image with a profile's cleanup chain and page segmentation mode, then give
+    its doubtful words a second look (`reread`); word boxes come back in points (px * 72 /
+    dpi), conf 0..1, with the ruling lines of the image Tesseract read (`rules.find_rules`: a
+    scanned table's grid). A blank page returns ([], []) without OCR."""
+    global OCR_CALLS
+    page = prepare_page(img, dpi, profile)
+    if page is None:
+        return [], []
+    dpi, psm = page.dpi, get_profile(profile).psm
     OCR_CALLS += 1
-    boxes = tesseract_boxes(gray, dpi, lang, prof.psm, timeout)
-    boxes = second_look(arr, boxes, lambda img: tesseract_boxes(img, dpi, lang, SECOND_LOOK_PSM, timeout))
+    boxes = tesseract_boxes(Image.fromarray(page.pixels, mode="L"), dpi, lang, psm, timeout)
+    boxes = second_look(page.pixels, boxes, lambda sheet: tesseract_boxes(sheet, dpi, lang, SECOND_LOOK_PSM, timeout))
     scale = 72.0 / dpi
     words = [Word(b.text, round(b.left * scale, 2), round(b.top * scale, 2), round(b.right * scale, 2),
                   round(b.bottom * scale, 2), b.conf) for b in boxes]
-    return drop_flat_words(words), rules
+    return drop_flat_words(words), page.rules
 
 
 def tesseract_boxes(gray: Image.Image, dpi: float, lang: str | None, psm: int, timeout: float) -> list[PxWord]:
