@@ -28,12 +28,12 @@ from pipeline.document import Document
 # Units laboratories and vital-sign tables print (UCUM and its common printed forms): general
 # domain knowledge, not any one sender's vocabulary.
 KNOWN_UNITS = (
-    "%", "/hpf", "/lpf", "/min", "/uL", "[degF]", "[pH]", "10^12/L", "10^3/uL", "10^6/uL", "10^9/L",
+    "%", "/hpf", "/lpf", "/min", "/uL", "Cel", "[degF]", "[pH]", "10^12/L", "10^3/uL", "10^6/uL", "10^9/L",
     "IU/L", "IU/mL", "K/uL", "M/uL", "U/L", "U/mL", "bpm", "beats/min", "breaths/min", "cells/uL",
     "cm", "copies/mL", "fL", "g", "g/L", "g/dL", "in", "kg", "kg/m2", "kU/L", "L", "lb", "lbs",
     "m", "mEq/L", "mIU/L", "mIU/mL", "mL", "mL/min", "mL/min/1.73m2", "mOsm/kg", "mcg", "mcg/mL",
     "mg", "mg/L", "mg/dL", "mm", "mm/hr", "mm[Hg]", "mmHg", "mmol/L", "nmol/L", "ng/L", "ng/dL",
-    "ng/mL", "pg", "pg/mL", "pH", "pmol/L", "ratio", "s", "sec", "ug/L", "ug/dL", "ug/mL", "uIU/mL",
+    "ng/mL", "pct", "percent", "pg", "pg/mL", "pH", "pmol/L", "ratio", "s", "sec", "ug/L", "ug/dL", "ug/mL", "uIU/mL",
     "umol/L", "µg/dL", "µg/L", "µmol/L", "°C", "°F",
 )
 _BY_FOLD = {u.casefold(): u for u in KNOWN_UNITS}
@@ -55,11 +55,13 @@ def known_unit(text: str) -> str | None:
 
 
 def nearest_unit(text: str, printed: frozenset[str] = frozenset()) -> str | None:
-    """The known unit an OCR reading is one slip from, or None when none is, or two are as near
-    (`g/d` is as near `g/L` as `g/dL`): then the one of them the reading's column prints as read
-    (`mg/d` is as near `mg/L` as `mg/dL`; among `mg/L` cells it is `mg/L`), when the reading is
-    long enough to tell (`c` is one slip from `cm`, `g`, `%` and more). A known unit printed in
-    brackets (`(10*3/uL)`) is no slip."""
+    """The known unit an OCR reading is one slip from (letter case aside), or None when none
+    is, or two are as near (`g/d` is as near `g/L` as `g/dL`): then the one of them the
+    reading's column prints (`printed`: its cells as read that are known units; `mg/d` among
+    `mg/L` cells is `mg/L`), when the reading is long enough to tell (`c` is one slip from
+    `cm`, `g`, `%` and more). The unit comes back in the case its column prints it (`mq/dl`
+    among `mg/dl` cells is `mg/dl`), else in the case the reading kept with the slipped letters
+    in the unit's own (`Ibs` is `lbs`). A known unit printed in brackets (`(10*3/uL)`) is no slip."""
     read = text.strip().rstrip(".")
     if not read:
         return None
@@ -67,15 +69,27 @@ def nearest_unit(text: str, printed: frozenset[str] = frozenset()) -> str | None
         return read  # as printed, in the printed case (`MM[HG]`, `mg/dl`): no slip
     if read[0] + read[-1] == "()" and known_unit(read[1:-1]) is not None:
         return None  # printed in brackets, `(10*3/uL)`: no slip
-    ranked = process.extract(read, KNOWN_UNITS, scorer=Levenshtein.distance, limit=None)
+    ranked = process.extract(read, KNOWN_UNITS, scorer=Levenshtein.distance, processor=str.casefold, limit=None)
     distance = ranked[0][1]
     if distance > (2 if len(read) >= LONG_UNIT else 1):
         return None
     tied = [unit for unit, d, _ in ranked if d == distance]
-    if len(tied) == 1:
-        return tied[0]
-    among = [unit for unit in tied if unit in printed]
-    return among[0] if len(among) == 1 and len(read) >= MIN_TIE_READ else None
+    if len(tied) > 1:
+        among = sorted({known_unit(p) for p in printed} & set(tied))
+        if len(among) != 1 or len(read) < MIN_TIE_READ:
+            return None
+        tied = among
+    mended = _mended(read, tied[0])
+    as_printed = sorted(p for p in printed if p.casefold() == mended.casefold())
+    return as_printed[0] if as_printed else mended
+
+
+def _mended(read: str, unit: str) -> str:
+    """`read` with its slips replaced by the unit's own letters, the rest as read."""
+    out = []
+    for tag, i1, i2, j1, j2 in Levenshtein.opcodes(read.casefold(), unit.casefold()):
+        out.append(read[i1:i2] if tag == "equal" else unit[j1:j2])
+    return "".join(out)
 
 
 def snap_unit_columns(doc: Document, found: Found | None) -> Found | None:
@@ -87,10 +101,12 @@ def snap_unit_columns(doc: Document, found: Found | None) -> Found | None:
     scanned = frozenset(p.number for p in doc.pages if p.source == "ocr")
     changed = False
     # `L` alone may be a flag, not litres
-    for name in _columns_where(rows, lambda v: len(v.strip()) > 1 and known_unit(v) is not None, UNIT_COLUMN_SHARE):
+    for name in _columns_where(rows, lambda v: len(v.strip()) > 1 and nearest_unit(v) is not None, UNIT_COLUMN_SHARE):
         # the units the column prints as read break a tie: `mg/d` among `mg/L` cells is `mg/L`
-        printed = frozenset(u for row in rows if row.get(name) is not None and isinstance(row[name].value, str)
-                            and (u := known_unit(row[name].value)) is not None)
+        printed = frozenset(v.strip() for row in rows if row.get(name) is not None and isinstance(v := row[name].value, str)
+                            and known_unit(v) is not None)
+        if not printed:
+            continue  # no cell reads as a known unit: nothing says the slips are units
         for row, cell in _scanned_cells(rows, name, scanned):
             unit = nearest_unit(cell.value, printed)
             if unit is not None and unit != cell.value:

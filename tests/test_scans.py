@@ -636,6 +636,18 @@ def test_unit_column_cells_misread_by_ocr_are_read_as_the_known_unit():
     assert [r["unit"].value for r in snap_unit_columns(doc, runtime.Found(rows, 1, (0, 0, 1, 1), "", 0.9)).value] == [
         "mg/L", "mg/L", "g/dL"]
     assert nearest_unit("c", frozenset({"cm"})) is None  # one letter is one slip from too many units
+    # letter case aside: the unit in the case its column prints it, else the slips in the unit's own
+    assert nearest_unit("mq/dl", frozenset({"mg/dl"})) == "mg/dl" and nearest_unit("mg/di") == "mg/dL"
+    assert nearest_unit("Ibs") == "lbs" and nearest_unit("pet") == "pct" and nearest_unit("Ce!") == "Cel"
+    # a column of a known unit and two slips of one is a unit column
+    rows = [{"test": cell("pH"), "unit": cell("pH")}, {"test": cell("Glucose"), "unit": cell("mq/dl")},
+            {"test": cell("Protein"), "unit": cell("mg/di")}, {"test": cell("Ketones"), "unit": None}]
+    assert [r["unit"] and r["unit"].value for r in snap_unit_columns(doc, runtime.Found(rows, 1, (0, 0, 1, 1), "", 0.9)).value] == [
+        "pH", "mg/dl", "mg/dL", None]  # the case each was read in, the slipped letter in the unit's
+    # slips alone say nothing: no cell of the column reads as a known unit
+    rows = [{"unit": cell("mq/dl")}, {"unit": cell("mg/di")}]
+    assert [r["unit"].value for r in snap_unit_columns(doc, runtime.Found(rows, 1, (0, 0, 1, 1), "", 0.9)).value] == [
+        "mq/dl", "mg/di"]
 
 
 def test_a_table_on_a_skewed_scan_reads_rows_the_line_grouping_cut_in_two():

@@ -13,6 +13,7 @@ import pypdfium2 as pdfium
 from pipeline.document import Page, Word, group_lines
 from pipeline.ingest.grids import find_grids, grids_from_rules
 from pipeline.ingest import ocr as _ocr
+from pipeline.ingest.rule_glyphs import trim_rule_glyphs
 from pipeline.ingest.sniff import Limits
 
 DEFAULT_DPI = 300
@@ -67,8 +68,9 @@ def _resolve_cache_dir(cache_dir) -> Path | None:
 def _make_page(number: int, width: float, height: float, source: str, words: list[Word],
                pdf_page: pdfium.PdfPage | None = None, rules: Iterable[tuple[float, float, float, float]] = ()) -> Page:
     """A Page with its lines and table grids: from the PDF's drawn paths on a text layer, from
-    the ruling lines found in the image on an OCR'd page."""
-    words_t = tuple(words)
+    the ruling lines found in the image on an OCR'd page, whose words lose the glyphs that are
+    those lines (`rule_glyphs`)."""
+    words_t = tuple(trim_rule_glyphs(words, rules) if source == "ocr" else words)
     tables = find_grids(pdf_page, words_t) if pdf_page is not None else grids_from_rules(rules, words_t)
     return Page(number=number, width=round(width, 2), height=round(height, 2), source=source, words=words_t,
                 lines=group_lines(words_t), tables=tables)
