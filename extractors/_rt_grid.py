@@ -16,7 +16,7 @@ from extractors._rt_rows import (
     says_none, unit_text,
 )
 from extractors._rt_textgrid import LABELLED as _LABELLED, document_text_grids, header_words
-from extractors._rt_units import snap_unit_columns
+from extractors._rt_units import snap_unit_columns, without_speck
 from extractors._rt_values import OCR_TO_DIGIT, Found, collapse, label_key, label_keys, mend_ocr_text, norm_phrase
 from extractors._rt_cells import centre_inside
 
@@ -33,11 +33,12 @@ def cell_part(text: str, part: str) -> str | None:
     leading number (`135` of `135 mmol/L`, `145/88` of `145/88 mm[Hg]`; the whole text when it
     does not start with one), 'rest' what follows that number: the unit when it starts with one
     (`cm` of `177 cm (70.0 in)`, `beats per minute`), else all of it (None when nothing does).
-    A unit printed against its number (`50mg/dl`) is split off the same way."""
+    A unit printed against its number (`50mg/dl`) is split off the same way, and so is a known
+    unit behind a point no number ends with (`177.cm`: a speck, `_rt_units.without_speck`)."""
     text = collapse(text)
     if part == "all" or not text:
         return text or None
-    m = _LEAD_NUMBER.match(text)
+    m = _LEAD_NUMBER.match(without_speck(text))
     if m is None:
         g = _GLUED_UNIT.match(text)
         m = g if g is not None and unit_text(g.group(2)) else None

@@ -11,7 +11,7 @@ from typing import Any, Iterable
 from pipeline.document import BBox, Document, Line, Word
 
 from extractors._rt_cells import Cell, _is_label_like, _line_height, sized_by_ink, split_cells
-from extractors._rt_units import snap_unit_columns
+from extractors._rt_units import snap_unit_columns, without_speck
 from extractors._rt_values import (Found, collapse, fix_icd10, label_key, label_keys, norm_phrase, mend_ocr_text, ocr_cell_digits, parse_value,
                                    phrase_stems, stem)
 
@@ -655,7 +655,7 @@ def _value_row(line: Line, page: int, roles: dict[str, str], carry: str, value_x
         return {col: values.get(role) for col, role in roles.items()}
 
     for ci, cell in enumerate(cells):
-        m = _ROW_VALUE.match(cell.text)
+        m = _ROW_VALUE.match(without_speck(cell.text))
         if m is None or _LEADING_DATE.match(cell.text + " "):
             continue  # no number, or a date
         names = [c.text for c in cells[:ci] if not _LEADING_DATE.match(c.text + " ")]

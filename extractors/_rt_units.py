@@ -92,6 +92,17 @@ def _mended(read: str, unit: str) -> str:
     return "".join(out)
 
 
+# a whole number and a unit behind a speck OCR read as a point (`177.cm`)
+_SPECK_BEFORE_UNIT = re.compile(r"^([-+]?\d[\d,]*)\.(?=[A-Za-zµ])(\S+)(.*)$", re.S)
+
+
+def without_speck(text: str) -> str:
+    """`177 cm` for `177.cm`: a point between a whole number and a known unit is a speck (no
+    number ends with a point); any other text as it is."""
+    m = _SPECK_BEFORE_UNIT.match(text)
+    return f"{m.group(1)} {m.group(2)}{m.group(3)}" if m and known_unit(m.group(2)) else text
+
+
 def snap_unit_columns(doc: Document, found: Found | None) -> Found | None:
     """Table rows with the misread cells of their unit and measure columns read as known units
     and `number unit`, on OCR'd pages only (see the module docstring)."""

@@ -118,6 +118,9 @@ def test_cell_part_splits_number_and_unit():
     assert runtime.cell_part("50mg/dl", "num") == "50" and runtime.cell_part("50mg/dl", "rest") == "mg/dl"
     assert runtime.cell_part("5.0[ph]", "rest") == "[ph]"
     assert runtime.cell_part("1st", "num") == "1st" and runtime.cell_part("5x10^9/L", "num") == "5x10^9/L"
+    # a speck OCR read as a point between a whole number and a known unit; a numbered item is no unit
+    assert runtime.cell_part("177.cm", "num") == "177" and runtime.cell_part("177.cm", "rest") == "cm"
+    assert runtime.cell_part("3.Tylenol", "num") == "3.Tylenol" and runtime.cell_part("12.5.mg", "num") == "12.5.mg"
 
 
 def test_section_rows_read_ratio_values_and_spelled_out_units():
@@ -135,6 +138,18 @@ def test_section_rows_read_ratio_values_and_spelled_out_units():
     assert rows == [{"vital": "Heart Rate", "value": "80", "unit": "beats per minute"},
                     {"vital": "Blood Pressure", "value": "145/88", "unit": None},
                     {"vital": "Body Temperature", "value": "38", "unit": "degree celsius"}]
+
+
+def test_section_rows_read_a_value_whose_unit_ocr_joined_with_a_speck():
+    words = _line_words("VITAL SIGNS", 40, 14.0)
+    for top, name, value in ((70.0, "Height", "177.cm"), (84.0, "Weight", "88 kg")):
+        words += _line_words(name, top, conf=0.95)
+        words += [Word(w.text, w.x0 + 200, w.top, w.x1 + 200, w.bottom, w.conf) for w in _line_words(value, top, conf=0.3)]
+    ws = tuple(words)
+    doc = _doc(Page(1, 612, 792, "ocr", ws, group_lines(ws), ()))
+    found = runtime.section_rows(doc, headings=("vital signs",), roles={"vital": "name", "value": "value", "unit": "unit"})
+    assert [{c: (v.value if v else None) for c, v in r.items()} for r in found.value] == [
+        {"vital": "Height", "value": "177", "unit": "cm"}, {"vital": "Weight", "value": "88", "unit": "kg"}]
 
 
 def _line_words(text: str, top: float, size: float = 10.0, x: float = 50.0, conf: float = 1.0) -> list[Word]:
