@@ -43,3 +43,25 @@ def test_only_ocr_pages_lose_glyphs_on_rules():
     words = [_word("IHeight", 34.8, 75.2)]
     assert [w.text for w in _make_page(1, 612, 792, "ocr", words, rules=BORDERS).words] == ["Height"]
     assert [w.text for w in _make_page(1, 612, 792, "text-layer", words).words] == ["IHeight"]
+
+
+def test_a_border_of_a_real_scan_read_as_a_letter_is_no_word():
+    """A real page (the light office scan of the fixtures README) read by the real Tesseract:
+    the vital signs table's border is read as a lone `I` lying on a rule found on the image; the
+    page built from that reading has every other word, and not that one."""
+    from pathlib import Path
+
+    import pypdfium2 as pdfium
+
+    from pipeline.ingest import ocr
+
+    src = Path(__file__).parent / "fixtures" / "ccda" / "sophrona_vitals_scan_p4.pdf"
+    pdf_page = pdfium.PdfDocument(src)[0]
+    gray = pdf_page.render(scale=200 / 72, grayscale=True).to_pil().convert("L")
+    words, rules = ocr.read_image(gray, 200, profile="clean_hires")
+    on_rule = [w for w in words if w.text == "I" and any(
+        r[0] == r[2] and w.x0 - 1 <= r[0] <= w.x1 + 1 and r[1] <= (w.top + w.bottom) / 2 <= r[3] for r in rules)]
+    assert on_rule, "the page reader no longer reads the border as a letter: pick another page"
+    page = _make_page(1, pdf_page.get_width(), pdf_page.get_height(), "ocr", words, rules=rules)
+    assert list(page.words) == [w for w in words if w not in on_rule]
+    assert any(w.text == "Heart" for w in page.words)
