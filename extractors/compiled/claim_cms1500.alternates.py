@@ -1,7 +1,7 @@
 # docc compiled extractor: doc_type=claim_cms1500
 # schema_sha256=e251f544ef737d1ce20d1091d76f48a19ed29c0920d36e2fa070fdd61a22865f
 # samples_sha256=167b13ab350d1bbc037fae4cf191ae0a009c1456014ebc845424f5eae88c4f3c
-# generators=synth
+# generators=synth+vllm model=qwen2.5-coder-0.5b-instruct
 # Generated code: review it like any code; edits break the lock (recompile instead).
 # Runner-up candidates: the run time compares their values with extract()'s.
 from extractors import runtime
@@ -79,11 +79,10 @@ def alt1_insured_name(doc, pairs, order):
     return runtime.field(
         doc,
         kind='person_name',
-        labels=["patient's name", 'policy holder', 'subscriber'],
-        lex_labels=['beneficiary', 'cardholder', 'client', 'enrollee', 'id number', 'insured', 'insured id', 'member', 'name of patient', 'policyholder', 'pt', 'pt name', 'resident', 'subscriber id'],
-        keywords={'bene': 0.8, 'card': 0.8, 'clie': 0.8, 'enro': 0.8, 'hold': 1.0, 'name': 0.333, 'pati': 0.2, 'poli': 0.5, 'pt': 0.8, 'resi': 0.8, 'subs': 1.0},
+        labels=['institutional name', "patient's name", 'policy holder', "policyholder's name", 'subscriber', "subscriber's name"],
+        keywords={'hold': 1.0, 'inst': 0.5, 'name': 0.333, 'pati': 0.2, 'poli': 0.5, 'subs': 1.0},
         foes={'acco': 1.0, 'acct': 1.0, 'bill': 0.75, 'birt': 1.0, 'char': 0.714, 'date': 1.0, 'dob': 1.0, 'due': 1.0, 'fede': 1.0, 'id': 0.5, 'insu': 0.5, 'memb': 1.0, 'no': 1.0, 'npi': 0.5, 'numb': 1.0, 'paye': 1.0, 'prov': 1.0, 'rend': 1.0, 'tax': 1.0, 'tota': 1.0},
-        min_score=0.6,
+        min_score=0.4,
         max_words=5,
         label_relations={"patient's name": 'below', 'policy holder': 'right', 'subscriber': 'colon'},
         no_digits=True,

@@ -1,7 +1,7 @@
 # docc compiled extractor: doc_type=claim_cms1500
 # schema_sha256=e251f544ef737d1ce20d1091d76f48a19ed29c0920d36e2fa070fdd61a22865f
 # samples_sha256=167b13ab350d1bbc037fae4cf191ae0a009c1456014ebc845424f5eae88c4f3c
-# generators=synth
+# generators=synth+vllm model=qwen2.5-coder-0.5b-instruct
 # Generated code: review it like any code; edits break the lock (recompile instead).
 from extractors import runtime
 

@@ -1,7 +1,7 @@
 # docc compiled extractor: doc_type=discharge_summary
 # schema_sha256=e8cd76e083fd0b0f99dcc72f64196718aa2fd34519eb367e52666786300a5844
 # samples_sha256=75f1773751310b044c39c3ee76e10db6fb07154bfc0fad11889d6f2496534b72
-# generators=synth
+# generators=synth+vllm model=qwen2.5-coder-0.5b-instruct
 # Generated code: review it like any code; edits break the lock (recompile instead).
 from extractors import runtime
 

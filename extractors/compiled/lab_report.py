@@ -1,7 +1,7 @@
 # docc compiled extractor: doc_type=lab_report
 # schema_sha256=530cc9792380031bf453932e731e19964685eebc782dc26efb1719526f3ceff8
 # samples_sha256=9e1d79c64db50c4508772f7515c1a487c157a578a45ded262965b3809bf6abf1
-# generators=synth
+# generators=synth+vllm model=qwen2.5-coder-0.5b-instruct
 # Generated code: review it like any code; edits break the lock (recompile instead).
 from extractors import runtime
 

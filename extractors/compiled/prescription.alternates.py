@@ -1,7 +1,7 @@
 # docc compiled extractor: doc_type=prescription
 # schema_sha256=3eb714ba27eaa7d0f005fae914255fbbfc83c325c6b767e89fa8bafc50c3f301
 # samples_sha256=27ee92902839790d448be25ae785754f4d53299baf28ee90a19b4a478be2d5fd
-# generators=synth
+# generators=synth+vllm model=qwen2.5-coder-0.5b-instruct
 # Generated code: review it like any code; edits break the lock (recompile instead).
 # Runner-up candidates: the run time compares their values with extract()'s.
 from extractors import runtime
