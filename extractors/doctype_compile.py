@@ -187,8 +187,12 @@ def _field_reliability(header: str, schema: Schema, fields: dict[str, FieldResul
             c = by_key[(name, key)]
             return (GENERATOR_PREFERENCE.get(c.generator, 9), VARIANT_PREFERENCE.get(c.variant, 9), len(c.source))
 
+        spec = schema.fields[name]
+        held = sorted(per_doc.get((name, fr.winner.key), {}))
+        outputs = {k: tuple(reliability.canon(per_doc.get((name, k), {}).get(d), spec) for d in held)
+                   for k in [*scores, fr.winner.key]}
         picked[name] = reliability.pick_runner_ups(fr.winner.key, scores, {k: by_key[(name, k)].source for k in scores},
-                                                   fr.winner.source, pref)
+                                                   fr.winner.source, pref, outputs)
     alt_source = None
     keep = 0
     for k in range(reliability.RUNNER_UPS, 0, -1):

@@ -157,15 +157,25 @@ def measure(spec: FieldSpec, rows: list[HeldOut]) -> FieldReliability:
 
 
 def pick_runner_ups(winner_key: str, scores: dict[str, float], sources: dict[str, str], winner_source: str,
-                    preference: Any) -> list[str]:
-    """Up to RUNNER_UPS other candidates, best held-out first, whose code differs from the winner's."""
+                    preference: Any, outputs: dict[str, tuple] | None = None) -> list[str]:
+    """Up to RUNNER_UPS other candidates, best held-out first, whose code differs from the winner's
+    and, where `outputs` gives each candidate's held-out values (in one fixed order of documents),
+    whose values differ from the winner's and from every runner-up already picked on at least one
+    held-out document. A near-copy that reads every sample as the winner does would agree with it
+    on a new layout whether the winner is right or wrong: its agreement is no evidence, and it
+    would crowd out a candidate whose agreement is."""
     seen = {winner_source.strip()}
+    read = {outputs[winner_key]} if outputs and winner_key in outputs else set()
     picked = []
     for key in sorted(scores, key=lambda k: (-scores[k], preference(k), k)):
         src = sources.get(key)
         if key == winner_key or src is None or scores[key] <= 0.0 or src.strip() in seen:
             continue
+        if read and key in outputs and outputs[key] in read:
+            continue
         seen.add(src.strip())
+        if read and key in outputs:
+            read.add(outputs[key])
         picked.append(key)
         if len(picked) == RUNNER_UPS:
             break

@@ -491,3 +491,19 @@ def test_held_out_record_is_kept_per_reading_and_a_text_value_is_not_judged_by_s
     # the committed lock carries the per-reading record the run time reads
     _, _, gate, _ = rx
     assert all("agreement_by_reading" in r for r in gate.reliability.values() if r)
+
+
+def test_runner_ups_must_read_some_held_out_document_differently():
+    """A near-copy of the winner (other code, the same value on every held-out document) is
+    passed over for a weaker candidate that reads some document differently, and two
+    runner-ups never read every document alike either."""
+    from extractors.reliability import pick_runner_ups
+
+    scores = {"win": 0.9, "copy": 0.9, "copy2": 0.85, "other": 0.7, "other_twin": 0.6, "third": 0.5}
+    sources = {k: f"def field_x(doc):  # {k}\n" for k in scores}
+    outputs = {"win": ("a", "b", None), "copy": ("a", "b", None), "copy2": ("a", "b", None),
+               "other": ("a", "c", None), "other_twin": ("a", "c", None), "third": ("a", "b", "d")}
+    picked = pick_runner_ups("win", scores, sources, sources["win"], lambda k: 0, outputs)
+    assert picked == ["other", "third"]
+    # without held-out values to compare, only identical code is passed over
+    assert pick_runner_ups("win", scores, sources, sources["win"], lambda k: 0) == ["copy", "copy2"]
