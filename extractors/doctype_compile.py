@@ -170,8 +170,8 @@ def _field_reliability(header: str, schema: Schema, fields: dict[str, FieldResul
                        per_doc: dict[tuple[str, str], dict[tuple[int, str], Any]],
                        by_key: dict[tuple[str, str], FieldCandidate], docs: dict[str, Document],
                        goldens: dict[str, dict], plan: Plan, points: list[tuple[float, int]] | None = None) -> str | None:
-    """Pick each winner's runner-ups (as many as the static limits allow in one module, at most
-    `reliability.RUNNER_UPS`), measure the winner's held-out reliability with them (stored on
+    """Pick each winner's runner-ups (at most `reliability.RUNNER_UPS`, as many as the static
+    limits allow in one module: `reliability.trim_runner_ups`), measure the winner's held-out reliability with them (stored on
     its FieldResult), add every field's out-of-fold (raw score, right) pairs to `points` (the
     calibrator's training data) and return the alternates module's source (None when it cannot pass)."""
     from extractors.validation.security import check_security
@@ -193,18 +193,21 @@ def _field_reliability(header: str, schema: Schema, fields: dict[str, FieldResul
                    for k in [*scores, fr.winner.key]}
         picked[name] = reliability.pick_runner_ups(fr.winner.key, scores, {k: by_key[(name, k)].source for k in scores},
                                                    fr.winner.source, pref, outputs)
-    alt_source = None
-    keep = 0
-    for k in range(reliability.RUNNER_UPS, 0, -1):
-        src = reliability.render_alternates(header, schema, {n: a[:k] for n, a in picked.items()},
-                                            {key: c.source for key, c in by_key.items()}, plan.vocabulary, plan.date_order)
-        if not check_static(src) and not check_security(src):
-            alt_source, keep = src, k
-            break
+    sources = {key: c.source for key, c in by_key.items()}
+
+    def render(runner_ups: dict[str, list[str]]) -> str:
+        return reliability.render_alternates(header, schema, runner_ups, sources, plan.vocabulary, plan.date_order)
+
+    def passes(runner_ups: dict[str, list[str]]) -> bool:
+        src = render(runner_ups)
+        return not check_static(src) and not check_security(src)
+
+    fitted = reliability.trim_runner_ups(picked, lambda n, k: len(by_key[(n, k)].source), passes)
+    alt_source = render(fitted) if fitted is not None else None
     for name, fr in fields.items():
         if fr.winner is None:
             continue
-        alts = picked.get(name, [])[:keep]
+        alts = (fitted or {}).get(name, [])
         rows = [reliability.HeldOut(fold, got, [per_doc[(name, a)].get((fold, sid)) for a in alts], goldens[sid].get(name),
                                     reliability.reading_of(docs[sid], getattr(got, "page", None)))
                 for (fold, sid), got in sorted(per_doc.get((name, fr.winner.key), {}).items())]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field as dc_field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Callable
 
 from extractors.canonical import canonical
 from extractors.schema import FieldSpec, Schema
@@ -158,28 +158,50 @@ def measure(spec: FieldSpec, rows: list[HeldOut]) -> FieldReliability:
 
 def pick_runner_ups(winner_key: str, scores: dict[str, float], sources: dict[str, str], winner_source: str,
                     preference: Any, outputs: dict[str, tuple] | None = None) -> list[str]:
-    """Up to RUNNER_UPS other candidates, best held-out first, whose code differs from the winner's
-    and, where `outputs` gives each candidate's held-out values (in one fixed order of documents),
-    whose values differ from the winner's and from every runner-up already picked on at least one
-    held-out document. A near-copy that reads every sample as the winner does would agree with it
-    on a new layout whether the winner is right or wrong: its agreement is no evidence, and it
-    would crowd out a candidate whose agreement is."""
+    """Up to RUNNER_UPS other candidates whose code differs from the winner's, best held-out
+    first. Where `outputs` gives each candidate's held-out values (in one fixed order of
+    documents), those reading at least one held-out document differently from the winner and
+    from every runner-up already picked come first: a near-copy that reads every sample as the
+    winner does would agree with it on a new layout whether the winner is right or wrong, and it
+    would crowd out a candidate whose agreement is evidence. Slots left over still go to the
+    near-copies: their agreement proves little, but their disagreement on a layout no sample
+    showed is still a warning the gate should hear."""
+    ranked = [k for k in sorted(scores, key=lambda k: (-scores[k], preference(k), k))
+              if k != winner_key and sources.get(k) is not None and scores[k] > 0.0]
     seen = {winner_source.strip()}
     read = {outputs[winner_key]} if outputs and winner_key in outputs else set()
-    picked = []
-    for key in sorted(scores, key=lambda k: (-scores[k], preference(k), k)):
-        src = sources.get(key)
-        if key == winner_key or src is None or scores[key] <= 0.0 or src.strip() in seen:
-            continue
-        if read and key in outputs and outputs[key] in read:
-            continue
-        seen.add(src.strip())
-        if read and key in outputs:
-            read.add(outputs[key])
-        picked.append(key)
-        if len(picked) == RUNNER_UPS:
-            break
+    picked: list[str] = []
+    for distinct_only in (bool(read), False):
+        for key in ranked:
+            src = sources[key].strip()
+            if len(picked) == RUNNER_UPS:
+                return picked
+            if key in picked or src in seen:
+                continue
+            if distinct_only and key in outputs and outputs[key] in read:
+                continue
+            seen.add(src)
+            if read and key in outputs:
+                read.add(outputs[key])
+            picked.append(key)
     return picked
+
+
+def trim_runner_ups(picked: dict[str, list[str]], length: Callable[[str, str], int],
+                    fits: Callable[[dict[str, list[str]]], bool]) -> dict[str, list[str]] | None:
+    """The most of `picked` (field -> runner-up keys, best first) whose alternates module `fits`
+    (passes the static and security checks): while it does not, the last runner-up of a field
+    holding the most goes, the longest (`length(field, key)`) first, so one long candidate costs
+    its own field a runner-up and not every field its second. None when not even an empty
+    module fits."""
+    keep = {name: list(keys) for name, keys in picked.items()}
+    while not fits(keep):
+        most = max((len(k) for k in keep.values()), default=0)
+        if most == 0:
+            return None
+        name = max((n for n, k in keep.items() if len(k) == most), key=lambda n: (length(n, keep[n][-1]), n))
+        keep[name].pop()
+    return keep
 
 
 def render_alternates(header: str, schema: Schema, runner_ups: dict[str, list[str]],

@@ -496,7 +496,8 @@ def test_held_out_record_is_kept_per_reading_and_a_text_value_is_not_judged_by_s
 def test_runner_ups_must_read_some_held_out_document_differently():
     """A near-copy of the winner (other code, the same value on every held-out document) is
     passed over for a weaker candidate that reads some document differently, and two
-    runner-ups never read every document alike either."""
+    runner-ups never read every document alike either, while such a candidate is left; a slot
+    none is left for goes to the best near-copy."""
     from extractors.reliability import pick_runner_ups
 
     scores = {"win": 0.9, "copy": 0.9, "copy2": 0.85, "other": 0.7, "other_twin": 0.6, "third": 0.5}
@@ -505,5 +506,26 @@ def test_runner_ups_must_read_some_held_out_document_differently():
                "other": ("a", "c", None), "other_twin": ("a", "c", None), "third": ("a", "b", "d")}
     picked = pick_runner_ups("win", scores, sources, sources["win"], lambda k: 0, outputs)
     assert picked == ["other", "third"]
+    # with one candidate of its own reading, the slot left over goes to the best near-copy
+    del scores["third"]
+    assert pick_runner_ups("win", scores, sources, sources["win"], lambda k: 0, outputs) == ["other", "copy"]
     # without held-out values to compare, only identical code is passed over
     assert pick_runner_ups("win", scores, sources, sources["win"], lambda k: 0) == ["copy", "copy2"]
+
+
+def test_runner_ups_over_the_module_limits_cost_the_longest_first():
+    """When the alternates module would break its static limits, the longest last runner-up of
+    a field holding the most goes first, and the other fields keep both of theirs."""
+    from extractors.reliability import trim_runner_ups
+
+    picked = {"a": ["a1", "a2"], "b": ["b1", "b2"], "c": ["c1"]}
+    size = {"a1": 10, "a2": 50, "b1": 10, "b2": 20, "c1": 30}
+
+    def under(limit):
+        return lambda r: sum(size[k] for ks in r.values() for k in ks) <= limit
+
+    assert trim_runner_ups(picked, lambda n, k: size[k], under(200)) == picked
+    assert trim_runner_ups(picked, lambda n, k: size[k], under(100)) == {"a": ["a1"], "b": ["b1", "b2"], "c": ["c1"]}
+    assert trim_runner_ups(picked, lambda n, k: size[k], under(60)) == {"a": ["a1"], "b": ["b1"], "c": ["c1"]}
+    assert trim_runner_ups(picked, lambda n, k: size[k], under(40)) == {"a": ["a1"], "b": ["b1"], "c": []}
+    assert trim_runner_ups(picked, lambda n, k: size[k], lambda r: False) is None

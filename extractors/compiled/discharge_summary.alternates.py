@@ -12,9 +12,7 @@ def alt1_patient_name(doc, pairs, order):
         doc,
         kind='person_name',
         labels=['discharge summary', 'patient', 'patient name'],
-        keywords={'name': 0.75, 'pati': 1.0, 'summ': 1.0},
-        foes={'admi': 1.0, 'atte': 1.0, 'birt': 1.0, 'code': 1.0, 'cond': 1.0, 'cons': 1.0, 'dest': 1.0, 'diag': 0.625, 'disc': 0.5, 'disp': 1.0, 'dob': 1.0, 'faci': 1.0, 'hosp': 1.0, 'mrn': 1.0, 'no': 1.0, 'phys': 1.0, 'prim': 0.5, 'prin': 0.5},
-        min_score=0.6,
+        min_score=2.0,
         max_words=5,
         context=('discharge summary',),
         label_relations={'patient': 'colon'},
@@ -31,7 +29,7 @@ def alt2_patient_name(doc, pairs, order):
         labels=['discharge summary', 'patient', 'patient name'],
         keywords={'name': 0.75, 'pati': 1.0, 'summ': 1.0},
         foes={'admi': 1.0, 'atte': 1.0, 'birt': 1.0, 'code': 1.0, 'cond': 1.0, 'cons': 1.0, 'dest': 1.0, 'diag': 0.625, 'disc': 0.5, 'disp': 1.0, 'dob': 1.0, 'faci': 1.0, 'hosp': 1.0, 'mrn': 1.0, 'no': 1.0, 'phys': 1.0, 'prim': 0.5, 'prin': 0.5},
-        min_score=0.4,
+        min_score=0.6,
         max_words=5,
         context=('discharge summary',),
         label_relations={'patient': 'colon'},
@@ -145,7 +143,7 @@ def alt1_discharge_date(doc, pairs, order):
         labels=['date of discharge', 'discharge date', 'discharged'],
         keywords={'date': 0.333, 'disc': 0.5},
         foes={'admi': 1.0, 'atte': 1.0, 'birt': 1.0, 'code': 1.0, 'cond': 1.0, 'cons': 1.0, 'dest': 1.0, 'diag': 0.625, 'disp': 1.0, 'dob': 1.0, 'faci': 1.0, 'hosp': 1.0, 'mrn': 1.0, 'name': 0.75, 'no': 1.0, 'pati': 1.0, 'phys': 1.0, 'prim': 0.5, 'prin': 0.5, 'summ': 1.0},
-        min_score=0.4,
+        min_score=0.6,
         max_words=5,
         context=('follow-up', 'medicines on discharge', 'patient instructions'),
         label_orders={'discharge date': 'mdy', 'discharged': 'dmy'},
@@ -160,9 +158,7 @@ def alt2_discharge_date(doc, pairs, order):
         doc,
         kind='date',
         labels=['date of discharge', 'discharge date', 'discharged'],
-        keywords={'date': 0.333, 'disc': 0.5},
-        foes={'admi': 1.0, 'atte': 1.0, 'birt': 1.0, 'code': 1.0, 'cond': 1.0, 'cons': 1.0, 'dest': 1.0, 'diag': 0.625, 'disp': 1.0, 'dob': 1.0, 'faci': 1.0, 'hosp': 1.0, 'mrn': 1.0, 'name': 0.75, 'no': 1.0, 'pati': 1.0, 'phys': 1.0, 'prim': 0.5, 'prin': 0.5, 'summ': 1.0},
-        min_score=0.6,
+        min_score=2.0,
         max_words=5,
         context=('follow-up', 'medicines on discharge', 'patient instructions'),
         label_orders={'discharge date': 'mdy', 'discharged': 'dmy'},
@@ -213,26 +209,9 @@ def alt1_facility_name(doc, pairs, order):
         doc,
         kind='string',
         labels=[],
-        min_score=2.0,
-        max_words=12,
-        trailing=('continued', 'inpatient discharge letter'),
-        no_digits=True,
-        capitalised=True,
-        max_len=10,
-        order=order,
-        pairs=pairs,
-    )
-    if found is None:
-        found = runtime.heading(doc, largest=False, rank=0)
-    return found
-
-
-def alt2_facility_name(doc, pairs, order):
-    found = runtime.field(
-        doc,
-        kind='string',
-        labels=['facility name', 'location', 'text'],
-        min_score=2.0,
+        keywords={'faci': 1.0, 'name': 0.25},
+        foes={'admi': 1.0, 'atte': 1.0, 'birt': 1.0, 'code': 1.0, 'cond': 1.0, 'cons': 1.0, 'dest': 1.0, 'diag': 0.625, 'disc': 0.5, 'disp': 1.0, 'dob': 1.0, 'hosp': 1.0, 'mrn': 1.0, 'no': 1.0, 'pati': 1.0, 'phys': 1.0, 'prim': 0.5, 'prin': 0.5, 'summ': 1.0},
+        min_score=0.6,
         max_words=12,
         trailing=('continued', 'inpatient discharge letter'),
         no_digits=True,
@@ -324,7 +303,7 @@ def alt2_discharge_disposition(doc, pairs, order):
         labels=['discharge destination', 'discharged to', 'disposition'],
         keywords={'dest': 1.0, 'disc': 0.357, 'disp': 1.0},
         foes={'admi': 1.0, 'atte': 1.0, 'birt': 1.0, 'code': 1.0, 'cond': 1.0, 'cons': 1.0, 'diag': 0.625, 'dob': 1.0, 'faci': 1.0, 'hosp': 1.0, 'mrn': 1.0, 'name': 0.75, 'no': 1.0, 'pati': 1.0, 'phys': 1.0, 'prim': 0.5, 'prin': 0.5, 'summ': 1.0},
-        min_score=0.9,
+        min_score=0.4,
         max_words=12,
         label_relations={'discharge destination': 'below', 'discharged to': 'right', 'disposition': 'colon'},
         no_digits=True,
@@ -337,30 +316,30 @@ def alt2_discharge_disposition(doc, pairs, order):
 
 def alt1_diagnoses(doc, pairs, order):
     columns = [
-        runtime.Column('description', 'string', ('comorbidity', 'condition', 'description', 'diagnosis', 'dx', 'impression', 'primary diagnosis', 'principal diagnosis', 'problem', 'reason for admission'), (('como', 1.0), ('cond', 1.0), ('desc', 1.0), ('diag', 1.0), ('dx', 1.0), ('impr', 1.0), ('prob', 1.0)), required=True),
-        runtime.Column('icd10_code', 'code', ('code', 'cpt', 'hcpcs', 'icd', 'icd-10', 'icd-10 cm code', 'icd-10-cm', 'loinc'), (('cm', 0.5), ('code', 1.0), ('cpt', 1.0), ('hcpc', 1.0), ('icd', 1.0), ('icd-', 1.0), ('icd1', 1.0), ('loin', 1.0)), system='icd10cm', required=True, shape='(?<![\\w.])([A-Z]{1}\\d{2}\\.\\d+)(?![\\w])'),
-    ]
-    return runtime.table(doc, columns, order=order, min_columns=2, sections=('code description', 'diagnoses', 'discharge summary', 'other diagnoses', 'secondary diagnoses'))
-
-
-def alt2_diagnoses(doc, pairs, order):
-    columns = [
         runtime.Column('description', 'string', ('condition', 'description', 'diagnosis'), (('cond', 1.0), ('desc', 1.0), ('diag', 1.0)), required=True),
         runtime.Column('icd10_code', 'code', ('code', 'icd-10', 'icd-10-cm'), (('code', 1.0), ('icd-', 1.0), ('icd1', 1.0)), system='icd10cm', required=True, shape='(?<![\\w.])([A-Z]{1}\\d{2}\\.\\d+)(?![\\w])'),
     ]
     return runtime.table(doc, columns, order=order, min_columns=1, sections=('code description', 'diagnoses', 'discharge summary', 'other diagnoses', 'secondary diagnoses'))
 
 
+def alt2_diagnoses(doc, pairs, order):
+    found = runtime.grid_rows(
+        doc,
+        columns={'description': {'headers': ('condition', 'description'), 'learned': 1, 'part': 'all'}, 'icd10_code': {'headers': ('code', 'cpt', 'hcpcs', 'icd', 'icd-10', 'icd-10-cm', 'icd10 code', 'loinc'), 'learned': 0, 'part': 'all'}},
+        anchor='description',
+        required=(),
+        headings=('code description', 'diagnoses', 'discharge summary', 'other diagnoses', 'secondary diagnoses'),
+    )
+    if found is not None:
+        return found
+    return runtime.section_rows(
+        doc,
+        headings=('code description', 'diagnoses', 'discharge summary', 'other diagnoses', 'secondary diagnoses'),
+        roles={'description': 'name'},
+    )
+
+
 def alt1_discharge_medications(doc, pairs, order):
-    columns = [
-        runtime.Column('drug', 'string', ('drug', 'drug name', 'medication', 'medication ordered', 'medicine', 'product', 'rx'), (('drug', 1.0), ('medi', 1.0), ('prod', 1.0), ('rx', 1.0)), required=True),
-        runtime.Column('dose', 'string', ('date of service', 'dos', 'dosage', 'dosage strength', 'dose', 'potency', 'service', 'service date', 'strength'), (('dos', 1.0), ('dosa', 0.5), ('dose', 1.0), ('pote', 1.0), ('serv', 1.0), ('stre', 1.0)), required=True),
-        runtime.Column('frequency', 'string', ('directions', 'directions for use', 'freq', 'frequency', 'how', 'how often', 'instructions', 'instructions for use', 'schedule', 'sig', 'times', 'usage'), (('dire', 1.0), ('freq', 1.0), ('how', 1.0), ('inst', 1.0), ('ofte', 1.0), ('sche', 1.0), ('sig', 1.0), ('time', 0.5), ('usag', 1.0)), required=True),
-    ]
-    return runtime.table(doc, columns, order=order, min_columns=2)
-
-
-def alt2_discharge_medications(doc, pairs, order):
     found = runtime.grid_rows(
         doc,
         columns={'dose': {'headers': ('dose', 'date of service', 'dos', 'dosage', 'dosage strength', 'potency', 'service', 'service date', 'strength'), 'learned': 1, 'part': 'all'}, 'drug': {'headers': ('medication', 'drug', 'drug name', 'medication ordered', 'medicine', 'product', 'rx'), 'learned': 1, 'part': 'all'}, 'frequency': {'headers': ('frequency', 'freq', 'how', 'how often', 'schedule', 'sig'), 'learned': 1, 'part': 'all'}},
@@ -377,6 +356,15 @@ def alt2_discharge_medications(doc, pairs, order):
     )
 
 
+def alt2_discharge_medications(doc, pairs, order):
+    columns = [
+        runtime.Column('drug', 'string', ('drug', 'medication', 'medicine'), (('drug', 1.0), ('medi', 1.0)), required=True),
+        runtime.Column('dose', 'string', ('dose', 'strength'), (('dose', 1.0), ('stre', 1.0)), required=True),
+        runtime.Column('frequency', 'string', ('directions', 'frequency', 'how often'), (('dire', 1.0), ('freq', 1.0), ('how', 1.0), ('ofte', 1.0)), required=True),
+    ]
+    return runtime.table(doc, columns, order=order, min_columns=2)
+
+
 LABELS = ('admission', 'admission date', 'admit', 'admit date', 'admitted', 'arrival', 'attending', 'attending physician', 'beneficiary', 'birth', 'birth date', 'birthdate', 'born', 'center', 'centre', 'chart', 'client', 'clinic', 'clinician', 'code', 'comorbidity', 'condition', 'consultant', 'cpt', 'date admitted', 'date discharged', 'date in', 'date of admission', 'date of birth', 'date of discharge', 'date out', 'departure', 'destination', 'diagnosis', 'discharge', 'discharge date', 'discharge destination', 'discharge disposition', 'discharge status', 'discharge summary', 'discharged', 'discharged to', 'disposition', 'dob', 'doctor', 'dr', 'dx', 'facility', 'hcpcs', 'hosp no', 'hosp reg no', 'hospital', 'hospital number', 'icd', 'icd-10', 'icd-10-cm', 'impression', 'lab', 'laboratory', 'loinc', 'md', 'medical record', 'medical record number', 'member', 'mr number', 'mrn', 'name of patient', 'patient', 'patient id', 'patient identifier', 'patient name', 'patient number', 'performing lab', 'physician', 'practitioner', 'prescriber', 'primary diagnosis', 'principal diagnosis', 'problem', 'provider', 'pt', 'pt name', 'reason for admission', 'record no', 'record number', 'reg no', 'registration number', 'resident', 'responsible', 'responsible clinician', 'separation', 'treating physician', 'unit number', 'urn')
 
 
@@ -390,7 +378,7 @@ def extract(doc):
         'admission_date': [alt1_admission_date(doc, pairs, order), alt2_admission_date(doc, pairs, order)],
         'discharge_date': [alt1_discharge_date(doc, pairs, order), alt2_discharge_date(doc, pairs, order)],
         'attending_physician': [alt1_attending_physician(doc, pairs, order), alt2_attending_physician(doc, pairs, order)],
-        'facility_name': [alt1_facility_name(doc, pairs, order), alt2_facility_name(doc, pairs, order)],
+        'facility_name': [alt1_facility_name(doc, pairs, order)],
         'primary_diagnosis': [alt1_primary_diagnosis(doc, pairs, order), alt2_primary_diagnosis(doc, pairs, order)],
         'primary_diagnosis_code': [alt1_primary_diagnosis_code(doc, pairs, order)],
         'discharge_disposition': [alt1_discharge_disposition(doc, pairs, order), alt2_discharge_disposition(doc, pairs, order)],

@@ -12,9 +12,7 @@ def alt1_patient_name(doc, pairs, order):
         doc,
         kind='person_name',
         labels=['patient', 'patient name'],
-        keywords={'name': 0.75, 'pati': 0.714},
-        foes={'auth': 1.0, 'birt': 1.0, 'clin': 0.5, 'coll': 1.0, 'dob': 1.0, 'hosp': 1.0, 'id': 1.0, 'lab': 1.0, 'mrn': 1.0, 'npi': 1.0, 'numb': 1.0, 'orde': 0.75, 'phys': 0.667, 'prov': 1.0, 'repo': 1.0, 'requ': 1.0},
-        min_score=0.6,
+        min_score=2.0,
         max_words=5,
         label_relations={'patient name': 'right'},
         no_digits=True,
@@ -30,7 +28,7 @@ def alt2_patient_name(doc, pairs, order):
         labels=['patient', 'patient name'],
         keywords={'name': 0.75, 'pati': 0.714},
         foes={'auth': 1.0, 'birt': 1.0, 'clin': 0.5, 'coll': 1.0, 'dob': 1.0, 'hosp': 1.0, 'id': 1.0, 'lab': 1.0, 'mrn': 1.0, 'npi': 1.0, 'numb': 1.0, 'orde': 0.75, 'phys': 0.667, 'prov': 1.0, 'repo': 1.0, 'requ': 1.0},
-        min_score=0.4,
+        min_score=0.6,
         max_words=5,
         label_relations={'patient name': 'right'},
         no_digits=True,
@@ -107,9 +105,7 @@ def alt1_collection_date(doc, pairs, order):
         doc,
         kind='date',
         labels=['collected', 'date collected'],
-        keywords={'coll': 1.0, 'date': 0.273},
-        foes={'auth': 1.0, 'birt': 1.0, 'clin': 0.5, 'dob': 1.0, 'hosp': 1.0, 'id': 1.0, 'lab': 1.0, 'mrn': 1.0, 'name': 0.75, 'npi': 1.0, 'numb': 1.0, 'orde': 0.75, 'pati': 0.714, 'phys': 0.667, 'prov': 1.0, 'repo': 1.0, 'requ': 1.0},
-        min_score=0.6,
+        min_score=2.0,
         max_words=5,
         label_orders={'collected': 'mdy', 'date collected': 'dmy'},
         label_relations={'date collected': 'below'},
@@ -125,7 +121,7 @@ def alt2_collection_date(doc, pairs, order):
         labels=['collected', 'date collected'],
         keywords={'coll': 1.0, 'date': 0.273},
         foes={'auth': 1.0, 'birt': 1.0, 'clin': 0.5, 'dob': 1.0, 'hosp': 1.0, 'id': 1.0, 'lab': 1.0, 'mrn': 1.0, 'name': 0.75, 'npi': 1.0, 'numb': 1.0, 'orde': 0.75, 'pati': 0.714, 'phys': 0.667, 'prov': 1.0, 'repo': 1.0, 'requ': 1.0},
-        min_score=0.4,
+        min_score=0.6,
         max_words=5,
         label_orders={'collected': 'mdy', 'date collected': 'dmy'},
         label_relations={'date collected': 'below'},
@@ -186,10 +182,10 @@ def alt2_ordering_provider(doc, pairs, order):
     return runtime.field(
         doc,
         kind='person_name',
-        labels=['ordering physician', 'ordering provider', 'physician', 'provider', 'requesting clinician'],
+        labels=['ordering physician', 'physician', 'requesting clinician'],
         keywords={'clin': 0.5, 'orde': 0.75, 'phys': 0.667, 'prov': 1.0, 'requ': 1.0},
         foes={'auth': 1.0, 'birt': 1.0, 'coll': 1.0, 'dob': 1.0, 'hosp': 1.0, 'id': 1.0, 'lab': 1.0, 'mrn': 1.0, 'name': 0.75, 'npi': 1.0, 'numb': 1.0, 'pati': 0.714, 'repo': 1.0},
-        min_score=0.4,
+        min_score=0.6,
         max_words=5,
         label_relations={'ordering physician': 'right', 'physician': 'colon', 'requesting clinician': 'below'},
         no_digits=True,
@@ -199,11 +195,12 @@ def alt2_ordering_provider(doc, pairs, order):
 
 
 def alt1_ordering_npi(doc, pairs, order):
-    found = runtime.field(
+    return runtime.field(
         doc,
         kind='code',
         labels=['clinician npi', 'npi', 'physician npi'],
-        keywords={'clin': 0.5, 'npi': 1.0, 'orde': 0.25, 'phys': 0.333},
+        lex_labels=['attending', 'center', 'centre', 'clinic', 'clinician', 'consultant', 'doctor', 'dr', 'facility', 'hospital', 'lab', 'laboratory', 'md', 'national provider identifier', 'ordered', 'ordering', 'performing lab', 'practitioner', 'prescriber', 'provider', 'referred', 'referring', 'requested', 'requesting', 'responsible', 'responsible clinician', 'treating physician'],
+        keywords={'atte': 0.8, 'cent': 0.8, 'clin': 0.5, 'cons': 0.8, 'doct': 0.8, 'dr': 0.8, 'faci': 0.8, 'labo': 0.8, 'md': 0.8, 'npi': 1.0, 'orde': 0.25, 'phys': 0.333, 'prac': 0.8, 'pres': 0.8, 'refe': 0.8, 'resp': 0.8},
         foes={'auth': 1.0, 'birt': 1.0, 'coll': 1.0, 'dob': 1.0, 'hosp': 1.0, 'id': 1.0, 'lab': 1.0, 'mrn': 1.0, 'name': 0.75, 'numb': 1.0, 'pati': 0.714, 'prov': 1.0, 'repo': 1.0, 'requ': 1.0},
         system='npi',
         min_score=0.6,
@@ -213,9 +210,6 @@ def alt1_ordering_npi(doc, pairs, order):
         order=order,
         pairs=pairs,
     )
-    if found is None:
-        found = runtime.search(doc, '(?<![\\w.])(\\d{10})(?![\\w])', kind='code', order=order)
-    return found
 
 
 def alt2_ordering_npi(doc, pairs, order):
@@ -223,8 +217,10 @@ def alt2_ordering_npi(doc, pairs, order):
         doc,
         kind='code',
         labels=['clinician npi', 'npi', 'physician npi'],
+        keywords={'clin': 0.5, 'npi': 1.0, 'orde': 0.25, 'phys': 0.333},
+        foes={'auth': 1.0, 'birt': 1.0, 'coll': 1.0, 'dob': 1.0, 'hosp': 1.0, 'id': 1.0, 'lab': 1.0, 'mrn': 1.0, 'name': 0.75, 'numb': 1.0, 'pati': 0.714, 'prov': 1.0, 'repo': 1.0, 'requ': 1.0},
         system='npi',
-        min_score=2.0,
+        min_score=0.6,
         max_words=3,
         context=('results',),
         label_relations={'clinician npi': 'below', 'npi': 'colon', 'physician npi': 'right'},
@@ -281,6 +277,23 @@ def alt2_lab_name(doc, pairs, order):
 
 
 def alt1_results(doc, pairs, order):
+    found = runtime.grid_rows(
+        doc,
+        columns={'flag': {'headers': ('flag', 'abn', 'abnormal', 'indicator'), 'learned': 1, 'part': 'all'}, 'loinc': {'headers': ('loinc', 'code', 'cpt', 'hcpcs', 'icd', 'icd-10', 'icd-10-cm'), 'learned': 1, 'part': 'all'}, 'reference_range': {'headers': ('reference range', 'expected', 'interval', 'normal', 'normal range', 'range', 'ref', 'ref range', 'reference', 'standard range'), 'learned': 1, 'part': 'all'}, 'test_name': {'headers': ('test', 'analyte', 'assay', 'component', 'exam', 'investigation', 'test name'), 'learned': 1, 'part': 'all'}, 'unit': {'headers': ('units', 'unit', 'uom'), 'learned': 1, 'part': 'all', 'within': ('value', 'rest')}, 'value': {'headers': ('result', 'finding', 'observed', 'result value', 'value', 'your value'), 'learned': 1, 'part': 'all'}},
+        anchor='test_name',
+        required=('value',),
+        headings=('clinical biochemistry and haematology', 'cumulative results report', 'results'),
+    )
+    if found is not None:
+        return found
+    return runtime.section_rows(
+        doc,
+        headings=('clinical biochemistry and haematology', 'cumulative results report', 'results'),
+        roles={'test_name': 'name', 'unit': 'unit', 'value': 'value'},
+    )
+
+
+def alt2_results(doc, pairs, order):
     columns = [
         runtime.Column('test_name', 'string', ('analyte', 'test', 'test name'), (('anal', 1.0), ('name', 1.0), ('test', 1.0)), required=True),
         runtime.Column('loinc', 'code', ('loinc', 'loinc code'), (('code', 1.0), ('loin', 1.0)), system='loinc', required=True, shape='(?<![\\w.])(\\d+\\-\\d{1})(?![\\w])'),
@@ -289,19 +302,7 @@ def alt1_results(doc, pairs, order):
         runtime.Column('reference_range', 'string', ('ref range', 'reference interval', 'reference range'), (('inte', 1.0), ('rang', 1.0), ('ref', 1.0), ('refe', 1.0)), required=True),
         runtime.Column('flag', 'string', ('flag',), (('flag', 1.0),)),
     ]
-    return runtime.table(doc, columns, order=order, min_columns=2)
-
-
-def alt2_results(doc, pairs, order):
-    columns = [
-        runtime.Column('test_name', 'string', ('analyte', 'analytes', 'assay', 'component', 'exam', 'investigation', 'test', 'test name'), (('anal', 1.0), ('assa', 1.0), ('comp', 1.0), ('exam', 1.0), ('inve', 1.0), ('name', 1.0), ('test', 1.0)), required=True),
-        runtime.Column('loinc', 'code', ('code', 'cpt', 'hcpcs', 'icd', 'icd-10', 'icd-10-cm', 'loinc', 'loinc code', 'loinc codes', 'lonc code'), (('code', 1.0), ('cpt', 1.0), ('hcpc', 1.0), ('icd', 1.0), ('icd-', 1.0), ('loin', 1.0), ('lonc', 0.5)), system='loinc', required=True, shape='(?<![\\w.])(\\d+\\-\\d{1})(?![\\w])'),
-        runtime.Column('value', 'string', ('authorised', 'authorized', 'date reported', 'finding', 'observed', 'released', 'report date', 'reported', 'result', 'result date', 'result value', 'resulted', 'results', 'value', 'verified', 'your value'), (('auth', 1.0), ('find', 1.0), ('obse', 1.0), ('rele', 1.0), ('repo', 1.0), ('resu', 1.0), ('valu', 1.0), ('veri', 1.0)), required=True),
-        runtime.Column('unit', 'string', ('unit', 'units', 'uom'), (('unit', 1.0), ('uom', 1.0))),
-        runtime.Column('reference_range', 'string', ('expected', 'interval', 'normal', 'normal range', 'range', 'ref', 'ref interval', 'ref range', 'reference', 'reference interval', 'reference range', 'refill', 'refills', 'refills allowed', 'refills authorized', 'repeat', 'repeats', 'rpt', 'standard range'), (('expe', 1.0), ('inte', 1.0), ('norm', 1.0), ('rang', 1.0), ('ref', 1.0), ('refe', 1.0), ('refi', 1.0), ('repe', 1.0), ('rpt', 1.0)), required=True),
-        runtime.Column('flag', 'string', ('abn', 'abnormal', 'abnormal flag', 'flag', 'indicator'), (('abn', 1.0), ('abno', 0.5), ('flag', 1.0), ('indi', 1.0))),
-    ]
-    return runtime.table(doc, columns, order=order, min_columns=2)
+    return runtime.table(doc, columns, order=order, min_columns=1)
 
 
 LABELS = ('attending', 'authorised', 'authorized', 'beneficiary', 'birth', 'birth date', 'birthdate', 'born', 'center', 'centre', 'chart', 'client', 'clinic', 'clinician', 'clinician npi', 'collected', 'collection', 'collection date', 'consultant', 'date authorised', 'date collected', 'date of birth', 'date reported', 'dob', 'doctor', 'dr', 'drawn', 'facility', 'hosp no', 'hosp reg no', 'hospital', 'hospital number', 'lab', 'laboratory', 'md', 'medical record', 'medical record number', 'member', 'mr number', 'mrn', 'name of patient', 'national provider identifier', 'npi', 'ordered', 'ordering', 'ordering physician', 'patient', 'patient id', 'patient identifier', 'patient name', 'patient number', 'performing lab', 'physician', 'physician npi', 'practitioner', 'prescriber', 'provider', 'pt', 'pt name', 'record no', 'record number', 'referred', 'referring', 'reg no', 'registration number', 'released', 'report date', 'reported', 'requested', 'requesting', 'requesting clinician', 'resident', 'responsible', 'responsible clinician', 'result date', 'resulted', 'sampled', 'specimen', 'st aldric university hospital', 'treating physician', 'unit number', 'urn', 'verified')
