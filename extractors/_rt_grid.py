@@ -13,7 +13,7 @@ from pipeline.document import BBox, Document, Grid, GridCell
 
 from extractors._rt_rows import (
     _page_median_height, _repeated_lines, _same_style, distinct_rows, heading_style, is_heading_line, names_section, row_name,
-    says_none, unit_text,
+    _GLUED_UNIT, glued_measure, says_none, unit_text,
 )
 from extractors._rt_textgrid import LABELLED as _LABELLED, document_text_grids, header_words
 from extractors._rt_units import snap_unit_columns, without_speck
@@ -23,9 +23,6 @@ from extractors._rt_cells import centre_inside
 GRID_PARTS = ("all", "num", "rest")
 MAX_NAME_WORDS = 30  # a row's name is a phrase; a cell holding more words is a layout box
 _LEAD_NUMBER = re.compile(r"^([<>≤≥=~]{0,2}\s?[-+]?\d[\d,]*(?:\.\d+)?(?:/\d[\d,]*(?:\.\d+)?)?)(?:\s+|$)(.*)$")
-# a number with its unit printed against it (`50mg/dl`, `5.0[ph]`): split only when a unit follows
-# (never an ordinal, `1st`, or a multiplier, `5x10^9/L`)
-_GLUED_UNIT = re.compile(r"^([<>≤≥=~]{0,2}\s?[-+]?\d[\d,]*(?:\.\d+)?)(?=[A-Za-zµ%\[])(?!(?:st|nd|rd|th)\b|[xX×])(\S+(?:\s.*)?)$")
 
 
 def cell_part(text: str, part: str) -> str | None:
@@ -40,8 +37,7 @@ def cell_part(text: str, part: str) -> str | None:
         return text or None
     m = _LEAD_NUMBER.match(without_speck(text))
     if m is None:
-        g = _GLUED_UNIT.match(text)
-        m = g if g is not None and unit_text(g.group(2)) else None
+        m = glued_measure(text)
     if part == "num":
         return m.group(1).replace(" ", "") if m else text
     rest = m.group(2).strip() if m else ""

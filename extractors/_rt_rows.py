@@ -320,6 +320,16 @@ _UNIT_WORD = re.compile(r"^[a-zµμ]{2,12}$")
 _BRACKETED_UNIT = re.compile(r"^\(([^()\s]*[/*^][^()\s]*)\)$")
 _JOINING_WORDS = frozenset({"of", "in", "by", "for", "and", "the", "to", "with", "on", "at", "per", "&", "-"})
 _NUMBER = re.compile(r"^[<>]?[-+]?\d+(?:\.\d+)?(?:/\d+(?:\.\d+)?)?$")
+# a number with its unit printed against it (`50mg/dl`, `5.0[ph]`): split only when a unit follows
+# (never an ordinal, `1st`, or a multiplier, `5x10^9/L`)
+_GLUED_UNIT = re.compile(r"^([<>≤≥=~]{0,2}\s?[-+]?\d[\d,]*(?:\.\d+)?)(?=[A-Za-zµ%\[])(?!(?:st|nd|rd|th)\b|[xX×])(\S+(?:\s.*)?)$")
+
+
+def glued_measure(text: str) -> re.Match | None:
+    """`10ng/mL` read as number (group 1) and what follows it (group 2), when that starts with a
+    unit: a cell printed, or read by OCR, without the space between them. None otherwise."""
+    m = _GLUED_UNIT.match(text)
+    return m if m is not None and unit_text(m.group(2)) else None
 
 
 _ENUMERATOR = re.compile(r"^(?:\d{1,3}[.)]|[•·▪◦‣*-]|#\d{1,3})\s+(?=\S*[A-Za-z])")
@@ -642,7 +652,8 @@ def _value_row(line: Line, page: int, roles: dict[str, str], carry: str, value_x
     """Split `name value unit` the way the samples print it (`135 mmol/L` is value and unit):
     the row, the left edge of its value cell, and whether the value is a number.
 
-    The value is the first number standing alone in a cell after the first cell; the name is
+    The value is the first number standing alone in a cell after the first cell (or with its
+    unit printed against it in a later cell, `10ng/mL`); the name is
     the nearest cell before it that is not a date (or, when the value opens the line, the
     wrapped name carried from the lines above). Failing that, a cell starting at `value_x` (the
     value column the numbers showed) is a text value, and a cell printing name, number and unit
@@ -655,7 +666,7 @@ def _value_row(line: Line, page: int, roles: dict[str, str], carry: str, value_x
         return {col: values.get(role) for col, role in roles.items()}
 
     for ci, cell in enumerate(cells):
-        m = _ROW_VALUE.match(without_speck(cell.text))
+        m = _ROW_VALUE.match(without_speck(cell.text)) or (glued_measure(collapse(cell.text)) if ci else None)
         if m is None or _LEADING_DATE.match(cell.text + " "):
             continue  # no number, or a date
         names = [c.text for c in cells[:ci] if not _LEADING_DATE.match(c.text + " ")]

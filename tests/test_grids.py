@@ -152,6 +152,22 @@ def test_section_rows_read_a_value_whose_unit_ocr_joined_with_a_speck():
         {"vital": "Height", "value": "177", "unit": "cm"}, {"vital": "Weight", "value": "88", "unit": "kg"}]
 
 
+def test_section_rows_read_a_value_with_its_unit_printed_against_it():
+    """`10ng/mL` (OCR lost the space, or the page printed none) is value and unit; an ordinal or
+    a multiplier is no such cell, and a name cell opening with a number stays a name."""
+    words = _line_words("RESULTS", 40, 14.0)
+    for top, name, value in ((70.0, "Everolimus Blood", "10ng/mL"), (84.0, "HGB", "10.2 g/dL"),
+                             (98.0, "25OH Vitamin D", "30 ng/mL")):
+        words += _line_words(name, top)
+        words += [Word(w.text, w.x0 + 200, w.top, w.x1 + 200, w.bottom) for w in _line_words(value, top)]
+    ws = tuple(words)
+    doc = _doc(Page(1, 612, 792, "text-layer", ws, group_lines(ws), ()))
+    found = runtime.section_rows(doc, headings=("results",), roles={"test": "name", "value": "value", "unit": "unit"})
+    assert [{c: (v.value if v else None) for c, v in r.items()} for r in found.value] == [
+        {"test": "Everolimus Blood", "value": "10", "unit": "ng/mL"}, {"test": "HGB", "value": "10.2", "unit": "g/dL"},
+        {"test": "25OH Vitamin D", "value": "30", "unit": "ng/mL"}]
+
+
 def _line_words(text: str, top: float, size: float = 10.0, x: float = 50.0, conf: float = 1.0) -> list[Word]:
     """Words of one printed line from `x` (`conf` under 1: as OCR returns them)."""
     out = []

@@ -106,6 +106,24 @@ def test_a_scanned_table_page_is_turned_the_right_way():
     assert any(t.startswith("Blood Pressure Diastolic 88 mm[Hg]") for t in lines)
 
 
+def test_a_scanned_results_list_reads_a_value_ocr_glued_to_its_unit():
+    """FollowMyHealth's results list scanned (light damage): Tesseract reads `10 ng/mL` as one
+    word, `10ng/mL`; the row is still read, its value and unit apart."""
+    from pathlib import Path
+
+    from extractors import runtime
+    from pipeline.ingest.single import ingest
+
+    src = Path(__file__).parent / "fixtures" / "ccda" / "followmyhealth_marshall_scan_p3.pdf"
+    doc = ingest(src, profile="clean_hires", cache_dir=None)
+    assert doc.pages[0].source == "ocr"
+    assert any(w.text.startswith("10ng/") for w in doc.pages[0].words)  # what makes the case
+    found = runtime.section_rows(doc, headings=("results",), roles={"test": "name", "value": "value", "unit": "unit"})
+    rows = [{c: (v.value if v else None) for c, v in r.items()} for r in found.value]
+    assert {"test": "Everolimus Blood", "value": "10", "unit": "ng/mL"} in rows
+    assert {"test": "HGB", "value": "10.2", "unit": "g/dL"} in rows
+
+
 def test_holes_and_borders_removed_text_kept():
     a = _text_page(["Patient Name"], size=(1100, 1400))
     cv2.circle(a, (60, 700), 25, 0, -1)        # punch hole in the margin
