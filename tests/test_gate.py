@@ -95,10 +95,18 @@ def test_disagreeing_candidates_abstain(rx):
     assessment = gate_document(g, lambda _doc: alt(other), doc, fields)
     item = next(i for i in assessment.items if i.field == "patient_name")
     assert item.code is GateCode.CANDIDATES_DISAGREE and item.action == "review"
-    # the calibrator says how often contradicted values were right at compile time: lower than
-    # an agreed value's, and the required field abstains whatever its threshold
-    assert assessment.confidence["patient_name"] < agreeing.confidence["patient_name"]
+    # the required field abstains whatever its threshold
     assert assessment.review
+    # a contradicted value scores its own bucket's record, never an agreed value's: under it
+    # before calibration, and the doc type's calibrator (monotone) never lifts it above; where
+    # the calibrator's folds told scores apart no better than the base rate, its flat step
+    # gives both the same probability, and the action above is what keeps the value out
+    raw = copy.deepcopy(g)
+    raw.calibrator = None
+    raw_agreeing = gate_document(raw, alt, doc, _fields(ext, doc)).confidence["patient_name"]
+    raw_contradicted = gate_document(raw, lambda _doc: alt(other), doc, fields).confidence["patient_name"]
+    assert raw_contradicted < raw_agreeing
+    assert assessment.confidence["patient_name"] <= agreeing.confidence["patient_name"]
 
 
 def test_seen_layout_record_counts_only_for_documents_of_that_layout(rx):
