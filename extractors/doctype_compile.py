@@ -171,9 +171,10 @@ def _field_reliability(header: str, schema: Schema, fields: dict[str, FieldResul
                        by_key: dict[tuple[str, str], FieldCandidate], docs: dict[str, Document],
                        goldens: dict[str, dict], plan: Plan, points: list[tuple[float, int]] | None = None) -> str | None:
     """Pick each winner's runner-ups (at most `reliability.RUNNER_UPS`, as many as the static
-    limits allow in one module: `reliability.trim_runner_ups`), measure the winner's held-out reliability with them (stored on
-    its FieldResult), add every field's out-of-fold (raw score, right) pairs to `points` (the
-    calibrator's training data) and return the alternates module's source (None when it cannot pass)."""
+    limits allow in one module: `reliability.trim_runner_ups`), measure the winner's held-out
+    reliability with them (stored on its FieldResult), add every field's out-of-fold (raw score,
+    right) pairs to `points` (the calibrator's training data) and return the alternates module's
+    source (None when it cannot pass)."""
     from extractors.validation.security import check_security
     from extractors.validation.static import check_static
 

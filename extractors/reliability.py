@@ -173,12 +173,10 @@ def pick_runner_ups(winner_key: str, scores: dict[str, float], sources: dict[str
     picked: list[str] = []
     for distinct_only in (bool(read), False):
         for key in ranked:
-            src = sources[key].strip()
             if len(picked) == RUNNER_UPS:
                 return picked
-            if key in picked or src in seen:
-                continue
-            if distinct_only and key in outputs and outputs[key] in read:
+            src = sources[key].strip()
+            if key in picked or src in seen or (distinct_only and outputs.get(key) in read):
                 continue
             seen.add(src)
             if read and key in outputs:
