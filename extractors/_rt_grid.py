@@ -66,6 +66,21 @@ def _grid_cell(row, j: int):
     return None
 
 
+def _value_cell(row, j: int, head: tuple[str, ...]):
+    """The cell at grid column j, or the cell spanning it from the left unless that cell spans
+    two or more headed columns past its own: a panel row's code spread over `Code System | Date |
+    Result | ...` (`CBC | 58410-2`) is no result; a value spread over `Value | Unit` still is."""
+    for k in range(min(j, len(row) - 1), -1, -1):
+        if row[k] is None:
+            continue
+        if k < j:
+            end = next((m for m in range(k + 1, len(row)) if row[m] is not None), len(row))
+            if sum(1 for m in range(k + 1, min(end, len(head))) if head[m]) >= 2:
+                return None
+        return row[k]
+    return None
+
+
 def _header_score(text: str, phrases: tuple[str, ...], learned: int, scanned: bool = False) -> int:
     """3 for a learned header printed as is, 2 for a lexicon wording, 1 for a header that holds
     one of them as whole words (`Medication Name`), 0 otherwise. A `scanned` header is also
@@ -492,8 +507,12 @@ def _grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required
                 if _filled(grid.rows[r]) >= 2:
                     break  # the first row of several cells is the header row, or there is none
                 cap = next((c for c in grid.rows[r] if c is not None and c.words), None)
-                if cap is not None and not _names_heads(cap.text, heads):
-                    generic = False  # `PATIENT OPEN ORDERS` over `Code | Description` in a medications section
+                if cap is not None:
+                    # the caption nearest the header says whose list it is: `PATIENT OPEN ORDERS`
+                    # over `Code | Description` in a medications section is not the medications;
+                    # `IMMUNIZATIONS ...` then `RESULTS` over `Description | Code` (one frame around
+                    # several sections) is the results
+                    generic = in_section and _names_heads(cap.text, heads)
                 captions += 1
                 if captions > max_header_row and not in_section:
                     break  # outside a known section, a table's caption is short
@@ -532,7 +551,7 @@ def _grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required
                         got[name] = None
                         continue
                     j, part = mapping[name]
-                    cell = _grid_cell(row, j)
+                    cell = _value_cell(row, j, active_head) if name != anchor else _grid_cell(row, j)
                     if name != anchor and cell is not None and cell is _grid_cell(row, mapping[anchor][0]):
                         cell = None  # a panel row's name spans the row: it has no value of its own
                     v = cell_part(_cell_text(cell), part) if cell is not None else None

@@ -129,3 +129,18 @@ def test_a_footnote_mark_on_a_scan_goes_though_ocr_reads_it_differently(tmp_path
     names = [r["test_name"].value for r in found.value]
     assert "SPEC GRAV" in names and "Appearance Ur" in names
     assert sum(1 for n in names if n[:1] in "1lI") <= 1, names
+
+
+def test_the_caption_nearest_a_generic_header_says_whose_list_it_is():
+    # one frame holds `IMMUNIZATIONS ...`, then `RESULTS`, then `Description | Code | ... | Result`:
+    # the nearer caption names the results section, so `Description` is the test's column
+    rows = _results("intellichart_results_p3.pdf")
+    assert {"test_name": "HGB", "value": "10.2", "unit": "g/dL"} in rows
+    assert {"test_name": "Color of Urine", "value": "YELLOW", "unit": None} in rows
+
+
+def test_a_panel_rows_code_spread_over_the_columns_is_no_result():
+    # `CBC | 58410-2` with the code's cell spanning `Code System | Date | Result | ...`
+    rows = _results("intellichart_results_p3.pdf")
+    assert not any(r["test_name"] in ("CBC", "Urinalysis (procedure)") for r in rows)
+    assert all(r["value"] != "58410-2" for r in rows)
