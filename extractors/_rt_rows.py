@@ -657,7 +657,7 @@ def _value_row(line: Line, page: int, roles: dict[str, str], carry: str, value_x
     the nearest cell before it that is not a date (or, when the value opens the line, the
     wrapped name carried from the lines above). Failing that, a cell starting at `value_x` (the
     value column the numbers showed) is a text value, and a cell printing name, number and unit
-    in one (`Heart Rate 80 /min`) is split.
+    in one (`Heart Rate 80 /min`) is split when what follows the number is a unit or a bracket.
     """
     cells = split_cells(line, page, 0)
 
@@ -691,9 +691,10 @@ def _value_row(line: Line, page: int, roles: dict[str, str], carry: str, value_x
         if k is None or k == 0 or any(ch.isdigit() or ch == ":" for w in words[:k] for ch in w):
             continue  # no number after a name, or a `Label: value` line
         name = row_name(collapse(" ".join(words[:k])))
-        if not re.search(r"[A-Za-z]", name):
-            continue
-        return row(name, words[k], unit_text(" ".join(words[k + 1:]))), None, True
+        rest = " ".join(words[k + 1:])
+        if not re.search(r"[A-Za-z]", name) or (rest and rest[0] not in "([" and unit_text(words[k + 1]) is None):
+            continue  # a number inside text (`Place Beaverton, Oregon 97006 tel:+1-`), not a measurement
+        return row(name, words[k], unit_text(rest)), None, True
     return None
 
 

@@ -144,3 +144,14 @@ def test_a_panel_rows_code_spread_over_the_columns_is_no_result():
     rows = _results("intellichart_results_p3.pdf")
     assert not any(r["test_name"] in ("CBC", "Urinalysis (procedure)") for r in rows)
     assert all(r["value"] != "58410-2" for r in rows)
+
+
+def test_a_number_inside_an_address_line_is_no_measurement():
+    # `Laboratory: Value Labs 2474 Rocky / Place Beaverton, Oregon 97006 tel:+1-` under the panel's
+    # name: the ZIP code is followed by text that is no unit, so the line is no result row
+    doc = ingest(FIX / "followmyhealth_newman_results_p5.pdf", cache_dir=None)
+    found = runtime.section_rows(doc, headings=("results",), roles={"test_name": "name", "value": "value", "unit": "unit"})
+    rows = [{c: (v.value if v else None) for c, v in r.items()} for r in found.value]
+    assert {"test_name": "Urine Glucose", "value": "50", "unit": "mg/dL"} in rows
+    assert {"test_name": "Urine pH", "value": "5.0", "unit": "[pH]"} in rows
+    assert all(r["value"] != "97006" for r in rows)
