@@ -16,7 +16,7 @@ from extractors._rt_rows import (
     _GLUED_UNIT, glued_measure, says_none, unit_text,
 )
 from extractors._rt_textgrid import LABELLED as _LABELLED, document_text_grids, header_words
-from extractors._rt_units import snap_unit_columns, without_speck
+from extractors._rt_units import known_unit, snap_unit_columns, without_speck
 from extractors._rt_values import OCR_TO_DIGIT, Found, collapse, label_key, label_keys, mend_ocr_text, norm_phrase
 from extractors._rt_cells import centre_inside
 
@@ -79,6 +79,15 @@ def _value_cell(row, j: int, head: tuple[str, ...]):
                 return None
         return row[k]
     return None
+
+
+def _unit_line(cell: GridCell) -> tuple[Found, GridCell] | None:
+    """A name cell whose last line is a lone known unit (`Protein [Mass/volume] in Urine` over
+    `mg/dL`): the unit (page 0: the caller places it), and the cell without that line."""
+    lines = cell.lines
+    if len(lines) < 2 or (unit := known_unit(lines[-1].text)) is None:
+        return None
+    return Found(unit, 0, lines[-1].bbox, lines[-1].text, 1.0), replace(cell, words=tuple(w for ln in lines[:-1] for w in ln.words))
 
 
 def _header_score(text: str, phrases: tuple[str, ...], learned: int, scanned: bool = False) -> int:
@@ -158,7 +167,9 @@ def _map_header(row, columns: dict[str, dict], anchor: str, in_section: bool = F
         if best[0] > 0:
             found[name] = (best[2], spec.get("part", "all"))
             used.add(best[2])
-    if in_section and body:
+    if body and (in_section or anchor in found):
+        # under a caption of its own (`LABORATORY INFORMATION`), a table whose name column
+        # the lexicon names still places its value column by content (`Component | Quantity`)
         _by_content(found, cells, columns, anchor, body)
     if anchor not in found:
         return None
@@ -480,6 +491,8 @@ def _grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required
     active: tuple[dict[str, tuple[int, str]], int, str, dict[str, float]] | None = None
     active_head: tuple[str, ...] = ()  # the header row's cell texts of the table read last
     heads = frozenset(norm_phrase(h) for h in headings if norm_phrase(h))
+    # the column read from the rest of another's cell (`10 mg/dL`): the table's unit
+    unit_col = next((n for n, spec in columns.items() if (spec.get("within") or ("", ""))[1] == "rest"), None)
     for page in doc.pages if readings != "transposed" else ():
         tabled = False  # a grid of several columns already read on this page
         for gi, grid in enumerate(page.tables):
@@ -497,7 +510,7 @@ def _grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required
             captions = 0
             generic = in_section  # a generic name header (`Description`) under no caption of another list
             for r in range(len(grid.rows)):
-                mapping = _map_header(grid.rows[r], columns, anchor, generic, () if frame or not generic else grid.rows[r + 1:])
+                mapping = _map_header(grid.rows[r], columns, anchor, generic, () if frame or not in_section else grid.rows[r + 1:])
                 split = _split_span(grid, r) if mapping is None else None
                 if split is not None and (mapping := _map_header(split, columns, anchor, generic)) is not None:
                     grid = replace(grid, rows=(*grid.rows[:r], split, *grid.rows[r + 1:]))
@@ -546,6 +559,7 @@ def _grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required
                     # block; the section's own caption (`LABORATORY RESULTS`) or a labelled one inside the
                     # list (`ORDER 600: EVEROLIMUS`, `Result Comment: Final`) goes on
                 got: dict[str, Found | None] = {}
+                unit_line: Found | None = None
                 for name in columns:
                     if name not in mapping:
                         got[name] = None
@@ -554,12 +568,16 @@ def _grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required
                     cell = _value_cell(row, j, active_head) if name != anchor else _grid_cell(row, j)
                     if name != anchor and cell is not None and cell is _grid_cell(row, mapping[anchor][0]):
                         cell = None  # a panel row's name spans the row: it has no value of its own
+                    if name == anchor and unit_col is not None and cell is not None and (split := _unit_line(cell)) is not None:
+                        unit_line, cell = split
                     v = cell_part(_cell_text(cell), part) if cell is not None else None
                     if v is not None and name == anchor:
                         v = _without_echo(row_name(v), row, cell)
                         if says_none(v) or len(v.split()) > MAX_NAME_WORDS:
                             v = None  # `No known Medications`; a box holding whole sections is no name
                     got[name] = Found(v, page.number, cell.bbox, v, 1.0) if v else None
+                if unit_line is not None and unit_col is not None and got.get(unit_col) is None:
+                    got[unit_col] = replace(unit_line, page=page.number)  # the unit printed under the name
                 if got.get(anchor) is None or any(got.get(c) is None for c in req if c in mapping):
                     continue
                 rows.append(got)

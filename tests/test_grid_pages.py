@@ -155,3 +155,13 @@ def test_a_number_inside_an_address_line_is_no_measurement():
     assert {"test_name": "Urine Glucose", "value": "50", "unit": "mg/dL"} in rows
     assert {"test_name": "Urine pH", "value": "5.0", "unit": "[pH]"} in rows
     assert all(r["value"] != "97006" for r in rows)
+
+
+def test_a_named_list_under_captions_of_its_own_places_its_value_column_by_content():
+    # `LAB RESULTS` / `LABORATORY INFORMATION` / `Chemistries and drug levels` over
+    # `Group | Component | Quantity | Performed`: no lexicon names `Quantity`, the values place it;
+    # a unit printed on its own line under the name (`... by Test strip` / `mg/dL`) is the unit
+    rows = _results("navigating_cancer_results_p4.pdf")
+    assert {"test_name": "Color of Urine", "value": "YELLOW", "unit": None} in rows
+    assert {"test_name": "Glucose [Mass/volume] in Urine by Test strip", "value": "50", "unit": "mg/dL"} in rows
+    assert {"test_name": "Specific gravity of Urine by Test strip", "value": "1.015", "unit": None} in rows
