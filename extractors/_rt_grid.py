@@ -375,9 +375,10 @@ def _reads_as(grid: Grid, columns: dict[str, dict], anchor: str, required: tuple
               max_rows: int = 3) -> bool:
     """Whether one of the grid's first rows is a header naming the field's anchor, its required
     columns and at least one other by their own wordings (no generic `Name`): a single column
-    name (`Diagnosis` in an encounters table) is too little to say whose table it is."""
-    for row in grid.rows[:max_rows]:
-        mapping = _map_header(row, columns, anchor)
+    name (`Diagnosis` in an encounters table) is too little to say whose table it is. Under a
+    named anchor, the value column may be placed by what it prints (`Component | Quantity`)."""
+    for r, row in enumerate(grid.rows[:max_rows]):
+        mapping = _map_header(row, columns, anchor, body=grid.rows[r + 1:])
         if mapping is not None:
             own = {c for c, (j, _) in mapping.items() if c == anchor or j != mapping[anchor][0]}
             return len({mapping[c][0] for c in own}) >= 2 and all(c in mapping for c in required)

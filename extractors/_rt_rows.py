@@ -400,6 +400,8 @@ _BRACKET_REFS = re.compile(r"\s*\[(?:\d{3,}|[A-Za-z][^\]:\[]{0,30}:[^\]]*)\].*$"
 # brackets closing a name that hold only numbers: a code (`[5811-5]`, `(test code = 5778-6)`) or a
 # reference range (`(1.005-1.030)`, `( 5.0 - 8.0 )`); brackets with a word stay (`(UA)`, `(Cipro)`)
 _NUMERIC_REFS = re.compile(r"(?:\s*[\[(]\s*(?:(?:test\s+)?code\s*[:=#]?\s*)?\d[\d.,\s-]*[\])])+\s*$", re.IGNORECASE)
+# a reference range closing a name whose closing bracket OCR lost (`Specific gravity (1.005- 1.03`)
+_OPEN_RANGE = re.compile(r"\s*[\[(]\s*\d[\d.,]*\s*-\s*\d[\d.,]*\s*$")
 # codes of one letter and digits in brackets closing a name (`(I10)`, `(T86.11) (996.81)`)
 _CLASS_CODES = re.compile(r"(?:\s*[\[(][A-Z]?\d{1,3}(?:\.\w{1,4})?[\])])+\s*$")
 # a code printed before the name, in brackets with its system (`[RxNorm:309090] Ceftriaxone`)
@@ -413,7 +415,7 @@ def without_code_refs(name: str) -> str:
     `Color of Urine (test code = 5778-6)`, `[RxNorm:309090] Ceftriaxone`) or the reference range
     closing it (`pH (5.0-8.0)`): a code system's name, a code, a range and a labelled detail are
     never part of what the row names. The whole text when nothing else is left."""
-    cut = _CLASS_CODES.sub("", _NUMERIC_REFS.sub("", _BRACKET_REFS.sub("", _CODE_REFS.sub("", _LEADING_REF.sub("", name))))).strip()
+    cut = _CLASS_CODES.sub("", _OPEN_RANGE.sub("", _NUMERIC_REFS.sub("", _BRACKET_REFS.sub("", _CODE_REFS.sub("", _LEADING_REF.sub("", name)))))).strip()
     if cut != name.strip():
         cut = cut.rstrip(",;:").rstrip()  # `FEVER UNSPECIFIED, [ICD9: 780.60]`: the separator goes too
     return cut or name

@@ -124,6 +124,29 @@ def test_a_scanned_results_list_reads_a_value_ocr_glued_to_its_unit():
     assert {"test": "HGB", "value": "10.2", "unit": "g/dL"} in rows
 
 
+def test_a_scanned_results_table_under_captions_of_its_own_is_read():
+    """Navigating Cancer's results printed without grid lines and scanned (light damage):
+    `LAB RESULTS`, then the captions `LABORATORY INFORMATION` and `Chemistries and drug levels`,
+    then `Group | Component | Quantity | ...`. The captions end no section, since the table under
+    them names its test column and its values place `Quantity`; a range whose closing bracket OCR
+    lost (`(1.005- 1.03`) is no part of the name."""
+    from pathlib import Path
+
+    from extractors import runtime
+    from pipeline.ingest.single import ingest
+
+    src = Path(__file__).parent / "fixtures" / "ccda" / "navigating_cancer_scan_p4.pdf"
+    doc = ingest(src, profile="clean_hires", cache_dir=None)
+    assert doc.pages[0].source == "ocr" and not doc.pages[0].tables  # no drawn grid to go by
+    cols = {"test_name": {"headers": ("component", "test"), "learned": 0, "part": "all"},
+            "value": {"headers": ("result", "value"), "learned": 0, "part": "num"},
+            "unit": {"headers": ("unit",), "learned": 0, "within": ("value", "rest")}}
+    found = runtime.grid_rows(doc, columns=cols, anchor="test_name", required=("value",), headings=("results",))
+    rows = [{c: (v.value if v else None) for c, v in r.items()} for r in found.value]
+    assert {"test_name": "Color of Urine", "value": "YELLOW", "unit": None} in rows
+    assert {"test_name": "Specific gravity of Urine by Test strip", "value": "1.015", "unit": None} in rows
+
+
 def test_holes_and_borders_removed_text_kept():
     a = _text_page(["Patient Name"], size=(1100, 1400))
     cv2.circle(a, (60, 700), 25, 0, -1)        # punch hole in the margin
