@@ -70,6 +70,20 @@ def test_inverted_cell_is_read_only_after_cleanup():
     assert "Birth" in _ocr_text(a, 200, "clean")
 
 
+def test_a_banner_across_the_page_with_a_short_white_title_is_inverted():
+    """A section banner (MedFusion's `VITAL SIGNS`): a dark bar across the page, its title white
+    and short at the left, most of the bar plain fill. The title is read after cleanup; the bar's
+    ends, where paper shows beside it, are no strokes of a title."""
+    a = _text_page(["", "Heart Rate 80 /min"], size=(1700, 400))
+    bar = np.full((70, 1600), 90, np.uint8)
+    cv2.putText(bar, "VITAL SIGNS", (30, 50), cv2.FONT_HERSHEY_SIMPLEX, 1.1, 245, 2, cv2.LINE_AA)
+    a[40:110, 50:1650] = bar
+    fixed = preprocess.invert_dark_regions(a, 200)
+    assert fixed[45:105, 400:1600].mean() > 150        # the bar is inverted: its plain fill light
+    assert (fixed[45:105, 80:300] < 100).sum() > 500    # the title is dark ink
+    assert "VITAL" in _ocr_text(a, 200, "clean")
+
+
 def test_blank_page_costs_no_ocr():
     rng = np.random.default_rng(0)
     blank = np.clip(rng.normal(205, 6, (1100, 850)), 0, 255).astype(np.uint8)  # grey paper, noise

@@ -153,15 +153,27 @@ def _light_on_dark(box: np.ndarray, mask: np.ndarray, row_med: np.ndarray, dpi: 
     # grey fill are specks, and a dithered band under dark text is no white-on-dark cell
     light_px = ((box > fill + 50) & mask).astype(np.uint8)
     _n, _lab, lstats, _ = cv2.connectedComponentsWithStats(light_px, connectivity=8)
-    sizes = lstats[1:, cv2.CC_STAT_AREA]
-    light = float(sizes[sizes >= max(4, int((dpi / 300.0) ** 2 * 30))].sum()) / float(px.size)
+    # (a light rim or rule along the fill, far wider than it is tall, is no stroke; nor is
+    # the paper beyond the fill's left or right end)
+    comps = lstats[1:]
+    left, width = comps[:, cv2.CC_STAT_LEFT], comps[:, cv2.CC_STAT_WIDTH]
+    strokes = comps[(comps[:, cv2.CC_STAT_AREA] >= max(4, int((dpi / 300.0) ** 2 * 30)))
+                    & (width <= 8 * comps[:, cv2.CC_STAT_HEIGHT]) & (left > 0) & (left + width < box.shape[1])]
+    if not len(strokes):
+        return False
+    light = float(strokes[:, cv2.CC_STAT_AREA].sum()) / float(px.size)
+    # ... measured over the columns the strokes span as well: a banner across the page with a
+    # short title at its left (`VITAL SIGNS`) is mostly fill, however white its title
+    x0 = int(strokes[:, cv2.CC_STAT_LEFT].min())
+    x1 = int((strokes[:, cv2.CC_STAT_LEFT] + strokes[:, cv2.CC_STAT_WIDTH]).max())
+    light_span = float(strokes[:, cv2.CC_STAT_AREA].sum()) / float(max(1, mask[:, x0:x1].sum()))
     # dark outliers count as text on the fill, except in rows darker than the fill as a whole
     # (a ruled border along the fill's edge, a table rule through it)
     in_row = mask.sum(axis=1)
     dark_row = ((box < fill - 50) & mask).sum(axis=1)
     rule = row_med < fill - 30
     dark = float(dark_row[~rule].sum()) / float(px.size)
-    if light < 0.02 or light < 2 * dark:
+    if light_span < 0.02 or light < 2 * dark:
         return False  # no light strokes, or dark text on a grey fill
     # solid rows: rows at least half the region wide and ≥ 95 % fill (not light): the padding
     # of a cell. Bold type and dithered fills have paper or white dots on every row
