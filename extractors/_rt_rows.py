@@ -357,9 +357,18 @@ def _without_ocr_bullet(line: Line) -> Line:
     hypertension`, `Vv MEDICATIONS` under an expand arrow, `(SF Problem #1` beside a checked
     box): read as letters it would join the item, shift the list's left edge to the bullets',
     and keep a heading from reading as one. A mark is one glyph wide and read as a bullet, or
-    as up to three characters without a digit that OCR doubts."""
+    as up to three characters without a digit that OCR doubts. A doubted glyph after the line,
+    taller than twice its letters, is the edge of the banner the line was printed on (`V SOCIAL
+    HISTORY j`) and goes too."""
     words = line.words
-    if len(words) < 2 or not words[1].text[:1].isalpha() or line.conf >= 1.0:
+    if len(words) < 2 or line.conf >= 1.0:
+        return line
+    last = words[-1]
+    rest_height = max(w.bottom - w.top for w in words[:-1])
+    if len(last.text) == 1 and last.conf < OCR_MARK_CONF and last.bottom - last.top > 2 * rest_height:
+        words = words[:-1]
+        line = Line(words)
+    if len(words) < 2 or not words[1].text[:1].isalpha():
         return line
     mark = words[0]
     if mark.x1 - mark.x0 > 1.5 * (mark.bottom - mark.top):  # wider than one glyph

@@ -296,6 +296,23 @@ def test_a_scanned_list_reads_past_icons_and_a_misread_group_title():
     assert [r["problem"].value for r in found.value] == ["Essential Hypertension", "Overweight"]
 
 
+def test_a_scanned_heading_is_one_past_the_edge_of_its_banner():
+    """A heading printed white on a banner across the page, scanned (MedFusion's dev-set scan):
+    OCR reads the arrow before it as `V` and the banner's right end as a tall glyph it doubts,
+    `V SOCIAL HISTORY j`. Neither is a letter of the heading, so the line is a heading in
+    capitals and ends the vital signs above it."""
+    from extractors._rt_rows import is_heading_line
+
+    ws = (Word("V", 37, 571, 43, 576, 0.32), Word("SOCIAL", 48, 571, 77, 577, 0.96),
+          Word("HISTORY", 80, 571, 115, 577, 0.95), Word("j", 560, 565, 564, 582, 0.33))
+    (line,) = group_lines(ws)
+    assert is_heading_line(line, 6.0)
+    # a short word the line prints at its own height stays a word of it (`pH`)
+    ws = (Word("Urine", 48, 571, 70, 577, 0.96), Word("pH", 74, 571, 84, 577, 0.6), Word("a", 90, 571, 94, 577, 0.3))
+    (line,) = group_lines(ws)
+    assert not is_heading_line(line, 6.0)
+
+
 def test_a_data_row_is_never_taken_for_the_header_row():
     """`Name | Type` heads the grid; a row whose Type cell reads `Condition` (a lexicon header
     of the problem column) is data, and inside the problems section `Name` heads the list."""
