@@ -33,6 +33,7 @@ MAX_HEADER_WORDS = 5  # words in one header cell (`Date of Last Treatment`)
 FOOT = 0.9            # share of the page height below which only the page foot prints
 HEADING_GAP = 0.5     # line heights above a heading-like line that ends a table (closer, it is a wrapped cell)
 _DATE_TOKEN = re.compile(r"^\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}$")
+_TIME_TOKEN = re.compile(r"^(?:\d{1,2}:\d{2}(?::\d{2})?|[AaPp]\.?[Mm]\.?)$")
 MIN_KEYS = 3          # columns that never wrap needed to tell rows by them (two agree by chance)
 MAX_KEY_CANDIDATES = 10  # leftmost columns tried as keys (their subsets are tried, most first)
 KEY_SHARE = 0.6       # most lines a column only a row's first line fills is filled on
@@ -351,6 +352,15 @@ def _filled(line: Line, edges: list[float]) -> set[int]:
     return set(_word_columns(line, edges))
 
 
+def _stamped(line: Line, edges: list[float]) -> set[int]:
+    """The columns a line prints in, but for a cell of a time of day alone: the time a date
+    wraps onto (`2016-11-01` over `00:00:00`) continues the date's row."""
+    cols: dict[int, list[str]] = {}
+    for w, c in zip(line.words, _word_columns(line, edges)):
+        cols.setdefault(c, []).append(w.text)
+    return {c for c, texts in cols.items() if not all(_TIME_TOKEN.match(t) for t in texts)}
+
+
 def _column(word: Word, edges: list[float]) -> int:
     """The column (by index) a word starts in."""
     return sum(1 for e in edges if word.x0 >= e)
@@ -371,7 +381,7 @@ def _rows(lines: list[Line], edges: list[float]) -> list[list[Line]]:
     if keys:
         rows: list[list[Line]] = []
         for ln in lines:
-            if not rows or _filled(ln, edges) & keys:
+            if not rows or _stamped(ln, edges) & keys:
                 rows.append([ln])
             else:
                 rows[-1].append(ln)
@@ -408,8 +418,9 @@ def _key_columns(lines: list[Line], edges: list[float]) -> set[int]:
     two that print only dates (`06/22/2015`: a date never wraps; two other columns may wrap
     together). A line printing in them starts a row, however the gaps fall (a scan's gaps
     between a row's lines and between rows overlap in size). Empty when the table shows no such
-    columns: its rows are found by their gaps."""
-    filled = [_filled(ln, edges) for ln in lines]
+    columns: its rows are found by their gaps. A cell of a time of day alone (`00:00:00` under
+    `2016-11-01`) is the date's own wrap and prints in no column here."""
+    filled = [_stamped(ln, edges) for ln in lines]
     candidates = sorted(c for c in filled[0] if 2 <= sum(c in f for f in filled) <= KEY_SHARE * len(lines))
     candidates = candidates[:MAX_KEY_CANDIDATES]  # the subsets tried stay few on the widest table
     for n in range(len(candidates), 1, -1):  # the most columns every line prints in all of or none of

@@ -420,6 +420,27 @@ def test_rows_wrapped_with_two_date_columns_start_at_the_dates():
         ("Specific gravity of Urine by Test strip", "1.015"), ("Glucose in urine", "50 mg/dL")]
 
 
+def test_a_time_of_day_under_a_date_continues_the_dates_row():
+    """A problems table printing each date over its time of day (`2016-11-01` over `00:00:00`),
+    every other column wrapping too, scanned so the gaps between rows are no wider than those
+    inside one: the date columns print only on a row's first line but for the times, and the
+    times are the dates' own, so rows start at the dates."""
+    def ocr(words: list[Word]) -> list[Word]:
+        return [replace(w, conf=0.9) for w in words]
+
+    page = _page(
+        ocr(_line("", 100, {20: "Condition", 150: "Details", 300: "Onset Date", 400: "Resolution"})),
+        ocr(_line("", 118, {20: "Severe", 150: "Severe hypothyroidism:", 300: "2016-11-01", 400: "2017-06-20"})),
+        ocr(_line("", 126, {20: "hypothyroidism", 150: "Status - Episodic", 300: "00:00:00", 400: "15:16:27"})),
+        ocr(_line("", 138, {20: "Fever that comes", 150: "Fever that comes and", 300: "2016-11-01", 400: "2017-06-20"})),
+        ocr(_line("", 147, {20: "and goes", 150: "goes: Status - Episodic", 300: "00:00:00", 400: "15:15:12"})),
+        ocr(_line("", 158, {20: "Overweight", 150: "Overweight: Status -", 300: "2006-12-31", 400: "2016-12-22"})),
+        ocr(_line("", 167, {150: "Resolved", 300: "00:00:00", 400: "15:20:25"})),
+    )
+    (grid,) = text_grids(page, frozenset({"condition"}))
+    assert [row[0].text for row in grid.rows[1:]] == ["Severe hypothyroidism", "Fever that comes and goes", "Overweight"]
+
+
 def test_a_header_printed_again_on_the_next_page_and_read_worse_keeps_its_columns():
     """A scanned table's header repeated at the top of the next page, OCR'd worse there (`tes te
     ut` for `Result`, `Result` for `Result Date`): a header row alike in most cells to the one
