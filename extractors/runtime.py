@@ -340,19 +340,30 @@ def _label_under_value(doc: Document, pair: Pair) -> bool:
     prints labels under their values: the label sits closer to the value over it than to
     anything printed under it, and the value closer to the label than to anything over it
     (proximity is what ties a label to its value; in a header-row layout `Result Date` is
-    closer to its own value below), and the value is no `Label: value` of its own."""
+    closer to its own value below), and the value is no `Label: value` of its own. On an
+    OCR'd page word boxes hug the ink, so a large name's descender over the value (`Jones`
+    over `Female`) comes closer than its line is: there the lines' middles are compared."""
     if _OWN_LABEL.search(pair.value_text) or not 0 < pair.page <= len(doc.pages):
         return False
-    words = doc.pages[pair.page - 1].words
-    gap = min(w.top for w in pair.label_words) - max(w.bottom for w in pair.value_words)
-    below = _nearest_gap(words, pair.label_words, down=True)
-    above = _nearest_gap(words, pair.value_words, down=False)
+    page = doc.pages[pair.page - 1]
+    middles = page.source == "ocr"
+    gap = _gap(pair.value_words, pair.label_words, middles)
+    below = _nearest_gap(page.words, pair.label_words, down=True, middles=middles)
+    above = _nearest_gap(page.words, pair.value_words, down=False, middles=middles)
     return (below is None or gap < below) and (above is None or gap < above)
 
 
-def _nearest_gap(words: tuple, group: tuple, down: bool) -> float | None:
-    """Vertical gap from `group` to the nearest page word under (or over) it that overlaps it
-    horizontally, or None when there is none."""
+def _gap(upper: tuple, lower: tuple, middles: bool = False) -> float:
+    """Vertical distance from `upper` down to `lower`: edge to edge, or middle to middle."""
+    if middles:
+        return ((min(w.top for w in lower) + max(w.bottom for w in lower))
+                - (min(w.top for w in upper) + max(w.bottom for w in upper))) / 2
+    return min(w.top for w in lower) - max(w.bottom for w in upper)
+
+
+def _nearest_gap(words: tuple, group: tuple, down: bool, middles: bool = False) -> float | None:
+    """Vertical gap (see `_gap`) from `group` to the nearest page word under (or over) it that
+    overlaps it horizontally, or None when there is none."""
     x0, x1 = min(w.x0 for w in group), max(w.x1 for w in group)
     top, bottom = min(w.top for w in group), max(w.bottom for w in group)
     own = set(map(id, group))
@@ -360,8 +371,10 @@ def _nearest_gap(words: tuple, group: tuple, down: bool) -> float | None:
     for w in words:
         if id(w) in own or min(x1, w.x1) - max(x0, w.x0) <= 0:
             continue
-        g = w.top - bottom if down else top - w.bottom
-        if g > -0.5 and (best is None or g < best):
+        if not (w.top - bottom if down else top - w.bottom) > -0.5:
+            continue
+        g = _gap(group, (w,), middles) if down else _gap((w,), group, middles)
+        if best is None or g < best:
             best = g
     return best
 

@@ -180,6 +180,25 @@ def test_label_printed_under_its_value_is_a_fallback_on_a_real_page():
     assert sex is not None and sex.value == "Male"
 
 
+def test_label_under_its_value_on_a_scan_is_judged_by_line_middles():
+    """The same vendor header scanned (word boxes as Tesseract gave them on the dev set's light
+    scan): OCR boxes hug the ink, so the large name's `J` over `Female` ends 2.5 pt above it
+    while `Sex` starts 4 pt under it. By the lines' middles `Female` is nearer its label (11 pt)
+    than the name (17 pt), as printed; the value is read."""
+    words = (Word("ANGELES,", 35.5, 97.7, 120.0, 117.5, 0.95), Word("Becky", 126.0, 97.7, 180.0, 117.5, 0.95),
+             Word("Jones", 225.0, 97.7, 281.5, 117.5, 0.95),
+             Word("July", 34.7, 120.1, 53.6, 130.5, 0.95), Word("1,", 58.3, 120.2, 66.4, 129.4, 0.94),
+             Word("1970", 71.6, 120.1, 96.8, 128.5, 0.94), Word("Female", 239.2, 120.1, 275.8, 128.5, 0.96),
+             Word("Born", 36.0, 132.1, 52.9, 137.9, 0.83), Word("Sex", 238.9, 132.5, 251.6, 137.7, 0.92),
+             Word("Address", 35.6, 169.0, 70.0, 176.0, 0.95))
+    doc = Document("h.pdf", "0" * 64, (Page(1, 612, 792, "ocr", words, group_lines(words)),))
+    sex = runtime.field(doc, kind="string", labels=["sex"], pattern=r"(?i)\b(female|male)\b", min_score=0.6)
+    assert sex is not None and sex.value == "Female"
+    # on a text layer the boxes are the font's: the edge-to-edge gaps are compared as before
+    text = Document("h.pdf", "0" * 64, (Page(1, 612, 792, "text-layer", words, group_lines(words)),))
+    assert runtime.field(text, kind="string", labels=["sex"], pattern=r"(?i)\b(female|male)\b", min_score=0.6) is None
+
+
 def test_value_above_a_label_is_not_taken_where_labels_head_their_values():
     """Header-row layout: `Result Date` heads its own value (a dash, no date); the date over it
     is `Collected`'s value, closer to its own label. A colon label never reads upward. Both
