@@ -84,6 +84,21 @@ def test_a_banner_across_the_page_with_a_short_white_title_is_inverted():
     assert "VITAL" in _ocr_text(a, 200, "clean")
 
 
+def test_a_rule_or_a_punch_hole_in_the_dark_is_no_light_title():
+    """What runs from a dark band's top row to its bottom one is no stroke of a light title: a
+    light rule across a grey band, the paper corners of a punch hole's box. Neither is
+    inverted (the hole is then whitened as a hole by `remove_holes_and_borders`)."""
+    a = np.full((600, 1700), 250, np.uint8)
+    a[100:160, 100:1500] = 80                      # a grey band with one light rule across it
+    a[100:160, 700:704] = 240
+    cv2.circle(a, (60, 400), 38, 20, -1)           # a punch hole in the margin
+    fixed = preprocess.invert_dark_regions(a, 300)
+    assert fixed[110:150, 200:600].mean() < 120    # the band stays dark
+    assert fixed[395:405, 55:65].mean() < 60       # the hole is not turned into a white disc
+    cleaned = preprocess.remove_holes_and_borders(fixed, 300)
+    assert cleaned[395:405, 55:65].mean() > 200
+
+
 def test_blank_page_costs_no_ocr():
     rng = np.random.default_rng(0)
     blank = np.clip(rng.normal(205, 6, (1100, 850)), 0, 255).astype(np.uint8)  # grey paper, noise

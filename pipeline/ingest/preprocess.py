@@ -29,6 +29,10 @@ FINGERPRINT = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
 # 0.00008 of a letter page is ~75 pixels, less than one short word
 BLANK_INK_FRACTION = 0.00008
 
+# light strokes a band needs to hold light text (`VITAL SIGNS` has a dozen; a lone light
+# speck or rule in a dark band is no title)
+MIN_STROKES = 3
+
 
 def _odd(n: float) -> int:
     n = max(3, int(round(n)))
@@ -117,10 +121,11 @@ def _invert_cell(gray: np.ndarray, out: np.ndarray, box_xywh: list[int], area: i
     keep = row_med < paper - 40
     mask &= keep[:, None]
     # each band of kept rows of one tone is judged alone: a white-on-dark label row can touch a
-    # rule, a dithered band or a grey band of values whose dark text must stay dark
+    # rule, a dithered band or a grey band of values whose dark text must stay dark; a band
+    # too thin to hold a line of text (a cell's dark rim) is never inverted
     done = False
     for r0, r1 in _bands(row_med, keep):
-        if _light_on_dark(box[r0:r1], mask[r0:r1], row_med[r0:r1], dpi):
+        if r1 - r0 >= dpi * 0.06 and _light_on_dark(box[r0:r1], mask[r0:r1], row_med[r0:r1], dpi):
             done = True
             _invert_rows(gray, out, x, y + r0, mask[r0:r1], dpi)
     return done
@@ -154,12 +159,14 @@ def _light_on_dark(box: np.ndarray, mask: np.ndarray, row_med: np.ndarray, dpi: 
     light_px = ((box > fill + 50) & mask).astype(np.uint8)
     _n, _lab, lstats, _ = cv2.connectedComponentsWithStats(light_px, connectivity=8)
     # (a light rim or rule along the fill, far wider than it is tall, is no stroke; nor is
-    # the paper beyond the fill's left or right end)
+    # what runs from the band's top row to its bottom one: a rule across it, the paper beyond
+    # the fill's end, a punch hole's corners; a title is at least a few strokes)
     comps = lstats[1:]
-    left, width = comps[:, cv2.CC_STAT_LEFT], comps[:, cv2.CC_STAT_WIDTH]
+    top, width, height = comps[:, cv2.CC_STAT_TOP], comps[:, cv2.CC_STAT_WIDTH], comps[:, cv2.CC_STAT_HEIGHT]
+    across = (top == 0) & (top + height >= box.shape[0])
     strokes = comps[(comps[:, cv2.CC_STAT_AREA] >= max(4, int((dpi / 300.0) ** 2 * 30)))
-                    & (width <= 8 * comps[:, cv2.CC_STAT_HEIGHT]) & (left > 0) & (left + width < box.shape[1])]
-    if not len(strokes):
+                    & (width <= 8 * height) & ~across]
+    if len(strokes) < MIN_STROKES:
         return False
     light = float(strokes[:, cv2.CC_STAT_AREA].sum()) / float(px.size)
     # ... measured over the columns the strokes span as well: a banner across the page with a
