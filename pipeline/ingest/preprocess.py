@@ -159,11 +159,13 @@ def _light_on_dark(box: np.ndarray, mask: np.ndarray, row_med: np.ndarray, dpi: 
     light_px = ((box > fill + 50) & mask).astype(np.uint8)
     _n, _lab, lstats, _ = cv2.connectedComponentsWithStats(light_px, connectivity=8)
     # (a light rim or rule along the fill, far wider than it is tall, is no stroke; nor is
-    # what runs from the band's top row to its bottom one: a rule across it, the paper beyond
-    # the fill's end, a punch hole's corners; a title is at least a few strokes)
+    # what runs from the band's top row to its bottom one, a rule across it or a punch hole's
+    # corners, nor what touches its left or right end, the paper beyond the fill; a title is
+    # at least a few strokes)
     comps = lstats[1:]
-    top, width, height = comps[:, cv2.CC_STAT_TOP], comps[:, cv2.CC_STAT_WIDTH], comps[:, cv2.CC_STAT_HEIGHT]
-    across = (top == 0) & (top + height >= box.shape[0])
+    left, top = comps[:, cv2.CC_STAT_LEFT], comps[:, cv2.CC_STAT_TOP]
+    width, height = comps[:, cv2.CC_STAT_WIDTH], comps[:, cv2.CC_STAT_HEIGHT]
+    across = ((top == 0) & (top + height >= box.shape[0])) | (left == 0) | (left + width >= box.shape[1])
     strokes = comps[(comps[:, cv2.CC_STAT_AREA] >= max(4, int((dpi / 300.0) ** 2 * 30)))
                     & (width <= 8 * height) & ~across]
     if len(strokes) < MIN_STROKES:
