@@ -58,27 +58,29 @@ def _without_echo(name: str, row, own) -> str:
     return name[: m.start()].rstrip() if inner and inner in others else name
 
 
+def _start_of(row, j: int) -> int | None:
+    """The grid column the cell at column j starts in: j, or that of the cell spanning it from
+    the left; None when the row has no cell there."""
+    return next((k for k in range(min(j, len(row) - 1), -1, -1) if row[k] is not None), None)
+
+
 def _grid_cell(row, j: int):
     """The cell at grid column j, or the cell spanning it from the left."""
-    for k in range(min(j, len(row) - 1), -1, -1):
-        if row[k] is not None:
-            return row[k]
-    return None
+    k = _start_of(row, j)
+    return None if k is None else row[k]
 
 
 def _value_cell(row, j: int, head: tuple[str, ...]):
     """The cell at grid column j, or the cell spanning it from the left unless that cell spans
     two or more headed columns past its own: a panel row's code spread over `Code System | Date |
     Result | ...` (`CBC | 58410-2`) is no result; a value spread over `Value | Unit` still is."""
-    for k in range(min(j, len(row) - 1), -1, -1):
-        if row[k] is None:
-            continue
-        if k < j:
-            end = next((m for m in range(k + 1, len(row)) if row[m] is not None), len(row))
-            if sum(1 for m in range(k + 1, min(end, len(head))) if head[m]) >= 2:
-                return None
-        return row[k]
-    return None
+    k = _start_of(row, j)
+    if k is None:
+        return None
+    end = next((m for m in range(k + 1, len(row)) if row[m] is not None), len(row))
+    if k < j and sum(1 for m in range(k + 1, min(end, len(head))) if head[m]) >= 2:
+        return None
+    return row[k]
 
 
 def _unit_line(cell: GridCell) -> tuple[Found, GridCell] | None:
@@ -577,7 +579,7 @@ def _grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required
                         if says_none(v) or len(v.split()) > MAX_NAME_WORDS:
                             v = None  # `No known Medications`; a box holding whole sections is no name
                     got[name] = Found(v, page.number, cell.bbox, v, 1.0) if v else None
-                if unit_line is not None and unit_col is not None and got.get(unit_col) is None:
+                if unit_line is not None and got.get(unit_col) is None:  # unit_line is only read with a unit column
                     got[unit_col] = replace(unit_line, page=page.number)  # the unit printed under the name
                 if got.get(anchor) is None or any(got.get(c) is None for c in req if c in mapping):
                     continue
