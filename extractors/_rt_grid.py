@@ -100,9 +100,9 @@ def _header_score(text: str, phrases: tuple[str, ...], learned: int, scanned: bo
     if not t:
         return 0
     bare = norm_phrase(_QUALIFIER.sub(" ", text))
-    score = _header_score_as_is(t, phrases, learned)
-    if not score and scanned:
-        score = _header_score_as_is(label_key(t), label_keys(phrases), learned)
+    score = _header_score_as_is(t, phrases, learned, _DATE_HEADS)
+    if not score and scanned and label_key(t):
+        score = _header_score_as_is(label_key(t), label_keys(phrases), learned, _DATE_KEYS)
     if bare and bare != t:  # `Test(Normal Range)`, `Weight (kg)`: the bracket qualifies the header
         return max(_header_score(bare, phrases, learned, scanned), score)
     return score
@@ -111,12 +111,19 @@ def _header_score(text: str, phrases: tuple[str, ...], learned: int, scanned: bo
 _QUALIFIER = re.compile(r"\s*[(\[][^()\[\]]*(?:[)\]]|$)")
 
 
-def _header_score_as_is(t: str, phrases: tuple[str, ...], learned: int) -> int:
+def _header_score_as_is(t: str, phrases: tuple[str, ...], learned: int, dates: frozenset[str]) -> int:
     for i, ph in enumerate(phrases):
         if t == ph:
             return 3 if i < learned else 2
     padded = f" {t} "
-    return 1 if any(ph and f" {ph} " in padded for ph in phrases) and len(t.split()) <= 4 else 0
+    head = t.split()[-1]
+    return 1 if any(ph and f" {ph} " in padded and (head not in dates or head in ph.split()) for ph in phrases) \
+        and len(t.split()) <= 4 else 0
+
+
+# the last word of a header is what its column holds: `Test Date` heads dates of tests, not tests
+_DATE_HEADS = frozenset({"date", "dates", "time", "datetime", "dt"})
+_DATE_KEYS = frozenset(label_keys(tuple(_DATE_HEADS)))
 
 
 # The headers any list's name column may carry (`Name`, `Description`, `Description/Comments`);
@@ -256,6 +263,80 @@ def _split_span(grid: Grid, r: int) -> tuple[GridCell, ...] | None:
     if sum(1 for ws in out if ws) < 2:
         return None
     return tuple(GridCell((x0, top, x1, bottom), tuple(ws)) for (x0, x1), ws in zip(spans, out))
+
+
+def _joined_header(grid: Grid, r: int, columns: dict[str, dict]) -> tuple[GridCell | None, ...] | None:
+    """Header row r with the cells that sit over one body cell joined when one of them names no
+    column on its own (`Result` | `Type` over a names column drawn as one: `Result Type`; the
+    header's rules split what the body does not); None when there are none. `Value` | `Unit`
+    over one `10 mg/dL` cell stay two headers. The body cells are those of the fullest of the
+    next ten rows (a wrapped address's `Address: | 2474,` draws fewer)."""
+    head = grid.rows[r]
+    body = max(grid.rows[r + 1:r + 11], key=_filled, default=None)  # the fullest of the first body rows
+    if body is None or _filled(body) < 2:
+        return None
+    out, joined = list(head), False
+    for k, cell in enumerate(body):
+        if cell is None or not cell.words:
+            continue
+        end = next((m for m in range(k + 1, len(body)) if body[m] is not None), len(body))
+        parts = [m for m in range(k, min(end, len(head))) if head[m] is not None and head[m].words]
+        if len(parts) < 2 or all(_names_a_column(head[m].text, columns) for m in parts):
+            continue
+        words = tuple(w for m in parts for w in head[m].words)
+        boxes = [head[m].bbox for m in parts]
+        for m in parts:
+            out[m] = None
+        out[parts[0]] = GridCell((min(b[0] for b in boxes), min(b[1] for b in boxes),
+                                  max(b[2] for b in boxes), max(b[3] for b in boxes)), words)
+        joined = True
+    return tuple(out) if joined else None
+
+
+def _names_a_column(text: str, columns: dict[str, dict]) -> bool:
+    return any(_header_score(text, tuple(spec["headers"]), int(spec.get("learned", 0))) for spec in columns.values())
+
+
+def _row_band(row) -> tuple[float, float] | None:
+    """The top and bottom of a grid row: those of its shortest cell (a taller one spans rows below)."""
+    cells = [c for c in row if c is not None]
+    if not cells:
+        return None
+    low = min(cells, key=lambda c: c.bbox[3] - c.bbox[1])
+    return low.bbox[1], low.bbox[3]
+
+
+def _rows_of_tall_cells(grid: Grid, start: int) -> Grid:
+    """The body rows from `start` with each cell drawn over several rows split into the rows it
+    spans, when the rows beside it are ruled and every one of them holds lines of its text (a
+    names column the renderer drew without rules between its rows): a line belongs to the row
+    whose band holds its middle. A tall cell whose text sits in one row (a panel's name) stays."""
+    rows = [list(row) for row in grid.rows]
+    bands = [_row_band(row) for row in grid.rows]
+    changed = False
+    for r in range(start, len(rows)):
+        for j, cell in enumerate(rows[r]):
+            if cell is None or not cell.words or bands[r] is None or cell.bbox[3] <= bands[r][1] + 1:
+                continue
+            spanned = [r]
+            for k in range(r + 1, len(rows)):
+                if bands[k] is None or j >= len(rows[k]) or rows[k][j] is not None or bands[k][0] >= cell.bbox[3] - 1:
+                    break
+                spanned.append(k)
+            if len(spanned) < 2:
+                continue
+            parts: dict[int, list] = {k: [] for k in spanned}
+            for line in cell.lines:
+                mid = (line.bbox[1] + line.bbox[3]) / 2
+                k = min(spanned, key=lambda k: 0 if bands[k][0] <= mid <= bands[k][1]
+                        else min(abs(mid - bands[k][0]), abs(mid - bands[k][1])))
+                parts[k].extend(line.words)
+            if not all(parts.values()):
+                continue
+            for k in spanned:
+                rows[k][j] = GridCell((cell.bbox[0], bands[k][0], cell.bbox[2], bands[k][1]), tuple(parts[k]))
+            changed = True
+    return replace(grid, rows=tuple(tuple(row) for row in rows)) if changed else grid
 
 
 def _columns(grid: Grid) -> int:
@@ -418,6 +499,27 @@ def _captions_read_grid(following, repeated: frozenset[str], reads: Callable[[Gr
 
 
 
+def _own_caption(grid: Grid, r: int, heads: frozenset[str]) -> int | None:
+    """The first row after r that is a one-cell caption naming the field's section (`RESULTS`
+    after the rows of another section drawn in the same frame); None without one."""
+    for q in range(r + 1, len(grid.rows)):
+        cells = [c for c in grid.rows[q] if c is not None and c.words]
+        if len(cells) == 1 and _caption_like(cells[0].text) and _names_heads(cells[0].text, heads):
+            return q
+    return None
+
+
+def _next_caption(row, own: GridCell, heads: frozenset[str]) -> bool:
+    """Whether a row is another section's caption printed like the field's own (`own`): one
+    short cell of words as tall, in the same case (`PROBLEMS` after `MEDICATIONS`; a panel's
+    `Urinalysis` under `RESULTS` is none)."""
+    cells = [c for c in row if c is not None and c.words]
+    if len(cells) != 1 or not _caption_like(cells[0].text) or _names_heads(cells[0].text, heads):
+        return False
+    text, height = cells[0].text, lambda c: sum(w.bottom - w.top for w in c.words) / len(c.words)
+    return (text.isupper() == own.text.isupper() and abs(height(cells[0]) - height(own)) <= 0.1 * height(own))
+
+
 def _names_heads(text: str, heads: frozenset[str]) -> bool:
     words = norm_phrase(text).split()
     return any(h and set(h.split()) <= set(words) for h in heads)
@@ -512,7 +614,11 @@ def _grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required
             mapping, start = None, 0
             captions = 0
             generic = in_section  # a generic name header (`Description`) under no caption of another list
-            for r in range(len(grid.rows)):
+            own_cap = None  # in a frame around several sections, the field's own caption found past the others
+            r = -1
+            while (r := r + 1) < len(grid.rows):
+                if (joined := _joined_header(grid, r, columns)) is not None:
+                    grid = replace(grid, rows=(*grid.rows[:r], joined, *grid.rows[r + 1:]))
                 mapping = _map_header(grid.rows[r], columns, anchor, generic, () if frame or not in_section else grid.rows[r + 1:])
                 split = _split_span(grid, r) if mapping is None else None
                 if split is not None and (mapping := _map_header(split, columns, anchor, generic)) is not None:
@@ -521,7 +627,12 @@ def _grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required
                     start = r + 1
                     break
                 if _filled(grid.rows[r]) >= 2:
-                    break  # the first row of several cells is the header row, or there is none
+                    # the first row of several cells is the header row, or there is none; in a
+                    # frame around several sections, the field's own caption further down starts it over
+                    r = _own_caption(grid, r, heads) if in_section else None
+                    if r is None:
+                        break
+                    own_cap = next(c for c in grid.rows[r] if c is not None and c.words)
                 cap = next((c for c in grid.rows[r] if c is not None and c.words), None)
                 if cap is not None:
                     # the caption nearest the header says whose list it is: `PATIENT OPEN ORDERS`
@@ -551,10 +662,13 @@ def _grid_rows(doc: Document, *, columns: dict[str, dict], anchor: str, required
                 centres = {n: _centre(_grid_cell(grid.rows[start - 1], j)) for n, (j, _) in mapping.items()}
                 active_head = head_row
             active = (mapping, ncols, header, centres)
+            grid = _rows_of_tall_cells(grid, start)
             for row in grid.rows[start:]:
                 cell = _grid_cell(row, mapping[anchor][0])
                 if cell is not None and header and norm_phrase(cell.text) == header:
                     continue  # the header row repeated inside the grid
+                if own_cap is not None and _next_caption(row, own_cap, heads):
+                    break  # the frame's next section (`PROBLEMS` after `MEDICATIONS`)
                 ja = mapping[anchor][0]
                 if (ja < len(row) and row[ja] is None and _filled(row) == 1 and cell is not None
                         and not _names_heads(cell.text, heads) and not _LABELLED.match(cell.text)):

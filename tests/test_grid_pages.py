@@ -165,3 +165,43 @@ def test_a_named_list_under_captions_of_its_own_places_its_value_column_by_conte
     assert {"test_name": "Color of Urine", "value": "YELLOW", "unit": None} in rows
     assert {"test_name": "Glucose [Mass/volume] in Urine by Test strip", "value": "50", "unit": "mg/dL"} in rows
     assert {"test_name": "Specific gravity of Urine by Test strip", "value": "1.015", "unit": None} in rows
+
+
+MEDFUSION_URINALYSIS = [
+    {"test_name": "Color of Urine", "value": "YELLOW", "unit": None},
+    {"test_name": "Appearance of Urine", "value": "CLEAR", "unit": None},
+    {"test_name": "Specific gravity of Urine by Test strip", "value": "1.015", "unit": None},
+    {"test_name": "pH of Urine by Test strip", "value": "5.0", "unit": "[pH]"},
+    {"test_name": "Glucose [Mass/volume] in urine by test strip", "value": "50", "unit": "mg/dL"},
+    {"test_name": "Ketones [Mass/Volume] in urine by test strip", "value": "Negative", "unit": None},
+    {"test_name": "Protein[Mass/Volume] in urine by test strip", "value": "100", "unit": "mg/dL"},
+]
+
+
+def test_a_names_column_drawn_without_rules_between_its_rows_is_read_row_by_row():
+    # Medfusion draws `Result | Type` as two header cells over one names cell that runs down all
+    # seven rows (the other columns are ruled into rows): the header is `Result Type`, and each
+    # line of the names cell belongs to the row beside it; `Test Date` is no test column
+    assert _results("medfusion_newman.pdf") == MEDFUSION_URINALYSIS
+
+
+def test_in_a_frame_around_several_sections_the_fields_own_caption_starts_its_table():
+    # one frame holds the medical devices' rows, then `RESULTS`, then the results header
+    assert _results("medfusion_v11_results_p3.pdf") == MEDFUSION_URINALYSIS
+
+
+def test_in_a_frame_around_several_sections_the_next_sections_caption_ends_the_table():
+    # `MEDICATIONS` ... then `PROBLEMS` in the same frame and style: the problems are no medications
+    doc = ingest(FIX / "medfusion_newman.pdf", cache_dir=None)
+    found = runtime.grid_rows(doc, columns={"medication": {"headers": ("medication", "drug"), "learned": 0, "part": "all"}},
+                              anchor="medication", headings=("medications",))
+    assert [r["medication"].value for r in found.value] == [
+        "Ceftriaxone 100 MG/ML Injectable Solution", "Tylenol 500 MG Oral Tablet", "Aranesp 0.5 MG/ML"]
+
+
+@pytest.mark.parametrize("header, named", [("Test Date", False), ("Test Name", True), ("Test", True),
+                                           ("Date of Test", True), ("Result Time", False)])
+def test_a_header_ending_in_date_or_time_heads_no_name_column(header, named):
+    from extractors._rt_grid import _header_score
+
+    assert bool(_header_score(header, ("test", "result"), 0)) is named
