@@ -697,7 +697,7 @@ def _value_row(line: Line, page: int, roles: dict[str, str], carry: str, value_x
             if re.search(r"[A-Za-z]", name) and cell.text[:1].isalpha() and len(cell.text.split()) <= 3:
                 return row(name, collapse(cell.text), None), cell.x0, False
     for cell in cells:  # `Heart Rate 80 /min`: name, value and unit printed in one cell
-        words = cell.text.split()
+        words = _LEADING_DATE.sub("", cell.text + " ", count=1).split()  # after the row's date, `22-Jun-2015 15:00`
         k = next((i for i, w in enumerate(words) if _NUMBER.match(w)), None)
         if k is None or k == 0 or any(ch.isdigit() or ch == ":" for w in words[:k] for ch in w):
             continue  # no number after a name, or a `Label: value` line

@@ -205,3 +205,12 @@ def test_a_header_ending_in_date_or_time_heads_no_name_column(header, named):
     from extractors._rt_grid import _header_score
 
     assert bool(_header_score(header, ("test", "result"), 0)) is named
+
+
+def test_a_row_stamped_with_its_date_still_splits_name_value_and_unit():
+    # `22-Jun-2015 15:00 Platelet Count 123 10*3/ul` in one cell: the date and time open the row
+    doc = ingest(FIX / "followmyhealth_larson_results_p7.pdf", cache_dir=None)
+    found = runtime.section_rows(doc, headings=("results",), roles={"test_name": "name", "value": "value", "unit": "unit"})
+    rows = [{c: (v.value if v else None) for c, v in r.items()} for r in found.value]
+    assert {"test_name": "Platelet Count", "value": "123", "unit": "10*3/ul"} in rows
+    assert {"test_name": "Hemoglobin A, Serum", "value": "10.2", "unit": "g/dL"} in rows
