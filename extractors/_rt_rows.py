@@ -667,8 +667,9 @@ def _value_row(line: Line, page: int, roles: dict[str, str], carry: str, value_x
     unit printed against it in a later cell, `10ng/mL`); the name is
     the nearest cell before it that is not a date (or, when the value opens the line, the
     wrapped name carried from the lines above). Failing that, a cell starting at `value_x` (the
-    value column the numbers showed) is a text value, and a cell printing name, number and unit
-    in one (`Heart Rate 80 /min`) is split when what follows the number is a unit or a bracket.
+    value column the numbers showed) is a text value, a cell printing name, number and unit
+    in one (`Heart Rate 80 /min`) is split when what follows the number is a unit or a bracket,
+    and one printing a name and a qualitative answer last (`Ketones Negative`) is split there.
     """
     cells = split_cells(line, page, 0)
 
@@ -706,7 +707,30 @@ def _value_row(line: Line, page: int, roles: dict[str, str], carry: str, value_x
         if not re.search(r"[A-Za-z]", name) or (rest and rest[0] not in "([" and unit_text(words[k + 1]) is None):
             continue  # a number inside text (`Place Beaverton, Oregon 97006 tel:+1-`), not a measurement
         return row(name, words[k], unit_text(rest)), None, True
+    for cell in cells:  # `Ketones Negative`, `UA - COLOR yellow (Normal)`: a name and a qualitative result
+        text = _FLAG_TAIL.sub("", _LEADING_DATE.sub("", cell.text + " ", count=1).strip())
+        m = _QUALITATIVE_TAIL.search(text)
+        if m is None:
+            continue
+        words = text[: m.start()].split()
+        if (not words or len(words) > 6 or ":" in text or words[-1].casefold() in _NOT_A_NAME_END
+                or not re.search(r"[A-Za-z]{2}", words[0])):
+            continue  # a sentence (`Lungs are not clear`), a `Label: value` line
+        return row(row_name(collapse(" ".join(words))), m.group(1), None), None, False
     return None
+
+
+# The answers a qualitative laboratory result takes (urinalysis, serology: LOINC's answer lists
+# in their common printed forms): general domain knowledge, as `_rt_units.KNOWN_UNITS` is. A cell
+# printing a name and one of them last is a row even where no value column lines up.
+_QUALITATIVE_TAIL = re.compile(
+    r"\s((?:not |non-?)?(?:detected|reactive)|none (?:seen|detected)|negative|positive|neg|pos|trace"
+    r"|(?:slightly )?(?:clear|cloudy|hazy|turbid)|(?:pale |light |dark )?yellow|straw|amber|colou?rless)$",
+    re.IGNORECASE)
+# an interpretation flag after a result (`(Normal)`, `[H]`): no part of it
+_FLAG_TAIL = re.compile(r"\s*[(\[][A-Za-z ]{1,12}[)\]]$")
+# a name never ends in a verb or a negation: `Lungs are not clear` is a sentence
+_NOT_A_NAME_END = frozenset({"not", "no", "is", "are", "was", "were", "be", "been", "of", "and", "or", "the", "to", "a"})
 
 
 def _tail(line: Line, row: dict[str, Found | None], roles: dict[str, str], prev_bottom: float) -> str | None:

@@ -214,3 +214,34 @@ def test_a_row_stamped_with_its_date_still_splits_name_value_and_unit():
     rows = [{c: (v.value if v else None) for c, v in r.items()} for r in found.value]
     assert {"test_name": "Platelet Count", "value": "123", "unit": "10*3/ul"} in rows
     assert {"test_name": "Hemoglobin A, Serum", "value": "10.2", "unit": "g/dL"} in rows
+
+
+def _listed_results(name: str) -> list[dict[str, str | None]]:
+    doc = ingest(FIX / name, cache_dir=None)
+    found = runtime.section_rows(doc, headings=("results",), roles={"test_name": "name", "value": "value", "unit": "unit"})
+    return [{c: (v.value if v else None) for c, v in r.items()} for r in found.value]
+
+
+def test_a_qualitative_result_printed_after_its_name_in_one_cell_is_read():
+    # `Urine Appearance CLEAR`, `Ketones Negative`: no value column lines up, the answer ends the cell
+    rows = _listed_results("followmyhealth_larson_results_p7.pdf")
+    assert {"test_name": "Urine Appearance", "value": "CLEAR", "unit": None} in rows
+    assert {"test_name": "Color", "value": "YELLOW", "unit": None} in rows
+    assert {"test_name": "Ketones", "value": "Negative", "unit": None} in rows
+    # `UA - KETONES negative (Normal)`: the interpretation flag after it is no part of it
+    rows = _listed_results("allscripts_professional_results_p5.pdf")
+    assert {"test_name": "UA - KETONES", "value": "negative", "unit": None} in rows
+    assert {"test_name": "UA - APPEARANCE", "value": "clear", "unit": None} in rows
+    assert {"test_name": "UA - GLUCOSE", "value": "50", "unit": "mg/dL"} in rows
+
+
+@pytest.mark.parametrize("text", ["Lungs are not clear", "Result: Negative", "Negative"])
+def test_a_sentence_or_a_labelled_line_ending_in_an_answer_is_no_row(text):
+    from extractors._rt_rows import _value_row
+    from pipeline.document import Line, Word
+
+    words, x = [], 40.0
+    for t in text.split():  # one cell: words a space apart, as measured on a text layer
+        words.append(Word(t, x, 100.0, x + 6.0 * len(t), 110.0))
+        x += 6.0 * len(t) + 3.0
+    assert _value_row(Line(tuple(words)), 1, {"test_name": "name", "value": "value", "unit": "unit"}, "") is None
