@@ -891,8 +891,19 @@ def _transposed_rows(grid: Grid, page: int, columns: dict[str, dict], anchor: st
     (`Date | Height | Weight | Blood Pressure`, three or more, no fewer than the rows under it,
     none a header of the other columns) over rows of measurements (`06/15/2017 | 177 cm | 88 kg
     | 145/88 mm[Hg]`). Each measurement cell is one row: its header cell names it, the cell
-    gives the other columns by their learned part (`135` and `mmol/L` of `135 mmol/L`)."""
+    gives the other columns by their learned part (`135` and `mmol/L` of `135 mmol/L`). A list
+    that measures nothing (medications, problems) is never read so: its header cells
+    (`RXnormCode | StartDate`) name no item."""
+    if not any(col != anchor and "num" in (spec.get("part"), (spec.get("within") or (None, None))[1])
+               for col, spec in columns.items()):
+        return []
     rows_ = [r for r in grid.rows if _filled(r) >= 1]
+    # in a frame around several sections, the table is the rows from its header (the first row of
+    # three cells or more) to the next section's row of one cell across the frame
+    start = next((i for i, r in enumerate(rows_) if _filled(r) >= 3), 0)
+    end = next((i for i in range(start + 1, len(rows_)) if _filled(rows_[i]) == 1 and rows_[i][0] is not None
+                and all(c is None for c in rows_[i][1:])), len(rows_))
+    rows_ = rows_[start:end]
     if len(rows_) < 2 or _columns(grid) < 3:
         return []
     head = rows_[0]

@@ -316,7 +316,7 @@ def _read_row(line: Line, spans: list[tuple[str, float, float]], columns: list[C
 
 _ROW_VALUE = re.compile(r"^([<>]?[-+]?\d+(?:\.\d+)?(?:/\d+(?:\.\d+)?)?)(?:\s+(.*))?$")
 _UNIT = re.compile(r"^(?=.*[A-Za-z%\[\]])(?!\d{1,2}[-/])[\w%\[\]/*^.µμ-]{1,16}$")
-_UNIT_WORD = re.compile(r"^[a-zµμ]{2,12}$")
+_UNIT_WORD = re.compile(r"^[a-zµμ]{2,12}(?:\([^()\s]{1,10}\))?$")  # `minute(/min)`: its code after it
 _BRACKETED_UNIT = re.compile(r"^\(([^()\s]*[/*^][^()\s]*)\)$")
 _JOINING_WORDS = frozenset({"of", "in", "by", "for", "and", "the", "to", "with", "on", "at", "per", "&", "-"})
 _NUMBER = re.compile(r"^[<>]?[-+]?\d+(?:\.\d+)?(?:/\d+(?:\.\d+)?)?$")

@@ -245,3 +245,23 @@ def test_a_sentence_or_a_labelled_line_ending_in_an_answer_is_no_row(text):
         words.append(Word(t, x, 100.0, x + 6.0 * len(t), 110.0))
         x += 6.0 * len(t) + 3.0
     assert _value_row(Line(tuple(words)), 1, {"test_name": "name", "value": "value", "unit": "unit"}, "") is None
+
+
+def test_a_table_printed_the_other_way_round_inside_a_frame_of_sections_is_read():
+    # one frame holds `MEDICATIONS ...`, `MED PROBLEMS ...`, then `VITAL SIGNS` with `date | Blood
+    # Pressure | Heart Rate | ...` over dated rows; units spelled out with their code, `per minute(/min)`
+    doc = ingest(FIX / "afoundria_p2-3.pdf", cache_dir=None)
+    found = runtime.grid_rows(doc, columns=VITALS, anchor="vital", required=("value",), headings=("vital signs",))
+    rows = [{c: (v.value if v else None) for c, v in r.items()} for r in found.value]
+    assert {"vital": "Heart Rate", "value": "80", "unit": "per minute(/min)"} in rows
+    assert {"vital": "Temp", "value": "38", "unit": "celsius(c)"} in rows
+    assert {"vital": "Weight", "value": "88", "unit": "kilograms(kg)"} in rows
+    assert len(rows) == 7
+
+
+def test_a_list_that_measures_nothing_is_never_read_the_other_way_round():
+    # the same frame holds the problems: the vital signs' header cells are no problems
+    doc = ingest(FIX / "afoundria_p2-3.pdf", cache_dir=None)
+    found = runtime.grid_rows(doc, columns={"problem": {"headers": ("problem", "condition", "diagnosis"), "learned": 0}},
+                              anchor="problem", headings=("problems",))
+    assert found is None or not {"Heart Rate", "Blood Pressure"} & {r["problem"].value for r in found.value}
