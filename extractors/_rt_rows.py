@@ -322,7 +322,7 @@ _JOINING_WORDS = frozenset({"of", "in", "by", "for", "and", "the", "to", "with",
 _NUMBER = re.compile(r"^[<>]?[-+]?\d+(?:\.\d+)?(?:/\d+(?:\.\d+)?)?$")
 # a number with its unit printed against it (`50mg/dl`, `5.0[ph]`): split only when a unit follows
 # (never an ordinal, `1st`, or a multiplier, `5x10^9/L`)
-_GLUED_UNIT = re.compile(r"^([<>≤≥=~]{0,2}\s?[-+]?\d[\d,]*(?:\.\d+)?)(?=[A-Za-zµ%\[])(?!(?:st|nd|rd|th)\b|[xX×])(\S+(?:\s.*)?)$")
+_GLUED_UNIT = re.compile(r"^([<>≤≥=~]{0,2}\s?[-+]?\d[\d,]*(?:\.\d+)?)(?=[A-Za-zµ%\[]|/[A-Za-zµ])(?!(?:st|nd|rd|th)\b|[xX×])(\S+(?:\s.*)?)$")
 
 
 def glued_measure(text: str) -> re.Match | None:

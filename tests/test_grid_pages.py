@@ -265,3 +265,13 @@ def test_a_list_that_measures_nothing_is_never_read_the_other_way_round():
     found = runtime.grid_rows(doc, columns={"problem": {"headers": ("problem", "condition", "diagnosis"), "learned": 0}},
                               anchor="problem", headings=("problems",))
     assert found is None or not {"Heart Rate", "Blood Pressure"} & {r["problem"].value for r in found.value}
+
+
+def test_a_rate_printed_against_its_unit_is_read_as_number_and_unit():
+    # `Heart Rate  80/min`: the unit opens with a slash, glued to the number (a ratio, `145/88`, stays whole)
+    doc = ingest(FIX / "chartlogic_p2-3.pdf", cache_dir=None)
+    found = runtime.section_rows(doc, headings=("vital signs",), roles={"vital": "name", "value": "value", "unit": "unit"})
+    rows = [{c: (v.value if v else None) for c, v in r.items()} for r in found.value]
+    assert {"vital": "Heart Rate", "value": "80", "unit": "/min"} in rows
+    assert {"vital": "Respiratory Rate", "value": "18", "unit": "/min"} in rows
+    assert {"vital": "Blood Pressure", "value": "145/88", "unit": None} in rows
