@@ -700,8 +700,8 @@ def _value_row(line: Line, page: int, roles: dict[str, str], carry: str, value_x
     for cell in cells:  # `Heart Rate 80 /min`: name, value and unit printed in one cell
         words = _LEADING_DATE.sub("", cell.text + " ", count=1).split()  # after the row's date, `22-Jun-2015 15:00`
         k = next((i for i, w in enumerate(words) if _NUMBER.match(w)), None)
-        if k is None or k == 0 or any(ch.isdigit() or ch == ":" for w in words[:k] for ch in w):
-            continue  # no number after a name, or a `Label: value` line
+        if k is None or k == 0 or any(w[0].isdigit() or ":" in w for w in words[:k]):
+            continue  # no number after a name (`O2 SAT 95 %` has one), or a `Label: value` line
         name = row_name(collapse(" ".join(words[:k])))
         rest = " ".join(words[k + 1:])
         if not re.search(r"[A-Za-z]", name) or (rest and rest[0] not in "([" and unit_text(words[k + 1]) is None):

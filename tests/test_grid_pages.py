@@ -229,7 +229,7 @@ def test_a_qualitative_result_printed_after_its_name_in_one_cell_is_read():
     assert {"test_name": "Color", "value": "YELLOW", "unit": None} in rows
     assert {"test_name": "Ketones", "value": "Negative", "unit": None} in rows
     # `UA - KETONES negative (Normal)`: the interpretation flag after it is no part of it
-    rows = _listed_results("allscripts_professional_results_p5.pdf")
+    rows = _listed_results("allscripts_professional_p5-6.pdf")
     assert {"test_name": "UA - KETONES", "value": "negative", "unit": None} in rows
     assert {"test_name": "UA - APPEARANCE", "value": "clear", "unit": None} in rows
     assert {"test_name": "UA - GLUCOSE", "value": "50", "unit": "mg/dL"} in rows
@@ -275,3 +275,12 @@ def test_a_rate_printed_against_its_unit_is_read_as_number_and_unit():
     assert {"vital": "Heart Rate", "value": "80", "unit": "/min"} in rows
     assert {"vital": "Respiratory Rate", "value": "18", "unit": "/min"} in rows
     assert {"vital": "Blood Pressure", "value": "145/88", "unit": None} in rows
+
+
+def test_a_name_holding_a_digit_still_heads_its_measurement():
+    # `O2 SAT 95 %` in one cell: `O2` is part of the name, `95` the value
+    doc = ingest(FIX / "allscripts_professional_p5-6.pdf", cache_dir=None)
+    found = runtime.section_rows(doc, headings=("vital signs",), roles={"vital": "name", "value": "value", "unit": "unit"})
+    rows = [{c: (v.value if v else None) for c, v in r.items()} for r in found.value]
+    assert {"vital": "O2 SAT", "value": "95", "unit": "%"} in rows
+    assert {"vital": "Pulse", "value": "80", "unit": "/min"} in rows
