@@ -185,10 +185,13 @@ def _free_lines(page: Page) -> list[Line]:
 
 
 def _header_like(cells, digits: bool = False) -> bool:
-    """A header row names its columns: short cells without digits (a row of values has some;
-    `digits` allows them) or colons (`Comments: This product contains` labels a value)."""
+    """A header row names its columns: short cells without numbers (a row of values has some;
+    `digits` allows them; a word that opens with a letter may hold one, `O2 Sat`) or colons
+    (`Comments: This product contains` labels a value)."""
     return all(len(c.words) <= MAX_HEADER_WORDS
-               and not any((ch.isdigit() and not digits) or ch == ":" for w in c.words for ch in w.text)
+               and not any((w.text[:1].isdigit() and not digits) or ":" in w.text
+                           or (not digits and any(ch.isdigit() for ch in w.text) and not w.text[:1].isalpha())
+                           for w in c.words)
                for c in cells)
 
 

@@ -768,3 +768,20 @@ def test_a_header_wrapped_inside_a_word_is_one_column():
     page = _scanned(_line("RESULTS", 60), head, wrapped, *rows)
     found = _read_tests(page)
     assert [r["test"].value for r in found.value] == ["HGB", "WBC", "PLT"]
+
+
+def test_a_scanned_header_of_a_table_printed_the_other_way_round_may_hold_o2():
+    # ATG's vital signs on a scan (borders lost): `Date | ... | O2 ... | FiO2 | ...` over dated rows;
+    # a header word opening with a letter may hold a digit, a row's numbers still head nothing
+    doc = ingest(FIX / "atg_vitals_scan_p3.pdf", profile="clean_hires", cache_dir=None)
+    assert all(p.source == "ocr" for p in doc.pages)
+    found = runtime.grid_rows(doc, columns={
+        "vital": {"headers": ("vital", "vital sign"), "learned": 0, "part": "all"},
+        "value": {"headers": ("value", "result"), "learned": 0, "part": "num"},
+        "unit": {"headers": ("unit",), "learned": 0, "within": ("value", "rest")},
+    }, anchor="vital", required=("value",), headings=("vital signs",))
+    rows = [{c: (v.value if v else None) for c, v in r.items()} for r in found.value]
+    assert {"vital": "Body Temperature", "value": "38", "unit": "Cel"} in rows
+    assert {"vital": "FiO2", "value": "36", "unit": "%"} in rows
+    assert {"vital": "BMI", "value": "28.1", "unit": "kg/m2"} in rows
+    assert all(not any(ch.isdigit() for ch in r["vital"][:1]) for r in rows)  # no date or number names a row
